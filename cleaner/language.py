@@ -40,7 +40,6 @@ def _langdetect(text: str) -> tuple[str, float]:
             _factory = detector_factory._factory
     assert isinstance(_factory, DetectorFactory)
     det = _factory.create()
-    det.set_seed = 0  # type: ignore[attr-defined]
     det.seed = 0  # langdetect's own deterministic mode (DetectorFactory.seed)
     det.append(text)
     try:

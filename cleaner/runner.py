@@ -1,0 +1,186 @@
+"""Run the cleaner over a stream of tasks, in order, on one or more processes.
+
+Executors know nothing about text (as datatrove separates steps from
+executors): a *task* is a small picklable tuple, a worker turns it into an
+output record, and :func:`run_tasks` yields records in input order while
+keeping at most a bounded window of tasks in flight, so memory stays flat on
+inputs of any size.  A document that exceeds ``Config.timeout`` is reported as
+an error and the worker goes on; a worker that dies (a crash in a C library,
+say) costs only the documents it held, each reported as an error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from .config import Config
+from .pipeline import Cleaner, _error_record
+
+# A task: ("record", obj_or_None, error_or_None) for a JSONL line, or
+# ("doc", id, bytes, is_html_or_None) for a whole file.
+Task = tuple[Any, ...]
+
+# Tasks are shipped to workers in batches: large enough to amortise pickling,
+# small enough to keep the window (workers x WINDOW_PER_WORKER batches) light.
+BATCH_DOCS = 16
+WINDOW_PER_WORKER = 4
+
+
+class DocumentTimeout(Exception):
+    """The document took longer than ``Config.timeout`` seconds."""
+
+
+_worker_cleaner: Cleaner | None = None
+
+
+def _init_worker(config: Config, options: dict[str, Any]) -> None:
+    global _worker_cleaner
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    _worker_cleaner = Cleaner(config, **options)
+
+
+def _on_alarm(signum: int, frame: Any) -> None:
+    raise DocumentTimeout
+
+
+def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
+    """Turn one task into its output record; never raises."""
+    timeout = cleaner.config.timeout
+    use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
+    if use_alarm:
+        old = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        if task[0] == "record":
+            _, obj, err = task
+            if err is not None:
+                return _error_record(None, "input", "InvalidLine", err)
+            return cleaner.clean_record(obj)
+        _, doc_id, data, is_html = task
+        rec = cleaner.clean(data, html=is_html, id=doc_id).to_record(timings=cleaner.timings)
+        return rec
+    except DocumentTimeout:
+        rid = task[1].get(cleaner.id_field) if task[0] == "record" and isinstance(task[1], dict) else (
+            task[1] if task[0] == "doc" else None)
+        return _error_record(rid, "pipeline", "DocumentTimeout",
+                             f"document took longer than timeout={timeout} s; skipped")
+    except Exception as e:  # last line of defence: one record, never the stream
+        return _error_record(None, "pipeline", type(e).__name__, str(e)[:500])
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+
+
+def _run_batch(batch: list[Task]) -> list[dict[str, Any]]:
+    assert _worker_cleaner is not None
+    return [process_task(_worker_cleaner, t) for t in batch]
+
+
+def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    batch: list[Task] = []
+    for t in tasks:
+        batch.append(t)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_tasks(
+    tasks: Iterable[Task],
+    config: Config,
+    options: dict[str, Any],
+    workers: int = 1,
+    small: int = 2 * BATCH_DOCS,
+) -> Iterator[dict[str, Any]]:
+    """Yield one record per task, in order.
+
+    With ``workers > 1`` a process pool is started only when the input holds
+    more than ``small`` tasks: a handful of documents is faster in-process.
+    """
+    it = iter(tasks)
+    head: list[Task] = []
+    for t in it:
+        head.append(t)
+        if len(head) > small:
+            break
+    if workers <= 1 or len(head) <= small:
+        cleaner = Cleaner(config, **options)
+        for t in head:
+            yield process_task(cleaner, t)
+        for t in it:
+            yield process_task(cleaner, t)
+        return
+
+    def all_tasks() -> Iterator[Task]:
+        yield from head
+        yield from it
+
+    yield from _run_pool(all_tasks(), config, options, workers)
+
+
+def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
+              workers: int) -> Iterator[dict[str, Any]]:
+    window = workers * WINDOW_PER_WORKER
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, options))
+    pending: deque[tuple[list[Task], Future[list[dict[str, Any]]]]] = deque()
+    batches = _batches(tasks, BATCH_DOCS)
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(pending) < window:
+                b = next(batches, None)
+                if b is None:
+                    exhausted = True
+                    break
+                pending.append((b, pool.submit(_run_batch, b)))
+            if not pending:
+                return
+            batch, fut = pending.popleft()
+            try:
+                yield from fut.result()
+            except BrokenProcessPool:
+                # A worker died: redo the in-flight batches one document at a time in a fresh
+                # pool, so only the document that kills its worker is lost (as an error record).
+                pool.shutdown(wait=False, cancel_futures=True)
+                redo = [batch] + [b for b, _ in pending]
+                pending.clear()
+                for b in redo:
+                    yield from _isolate(b, config, options)
+                pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, options))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _isolate(batch: list[Task], config: Config, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    pool = ProcessPoolExecutor(1, initializer=_init_worker, initargs=(config, options))
+    try:
+        for t in batch:
+            try:
+                yield pool.submit(_run_batch, [t]).result()[0]
+            except BrokenProcessPool:
+                pool.shutdown(wait=False, cancel_futures=True)
+                rid = t[1] if t[0] == "doc" else (t[1] or {}).get(options.get("id_field", "id")) \
+                    if isinstance(t[1], dict) else None
+                yield _error_record(rid, "pipeline", "WorkerCrashed",
+                                    "the worker process died while cleaning this document")
+                pool = ProcessPoolExecutor(1, initializer=_init_worker, initargs=(config, options))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
