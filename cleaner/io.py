@@ -20,9 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import regex
-
-_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 READ_CHUNK = 1 << 20
 
 
@@ -105,10 +102,6 @@ def parse_json_line(line: Line) -> tuple[Any, str | None]:
         return None, f"line {line.number} is JSON nested too deeply"
 
 
-def replace_surrogates(text: str) -> str:
-    """Lone surrogates (legal in JSON strings, illegal in UTF-8) become U+FFFD."""
-    out: str = _SURROGATE.sub("\ufffd", text)
-    return out
 
 
 def dumps(record: dict[str, Any]) -> str:

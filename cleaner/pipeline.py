@@ -14,9 +14,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import regex
+
 from . import __version__
 from .config import Config
 from .document import Document, Removed, StageError
+
+_SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
 
 class Stage:
@@ -265,6 +269,9 @@ def clean(
         size = len(doc.raw)
         doc.is_html = _sniff_html(doc.raw[:4096].decode("latin-1")) if html is None else html
     elif isinstance(data, str):
+        if _SURROGATE.search(data):  # legal in JSON strings, not encodable as UTF-8
+            data = _SURROGATE.sub("\ufffd", data)
+            doc.encoding_fixes.append("replace-lone-surrogates")
         doc.text = data
         doc.encoding = None
         size = len(data)  # characters; UTF-8 bytes are at least this many

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from cleaner.config import Config
+from cleaner.pipeline import Cleaner
+from cleaner.runner import process_task, run_tasks
+
+TEXT = "The harbour authority said on Monday that ferry services would resume after the storm.\n"
+
+
+def _tasks(n: int):
+    for i in range(n):
+        yield ("record", {"id": i, "text": f"Story number {i}. " + TEXT}, None)
+
+
+def test_in_process_keeps_order() -> None:
+    out = list(run_tasks(_tasks(10), Config(garble=False), {}, workers=1))
+    assert [r["id"] for r in out] == list(range(10))
+
+
+def test_pool_keeps_order_and_count() -> None:
+    out = list(run_tasks(_tasks(120), Config(garble=False), {}, workers=2))
+    assert [r["id"] for r in out] == list(range(120))
+    assert all("error" not in r for r in out)
+
+
+def test_invalid_line_task_is_an_error_record() -> None:
+    rec = process_task(Cleaner(), ("record", None, "line 3 is not JSON"))
+    assert rec["error"]["type"] == "InvalidLine"
+
+
+def test_timeout_reports_and_goes_on(monkeypatch) -> None:
+    import cleaner.pipeline as pipeline
+
+    real = pipeline.clean
+
+    def slow(data, **kw):
+        if "SLOW" in str(data):
+            import time
+
+            time.sleep(5)
+        return real(data, **kw)
+
+    monkeypatch.setattr(pipeline, "clean", slow)
+    c = Cleaner(Config(timeout=0.3, garble=False))
+    recs = [process_task(c, ("record", {"id": i, "text": t}, None)) for i, t in enumerate(["SLOW doc", TEXT])]
+    assert recs[0]["error"]["type"] == "DocumentTimeout" and recs[0]["id"] == 0
+    assert "error" not in recs[1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_worker_crash_loses_only_that_document(monkeypatch) -> None:
+    import cleaner.pipeline as pipeline
+
+    real = pipeline.clean
+
+    def crashy(data, **kw):
+        if "CRASH" in str(data):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(data, **kw)
+
+    monkeypatch.setattr(pipeline, "clean", crashy)
+    tasks = list(_tasks(60))
+    tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
+    out = list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=2))
+    assert [r["id"] for r in out] == list(range(60))
+    assert out[37]["error"]["type"] == "WorkerCrashed"
+    assert sum(1 for r in out if "error" in r) == 1
