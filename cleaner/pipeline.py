@@ -269,13 +269,13 @@ def clean(
         size = len(doc.raw)
         doc.is_html = _sniff_html(doc.raw[:4096].decode("latin-1")) if html is None else html
     elif isinstance(data, str):
-        if _SURROGATE.search(data):  # legal in JSON strings, not encodable as UTF-8
-            data = _SURROGATE.sub("\ufffd", data)
+        text: str = data
+        if _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
+            text = _SURROGATE.sub("\ufffd", text)
             doc.encoding_fixes.append("replace-lone-surrogates")
-        doc.text = data
-        doc.encoding = None
-        size = len(data)  # characters; UTF-8 bytes are at least this many
-        doc.is_html = _sniff_html(data[:4096]) if html is None else html
+        doc.text = text
+        size = len(text)  # characters; UTF-8 bytes are at least this many
+        doc.is_html = _sniff_html(text[:4096]) if html is None else html
     else:
         raise TypeError(f"clean() takes str or bytes, not {type(data).__name__}")
     if size > cfg.max_bytes:
