@@ -17,9 +17,11 @@ from typing import IO, Any
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json")
+RECORD_SUFFIXES = (*JSONL_SUFFIXES, ".parquet")
+WARC_SUFFIXES = (".warc", ".warc.gz")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 TEXT_SUFFIXES = (".txt", ".text", ".md")
-DEFAULT_GLOB = "*.txt,*.html,*.htm,*.jsonl,*.jsonl.gz,*.jsonl.zst"
+DEFAULT_GLOB = "*.txt,*.html,*.htm,*.jsonl,*.jsonl.gz,*.jsonl.zst,*.parquet,*.warc,*.warc.gz"
 
 DESCRIPTION = """\
 Clean web articles: decode and repair encoding, detect language, strip boilerplate
@@ -31,10 +33,14 @@ CLEAN_EPILOG = """\
 inputs and outputs:
   FILE.txt / FILE.html      one document: cleaned text on stdout (--json: the full record)
   FILE.jsonl[.gz|.zst]      records {"id", "text"} or {"id", "html"}: JSONL records out
+  FILE.parquet              rows with the same columns (needs cleaner[parquet])
+  FILE.warc[.gz]            HTML responses of a crawl; HTTP charset used as a hint, target URI
+                            in metadata.url (needs cleaner[warc])
   DIR                       every file matching --glob below DIR (recursive); with -o DIR the
                             cleaned files mirror the tree and DIR/report.jsonl holds the records
   -                         stdin (--input-format, else sniffed)
   -o OUT.jsonl[.gz|.zst]    records for all inputs; written atomically (OUT.partial, then renamed)
+  -o OUT.parquet            records as Parquet (string columns, nested fields as JSON text)
 
 examples:
   cleaner clean article.html                     # cleaned text on stdout
@@ -43,6 +49,8 @@ examples:
   cat pages.jsonl | cleaner clean - > clean.jsonl
   cleaner clean crawl/ -o cleaned/ --glob '*.html'
   cleaner clean big.jsonl -o out.jsonl --resume  # continue after an interruption
+  cleaner clean crawl.warc.gz -o pages.jsonl.gz
+  cleaner clean shards/ -o out.jsonl --engine ray --address ray://head:10001
 
 exit status: 0 all documents cleaned, 1 some documents had errors (reported in their
 records and on stderr), 2 usage error.
@@ -80,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument(f"--no-{stage}", action="store_true", help=f"skip the {stage} stage")
     c.add_argument("--workers", type=int, metavar="N",
                    help="worker processes (default: all cores; small inputs run in-process)")
+    c.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="local processes (default) or a Ray cluster (needs cleaner[ray])")
+    c.add_argument("--address", metavar="ADDR",
+                   help="Ray cluster address for --engine ray (default: RAY_ADDRESS or a local cluster)")
     c.add_argument("--max-bytes", type=int, metavar="N",
                    help="reject documents larger than N bytes (default 50000000)")
     c.add_argument("--timeout", type=float, metavar="S",
@@ -173,6 +185,10 @@ def _kind_of(path: str, forced: str | None) -> str:
     low = path.lower()
     if low.endswith(JSONL_SUFFIXES):
         return "jsonl"
+    if low.endswith(".parquet"):
+        return "parquet"
+    if low.endswith(WARC_SUFFIXES):
+        return "warc"
     if low.endswith(HTML_SUFFIXES):
         return "html"
     if low.endswith(TEXT_SUFFIXES):
@@ -216,8 +232,8 @@ def _record_tasks(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[Any, ...]
         yield ("record", obj, err)
 
 
-def _doc_task(doc_id: str, data: bytes, kind: str) -> tuple[Any, ...]:
-    return ("doc", doc_id, data, {"html": True, "text": False}.get(kind))
+def _doc_task(doc_id: str, data: bytes, kind: str, extra: dict[str, str] | None = None) -> tuple[Any, ...]:
+    return ("doc", doc_id, data, {"html": True, "text": False}.get(kind), extra)
 
 
 def _read_file(path: Path | str, max_bytes: int) -> bytes:
@@ -299,7 +315,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _is_records_path(path: str) -> bool:
-    return path == "-" or path.lower().endswith(JSONL_SUFFIXES)
+    return path == "-" or path.lower().endswith(RECORD_SUFFIXES)
 
 
 def _single_doc_kind(inp: str, args: argparse.Namespace) -> str | None:
@@ -308,7 +324,7 @@ def _single_doc_kind(inp: str, args: argparse.Namespace) -> str | None:
         fmt = args.input_format
         return None if fmt == "jsonl" else (fmt or "sniff")
     kind = _kind_of(inp, args.input_format)
-    return None if kind == "jsonl" else kind
+    return None if kind in ("jsonl", "parquet", "warc") else kind
 
 
 def _clean_single(args: argparse.Namespace, config: Any, options: dict[str, Any], progress: Progress) -> int:
@@ -361,7 +377,17 @@ def _stream_tasks(args: argparse.Namespace, config: Any, stdin_data: bytes | Non
         files = _walk(path, patterns) if path.is_dir() else [(path, path.as_posix())]
         for fpath, rel in files:
             kind = _kind_of(str(fpath), args.input_format)
-            if kind == "jsonl":
+            if kind in ("parquet", "warc"):
+                from .formats import iter_parquet_tasks, iter_warc_tasks
+
+                try:
+                    if kind == "parquet":
+                        yield from iter_parquet_tasks(fpath)
+                    else:
+                        yield from iter_warc_tasks(fpath, config.max_bytes)
+                except InputError as e:
+                    yield ("record", None, str(e))
+            elif kind == "jsonl":
                 try:
                     stream = open_binary(fpath)
                 except InputError as e:
@@ -385,7 +411,16 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
     from .runner import run_tasks
 
     out = args.output
-    writer = AtomicWriter(out, resume=args.resume) if out and out != "-" else None
+    writer: Any = None
+    if out and out != "-":
+        if out.lower().endswith(".parquet"):
+            from .formats import ParquetOutput
+
+            if args.resume:
+                raise UsageError("--resume works with JSONL outputs, not Parquet")
+            writer = ParquetOutput(out)
+        else:
+            writer = AtomicWriter(out, resume=args.resume)
     rejects = AtomicWriter(args.rejects, resume=args.resume) if args.rejects else None
     skip = (writer.done_lines if writer else 0) + (rejects.done_lines if rejects else 0)
     if args.resume and not writer:
@@ -394,8 +429,14 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
         print(f"cleaner: resuming after {skip} records already written", file=sys.stderr)
     tasks = itertools.islice(_stream_tasks(args, config, stdin_data), skip, None)
     errors = 0
+    if args.engine == "ray":
+        from .ray import run_tasks_ray
+
+        records = run_tasks_ray(tasks, config, options, address=args.address)
+    else:
+        records = run_tasks(tasks, config, options, workers)
     try:
-        for rec in run_tasks(tasks, config, options, workers):
+        for rec in records:
             progress.update(rec)
             line = dumps(rec)
             if rec.get("error"):
@@ -405,7 +446,10 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
                     rejects.flush()
                     continue
             if writer is not None:
-                writer.write_line(line)
+                if hasattr(writer, "write_record"):
+                    writer.write_record(rec)
+                else:
+                    writer.write_line(line)
                 if rejects is not None:
                     writer.flush()  # both files consistent at any kill point: --resume counts lines
             else:

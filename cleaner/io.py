@@ -40,7 +40,8 @@ def open_binary(path: str | Path) -> IO[bytes]:
                 raise InputError(
                     f"{p}: reading .zst needs the 'zstandard' package: pip install 'cleaner[zstd]'"
                 ) from e
-            return zstandard.ZstdDecompressor().stream_reader(open(p, "rb"))  # type: ignore[no-any-return]
+            # the zstd reader has no readline(): buffer it
+            return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(open(p, "rb")))
         return open(p, "rb")
     except OSError as e:
         raise InputError(f"cannot open {p}: {e.strerror or e}") from e

@@ -314,8 +314,10 @@ class Cleaner:
         self.keep_original = keep_original
         self.timings = timings
 
-    def clean(self, data: str | bytes, *, html: bool | None = None, id: str | None = None) -> Result:
-        return clean(data, html=html, config=self.config, id=id)
+    def clean(self, data: str | bytes, *, html: bool | None = None, id: str | None = None,
+              encoding: str | None = None, url: str | None = None) -> Result:
+        """Clean one document with this cleaner's config (see :func:`clean`)."""
+        return clean(data, html=html, config=self.config, id=id, encoding=encoding, url=url)
 
     def clean_record(self, record: Any) -> dict[str, Any]:
         """Clean one input record; never raises."""

@@ -24,7 +24,8 @@ from .config import Config
 from .pipeline import Cleaner, _error_record
 
 # A task: ("record", obj_or_None, error_or_None) for a JSONL line, or
-# ("doc", id, bytes, is_html_or_None) for a whole file.
+# ("doc", id, bytes, is_html_or_None, extra) for a whole file or WARC response, where
+# extra is None or {"encoding": charset hint, "url": target URI}.
 Task = tuple[Any, ...]
 
 # Tasks are shipped to workers in batches: large enough to amortise pickling,
@@ -63,9 +64,10 @@ def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
             if err is not None:
                 return _error_record(None, "input", "InvalidLine", err)
             return cleaner.clean_record(obj)
-        _, doc_id, data, is_html = task
-        rec = cleaner.clean(data, html=is_html, id=doc_id).to_record(timings=cleaner.timings)
-        return rec
+        _, doc_id, data, is_html, extra = task
+        extra = extra or {}
+        result = cleaner.clean(data, html=is_html, id=doc_id, encoding=extra.get("encoding"), url=extra.get("url"))
+        return result.to_record(timings=cleaner.timings)
     except DocumentTimeout:
         rid = task[1].get(cleaner.id_field) if task[0] == "record" and isinstance(task[1], dict) else (
             task[1] if task[0] == "doc" else None)
