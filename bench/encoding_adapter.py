@@ -26,7 +26,7 @@ def _cleaner() -> Callable[[bytes], tuple[str, str]]:
 def _chardet(sniff: bool) -> Callable[[bytes], tuple[str, str]]:
     import chardet
 
-    from cleaner.decode import _BOMS
+    from cleaner.decode import _BOMS, _utf16_by_nuls
 
     def run(b: bytes) -> tuple[str, str]:
         if sniff:
@@ -36,16 +36,13 @@ def _chardet(sniff: bool) -> Callable[[bytes], tuple[str, str]]:
                         return b[len(bom):].decode(enc), enc
                     except UnicodeDecodeError:
                         break
+            enc16 = _utf16_by_nuls(b)  # same NUL-pattern rule as cleaner, before UTF-8
+            if enc16:
+                return b.decode(enc16), enc16
             try:
                 return b.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:
                 pass
-            if len(b) % 2 == 0 and b.count(0) > len(b) // 8:
-                enc = "utf-16-le" if b[1::2].count(0) > b[0::2].count(0) else "utf-16-be"
-                try:
-                    return b.decode(enc), enc
-                except UnicodeDecodeError:
-                    pass
         enc = chardet.detect(b)["encoding"] or "utf-8"
         try:
             return b.decode(enc, errors="replace"), enc
