@@ -106,9 +106,22 @@ _FLOOR = 1e-9
 #: language model: bytes of legacy text read as UTF-16 give mostly random Han/Hangul/unassigned
 #: code points (measured: < 0.3 on the benchmark's legacy items, > 0.9 on its UTF-16 ones).
 _UTF16_PLAUSIBLE = 0.6
-#: Mean log-likelihood per character below which the best reading is judged garbage (binary
-#: data); the correct readings on the benchmark all score above -9.
-GARBAGE_PER_CHAR = -14.0
+#: Mean log-likelihood per character below which the best reading is judged garbage.  Correct
+#: readings on the benchmark score >= -9.2 (worst: 50-byte CJK); uniformly random bytes still
+#: score about -10, so this only catches extreme cases -- binary data is caught earlier by its
+#: control bytes (``_BINARY_SHARE``).
+GARBAGE_PER_CHAR = -12.0
+#: Share of C0 control bytes (other than tab, LF, FF, CR, ESC) above which bytes that are neither
+#: UTF-8 nor UTF-16 are treated as binary: text in any legacy encoding has essentially none,
+#: uniformly random bytes have ~11%.
+_BINARY_SHARE = 0.02
+_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 12, 13, 27)) + b"\x7f"
+#: A hint that decodes the bytes is still overridden when the best detected reading is this
+#: much more likely: HINT_MARGIN nats plus HINT_MARGIN_PER_CHAR per character on which the two
+#: readings differ (e^2: the hint's characters are on average 7x less likely there).  Correct hints
+#: on the benchmark's legacy items all stay within this margin (tests/test_decode.py).
+HINT_MARGIN = 5.0
+HINT_MARGIN_PER_CHAR = 2.0
 
 
 @dataclass
@@ -326,8 +339,7 @@ def candidates(data: bytes) -> list[Candidate]:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            cps = _cps(text)
-            if not len(cps) or m.seen[cps].mean() < _UTF16_PLAUSIBLE:
+            if not _utf16_plausible(text):
                 continue
             h = data[:BIGRAM_BYTES].decode(codec, errors="ignore")
             lang, s = _score_text(m, text, None, h)
@@ -367,9 +379,6 @@ def _norm(name: str) -> str | None:
         return None
 
 
-_ASCII_LABELS = {"ascii", "us-ascii", "latin-1", "iso8859-1", "cp1252", "iso-8859-1", "windows-1252"}
-
-
 def _confidence(cands: list[Candidate], text: str, data: bytes) -> float:
     """Posterior-like confidence: how much better the winner is than the best reading that differs."""
     best = cands[0]
@@ -384,11 +393,46 @@ def _confidence(cands: list[Candidate], text: str, data: bytes) -> float:
     return 1.0
 
 
+def _utf16_plausible(text: str) -> bool:
+    cps = _cps(text)
+    return bool(len(cps)) and float(_model().seen[cps].mean()) >= _UTF16_PLAUSIBLE
+
+
+def _is_binary(data: bytes) -> bool:
+    return len(data.translate(None, _CONTROL_BYTES)) < (1 - _BINARY_SHARE) * len(data)
+
+
+def _hint_implausible(data: bytes, enc: str, text: str) -> bool:
+    """True when a detected reading beats the hint's reading by a wide margin (see HINT_MARGIN)."""
+    cands = candidates(data)
+    if not cands:
+        return False
+    if enc.startswith(("utf-16", "utf-32")) and not _utf16_plausible(text):
+        return True
+    if enc == "utf-16":  # no BOM (it was checked first): Python reads native little-endian
+        enc = "utf-16-le"
+    own = [c for c in cands if codecs.lookup(c.codec).name == enc]
+    if not own:
+        return False  # a codec the model does not score (e.g. mac_roman): trust the transport
+    best = cands[0]
+    if best.score - own[0].score <= HINT_MARGIN:
+        return False
+    other = data.decode(best.codec)
+    if len(other) == len(text):  # count only the characters the two readings disagree on
+        differ = sum(1 for a, b in zip(text, other) if a != b)
+    else:
+        differ = sum(1 for ch in text if ord(ch) > 127)
+    return best.score - own[0].score > HINT_MARGIN + HINT_MARGIN_PER_CHAR * differ
+
+
 def detect(data: bytes) -> Decoded:
     """Decode legacy-encoded ``data`` by scoring every strict reading (no BOM/UTF-8/hint logic)."""
     cands = candidates(data)
     if cands:
         best = cands[0]
+        if not best.codec.startswith("utf-16") and _is_binary(data):
+            return Decoded(data.decode("utf-8", errors="replace"), "utf-8",
+                           ("binary-data", "replaced-undecodable-bytes"), 0.0)
         if best.score / max(best.chars, 1) >= GARBAGE_PER_CHAR:
             text = data.decode(best.codec)
             return Decoded(text, best.codec, ("detected-charset",), _confidence(cands, text, data))
@@ -443,21 +487,26 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
         if hinted and hinted != "utf-8":
             if text.isascii() and hinted not in ("utf-16-le", "utf-16-be", "utf-16", "utf-32"):
                 return Decoded(text, hinted)  # ASCII reads the same under any ASCII-compatible hint
-            if text.isascii():
+            if text.isascii():  # a UTF-16/32 hint on NUL-free 7-bit bytes: believe it only if it reads well
                 try:
-                    return Decoded(data.decode(hinted), hinted)
+                    wide = data.decode(hinted)
                 except UnicodeDecodeError:
-                    pass
+                    wide = None
+                if wide is not None and _utf16_plausible(wide):
+                    return Decoded(wide, hinted, ("charset-hint",))
             return Decoded(text, "utf-8", override)  # valid multi-byte UTF-8 proves the hint wrong
         return Decoded(text, "utf-8")
-    # 4. the transport's hint, unless the bytes do not decode under it
+    # 4. the transport's hint, unless the bytes do not decode under it or read far better otherwise
     if hinted and hinted != "utf-8":
         name = "cp1252" if hinted in ("latin_1", "iso8859-1", "ascii") else hinted
         for enc in (name, hinted):
             try:
-                return Decoded(data.decode(enc), enc, ("charset-hint",))
+                text = data.decode(enc)
             except (UnicodeDecodeError, LookupError):
                 continue
+            if not _hint_implausible(data, enc, text):
+                return Decoded(text, enc, ("charset-hint",))
+            break
     # 5. detection
     found = detect(data)
     if hint:
