@@ -174,11 +174,12 @@ def _build() -> _Model:
     ctrl = [c for c in range(32) if c not in (9, 10, 13)] + list(range(0x7F, 0xA0))
     uni[:, ctrl] = math.log(_FLOOR)
     seen = glob > 0
-    bi_keys, bi_vals = [], []
+    bi_keys: list[np.ndarray] = []
+    bi_vals: list[np.ndarray] = []
     for i, lang in enumerate(langs):
         counts = raw[lang]["uni"]
-        keys, vals = [], []
-        total = raw[lang]["n"]
+        key_list: list[int] = []
+        val_list: list[float] = []
         for pair, n in raw[lang]["bi"].items():
             a, b = pair
             na = counts.get(a)
@@ -187,12 +188,12 @@ def _build() -> _Model:
             pb = math.exp(float(uni[i, ord(b)]))
             bonus = math.log(_LAMBDA * (n / na) / pb + (1 - _LAMBDA))
             if bonus > 0:
-                keys.append((ord(a) << 21) | ord(b))
-                vals.append(bonus)
-        order = np.argsort(np.array(keys, dtype=np.int64))
-        bi_keys.append(np.array(keys, dtype=np.int64)[order])
-        bi_vals.append(np.array(vals, dtype=np.float32)[order])
-        del total
+                key_list.append((ord(a) << 21) | ord(b))
+                val_list.append(bonus)
+        key_arr = np.array(key_list, dtype=np.int64)
+        order = np.argsort(key_arr)
+        bi_keys.append(key_arr[order])
+        bi_vals.append(np.array(val_list, dtype=np.float32)[order])
     lang_index = {lang: i for i, lang in enumerate(langs)}
     # single-byte tables
     sb_pairs = [(c, lang) for c, ls in SINGLE_BYTE.items() for lang in ls if lang in lang_index]
@@ -217,13 +218,11 @@ def _build() -> _Model:
             sb_uni[row, undefined] = -1e9
             # byte-pair bonus: map the language's char pairs through the codec's inverse table
             inv = {int(cp): b for b, cp in enumerate(table) if not undefined[b]}
-            keys, vals = bi_keys[li], bi_vals[li]
-            a = keys >> 21
-            b = keys & ((1 << 21) - 1)
-            ba = np.array([inv.get(int(x), -1) for x in a], dtype=np.int64)
-            bb = np.array([inv.get(int(x), -1) for x in b], dtype=np.int64)
+            lang_keys, lang_vals = bi_keys[li], bi_vals[li]
+            ba = np.array([inv.get(int(x), -1) for x in lang_keys >> 21], dtype=np.int64)
+            bb = np.array([inv.get(int(x), -1) for x in lang_keys & ((1 << 21) - 1)], dtype=np.int64)
             ok = (ba >= 0) & (bb >= 0)
-            sb_bi[row, ba[ok] * 256 + bb[ok]] = vals[ok]
+            sb_bi[row, ba[ok] * 256 + bb[ok]] = lang_vals[ok]
     return _Model(langs, lang_index, uni, seen, bi_keys, bi_vals, sb_pairs, sb_uni, sb_bi, sb_undefined)
 
 
@@ -272,7 +271,7 @@ def _bigram_bonus(m: _Model, li: int, cps: np.ndarray) -> float:
 
 
 def _score_text(m: _Model, text: str, langs: tuple[str, ...] | None, head: str) -> tuple[str, float]:
-    """Best (language, log-likelihood + pair bonus) of a decoded text; ``head`` is its prefix used for pairs."""
+    """Best (language, log-likelihood + pair bonus) of ``text``; pairs are counted in its prefix ``head``."""
     cps = _cps(text)
     if langs is None:
         rows = np.arange(len(m.langs))
@@ -372,6 +371,22 @@ def _utf16_by_nuls(data: bytes) -> str | None:
     return enc
 
 
+#: What to try for a hint, in order: the WHATWG Encoding Standard decodes "iso-8859-1"/"ascii" as
+#: windows-1252, "gb2312" as GBK, "iso-8859-9" as windows-1254, "tis-620" as windows-874 and
+#: "euc-kr" as UHC; for Shift_JIS/Big5 the strict codec comes first (vendor superset second).
+_HINT_CODECS: dict[str, tuple[str, ...]] = {
+    "iso8859-1": ("cp1252", "latin_1"), "ascii": ("cp1252", "latin_1"), "gb2312": ("gbk", "gb18030"),
+    "gbk": ("gbk", "gb18030"), "iso8859-9": ("cp1254", "iso8859-9"), "tis-620": ("cp874", "tis-620"),
+    "iso8859-11": ("cp874", "iso8859-11"), "euc_kr": ("euc_kr", "cp949"), "shift_jis": ("shift_jis", "cp932"),
+    "big5": ("big5", "cp950"),
+}
+
+_ISO2022: tuple[tuple[str, tuple[bytes, ...]], ...] = (
+    ("iso2022_jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J")),
+    ("iso2022_kr", (b"\x1b$)C",)),
+)
+
+
 def _norm(name: str) -> str | None:
     try:
         return codecs.lookup(name.strip().strip("\"'")).name
@@ -409,20 +424,17 @@ def _hint_implausible(data: bytes, enc: str, text: str) -> bool:
         return False
     if enc.startswith(("utf-16", "utf-32")) and not _utf16_plausible(text):
         return True
-    if enc == "utf-16":  # no BOM (it was checked first): Python reads native little-endian
-        enc = "utf-16-le"
-    own = [c for c in cands if codecs.lookup(c.codec).name == enc]
-    if not own:
-        return False  # a codec the model does not score (e.g. mac_roman): trust the transport
     best = cands[0]
-    if best.score - own[0].score <= HINT_MARGIN:
+    # the hint's reading scored with every language (generous to the hint), same bytes for pairs
+    _, own = _score_text(_model(), text, None, data[:BIGRAM_BYTES].decode(enc, errors="ignore"))
+    if best.score - own <= HINT_MARGIN:
         return False
     other = data.decode(best.codec)
     if len(other) == len(text):  # count only the characters the two readings disagree on
-        differ = sum(1 for a, b in zip(text, other) if a != b)
+        differ = sum(1 for a, b in zip(text, other, strict=True) if a != b)
     else:
         differ = sum(1 for ch in text if ord(ch) > 127)
-    return best.score - own[0].score > HINT_MARGIN + HINT_MARGIN_PER_CHAR * differ
+    return best.score - own > HINT_MARGIN + HINT_MARGIN_PER_CHAR * differ
 
 
 def detect(data: bytes) -> Decoded:
@@ -468,25 +480,28 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
     # 2. UTF-16 without a BOM, by its NUL bytes (text never contains NUL, but UTF-16 of
     #    Latin, Cyrillic, Greek... has one in every ASCII character and would pass as UTF-8)
     if b"\x00" in data:
-        enc = _utf16_by_nuls(data)
-        if enc:
-            return Decoded(data.decode(enc), enc, ("detected-charset",) + override)
+        wide_enc = _utf16_by_nuls(data)
+        if wide_enc:
+            return Decoded(data.decode(wide_enc), wide_enc, ("detected-charset", *override))
     # 3. strict UTF-8 (covers ASCII); a 7-bit ISO-2022 stream is recognised by its escapes
+    utf8: str | None
     try:
-        text = data.decode("utf-8")
+        utf8 = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = None
-    if text is not None:
+        utf8 = None
+    if utf8 is not None:
+        text = utf8
         if b"\x1b" in data and text.isascii():
-            for enc, esc in (("iso2022_jp", (b"\x1b$B", b"\x1b$@", b"\x1b(J")), ("iso2022_kr", (b"\x1b$)C",))):
-                if any(e in data for e in esc):
+            for iso, escapes in _ISO2022:
+                if any(e in data for e in escapes):
                     try:
-                        return Decoded(data.decode(enc), enc, ("detected-charset",))
+                        return Decoded(data.decode(iso), iso, ("detected-charset",))
                     except UnicodeDecodeError:
                         pass
         if hinted and hinted != "utf-8":
-            if text.isascii() and hinted not in ("utf-16-le", "utf-16-be", "utf-16", "utf-32"):
-                return Decoded(text, hinted)  # ASCII reads the same under any ASCII-compatible hint
+            if text.isascii() and not hinted.startswith(("utf-16", "utf-32")):
+                # ASCII reads the same under any ASCII-compatible hint
+                return Decoded(text, hinted, ("charset-hint",))
             if text.isascii():  # a UTF-16/32 hint on NUL-free 7-bit bytes: believe it only if it reads well
                 try:
                     wide = data.decode(hinted)
@@ -498,8 +513,7 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
         return Decoded(text, "utf-8")
     # 4. the transport's hint, unless the bytes do not decode under it or read far better otherwise
     if hinted and hinted != "utf-8":
-        name = "cp1252" if hinted in ("latin_1", "iso8859-1", "ascii") else hinted
-        for enc in (name, hinted):
+        for enc in _HINT_CODECS.get(hinted, (hinted,)):
             try:
                 text = data.decode(enc)
             except (UnicodeDecodeError, LookupError):
