@@ -27,6 +27,7 @@ import gzip
 import json
 import math
 import threading
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -95,7 +96,15 @@ BIGRAM_WEIGHT = 1.0
 #: Interpolation weight of the pair model in the bonus log(λ·p(b|a)/p(b) + 1-λ).
 _LAMBDA = 0.5
 #: Bytes of input used for the pair bonus (the unigram part always sees every byte).
-BIGRAM_BYTES = 4096
+BIGRAM_BYTES = 8192
+#: Penalty (nats) for a lowercase letter directly followed by an uppercase one when either is
+#: non-ASCII.  Running text almost never does this (camelCase is ASCII); mis-decodings do it
+#: constantly (KOI8-R read as cp1251 swaps case, Greek ’ read as cp1253 gives "σΆ").  Set a
+#: priori at about the cost of an unseen character pair, not tuned on the benchmark.
+CASE_PENALTY = 4.0
+#: Penalty (nats) for two letters of different alphabetic scripts touching, e.g. "cafי" from
+#: cp1252 "café" read as cp1255.  Same a-priori size as CASE_PENALTY.
+SCRIPT_PENALTY = 4.0
 #: Share of the model mass given to unseen characters of a seen 128-code-point block, and to
 #: the all-languages mixture; chosen so an unseen but same-script character costs ~5 nats more
 #: than a rare seen one while an out-of-script character costs ~10 nats more.
@@ -136,6 +145,9 @@ class _Model:
     sb_uni: np.ndarray  # (n_pairs, 256) log p of each byte's character (-1e9: undefined)
     sb_bi: np.ndarray  # (n_pairs, 65536) bonus per byte pair
     sb_undefined: dict[str, np.ndarray]  # codec -> bool[256] bytes it cannot decode
+    lower: np.ndarray  # (65536,) bool: category Ll
+    upper: np.ndarray  # (65536,) bool: category Lu or Lt
+    script: np.ndarray  # (65536,) int8: alphabetic script group, 0 for non-letters
 
 
 _MODEL: _Model | None = None
@@ -146,6 +158,42 @@ def _load_raw() -> dict[str, Any]:
     ref = resources.files("cleaner") / "data" / "enc_charmodel.json.gz"
     with ref.open("rb") as f:
         return json.loads(gzip.decompress(f.read()).decode("utf-8"))  # type: ignore[no-any-return]
+
+
+#: Alphabetic scripts by code-point range (BMP); 9 = the CJK group (Han, kana, Hangul, full
+#: width), within which mixing is normal.  Letters of two different scripts touching each other
+#: ("cafי") are a mis-decoding signature; Latin next to CJK ("AI技术") is ordinary text.
+_SCRIPTS: tuple[tuple[int, int, int], ...] = (
+    (0x0041, 0x024F, 1), (0x1E00, 0x1EFF, 1), (0x0370, 0x03FF, 2), (0x1F00, 0x1FFF, 2),
+    (0x0400, 0x052F, 3), (0x0590, 0x05FF, 4), (0xFB1D, 0xFB4F, 4), (0x0600, 0x06FF, 5),
+    (0x0750, 0x077F, 5), (0xFB50, 0xFDFF, 5), (0xFE70, 0xFEFF, 5), (0x0E00, 0x0E7F, 6),
+    (0x0900, 0x097F, 7), (0x0980, 0x0DFF, 8), (0x1100, 0x11FF, 9), (0x2E80, 0x9FFF, 9),
+    (0xAC00, 0xD7AF, 9), (0xF900, 0xFAFF, 9), (0xFF00, 0xFFEF, 9),
+)
+_CJK_GROUP = 9
+
+
+def _char_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lowercase, uppercase and script (0: not a letter) of every BMP character."""
+    cats = [unicodedata.category(chr(c)) for c in range(65536)]
+    lower = np.array([c == "Ll" for c in cats], dtype=bool)
+    upper = np.array([c in ("Lu", "Lt") for c in cats], dtype=bool)
+    letter = np.array([c[0] in "LM" for c in cats], dtype=bool)
+    script = np.zeros(65536, dtype=np.int8)
+    for lo, hi, sc in _SCRIPTS:
+        script[lo : hi + 1] = sc
+    script[~letter] = 0
+    return lower, upper, script
+
+
+def _pair_penalty(lower: np.ndarray, upper: np.ndarray, script: np.ndarray, a: np.ndarray, b: np.ndarray,
+                  ) -> np.ndarray:
+    """Penalty (<= 0) for each character pair (a, b): case flip or script clash, a non-ASCII one involved."""
+    high = (a >= 128) | (b >= 128)
+    sa, sb = script[a], script[b]
+    clash = (sa > 0) & (sb > 0) & (sa != sb) & ~((sa == _CJK_GROUP) | (sb == _CJK_GROUP))
+    return np.asarray(-(CASE_PENALTY * (lower[a] & upper[b] & high) + SCRIPT_PENALTY * (clash & high)),
+                      dtype=np.float64)
 
 
 def _build() -> _Model:
@@ -161,7 +209,12 @@ def _build() -> _Model:
             cp = ord(ch)
             if cp < 65536:
                 counts[cp] += n
-        counts /= counts.sum()
+        # ASCII and non-ASCII characters each get half the mass, whatever their share in the
+        # training text: gettext catalogues are diluted by untranslated ASCII to very different
+        # degrees per language (Hebrew ~50%, Russian ~20%), which would otherwise make a whole
+        # script look rarer than another to the comparison between codecs.
+        counts[:128] *= 0.5 / max(counts[:128].sum(), 1.0)
+        counts[128:] *= 0.5 / max(counts[128:].sum(), 1.0)
         per_lang_counts.append(counts)
         glob += counts / n_l
     uni = np.empty((n_l, 65536), dtype=np.float32)
@@ -195,6 +248,7 @@ def _build() -> _Model:
         bi_keys.append(key_arr[order])
         bi_vals.append(np.array(val_list, dtype=np.float32)[order])
     lang_index = {lang: i for i, lang in enumerate(langs)}
+    lower, upper, script = _char_tables()
     # single-byte tables
     sb_pairs = [(c, lang) for c, ls in SINGLE_BYTE.items() for lang in ls if lang in lang_index]
     sb_uni = np.empty((len(sb_pairs), 256), dtype=np.float32)
@@ -210,6 +264,12 @@ def _build() -> _Model:
             except UnicodeDecodeError:
                 undefined[byte] = True
         sb_undefined[codec] = undefined
+        # case flips and script clashes between the characters of every byte pair
+        first = np.repeat(np.arange(256), 256)
+        second = np.tile(np.arange(256), 256)
+        case_pairs = _pair_penalty(lower, upper, script, table[first], table[second]).astype(np.float32)
+        case_pairs[(undefined[first] | undefined[second])] = 0.0
+        case_pairs[(first < 128) & (second < 128)] = 0.0
         for row, (c, lang) in enumerate(sb_pairs):
             if c != codec:
                 continue
@@ -223,7 +283,9 @@ def _build() -> _Model:
             bb = np.array([inv.get(int(x), -1) for x in lang_keys & ((1 << 21) - 1)], dtype=np.int64)
             ok = (ba >= 0) & (bb >= 0)
             sb_bi[row, ba[ok] * 256 + bb[ok]] = lang_vals[ok]
-    return _Model(langs, lang_index, uni, seen, bi_keys, bi_vals, sb_pairs, sb_uni, sb_bi, sb_undefined)
+            sb_bi[row] += case_pairs
+    return _Model(langs, lang_index, uni, seen, bi_keys, bi_vals, sb_pairs, sb_uni, sb_bi, sb_undefined,
+                  lower, upper, script)
 
 
 def _model() -> _Model:
@@ -280,10 +342,14 @@ def _score_text(m: _Model, text: str, langs: tuple[str, ...] | None, head: str) 
     uni = m.uni[rows][:, cps].sum(axis=1)
     top = np.argsort(-uni)[:2]
     hcps = _cps(head)
+    case = 0.0
+    if len(hcps) > 1:
+        a, b = hcps[:-1], hcps[1:]
+        case = float(_pair_penalty(m.lower, m.upper, m.script, a, b).sum())
     best_lang, best = "", -math.inf
     for t in top:
         li = int(rows[t])
-        s = float(uni[t]) + BIGRAM_WEIGHT * _bigram_bonus(m, li, hcps)
+        s = float(uni[t]) + BIGRAM_WEIGHT * _bigram_bonus(m, li, hcps) + case
         if s > best:
             best_lang, best = m.langs[li], s
     return best_lang, best
