@@ -15,14 +15,18 @@ Prints markdown tables.
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import gzip
+import hashlib
+import importlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +51,85 @@ def decoding_table(shared: Path, quick: bool) -> list[str]:
     return rows
 
 
+def _load_dev(shared: Path) -> list[tuple[str, bytes, str]]:
+    with gzip.open(shared / "bench" / "encoding" / "dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        recs = [json.loads(line) for line in f if line.strip()]
+    out = []
+    for r in recs:
+        data = base64.b64decode(r["b64"])
+        out.append((r["id"], data, data.decode(r["enc"]).lstrip("\ufeff")))
+    return out
+
+
+def _hits(dev: list[tuple[str, bytes, str]], hint: Callable[[int], str | None] | None = None) -> list[bool]:
+    from cleaner.decode import decode
+
+    return [decode(data, hint=hint(i) if hint else None).text.lstrip("\ufeff") == gold
+            for i, (_, data, gold) in enumerate(dev)]
+
+
+def in_process_table(shared: Path) -> list[str]:
+    """CPU-time throughput of decode() alone, and accuracy with right and wrong charset hints."""
+    import random
+
+    dec = importlib.import_module("cleaner.decode")
+
+    dev = _load_dev(shared)
+    with gzip.open(shared / "bench" / "encoding" / "dev.jsonl.gz", "rt", encoding="utf-8") as f:
+        encs = [json.loads(line)["enc"] for line in f if line.strip()]
+    dec.warm_up()
+    t0 = time.process_time()
+    plain = _hits(dev)
+    cpu = time.process_time() - t0
+    right = _hits(dev, lambda i: encs[i].replace("_", "-"))
+    rnd = random.Random(0)
+    names = sorted(set(encs))
+    wrong_names = [rnd.choice([e for e in names if e != enc]) for enc in encs]
+    wrong = _hits(dev, lambda i: wrong_names[i])
+    n = len(dev)
+    return ["| decode() in process | exact | docs per CPU-second |", "|---|---|---|",
+            f"| no hint | {sum(plain) / n:.4f} | {n / cpu:.0f} |",
+            f"| hint = true encoding | {sum(right) / n:.4f} | |",
+            f"| hint = a random wrong encoding of the set (seed 0) | {sum(wrong) / n:.4f} | |"]
+
+
+def cv_table(shared: Path, folds: int = 5) -> list[str]:
+    """Sensitivity of the a-priori constants and a k-fold CV of choosing them on dev."""
+    import itertools
+
+    dec = importlib.import_module("cleaner.decode")
+
+    dev = _load_dev(shared)
+    grid = list(itertools.product((0.5, 1.0, 2.0), (2.0, 4.0, 8.0), (2.0, 4.0, 8.0)))
+    default = (dec.BIGRAM_WEIGHT, dec.CASE_PENALTY, dec.SCRIPT_PENALTY)
+    hits: dict[tuple[float, float, float], list[bool]] = {}
+    try:
+        for bw, cp, sp in grid:
+            dec.BIGRAM_WEIGHT, dec.CASE_PENALTY, dec.SCRIPT_PENALTY = bw, cp, sp
+            dec._MODEL = None
+            hits[(bw, cp, sp)] = _hits(dev)
+    finally:
+        dec.BIGRAM_WEIGHT, dec.CASE_PENALTY, dec.SCRIPT_PENALTY = default
+        dec._MODEL = None
+    n = len(dev)
+    fold = [hash_fold(i, folds) for i, _, _ in dev]
+    cv_ok = 0
+    for k in range(folds):
+        train = [j for j in range(n) if fold[j] != k]
+        best = max(grid, key=lambda g: (sum(hits[g][j] for j in train), g == default))
+        cv_ok += sum(hits[best][j] for j in range(n) if fold[j] == k)
+    accs = sorted(sum(h) / n for h in hits.values())
+    return ["| constants (bigram weight, case penalty, script penalty) | exact on dev |", "|---|---|",
+            f"| a-priori values {default} (shipped; not fitted) | {sum(hits[default]) / n:.4f} |",
+            f"| worst / median / best of the 27-point grid | {accs[0]:.4f} / {accs[len(accs) // 2]:.4f} / "
+            f"{accs[-1]:.4f} |",
+            f"| {folds}-fold CV: grid point chosen on 4 folds, scored on the 5th | {cv_ok / n:.4f} |"]
+
+
+def hash_fold(item_id: str, folds: int) -> int:
+    return int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % folds
+
+
 def repair_table(shared: Path) -> list[str]:
     import ftfy
 
@@ -61,7 +144,8 @@ def repair_table(shared: Path) -> list[str]:
     if p.exists():
         with gzip.open(p, "rt", encoding="utf-8") as f:
             sets["langid dev texts"] = [json.loads(ln)["text"] for ln in f if ln.strip()]
-    rows = ["| clean text | n | changed (NFC aside) | share | NFC only | fixes named |", "|---|---|---|---|---|---|"]
+    rows = ["| clean text | n | changed (NFC aside) | share | NFC only | fixes named |",
+            "|---|---|---|---|---|---|"]
     for name, texts in sets.items():
         changed = nfc = 0
         named: collections.Counter[str] = collections.Counter()
@@ -102,6 +186,10 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     print("## Decoding: exact recovery on bench/encoding/dev.jsonl.gz (1,344 byte strings)\n")
     print("\n".join(decoding_table(a.shared, a.quick)))
+    print("\n" + "\n".join(in_process_table(a.shared)))
+    if not a.quick:
+        print("\n### Sensitivity and cross-validation of the scoring constants\n")
+        print("\n".join(cv_table(a.shared)))
     print("\n## Repair: cleaner.fix_encoding.fix_text on clean human text\n")
     print("\n".join(repair_table(a.shared)))
 

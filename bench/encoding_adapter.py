@@ -73,7 +73,8 @@ def main() -> None:
             continue
         rec = json.loads(line)
         text, enc = run(base64.b64decode(rec["b64"]))
-        sys.stdout.write(json.dumps({"id": rec["id"], "text": text, "encoding": enc}, ensure_ascii=False) + "\n")
+        out = {"id": rec["id"], "text": text, "encoding": enc}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
         sys.stdout.flush()
 
 

@@ -479,6 +479,28 @@ def _utf16_plausible(text: str) -> bool:
     return bool(len(cps)) and float(_model().seen[cps].mean()) >= _UTF16_PLAUSIBLE
 
 
+def _maybe_utf16(data: bytes) -> bool:
+    """Cheap trigger for scoring UTF-16 readings of bytes that are valid UTF-8.
+
+    Control bytes never occur in real UTF-8 text; and UTF-16 of kana/CJK repeats one high byte
+    ("0" for U+30xx) at every other position, while no byte value fills more than ~20% of the
+    even or odd positions of real ASCII/UTF-8 text (space, the most common, is ~16% in English).
+    """
+    if len(data.translate(None, _CONTROL_BYTES)) < len(data):
+        return True
+    arr = np.frombuffer(data, dtype=np.uint8)
+    half = len(arr) // 2
+    return bool(max(np.bincount(arr[0::2]).max(), np.bincount(arr[1::2]).max()) > 0.35 * half)
+
+
+def _utf16_by_scoring(data: bytes) -> str | None:
+    """The better plausible UTF-16 reading of ``data`` if it beats every legacy reading."""
+    cands = candidates(data)
+    if cands and cands[0].codec.startswith("utf-16"):
+        return cands[0].codec
+    return None
+
+
 def _is_binary(data: bytes) -> bool:
     return len(data.translate(None, _CONTROL_BYTES)) < (1 - _BINARY_SHARE) * len(data)
 
@@ -557,6 +579,11 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
         utf8 = None
     if utf8 is not None:
         text = utf8
+        # UTF-16 of kana/CJK can consist of bytes < 0x80 only and pass as "UTF-8" full of controls
+        if len(data) % 2 == 0 and len(data) >= 4 and _maybe_utf16(data):
+            wide_enc = _utf16_by_scoring(data)
+            if wide_enc:
+                return Decoded(data.decode(wide_enc), wide_enc, ("detected-charset", *override))
         if b"\x1b" in data and text.isascii():
             for iso, escapes in _ISO2022:
                 if any(e in data for e in escapes):

@@ -76,6 +76,27 @@ def test_utf16_without_bom_by_nul_pattern() -> None:
         assert got.text.startswith("Hello world")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_kana_that_is_also_valid_ascii(codec: str) -> None:
+    # U+30xx hiragana with a low byte < 0x80: every byte is printable ASCII, so the bytes are
+    # "valid UTF-8" ("S0n0S0n0..."); the repeated "0" byte makes decode score the UTF-16 readings
+    text = "このこのこしたのこ"
+    data = text.encode(codec)
+    assert data.decode("utf-8").isascii()
+    assert decode(data).text == text
+
+
+def test_utf8_text_is_never_misread() -> None:
+    texts = [c for c in (FIXTURES / "source").glob("*.txt")]
+    samples = [p.read_text(encoding="utf-8") for p in texts] + ["aaaa bbbb", "0000 1111", "=" * 40, "ab"]
+    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            samples += [json.loads(line)["text"] for line in f]
+    wrong = [t for t in samples if decode(t.encode("utf-8")).text != t.lstrip("\ufeff")]
+    assert wrong == []
+
+
 def test_iso2022_jp_escape_sequences() -> None:
     text = "日本語のテキストです。"
     assert decode(text.encode("iso2022_jp")).text == text
