@@ -101,8 +101,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default="../shared", type=Path)
     ap.add_argument("--locale-dir", default="/usr/share/locale", type=Path)
-    ap.add_argument("--out", default=Path(__file__).resolve().parents[1] / "cleaner" / "data" / "enc_charmodel.json.gz",
-                    type=Path)
+    default_out = Path(__file__).resolve().parents[1] / "cleaner" / "data" / "enc_charmodel.json.gz"
+    ap.add_argument("--out", default=default_out, type=Path)
     a = ap.parse_args()
     model: dict[str, dict[str, object]] = {}
     for lang in LOCALES:
@@ -119,7 +119,8 @@ def main() -> None:
         print(f"{lang}: {len(text):>9} chars, {len(uni_kept):>5} chars kept, {len(bi_kept):>5} pairs")
     a.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(a.out, "wb", mtime=0) as f:
-        f.write(json.dumps({"version": 1, "langs": model}, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        payload = json.dumps({"version": 1, "langs": model}, ensure_ascii=False, sort_keys=True)
+        f.write(payload.encode("utf-8"))
     print(f"wrote {a.out} ({a.out.stat().st_size} bytes)")
 
 
