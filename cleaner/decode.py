@@ -374,10 +374,12 @@ def candidates(data: bytes) -> list[Candidate]:
         bonus = np.zeros(len(m.sb_pairs), dtype=np.float32)
     total = uni + BIGRAM_WEIGHT * bonus
     best_per_codec: dict[str, tuple[float, str]] = {}
+    valid = {codec: not (undefined & present).any() for codec, undefined in m.sb_undefined.items()}
+    scores = total.tolist()
     for row, (codec, lang) in enumerate(m.sb_pairs):
-        if (m.sb_undefined[codec] & present).any():
+        if not valid[codec]:
             continue
-        s = float(total[row]) + PRIOR.get(codec, 0.0)
+        s = scores[row] + PRIOR.get(codec, 0.0)
         if codec not in best_per_codec or s > best_per_codec[codec][0]:
             best_per_codec[codec] = (s, lang)
     n = len(data)
