@@ -126,6 +126,62 @@ def cv_table(shared: Path, folds: int = 5) -> list[str]:
             f"| {folds}-fold CV: grid point chosen on 4 folds, scored on the 5th | {cv_ok / n:.4f} |"]
 
 
+#: Legacy codecs each language of the langid set is commonly written in (for the synthetic check).
+SYNTH_CODECS: dict[str, tuple[str, ...]] = {
+    "fr": ("cp1252", "latin_1"), "de": ("cp1252",), "es": ("cp1252",), "it": ("cp1252",), "pt": ("cp1252",),
+    "nl": ("cp1252",), "sv": ("cp1252",), "da": ("cp1252",), "nb": ("cp1252",), "fi": ("cp1252",),
+    "ca": ("cp1252",), "cs": ("iso8859_2", "cp1250"), "pl": ("iso8859_2", "cp1250"),
+    "hu": ("iso8859_2", "cp1250"),
+    "sk": ("cp1250",), "hr": ("cp1250",), "ro": ("cp1250",), "tr": ("cp1254",), "ru": ("cp1251", "koi8_r"),
+    "uk": ("cp1251",), "bg": ("cp1251",), "sr": ("cp1251",), "el": ("iso8859_7",), "he": ("cp1255",),
+    "ar": ("cp1256",), "fa": ("cp1256",), "th": ("cp874",), "ja": ("shift_jis", "euc_jp"), "ko": ("euc_kr",),
+    "zh": ("gbk", "big5"),
+}
+
+
+def synthetic_table(shared: Path) -> list[str]:
+    """A second, larger check: langid dev sentences (s1/s3/para) encoded in their legacy codecs and cut
+    to 50 and 500 bytes.  Texts that already contain mojibake (fix_text would change them) are skipped,
+    since their "gold" is damaged; so are cuts without any non-ASCII byte."""
+    from cleaner.decode import decode
+    from cleaner.fix_encoding import fix_text
+
+    path = shared / "bench" / "langid" / "dev.jsonl.gz"
+    if not path.exists():
+        return []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        recs = [json.loads(line) for line in f if line.strip()]
+    tot: collections.Counter[int] = collections.Counter()
+    ok: collections.Counter[int] = collections.Counter()
+    fails: collections.Counter[str] = collections.Counter()
+    for r in recs:
+        if r["bucket"] not in ("s1", "s3", "para") or fix_text(r["text"])[1] not in ([], ["normalize:NFC"]):
+            continue
+        for codec in SYNTH_CODECS.get(r["lang"], ()):
+            try:
+                data = r["text"].encode(codec)
+            except UnicodeEncodeError:
+                continue
+            for size in (50, 500):
+                if size == 500 and len(data) < size:
+                    continue
+                gold = data[:size].decode(codec, errors="ignore")
+                cut = gold.encode(codec)
+                if cut.isascii():
+                    continue
+                tot[size] += 1
+                if decode(cut).text == gold:
+                    ok[size] += 1
+                else:
+                    fails[f"{codec}@{size}"] += 1
+    n, k = sum(tot.values()), sum(ok.values())
+    top = ", ".join(f"{c}:{v}" for c, v in fails.most_common(6))
+    return ["| synthetic: langid sentences re-encoded | n | exact | 50 B | 500 B | most failures |",
+            "|---|---|---|---|---|---|",
+            f"| cleaner decode() | {n} | {k / n:.4f} | {ok[50] / tot[50]:.4f} | {ok[500] / tot[500]:.4f} "
+            f"| {top} |"]
+
+
 def hash_fold(item_id: str, folds: int) -> int:
     return int(hashlib.sha1(item_id.encode()).hexdigest(), 16) % folds
 
@@ -190,6 +246,8 @@ def main() -> None:
     if not a.quick:
         print("\n### Sensitivity and cross-validation of the scoring constants\n")
         print("\n".join(cv_table(a.shared)))
+        print("\n### Larger synthetic check (not the benchmark)\n")
+        print("\n".join(synthetic_table(a.shared)))
     print("\n## Repair: cleaner.fix_encoding.fix_text on clean human text\n")
     print("\n".join(repair_table(a.shared)))
 
