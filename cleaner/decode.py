@@ -134,11 +134,12 @@ HINT_MARGIN_PER_CHAR = 2.0
 
 
 #: Share of non-ASCII characters in running text, by writing system (a-priori typology, not
-#: fitted): English borrows a few (’ “ é), other Latin-script languages use accented letters for
-#: ~3-8% of characters, Vietnamese for ~25%; in alphabets other than Latin and in CJK text only
+#: fitted): English, Dutch, Indonesian and Malay borrow a few (’ “ é), other Latin-script
+#: languages use accented letters for ~3-8% of characters, Vietnamese for ~25%; in alphabets
+#: other than Latin and in CJK text only
 #: spaces, digits and Western punctuation (~20-25%) are ASCII.  This is what keeps one stray
 #: Thai/Han/Hebrew character from winning in otherwise Latin text ("à" read as cp874 "เ").
-NON_ASCII_SHARE: dict[str, float] = {"en": 0.02, "vi": 0.25}
+NON_ASCII_SHARE: dict[str, float] = {"en": 0.02, "nl": 0.02, "id": 0.01, "ms": 0.01, "vi": 0.25}
 _LATIN_SCRIPT = {"fr", "de", "es", "it", "pt", "nl", "sv", "da", "nb", "fi", "ca", "id", "ms", "cs", "pl",
                  "hu", "sk", "hr", "ro", "sl", "tr"}
 
