@@ -150,6 +150,13 @@ def _non_ascii_share(lang: str) -> float:
     return 0.06 if lang in _LATIN_SCRIPT else 0.75
 
 
+#: Typographic characters every language writes on the web whatever its script; the gettext
+#: catalogues rarely contain them (€ never in Greek), so each gets at least TYPOGRAPHY_FLOOR of
+#: a language's non-ASCII mass -- otherwise "€" loses to "¤" (iso-8859-7 vs cp1253).
+TYPOGRAPHY = "’‘“”„«»–—…€£°·•×§©®™½¡¿\u00a0"
+TYPOGRAPHY_FLOOR = 0.002
+
+
 @dataclass
 class _Model:
     langs: list[str]
@@ -233,6 +240,8 @@ def _build() -> _Model:
         share = _non_ascii_share(lang)
         counts[:128] *= (1.0 - share) / max(counts[:128].sum(), 1.0)
         counts[128:] *= share / max(counts[128:].sum(), 1.0)
+        typo = [ord(c) for c in TYPOGRAPHY]
+        counts[typo] = np.maximum(counts[typo], TYPOGRAPHY_FLOOR * share)
         per_lang_counts.append(counts)
         glob += counts / n_l
     uni = np.empty((n_l, 65536), dtype=np.float32)
