@@ -87,10 +87,23 @@ def in_process_table(shared: Path) -> list[str]:
     wrong_names = [rnd.choice([e for e in names if e != enc]) for enc in encs]
     wrong = _hits(dev, lambda i: wrong_names[i])
     n = len(dev)
-    return ["| decode() in process | exact | docs per CPU-second |", "|---|---|---|",
+    rows = ["| decode() in process | exact | docs per CPU-second |", "|---|---|---|",
             f"| no hint | {sum(plain) / n:.4f} | {n / cpu:.0f} |",
             f"| hint = true encoding | {sum(right) / n:.4f} | |",
-            f"| hint = a random wrong encoding of the set (seed 0) | {sum(wrong) / n:.4f} | |"]
+            f"| hint = a random wrong encoding of the set (seed 0) | {sum(wrong) / n:.4f} | |",
+            "", "| HINT_MARGIN_PER_CHAR | true hint kept (exact) | wrong hint overridden (exact) |",
+            "|---|---|---|"]
+    shipped = dec.HINT_MARGIN_PER_CHAR
+    try:
+        for value in (0.5, 1.0, 2.0):
+            dec.HINT_MARGIN_PER_CHAR = value
+            r = _hits(dev, lambda i: encs[i].replace("_", "-"))
+            w = _hits(dev, lambda i: wrong_names[i])
+            mark = " (shipped)" if value == shipped else ""
+            rows.append(f"| {value}{mark} | {sum(r) / n:.4f} | {sum(w) / n:.4f} |")
+    finally:
+        dec.HINT_MARGIN_PER_CHAR = shipped
+    return rows
 
 
 def cv_table(shared: Path, folds: int = 5) -> list[str]:
