@@ -174,7 +174,7 @@ class _Model:
     bi_vals: list[np.ndarray]  # per language: bonus log(λ p(b|a)/p(b) + 1 - λ)
     sb_pairs: list[tuple[str, str]]  # (codec, lang) rows of the single-byte tables
     sb_uni: np.ndarray  # (n_pairs, 256) log p of each byte's character (-1e9: undefined)
-    sb_bi: np.ndarray  # (n_pairs, 65536) bonus per byte pair
+    sb_bi: np.ndarray  # (65536, n_pairs) bonus per byte pair (pair-major: one key's row is contiguous)
     sb_undefined: dict[str, np.ndarray]  # codec -> bool[256] bytes it cannot decode
     lower: np.ndarray  # (65536,) bool: category Ll
     upper: np.ndarray  # (65536,) bool: category Lu or Lt
@@ -318,6 +318,7 @@ def _build() -> _Model:
             ok = (ba >= 0) & (bb >= 0)
             sb_bi[row, ba[ok] * 256 + bb[ok]] = lang_vals[ok]
             sb_bi[row] += case_pairs
+    sb_bi = np.ascontiguousarray(sb_bi.T)
     return _Model(langs, lang_index, uni, seen, bi_keys, bi_vals, sb_pairs, sb_uni, sb_bi, sb_undefined,
                   lower, upper, script)
 
@@ -355,8 +356,6 @@ def _bigram_bonus(m: _Model, li: int, cps: np.ndarray) -> float:
     if len(cps) < 2:
         return 0.0
     keys = (cps[:-1] << 21) | cps[1:]
-    both_ascii = (cps[:-1] < 128) & (cps[1:] < 128)
-    keys = keys[~both_ascii]
     table = m.bi_keys[li]
     if not len(keys) or not len(table):
         return 0.0
@@ -400,10 +399,9 @@ def candidates(data: bytes) -> list[Candidate]:
     uni = m.sb_uni @ hist
     head = arr[:BIGRAM_BYTES].astype(np.int64)
     if len(head) > 1:
-        sel = (head[1:] >= 128) | (head[:-1] >= 128)
-        pair_keys = (head[:-1] * 256 + head[1:])[sel]
+        pair_keys = head[:-1] * 256 + head[1:]
         keys, counts = np.unique(pair_keys, return_counts=True)
-        bonus = m.sb_bi[:, keys] @ counts.astype(np.float32)
+        bonus = counts.astype(np.float32) @ m.sb_bi[keys]
     else:
         bonus = np.zeros(len(m.sb_pairs), dtype=np.float32)
     total = uni + BIGRAM_WEIGHT * bonus

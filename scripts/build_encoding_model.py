@@ -39,7 +39,9 @@ LOCALES: dict[str, tuple[str, ...]] = {
 MAX_CHARS = 1_500_000  # per language: enough for stable unigram/bigram counts, keeps the build fast
 MIN_UNI = 2
 MIN_BI = 3
-MAX_BI = 12_000  # most frequent pairs kept per language (CJK needs the most)
+MAX_BI = 12_000  # most frequent pairs with a non-ASCII character kept per language (CJK needs the most)
+MAX_ASCII_BI = 1_500  # most frequent pairs of ASCII letters/space kept per language
+_ASCII_WORD = re.compile(r"[A-Za-z ]{2}")
 
 _FORMAT = re.compile(r"%(\([^)]*\))?[-+ #0]*\d*(\.\d+)?[a-zA-Z]|\{[^{}]*\}|<[^<>]+>|&[a-zA-Z]+;|\$\{?\w+\}?")
 _ACCEL = re.compile(r"(?<=\w)_(?=\w)|^_|(?<=\s)_|&(?=\w)")
@@ -111,10 +113,15 @@ def main() -> None:
             print(f"{lang}: only {len(text)} chars, skipped")
             continue
         uni = collections.Counter(text)
-        bi = collections.Counter(text[i : i + 2] for i in range(len(text) - 1)
-                                 if not (text[i].isascii() and text[i + 1].isascii()))
+        pairs = collections.Counter(text[i : i + 2] for i in range(len(text) - 1))
+        bi = {p: n for p, n in pairs.items() if not p.isascii()}
+        # pairs of ASCII letters/space tell Latin-script languages apart ("dì" is Italian only
+        # next to Italian words); kept separately so they do not crowd out the non-ASCII pairs
+        ascii_bi = collections.Counter({p: n for p, n in pairs.items() if _ASCII_WORD.fullmatch(p)})
         uni_kept = {c: n for c, n in uni.items() if n >= MIN_UNI and c not in "\n"}
-        bi_kept = dict(b for b in bi.most_common(MAX_BI) if b[1] >= MIN_BI and "\n" not in b[0])
+        top = collections.Counter(bi).most_common(MAX_BI)
+        bi_kept = dict(b for b in top if b[1] >= MIN_BI and "\n" not in b[0])
+        bi_kept.update(b for b in ascii_bi.most_common(MAX_ASCII_BI) if b[1] >= MIN_BI)
         model[lang] = {"n": sum(uni_kept.values()), "uni": uni_kept, "bi": bi_kept}
         print(f"{lang}: {len(text):>9} chars, {len(uni_kept):>5} chars kept, {len(bi_kept):>5} pairs")
     a.out.parent.mkdir(parents=True, exist_ok=True)
