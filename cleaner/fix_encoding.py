@@ -65,9 +65,8 @@ def _mojibake_chars() -> str:
 _MOJIBAKE_CHAR = re.compile("[" + re.escape(_mojibake_chars()) + "]")
 _WINDOW = 8
 # runs of such characters less than 2 windows apart, found in one C-level scan each
-_MOJIBAKE_CLUSTER = re.compile(
-    f"{_MOJIBAKE_CHAR.pattern}(?:[^{_MOJIBAKE_CHAR.pattern[1:-1]}]{{0,{2 * _WINDOW}}}{_MOJIBAKE_CHAR.pattern})*"
-)
+_CLASS = _MOJIBAKE_CHAR.pattern[1:-1]
+_MOJIBAKE_CLUSTER = re.compile(f"[{_CLASS}](?:[^{_CLASS}]{{0,{2 * _WINDOW}}}[{_CLASS}])*")
 
 
 def is_bad(text: str) -> bool:
