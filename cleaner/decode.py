@@ -101,8 +101,11 @@ PRIOR: dict[str, float] = {
 BIGRAM_WEIGHT = 1.0
 #: Interpolation weight of the pair model in the bonus log(λ·p(b|a)/p(b) + 1-λ).
 _LAMBDA = 0.5
-#: Bytes of input used for the pair bonus (the unigram part always sees every byte).
+#: Bytes of input used for the pair bonus.
 BIGRAM_BYTES = 8192
+#: Bytes of input whose readings are scored (strict validity is always checked on every byte):
+#: bounds time and memory on multi-megabyte inputs, far more evidence than any decision needs.
+SCORE_BYTES = 65536
 #: Penalty (nats) for a lowercase letter directly followed by an uppercase one when either is
 #: non-ASCII.  Running text almost never does this (camelCase is ASCII); mis-decodings do it
 #: constantly (KOI8-R read as cp1251 swaps case, Greek ’ read as cp1253 gives "σΆ").  Set a
@@ -392,9 +395,11 @@ def candidates(data: bytes) -> list[Candidate]:
     """Every strict reading of ``data`` with its score, best first (for explanations and tests)."""
     m = _model()
     out: list[Candidate] = []
-    arr = np.frombuffer(data, dtype=np.uint8)
+    full = np.frombuffer(data, dtype=np.uint8)
+    present = np.bincount(full, minlength=256) > 0  # validity is judged on every byte ...
+    sample = data[:SCORE_BYTES]  # ... plausibility on a bounded prefix
+    arr = full[:SCORE_BYTES]
     hist = np.bincount(arr, minlength=256).astype(np.float32)
-    present = hist > 0
     # single-byte: one matrix product for every (codec, language) pair
     uni = m.sb_uni @ hist
     head = arr[:BIGRAM_BYTES].astype(np.int64)
@@ -416,9 +421,9 @@ def candidates(data: bytes) -> list[Candidate]:
             best_per_codec[codec] = (s, lang)
     n = len(data)
     for codec, (s, lang) in best_per_codec.items():
-        out.append(Candidate(codec, lang, s, n))
+        out.append(Candidate(codec, lang, s, len(sample)))
     # multi-byte CJK codecs: only those that decode every byte
-    if hist[128:].sum() > 0:
+    if present[128:].any():
         for codec, fallback, langs in MULTI_BYTE:
             for c in (codec, fallback):
                 if c is None:
@@ -427,6 +432,8 @@ def candidates(data: bytes) -> list[Candidate]:
                     text = data.decode(c)
                 except UnicodeDecodeError:
                     continue
+                if n > SCORE_BYTES:
+                    text = sample.decode(c, errors="ignore")
                 h = data[:BIGRAM_BYTES].decode(c, errors="ignore")
                 lang, s = _score_text(m, text, langs, h)
                 out.append(Candidate(c, lang, s + PRIOR.get(codec, 0.0), len(text)))
@@ -438,6 +445,8 @@ def candidates(data: bytes) -> list[Candidate]:
                 text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
+            if n > SCORE_BYTES:
+                text = sample.decode(codec, errors="ignore")
             if not _utf16_plausible(text):
                 continue
             h = data[:BIGRAM_BYTES].decode(codec, errors="ignore")
@@ -509,7 +518,7 @@ def _confidence(cands: list[Candidate], text: str, data: bytes) -> float:
 
 
 def _utf16_plausible(text: str) -> bool:
-    cps = _cps(text)
+    cps = _cps(text[: SCORE_BYTES // 2])
     return bool(len(cps)) and float(_model().seen[cps].mean()) >= _UTF16_PLAUSIBLE
 
 
@@ -547,11 +556,13 @@ def _hint_implausible(data: bytes, enc: str, text: str) -> bool:
     if enc.startswith(("utf-16", "utf-32")) and not _utf16_plausible(text):
         return True
     best = cands[0]
-    # the hint's reading scored with every language (generous to the hint), same bytes for pairs
+    # the hint's reading scored with every language (generous to the hint), on the same bytes
+    if len(data) > SCORE_BYTES:
+        text = data[:SCORE_BYTES].decode(enc, errors="ignore")
     _, own = _score_text(_model(), text, None, data[:BIGRAM_BYTES].decode(enc, errors="ignore"))
     if best.score - own <= HINT_MARGIN:
         return False
-    other = data.decode(best.codec)
+    other = data[:SCORE_BYTES].decode(best.codec, errors="ignore")
     if len(other) == len(text):  # count only the characters the two readings disagree on
         differ = sum(1 for a, b in zip(text, other, strict=True) if a != b)
     else:
