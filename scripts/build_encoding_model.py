@@ -72,12 +72,14 @@ def read_mo(path: Path) -> list[str]:
     return out
 
 
-def corpus(lang: str, locale_dir: Path, shared: Path) -> str:
+def corpus(lang: str, locale_dir: Path, shared: Path, sources: list[str]) -> str:
+    """Training text for ``lang``; appends what was read to ``sources`` (recorded in the model)."""
     texts: list[str] = []
     total = 0
     if lang in ("en", "zh-Hans"):
         p = shared / "bench" / "mtgarble" / "clean_en_zh.txt.gz"
         if p.exists():
+            sources.append("shared:bench/mtgarble/clean_en_zh.txt.gz")
             with gzip.open(p, "rt", encoding="utf-8") as f:
                 for line in f:
                     is_zh = sum("\u4e00" <= c <= "\u9fff" for c in line) > len(line) // 4
@@ -91,6 +93,7 @@ def corpus(lang: str, locale_dir: Path, shared: Path) -> str:
         if not d.is_dir():
             continue
         for mo in sorted(d.glob("*.mo")):
+            sources.append(f"locale:{loc}/{mo.name}")
             for s in read_mo(mo):
                 texts.append(s)
                 total += len(s) + 1
@@ -108,7 +111,8 @@ def main() -> None:
     a = ap.parse_args()
     model: dict[str, dict[str, object]] = {}
     for lang in LOCALES:
-        text = corpus(lang, a.locale_dir, a.shared)
+        sources: list[str] = []
+        text = corpus(lang, a.locale_dir, a.shared, sources)
         if len(text) < 20_000:
             print(f"{lang}: only {len(text)} chars, skipped")
             continue
@@ -122,7 +126,8 @@ def main() -> None:
         top = collections.Counter(bi).most_common(MAX_BI)
         bi_kept = dict(b for b in top if b[1] >= MIN_BI and "\n" not in b[0])
         bi_kept.update(b for b in ascii_bi.most_common(MAX_ASCII_BI) if b[1] >= MIN_BI)
-        model[lang] = {"n": sum(uni_kept.values()), "uni": uni_kept, "bi": bi_kept}
+        model[lang] = {"n": sum(uni_kept.values()), "uni": uni_kept, "bi": bi_kept, "chars": len(text),
+                       "sources": sources}
         print(f"{lang}: {len(text):>9} chars, {len(uni_kept):>5} chars kept, {len(bi_kept):>5} pairs")
     a.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.GzipFile(a.out, "wb", mtime=0) as f:
