@@ -497,10 +497,13 @@ _ISO2022: tuple[tuple[str, tuple[bytes, ...]], ...] = (
 
 
 def _norm(name: str) -> str | None:
+    """Python's name for a charset label, or None when it is unknown or not a text encoding."""
     try:
-        return codecs.lookup(name.strip().strip("\"'")).name
-    except (LookupError, ValueError):
+        info = codecs.lookup(name.strip().strip("\"'"))
+    except (LookupError, ValueError, TypeError):
         return None
+    # CPython marks bytes-to-bytes / str-to-str codecs ("base64", "rot13") as not text encodings
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _confidence(cands: list[Candidate], text: str, data: bytes) -> float:

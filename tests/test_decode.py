@@ -154,6 +154,12 @@ def test_unknown_hint_is_ignored_and_reported() -> None:
     assert "charset-hint-overridden" in got.fixes
 
 
+@pytest.mark.parametrize("label", ["base64", "rot13", "zlib", "", "   "])
+def test_non_text_codec_hints_are_ignored(label: str) -> None:
+    got = decode(b"plain words", hint=label)
+    assert (got.text, got.encoding) == ("plain words", "utf-8")
+
+
 def test_utf16_hint_on_plain_ascii_is_not_believed() -> None:
     got = decode(b"just ascii text here", hint="utf-16")
     assert got.text == "just ascii text here"
