@@ -547,6 +547,18 @@ def _utf16_by_scoring(data: bytes) -> str | None:
     return None
 
 
+def _few_replacements(text: str, data: bytes, enc: str) -> bool:
+    """True when a lenient decode under ``enc`` replaced few bytes among many good non-ASCII
+    characters (>= 4 good ones per replacement, >= 3 in all): a damaged file in that encoding.
+    Legacy text read as UTF-8 gives the opposite ratio (valid multi-byte sequences arise only by
+    chance): none of the 666 non-UTF-8 legacy items of the dev set is taken by this rule."""
+    bad = text.count("\ufffd") - data.count("\ufffd".encode(enc, errors="ignore") or b"\x00\x00")
+    if bad <= 0:
+        return False
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    return good >= max(3, 4 * bad)
+
+
 def _is_binary(data: bytes) -> bool:
     return len(data.translate(None, _CONTROL_BYTES)) < (1 - _BINARY_SHARE) * len(data)
 
@@ -605,14 +617,21 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
     hinted = _norm(hint) if hint else None
     override: tuple[str, ...] = ("charset-hint-overridden",) if hint else ()
     # 1. byte-order marks
+    bom_fixes: tuple[str, ...] = ()
     for bom, enc in _BOMS:
         if data.startswith(bom):
+            hint_fix = override if hinted and not hinted.startswith(enc[:6]) else ()
             try:
-                text = data[len(bom) :].decode(enc)
+                return Decoded(data[len(bom) :].decode(enc), enc, ("strip-bom", *hint_fix))
             except UnicodeDecodeError:
-                break
-            fixes = ("strip-bom",) + (override if hinted and not hinted.startswith(enc[:6]) else ())
-            return Decoded(text, enc, fixes)
+                pass
+            # a BOM with a few bad code units (typically a truncated last character) is still
+            # that encoding; otherwise drop the BOM bytes and let the rest be judged on its own
+            text = data[len(bom) :].decode(enc, errors="replace")
+            if _few_replacements(text, data[len(bom) :], enc):
+                return Decoded(text, enc, ("strip-bom", *hint_fix, "replaced-undecodable-bytes"), 0.5)
+            data, bom_fixes = data[len(bom) :], ("strip-bom",)
+            break
     # 2. UTF-16 without a BOM, by its NUL bytes (text never contains NUL, but UTF-16 of
     #    Latin, Cyrillic, Greek... has one in every ASCII character and would pass as UTF-8)
     if b"\x00" in data:
@@ -652,6 +671,11 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
                     return Decoded(wide, hinted, ("charset-hint",))
             return Decoded(text, "utf-8", override)  # valid multi-byte UTF-8 proves the hint wrong
         return Decoded(text, "utf-8")
+    # UTF-8 with a few broken sequences (a truncated last character, one stray byte) is UTF-8
+    if not hinted or hinted == "utf-8":
+        text = data.decode("utf-8", errors="replace")
+        if _few_replacements(text, data, "utf-8"):
+            return Decoded(text, "utf-8", (*bom_fixes, "replaced-undecodable-bytes"), 0.5)
     # 4. the transport's hint, unless the bytes do not decode under it or read far better otherwise
     if hinted and hinted != "utf-8":
         for enc in _HINT_CODECS.get(hinted, (hinted,)):
@@ -664,6 +688,6 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
             break
     # 5. detection
     found = detect(data)
-    if hint:
-        return Decoded(found.text, found.encoding, override + found.fixes, found.confidence)
+    if hint or bom_fixes:
+        return Decoded(found.text, found.encoding, bom_fixes + override + found.fixes, found.confidence)
     return found

@@ -171,6 +171,39 @@ def test_bom_overrides_hint() -> None:
     assert got.fixes == ("strip-bom", "charset-hint-overridden")
 
 
+# -- damaged input ---------------------------------------------------------------------------------
+
+
+def test_truncated_utf8_is_still_utf8() -> None:
+    text = "中文测试文本，用来检验截断的输入。"
+    got = decode(text.encode()[:-1])
+    assert got.text == text[:-1] + "\ufffd"
+    assert got.encoding == "utf-8"
+    assert "replaced-undecodable-bytes" in got.fixes
+
+
+def test_utf8_with_one_stray_byte() -> None:
+    text = "Grüße aus Köln, schöne Grüße und vielen Dank für die Hilfe – bis bald!"
+    data = text.encode()
+    cut = len("Grüße aus Köln, ".encode())  # a character boundary
+    got = decode(data[:cut] + b"\xff" + data[cut:])
+    assert got.text == "Grüße aus Köln, \ufffd" + text[len("Grüße aus Köln, ") :]
+    assert got.fixes == ("replaced-undecodable-bytes",)
+
+
+def test_utf16_bom_with_truncated_tail() -> None:
+    data = codecs.BOM_UTF16_LE + "Привет мир, как дела".encode("utf-16-le") + b"\x00"
+    got = decode(data)
+    assert got.text == "Привет мир, как дела\ufffd"
+    assert got.fixes == ("strip-bom", "replaced-undecodable-bytes")
+
+
+def test_utf8_bom_before_legacy_bytes_is_dropped() -> None:
+    got = decode(codecs.BOM_UTF8 + "Café crème brûlée".encode("cp1252"))
+    assert got.text == "Café crème brûlée"
+    assert got.fixes[0] == "strip-bom"
+
+
 # -- garbage ---------------------------------------------------------------------------------------
 
 
