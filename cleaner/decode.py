@@ -5,7 +5,8 @@ Order of evidence, strongest first:
 1. a byte-order mark (UTF-8, UTF-16, UTF-32);
 2. UTF-16 without a BOM, from its NUL bytes;
 3. strict UTF-8 (legacy text with non-ASCII bytes is almost never valid UTF-8) and, for pure 7-bit
-   input, the ISO-2022 escape sequences;
+   input, the ISO-2022 escape sequences; UTF-8 with a few broken sequences (a truncated last
+   character, a stray byte) is still UTF-8, decoded with replacement characters;
 4. a caller's ``hint`` (HTTP header or ``<meta charset>``), used unless the bytes prove it wrong:
    they do not decode under it, the hint is a single-byte charset but the bytes are valid
    multi-byte UTF-8, or another reading is far more plausible (``HINT_MARGIN``);
