@@ -10,6 +10,8 @@ from pathlib import Path
 import ftfy
 import pytest
 from ftfy.badness import is_bad as ftfy_is_bad
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.config import Config
 from cleaner.fix_encoding import FTFY_CONFIG, fix_text, is_bad, restore_cjk_punctuation
@@ -82,6 +84,23 @@ def test_fast_is_bad_agrees_with_ftfy() -> None:
     disagree = [t for t in texts if is_bad(t) != ftfy_is_bad(t)]
     assert disagree == []
     assert sum(map(ftfy_is_bad, texts)) > 50  # the comparison includes many positives
+
+
+def test_every_change_is_named_on_real_text() -> None:
+    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared not available")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    unnamed = [t for t in texts if (r := fix_text(t))[0] != t and not r[1]]
+    assert unnamed == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_changes_are_always_named(text: str) -> None:
+    out, fixes = fix_text(text)
+    assert (out == text) == (fixes == [])
 
 
 def test_nfc_is_applied_and_reported() -> None:
