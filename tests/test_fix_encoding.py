@@ -1,0 +1,170 @@
+"""Tests for cleaner.fix_encoding: ftfy's own cases, golden positive/negative sets, NFC, CJK punctuation."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import unicodedata
+from pathlib import Path
+
+import ftfy
+import pytest
+from ftfy.badness import is_bad as ftfy_is_bad
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.config import Config
+from cleaner.fix_encoding import FTFY_CONFIG, fix_text, is_bad, restore_cjk_punctuation
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT / ".." / "shared"
+
+FTFY_CASES = json.loads((DATA / "ftfy_cases" / "test_cases.json").read_text(encoding="utf-8"))
+PASSING = [c for c in FTFY_CASES if c["expect"] == "pass"]
+NEGATIVE = json.loads((DATA / "fix_encoding" / "negative.json").read_text(encoding="utf-8"))
+POSITIVE = json.loads((DATA / "fix_encoding" / "positive.json").read_text(encoding="utf-8"))
+
+# ftfy's "fixed" is the output of ftfy.fix_text with its defaults, which also uncurl quotes, fold
+# ligatures and full-width characters, unescape HTML entities and turn CRLF into LF.  cleaner turns
+# those off on purpose (they change correct text).  So a case passes when cleaner gives exactly
+# ftfy's expected text, or when (a) it equals what ftfy itself gives with cleaner's settings and
+# (b) applying ftfy's defaults on top of cleaner's output gives the expected text -- i.e. the
+# only difference is formatting we chose to keep.
+_SAME_SETTINGS = FTFY_CONFIG._replace(normalization="NFC", explain=False)
+
+
+def _check_case(original: str, expected: str) -> None:
+    out, fixes = fix_text(original)
+    if out == expected:
+        return
+    assert out == ftfy.fix_text(original, config=_SAME_SETTINGS)
+    assert ftfy.fix_text(out) == expected
+    if out != original:
+        assert fixes, "every change must be named"
+
+
+def test_vendored_case_count() -> None:
+    assert len(PASSING) == 151
+
+
+@pytest.mark.parametrize("case", PASSING, ids=[c["label"][:60] for c in PASSING])
+def test_ftfy_passing_cases(case: dict[str, str]) -> None:
+    _check_case(case["original"], case["fixed"])
+
+
+@pytest.mark.parametrize("case", PASSING[::5], ids=[c["label"][:60] for c in PASSING[::5]])
+def test_ftfy_passing_cases_with_extra_layer_of_mojibake(case: dict[str, str]) -> None:
+    # as in ftfy's own test: one more UTF-8 -> Latin-1 round of damage must also be undone
+    _check_case(case["original"].encode("utf-8").decode("latin-1"), case["fixed"])
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=[c["label"] for c in NEGATIVE])
+def test_negative_set_stays_untouched(case: dict[str, str]) -> None:
+    assert fix_text(case["text"]) == (case["text"], [])
+    cjk_on = Config(restore_cjk_punctuation=True)
+    if not any("\u4e00" <= ch <= "\u9fff" for ch in case["text"]):
+        assert fix_text(case["text"], cjk_on) == (case["text"], [])
+
+
+@pytest.mark.parametrize("case", POSITIVE, ids=[c["label"] for c in POSITIVE])
+def test_positive_set_is_repaired_and_named(case: dict[str, str]) -> None:
+    out, fixes = fix_text(case["original"])
+    assert out == case["fixed"]
+    assert fixes
+
+
+def test_fast_is_bad_agrees_with_ftfy() -> None:
+    texts = [c["original"] for c in FTFY_CASES] + [c["fixed"] for c in FTFY_CASES]
+    texts += [c["text"] for c in NEGATIVE] + [c["original"] for c in POSITIVE]
+    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f]
+    disagree = [t for t in texts if is_bad(t) != ftfy_is_bad(t)]
+    assert disagree == []
+    assert sum(map(ftfy_is_bad, texts)) > 50  # the comparison includes many positives
+
+
+def test_every_change_is_named_on_real_text() -> None:
+    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared not available")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for line in f]
+    unnamed = [t for t in texts if (r := fix_text(t))[0] != t and not r[1]]
+    assert unnamed == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_changes_are_always_named(text: str) -> None:
+    out, fixes = fix_text(text)
+    assert (out == text) == (fixes == [])
+
+
+def test_nfc_is_applied_and_reported() -> None:
+    decomposed = unicodedata.normalize("NFD", "café déjà vu")
+    assert fix_text(decomposed) == ("café déjà vu", ["normalize:NFC"])
+    assert fix_text(decomposed, Config(normalize_nfc=False)) == (decomposed, [])
+
+
+def test_nfkc_is_never_applied() -> None:
+    text = "ﬁ ① ｆｕｌｌ ² ㎏"
+    assert fix_text(text) == (text, [])
+
+
+def test_fix_encoding_off_skips_ftfy() -> None:
+    assert fix_text("CafÃ©", Config(fix_encoding=False)) == ("CafÃ©", [])
+
+
+def test_empty_and_ascii() -> None:
+    assert fix_text("") == ("", [])
+    assert fix_text("plain\r\nascii\ttext") == ("plain\r\nascii\ttext", [])
+    assert fix_text("bell\x07 char") == ("bell char", ["apply:remove_control_chars"])
+
+
+def test_long_document_only_damaged_line_changes() -> None:
+    good = "Ein ganz normaler Satz mit Umlauten: Größe, Übel, Ärger. “Zitat”.\n" * 200
+    text = good + "Kaputt: GrÃ¶ÃŸe\n" + good
+    out, fixes = fix_text(text)
+    assert out == good + "Kaputt: Größe\n" + good
+    assert fixes
+
+
+# -- opt-in CJK punctuation restoration --------------------------------------------------------------
+
+
+def test_cjk_punctuation_off_by_default() -> None:
+    text = "台积电创始人说过:“全球化已死。”4月26日,美国国务卿访华"
+    assert fix_text(text) == (text, [])
+
+
+def test_cjk_punctuation_restored_when_enabled() -> None:
+    text = "他说过:“全球化已死。”4月26日,美国国务卿(Blinken)访华,FSD(辅助驾驶系统)上线!"
+    out, fixes = fix_text(text, Config(restore_cjk_punctuation=True))
+    assert out == "他说过：“全球化已死。”4月26日，美国国务卿（Blinken）访华，FSD（辅助驾驶系统）上线！"
+    assert fixes == ["restore-cjk-punctuation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["时间 17:38:55 发布", "He said: yes, (maybe) later!", "他说 OK, then left.", "数字 1,234,567 元",
+     "(1) first item", "中文, English with a space after the comma"],
+)
+def test_cjk_punctuation_leaves_non_chinese_positions(text: str) -> None:
+    assert restore_cjk_punctuation(text) == text
+
+
+# -- seed documents (skipped when ../shared is absent) -------------------------------------------------
+
+
+def test_seed_documents_byte_identical() -> None:
+    seeds = sorted((SHARED / "seeds").glob("*.txt"))
+    if not seeds:
+        pytest.skip("../shared not available")
+    for p in seeds:
+        text = p.read_bytes().decode("utf-8")
+        out, fixes = fix_text(text)
+        assert out.encode("utf-8") == p.read_bytes(), p.name
+        assert fixes == []
