@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from typing import ClassVar
+
 import pytest
 
 pytest.importorskip("datatrove")
 
-from datatrove.data import Document  # noqa: E402
-from datatrove.executor import LocalPipelineExecutor  # noqa: E402
+from datatrove.data import Document
+from datatrove.executor import LocalPipelineExecutor
 
-from cleaner.datatrove import CleanerStep  # noqa: E402
+from cleaner.datatrove import CleanerStep
 
 ARTICLE = (
     "The regional water authority said on Tuesday that reservoir levels had recovered after the wet winter.\n"
@@ -18,7 +20,7 @@ ARTICLE = (
 
 class Collect(CleanerStep.__mro__[1]):  # a PipelineStep that keeps what reaches it
     name = "collect"
-    seen: list = []
+    seen: ClassVar[list] = []
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         for doc in data:
