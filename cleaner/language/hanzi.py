@@ -1,0 +1,64 @@
+"""Simplified vs Traditional Chinese from character sets, with no trained model.
+
+A character that GB2312 (the mainland simplified standard) can encode but Big5
+(the Taiwan/Hong Kong traditional standard) cannot is simplified-leaning (这,
+们, 国), and the reverse is traditional-leaning (這, 們, 國).  Characters both
+encode (人, 大, 中) carry no evidence.  The two tables are derived at first use
+from Python's own codecs, so they are reproducible offline and were not fitted
+to any benchmark; the langid dev set is only used to *measure* the result
+(bench/results/langid.md).
+"""
+
+from __future__ import annotations
+
+import functools
+
+_CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
+
+
+def _encodable(ch: str, codec: str) -> bool:
+    try:
+        ch.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def tables() -> tuple[frozenset[str], frozenset[str]]:
+    """(simplified-leaning, traditional-leaning) characters."""
+    hans: set[str] = set()
+    hant: set[str] = set()
+    for lo, hi in _CJK_RANGES:
+        for cp in range(lo, hi):
+            ch = chr(cp)
+            gb = _encodable(ch, "gb2312")
+            big5 = _encodable(ch, "big5")
+            if gb and not big5:
+                hans.add(ch)
+            elif big5 and not gb:
+                hant.add(ch)
+    return frozenset(hans), frozenset(hant)
+
+
+def hans_hant_counts(text: str) -> tuple[int, int]:
+    """Number of simplified-leaning and traditional-leaning characters in ``text``."""
+    hans, hant = tables()
+    chars = set(text)
+    # Count occurrences only for the (few) distinct characters that are evidence.
+    s = sum(text.count(c) for c in chars & hans)
+    t = sum(text.count(c) for c in chars & hant)
+    return s, t
+
+
+def chinese_script(text: str) -> tuple[str, float]:
+    """``("Hans"|"Hant", confidence)``; Hans with confidence 0.5 when there is no evidence.
+
+    Majority vote: a simplified article quoting a traditional name stays Hans.
+    Confidence is the winning share of the evidence, shrunk towards 0.5 when
+    there are few evidence characters (Laplace, one pseudo-count each side).
+    """
+    s, t = hans_hant_counts(text)
+    if t > s:
+        return "Hant", (t + 1) / (s + t + 2)
+    return "Hans", (s + 1) / (s + t + 2)
