@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
 
@@ -41,14 +43,22 @@ def tables() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(hans), frozenset(hant)
 
 
+@functools.lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """uint8 per code point below U+FB00: 1 simplified-leaning, 2 traditional-leaning, else 0."""
+    hans, hant = tables()
+    table = np.zeros(0xFB00, dtype=np.uint8)
+    table[[ord(c) for c in hans]] = 1
+    table[[ord(c) for c in hant]] = 2
+    return table
+
+
 def hans_hant_counts(text: str) -> tuple[int, int]:
     """Number of simplified-leaning and traditional-leaning characters in ``text``."""
-    hans, hant = tables()
-    chars = set(text)
-    # Count occurrences only for the (few) distinct characters that are evidence.
-    s = sum(text.count(c) for c in chars & hans)
-    t = sum(text.count(c) for c in chars & hant)
-    return s, t
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _class_table()
+    counts = np.bincount(table[np.minimum(cps, len(table) - 1)], minlength=3).tolist()
+    return counts[1], counts[2]
 
 
 def chinese_script(text: str) -> tuple[str, float]:
