@@ -96,8 +96,8 @@ def _dominant(counts: dict[str, int]) -> tuple[str, float]:
     """(dominant script, its weighted share of letters)."""
     weighted = {s: c * _WEIGHT.get(s, 1.0) for s, c in counts.items()}
     total = sum(weighted.values())
-    if "Kana" in weighted and "Hani" in weighted:  # Japanese: kana + kanji are one writing system
-        weighted["Kana"] += weighted.pop("Hani")
+    if "Kana" in weighted and "Hani" in weighted:  # kana + kanji are one writing system
+        weighted["Hani"] += weighted.pop("Kana")
     script = max(weighted, key=lambda s: (weighted[s], s))
     return script, weighted[script] / total
 
@@ -235,6 +235,7 @@ def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> La
         return UND
     script, share = _dominant(counts)
     if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
+        # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
         return Language("ja", "Jpan", round(share, 4))
     if script == "Hani":
         return Language("zh", chinese_script(text)[0], round(share, 4))
@@ -329,16 +330,17 @@ def _block_in_doc_script(
 ) -> Language:
     """Language of a line written in the document's script, cheaply.
 
-    Short lines inherit the document language (score halved: inherited, not
-    observed).  Longer lines in a script that names its language are routed
-    as usual; in a shared script (Latin, Cyrillic, ...) one fastText call on
+    Lines in a script that names its language (Han, Hangul, ...) are routed as
+    usual, which costs nothing.  In a shared script, short lines inherit the
+    document language (score halved: inherited, not observed), and (Latin, Cyrillic, ...) one fastText call on
     the line's start decides whether it is the document language, and only a
     line fastText confidently gives to another language is detected fully.
     """
-    inherited = Language(doc.language, doc.script, round(doc.score / 2, 4))
+    if doc.script not in _SHARED_SCRIPTS:  # Han, Hangul, Greek...: routing is free and exact
+        return _detect(text, backend, counts)
     if letters < BLOCK_MIN_LETTERS:
-        return inherited
-    if doc.script not in _SHARED_SCRIPTS or backend == "langdetect":
+        return Language(doc.language, doc.script, round(doc.score / 2, 4))
+    if backend == "langdetect":
         return _detect(text, backend, counts)
     ft = backends.fasttext_dist(text[:_BLOCK_CHARS], k=3)
     top = max(ft, key=lambda k: (ft[k], k))
@@ -359,7 +361,7 @@ def _doc_script(doc: Language) -> str | None:
     if doc.script in ("Hans", "Hant"):
         return "Hani"
     if doc.script == "Jpan":
-        return "Kana"
+        return "Hani"
     if doc.script == "Kore":
         return "Hang"
     return doc.script
