@@ -160,6 +160,15 @@ def speed(recs: list[dict[str, Any]], shared: Path) -> list[str]:
         lines.append(
             f"| `cleaner.detect_language` {backend}, s1 sentences (best of 3) | {best:,.0f} texts/s |"
         )
+    from cleaner.language import backends
+
+    best = 0.0
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for t in s1:
+            backends.fasttext_dist(t)
+        best = max(best, len(s1) / (time.perf_counter() - t0))
+    lines.append(f"| yardstick: one bare fastText call per s1 sentence (best of 3) | {best:,.0f} texts/s |")
     pages = sorted((shared / "seeds").glob("*.txt"))
     if pages:
         docs = [p.read_text(encoding="utf-8") for p in pages]
@@ -281,7 +290,7 @@ def main() -> int:
         "\n*mean per-language accuracy on main without Malay (whose dev labels are mostly Indonesian text).\n"
     )
     recs = load_dev(shared)
-    print("## In-process speed\n")
+    print(f"## In-process speed (load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)\n")
     print("\n".join(speed(recs, shared)))
     if not a.no_cv:
         print("\n## Cross-validation of the one weight chosen on dev\n")

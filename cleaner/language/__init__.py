@@ -123,7 +123,7 @@ def _auto_dist(text: str, letters: int) -> Dist:
     ft = backends.fasttext_dist(text)
     if letters >= _SHORT_LETTERS:
         top = max(ft, key=lambda k: (ft[k], k))
-        if ft[top] >= _SECOND_OPINION_BELOW and top not in GROUP_OF:
+        if ft[top] >= _SECOND_OPINION_BELOW:
             return ft
     w = _FASTTEXT_WEIGHT if letters >= _SHORT_LETTERS else _FASTTEXT_WEIGHT_SHORT
     out: Dist = {}
@@ -175,12 +175,14 @@ def _alphabet_penalty(text: str, script: str, cand: Dist) -> None:
     real evidence (``ě`` says Czech, not Slovene).  When no contender fits, the
     letters are noise (mojibake such as ``ý`` for Turkish ``ı``) and nothing changes.
     """
+    best = max(cand.values())
+    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in ALPHABETS]
+    if len(contenders) < 2 or text.isascii():
+        return
     letters = _script_letters(text, script)
     if not letters:
         return
-    best = max(cand.values())
     cyr = script == "Cyrl"
-    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in ALPHABETS]
     foreign = {lang: foreign_letters(letters, lang, cyr) for lang in contenders}
     if len(foreign) < 2 or min(foreign.values()) > 0:
         return

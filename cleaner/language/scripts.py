@@ -58,6 +58,9 @@ NON_LATIN: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
+
+
 @functools.lru_cache(maxsize=1)
 def script_table() -> np.ndarray:
     """uint8 script id for every code point below ``_TABLE_SIZE`` (built once, ~50 ms)."""
@@ -84,7 +87,7 @@ def script_ids(text: str) -> np.ndarray:
 def script_counts(text: str) -> dict[str, int]:
     """Letters per ISO 15924 script (``Kana`` for kana, ``Othr`` for the rest), non-zero only."""
     if text.isascii():
-        n = sum(ch.isalpha() for ch in text)
+        n = len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
         return {"Latn": n} if n else {}
     counts = np.bincount(script_ids(text), minlength=len(SCRIPTS))
     return {SCRIPTS[i]: int(c) for i, c in enumerate(counts.tolist()) if i and c}
