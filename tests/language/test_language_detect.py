@@ -157,3 +157,18 @@ def test_sample_is_bounded_and_prefers_long_lines() -> None:
 def test_unknown_backend_is_an_error() -> None:
     with pytest.raises(ValueError, match="language_backend"):
         detect_language("hello world, this is a test", Config(language_backend="nope"))
+
+
+def test_auto_falls_back_to_langdetect_when_fast_detectors_are_missing(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import cleaner.language as lang_mod
+    from cleaner.language import backends
+
+    monkeypatch.setattr(backends, "available", lambda name: name == "langdetect")
+    monkeypatch.setattr(lang_mod, "_resolved", {})
+    with caplog.at_level("WARNING"):
+        got = detect_language("Die Bibliothek schließt im Sommer sonntags schon um drei Uhr.")
+    assert got.language == "de"
+    assert lang_mod._resolved["auto"] == "langdetect"
+    assert "langdetect" in caplog.text
