@@ -49,6 +49,7 @@ from .scripts import (
     SCRIPT_LANGUAGES,
     SCRIPTS,
     SINGLE_LANGUAGE,
+    letter_counts,
     script_counts,
     script_ids,
     script_table,
@@ -233,7 +234,7 @@ def _statistical(text: str, script: str, backend: str, letters: int) -> tuple[st
 def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> Language:
     """Language of an already sampled ``text``."""
     if counts is None:
-        counts = script_counts(text)
+        counts = letter_counts(text)
     if not counts:
         return UND
     script, share = _dominant(counts)
@@ -241,7 +242,7 @@ def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> La
         # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
         return Language("ja", "Jpan", round(share, 4))
     if script == "Hani":
-        return Language("zh", chinese_script(text)[0], round(share, 4))
+        return Language("zh", chinese_script(text), round(share, 4))
     if script in SINGLE_LANGUAGE:
         return Language(SINGLE_LANGUAGE[script], "Kore" if script == "Hang" else script, round(share, 4))
     if script == "Othr":

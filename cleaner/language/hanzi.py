@@ -61,7 +61,7 @@ def hans_hant_counts(text: str) -> tuple[int, int]:
     return counts[1], counts[2]
 
 
-def chinese_script(text: str) -> tuple[str, float]:
+def script_and_confidence(text: str) -> tuple[str, float]:
     """``("Hans"|"Hant", confidence)``; Hans with confidence 0.5 when there is no evidence.
 
     Majority vote: a simplified article quoting a traditional name stays Hans.
@@ -72,3 +72,8 @@ def chinese_script(text: str) -> tuple[str, float]:
     if t > s:
         return "Hant", (t + 1) / (s + t + 2)
     return "Hans", (s + 1) / (s + t + 2)
+
+
+def chinese_script(text: str) -> str:
+    """``"Hant"`` when traditional-leaning characters outnumber simplified-leaning ones, else ``"Hans"``."""
+    return script_and_confidence(text)[0]

@@ -15,6 +15,7 @@ with one ``cumsum``.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 
 import numpy as np
 import regex
@@ -84,8 +85,13 @@ def script_ids(text: str) -> np.ndarray:
     return script_table()[np.minimum(cps, _TABLE_SIZE - 1)]
 
 
-def script_counts(text: str) -> dict[str, int]:
+def script_counts(text: str) -> Counter[str]:
     """Letters per ISO 15924 script (``Kana`` for kana, ``Othr`` for the rest), non-zero only."""
+    return Counter(letter_counts(text))
+
+
+def letter_counts(text: str) -> dict[str, int]:
+    """:func:`script_counts` as a plain dict (the hot path: no Counter construction)."""
     if text.isascii():
         n = len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
         return {"Latn": n} if n else {}

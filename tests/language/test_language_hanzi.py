@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cleaner.language.hanzi import chinese_script, hans_hant_counts, tables
+from cleaner.language.hanzi import chinese_script, hans_hant_counts, script_and_confidence, tables
 
 
 def test_tables_are_disjoint_and_sensible() -> None:
@@ -14,13 +14,13 @@ def test_tables_are_disjoint_and_sensible() -> None:
 
 
 def test_majority_vote_and_confidence() -> None:
-    assert chinese_script("我们说的话")[0] == "Hans"
-    assert chinese_script("我們說的話")[0] == "Hant"
+    assert chinese_script("我们说的话") == "Hans"
+    assert chinese_script("我們說的話") == "Hant"
     # A simplified paragraph quoting one traditional title stays Hans.
-    assert chinese_script("这篇报道引用了《臺灣》一书，作者认为这个问题很重要。")[0] == "Hans"
-    script, conf = chinese_script("人大中")  # no evidence: Hans, undecided
+    assert chinese_script("这篇报道引用了《臺灣》一书，作者认为这个问题很重要。") == "Hans"
+    script, conf = script_and_confidence("人大中")  # no evidence: Hans, undecided
     assert script == "Hans" and conf == 0.5
-    assert chinese_script("这个问题我们明天再讨论")[1] > 0.8
+    assert script_and_confidence("这个问题我们明天再讨论")[1] > 0.8
 
 
 def test_counts_ignore_non_han() -> None:
