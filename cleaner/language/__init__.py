@@ -33,7 +33,7 @@ import numpy as np
 from ..config import Config
 from ..document import BlockLanguage, Language, split_lines
 from . import backends
-from .hanzi import chinese_script
+from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
 from .orthography import (
     ALPHABETS,
     CYRL_GROUP,
@@ -43,6 +43,7 @@ from .orthography import (
     PRIOR,
     cue_counts,
     foreign_letters,
+    function_word_share,
 )
 from .scripts import (
     NON_LATIN,
@@ -231,22 +232,36 @@ def _statistical(text: str, script: str, backend: str, letters: int) -> tuple[st
     return lang, p
 
 
+def _route(text: str, counts: dict[str, int], hanzi: tuple[int, int] | None = None) -> Language | None:
+    """The language when the script alone decides it (``None`` when a detector must).
+
+    ``hanzi`` (simplified-, traditional-leaning counts) may be passed when the
+    caller counted them already (detect_blocks does, for all lines at once).
+    """
+    script, share = _dominant(counts)
+    if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
+        # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
+        return Language("ja", "Jpan", round(share, 4))
+    if script == "Hani":
+        s, t = hanzi if hanzi is not None else hans_hant_counts(text)
+        return Language("zh", "Hant" if t > s else "Hans", round(share, 4))
+    if script in SINGLE_LANGUAGE:
+        return Language(SINGLE_LANGUAGE[script], "Kore" if script == "Hang" else script, round(share, 4))
+    if script == "Othr":
+        return UND
+    return None
+
+
 def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> Language:
     """Language of an already sampled ``text``."""
     if counts is None:
         counts = letter_counts(text)
     if not counts:
         return UND
+    routed = _route(text, counts)
+    if routed is not None:
+        return routed
     script, share = _dominant(counts)
-    if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
-        # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
-        return Language("ja", "Jpan", round(share, 4))
-    if script == "Hani":
-        return Language("zh", chinese_script(text), round(share, 4))
-    if script in SINGLE_LANGUAGE:
-        return Language(SINGLE_LANGUAGE[script], "Kore" if script == "Hang" else script, round(share, 4))
-    if script == "Othr":
-        return Language("und", None, 0.0)
     if len(counts) > 1:
         text = _strip_other_scripts(text, script)
     lang, p = _statistical(text, script, backend, counts.get(script, 0))
@@ -306,19 +321,36 @@ def detect_blocks(
         return doc, [], {}
     ids = script_ids(text)
     doc_script = _doc_script(doc)
+    lines = [ln for ln in split_lines(text) if ln.end - ln.start >= 2]
+    if not lines:
+        return doc, [], {}
+    # Letters per script for every line at once: one cumulative sum per script present.
+    starts = np.fromiter((ln.start for ln in lines), dtype=np.int64, count=len(lines))
+    ends = np.fromiter((ln.end for ln in lines), dtype=np.int64, count=len(lines))
+    per_script: list[tuple[str, list[int]]] = []
+    for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
+        if sid:
+            cum = np.concatenate(([0], np.cumsum(ids == sid)))
+            per_script.append((SCRIPTS[sid], (cum[ends] - cum[starts]).tolist()))
+    hans: list[int] | None = None
+    hant: list[int] | None = None
+    if any(name == "Hani" for name, _ in per_script):
+        cls = hanzi_classes(text)
+        cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
+        cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
+        hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
     blocks: list[BlockLanguage] = []
     weight: dict[str, float] = {}
-    nscripts = len(SCRIPTS)
-    for ln in split_lines(text):
-        if ln.end - ln.start < 2:
-            continue
-        row = np.bincount(ids[ln.start : ln.end], minlength=nscripts).tolist()
-        counts = {SCRIPTS[i]: c for i, c in enumerate(row) if i and c}
+    for i, ln in enumerate(lines):
+        counts = {name: col[i] for name, col in per_script if col[i]}
         letters = sum(counts.values())
         if not letters:
             continue
         script, _ = _dominant(counts)
-        if script == doc_script and doc.language != "und":
+        routed = _route(ln.text, counts, (hans[i], hant[i]) if hans and hant else None)
+        if routed is not None:
+            lang = routed
+        elif script == doc_script and doc.language != "und":
             lang = _block_in_doc_script(ln.text, letters, doc, cfg.language_backend, counts)
         else:
             lang = _detect(ln.text, cfg.language_backend, counts)
@@ -334,16 +366,19 @@ def _block_in_doc_script(
 ) -> Language:
     """Language of a line written in the document's script, cheaply.
 
-    Lines in a script that names its language (Han, Hangul, ...) are routed as
-    usual, which costs nothing.  In a shared script, short lines inherit the
-    document language (score halved: inherited, not observed), and (Latin, Cyrillic, ...) one fastText call on
-    the line's start decides whether it is the document language, and only a
-    line fastText confidently gives to another language is detected fully.
+    (Lines in a script that names its language never get here: they are
+    routed.)  In a shared script (Latin, Cyrillic, ...): short lines inherit
+    the document language (score halved: inherited, not observed); a line
+    whose words are to a good part the document language's function words is
+    confirmed with a set lookup per word; the rest get one fastText call on
+    their start, and only a line fastText confidently gives to another
+    language is detected fully.
     """
-    if doc.script not in _SHARED_SCRIPTS:  # Han, Hangul, Greek...: routing is free and exact
-        return _detect(text, backend, counts)
     if letters < BLOCK_MIN_LETTERS:
         return Language(doc.language, doc.script, round(doc.score / 2, 4))
+    hits, words = function_word_share(text[:_CONFIRM_CHARS], doc.language)
+    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * words:
+        return Language(doc.language, doc.script, doc.score)
     if backend == "langdetect":
         return _detect(text, backend, counts)
     ft = backends.fasttext_dist(text[:_BLOCK_CHARS], k=3)
@@ -353,6 +388,13 @@ def _block_in_doc_script(
     return _detect(text, backend, counts)
 
 
+_CONFIRM_MIN_HITS = 3
+_CONFIRM_SHARE = 0.2
+"""A line is confirmed as the document language when at least 3 words and 20% of its words
+are that language's function words: English prose runs at 35-50%, prose in another language
+of the same script at 0-5% (the lists leave out words shared across languages)."""
+_CONFIRM_CHARS = 300
+"""Characters of a line whose words are checked (50-odd words are plenty)."""
 _SHARED_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Deva", "Beng", "Ethi"})
 _BLOCK_CHARS = 100
 """Characters of a line fastText reads to confirm the document language (cost is linear)."""

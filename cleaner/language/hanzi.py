@@ -53,11 +53,16 @@ def _class_table() -> np.ndarray:
     return table
 
 
-def hans_hant_counts(text: str) -> tuple[int, int]:
-    """Number of simplified-leaning and traditional-leaning characters in ``text``."""
+def hanzi_classes(text: str) -> np.ndarray:
+    """Per character of ``text``: 1 simplified-leaning, 2 traditional-leaning, 0 neither."""
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = _class_table()
-    counts = np.bincount(table[np.minimum(cps, len(table) - 1)], minlength=3).tolist()
+    return table[np.minimum(cps, len(table) - 1)]
+
+
+def hans_hant_counts(text: str) -> tuple[int, int]:
+    """Number of simplified-leaning and traditional-leaning characters in ``text``."""
+    counts = np.bincount(hanzi_classes(text), minlength=3).tolist()
     return counts[1], counts[2]
 
 

@@ -138,3 +138,44 @@ its near-perfect hr/nb precision overstates how sure a Croatian or Bokmål
 answer can be on the web; the rarer members (bs, nn) get 0.5.  Languages not
 listed keep the detector score (dev reliability: bench/results/langid.md).
 """
+
+
+_FUNCTION_WORDS_TEXT: dict[str, str] = {
+    # Frequent function words that are rare as words in the other languages of the same
+    # script (so "a", "in", "is", "on", "de" are left out).  Used only to *confirm* that a
+    # line is in the document's language without running a detector on it.
+    "en": "the of and to that for with was this are from have has not but they their which would been"
+    " were his her she it by at or an be you we will can there what when who all more about",
+    "de": "der die das und ist nicht sich mit auch auf für dem den ein eine einer eines wird werden"
+    " sind wurde aber noch nach bei wie oder über vom zum zur dass",
+    "fr": "le la les et des du est une pour dans qui que pas sur au avec sont cette ces mais ou"
+    " il elle nous vous leur été être fait aux par plus",
+    "es": "el los las y del que una por para con se es su sus pero como más este esta fue son"
+    " muy también entre ha han sobre cuando",
+    "pt": "o os as e do da dos das que um uma para com não por se é mais foi são seu sua pelo pela"
+    " também está entre como ao",
+    "it": "il lo gli le e di della delle del che un una per con non sono è si più anche come alla"
+    " nel nella questo questa stato",
+    "nl": "de het een en van is dat niet op te voor met zijn er maar ook als aan door bij naar wordt"
+    " worden dit deze om werd hun",
+    "ru": "и в не на что с по как это его к из для от же но все так она он они был была были бы"
+    " только уже или при этого",
+    "pl": "i w nie na się z do że jest to jak o po ale od przez dla jego jej są był była tak tylko"
+    " przy oraz który która które",
+    "id": "yang dan di dari ini itu dengan untuk tidak dalam akan pada juga ke karena oleh ada"
+    " mereka bisa telah sudah atau saat",
+    "tr": "ve bir bu da de için ile olarak daha çok gibi olan en ama ya kadar sonra şey değil her mi ne",
+    "sv": "och att det som en på är av för med till den har inte om ett de var jag men från så kan när eller",
+}
+FUNCTION_WORDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in _FUNCTION_WORDS_TEXT.items()}
+"""Function words per language; a line where they make up a good share of the words is
+in that language with near certainty (prose in another language scores near zero)."""
+
+
+def function_word_share(text: str, lang: str) -> tuple[int, int]:
+    """(function words of ``lang``, words) in ``text``; (0, 0) when ``lang`` has no list."""
+    table = FUNCTION_WORDS.get(lang)
+    if table is None:
+        return 0, 0
+    words = _WORD.findall(text.lower())
+    return sum(w in table for w in words), len(words)
