@@ -67,3 +67,29 @@ def test_langdetect_backend_pages() -> None:
 def test_shares_sum_to_one() -> None:
     _, _, shares = detect_blocks(_read("en_fr_bilingual.txt"))
     assert abs(sum(shares.values()) - 1.0) < 1e-3
+
+
+def test_foreign_paragraphs_inside_an_english_page_are_found() -> None:
+    english = (
+        "The council approved the new budget on Monday after a long debate about the schools "
+        "and the roads that were damaged during the winter storms."
+    )
+    spanish = (
+        "El consejo aprobo el nuevo presupuesto el lunes despues de un largo debate sobre las escuelas "
+        "y las carreteras danadas por las tormentas del invierno."
+    )
+    russian = "Совет утвердил новый бюджет в понедельник после долгих споров о школах и дорогах."
+    text = "\n\n".join([english, spanish, english, russian, english])
+    doc, blocks, shares = detect_blocks(text)
+    assert doc.language == "en"
+    assert [b.language for b in blocks] == ["en", "es", "en", "ru", "en"]
+    assert set(shares) == {"en", "es", "ru"}
+
+
+def test_function_word_share() -> None:
+    from cleaner.language.orthography import function_word_share
+
+    hits, words = function_word_share("The report was published by the ministry of finance on Monday.", "en")
+    assert words == 11 and hits >= 4
+    assert function_word_share("Le rapport a été publié lundi par le ministère.", "en")[0] == 0
+    assert function_word_share("anything", "xx") == (0, 0)
