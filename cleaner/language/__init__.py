@@ -61,6 +61,7 @@ __all__ = ["chinese_script", "detect_blocks", "detect_language", "script_counts"
 log = logging.getLogger(__name__)
 
 UND = Language("und", None, 0.0)
+_DEFAULT_CONFIG = Config()
 
 # A Han character carries about as much as 3 Latin letters (an English word is
 # ~5 letters, a Chinese word ~1.7 characters); Hangul syllables and kana ~2.
@@ -302,7 +303,7 @@ def detect_language(text: str, config: Config | None = None) -> Language:
     >>> detect_language("The council approved the new budget on Monday.").language
     'en'
     """
-    cfg = config or Config()
+    cfg = config or _DEFAULT_CONFIG
     return _detect(_sample(text, cfg.language_sample_chars), cfg.language_backend)
 
 
@@ -315,7 +316,7 @@ def detect_blocks(
     confirmed cheaply (``_block_in_doc_script``); lines in another script are
     detected (script routing makes most of those free).
     """
-    cfg = config or Config()
+    cfg = config or _DEFAULT_CONFIG
     doc = detect_language(text, cfg)
     if not text:
         return doc, [], {}
