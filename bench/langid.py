@@ -272,6 +272,25 @@ def cross_validate(recs: list[dict[str, Any]], k: int = 5) -> list[str]:
     return out
 
 
+def calibration(recs: list[dict[str, Any]]) -> list[str]:
+    """Reliability of ``language_score`` (default backend, s1+s3+para): accuracy per score bin."""
+    from cleaner.language import detect_language
+
+    bins: dict[int, list[int]] = collections.defaultdict(lambda: [0, 0])
+    for r in recs:
+        if r["bucket"] == "w2":
+            continue
+        got = detect_language(r["text"])
+        b = min(int(got.score * 10), 9)
+        bins[b][0] += got.language == r["lang"]
+        bins[b][1] += 1
+    out = ["| score | texts | accuracy |", "|---|---|---|"]
+    for b in sorted(bins):
+        ok, n = bins[b]
+        out.append(f"| {b / 10:.1f}-{(b + 1) / 10:.1f} | {n} | {ok / n:.3f} |")
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument(
@@ -312,6 +331,8 @@ def main() -> int:
     load = f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     print(f"## In-process speed ({load})\n")
     print("\n".join(speed(recs, shared)))
+    print("\n## Score calibration (default backend, main)\n")
+    print("\n".join(calibration(recs)))
     if not a.no_cv:
         print("\n## Cross-validation of the one weight chosen on dev\n")
         print("| | |\n|---|---|")
