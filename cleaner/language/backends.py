@@ -69,7 +69,12 @@ def _load_fasttext() -> Any:
 def fasttext_dist(text: str, k: int = 8) -> Dist:
     """Top-``k`` fastText lid.176 probabilities."""
     model = _load("fasttext", _load_fasttext)
-    labels, probs = model.predict(text.replace("\n", " "), k=k, threshold=0.0)
+    line = text.replace("\n", " ")
+    try:
+        labels, probs = model.predict(line, k=k, threshold=0.0)
+    except (TypeError, UnicodeError):  # lone surrogates cannot cross into C++: replace them
+        line = line.encode("utf-8", "replace").decode("utf-8")
+        labels, probs = model.predict(line, k=k, threshold=0.0)
     out: Dist = {}
     for label, p in zip(labels, probs, strict=True):
         lang = _norm(label[9:])  # strip "__label__"
