@@ -31,7 +31,7 @@ def test_langdetect_backend_total(text: str) -> None:
 @given(st.lists(st.text(max_size=80), max_size=8))
 def test_detect_blocks_offsets(lines: list[str]) -> None:
     text = "\n".join(lines)
-    doc, blocks, shares = detect_blocks(text)
+    _doc, blocks, shares = detect_blocks(text)
     for b in blocks:
         assert 0 <= b.start < b.end <= len(text)
         assert "\n" not in text[b.start : b.end]
