@@ -35,7 +35,7 @@ from ..document import BlockLanguage, Language, split_lines
 from . import backends
 from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
 from .orthography import (
-    ALPHABETS,
+    CHECKED,
     CYRL_GROUP,
     FOREIGN_LETTER_FACTOR,
     GROUP_CAP,
@@ -179,7 +179,7 @@ def _alphabet_penalty(text: str, script: str, cand: Dist) -> None:
     letters are noise (mojibake such as ``ý`` for Turkish ``ı``) and nothing changes.
     """
     best = max(cand.values())
-    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in ALPHABETS]
+    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in CHECKED]
     if len(contenders) < 2 or text.isascii():
         return
     letters = _script_letters(text, script)
@@ -209,7 +209,7 @@ def _statistical(text: str, script: str, backend: str, letters: int) -> tuple[st
         cand = dict(dist)
     if not cand:
         return "und", 0.0
-    if script in ("Latn", "Cyrl"):
+    if script in ("Latn", "Cyrl", "Arab", "Deva"):
         _alphabet_penalty(text, script, cand)
     for lang, prior in PRIOR.items():
         if lang in cand:

@@ -172,3 +172,8 @@ def test_auto_falls_back_to_langdetect_when_fast_detectors_are_missing(
     assert got.language == "de"
     assert lang_mod._resolved["auto"] == "langdetect"
     assert "langdetect" in caplog.text
+
+
+def test_urdu_letters_are_not_persian() -> None:
+    # ے (bari ye) and ہ (gol he) are Urdu letters Persian does not write.
+    assert detect_language("عہدیداران درمیان").language == "ur"
