@@ -380,8 +380,8 @@ def _block_in_doc_script(
     hits, words = function_word_share(text[:_CONFIRM_CHARS], doc.language)
     if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * words:
         return Language(doc.language, doc.script, doc.score)
-    if backend == "langdetect":
-        return _detect(text, backend, counts)
+    if _BACKENDS.get(backend) is None or _backend(backend) not in (_auto_dist, _BACKENDS["fasttext"]):
+        return _detect(text, backend, counts)  # no fastText in this configuration
     ft = backends.fasttext_dist(text[:_BLOCK_CHARS], k=3)
     top = max(ft, key=lambda k: (ft[k], k))
     if top == doc.language or ft[top] < _BLOCK_SWITCH_PROB:

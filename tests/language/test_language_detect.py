@@ -167,9 +167,15 @@ def test_auto_falls_back_to_langdetect_when_fast_detectors_are_missing(
 
     monkeypatch.setattr(backends, "available", lambda name: name == "langdetect")
     monkeypatch.setattr(lang_mod, "_resolved", {})
+    monkeypatch.setattr(backends, "fasttext_dist", None)  # any use would raise
     with caplog.at_level("WARNING"):
         got = detect_language("Die Bibliothek schließt im Sommer sonntags schon um drei Uhr.")
-    assert got.language == "de"
+        page = (
+            "Der Rat hat den neuen Haushalt am Montag beschlossen, nach einer langen Debatte.\n\n"
+            "Haushaltsberatungen dauerten gestern lange, sagte Bürgermeisterin Schulze."  # no function words
+        )
+        doc, blocks, _ = lang_mod.detect_blocks(page)
+    assert got.language == "de" and doc.language == "de" and {b.language for b in blocks} == {"de"}
     assert lang_mod._resolved["auto"] == "langdetect"
     assert "langdetect" in caplog.text
 
