@@ -6,21 +6,26 @@ Decision order (each step is cheap and certain before the next is tried):
    means Japanese, Han without kana Chinese (``Hans``/``Hant`` from character
    sets, ``hanzi``), Hangul Korean, Greek Greek, Thai Thai, ...  No n-gram
    model is asked, so Chinese can never come out as Korean.
-2. **Two fast detectors, averaged** (default backend ``auto``): fastText
-   lid.176 and py3langid, restricted to the languages the text's script can
-   be (a Cyrillic text is never Croatian).  On the langid dev set the average
-   beats either alone and both beat lingua, at ~50 µs per sentence
-   (bench/results/langid.md).  ``language_backend="langdetect"`` swaps in
-   seeded langdetect behind the same routing.
-3. **Orthography** (``orthography``): letters foreign to a candidate's
-   alphabet count against it; Malaysian vs Indonesian cue words split that pair.
+2. **A fast detector, and a second opinion when unsure** (default backend
+   ``auto``): fastText lid.176; py3langid too when fastText is below 0.8 or the
+   text is short, the two distributions averaged.  Candidates are restricted
+   to the languages the text's script can be (a Cyrillic text is never
+   Croatian).  On the langid dev set this beats each detector alone, and lingua
+   on sentences (not on word pairs), at a fraction of a bare fastText call's
+   speed (bench/results/langid.md).  ``language_backend="langdetect"`` swaps in
+   seeded langdetect behind the same routing and rules.
+3. **Orthography** (``orthography``): letters foreign to a close contender's
+   alphabet count against it; cue words decide inside confusable groups
+   (Malay/Indonesian, Bokmål/Danish/Nynorsk, Croatian/Serbian/Bosnian,
+   Serbian/Macedonian/Bulgarian); population priors for rare twins.
 4. **Confusable groups** (id/ms, hr/bs/sr, nb/nn/da) report a capped score.
 
 Documents: the document language comes from a bounded sample of its longest
 lines (navigation is short, prose is long), so glued navigation in another
-language cannot flip it; blocks are detected per line, cheaply (script counts
-for the whole page in one vectorised pass; the statistical detector only for
-long lines or lines whose script differs from the document's).
+language cannot flip it.  Blocks are lines, made cheap: script counts for the
+whole page in one vectorised pass, script routing for lines whose script names
+their language, inheritance for short lines, a function-word check for long
+lines in the document's language, and a detector only for what is left.
 """
 
 from __future__ import annotations
@@ -77,8 +82,8 @@ _SHORT_LETTERS = 30
 _SECOND_OPINION_BELOW = 0.8
 """fastText probability under which py3langid is asked too (texts of ``_SHORT_LETTERS``+ letters)."""
 _PY3LANGID_CHARS = 1000
-"""py3langid walks its n-gram automaton in pure Python (~2 µs/char); 1,000 characters are
-plenty for a decision and keep a page-sized sample under 2 ms."""
+"""py3langid walks its n-gram automaton in pure Python (cost linear in length); 1,000
+characters are plenty for a second opinion and bound its cost on a page-sized sample."""
 _JA_KANA_SHARE = 0.05
 """Kana share of (Han + kana) from which CJK text is Japanese: Japanese prose has
 30-60% kana; Chinese text has none (one stray kana in 20 Han stays Chinese)."""
