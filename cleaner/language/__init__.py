@@ -248,6 +248,8 @@ def _route(text: str, counts: dict[str, int], hanzi: tuple[int, int] | None = No
     if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
         # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
         return Language("ja", "Jpan", round(share, 4))
+    if script == "Hani" and counts.get("Hang", 0) > _JA_KANA_SHARE * counts["Hani"]:
+        return Language("ko", "Kore", round(share, 4))  # Korean with hanja: Chinese has no Hangul
     if script == "Hani":
         s, t = hanzi if hanzi is not None else hans_hant_counts(text)
         return Language("zh", "Hant" if t > s else "Hans", round(share, 4))

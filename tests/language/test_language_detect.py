@@ -183,3 +183,8 @@ def test_auto_falls_back_to_langdetect_when_fast_detectors_are_missing(
 def test_urdu_letters_are_not_persian() -> None:
     # ے (bari ye) and ہ (gol he) are Urdu letters Persian does not write.
     assert detect_language("عہدیداران درمیان").language == "ur"
+
+
+def test_korean_with_hanja_is_korean() -> None:
+    got = detect_language("大韓民國 憲法 第一條 대한민국은 민주공화국이다")
+    assert (got.language, got.script) == ("ko", "Kore")
