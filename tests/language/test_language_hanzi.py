@@ -1,0 +1,28 @@
+"""Simplified vs Traditional Chinese from GB2312/Big5 coverage."""
+
+from __future__ import annotations
+
+from cleaner.language.hanzi import chinese_script, hans_hant_counts, script_and_confidence, tables
+
+
+def test_tables_are_disjoint_and_sensible() -> None:
+    hans, hant = tables()
+    assert not hans & hant
+    for s, t in ["这這", "们們", "国國", "说說", "门門", "东東"]:
+        assert s in hans and t in hant
+    assert "人" not in hans | hant  # shared characters are no evidence
+
+
+def test_majority_vote_and_confidence() -> None:
+    assert chinese_script("我们说的话") == "Hans"
+    assert chinese_script("我們說的話") == "Hant"
+    # A simplified paragraph quoting one traditional title stays Hans.
+    assert chinese_script("这篇报道引用了《臺灣》一书，作者认为这个问题很重要。") == "Hans"
+    script, conf = script_and_confidence("人大中")  # no evidence: Hans, undecided
+    assert script == "Hans" and conf == 0.5
+    assert script_and_confidence("这个问题我们明天再讨论")[1] > 0.8
+
+
+def test_counts_ignore_non_han() -> None:
+    assert hans_hant_counts("hello 123 ×") == (0, 0)
+    assert hans_hant_counts("这這") == (1, 1)

@@ -1,0 +1,19 @@
+"""Script counting (vectorised lookup table)."""
+
+from __future__ import annotations
+
+from cleaner.language.scripts import script_counts, script_ids
+
+
+def test_counts_per_script() -> None:
+    assert script_counts("Global EditionASIA 中文双语Français") == {"Latn": 25, "Hani": 4}
+    assert script_counts("これは日本語です") == {"Kana": 5, "Hani": 3}
+    assert script_counts("한국어 문장") == {"Hang": 5}
+    assert script_counts("हिन्दी") == {"Deva": 6}  # vowel signs (marks) count with their script
+    assert script_counts("123 !?") == {}
+
+
+def test_ids_align_with_characters() -> None:
+    text = "aя中😀"
+    assert len(script_ids(text)) == len(text)
+    assert script_counts(text) == {"Latn": 1, "Cyrl": 1, "Hani": 1}
