@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..config import Config
 from ..document import Removed
@@ -17,6 +18,11 @@ class BoilerplateResult:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
-def strip_boilerplate(text: str, language: str | None = None, config: Config | None = None) -> BoilerplateResult:
-    """Classify lines and return the article; offsets in ``removed`` index ``text``."""
+def strip_boilerplate(
+    text: str, language: str | None = None, config: Config | None = None, *, model: Any = None
+) -> BoilerplateResult:
+    """Classify lines and return the article; offsets in ``removed`` index ``text``.
+
+    ``model`` overrides the packaged line model (cross-validation passes fold models).
+    """
     return BoilerplateResult(text)
