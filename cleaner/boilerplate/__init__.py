@@ -1,12 +1,46 @@
-"""Stage 5: boilerplate removal on plain text (placeholder: keeps everything)."""
+"""Stage 5: boilerplate removal on plain text.
+
+The page is split into lines and every line gets one label: ``body``, ``title``,
+``metadata`` (moved to ``metadata``), ``chrome`` or ``related`` (both reported in
+``removed``).  Decisions come in order of precision:
+
+1. whole-line rules (:mod:`.rules`: share bars, copyright/licence/contact footers,
+   breadcrumbs, image credits, copy-protection notices, "Source link", URLs, ...) and
+   metadata lines (:mod:`.metadata`: bylines, date/source/editor lines), one regex
+   pass over the page;
+2. a related block: a "Related:"/"相关:" header followed by lines about other things,
+   or a header-less trailing run of unrelated teasers (:mod:`.related`), cut to the end;
+3. the article span: with a line model (``model.score``), lines it scores below the
+   ``config.mode`` threshold go; without one, a position heuristic: lines before the
+   first and after the last paragraph-shaped line are head/tail chrome, except the
+   title (the last headline-shaped line before the byline or the body);
+4. foot-of-page shapes that need the span: a publisher self-description as the last
+   paragraph ("X is an independent ... organization dedicated to ..."), addresses.
+
+The cleaned text is made of whole kept lines of the input (nothing is rewritten); a
+blank line separates two kept lines when the input had one between them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+import numpy as np
+import regex
 
 from ..config import Config
 from ..document import Removed
+from . import metadata as meta
+from . import related as rel
+from .rules import ADDRESS, PUBLISHER_BLURB, scan
+
+
+class LineScorer(Protocol):
+    """What the stage needs from a learned line model (see :mod:`.model`)."""
+
+    def score(self, lines: Sequence[str], language: str | None) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -16,6 +50,61 @@ class BoilerplateResult:
     text: str
     removed: list[Removed] = field(default_factory=list)
     metadata: dict[str, str] = field(default_factory=dict)
+    labels: list[str] = field(default_factory=list)
+    """One label per input line (``body``/``title``/``metadata``/``chrome``/``related``/``empty``)."""
+
+
+THRESHOLDS = {"precision": 0.65, "balanced": 0.5, "recall": 0.35}
+"""P(content) a line needs to stay when a model scores it, per ``config.mode``.
+``precision`` removes more (higher bar); ``recall`` keeps more."""
+
+_TERMINAL = frozenset(".!?。！？…”\"’'」』)）:：;；")
+_CJK_LO, _CJK_HI = 0x3040, 0x9FFF
+_META_PROBE = regex.compile(
+    r"(?:19|20)\d\d|作者|来源|编辑|责编|记者|撰文|文\h*[|｜/／:：]|(?i:\bby\b|author|source|editor|updated|published|posted)"
+)
+_HEAD_MAX_LINES = 40
+"""Metadata lines count as the page date/author only within this many lines of the body start."""
+
+
+def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Lines (without ``\\r``) and their start/end offsets into ``text``."""
+    raw = text.split("\n")
+    lengths = np.fromiter((len(x) for x in raw), dtype=np.int64, count=len(raw))
+    starts = np.zeros(len(raw), dtype=np.int64)
+    if len(raw) > 1:
+        starts[1:] = np.cumsum(lengths[:-1] + 1)
+    ends = starts + lengths
+    lines = raw
+    if "\r" in text:
+        lines = [x[:-1] if x.endswith("\r") else x for x in raw]
+        ends = starts + np.fromiter((len(x) for x in lines), dtype=np.int64, count=len(lines))
+    return lines, starts, ends
+
+
+def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Number of CJK (kana + Han) characters per line, vectorised over code points."""
+    if not text.isascii():
+        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        csum = np.concatenate(([0], np.cumsum((cps >= _CJK_LO) & (cps <= _CJK_HI))))
+        return csum[ends] - csum[starts]  # type: ignore[no-any-return]
+    return np.zeros(len(starts), dtype=np.int64)
+
+
+def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
+    """Lines shaped like running text: long enough, ending like a sentence (or very long)."""
+    words = np.fromiter((len(s.split()) for s in stripped), dtype=np.int64, count=len(stripped))
+    term = np.fromiter((bool(s) and s[-1] in _TERMINAL for s in stripped), dtype=bool, count=len(stripped))
+    latin = words - np.minimum(words, cjk)  # rough: CJK lines have few spaces
+    return ((cjk >= 15) & term) | (cjk >= 40) | ((latin >= 8) & term) | (latin >= 20)  # type: ignore[no-any-return]
+
+
+def _headline_like(s: str, cjk: int) -> bool:
+    """Short, no sentence end, at least a few words: a title or a teaser headline."""
+    if not s or s[-1] in ".!?。！？;；:：,，":
+        return False
+    n = len(s.split())
+    return (cjk >= 4 and len(s) <= 80) or (2 <= n <= 30 and len(s) <= 250 and cjk < 4)
 
 
 def strip_boilerplate(
@@ -23,6 +112,175 @@ def strip_boilerplate(
 ) -> BoilerplateResult:
     """Classify lines and return the article; offsets in ``removed`` index ``text``.
 
-    ``model`` overrides the packaged line model (cross-validation passes fold models).
+    ``model`` overrides the packaged line model (cross-validation passes fold models);
+    without any model a position heuristic decides the lines no rule decided.
     """
-    return BoilerplateResult(text)
+    cfg = config or Config()
+    if model is None:
+        model = _default_model()
+    lines, starts, ends = _line_table(text)
+    n = len(lines)
+    stripped = [x.strip() for x in lines]
+    label: list[str] = ["body" if s else "empty" for s in stripped]
+    reason: list[str] = [""] * n
+    found: dict[str, str] = {}
+
+    # 1. whole-line rules, one pass over the page.
+    related_headers: list[int] = []
+    if n:
+        for hit in scan(text):
+            i = int(np.searchsorted(starts, hit.start, side="right")) - 1
+            if label[i] != "body":
+                continue
+            if hit.kind == "related":
+                related_headers.append(i)
+            else:
+                label[i], reason[i] = hit.kind, hit.reason
+
+    # 1b. metadata lines (cheap probe first: a year or a label word).
+    cjk = _cjk_counts(text, starts, ends)
+    meta_lines: list[tuple[int, meta.MetaLine]] = []
+    for i, s in enumerate(stripped):
+        if s and len(s) <= 160 and (label[i] == "body" or reason[i] in ("navigation", "contact-footer")) \
+                and _META_PROBE.search(s):
+            ml = meta.parse_line(s)
+            if ml is not None:
+                label[i], reason[i] = "metadata", ml.reason
+                meta_lines.append((i, ml))
+        elif s and label[i] == "body" and len(s) <= 12 and meta.is_label_only(s):
+            label[i], reason[i] = "metadata", "field-label"
+
+    # 2. related block: header + lines unrelated to the body above it.
+    para = _paragraph_like(stripped, cjk)
+    cut = _related_cut(stripped, label, para, related_headers)
+    if cut is not None:
+        for i in range(cut, n):
+            if label[i] != "empty" and label[i] != "metadata":
+                label[i], reason[i] = "related", "related-block"
+
+    # 3. the article span.
+    undecided = np.fromiter((lab == "body" for lab in label), dtype=bool, count=n)
+    content = undecided & para
+    title_idx: int | None = None
+    if content.any():
+        first = int(np.argmax(content))
+        last = int(n - 1 - np.argmax(content[::-1]))
+        # 4. a publisher self-description as the last paragraph is site chrome.
+        while last > first and PUBLISHER_BLURB.search(stripped[last]):
+            label[last], reason[last] = "chrome", "publisher-blurb"
+            content[last] = False
+            last = int(n - 1 - np.argmax(content[::-1]))
+        head_meta = [i for i, _ in meta_lines if i < first]
+        title_idx = _find_title(stripped, cjk, label, min([*head_meta, first]))
+        if title_idx is not None:
+            label[title_idx], reason[title_idx] = "title", "title"
+            found["title"] = stripped[title_idx]
+        if model is None:
+            for i in range(first):
+                if label[i] == "body":
+                    label[i], reason[i] = "chrome", _head_reason(stripped[i])
+            for i in range(last + 1, n):
+                if label[i] == "body":
+                    label[i], reason[i] = _tail_label(stripped[i], int(cjk[i]), found.get("title"))
+    if model is not None:
+        _apply_model(model, lines, language, label, reason, cfg)
+
+    # metadata fields: first date / author / source near the head wins; editor as author fallback.
+    first_body = next((i for i, lab in enumerate(label) if lab == "body"), n)
+    ordered = sorted(meta_lines, key=lambda t: (t[0] > first_body + _HEAD_MAX_LINES, t[0]))
+    for _, ml in ordered:
+        for key, value in ml.fields.items():
+            found.setdefault(key, value)
+    if "author" not in found and "editor" in found:
+        found["author"] = found["editor"]
+
+    removed = [
+        Removed(label[i], reason[i], text[int(starts[i]) : int(ends[i])], int(starts[i]), int(ends[i]))
+        for i in range(n)
+        if label[i] in ("chrome", "related", "metadata")
+    ]
+    if not cfg.keep_title and title_idx is not None:
+        label[title_idx] = "removed-title"
+    return BoilerplateResult(_join(lines, label), removed, found, label)
+
+
+def _related_cut(stripped: list[str], label: list[str], para: np.ndarray, headers: list[int]) -> int | None:
+    """Index where an unrelated related block begins (None when there is none)."""
+    n = len(stripped)
+    for h in headers:
+        body_lines = [stripped[i] for i in range(h) if label[i] == "body" and para[i]]
+        if len(body_lines) < 2:
+            continue
+        body = rel.tokens(" ".join(body_lines))
+        block = [stripped[i] for i in range(h + 1, n) if label[i] == "body"]
+        if not block:
+            return h
+        if rel.block_similarity(block, body) < rel.UNRELATED:
+            return h
+    # header-less run of teasers at the end of the page
+    body_idx = [i for i in range(n) if label[i] == "body" and para[i]]
+    if len(body_idx) >= 2 * rel.MIN_TEASERS:
+        tail = [stripped[i] for i in body_idx[-12:]]
+        head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
+        k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
+        if k:
+            return body_idx[-k]
+    return None
+
+
+def _find_title(stripped: list[str], cjk: np.ndarray, label: list[str], stop: int) -> int | None:
+    """The last headline-shaped undecided line before ``stop`` (the byline or the body)."""
+    for i in range(stop - 1, -1, -1):
+        if label[i] == "body" and _headline_like(stripped[i], int(cjk[i])) and len(stripped[i].split()) + int(
+            cjk[i]
+        ) >= 3:
+            return i
+    return None
+
+
+def _head_reason(s: str) -> str:
+    return "category" if "," in s and len(s) <= 40 else "navigation"
+
+
+def _tail_label(s: str, cjk: int, title: str | None) -> tuple[str, str]:
+    if title and title in s:
+        return "chrome", "title-repeat"
+    if ADDRESS.match(s):
+        return "chrome", "contact-footer"
+    if _headline_like(s, cjk) and (len(s.split()) >= 4 or cjk >= 8):
+        return "related", "related-link"
+    return "chrome", "footer"
+
+
+def _apply_model(model: Any, lines: list[str], language: str | None, label: list[str], reason: list[str],
+                 cfg: Config) -> None:
+    """Lines no rule decided stay when the model's P(content) reaches the mode's threshold."""
+    probs = np.asarray(model.score(lines, language), dtype=float)
+    thr = THRESHOLDS[cfg.mode]
+    for i, lab in enumerate(label):
+        if lab == "body" and probs[i] < thr:
+            label[i], reason[i] = "chrome", "low-content-score"
+
+
+def _join(lines: list[str], label: list[str]) -> str:
+    """Kept lines, a blank line between two of them where the input had one."""
+    out: list[str] = []
+    gap = False
+    for line, lab in zip(lines, label, strict=True):
+        if lab in ("body", "title"):
+            if out:
+                out.append("\n\n" if gap else "\n")
+            out.append(line)
+            gap = False
+        elif lab == "empty" and out:
+            gap = True
+    return "".join(out)
+
+
+def _default_model() -> Any:
+    """The packaged line model when one ships (``None`` until then, or if it fails to load)."""
+    try:
+        from .model import default_model
+    except ImportError:
+        return None
+    return default_model()
