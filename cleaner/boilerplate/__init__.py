@@ -23,6 +23,7 @@ blank line separates two kept lines when the input had one between them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -61,7 +62,7 @@ THRESHOLDS = {"precision": 0.65, "balanced": 0.5, "recall": 0.35}
 _TERMINAL = frozenset(".!?。！？…”\"’'」』)）:：;；")
 _CJK_LO, _CJK_HI = 0x3040, 0x9FFF
 _META_PROBE = regex.compile(
-    r"(?:19|20)\d\d|作者|来源|编辑|责编|记者|撰文|文\h*[|｜/／:：]|(?i:\bby\b|author|source|editor|updated|published|posted)"
+    r"(?:19|20)\d\d|^\h*[（(【\[□]|实习生|通讯员|作者|来源|编辑|责编|记者|撰文|文\h*[|｜/／:：]|(?i:\bby\b|author|source|editor|updated|published|posted)"
 )
 _HEAD_MAX_LINES = 40
 """Metadata lines count as the page date/author only within this many lines of the body start."""
@@ -96,7 +97,9 @@ def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
     words = np.fromiter((len(s.split()) for s in stripped), dtype=np.int64, count=len(stripped))
     term = np.fromiter((bool(s) and s[-1] in _TERMINAL for s in stripped), dtype=bool, count=len(stripped))
     latin = words - np.minimum(words, cjk)  # rough: CJK lines have few spaces
-    return ((cjk >= 15) & term) | (cjk >= 40) | ((latin >= 8) & term) | (latin >= 20)  # type: ignore[no-any-return]
+    # 28 CJK characters without a sentence end: hard-wrapped prose (old portals wrap at ~38);
+    # navigation and headlines stay shorter.
+    return ((cjk >= 15) & term) | (cjk >= 28) | ((latin >= 8) & term) | (latin >= 20)  # type: ignore[no-any-return]
 
 
 def _headline_like(s: str, cjk: int) -> bool:
@@ -140,15 +143,18 @@ def strip_boilerplate(
     # 1b. metadata lines (cheap probe first: a year or a label word).
     cjk = _cjk_counts(text, starts, ends)
     meta_lines: list[tuple[int, meta.MetaLine]] = []
+    label_lines: list[int] = []
     for i, s in enumerate(stripped):
-        if s and len(s) <= 160 and (label[i] == "body" or reason[i] in ("navigation", "contact-footer")) \
-                and _META_PROBE.search(s):
+        if s and len(s) <= 160 and _META_PROBE.search(s):
             ml = meta.parse_line(s)
             if ml is not None:
-                label[i], reason[i] = "metadata", ml.reason
                 meta_lines.append((i, ml))
-        elif s and label[i] == "body" and len(s) <= 12 and meta.is_label_only(s):
-            label[i], reason[i] = "metadata", "field-label"
+                if ml.remove and (label[i] == "body" or reason[i] in ("navigation", "contact-footer")):
+                    label[i], reason[i] = "metadata", ml.reason
+            elif len(s) <= 12 and meta.is_label_only(s):
+                label_lines.append(i)
+                if label[i] == "body":
+                    label[i], reason[i] = "metadata", "field-label"
 
     # 2. related block: header + lines unrelated to the body above it.
     para = _paragraph_like(stripped, cjk)
@@ -185,14 +191,9 @@ def strip_boilerplate(
     if model is not None:
         _apply_model(model, lines, language, label, reason, cfg)
 
-    # metadata fields: first date / author / source near the head wins; editor as author fallback.
     first_body = next((i for i, lab in enumerate(label) if lab == "body"), n)
-    ordered = sorted(meta_lines, key=lambda t: (t[0] > first_body + _HEAD_MAX_LINES, t[0]))
-    for _, ml in ordered:
-        for key, value in ml.fields.items():
-            found.setdefault(key, value)
-    if "author" not in found and "editor" in found:
-        found["author"] = found["editor"]
+    last_body = next((i for i in range(n - 1, -1, -1) if label[i] == "body"), -1)
+    found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
     removed = [
         Removed(label[i], reason[i], text[int(starts[i]) : int(ends[i])], int(starts[i]), int(ends[i]))
@@ -202,6 +203,113 @@ def strip_boilerplate(
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
     return BoilerplateResult(_join(lines, label), removed, found, label)
+
+
+def _pick_metadata(
+    stripped: list[str],
+    meta_lines: list[tuple[int, meta.MetaLine]],
+    label_lines: list[int],
+    first: int,
+    last: int,
+    title_idx: int | None,
+    found: dict[str, str],
+) -> dict[str, str]:
+    """Choose the page's date/author/source/editor among the metadata lines found.
+
+    Bylines at the head of the article (up to a few lines into the body) beat
+    signatures right after its end, which beat any other byline; consecutive byline
+    lines are merged ("本报实习生 A B" + "本报记者 C D").  A date on a byline beats a
+    bare date line, and both beat dates far from the article (comments, archives).
+    Without a byline, a name-only line next to the title or the body start (or after a
+    bare "作者：" label) is the author; the editor is the last resort.
+    """
+    out: dict[str, str] = {}
+    head = first + 3
+    near = first + _HEAD_MAX_LINES
+
+    def zone(i: int) -> int:
+        if i <= head:
+            return 0
+        if last < i <= last + 4:
+            return 1
+        return 2 if i <= near else 3
+
+    def rank(i: int, ml: meta.MetaLine) -> tuple[int, int, int]:
+        z = zone(i)
+        # a bare "（name）" only counts right after the article; labelled bylines anywhere near it
+        return (0 if z == 0 else 1 if ml.reason != "signature" else 2 if z == 1 else 3, z, i)
+
+    bylines = sorted((rank(i, ml), i, ml) for i, ml in meta_lines if "author" in ml.fields)
+    if bylines:
+        r0, i0, ml0 = bylines[0]
+        z = r0[1]
+        names = [ml0.fields["author"]]
+        prev = i0
+        for r2, i, ml in bylines[1:]:
+            z2 = r2[1]
+            if z2 != z or any(stripped[k] for k in range(prev + 1, i)):
+                break
+            names.append(ml.fields["author"])
+            prev = i
+        out["author"] = " ".join(names)
+    if "author" not in out:
+        name = _name_line(stripped, label_lines, first, title_idx)
+        if name:
+            out["author"] = name
+    dated = sorted(
+        ((min(zone(i), 2) if zone(i) != 1 else 2, ml.reason != "byline", i, ml)
+         for i, ml in meta_lines if "date" in ml.fields),
+        key=lambda t: t[:3],
+    )
+    if dated:
+        out["date"] = dated[0][3].fields["date"]
+    for key in ("source", "editor"):
+        vals = sorted((zone(i), i, ml.fields[key]) for i, ml in meta_lines if key in ml.fields)
+        if vals and key not in found:
+            out[key] = vals[0][2]
+    if "author" not in out and "editor" in out:
+        out["author"] = out["editor"]
+    if "author" not in out:
+        for s in stripped[: first + 6]:
+            m = meta.PHOTO_BY.search(s)
+            if m:
+                out["author"] = m.group("name")
+                break
+    return out
+
+
+def _name_line(stripped: list[str], label_lines: list[int], first: int, title_idx: int | None) -> str | None:
+    """A name alone on a line right after the title, right before the body, or after "作者："."""
+    n = len(stripped)
+
+    def next_nonempty(i: int, step: int) -> int | None:
+        i += step
+        while 0 <= i < n and not stripped[i]:
+            i += step
+        return i if 0 <= i < n else None
+
+    around = (
+        next_nonempty(title_idx, 1) if title_idx is not None else None,
+        next_nonempty(title_idx, -1) if title_idx is not None else None,
+        next_nonempty(first, -1) if first < n else None,
+    )
+    spots = [j for j in around if j is not None]
+    window = [j for j in range(first - 1, max(-1, first - 7), -1) if stripped[j] and j not in spots]
+    spots += [j for j in window if stripped[j][0] in meta.SURNAMES]
+    for lab in label_lines:
+        j = next_nonempty(lab, 1)
+        if j is not None:
+            spots.insert(0, j)
+    for j in spots:
+        m = meta.NAME_ONLY.match(stripped[j])
+        if not m:
+            continue
+        # a run of short lines is a menu ("官微 / 官博"), not a byline
+        nbrs = [next_nonempty(j, -1), next_nonempty(j, 1)]
+        if any(k is not None and len(stripped[k]) <= 4 for k in nbrs) and j not in spots[: len(label_lines)]:
+            continue
+        return str(m.group("name").replace(" ", "").replace("\t", ""))
+    return None
 
 
 def _related_cut(stripped: list[str], label: list[str], para: np.ndarray, headers: list[int]) -> int | None:
@@ -277,6 +385,7 @@ def _join(lines: list[str], label: list[str]) -> str:
     return "".join(out)
 
 
+@functools.lru_cache(maxsize=1)
 def _default_model() -> Any:
     """The packaged line model when one ships (``None`` until then, or if it fails to load)."""
     try:
