@@ -81,18 +81,16 @@ def block_similarity(lines: Sequence[str], body: set[str]) -> float:
 def unrelated_tail(lines: Sequence[str], body: set[str]) -> int:
     """How many of the trailing ``lines`` form a header-less run of unrelated teasers.
 
-    Walks back from the end while lines are unrelated to ``body``; returns the run
-    length when it reaches :data:`MIN_TEASERS` and most of it is teaser-shaped, else 0.
+    Walks back from the end while lines are teaser-shaped *and* unrelated to ``body``;
+    returns the run length when it reaches :data:`MIN_TEASERS`, else 0.  Both conditions
+    per line: the article's own last paragraph is rarely teaser-shaped, and an on-topic
+    one is similar to the body, so either stops the run before it.
     """
     run = 0
-    shaped = 0
     for line in reversed(lines):
         if not line.strip():
             continue
-        if similarity(line, body) >= UNRELATED:
+        if not TEASER_SHAPE.search(line) or similarity(line, body) >= UNRELATED:
             break
         run += 1
-        shaped += bool(TEASER_SHAPE.search(line))
-    if run >= MIN_TEASERS and shaped * 2 >= run:
-        return run
-    return 0
+    return run if run >= MIN_TEASERS else 0

@@ -76,7 +76,7 @@ RULES: tuple[Rule, ...] = (
          r"搜索|导航|下一篇.{0,60}|上一篇.{0,60}|next\s+(?:article|post|story).{0,80}|previous\s+(?:article|post|"
          r"story).{0,80}|advertisement|sponsored(?:\s+content)?|广告|热门|热点|更多|more|loading\.*|加载中.{0,4}))"),
     Rule("chrome", "popular-box",
-         r"(?:most\s+(?:viewed|read|popular|shared|commented)(?:\s+in\s+.{1,20})?|trending(?:\s+now)?|editor'?s\s+"
+         r"(?:most\s+(?:viewed|read|popular|shared|commented)(?:\s+(?:in|this|today|of|on)\b.{0,20})?|trending(?:\s+now)?|editor'?s\s+"
          r"picks?|top\s+stories|latest\s+news|热门文章|热门推荐|热点新闻|点击排行|排行榜|24小时热门|今日热点|最新文章)"),
     Rule("chrome", "comments",
          r"(?:\d*\s*comments?|leave\s+a\s+(?:comment|reply)|post\s+a\s+comment|add\s+comment|发表评论|我要评论|网友评论"
@@ -113,6 +113,10 @@ CONTAINS: regex.Pattern[str] = regex.compile(
     regex.MULTILINE | regex.VERSION0,
 )
 
+_COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
+"""An English "all rights reserved" line is a footer only with a © or a year beside it
+(prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
+
 _MAX_RULE_LINE = 700
 """Lines longer than this are never whole-line chrome (the copyright rule is the long one)."""
 
@@ -122,7 +126,7 @@ def _compile(rules: tuple[Rule, ...]) -> regex.Pattern[str]:
     parts = [f"(?P<r{i}>{r.pattern.replace(chr(92) + 's', chr(92) + 'h')})" for i, r in enumerate(rules)]
     body = "|".join(parts)
     return regex.compile(
-        rf"^{_PRE}(?:{body}){_POST}$", regex.MULTILINE | regex.IGNORECASE | regex.VERSION0
+        rf"^{_PRE}(?:{body}){_POST}\r?$", regex.MULTILINE | regex.IGNORECASE | regex.VERSION0
     )
 
 
@@ -187,7 +191,7 @@ def scan(text: str) -> list[RuleHit]:
         e = text.find("\n", m.end())
         e = len(text) if e < 0 else e
         rule, limit = CONTAINS_RULES[int(m.lastgroup[1:])]
-        if e - s <= limit:
+        if e - s <= limit and (rule.reason != "copyright-footer" or _COPYRIGHT_CONFIRM.search(text, s, e)):
             seen.add(s)
             out.append(RuleHit(s, e, rule.kind, rule.reason))
     return out
