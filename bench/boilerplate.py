@@ -82,7 +82,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
 def machine() -> str:
     try:
         cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next((ln.split(":", 1)[1].strip() for ln in cpu.splitlines() if ln.startswith("Model name")), "")
+        name = next(
+            (ln.split(":", 1)[1].strip() for ln in cpu.splitlines() if ln.startswith("Model name")), ""
+        )
     except OSError:
         name = ""
     return f"{platform.machine()}, {os.cpu_count()} cores ({name}), Python {platform.python_version()}"
@@ -91,7 +93,9 @@ def machine() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(ROOT / ".." / "shared"), help="path of the shared data")
-    ap.add_argument("--data", default=None, help="benchmark file (default: SHARED/bench/boilerplate/dev.jsonl.gz)")
+    ap.add_argument(
+        "--data", default=None, help="benchmark file (default: SHARED/bench/boilerplate/dev.jsonl.gz)"
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--trees", type=int, default=None, help="override the number of trees per forest")
@@ -107,9 +111,12 @@ def main() -> None:
     with gzip.open(data, "rt", encoding="utf-8") as f:
         pages = [json.loads(line) for line in f if line.strip()]
     t0 = time.perf_counter()
-    examples = [M.make_example(p["id"], p["text"].split("\n"), p["gold"], p.get("lang"), p["dataset"])
-                for p in pages]
-    print(f"{len(pages)} pages: features and alignment labels in {time.perf_counter() - t0:.1f} s", flush=True)
+    examples = [
+        M.make_example(p["id"], p["text"].split("\n"), p["gold"], p.get("lang"), p["dataset"]) for p in pages
+    ]
+    print(
+        f"{len(pages)} pages: features and alignment labels in {time.perf_counter() - t0:.1f} s", flush=True
+    )
 
     params = M.BoostParams()
     if args.trees:
@@ -123,8 +130,10 @@ def main() -> None:
     from cleaner.boilerplate import strip_boilerplate
 
     for k in range(args.folds):
-        train = [ex for ex, f in zip(examples, fold) if f != k]
-        model = M.train_line_model(train, params, provenance={"fold": k}, log=lambda s: print("  " + s, flush=True))
+        train = [ex for ex, f in zip(examples, fold, strict=False) if f != k]
+        model = M.train_line_model(
+            train, params, provenance={"fold": k}, log=lambda s: print("  " + s, flush=True)
+        )
         thresholds.append(model.thresholds)
         for i in np.flatnonzero(fold == k):
             p = pages[i]
@@ -134,10 +143,12 @@ def main() -> None:
             score_s += time.perf_counter() - t
             oof[p["id"]] = prob
             for mode in MODES:
-                keep = prob >= model.threshold(mode)
-                text = "\n".join(ln for ln, kp in zip(lines, keep) if kp)
+                keep = M.decode(prob, model.threshold(mode))
+                text = "\n".join(ln for ln, kp in zip(lines, keep, strict=False) if kp)
                 pr, rc, f1 = scorer.prf(text, p["gold"])
-                rows[f"model/{mode}"].append({"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc, "f1": f1})
+                rows[f"model/{mode}"].append(
+                    {"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc, "f1": f1}
+                )
             if not args.no_stage:
                 for mode in MODES:
                     t = time.perf_counter()
@@ -145,10 +156,13 @@ def main() -> None:
                     if mode == "balanced":
                         stage_s += time.perf_counter() - t
                     pr, rc, f1 = scorer.prf(res.text, p["gold"])
-                    rows[f"stage/{mode}"].append({"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc,
-                                                  "f1": f1})
+                    rows[f"stage/{mode}"].append(
+                        {"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc, "f1": f1}
+                    )
         s = summarise(rows["model/balanced"])["all"]
-        print(f"fold {k}: cumulative model/balanced P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}", flush=True)
+        print(
+            f"fold {k}: cumulative model/balanced P {s['p']:.3f} R {s['r']:.3f} F1 {s['f1']:.3f}", flush=True
+        )
 
     res = {name: summarise(r) for name, r in rows.items()}
     datasets = sorted({p["dataset"] for p in pages})
@@ -170,8 +184,11 @@ def main() -> None:
         r = res[name]
         system, mode = name.split("/")
         label = "stage (rules + model)" if system == "stage" else "model alone (threshold)"
-        lines.append(f"| {label} | {mode} | {r['all']['p']:.3f} | {r['all']['r']:.3f} | {r['all']['f1']:.3f} | "
-                     + " | ".join(f"{r[d]['f1']:.3f}" for d in datasets) + " |")
+        lines.append(
+            f"| {label} | {mode} | {r['all']['p']:.3f} | {r['all']['r']:.3f} | {r['all']['f1']:.3f} | "
+            + " | ".join(f"{r[d]['f1']:.3f}" for d in datasets)
+            + " |"
+        )
     lines += [
         "",
         "Per dataset, model alone, balanced mode (P / R / F1):",
@@ -190,8 +207,11 @@ def main() -> None:
         "",
         f"Speed (held-out pages, one process, {n_bytes / 1e6:.1f} MB): model scoring "
         f"{n_held / score_s:.0f} pages/s ({n_bytes / 1e6 / score_s:.2f} MB/s)"
-        + (f"; full stage (balanced) {n_held / stage_s:.0f} pages/s ({n_bytes / 1e6 / stage_s:.2f} MB/s)"
-           if stage_s else "")
+        + (
+            f"; full stage (balanced) {n_held / stage_s:.0f} pages/s ({n_bytes / 1e6 / stage_s:.2f} MB/s)"
+            if stage_s
+            else ""
+        )
         + ".",
         "",
     ]

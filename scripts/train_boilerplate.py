@@ -29,13 +29,44 @@ sys.path.insert(0, str(ROOT))
 
 # ISO 639-1 -> jusText stoplist name: the languages of the benchmarks and the usual web languages.
 JUSTEXT_LANGS = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian", "pt": "Portuguese",
-    "ca": "Catalan", "nl": "Dutch", "sv": "Swedish", "da": "Danish", "no": "Norwegian_Bokmal", "fi": "Finnish",
-    "et": "Estonian", "lv": "Latvian", "lt": "Lithuanian", "pl": "Polish", "cs": "Czech", "sk": "Slovak",
-    "sl": "Slovenian", "hr": "Croatian", "sr": "Serbian", "bs": "Bosnian", "ro": "Romanian", "hu": "Hungarian",
-    "ru": "Russian", "uk": "Ukrainian", "bg": "Bulgarian", "el": "Greek", "tr": "Turkish", "id": "Indonesian",
-    "ms": "Malay", "vi": "Vietnamese", "tl": "Tagalog", "ko": "Korean", "ar": "Arabic", "fa": "Persian",
-    "he": "Hebrew", "hi": "Hindi",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "ca": "Catalan",
+    "nl": "Dutch",
+    "sv": "Swedish",
+    "da": "Danish",
+    "no": "Norwegian_Bokmal",
+    "fi": "Finnish",
+    "et": "Estonian",
+    "lv": "Latvian",
+    "lt": "Lithuanian",
+    "pl": "Polish",
+    "cs": "Czech",
+    "sk": "Slovak",
+    "sl": "Slovenian",
+    "hr": "Croatian",
+    "sr": "Serbian",
+    "bs": "Bosnian",
+    "ro": "Romanian",
+    "hu": "Hungarian",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "bg": "Bulgarian",
+    "el": "Greek",
+    "tr": "Turkish",
+    "id": "Indonesian",
+    "ms": "Malay",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ko": "Korean",
+    "ar": "Arabic",
+    "fa": "Persian",
+    "he": "Hebrew",
+    "hi": "Hindi",
 }
 
 
@@ -60,9 +91,15 @@ def build_stopwords(out: Path, max_words: int = 400) -> None:
             if len(words) >= max_words:
                 break
         table[code] = sorted(words)
-    meta = {"source": "jusText stoplists (first entries by frequency)", "max_words": max_words, "built": _now()}
-    out.write_text(json.dumps({"meta": meta, "stopwords": table}, ensure_ascii=False, separators=(",", ":")),
-                   encoding="utf-8")
+    meta = {
+        "source": "jusText stoplists (first entries by frequency)",
+        "max_words": max_words,
+        "built": _now(),
+    }
+    out.write_text(
+        json.dumps({"meta": meta, "stopwords": table}, ensure_ascii=False, separators=(",", ":")),
+        encoding="utf-8",
+    )
     print(f"wrote {out} ({out.stat().st_size / 1e3:.0f} kB, {len(table)} languages)")
 
 
@@ -73,7 +110,9 @@ def _now() -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(ROOT / ".." / "shared"))
-    ap.add_argument("--data", default=None, help="training file (default SHARED/bench/boilerplate/dev.jsonl.gz)")
+    ap.add_argument(
+        "--data", default=None, help="training file (default SHARED/bench/boilerplate/dev.jsonl.gz)"
+    )
     ap.add_argument("--out", default=None, help="model file (default cleaner/data/boilerplate_model.npz)")
     ap.add_argument("--cv", type=int, default=0, help="also print K-fold CV (grouped by page) of the model")
     ap.add_argument("--seed", type=int, default=0)
@@ -93,8 +132,9 @@ def main() -> None:
     with gzip.open(data, "rt", encoding="utf-8") as f:
         pages = [json.loads(line) for line in f if line.strip()]
     t0 = time.perf_counter()
-    examples = [M.make_example(p["id"], p["text"].split("\n"), p["gold"], p.get("lang"), p["dataset"])
-                for p in pages]
+    examples = [
+        M.make_example(p["id"], p["text"].split("\n"), p["gold"], p.get("lang"), p["dataset"]) for p in pages
+    ]
     print(f"{len(pages)} pages: features + alignment labels in {time.perf_counter() - t0:.1f} s", flush=True)
     params = M.BoostParams(seed=args.seed)
 
@@ -106,23 +146,37 @@ def main() -> None:
         fold = folds_by_page(pages, args.cv, args.seed)
         P, R = [], []
         for k in range(args.cv):
-            model = M.train_line_model([e for e, f in zip(examples, fold) if f != k], params,
-                                       log=lambda s: print("  " + s, flush=True))
+            model = M.train_line_model(
+                [e for e, f in zip(examples, fold, strict=False) if f != k],
+                params,
+                log=lambda s: print("  " + s, flush=True),
+            )
             for i in np.flatnonzero(fold == k):
-                keep = model.score_features(examples[i].X1, examples[i].n_tok) >= model.threshold("balanced")
+                ex = examples[i]
+                keep = M.decode(model.score_features(ex.X1, ex.n_tok, ex.toks), model.threshold("balanced"))
                 p, r = M.page_prf(keep, examples[i].labels)
                 P.append(p)
                 R.append(r)
         Pa, Ra = np.array(P), np.array(R)
         F1 = np.where(Pa + Ra > 0, 2 * Pa * Ra / np.maximum(Pa + Ra, 1e-12), 0.0)
-        cv = {"folds": args.cv, "p": round(float(Pa.mean()), 4), "r": round(float(Ra.mean()), 4),
-              "f1": round(float(F1.mean()), 4), "note": "model alone, balanced, aligned-token estimate"}
-        print(f"{args.cv}-fold CV (model alone, balanced, aligned-token estimate): "
-              f"P {cv['p']:.3f} R {cv['r']:.3f} F1 {cv['f1']:.3f}")
+        cv = {
+            "folds": args.cv,
+            "p": round(float(Pa.mean()), 4),
+            "r": round(float(Ra.mean()), 4),
+            "f1": round(float(F1.mean()), 4),
+            "note": "model alone, balanced, aligned-token estimate",
+        }
+        print(
+            f"{args.cv}-fold CV (model alone, balanced, aligned-token estimate): "
+            f"P {cv['p']:.3f} R {cv['r']:.3f} F1 {cv['f1']:.3f}"
+        )
 
     provenance = {
-        "data": data.name, "data_sha256": hashlib.sha256(raw).hexdigest()[:16], "built": _now(),
-        "script": "scripts/train_boilerplate.py", "cv": cv,
+        "data": data.name,
+        "data_sha256": hashlib.sha256(raw).hexdigest()[:16],
+        "built": _now(),
+        "script": "scripts/train_boilerplate.py",
+        "cv": cv,
     }
     model = M.train_line_model(examples, params, provenance=provenance, log=print)
     out = Path(args.out) if args.out else M.MODEL_FILE

@@ -13,8 +13,10 @@ from cleaner.boilerplate import features as F
 from cleaner.boilerplate import model as M
 
 NAV = ["Home", "News", "World", "Sport", "Weather", "Contact us", "Share this", "Follow us on Twitter"]
-WORDS = ("the council city river bridge school budget mayor said would after before with from new old "
-         "plan people year week residents vote meeting road water park money report local news world").split()
+WORDS = (
+    "the council city river bridge school budget mayor said would after before with from new old "
+    "plan people year week residents vote meeting road water park money report local news world"
+).split()
 FOOT = ["© 2024 Example Media. All rights reserved.", "Privacy policy | Terms of use", "Back to top"]
 
 
@@ -32,10 +34,14 @@ def synthetic_page(seed: int) -> tuple[list[str], str]:
 
 
 def test_alignment_labels_do_not_let_navigation_steal_gold_tokens() -> None:
-    lines = ["News", "World", "Sport",
-             "World news: the city council met on Monday.",
-             "Sport and news of the world are elsewhere.",
-             "Contact"]
+    lines = [
+        "News",
+        "World",
+        "Sport",
+        "World news: the city council met on Monday.",
+        "Sport and news of the world are elsewhere.",
+        "Contact",
+    ]
     gold = "World news: the city council met on Monday.\nSport and news of the world are elsewhere."
     # greedy bag-of-words matching would call the navigation words content ...
     bag = Counter(F.TOKEN.findall(gold.lower()))
