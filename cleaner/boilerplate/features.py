@@ -215,6 +215,10 @@ SCORE_CONTEXT_NAMES: tuple[str, ...] = (
     "sim_share",
     "sim_log",
     "sim_share_win3",
+    "in_span",
+    "span_dist",
+    "span_pos",
+    "span_mass",
 )
 
 # Function characters for Chinese and Japanese, whose stoplists jusText does not ship: the
@@ -599,6 +603,17 @@ def score_context_features(
     core_dist = np.abs(np.arange(k) - core) / max(k, 1)
     pm = float(mass.sum() / w.sum())
     share, logs = _similarity(p1, toks or _NO_TOKENS, n)
+    # the main block: the span maximising sum((p - 0.5) * sqrt(words)) (Kadane, vectorised with
+    # a running minimum of the prefix sums)
+    gain = np.concatenate(([0.0], np.cumsum((p - 0.5) * np.sqrt(w))))
+    low = np.minimum.accumulate(gain)
+    end = int(np.argmax(gain - low))  # the span ends at line end - 1
+    start = int(np.argmin(gain[: end + 1])) if end > 0 else 0
+    ii = np.arange(k)
+    in_span = (ii >= start) & (ii < end)
+    span_dist = np.where(ii < start, start - ii, np.where(ii >= end, ii - end + 1, 0)) / max(k, 1)
+    span_pos = (ii - start) / max(end - start, 1)
+    span_mass = float(w[start:end].sum() / w.sum()) if end > start else 0.0
     sh = share[keep]
     out[keep] = np.stack(
         [
@@ -623,6 +638,10 @@ def score_context_features(
             sh,
             logs[keep],
             _window_mean(sh, 3),
+            in_span.astype(np.float64),
+            span_dist,
+            span_pos,
+            np.full(k, span_mass),
         ],
         axis=1,
     )

@@ -100,3 +100,22 @@ def test_score_context_features() -> None:
     assert (S[3] == 0).all()  # empty line
     assert S[1, names.index("mass_before")] < S[4, names.index("mass_before")]
     assert S[2, names.index("p1_next")] == pytest.approx(0.9)  # skips the empty line
+
+
+def test_similarity_and_main_span() -> None:
+    lines = [
+        "Menu",
+        "The river bridge reopened after repairs to its steel cables and deck.",
+        "Engineers said the steel cables of the bridge were replaced in March.",
+        "Drivers crossing the river bridge should expect short delays this week.",
+        "Win a holiday in Spain with our partner airline today",
+    ]
+    X, n_tok, toks = F.page_features(lines, "en")
+    p1 = np.array([0.1, 0.9, 0.9, 0.9, 0.4])
+    S = F.score_context_features(p1, np.expm1(X[:, F.FEATURE_NAMES.index("log_words")]), n_tok, toks)
+    names = F.SCORE_CONTEXT_NAMES
+    sim = S[:, names.index("sim_share")]
+    assert sim[1] > 0.3 and sim[2] > 0.3
+    assert sim[4] == 0.0  # the advert shares no content word with the article
+    assert S[:, names.index("in_span")].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+    assert S[4, names.index("span_dist")] > 0
