@@ -6,12 +6,14 @@ against one threshold, as in CatBoost), trained with log-loss:
 1. pass 1 sees the line's own features and its neighbours' (:func:`features.line_features`);
 2. pass 2 also sees the neighbours' pass-1 scores (:func:`features.score_context_features`):
    windowed means, the run of likely-content lines the line sits in, the content mass before
-   and after it.  This is what picks the main block instead of judging lines one by one.
+   and after it, the best-scoring span of the page, and how many of the line's words recur in
+   other likely-content lines.  This is what picks the main block instead of judging lines one
+   by one (a third pass measured no better in 5-fold CV, at twice the training time).
 
-Oblivious trees were chosen for speed: a whole forest is evaluated with one comparison of a
-gathered ``(lines, trees*depth)`` matrix and one table lookup, so scoring a page costs well
-under a millisecond.  Pass 2 is trained on *out-of-fold* pass-1 scores (inner k-fold over
-pages), so it learns how far to trust pass 1 on pages pass 1 has not seen.
+Oblivious trees were chosen for speed: a whole forest is evaluated with one gather and one
+comparison of a ``(trees*depth, lines)`` matrix and one table lookup (~0.3 ms per pass for a
+200-line page).  Pass 2 is trained on *out-of-fold* pass-1 scores (inner k-fold over pages), so
+it learns how far to trust pass 1 on pages pass 1 has not seen.
 
 Labels come from aligning the page's token stream to the gold text
 (:func:`align_labels`, ``difflib.SequenceMatcher`` over tokens): a line is content when
@@ -28,6 +30,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -111,7 +114,12 @@ class Forest:
 
 @dataclass(slots=True)
 class BoostParams:
-    """Boosting settings (calibrated by 5-fold CV on dev; see bench/results/boilerplate.md)."""
+    """Boosting settings.
+
+    Sized for the 2-core build machine (one model in ~1-2 min); 100 trees of depth 5 with a 30%
+    row sample per tree and shrinkage 0.15 gave the CV figures in bench/results/boilerplate.md.
+    Not tuned further (each 5-fold run costs ~10 min there), so this is a starting point.
+    """
 
     trees: int = 100
     depth: int = 5
@@ -332,10 +340,18 @@ class LineModel:
 
 @lru_cache(maxsize=1)
 def default_model() -> LineModel | None:
-    """The packaged model (loaded once); None when the data file is missing."""
+    """The packaged model (loaded once); None when the data file is missing or stale.
+
+    A stale file (built for other features) warns instead of raising, so the stage falls back
+    to its rules rather than failing every document.
+    """
     if not MODEL_FILE.exists():
         return None
-    return LineModel.load(MODEL_FILE)
+    try:
+        return LineModel.load(MODEL_FILE)
+    except (ValueError, KeyError, OSError) as e:
+        warnings.warn(f"boilerplate line model not loaded: {e}", RuntimeWarning, stacklevel=2)
+        return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -134,3 +134,20 @@ def test_packaged_model() -> None:
     body = [i for i, ln in enumerate(lines) if ln and ln in gold]
     nav = list(range(5))
     assert p[body].mean() > p[nav].mean()
+
+
+def test_stale_model_file_warns_and_is_not_used(
+    tiny_model: M.LineModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stale.npz"
+    tiny_model.save(path)
+    monkeypatch.setattr(M.F, "FEATURE_NAMES", (*M.F.FEATURE_NAMES, "a_new_feature"))
+    with pytest.raises(ValueError, match="other features"):
+        M.LineModel.load(path)
+    monkeypatch.setattr(M, "MODEL_FILE", path)
+    M.default_model.cache_clear()
+    try:
+        with pytest.warns(RuntimeWarning):
+            assert M.default_model() is None
+    finally:
+        M.default_model.cache_clear()
