@@ -31,8 +31,10 @@ class Rule(NamedTuple):
 
 
 # Optional decoration around a line: bullets, pipes, brackets, arrows, spaces.
-_PRE = r"[ \t\u3000]*(?:[-–—•·*|>»›▶►◆■□●○【\[(（「]+[ \t\u3000]*)?"
-_POST = r"[ \t\u3000]*(?:[\]）)」】|:：>»›.。!！…-]+[ \t\u3000]*)?"
+# (Possessive quantifiers: a failed line is given up at once instead of re-partitioned.
+# "|" and ">" are not leading decoration: a line that starts with them is a table row.)
+_PRE = r"[ \t\u3000]*+(?:[-–—•·*»›▶►◆■□●○【\[(（「]++[ \t\u3000]*+)?"
+_POST = r"[ \t\u3000]*+(?:[\]）)」】|:：>»›.。!！…-]++[ \t\u3000]*+)?"
 
 _SHARE_WORD = (
     r"(?:share(?:\s+this(?:\s+(?:article|story|page|post))?)?|tweet|pin(?:\s+it)?|e-?mail|print|"
@@ -71,7 +73,7 @@ RULES: tuple[Rule, ...] = (
          r"|[（(].{0,30}(?:摄|供图|图源|资料图|图片来源).{0,10}[)）])"),
     Rule("chrome", "navigation",
          r"(?:(?:home|首页|主页|当前位置[:：]?|您的位置[:：]?|位置[:：])\s*(?:[/>»›|]|&gt;).{0,120}"
-         r"|(?:[^/>»›|\n]{1,30}(?:\s+/\s+|\s*[>»›|]\s*)){2,8}[^/>»›|\n]{1,30}"
+         r"|[^/>»›|\n\s][^/>»›|\n]{0,29}+(?:(?:/|[>»›|]|&gt;)\s*+[^/>»›|\n\s][^/>»›|\n]{0,29}+){2,7}+"
          r"|(?:skip\s+to\s+(?:main\s+)?content|menu|search|log\s*in|sign\s+in|sign\s+up|register|登录|注册|"
          r"搜索|导航|下一篇.{0,60}|上一篇.{0,60}|next\s+(?:article|post|story).{0,80}|previous\s+(?:article|post|"
          r"story).{0,80}|advertisement|sponsored(?:\s+content)?|广告|热门|热点|更多|more|loading\.*|加载中.{0,4}))"),
@@ -116,6 +118,10 @@ CONTAINS: regex.Pattern[str] = regex.compile(
 _COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
 """An English "all rights reserved" line is a footer only with a © or a year beside it
 (prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
+
+_TIMEOUT = 1.0
+"""Seconds one page's rule scan may take before it falls back to line by line (a guard:
+the patterns are written without nested ambiguous repeats, so this should never fire)."""
 
 _MAX_RULE_LINE = 700
 """Lines longer than this are never whole-line chrome (the copyright rule is the long one)."""
@@ -174,7 +180,20 @@ class RuleHit:
 def scan(text: str) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
     out: list[RuleHit] = []
-    for m in LEXICON.finditer(text):
+    try:
+        matches = list(LEXICON.finditer(text, timeout=_TIMEOUT))
+    except TimeoutError:  # pathological page: line by line, skipping the line that stalls
+        matches = []
+        pos = 0
+        for line in text.split("\n"):
+            try:
+                m = LEXICON.match(text, pos, pos + len(line), timeout=_TIMEOUT / 10)
+            except TimeoutError:
+                m = None
+            if m:
+                matches.append(m)
+            pos += len(line) + 1
+    for m in matches:
         s, e = m.span()
         if e - s > _MAX_RULE_LINE or s == e:
             continue

@@ -90,3 +90,11 @@ def test_lexicons_are_plain_importable_data() -> None:
     )
     assert rules.ADDRESS.match("1200 Main St. Suite 5,")
     assert not rules.ADDRESS.match("The main street was closed for the parade.")
+
+
+def test_table_rows_are_not_breadcrumbs_and_scan_stays_linear() -> None:
+    row = "|  |  | " + "A long cell of article text about the sentencing hearing, " * 60 + "| "
+    rows = "|  | Everton beats Wigan | \n| Name | Goals | Minutes |"
+    assert rules.scan(row) == []
+    assert rules.scan(rows) == []
+    assert [h.reason for h in rules.scan("News / Sport / Football")] == ["navigation"]
