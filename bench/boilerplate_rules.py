@@ -59,7 +59,8 @@ def run_html(pages: list[dict[str, Any]], cfg: Config, model: Any, stage: bool) 
     out = {}
     for p in pages:
         text, _ = extract(p["html"], cfg)
-        out[p["id"]] = strip_boilerplate(text, p.get("lang"), cfg, model=model).text if stage else text
+        res = strip_boilerplate(text, p.get("lang"), cfg, model=model, source="html")
+        out[p["id"]] = res.text if stage else text
     return out
 
 
@@ -85,12 +86,12 @@ def main() -> int:
     shared = Path(args.shared)
     sc = scorer(shared)
     cfg = Config(mode=args.mode)
-    model: Any = None
+    model: Any = False
     if not args.no_model:
         from cleaner.boilerplate import _default_model
 
         model = _default_model()
-    model_name = "none (rules + position heuristic)" if model is None else "packaged line model"
+    model_name = "none (rules + position heuristic)" if not model else "packaged line model"
     print(f"model: {model_name}; mode: {args.mode}\n")
     dev = load(shared / "bench/boilerplate/dev.jsonl.gz")[: args.limit]
     multi = load(shared / "bench/boilerplate/multi_dev.jsonl.gz")

@@ -27,7 +27,7 @@ def test_text_stage_cleans_what_extraction_leaves() -> None:
     text, meta = extract((FIXTURES / "zh_article.html").read_text(encoding="utf-8"), Config())
     assert "版权所有" not in text and "首页" not in text
     assert meta["date"] == "2023-08-12"
-    res = strip_boilerplate(text, "zh", Config(), model=None)
+    res = strip_boilerplate(text, "zh", Config(), model=False)
     assert [(r.kind, r.reason) for r in res.removed] == [("metadata", "editor-line")]
     assert res.metadata["editor"] == "张华"
     assert res.text.startswith("清晨六点") and "责任编辑" not in res.text

@@ -41,7 +41,7 @@ MIN_TEASERS = 3
 """A header-less trailing run must have at least this many unrelated teaser lines to be cut."""
 
 TEASER_SHAPE = regex.compile(
-    r"(?:\S[ \t\u3000]{2,}\S"  # headline glued to its snippet with a wide gap
+    r"(?:[^\s|][ \t\u3000]{2,}[^\s|]"  # headline glued to its snippet with a wide gap (not a table row)
     r"|[【\[]\p{Han}{2,8}(?:网|社|报)?(?:报道|讯|电)[】\]]"  # 【环球网报道】
     r"|\p{Han}{1,6}(?:网|社)\p{Han}{0,6}\d{1,2}月\d{1,2}日电"  # 中新网北京5月5日电
     r"|(?:\.\.\.|…)\s*$"  # truncated snippet

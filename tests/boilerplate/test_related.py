@@ -24,7 +24,7 @@ def test_similarity_orders_related_above_unrelated() -> None:
 
 def test_header_less_teaser_run_is_cut_last_paragraph_kept() -> None:
     text = (FIXTURES / "en_teasers_no_header.txt").read_text(encoding="utf-8")
-    res = strip_boilerplate(text, "en", model=None)
+    res = strip_boilerplate(text, "en", model=False)
     assert "Officials said the ferry timetable would be reviewed" in res.text
     cut = [r for r in res.removed if r.kind == "related"]
     assert len(cut) == 3 and all(r.reason == "related-block" for r in cut)
@@ -44,7 +44,7 @@ def test_on_topic_block_after_related_header_is_kept() -> None:
         "Read more\n\nThe protected lanes in the cycling plan will be built first near schools"
         " and the station."
     )
-    res = strip_boilerplate(body + "\n\n" + tail, "en", model=None)
+    res = strip_boilerplate(body + "\n\n" + tail, "en", model=False)
     assert "built first near schools" in res.text
 
 

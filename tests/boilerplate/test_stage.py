@@ -38,7 +38,7 @@ def _check_invariants(text: str, res: Any) -> None:
 def test_golden_case(path: Path) -> None:
     case = json.loads(path.read_text(encoding="utf-8"))
     text = _text(case)
-    res = strip_boilerplate(text, case["language"], Config(), model=None)
+    res = strip_boilerplate(text, case["language"], Config(), model=False)
     _check_invariants(text, res)
     got = [(r.text, r.kind, r.reason) for r in res.removed]
     want = [(r["text"], r["kind"], r["reason"]) for r in case["removed"]]
@@ -51,7 +51,7 @@ def test_golden_case(path: Path) -> None:
 @pytest.mark.parametrize("case", NEGATIVE, ids=[c["name"] for c in NEGATIVE])
 def test_negative_case_untouched(case: dict[str, Any]) -> None:
     text = _text(case)
-    res = strip_boilerplate(text, case["language"], Config(), model=None)
+    res = strip_boilerplate(text, case["language"], Config(), model=False)
     assert res.removed == []
     assert res.text == text.rstrip("\n")
 
@@ -59,15 +59,15 @@ def test_negative_case_untouched(case: dict[str, Any]) -> None:
 def test_title_kept_and_reported() -> None:
     text = (ROOT / "fixtures/en_news_chrome.txt").read_text(encoding="utf-8")
     title = "Kelp Forests Are Moving North as Coastal Waters Warm"
-    res = strip_boilerplate(text, "en", Config(), model=None)
+    res = strip_boilerplate(text, "en", Config(), model=False)
     assert res.metadata["title"] == title and title in res.text.split("\n")
-    res = strip_boilerplate(text, "en", Config(keep_title=False), model=None)
+    res = strip_boilerplate(text, "en", Config(keep_title=False), model=False)
     assert res.metadata["title"] == title and title not in res.text
 
 
 def test_empty_and_blank_input() -> None:
     for text in ("", "\n\n", "   "):
-        res = strip_boilerplate(text, None, Config(), model=None)
+        res = strip_boilerplate(text, None, Config(), model=False)
         assert res.text == "" and res.removed == []
 
 
@@ -76,7 +76,7 @@ def test_crlf_offsets() -> None:
         "Title Of The Piece Here\r\n\r\nShare\r\n"
         "A first paragraph that is long enough to count as running text.\r\n"
     )
-    res = strip_boilerplate(text, "en", Config(), model=None)
+    res = strip_boilerplate(text, "en", Config(), model=False)
     (share,) = [r for r in res.removed if r.reason == "share-buttons"]
     assert text[share.start : share.end] == "Share"
 
@@ -107,4 +107,7 @@ def test_rules_win_over_model() -> None:
     text = (ROOT / "fixtures/en_news_chrome.txt").read_text(encoding="utf-8")
     res = strip_boilerplate(text, "en", Config(), model=Keep())
     reasons = {r.reason for r in res.removed}
-    assert {"share-buttons", "copyright-footer", "byline", "image-credit"} <= reasons
+    # hard rules and metadata lines hold; soft rules (credits, copyright lines) yield to a
+    # model that is certain the line is content
+    assert {"share-buttons", "byline", "back-to-top", "follow-us"} <= reasons
+    assert "copyright-footer" not in reasons
