@@ -49,3 +49,23 @@ def test_sniffing() -> None:
     assert not looks_like_html("Plain text that mentions <p> once.")
     assert sniff_charset(b'<html><head><meta charset="gb2312"></head>') == "gb2312"
     assert sniff_charset(b"<html><head></head>") is None
+
+
+def test_page_text_puts_blocks_on_lines_and_drops_scripts() -> None:
+    from cleaner.html import page_text
+
+    html = (
+        "<html><head><title>T</title><script>var x = 1;</script></head><body>"
+        "<div>Menu <b>one</b></div><p>First   para</p>tail<ul><li>a</li><li>b</li></ul></body></html>"
+    )
+    assert page_text(html) == "Menu one\nFirst para\ntail\na\nb"
+
+
+def test_fallback_to_page_text_when_trafilatura_finds_nothing() -> None:
+    links = "".join(f"<div><a href='/{i}'>Link {i}</a></div>" for i in range(30))
+    html = f"<html><body>{links}</body></html>"
+    text, meta = extract(html, Config())
+    if meta.get("extractor") == "page-text":
+        assert text.startswith("Link 0\nLink 1")
+    else:
+        assert meta["extractor"] == "trafilatura" and len(text.split()) >= 10
