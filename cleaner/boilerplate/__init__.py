@@ -204,6 +204,7 @@ def strip_boilerplate(
     undecided = np.fromiter((lab == "body" for lab in label), dtype=bool, count=n)
     content = undecided & para
     title_idx: int | None = None
+    first, last = 0, n - 1
     if content.any():
         first = int(np.argmax(content))
         last = int(n - 1 - np.argmax(content[::-1]))
@@ -233,8 +234,12 @@ def strip_boilerplate(
         span = (first, last) if content.any() else None
         _apply_model(model, lines, language, label, reason, cfg, para, span, found.get("title"))
 
-    first_body = next((i for i, lab in enumerate(label) if lab == "body"), n)
-    last_body = next((i for i in range(n - 1, -1, -1) if label[i] == "body"), -1)
+    # the article span from the line shapes (not from the model's cut, which moves with
+    # the model) anchors the byline/date choice
+    first_body, last_body = (first, last) if content.any() else (
+        next((i for i, lab in enumerate(label) if lab == "body"), n),
+        next((i for i in range(n - 1, -1, -1) if label[i] == "body"), -1),
+    )
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
     removed = [
