@@ -477,10 +477,12 @@ def _apply_model(
 
 HARD_RULES = frozenset(
     {"share-buttons", "source-link", "copy-protection", "back-to-top", "follow-us", "url", "title-repeat",
-     "licence-footer", "popular-box", "publisher-blurb"}
+     "licence-footer", "popular-box", "publisher-blurb", "image-credit", "contact-footer", "comments"}
 )
 """Chrome rules that hold whatever the model says; the others (breadcrumb-shaped lines,
-credits, copyright/contact lines) yield to a model that is confident the line is content."""
+copyright lines) yield to a model that is confident the line is content (dev, in-sample:
++0.0006 F1 -- small, but those two rules are the ones whose lines the gold most often
+counts as content)."""
 MODEL_OVERRIDES_RULE = 0.9
 """P(content) at which the model overrides a soft rule (see ``HARD_RULES``)."""
 

@@ -107,7 +107,8 @@ def test_rules_win_over_model() -> None:
     text = (ROOT / "fixtures/en_news_chrome.txt").read_text(encoding="utf-8")
     res = strip_boilerplate(text, "en", Config(), model=Keep())
     reasons = {r.reason for r in res.removed}
-    # hard rules and metadata lines hold; soft rules (credits, copyright lines) yield to a
-    # model that is certain the line is content
-    assert {"share-buttons", "byline", "back-to-top", "follow-us"} <= reasons
+    # hard rules and metadata lines hold; soft rules (copyright lines, breadcrumbs) yield
+    # to a model that is certain the line is content
+    hard = {"share-buttons", "byline", "back-to-top", "follow-us", "image-credit", "contact-footer"}
+    assert hard <= reasons
     assert "copyright-footer" not in reasons
