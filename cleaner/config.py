@@ -46,6 +46,9 @@ class Config:
     # -- HTML ------------------------------------------------------------------
     html_favor: Literal["balanced", "precision", "recall"] = "balanced"
     """trafilatura's favour_precision / favour_recall switch for HTML extraction."""
+    html_comments: bool = True
+    """Keep readers' comments trafilatura finds (after the article): the benchmarks' gold
+    counts them as content (Dragnet dev F1 0.736 without, 0.861 with)."""
 
     # -- language ----------------------------------------------------------------
     language_backend: str = "auto"

@@ -1,0 +1,648 @@
+"""Line features for the learned boilerplate classifier, vectorised over a whole page.
+
+A page is a sequence of lines (one block per line, as a naive scraper writes it).  Every
+feature is computed with a few passes over the joined page: a code-point class table
+(numpy lookup of ``ord`` values) gives per-character classes, per-line sums come from
+cumulative sums cut at line offsets, and the rare cues (URLs, e-mails, dates, chrome
+phrases) are regex matches binned into lines with ``np.searchsorted``.  No Python loop runs
+per character; the only per-line work is ``Counter`` over the stripped lines (C code).
+
+Three groups of columns (see :data:`BASE_NAMES`, :func:`context_features`):
+
+* the line itself: length (CJK-aware: a Han/kana character counts as a token, as in the
+  benchmark's metric), character classes, terminal punctuation, stopword density in the
+  page language (jusText stoplists, compacted into ``cleaner/data/boilerplate_stopwords.json``),
+  title-case share, separators (``|``, ``»``, ``·``), URL/e-mail/phone/date/copyright cues,
+  chrome phrases, repetition within the page;
+* the page: relative position (by line and by token mass), the line's length relative to
+  the page's longest lines, page size;
+* the neighbours: previous/next line and windowed means of the main cues, because whether
+  a short line belongs to the article is decided by the block around it.
+
+The second pass of :mod:`cleaner.boilerplate.model` adds features of the neighbours'
+first-pass scores (:func:`score_context_features`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import count, repeat
+from pathlib import Path
+
+import numpy as np
+import regex
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+"""``cleaner/data``: the packaged model and stopword table."""
+
+# The benchmark's tokenizer (../shared/bench/boilerplate/score.py): a Han/kana character is a
+# token, any other run of word characters is a token.  Labels and lengths use the same units.
+TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}]+")
+
+# Bits of the code-point class table.
+_WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _TERM, _SEP, _SYM = (1 << i for i in range(10))
+_CLASS_PATTERNS: tuple[tuple[int, str], ...] = (
+    (_WORD, r"[^\W\p{Han}\p{Hiragana}\p{Katakana}]"),
+    (_CJK, r"[\p{Han}\p{Hiragana}\p{Katakana}]"),
+    (_UPPER, r"\p{Lu}"),
+    (_LOWER, r"\p{Ll}"),
+    (_DIGIT, r"\p{Nd}"),
+    (_PUNCT, r"\p{P}"),
+    (_SPACE, r"\s"),
+    # sentence-final punctuation, also CJK full-width; closing quotes/brackets after a full stop
+    (_TERM, r"[.!?。！？；;…\"'”’»)）」』]"),
+    # navigation separators and bullets
+    (_SEP, r"[|»«›‹·•►▶→/\\><~¦]"),
+    (_SYM, r"[\p{S}]"),
+)
+
+
+@lru_cache(maxsize=1)
+def _class_table() -> np.ndarray:
+    """uint16 class bits for every BMP code point (built once, ~50 ms)."""
+    bmp = "".join(map(chr, range(0x10000)))
+    table = np.zeros(0x10001, dtype=np.uint16)  # last slot: everything outside the BMP
+    for bit, pat in _CLASS_PATTERNS:
+        marked = regex.sub(pat, "\x01", bmp.replace("\x01", "\x02"))
+        cp = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        table[:0x10000][cp == 1] |= bit
+    return table
+
+
+# Rare cues, counted per line.  Single-character cues are numpy tests on code points; only
+# the multi-character ones are regex passes (literal-led, over the lowercased page).
+_CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome")
+_URL = re.compile(r"://|www\.|\.(?:com|org|net|html?|php|aspx?)\b")
+_CJK_CHROME = re.compile(
+    r"相关|相關|责任编辑|責任編輯|来源|來源|分享|免责|上一篇|下一篇|点击|關聯|関連|シェア|转载|轉載|版权|版權|著作権"
+)
+_DATE_SEP = np.array([ord(c) for c in "-/.:年月"], dtype=np.uint32)
+_ELLIPSIS_CP = np.array([ord(c) for c in "…»›"], dtype=np.uint32)
+
+# Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
+# alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
+# learns from mostly English pages and these cues carry over to the other languages.
+_CHROME_TOKENS = frozenset(
+    """
+share shares shared tweet retweet subscribe subscription newsletter login logout signup signin register
+cookie cookies privacy advertisement advertisements advertising advertise sponsored related recommended
+trending popular comment comments reply replies permalink tags tag categories category filed archive archives
+facebook twitter linkedin pinterest instagram youtube reddit whatsapp email print rss copyright reserved
+menu sitemap navigation login password username follow likes views posted
+partager abonnez commentaires publicité recherche accueil compartir comentarios publicidad buscar inicio
+teilen kommentare werbung suche startseite impressum datenschutz condividi commenti pubblicità cerca
+compartilhar comentários publicidade comparteix comentaris
+""".split()
+)
+_MONTH_TOKENS = frozenset(
+    """
+jan feb mar apr jun jul aug sep sept oct nov dec january february march april may june july august
+september october november december monday tuesday wednesday thursday friday saturday sunday
+janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+januar februar märz juni juli oktober dezember gennaio febbraio aprile maggio giugno luglio agosto
+settembre ottobre dicembre janeiro fevereiro março maio junho julho setembro outubro novembro dezembro
+updated published am pm gmt utc est edt pst
+""".split()
+)
+_BYLINE_TOKENS = frozenset(
+    "by author authors posted written von par por di da autor autora reporter editor "
+    "source via photo credit credits image".split()
+)
+# A whole line that is one of these (after stripping punctuation and digits) is a UI label.
+_CHROME_LINES = frozenset(
+    """
+home|homepage|home page|login|log in|logout|log out|sign in|sign up|sign out|register|search|menu|contact
+|contact us|about|about us|faq|help|privacy|privacy policy|terms|terms of use|terms of service|sitemap
+|site map|subscribe|newsletter|rss|print|email|e-mail|email this|share|share this|tweet|like|follow|follow us
+|facebook|twitter|linkedin|pinterest|instagram|youtube|reddit|whatsapp|google|google+|comments|comment|reply
+|next|previous|prev|back|back to top|top|more|read more|advertisement|advertise|sponsored|archive|archives
+|categories|tags|tag|related|related articles|related posts|related stories|popular|trending|latest
+|latest news|news|sport|sports|business|entertainment|opinion|video|videos|photos|photo|gallery|weather
+|jobs|careers|shop|store|cart|account|my account|settings|skip to content|skip to main content|close
+|accueil|rechercher|suivez-nous|partager|inicio|buscar|compartir|startseite|suche|teilen|impressum
+|datenschutz|首页|首頁|登录|注册|搜索|分享|分享到|返回顶部|相关新闻|相关阅读|相关文章|更多|打印|关闭|收藏
+|评论|ホーム|ログイン|検索|シェア""".replace("\n", "").split("|")
+)
+_STRIP_CHARS = " \t|•·»«›‹>-–—:*[](){}0123456789.,;!?/\\'\"#@"
+
+# Base columns (per line, before neighbour context).
+BASE_NAMES: tuple[str, ...] = (
+    "log_chars",
+    "log_tokens",
+    "log_words",
+    "cjk_share",
+    "alpha_frac",
+    "digit_frac",
+    "punct_frac",
+    "upper_frac",
+    "space_frac",
+    "sym_frac",
+    "sep_density",
+    "title_share",
+    "stop_density",
+    "stop_count",
+    "ends_term",
+    "ends_colon",
+    "ends_alnum",
+    "starts_sep",
+    "starts_upper",
+    "starts_digit",
+    "comma_density",
+    "all_caps",
+    *(f"cue_{n}" for n in _CUE_NAMES),
+    "chrome_line",
+    "chrome_word",
+    "month_words",
+    "byline_start",
+    "dup",
+    "dup_log",
+    "pos_line",
+    "pos_mass",
+    "rel_len_max",
+    "rel_len_p90",
+    "page_log_words",
+    "page_log_lines",
+    "long_share_page",
+)
+# Columns whose neighbours are summarised by :func:`context_features`.
+_CTX_BASE: tuple[str, ...] = (
+    "log_words",
+    "stop_density",
+    "ends_term",
+    "title_share",
+    "sep_density",
+    "chrome_line",
+    "chrome_word",
+    "digit_frac",
+    "rel_len_p90",
+    "cue_url",
+    "cue_date",
+    "month_words",
+)
+_CTX_WINDOWS: tuple[int, ...] = (1, 3, 8)
+CONTEXT_NAMES: tuple[str, ...] = tuple(
+    [f"{c}_prev" for c in _CTX_BASE]
+    + [f"{c}_next" for c in _CTX_BASE]
+    + [f"{c}_win{w}" for w in _CTX_WINDOWS[1:] for c in _CTX_BASE]
+    + ["long_run_words", "dist_prev_long", "dist_next_long"]
+)
+FEATURE_NAMES: tuple[str, ...] = BASE_NAMES + CONTEXT_NAMES
+SCORE_CONTEXT_NAMES: tuple[str, ...] = (
+    "p1",
+    "p1_prev",
+    "p1_next",
+    "p1_prev2",
+    "p1_next2",
+    "p1_win3",
+    "p1_win8",
+    "p1_win20",
+    "p1_max3",
+    "p1_min3",
+    "mass_before",
+    "mass_after",
+    "run_mass",
+    "run_len",
+    "p1_rank",
+    "core_dist",
+    "page_mean_p1",
+    "p1_minus_page",
+    "sim_share",
+    "sim_log",
+    "sim_share_win3",
+    "in_span",
+    "span_dist",
+    "span_pos",
+    "span_mass",
+)
+
+# Function characters for Chinese and Japanese, whose stoplists jusText does not ship: the
+# share of these characters plays the role of stopword density (prose has many, menus none).
+_CJK_STOP = frozenset(
+    "的了是在和有也就不都而及与或这那他她它们我你之其于为以被把从对但所则很更最还又一个上中下"
+    "のにはをがでとたしてもなるれるいうかからまでよりへやこそあ"
+)
+_CJK_STOP_CP = np.array(sorted(map(ord, _CJK_STOP)), dtype=np.uint32)
+
+
+@lru_cache(maxsize=1)
+def _stopword_table() -> dict[str, frozenset[str]]:
+    """Stoplists per ISO 639-1 code, built by ``scripts/train_boilerplate.py`` from jusText."""
+    try:
+        raw = (DATA_DIR / "boilerplate_stopwords.json").read_text("utf-8")
+    except OSError:
+        return {
+            "en": frozenset(
+                "the of and to a in is that for it as was with be by on not he i this are or "
+                "his from at which but have an they you were her she there one all we their "
+                "has been would will if more when who what so no can said".split()
+            )
+        }
+    data = json.loads(raw)
+    return {k: frozenset(v) for k, v in data["stopwords"].items()}
+
+
+def stopwords(language: str | None) -> frozenset[str]:
+    """The stoplist for ``language`` (``zh-cn`` -> ``zh``); unknown languages get the union of all."""
+    table = _stopword_table()
+    key = (language or "").lower().split("-")[0].split("_")[0]
+    if key in ("zh", "ja"):
+        return _CJK_STOP
+    if key in table:
+        return table[key]
+    return _union_stopwords()
+
+
+@lru_cache(maxsize=1)
+def _union_stopwords() -> frozenset[str]:
+    out: set[str] = set(_CJK_STOP)
+    for v in _stopword_table().values():
+        out |= v
+    return frozenset(out)
+
+
+_V_STOP, _V_CHROME, _V_MONTH, _V_BYLINE = 1, 2, 4, 8
+
+
+@lru_cache(maxsize=64)
+def _vocab(language: str | None) -> dict[str, int]:
+    """Token -> bit set (stopword, chrome, month/time, byline word) for one language."""
+    out: dict[str, int] = {}
+    for bit, words in (
+        (_V_STOP, stopwords(language)),
+        (_V_CHROME, _CHROME_TOKENS),
+        (_V_MONTH, _MONTH_TOKENS),
+        (_V_BYLINE, _BYLINE_TOKENS),
+    ):
+        for w in words:
+            out[w] = out.get(w, 0) | bit
+    return out
+
+
+def _normalise_lines(lines: Sequence[str]) -> list[str]:
+    return [ln.replace("\r", " ").replace("\n", " ") if ("\n" in ln or "\r" in ln) else ln for ln in lines]
+
+
+def _per_line_sum(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Sum a per-character 1-D array over each [start, end) range (cumulative sums, int32)."""
+    cs = np.empty(values.shape[0] + 1, dtype=np.int32)
+    cs[0] = 0
+    np.cumsum(values, out=cs[1:], dtype=np.int32)
+    out: np.ndarray = (cs[ends] - cs[starts]).astype(np.float64)
+    return out
+
+
+def _window_mean(x: np.ndarray, w: int) -> np.ndarray:
+    """Mean of ``x`` over the centred window [i-w, i+w] (clipped at the page edges)."""
+    n = x.shape[0]
+    cs = np.zeros((n + 1, *x.shape[1:]))
+    np.cumsum(x, axis=0, out=cs[1:])
+    idx = np.arange(n)
+    lo = np.maximum(idx - w, 0)
+    hi = np.minimum(idx + w + 1, n)
+    cnt = (hi - lo).astype(np.float64)
+    if x.ndim == 2:
+        cnt = cnt[:, None]
+    out: np.ndarray = (cs[hi] - cs[lo]) / cnt
+    return out
+
+
+def _shift(x: np.ndarray, k: int, fill: float) -> np.ndarray:
+    """``out[i] = x[i - k]`` (k > 0: previous lines), ``fill`` past the edges."""
+    out = np.full_like(x, fill)
+    if k > 0:
+        out[k:] = x[:-k]
+    elif k < 0:
+        out[:k] = x[-k:]
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PageTokens:
+    """The page's content words (non-stopword, 3+ characters, non-CJK) for lexical similarity."""
+
+    ids: np.ndarray  # a page-local id per word (equal words, equal ids)
+    line: np.ndarray  # line index of each word
+
+
+_NO_TOKENS = PageTokens(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+
+
+def base_features(lines: Sequence[str], language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-line base features ``(n_lines, len(BASE_NAMES))`` and the token count per line."""
+    X, n_tok, _ = _base(lines, language)
+    return X, n_tok
+
+
+def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.ndarray, PageTokens]:
+    lines = _normalise_lines(lines)
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(BASE_NAMES))), np.zeros(0, dtype=np.int64), _NO_TOKENS
+    page = "\n".join(lines)
+    cp = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    bits = _class_table()[np.minimum(cp, 0x10000)]
+    nl = np.flatnonzero(cp == 10)
+    starts = np.concatenate(([0], nl + 1))
+    ends = np.concatenate((nl, [cp.shape[0]]))
+
+    # per-character classes summed per line
+    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym = (
+        _per_line_sum((bits & b) != 0, starts, ends)
+        for b in (_WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _SEP, _SYM)
+    )
+    n_chars = (ends - starts).astype(np.float64)
+
+    # tokens: starts of non-CJK word runs + every CJK character (the metric's tokenizer).  The
+    # non-CJK tokens' strings come from one str.split() of the page with every other character
+    # blanked, so they line up one-to-one with the run starts found in numpy.
+    word = (bits & _WORD) != 0
+    cjk = (bits & _CJK) != 0
+    prev_word = np.concatenate(([False], word[:-1]))
+    wpos = np.flatnonzero(word & ~prev_word)
+    masked = np.where(word, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    tokens = masked.lower().split()
+    wline = np.searchsorted(starts, wpos, side="right") - 1
+    n_tok = np.bincount(wline, minlength=n).astype(np.float64) + n_cjk
+
+    codes = np.fromiter(map(_vocab(language).get, tokens, repeat(0)), dtype=np.uint8, count=len(tokens))
+
+    def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
+        hit = (codes & bit) != 0
+        if mask is not None:
+            hit &= mask
+        return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
+
+    n_stop = per_line(_V_STOP)
+    if n_cjk.any():
+        n_stop += _per_line_sum(np.isin(cp, _CJK_STOP_CP) & cjk, starts, ends)
+    n_title = np.bincount(wline, weights=(bits[wpos] & _UPPER) != 0, minlength=n)
+    n_chrome_tok = per_line(_V_CHROME)
+    n_month = per_line(_V_MONTH)
+    first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
+    byline = per_line(_V_BYLINE, first_tok)
+    n_comma = _per_line_sum((cp == 44) | (cp == 0xFF0C) | (cp == 0x3001), starts, ends)
+
+    # first / last non-space character of each line
+    ns = np.flatnonzero((bits & _SPACE) == 0)
+    has = np.zeros(n, dtype=bool)
+    last_bits = np.zeros(n, dtype=np.uint16)
+    first_bits = np.zeros(n, dtype=np.uint16)
+    last_cp = np.zeros(n, dtype=np.uint32)
+    if ns.shape[0]:
+        li = np.searchsorted(ns, ends) - 1
+        fi = np.searchsorted(ns, starts)
+        li_c = np.clip(li, 0, ns.shape[0] - 1)
+        fi_c = np.clip(fi, 0, ns.shape[0] - 1)
+        has = (li >= 0) & (ns[li_c] >= starts) & (fi < ns.shape[0])
+        last_bits = np.where(has, bits[ns[li_c]], 0)
+        first_bits = np.where(has, bits[ns[fi_c]], 0)
+        last_cp = np.where(has, cp[ns[li_c]], 0)
+
+    # rare cues
+    low = page.lower()
+    if len(low) != len(page):  # case folding changed lengths (rare): keep offsets valid
+        low = page
+    cue = np.zeros((n, len(_CUE_NAMES)))
+    for j, pat in ((0, _URL), (5, _CJK_CHROME)):
+        if j == 5 and not n_cjk.any():
+            continue
+        pos = [m.start() for m in pat.finditer(low)]
+        if pos:
+            np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
+    digit = (bits & _DIGIT) != 0
+    nxt_word = np.concatenate((word[1:], [False]))
+    dot = cp == 46
+    dot3 = (
+        np.concatenate((dot[:-2] & dot[1:-1] & dot[2:], [False, False])) if cp.shape[0] > 2 else dot & False
+    )
+    date_hit = np.zeros_like(digit)
+    if cp.shape[0] > 2:
+        date_hit[:-2] = digit[:-2] & np.isin(cp[1:-1], _DATE_SEP) & digit[2:]
+    cue[:, 1] = _per_line_sum((cp == 64) & nxt_word, starts, ends)
+    cue[:, 2] = _per_line_sum(cp == 0xA9, starts, ends)
+    cue[:, 3] = _per_line_sum(date_hit, starts, ends)
+    cue[:, 4] = _per_line_sum(np.isin(cp, _ELLIPSIS_CP) | dot3, starts, ends)
+
+    # repetition within the page, and whole-line UI labels
+    keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
+    keys = [k.strip() for k in keys]
+    counts = Counter(keys)
+    dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
+    dup[n_tok == 0] = 0.0
+    chrome_line = np.fromiter(
+        (k.strip(_STRIP_CHARS) in _CHROME_LINES for k in keys), dtype=np.float64, count=n
+    )
+
+    # length in "words": a CJK character is about half a word of information
+    words = (n_tok - n_cjk) + n_cjk / 2.0
+    tot_words = max(float(words.sum()), 1.0)
+    p90 = max(float(np.percentile(words, 90)), 1.0)
+    mx = max(float(words.max()), 1.0)
+    letters = np.maximum(n_up + n_low, 1.0)
+    nc = np.maximum(n_chars, 1.0)
+    nt = np.maximum(n_tok, 1.0)
+    idx = np.arange(n, dtype=np.float64)
+    mass_before = (np.cumsum(words) - words / 2.0) / tot_words
+
+    cols = [
+        np.log1p(n_chars),
+        np.log1p(n_tok),
+        np.log1p(words),
+        n_cjk / nt,
+        (n_word + n_cjk) / nc,
+        n_dig / nc,
+        n_pun / nc,
+        n_up / letters,
+        n_sp / nc,
+        n_sym / nc,
+        n_sep / nt,
+        n_title / np.maximum(n_tok - n_cjk, 1.0),
+        n_stop / nt,
+        np.log1p(n_stop),
+        ((last_bits & _TERM) != 0).astype(np.float64),
+        ((last_cp == 58) | (last_cp == 0xFF1A)).astype(np.float64),
+        ((last_bits & (_WORD | _CJK)) != 0).astype(np.float64),
+        ((first_bits & (_SEP | _SYM | _PUNCT)) != 0).astype(np.float64),
+        ((first_bits & _UPPER) != 0).astype(np.float64),
+        ((first_bits & _DIGIT) != 0).astype(np.float64),
+        n_comma / nt,
+        ((n_up >= 2) & (n_low == 0)).astype(np.float64),
+        *cue.T,
+        chrome_line,
+        n_chrome_tok,
+        n_month,
+        byline,
+        (dup > 0).astype(np.float64),
+        np.log1p(dup),
+        idx / max(n - 1, 1),
+        mass_before,
+        words / mx,
+        words / p90,
+        np.full(n, np.log1p(tot_words)),
+        np.full(n, np.log1p(n)),
+        np.full(n, float(np.mean(words >= 20))),
+    ]
+    X = np.stack(cols, axis=1)
+    # content words for the similarity columns of later passes
+    wend = np.flatnonzero(word & ~nxt_word)
+    content = ((codes & _V_STOP) == 0) & ((wend - wpos) >= 2)
+    first_seen: dict[str, int] = {}
+    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
+    return X, n_tok.astype(np.int64), PageTokens(ids[content], wline[content])
+
+
+_BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
+_CTX_IDX = np.array([_BASE_INDEX[c] for c in _CTX_BASE])
+
+
+def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
+    """Neighbour columns (:data:`CONTEXT_NAMES`) over the lines that hold tokens.
+
+    Empty lines are skipped when looking for neighbours (a blank line is layout, not a block).
+    """
+    n = base.shape[0]
+    out = np.zeros((n, len(CONTEXT_NAMES)))
+    keep = np.flatnonzero(n_tok > 0)
+    if keep.shape[0] == 0:
+        return out
+    v = base[keep][:, _CTX_IDX]
+    parts = [_shift(v, 1, -1.0), _shift(v, -1, -1.0)]
+    parts += [_window_mean(v, w) for w in _CTX_WINDOWS[1:]]
+    # runs of long lines: the article body is a run of long, prose-like lines
+    words = np.expm1(base[keep, _BASE_INDEX["log_words"]])
+    long = words >= 12
+    run_id = np.cumsum(np.concatenate(([True], long[1:] != long[:-1])))
+    run_words = np.bincount(run_id, weights=words)[run_id] * long
+    k = keep.shape[0]
+    ii = np.arange(k)
+    long_idx = np.flatnonzero(long)
+    if long_idx.shape[0]:
+        nxt = np.searchsorted(long_idx, ii, side="left")
+        prv = nxt - 1
+        d_next = np.where(nxt < long_idx.shape[0], long_idx[np.minimum(nxt, long_idx.shape[0] - 1)] - ii, k)
+        d_prev = np.where(prv >= 0, ii - long_idx[np.maximum(prv, 0)], k)
+    else:
+        d_next = np.full(k, k)
+        d_prev = np.full(k, k)
+    parts.append(np.stack([np.log1p(run_words), np.log1p(d_prev), np.log1p(d_next)], axis=1))
+    out[keep] = np.concatenate(parts, axis=1)
+    return out
+
+
+def line_features(lines: Sequence[str], language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """All first-pass columns (:data:`FEATURE_NAMES`) and the token count per line."""
+    X, n_tok, _ = page_features(lines, language)
+    return X, n_tok
+
+
+def page_features(
+    lines: Sequence[str], language: str | None = None
+) -> tuple[np.ndarray, np.ndarray, PageTokens]:
+    """:func:`line_features` plus the page's content words (for :func:`score_context_features`)."""
+    base, n_tok, toks = _base(lines, language)
+    return np.concatenate([base, context_features(base, n_tok)], axis=1), n_tok, toks
+
+
+def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per line: share of its content words that also occur in *other* likely-content lines
+    (each occurrence weighted by its line's score), and the mean log support.  Teasers, ads and
+    "about us" paragraphs share few words with the article; the article's own lines share many."""
+    if toks.ids.shape[0] == 0:
+        return np.zeros(n), np.zeros(n)
+    w = p[toks.line]
+    mass = np.bincount(toks.ids, weights=w)
+    support = np.maximum(mass[toks.ids] - w, 0.0)  # other occurrences (a repeat in the same line counts)
+    cnt = np.bincount(toks.line, minlength=n).astype(np.float64)
+    share = np.bincount(toks.line, weights=support >= 0.5, minlength=n) / np.maximum(cnt, 1.0)
+    logs = np.bincount(toks.line, weights=np.log1p(support), minlength=n) / np.maximum(cnt, 1.0)
+    return share, logs
+
+
+def score_context_features(
+    p1: np.ndarray, words: np.ndarray, n_tok: np.ndarray, toks: PageTokens | None = None
+) -> np.ndarray:
+    """Second-pass columns (:data:`SCORE_CONTEXT_NAMES`) from the first-pass P(content).
+
+    They let the second pass pick the main content block: a line inside a long run of likely
+    content, between most of the page's content mass, keeps; a lone prose-like line among
+    navigation (or a comment after the article's end) goes.
+    """
+    n = p1.shape[0]
+    out = np.zeros((n, len(SCORE_CONTEXT_NAMES)))
+    keep = np.flatnonzero(n_tok > 0)
+    k = keep.shape[0]
+    if k == 0:
+        return out
+    p = p1[keep]
+    w = np.maximum(words[keep], 0.5)
+    mass = p * w
+    tot = max(float(mass.sum()), 1e-9)
+    before = (np.cumsum(mass) - mass) / tot
+    after = 1.0 - before - mass / tot
+
+    def wmean(r: int) -> np.ndarray:
+        out: np.ndarray = _window_mean(mass, r) / np.maximum(_window_mean(w, r), 1e-9)
+        return out
+
+    win3, win8, win20 = wmean(3), wmean(8), wmean(20)
+    pad = np.concatenate(([p[0]], p, [p[-1]]))
+    mx3 = np.maximum(np.maximum(pad[:-2], pad[1:-1]), pad[2:])
+    mn3 = np.minimum(np.minimum(pad[:-2], pad[1:-1]), pad[2:])
+    hi = p >= 0.5
+    run_id = np.cumsum(np.concatenate(([True], hi[1:] != hi[:-1])))
+    run_mass = np.bincount(run_id, weights=w)[run_id] / max(float(w.sum()), 1.0)
+    run_len = np.bincount(run_id)[run_id].astype(np.float64)
+    rank = np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(k - 1, 1)
+    core = int(np.argmax(win8 * np.sqrt(_window_mean(w, 8))))
+    core_dist = np.abs(np.arange(k) - core) / max(k, 1)
+    pm = float(mass.sum() / w.sum())
+    share, logs = _similarity(p1, toks or _NO_TOKENS, n)
+    # the main block: the span maximising sum((p - 0.5) * sqrt(words)) (Kadane, vectorised with
+    # a running minimum of the prefix sums)
+    gain = np.concatenate(([0.0], np.cumsum((p - 0.5) * np.sqrt(w))))
+    low = np.minimum.accumulate(gain)
+    end = int(np.argmax(gain - low))  # the span ends at line end - 1
+    start = int(np.argmin(gain[: end + 1])) if end > 0 else 0
+    ii = np.arange(k)
+    in_span = (ii >= start) & (ii < end)
+    span_dist = np.where(ii < start, start - ii, np.where(ii >= end, ii - end + 1, 0)) / max(k, 1)
+    span_pos = (ii - start) / max(end - start, 1)
+    span_mass = float(w[start:end].sum() / w.sum()) if end > start else 0.0
+    sh = share[keep]
+    out[keep] = np.stack(
+        [
+            p,
+            _shift(p, 1, 0.0),
+            _shift(p, -1, 0.0),
+            _shift(p, 2, 0.0),
+            _shift(p, -2, 0.0),
+            win3,
+            win8,
+            win20,
+            mx3,
+            mn3,
+            before,
+            after,
+            run_mass,
+            np.log1p(run_len) * np.where(hi, 1.0, -1.0),
+            rank,
+            core_dist,
+            np.full(k, pm),
+            p - pm,
+            sh,
+            logs[keep],
+            _window_mean(sh, 3),
+            in_span.astype(np.float64),
+            span_dist,
+            span_pos,
+            np.full(k, span_mass),
+        ],
+        axis=1,
+    )
+    return out

@@ -1,0 +1,121 @@
+"""Line features: shapes, CJK-aware lengths, cues and neighbour columns on small texts we wrote."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cleaner.boilerplate import features as F
+
+PAGE = [
+    "Home | News | Sport | Contact",
+    "Share this",
+    "",
+    "The council approved the new budget on Tuesday, after a debate that lasted most of the night.",
+    "It will fund two schools and a bridge over the river, the mayor said in a statement.",
+    "Contact us at press@example.com or visit www.example.com",
+    "© 2024 Example Media. All rights reserved.",
+]
+
+
+def col(X: np.ndarray, name: str) -> np.ndarray:
+    return X[:, F.FEATURE_NAMES.index(name)]
+
+
+def test_shapes_and_names() -> None:
+    X, n_tok = F.line_features(PAGE, "en")
+    assert X.shape == (len(PAGE), len(F.FEATURE_NAMES))
+    assert n_tok.shape == (len(PAGE),)
+    assert len(set(F.FEATURE_NAMES)) == len(F.FEATURE_NAMES)
+    assert np.isfinite(X).all()
+
+
+def test_token_counts_match_the_metric_tokenizer() -> None:
+    lines = ["Hello, world!", "日本語のテキスト", "mixed 中文 text", "", "don't stop-words"]
+    _, n_tok = F.line_features(lines, None)
+    assert n_tok.tolist() == [len(F.TOKEN.findall(ln.lower())) for ln in lines]
+
+
+def test_values_on_a_small_page() -> None:
+    X, n_tok = F.line_features(PAGE, "en")
+    assert n_tok[2] == 0
+    # navigation: separators, no stopwords, no terminal punctuation
+    assert col(X, "sep_density")[0] > 0.5
+    assert col(X, "ends_term")[0] == 0.0
+    # prose: stopwords, terminal punctuation, longest lines
+    assert col(X, "stop_density")[3] > col(X, "stop_density")[0] + 0.25
+    assert col(X, "ends_term")[3] == 1.0
+    assert col(X, "rel_len_max")[3] == pytest.approx(1.0)
+    # cues
+    assert col(X, "chrome_line")[1] == 1.0
+    assert col(X, "cue_email")[5] == 1.0 and col(X, "cue_url")[5] >= 1.0
+    assert col(X, "cue_copyright")[6] == 1.0
+    # position runs 0 -> 1
+    assert col(X, "pos_line")[0] == 0.0 and col(X, "pos_line")[-1] == 1.0
+    # neighbours skip the empty line: line 3's previous line is line 1
+    assert col(X, "ends_term_prev")[3] == col(X, "ends_term")[1]
+    assert col(X, "ends_term_next")[3] == 1.0
+
+
+def test_cjk_length_and_stop_characters() -> None:
+    lines = ["首页 新闻 体育", "这是一个关于城市发展的报道，记者在现场采访了很多居民和专家。"]
+    X, n_tok = F.line_features(lines, "zh-cn")
+    assert n_tok[1] == len(F.TOKEN.findall(lines[1]))
+    assert col(X, "cjk_share")[1] == 1.0
+    assert col(X, "stop_density")[1] > 0.05
+    assert col(X, "stop_density")[0] == 0.0
+    assert col(X, "ends_term")[1] == 1.0
+    assert col(X, "chrome_line")[0] == 0.0  # three labels on one line are not one label
+    X2, _ = F.line_features(["首页"], "zh")
+    assert col(X2, "chrome_line")[0] == 1.0
+
+
+def test_repetition_and_stoplists() -> None:
+    lines = ["Read more", "A sentence of the article.", "Read more", "read more"]
+    X, _ = F.line_features(lines, "en")
+    assert col(X, "dup").tolist() == [1.0, 0.0, 1.0, 1.0]
+    assert "the" in F.stopwords("en") and "der" in F.stopwords("de")
+    assert F.stopwords("xx") >= F.stopwords("en")  # unknown language: union of the lists
+
+
+def test_lines_with_newlines_and_odd_characters() -> None:
+    lines = ["a\nb", "emoji 😀 and 𠀀 text", "İstanbul İzmir"]  # non-BMP, case folding that grows
+    X, n_tok = F.line_features(lines, "tr")
+    assert X.shape[0] == 3 and np.isfinite(X).all()
+    assert n_tok[0] == 2
+
+
+def test_empty_page() -> None:
+    X, n_tok = F.line_features([], "en")
+    assert X.shape == (0, len(F.FEATURE_NAMES)) and n_tok.shape == (0,)
+
+
+def test_score_context_features() -> None:
+    p1 = np.array([0.1, 0.9, 0.8, 0.0, 0.9, 0.1])
+    words = np.array([2.0, 30.0, 25.0, 0.0, 20.0, 3.0])
+    n_tok = np.array([2, 30, 25, 0, 20, 3])
+    S = F.score_context_features(p1, words, n_tok)
+    assert S.shape == (6, len(F.SCORE_CONTEXT_NAMES))
+    names = F.SCORE_CONTEXT_NAMES
+    assert (S[3] == 0).all()  # empty line
+    assert S[1, names.index("mass_before")] < S[4, names.index("mass_before")]
+    assert S[2, names.index("p1_next")] == pytest.approx(0.9)  # skips the empty line
+
+
+def test_similarity_and_main_span() -> None:
+    lines = [
+        "Menu",
+        "The river bridge reopened after repairs to its steel cables and deck.",
+        "Engineers said the steel cables of the bridge were replaced in March.",
+        "Drivers crossing the river bridge should expect short delays this week.",
+        "Win a holiday in Spain with our partner airline today",
+    ]
+    X, n_tok, toks = F.page_features(lines, "en")
+    p1 = np.array([0.1, 0.9, 0.9, 0.9, 0.4])
+    S = F.score_context_features(p1, np.expm1(X[:, F.FEATURE_NAMES.index("log_words")]), n_tok, toks)
+    names = F.SCORE_CONTEXT_NAMES
+    sim = S[:, names.index("sim_share")]
+    assert sim[1] > 0.3 and sim[2] > 0.3
+    assert sim[4] == 0.0  # the advert shares no content word with the article
+    assert S[:, names.index("in_span")].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+    assert S[4, names.index("span_dist")] > 0

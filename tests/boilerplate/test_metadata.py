@@ -1,0 +1,73 @@
+"""Metadata lines -> ISO fields; prose with names and dates is not a metadata line."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.boilerplate import metadata as meta
+
+LINES = [
+    ("By JANE ROE and JOHN DOE | Example Daily | Updated: 2022-11-03 14:05",
+     {"author": "JANE ROE and JOHN DOE", "source": "Example Daily", "date": "2022-11-03T14:05"}),
+    ("By Maria Lopez", {"author": "Maria Lopez"}),
+    ("Updated: March 4, 2021 10:00 AM", {"date": "2021-03-04T10:00"}),
+    ("Published 12 Jan 2020", {"date": "2020-01-12"}),
+    ("2023-08-12 10:05:11 来源:新华网", {"date": "2023-08-12T10:05:11", "source": "新华网"}),
+    ("作者 | 李明", {"author": "李明"}),
+    ("作者：陈晓东", {"author": "陈晓东"}),
+    ("编辑 | 张华", {"editor": "张华"}),
+    ("（ 责任编辑：周立 ）", {"editor": "周立"}),
+    ("来源：[ 人民网 ]", {"source": "人民网"}),
+    ("2019年5月6日 08:30 来源：某某晚报", {"date": "2019-05-06T08:30", "source": "某某晚报"}),
+    ("发布时间：2018-07-01", {"date": "2018-07-01"}),
+    ("本报记者 王强 刘洋", {"author": "王强 刘洋"}),
+    ("（孙丽）", {"author": "孙丽"}),
+    ("netuser88 发表于 2006-3-9 10:20:00", {"author": "netuser88", "date": "2006-03-09T10:20:00"}),
+    ("[ 赵磊 ] 来源：[ 某某报 ]", {"author": "赵磊", "source": "某某报"}),
+    ("9/7/2005 9:23:57 PM", {"date": "2005-07-09"}),
+    ("5/23/2006", {"date": "2006-05-23"}),
+]
+
+NOT_META = [
+    "On April 26, 2024, the ministers met in Beijing to discuss a five-point plan for cooperation.",
+    "By the end of the decade the river had changed its course twice.",
+    "他说，2023年8月的那场暴雨让整条街都被淹了，直到第二天才退水。",
+    "Breaking the Ice: Two Rivals Agree to Talk",
+    "中美AI的破冰时刻",
+    "The editor of the paper resigned in protest last week after the owners intervened.",
+]
+
+
+@pytest.mark.parametrize(("line", "fields"), LINES)
+def test_metadata_line_fields(line: str, fields: dict[str, str]) -> None:
+    ml = meta.parse_line(line)
+    assert ml is not None and ml.remove
+    for key, value in fields.items():
+        assert ml.fields.get(key) == value
+
+
+@pytest.mark.parametrize("line", NOT_META)
+def test_prose_is_not_a_metadata_line(line: str) -> None:
+    ml = meta.parse_line(line)
+    assert ml is None or not ml.remove
+
+
+def test_posted_by_inside_a_sentence_gives_fields_but_keeps_the_line() -> None:
+    ml = meta.parse_line(
+        "本贴由小林于2006年3月9日10:20:00在〖读书论坛〗发表，欢迎大家转载并留言讨论书中的观点。"
+    )
+    assert ml is not None and not ml.remove
+    assert ml.fields == {"author": "小林", "date": "2006-03-09T10:20:00"}
+
+
+def test_iso_dates() -> None:
+    assert meta.first_date("seen on 2024/5/5 and later") == "2024-05-05"
+    assert meta.first_date("2024年10月29日") == "2024-10-29"
+    assert meta.first_date("October 29th, 2024") == "2024-10-29"
+    assert meta.first_date("2024-13-40") is None
+
+
+def test_bare_label() -> None:
+    assert meta.is_label_only("作者：")
+    assert meta.is_label_only("Source:")
+    assert not meta.is_label_only("作者：李明")

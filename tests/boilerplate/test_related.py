@@ -1,0 +1,56 @@
+"""Topical similarity of trailing blocks: unrelated teasers go, an on-topic last paragraph stays."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaner.boilerplate import related as rel
+from cleaner.boilerplate import strip_boilerplate
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_tokens_words_and_han_bigrams() -> None:
+    assert rel.tokens("The ferry route opened") == {"ferry", "route", "opened"}
+    assert rel.tokens("屋顶菜园") == {"屋顶", "顶菜", "菜园"}
+
+
+def test_similarity_orders_related_above_unrelated() -> None:
+    body = rel.tokens((FIXTURES / "zh_news_related.txt").read_text(encoding="utf-8").split("相关")[0])
+    on_topic = "专家建议，屋顶菜园在种植前要评估承重和排水。"
+    off_topic = "台风即将登陆 沿海地区启动应急响应  中新网福州8月12日电 气象部门预计台风将于今天夜间登陆。"
+    assert rel.similarity(on_topic, body) >= rel.UNRELATED > rel.similarity(off_topic, body)
+
+
+def test_header_less_teaser_run_is_cut_last_paragraph_kept() -> None:
+    text = (FIXTURES / "en_teasers_no_header.txt").read_text(encoding="utf-8")
+    res = strip_boilerplate(text, "en", model=False)
+    assert "Officials said the ferry timetable would be reviewed" in res.text
+    cut = [r for r in res.removed if r.kind == "related"]
+    assert len(cut) == 3 and all(r.reason == "related-block" for r in cut)
+    assert "Stock markets" not in res.text
+
+
+def test_on_topic_block_after_related_header_is_kept() -> None:
+    body = "\n\n".join(
+        [
+            "The city council approved a new cycling plan on Tuesday that adds forty kilometres"
+            " of protected lanes.",
+            "The cycling plan connects the protected lanes to every school and the central station by 2027.",
+            "Council members said cycling numbers doubled on streets where protected lanes were built.",
+        ]
+    )
+    tail = (
+        "Read more\n\nThe protected lanes in the cycling plan will be built first near schools"
+        " and the station."
+    )
+    res = strip_boilerplate(body + "\n\n" + tail, "en", model=False)
+    assert "built first near schools" in res.text
+
+
+def test_unrelated_tail_needs_teaser_shape() -> None:
+    body = rel.tokens("ferry route islands passengers timetable")
+    lines = ["Markets rallied on Friday as tech shares rose sharply in late trading."] * 4
+    assert rel.unrelated_tail(lines, body) == 0
+    shaped = ["Markets rally as tech shares rise  Investors bought stocks on Friday..."] * 4
+    assert rel.unrelated_tail(shaped, body) == 4

@@ -1,0 +1,100 @@
+"""Whole-line chrome rules: what each one removes, and prose it must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from cleaner.boilerplate import rules
+
+CHROME = [
+    ("Share", "share-buttons"),
+    ("Share - WeChat", "share-buttons"),
+    ("Facebook | Twitter | Email", "share-buttons"),
+    ("分享到：微信 微博", "share-buttons"),
+    ("FOLLOW US", "follow-us"),
+    ("关注我们", "follow-us"),
+    ("Back to top", "back-to-top"),
+    ("返回顶部", "back-to-top"),
+    ("© 2021 Example Media Ltd. All rights reserved.", "copyright-footer"),
+    ("Copyright 2003 - 2020 Example Group", "copyright-footer"),
+    ("版权所有 某某日报社", "copyright-footer"),
+    ("Some Paper Inc 1998-2021, all rights reserved", "copyright-footer"),
+    ("京ICP备12345678号", "licence-footer"),
+    ("Registration Number: 445566", "licence-footer"),
+    ("Source link", "source-link"),
+    ("阅读原文", "source-link"),
+    ("https://example.org/img/photo.jpg", "url"),
+    ("Contact the editor at desk@example.org.", "contact-footer"),
+    ("(555) 123-4567", "contact-footer"),
+    ("error: Content is protected !!", "copy-protection"),
+    ("Right-click is disabled", "copy-protection"),
+    ("Cover Image: A harbour at dawn. (Source: Example Photos)", "image-credit"),
+    ("PETER HOLM/EXAMPLE TIMES", "image-credit"),
+    ("A man walks past the station. Getty Images", "image-credit"),
+    ("（新华社记者 王某 摄）", "image-credit"),
+    ("Home / Opinion / Columns", "navigation"),
+    ("首页 > 新闻 > 国内", "navigation"),
+    ("Advertisement", "navigation"),
+    ("Most Viewed in 24 Hours", "popular-box"),
+    ("热门推荐", "popular-box"),
+    ("Leave a comment", "comments"),
+    ("Related:", "related-header"),
+    ("相关:", "related-header"),
+    ("You may also like", "related-header"),
+]
+
+PROSE = [
+    "People share recipes with neighbours because sharing food is an old habit.",
+    "Copyright law rarely covers a list of ingredients, the lawyer said.",
+    "She said that all rights reserved notices rarely cover the ingredients.",
+    "The top of the mountain was covered in snow.",
+    "Follow the instructions on the packet, she said, and then change them.",
+    "He moved to Washington, DC in 2004 and worked at the bureau for a decade.",
+    "编辑们围坐在会议桌旁，讨论当天稿件的来源和核实办法。",
+    "The photo, taken by a tourist, shows the bridge just before it collapsed.",
+    "Reuters reported on Monday that the talks had stalled.",
+    "Tech,  Wealth",  # a category line: chrome by position, never by a lexicon rule
+]
+
+
+@pytest.mark.parametrize(("line", "reason"), CHROME)
+def test_rule_fires_on_whole_chrome_line(line: str, reason: str) -> None:
+    hits = rules.scan(f"First paragraph of prose here.\n{line}\nLast paragraph of prose here.")
+    assert [h.reason for h in hits] == [reason]
+    hit = hits[0]
+    assert hit.kind == ("related" if reason == "related-header" else "chrome")
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_is_left_alone(line: str) -> None:
+    assert rules.scan(line) == []
+
+
+def test_hits_are_whole_lines_with_offsets() -> None:
+    text = "Intro line of the article.\n  Share  \nBody text follows here.\n"
+    (hit,) = rules.scan(text)
+    assert text[hit.start : hit.end] == "  Share  "
+
+
+def test_rules_never_span_lines() -> None:
+    text = "ANNA\nBERG/NORTHERN LEDGER"
+    assert all("\n" not in text[h.start : h.end] for h in rules.scan(text))
+
+
+def test_lexicons_are_plain_importable_data() -> None:
+    for r in rules.RULES:
+        assert isinstance(r, rules.Rule) and r.reason and r.kind in ("chrome", "related")
+    assert rules.LEXICON.match("Share")
+    assert rules.PUBLISHER_BLURB.search(
+        "The Example Institute is an independent nonprofit research organization dedicated to trade."
+    )
+    assert rules.ADDRESS.match("1200 Main St. Suite 5,")
+    assert not rules.ADDRESS.match("The main street was closed for the parade.")
+
+
+def test_table_rows_are_not_breadcrumbs_and_scan_stays_linear() -> None:
+    row = "|  |  | " + "A long cell of article text about the sentencing hearing, " * 60 + "| "
+    rows = "|  | Everton beats Wigan | \n| Name | Goals | Minutes |"
+    assert rules.scan(row) == []
+    assert rules.scan(rows) == []
+    assert [h.reason for h in rules.scan("News / Sport / Football")] == ["navigation"]

@@ -1,0 +1,114 @@
+"""The stage end to end on golden cases (tests/boilerplate/cases/*.json) and invariants."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cleaner.boilerplate import THRESHOLDS, strip_boilerplate
+from cleaner.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+CASES = sorted(p for p in (ROOT / "tests/boilerplate/cases").glob("*.json") if p.name != "negative.json")
+NEGATIVE = json.loads((ROOT / "tests/boilerplate/cases/negative.json").read_text(encoding="utf-8"))["cases"]
+
+
+def _text(case: dict[str, Any]) -> str:
+    return case.get("text") or (ROOT / "fixtures" / case["fixture"]).read_text(encoding="utf-8")
+
+
+def _check_invariants(text: str, res: Any) -> None:
+    lines = text.split("\n")
+    for r in res.removed:
+        assert text[r.start : r.end] == r.text
+        assert r.kind in ("chrome", "related", "metadata") and r.reason
+    # the output is made of whole input lines, in input order, nothing invented
+    kept = [x for x in res.text.split("\n") if x.strip()]
+    pos = 0
+    for line in kept:
+        pos = lines.index(line, pos) + 1
+
+
+@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+def test_golden_case(path: Path) -> None:
+    case = json.loads(path.read_text(encoding="utf-8"))
+    text = _text(case)
+    res = strip_boilerplate(text, case["language"], Config(), model=False)
+    _check_invariants(text, res)
+    got = [(r.text, r.kind, r.reason) for r in res.removed]
+    want = [(r["text"], r["kind"], r["reason"]) for r in case["removed"]]
+    assert got == want
+    assert [x for x in res.text.split("\n") if x.strip()] == case["kept"]
+    for key, value in case["metadata"].items():
+        assert str(res.metadata.get(key, "")).startswith(value), key
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=[c["name"] for c in NEGATIVE])
+def test_negative_case_untouched(case: dict[str, Any]) -> None:
+    text = _text(case)
+    res = strip_boilerplate(text, case["language"], Config(), model=False)
+    assert res.removed == []
+    assert res.text == text.rstrip("\n")
+
+
+def test_title_kept_and_reported() -> None:
+    text = (ROOT / "fixtures/en_news_chrome.txt").read_text(encoding="utf-8")
+    title = "Kelp Forests Are Moving North as Coastal Waters Warm"
+    res = strip_boilerplate(text, "en", Config(), model=False)
+    assert res.metadata["title"] == title and title in res.text.split("\n")
+    res = strip_boilerplate(text, "en", Config(keep_title=False), model=False)
+    assert res.metadata["title"] == title and title not in res.text
+
+
+def test_empty_and_blank_input() -> None:
+    for text in ("", "\n\n", "   "):
+        res = strip_boilerplate(text, None, Config(), model=False)
+        assert res.text == "" and res.removed == []
+
+
+def test_crlf_offsets() -> None:
+    text = (
+        "Title Of The Piece Here\r\n\r\nShare\r\n"
+        "A first paragraph that is long enough to count as running text.\r\n"
+    )
+    res = strip_boilerplate(text, "en", Config(), model=False)
+    (share,) = [r for r in res.removed if r.reason == "share-buttons"]
+    assert text[share.start : share.end] == "Share"
+
+
+class _FakeModel:
+    """P(content) = 0.5 for every line: the mode threshold alone decides."""
+
+    def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
+        return np.full(len(lines), 0.5)
+
+
+def test_model_threshold_follows_mode() -> None:
+    text = (ROOT / "fixtures/en_clean.txt").read_text(encoding="utf-8")
+    assert THRESHOLDS["precision"] > THRESHOLDS["balanced"] > THRESHOLDS["recall"]
+    kept = strip_boilerplate(text, "en", Config(mode="recall"), model=_FakeModel())
+    assert kept.removed == []
+    dropped = strip_boilerplate(text, "en", Config(mode="precision"), model=_FakeModel())
+    body = [r for r in dropped.removed if r.reason == "low-content-score"]
+    assert body and all(r.kind == "chrome" for r in body)
+    assert dropped.metadata["title"] in dropped.text  # the title is decided before the model
+
+
+def test_rules_win_over_model() -> None:
+    class Keep:
+        def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
+            return np.ones(len(lines))
+
+    text = (ROOT / "fixtures/en_news_chrome.txt").read_text(encoding="utf-8")
+    res = strip_boilerplate(text, "en", Config(), model=Keep())
+    reasons = {r.reason for r in res.removed}
+    # hard rules and metadata lines hold; soft rules (copyright lines, breadcrumbs) yield
+    # to a model that is certain the line is content
+    hard = {"share-buttons", "byline", "back-to-top", "follow-us", "image-credit", "contact-footer"}
+    assert hard <= reasons
+    assert "copyright-footer" not in reasons

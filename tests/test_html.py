@@ -1,0 +1,71 @@
+"""HTML extraction (trafilatura) and the text stage after it, on fixture pages we wrote."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cleaner.boilerplate import strip_boilerplate
+from cleaner.config import Config
+from cleaner.html import extract, looks_like_html, sniff_charset
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_extract_english_article_and_metadata() -> None:
+    text, meta = extract((FIXTURES / "en_article.html").read_text(encoding="utf-8"), Config())
+    assert "Marine biologists say the giant kelp" in text
+    assert "the loss of the southern forests." in text
+    for chrome in ("Stock markets close higher", "FOLLOW US", "All rights reserved", "Sport"):
+        assert chrome not in text
+    assert meta["title"] == "Kelp Forests Are Moving North as Coastal Waters Warm"
+    assert meta["author"] == "Marta Olsen"
+    assert meta["date"].startswith("2023-03-14")
+    assert meta["source"] == "Northern Ledger"
+
+
+def test_text_stage_cleans_what_extraction_leaves() -> None:
+    text, meta = extract((FIXTURES / "zh_article.html").read_text(encoding="utf-8"), Config())
+    assert "版权所有" not in text and "首页" not in text
+    assert meta["date"] == "2023-08-12"
+    res = strip_boilerplate(text, "zh", Config(), model=False)
+    assert [(r.kind, r.reason) for r in res.removed] == [("metadata", "editor-line")]
+    assert res.metadata["editor"] == "张华"
+    assert res.text.startswith("清晨六点") and "责任编辑" not in res.text
+
+
+def test_extract_without_comments_setting() -> None:
+    text, _ = extract((FIXTURES / "en_article.html").read_text(encoding="utf-8"), Config(html_comments=False))
+    assert "Marine biologists" in text
+
+
+def test_empty_and_non_article_html() -> None:
+    text, meta = extract("<html><body></body></html>", Config())
+    assert text == "" and isinstance(meta, dict)
+
+
+def test_sniffing() -> None:
+    assert looks_like_html("<!DOCTYPE html><html><body><p>x</p></body></html>")
+    assert looks_like_html("\ufeff  <html>")
+    assert not looks_like_html("Plain text that mentions <p> once.")
+    assert sniff_charset(b'<html><head><meta charset="gb2312"></head>') == "gb2312"
+    assert sniff_charset(b"<html><head></head>") is None
+
+
+def test_page_text_puts_blocks_on_lines_and_drops_scripts() -> None:
+    from cleaner.html import page_text
+
+    html = (
+        "<html><head><title>T</title><script>var x = 1;</script></head><body>"
+        "<div>Menu <b>one</b></div><p>First   para</p>tail<ul><li>a</li><li>b</li></ul></body></html>"
+    )
+    assert page_text(html) == "Menu one\nFirst para\ntail\na\nb"
+
+
+def test_fallback_to_page_text_when_trafilatura_finds_nothing() -> None:
+    links = "".join(f"<div><a href='/{i}'>Link {i}</a></div>" for i in range(30))
+    html = f"<html><body>{links}</body></html>"
+    text, meta = extract(html, Config())
+    if meta.get("extractor") == "page-text":
+        assert text.startswith("Link 0\nLink 1")
+    else:
+        assert meta["extractor"] == "trafilatura" and len(text.split()) >= 10
