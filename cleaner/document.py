@@ -135,6 +135,7 @@ class Document:
     text: str = ""
     is_html: bool = False
     html: str | None = None
+    extractor: str | None = None  # "trafilatura" when the HTML stage extracted main content
     encoding: str | None = None
     encoding_hint: str | None = None
     encoding_fixes: list[str] = field(default_factory=list)

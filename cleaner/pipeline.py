@@ -69,6 +69,7 @@ class HtmlStage(Stage):
         doc.text = ""  # if extraction fails, nothing of the raw markup passes as "article"
         text, meta = extract(doc.html, config, url=doc.metadata.get("url"))
         doc.text = text
+        doc.extractor = meta.pop("extractor", None)
         for key, value in meta.items():
             doc.metadata.setdefault(key, value)
 
@@ -108,7 +109,9 @@ class BoilerplateStage(Stage):
         from .boilerplate import strip_boilerplate
 
         lang = doc.language.language if doc.language else None
-        res = strip_boilerplate(doc.text, lang, config)
+        # trafilatura's output is already main content: only the rules apply to it
+        source = "html" if doc.extractor == "trafilatura" else "text"
+        res = strip_boilerplate(doc.text, lang, config, source=source)
         doc.clean_text = res.text
         doc.removed.extend(res.removed)
         for key, value in res.metadata.items():
