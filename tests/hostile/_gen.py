@@ -7,7 +7,10 @@ streamed to disk where it is big.
 from __future__ import annotations
 
 import json
+import signal
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ARTICLE = (
@@ -27,6 +30,26 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(reversed(range(256))) * 30
 ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256)) * 10
 
 BINARIES = {"png": PNG, "pdf": PDF, "elf": ELF, "jpeg": JPEG, "zip": ZIP, "random": RANDOM}
+
+
+class Hang(BaseException):
+    """Raised by :func:`deadline`; a BaseException so that no stage's ``except Exception`` eats it."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Turn a hang into a test failure (SIGALRM interrupts regex and Python code alike)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise Hang(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def gzip_bomb(path: Path, gib: int = 8, chunk_mib: int = 16) -> Path:

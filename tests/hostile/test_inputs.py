@@ -9,7 +9,7 @@ import pytest
 import cleaner
 from cleaner.config import Config
 
-from ._gen import ARTICLE, BINARIES, HTML_ARTICLE
+from ._gen import ARTICLE, BINARIES, HTML_ARTICLE, deadline
 
 # The later stages (language, boilerplate, garble) are being rewritten; the checks below are
 # about the pipeline's contract, so they run with every stage on.
@@ -17,7 +17,8 @@ CFG = Config()
 
 
 def _rec(data, **kw) -> dict:
-    rec = cleaner.clean(data, config=CFG, **kw).to_record()
+    with deadline(60):  # a hang in any stage fails the case instead of stalling the suite
+        rec = cleaner.clean(data, config=CFG, **kw).to_record()
     json.dumps(rec, allow_nan=False)  # always serialisable, strict JSON
     return rec
 
