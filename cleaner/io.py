@@ -72,16 +72,23 @@ def _is_stream_error(e: BaseException) -> bool:
 # no newlines, and reading it to the end could mean many GB, so the rest of that stream is not read.
 SKIP_FACTOR = 4
 SKIP_FLOOR = 64 << 20
+# The other shape of decompression bomb: gigabytes of newlines, i.e. billions of blank lines,
+# each costing a Python loop turn (minutes per GB).  No JSONL file has a million blank lines in
+# a row, so after that many the reader stops with an error line.
+MAX_BLANK_RUN = 1_000_000
 
 
-def iter_lines(stream: IO[bytes], max_line_bytes: int, *, max_skip_bytes: int | None = None) -> Iterator[Line]:
+def iter_lines(stream: IO[bytes], max_line_bytes: int, *, max_skip_bytes: int | None = None,
+               max_blank_run: int = MAX_BLANK_RUN) -> Iterator[Line]:
     """Yield lines of at most ``max_line_bytes``; longer ones yield an error, never the data.
 
     The rest of an over-long line is skipped in bounded chunks, for at most
     ``max_skip_bytes`` (default ``max(SKIP_FACTOR * max_line_bytes, SKIP_FLOOR)``); a line still
     going then ends the stream with an error line (a gzip bomb stops there).
+    More than ``max_blank_run`` blank lines in a row also end the stream with an error line.
     A truncated or corrupt compressed stream ends with one error line.
     """
+    blank_run = 0
     skip_limit = max(SKIP_FACTOR * max_line_bytes, SKIP_FLOOR) if max_skip_bytes is None else max_skip_bytes
     number = 0
     while True:
@@ -114,7 +121,16 @@ def iter_lines(stream: IO[bytes], max_line_bytes: int, *, max_skip_bytes: int | 
                 return
             yield Line(number, b"", f"line is over the limit of {max_line_bytes} bytes ({size}+ bytes)")
             continue
-        yield Line(number, chunk.rstrip(b"\r\n"))
+        data = chunk.rstrip(b"\r\n")
+        if data.strip():
+            blank_run = 0
+        else:
+            blank_run += 1
+            if blank_run > max_blank_run:
+                yield Line(number, b"", f"over {max_blank_run} blank lines in a row; stopped reading this input "
+                           "(decompression bomb?)")
+                return
+        yield Line(number, data)
 
 
 def parse_json_line(line: Line) -> tuple[Any, str | None]:

@@ -52,15 +52,15 @@ def deadline(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, old)
 
 
-def gzip_bomb(path: Path, gib: int = 8, chunk_mib: int = 16) -> Path:
-    """A single gzip member that inflates to ``gib`` GiB of zeros with no newline.
+def gzip_bomb(path: Path, gib: int = 8, chunk_mib: int = 16, byte: bytes = b"\x00") -> Path:
+    """A single gzip member that inflates to ``gib`` GiB of ``byte`` (zeros: no newline at all).
 
     Built in milliseconds: after a full flush deflate restarts from a clean state, so
     every further chunk of zeros compresses to the very same bytes, which are repeated.
     The trailer is left off on purpose: a reader that read to the end would report a
     truncated stream, not the line limit, so the test can tell the two apart.
     """
-    chunk = b"\x00" * (chunk_mib << 20)
+    chunk = byte * (chunk_mib << 20)
     co = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: gzip container
     first = co.compress(chunk) + co.flush(zlib.Z_FULL_FLUSH)
     piece = co.compress(chunk) + co.flush(zlib.Z_FULL_FLUSH)

@@ -24,6 +24,21 @@ def test_gzip_bomb_stops_at_the_limit_without_reading_it_all(tmp_path) -> None:
     assert consumed < 200 << 20, consumed  # gave up after ~65 MB, far from 8 GiB
 
 
+def test_gzip_bomb_of_newlines_stops_too(tmp_path) -> None:
+    bomb = gzip_bomb(tmp_path / "nl.jsonl.gz", gib=8, byte=b"\n")  # 8.6 billion blank lines
+    with open_binary(bomb) as f:
+        lines = list(iter_lines(f, 1_000_000, max_blank_run=100_000))
+        consumed = f.tell()
+    assert lines[-1].error and "blank lines in a row" in lines[-1].error
+    assert len(lines) == 100_001 and consumed < 1 << 20  # 100,000 blank lines, then the error
+
+
+def test_blank_lines_between_records_are_fine() -> None:
+    data = b'{"a": 1}\n' + b"\n \r\n\t\n" * 1000 + b'{"b": 2}\n'
+    lines = [ln for ln in iter_lines(io.BytesIO(data), 100, max_blank_run=5000) if ln.data.strip() or ln.error]
+    assert [ln.data for ln in lines] == [b'{"a": 1}', b'{"b": 2}']
+
+
 def test_gzip_bomb_through_the_cli(tmp_path) -> None:
     from cleaner.cli import main
 

@@ -20,7 +20,8 @@ def test_hostile_ids_in_records_stay_inside_the_output(tmp_path) -> None:
     src.mkdir()
     outside.mkdir()
     ids = ["../escape", str(outside / "abs"), "a\x00b", "x" * 300, ".", "..", "sub/../../x2", "a/./b",
-           "-rf", "", None, 5, "ok", "sub/deep/ok2", "~", "C:\\win\\x", "../" * 30 + "etc/passwd"]
+           "-rf", "", None, 5, "ok", "sub/deep/ok2", "~", "C:\\win\\x", "../" * 30 + "etc/passwd",
+           "lone\ud800surrogate", "esc\udcffaped"]
     write_jsonl(src / "recs.jsonl", [{"id": i, "text": ARTICLE} for i in ids])
     before = _all_files(tmp_path)
     code = main(["clean", str(src), "-o", str(dst), "-q", "--workers", "1"])
