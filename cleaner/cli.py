@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -202,6 +203,13 @@ def _walk(root: Path, patterns: list[str]) -> Iterator[tuple[Path, str]]:
                 if root_real not in target.parents:
                     print(f"cleaner: skipping {path}: symlink points outside {root}", file=sys.stderr)
                     continue
+            try:  # a FIFO would block open() forever, a device file never ends
+                regular = stat.S_ISREG(path.stat().st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                print(f"cleaner: skipping {path}: not a regular file", file=sys.stderr)
+                continue
             yield path, path.relative_to(root).as_posix()
 
 

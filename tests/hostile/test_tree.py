@@ -65,3 +65,21 @@ def test_symlinks_in_input_and_output_trees(tmp_path) -> None:
     assert (dst / "a.txt").is_file() and (dst / "inside.txt").is_file()
     sub_b = next(r for r in report if r["id"] == "sub/b.txt")
     assert sub_b.get("output") is None  # dst/sub is a link to outside: nothing written there
+
+
+def test_fifo_in_the_input_tree_is_skipped_not_waited_on(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "a.txt").write_text(ARTICLE)
+    os.mkfifo(src / "pipe.txt")  # open() on it would block until a writer appears: forever
+    repo = Path(__file__).resolve().parents[2]
+    p = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(dst), "--workers", "1"],
+                       env={"PYTHONPATH": str(repo), "PATH": os.environ.get("PATH", "")}, capture_output=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert b"pipe.txt: not a regular file" in p.stderr
+    report = [json.loads(x) for x in (dst / "report.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in report] == ["a.txt"]
