@@ -32,16 +32,16 @@ EXPECTED_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("workers", ["1", "2"])
-def test_every_record_comes_out_once_in_order(tmp_path, workers: str) -> None:
-    lines = mixed_corpus() * 2  # > 32 tasks, so --workers 2 really uses the pool
+@pytest.mark.parametrize(("workers", "copies"), [("1", 1), ("2", 2)])
+def test_every_record_comes_out_once_in_order(tmp_path, workers: str, copies: int) -> None:
+    lines = mixed_corpus() * copies  # twice: > 32 tasks, so --workers 2 really uses the pool
     inp = write_jsonl(tmp_path / "in.jsonl", lines)
     out = tmp_path / "out.jsonl"
     p = _cli(str(inp), "-o", str(out), "--workers", workers)
     assert p.returncode == 1, p.stderr.decode()[-2000:]  # some records had errors
     recs = _read(out)
     assert len(recs) == len(lines)
-    n = len(lines) // 2
+    n = len(lines) // copies
     for i, rec in enumerate(recs):
         want = EXPECTED_ERRORS.get(i % n)
         got = (rec.get("error") or {}).get("type")
