@@ -120,6 +120,7 @@ def iter_lines(stream: IO[bytes], max_line_bytes: int, *, max_skip_bytes: int | 
                 yield Line(number, b"", f"line over {max_line_bytes} bytes, then stream error: {type(e).__name__}: {e}")
                 return
             yield Line(number, b"", f"line is over the limit of {max_line_bytes} bytes ({size}+ bytes)")
+            blank_run = 0
             continue
         data = chunk.rstrip(b"\r\n")
         if data.strip():
