@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -218,6 +219,13 @@ def _walk(root: Path, patterns: list[str]) -> Iterator[tuple[Path, str]]:
                 if root_real not in target.parents:
                     print(f"cleaner: skipping {path}: symlink points outside {root}", file=sys.stderr)
                     continue
+            try:  # a FIFO would block open() forever, a device file never ends
+                regular = stat.S_ISREG(path.stat().st_mode)
+            except OSError:
+                regular = False
+            if not regular:
+                print(f"cleaner: skipping {path}: not a regular file", file=sys.stderr)
+                continue
             yield path, path.relative_to(root).as_posix()
 
 
@@ -491,11 +499,14 @@ def _clean_tree(args: argparse.Namespace, config: Any, options: dict[str, Any], 
             rid = str(rec.get("id") or "")
             if rec.get("error"):
                 errors += 1
-            elif rid and not rid.startswith(("/", "-")) and ".." not in Path(rid).parts:
-                target = (out_dir / rid).with_suffix(".txt")
-                if out_real in target.resolve().parents:
-                    write_text_atomic(target, rec.get("text") or "")
-                    rec["output"] = target.relative_to(out_dir).as_posix()
+            else:
+                target = _tree_target(out_dir, out_real, rid)
+                if target is not None:
+                    try:
+                        write_text_atomic(target, rec.get("text") or "")
+                        rec["output"] = target.relative_to(out_dir).as_posix()
+                    except OSError as e:  # a name too long for the file system, say
+                        print(f"cleaner: {rid!r}: cleaned text not written: {e.strerror or e}", file=sys.stderr)
             report.write_line(dumps(rec))
             report.flush()
         report.commit()
@@ -503,6 +514,24 @@ def _clean_tree(args: argparse.Namespace, config: Any, options: dict[str, Any], 
         report.abort()
         raise
     return EXIT_DOC_ERRORS if errors else EXIT_OK
+
+
+def _tree_target(out_dir: Path, out_real: Path, rid: str) -> Path | None:
+    """Where the cleaned text of record ``rid`` goes below ``out_dir``, or None when it cannot go there.
+
+    Ids come from file names but also from JSONL records, i.e. from the data: an id that is
+    absolute, climbs with ``..``, holds a NUL, or resolves (through a symlink) outside the
+    output folder gets no file, only its line in report.jsonl.
+    """
+    if not rid or "\x00" in rid or rid.startswith(("/", "-")) or ".." in Path(rid).parts:
+        return None
+    try:
+        target = (out_dir / rid).with_suffix(".txt")
+        if out_real in target.resolve().parents:
+            return target
+    except (OSError, ValueError, RuntimeError):  # odd names, symlink loops
+        pass
+    return None
 
 
 # --------------------------------------------------------------------------- demo

@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,17 +57,48 @@ class Line:
     error: str | None = None
 
 
-def iter_lines(stream: IO[bytes], max_line_bytes: int) -> Iterator[Line]:
+# Errors a decompressing stream raises on corrupt input: gzip raises OSError/EOFError or a bare
+# zlib.error (not an OSError!); zstandard raises its own ZstdError (a plain Exception subclass,
+# matched by module name so the optional package is not imported here).
+_STREAM_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error, ValueError)
+
+
+def _is_stream_error(e: BaseException) -> bool:
+    return isinstance(e, _STREAM_ERRORS) or type(e).__module__.startswith("zstd")
+
+
+# How far past an over-long line the reader looks for its end: SKIP_FACTOR times the line limit,
+# at least SKIP_FLOOR.  A line that long is no document (50 MB documents give 100 MB lines at the
+# default limit, so the reader gives up after ~500 MB): it is a decompression bomb or a file with
+# no newlines, and reading it to the end could mean many GB, so the rest of that stream is not read.
+SKIP_FACTOR = 4
+SKIP_FLOOR = 64 << 20
+# The other shape of decompression bomb: gigabytes of newlines, i.e. billions of blank lines,
+# each costing a Python loop turn (minutes per GB).  No JSONL file has a million blank lines in
+# a row, so after that many the reader stops with an error line.
+MAX_BLANK_RUN = 1_000_000
+
+
+def iter_lines(stream: IO[bytes], max_line_bytes: int, *, max_skip_bytes: int | None = None,
+               max_blank_run: int = MAX_BLANK_RUN) -> Iterator[Line]:
     """Yield lines of at most ``max_line_bytes``; longer ones yield an error, never the data.
 
+    The rest of an over-long line is skipped in bounded chunks, for at most
+    ``max_skip_bytes`` (default ``max(SKIP_FACTOR * max_line_bytes, SKIP_FLOOR)``); a line still
+    going then ends the stream with an error line (a gzip bomb stops there).
+    More than ``max_blank_run`` blank lines in a row also end the stream with an error line.
     A truncated or corrupt compressed stream ends with one error line.
     """
+    blank_run = 0
+    skip_limit = max(SKIP_FACTOR * max_line_bytes, SKIP_FLOOR) if max_skip_bytes is None else max_skip_bytes
     number = 0
     while True:
         try:
             chunk = stream.readline(max_line_bytes + 1)
-        except (OSError, EOFError, gzip.BadGzipFile) as e:  # truncated .gz, corrupt .zst
-            yield Line(number + 1, b"", f"input stream is corrupt or truncated: {e}")
+        except Exception as e:  # truncated .gz, corrupt deflate data, corrupt .zst
+            if not _is_stream_error(e):
+                raise
+            yield Line(number + 1, b"", f"input stream is corrupt or truncated: {type(e).__name__}: {e}")
             return
         if not chunk:
             return
@@ -75,16 +107,32 @@ def iter_lines(stream: IO[bytes], max_line_bytes: int) -> Iterator[Line]:
             size = len(chunk)
             try:
                 while True:  # skip the rest of the oversized line without keeping it
-                    rest = stream.readline(READ_CHUNK)
+                    if size - len(chunk) >= skip_limit:
+                        yield Line(number, b"", f"line is over the limit of {max_line_bytes} bytes and has no end "
+                                   f"within {size} bytes; stopped reading this input (decompression bomb?)")
+                        return
+                    rest = stream.readline(min(READ_CHUNK, skip_limit))
                     size += len(rest)
                     if not rest or rest.endswith(b"\n"):
                         break
-            except (OSError, EOFError) as e:
-                yield Line(number, b"", f"line over {max_line_bytes} bytes, then stream error: {e}")
+            except Exception as e:
+                if not _is_stream_error(e):
+                    raise
+                yield Line(number, b"", f"line over {max_line_bytes} bytes, then stream error: {type(e).__name__}: {e}")
                 return
             yield Line(number, b"", f"line is over the limit of {max_line_bytes} bytes ({size}+ bytes)")
+            blank_run = 0
             continue
-        yield Line(number, chunk.rstrip(b"\r\n"))
+        data = chunk.rstrip(b"\r\n")
+        if data.strip():
+            blank_run = 0
+        else:
+            blank_run += 1
+            if blank_run > max_blank_run:
+                yield Line(number, b"", f"over {max_blank_run} blank lines in a row; stopped reading this input "
+                           "(decompression bomb?)")
+                return
+        yield Line(number, data)
 
 
 def parse_json_line(line: Line) -> tuple[Any, str | None]:
@@ -95,24 +143,47 @@ def parse_json_line(line: Line) -> tuple[Any, str | None]:
         text = line.data.decode("utf-8")
     except UnicodeDecodeError:
         text = line.data.decode("utf-8", errors="replace")
+    if text.startswith("\ufeff"):  # a UTF-8 BOM (files saved by Windows editors): not part of the JSON
+        text = text[1:]
     try:
         return json.loads(text), None
     except json.JSONDecodeError as e:
         return None, f"line {line.number} is not JSON: {e.msg} at column {e.colno}"
     except RecursionError:
         return None, f"line {line.number} is JSON nested too deeply"
+    except ValueError as e:  # an integer of more than 4300 digits (int max_str_digits)
+        return None, f"line {line.number} is JSON that cannot be read: {str(e)[:200]}"
 
 
 
 
 def dumps(record: dict[str, Any]) -> str:
-    """One JSONL line; falls back to ASCII escapes if a string cannot be UTF-8 encoded."""
-    line: str = json.dumps(record, ensure_ascii=False)
+    """One JSONL line of strict JSON.
+
+    Falls back to ASCII escapes if a string cannot be UTF-8 encoded (lone surrogates), and
+    writes non-finite floats (``1e999`` or ``NaN`` read from an input line) as null, since
+    ``Infinity``/``NaN`` are not JSON and break strict readers downstream.
+    """
+    try:
+        line: str = json.dumps(record, ensure_ascii=False, allow_nan=False)
+    except ValueError:
+        line = json.dumps(_finite(record), ensure_ascii=False, allow_nan=False)
     try:
         line.encode("utf-8")
     except UnicodeEncodeError:
-        line = json.dumps(record, ensure_ascii=True)
+        line = json.dumps(_finite(record), ensure_ascii=True, allow_nan=False)
     return line
+
+
+def _finite(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None (recursively)."""
+    if isinstance(obj, float):
+        return obj if obj - obj == 0.0 else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 class AtomicWriter:

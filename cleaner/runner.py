@@ -34,8 +34,13 @@ BATCH_DOCS = 16
 WINDOW_PER_WORKER = 4
 
 
-class DocumentTimeout(Exception):
-    """The document took longer than ``Config.timeout`` seconds."""
+class DocumentTimeout(BaseException):
+    """The document took longer than ``Config.timeout`` seconds.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) on purpose: the pipeline turns a stage's
+    ``Exception`` into an error and goes on to the next stage, which would swallow the timeout
+    and leave the later stages running with no alarm set.
+    """
 
 
 _worker_cleaner: Cleaner | None = None
