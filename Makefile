@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEVSTAMP := $(VENV)/.installed-dev-stamp
 SHARED ?= ../shared
 
-.PHONY: install demo test lint bench bench-langid bench-encoding bench-garble bench-boilerplate bench-speed models clean-venv
+.PHONY: install demo test lint fuzz bench-hostile bench bench-langid bench-encoding bench-garble bench-boilerplate bench-speed models clean-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,15 @@ test: $(DEVSTAMP)
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check cleaner tests
 	$(BIN)/mypy cleaner
+
+## fuzz: coverage-guided fuzzing (atheris) of decode, the HTML path and the record reader
+FUZZ_SECONDS ?= 60
+fuzz: $(DEVSTAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[fuzz]'
+	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+bench-hostile: $(DEVSTAMP)
+	$(BIN)/python bench/hostile.py
 
 ## bench: every benchmark on ../shared/bench; results go to bench/RESULTS.md
 bench: bench-langid bench-encoding bench-garble bench-boilerplate bench-speed

@@ -69,8 +69,8 @@ def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
             if err is not None:
                 return _error_record(None, "input", "InvalidLine", err)
             return cleaner.clean_record(obj)
-        _, doc_id, data, is_html, extra = task
-        extra = extra or {}
+        _, doc_id, data, is_html, *rest = task
+        extra = (rest[0] if rest else None) or {}
         result = cleaner.clean(data, html=is_html, id=doc_id, encoding=extra.get("encoding"), url=extra.get("url"))
         return result.to_record(timings=cleaner.timings)
     except DocumentTimeout:
