@@ -40,6 +40,7 @@ from cleaner.boilerplate import model as M  # noqa: E402
 from cleaner.config import Config  # noqa: E402
 
 MODES = ("precision", "balanced", "recall")
+NOTES_MARKER = "<!-- notes: kept when bench/boilerplate.py rewrites the table above -->"
 
 
 def load_scorer(shared: Path) -> Any:
@@ -251,8 +252,13 @@ def main() -> None:
     ]
     report = "\n".join(lines)
     print(report)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(report, encoding="utf-8")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.exists():  # keep the hand-written notes below the marker
+        old = out.read_text(encoding="utf-8")
+        if NOTES_MARKER in old:
+            report = report.rstrip("\n") + "\n\n" + old[old.index(NOTES_MARKER) :]
+    out.write_text(report, encoding="utf-8")
     if args.dump:
         np.savez_compressed(args.dump, **{k.replace("/", "__"): v for k, v in oof.items()})
     if args.json:

@@ -11,9 +11,9 @@ against one threshold, as in CatBoost), trained with log-loss:
    by one (a third pass measured no better in 5-fold CV, at twice the training time).
 
 Oblivious trees were chosen for speed: a whole forest is evaluated with one gather and one
-comparison of a ``(trees*depth, lines)`` matrix and one table lookup (~0.3 ms per pass for a
-200-line page).  Pass 2 is trained on *out-of-fold* pass-1 scores (inner k-fold over pages), so
-it learns how far to trust pass 1 on pages pass 1 has not seen.
+comparison of a ``(trees*depth, lines)`` matrix and one table lookup (well under a millisecond
+per pass for a 200-line page).  Pass 2 is trained on *out-of-fold* pass-1 scores (inner k-fold
+over pages), so it learns how far to trust pass 1 on pages pass 1 has not seen.
 
 Labels come from aligning the page's token stream to the gold text
 (:func:`align_labels`, ``difflib.SequenceMatcher`` over tokens): a line is content when
@@ -116,13 +116,13 @@ class Forest:
 class BoostParams:
     """Boosting settings.
 
-    Sized for the 2-core build machine (one model in ~1-2 min); 100 trees of depth 5 with a 30%
+    Sized for the 2-core build machine (one model in ~2-3 min); 120 trees of depth 6 with a 30%
     row sample per tree and shrinkage 0.15 gave the CV figures in bench/results/boilerplate.md.
     Not tuned further (each 5-fold run costs ~10 min there), so this is a starting point.
     """
 
-    trees: int = 100
-    depth: int = 5
+    trees: int = 120
+    depth: int = 6
     learning_rate: float = 0.15
     bins: int = 32
     subsample: float = 0.3
