@@ -44,7 +44,8 @@ bench-hostile: $(DEVSTAMP)
 	$(BIN)/python bench/hostile.py
 
 ## bench: every benchmark on ../shared/bench; results go to bench/RESULTS.md
-bench: bench-langid bench-encoding bench-garble bench-boilerplate bench-speed
+bench: bench-langid bench-encoding bench-garble bench-boilerplate bench-speed bench-hostile
+	$(BIN)/python bench/results.py
 
 bench-langid: $(DEVSTAMP)
 	$(BIN)/python bench/langid.py --shared $(SHARED)
@@ -57,9 +58,10 @@ bench-garble: $(DEVSTAMP)
 
 bench-boilerplate: $(DEVSTAMP)
 	$(BIN)/python bench/boilerplate.py --shared $(SHARED)
+	$(BIN)/python bench/boilerplate_rules.py --shared $(SHARED)
 
 bench-speed: $(DEVSTAMP)
-	$(BIN)/python bench/speed.py --shared $(SHARED)
+	$(BIN)/python bench/speed.py --shared $(SHARED) --write
 
 clean-venv:
 	rm -rf $(VENV)
