@@ -254,7 +254,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=str(ROOT / ".." / "shared"))
     ap.add_argument("--out", default=str(ROOT / "cleaner" / "data"))
-    ap.add_argument("--cs", default="0.5,1,2,4", help="regularisation values tried in the CV")
+    ap.add_argument("--cs", default="0.3", help="regularisation values tried in the CV (comma-separated)")
     ap.add_argument(
         "--zh-weight", type=float, default=5.0, help="sample weight of Chinese items (52 in train)"
     )
@@ -265,7 +265,7 @@ def main() -> None:
         default=20000,
         help="clean human sentences added as fluent (label 0) training rows",
     )
-    ap.add_argument("--clean-weight", type=float, default=0.3, help="sample weight of those rows")
+    ap.add_argument("--clean-weight", type=float, default=1.0, help="sample weight of those rows")
     a = ap.parse_args()
     t0 = time.time()
     mt = Path(a.shared) / "bench" / "mtgarble"
@@ -323,8 +323,8 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     cal = LogisticRegression(C=100.0).fit(agg, iy)
-    calib = np.array([cal.coef_[0][0], cal.coef_[0][1], cal.intercept_[0]])
-    p = 1 / (1 + np.exp(-(agg @ calib[:2] + calib[2])))
+    calib = np.r_[cal.coef_[0], cal.intercept_[0]]
+    p = 1 / (1 + np.exp(-(agg @ calib[:-1] + calib[-1])))
     good = src == "mlqe_goodmt"
     print(f"best C={best_c}; OOF flag rate at 0.5 on goodmt {np.mean(p[good] >= 0.5):.3f}", file=sys.stderr)
 

@@ -183,6 +183,11 @@ _PREFIXES = (
 )
 
 
+# British spellings -> American ones (the clean sentences mix both): summarise, colour, centre, enrol.
+_TO_US = {"is": "iz", "ys": "yz", "our": "or", "tre": "ter", "ll": "l", "rol": "roll", "ogue": "og", "ae": "e"}
+_BRITISH = regex.compile(r"(is|ys|our|tre|ll|rol|ogue|ae)(e|ed|es|ing|ation|ations|s|er|ers|ment|ments|)$")
+
+
 def known_word(w: str, vocab: dict[str, float], depth: int = 2) -> bool:
     """In the clean vocabulary, directly or after removing one common prefix or suffix
     (restoring a final ``e`` / undoubling a consonant; recursively, ``depth`` times),
@@ -196,6 +201,9 @@ def known_word(w: str, vocab: dict[str, float], depth: int = 2) -> bool:
         return True
     if depth == 0:
         return False
+    us = _BRITISH.sub(lambda m: _TO_US[m.group(1)] + m.group(2), w)
+    if us != w and us in vocab:
+        return True
     for suf in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             stem = w[: -len(suf)]

@@ -2,7 +2,7 @@
 
 A sentence's logit is a logistic regression over hashed n-gram features and
 standardised dense features (``features.py``); the document logit aggregates
-sentence logits (mean and upper quantile) and a Platt calibrator maps it to a
+sentence logits (their mean) and a Platt calibrator maps it to a
 probability.  The calibrator was fitted on out-of-fold predictions of the
 5-fold grouped CV on ``train`` (never on dev), so a score of 0.8 means about
 80% of such items were garbled there; ``bench/results/garble.md`` has the dev
@@ -24,16 +24,17 @@ from .features import HASH_SIZE, Lexicon, dense_features, function_words, sparse
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
-# Upper quantile used next to the mean: a document where a fifth of the
-# sentences are word salad is garbled even when the rest reads well.
-AGG_QUANTILE = 0.8
-
-
 def aggregate(logits: np.ndarray) -> np.ndarray:
-    """Document-level inputs of the calibrator from sentence logits: [mean, 0.8-quantile]."""
+    """Document-level input of the calibrator from sentence logits: their mean.
+
+    An upper quantile was tried next to the mean; fitted on train items (1-4
+    sentences) it inflated the scores of long fluent articles, whose upper
+    quantile grows with the number of sentences, so only the mean is used; the
+    share of garbled sentences is shown as evidence instead.
+    """
     if len(logits) == 0:
-        return np.zeros(2, dtype=np.float64)
-    return np.array([float(np.mean(logits)), float(np.quantile(logits, AGG_QUANTILE))])
+        return np.zeros(1, dtype=np.float64)
+    return np.array([float(np.mean(logits))])
 
 
 def sigmoid(x: float) -> float:
@@ -49,7 +50,7 @@ class GarbleModel:
     dense_mean: np.ndarray
     dense_std: np.ndarray
     intercept: float
-    calib: np.ndarray  # [w_mean, w_quantile, bias]
+    calib: np.ndarray  # [w_mean, bias]
     lexicon: Lexicon
     tortured: dict[str, str]
     acronyms: dict[str, list[str]]
@@ -65,7 +66,7 @@ class GarbleModel:
 
     def calibrate(self, agg: np.ndarray, boost: float = 0.0) -> float:
         """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""
-        return sigmoid(float(agg @ self.calib[:2]) + float(self.calib[2]) + boost)
+        return sigmoid(float(agg @ self.calib[:-1]) + float(self.calib[-1]) + boost)
 
 
 def _data_path(name: str) -> Any:

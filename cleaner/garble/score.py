@@ -37,6 +37,12 @@ _STOP_EN = frozenset(
 )
 _LATIN = regex.compile(r"[A-Za-z]")
 _LETTER = regex.compile(r"\p{L}")
+# Function words of other Latin-script languages that are not English words.
+_STOP_OTHER = frozenset(
+    "le la les des et est une du au aux dans pour sur qui der die das und ist nicht mit den dem ein eine "
+    "el los las y que del por para una con es il di che della per sono da em não uma os het een van zijn".split()
+)
+_NON_ASCII_LATIN = regex.compile(r"[\p{Latin}--[A-Za-z]]", regex.V1)
 _KANA_HANGUL = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
 
 
@@ -45,7 +51,8 @@ def detect_language(text: str) -> str:
 
     Han-dominated text (and no kana/hangul) is Chinese; Latin text is English when
     at least 12% of its words (or any word of a < 8-word text) are common English
-    function words: French/German/Spanish text stays far below that.  Everything
+    function words and they outnumber the function words of French, German, Spanish,
+    Italian, Portuguese and Dutch.  Everything
     else is ``und`` (undetermined), which the scorer reports as unsupported.
     """
     sample = text[:3000]
@@ -59,6 +66,9 @@ def detect_language(text: str) -> str:
         return "und"
     words = [w.lower() for w in regex.findall(r"\p{L}+", sample)]
     stops = sum(1 for w in words if w in _STOP_EN)
+    foreign = sum(1 for w in words if w in _STOP_OTHER)
+    if foreign >= stops or (len(_NON_ASCII_LATIN.findall(sample)) > 0.05 * letters and foreign):
+        return "und"  # French, German, Spanish, ... function words or accents: not English
     if stops / len(words) >= 0.12 or (len(words) < 8 and stops > 0):
         return "en"
     return "und"
