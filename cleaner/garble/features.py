@@ -184,7 +184,16 @@ _PREFIXES = (
 
 
 # British spellings -> American ones (the clean sentences mix both): summarise, colour, centre, enrol.
-_TO_US = {"is": "iz", "ys": "yz", "our": "or", "tre": "ter", "ll": "l", "rol": "roll", "ogue": "og", "ae": "e"}
+_TO_US = {
+    "is": "iz",
+    "ys": "yz",
+    "our": "or",
+    "tre": "ter",
+    "ll": "l",
+    "rol": "roll",
+    "ogue": "og",
+    "ae": "e",
+}
 _BRITISH = regex.compile(r"(is|ys|our|tre|ll|rol|ogue|ae)(e|ed|es|ing|ation|ations|s|er|ers|ment|ments|)$")
 
 

@@ -24,6 +24,8 @@ from .features import HASH_SIZE, Lexicon, dense_features, function_words, sparse
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
+
+
 def aggregate(logits: np.ndarray) -> np.ndarray:
     """Document-level input of the calibrator from sentence logits: their mean.
 

@@ -27,6 +27,7 @@ BOOST = {"entity-swap": (1.5, 2.0), "tortured-phrase": (0.75, 1.5), "glued-words
 # bigram weights) is reported as ``unlikely-ngram`` inside a garbled sentence.
 NGRAM_EVIDENCE_MIN = 0.35
 MAX_SENTENCE_EVIDENCE = 12
+EXPLICIT = frozenset({"entity-swap", "tortured-phrase", "glued-words", "non-word"})
 # Unigram log-probability above which a word counts as a function word (~ the 200 most
 # frequent words of the clean sentences).
 FUNCTION_WORD_LOGP = -7.5
@@ -40,7 +41,8 @@ _LETTER = regex.compile(r"\p{L}")
 # Function words of other Latin-script languages that are not English words.
 _STOP_OTHER = frozenset(
     "le la les des et est une du au aux dans pour sur qui der die das und ist nicht mit den dem ein eine "
-    "el los las y que del por para una con es il di che della per sono da em não uma os het een van zijn".split()
+    "el los las y que del por para una con es il di che della per sono da em não uma os het een van "
+    "zijn".split()
 )
 _NON_ASCII_LATIN = regex.compile(r"[\p{Latin}--[A-Za-z]]", regex.V1)
 _KANA_HANGUL = regex.compile(r"[\p{Hiragana}\p{Katakana}\p{Hangul}]")
@@ -108,7 +110,8 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     sentences that drove it and explicit signals with offsets).  Languages other
     than English and Chinese give ``score=None`` and ``reason="unsupported-language:xx"``.
     """
-    threshold = (config or Config()).garble_threshold
+    cfg = config or Config()
+    threshold = cfg.garble_threshold
     lang = _norm_lang(language, text)
     if lang not in SUPPORTED:
         return Garble(None, False, (), f"unsupported-language:{lang}")
@@ -152,7 +155,17 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
             e for k in driving for e in halfwidth_punctuation(text) if spans[k][0] <= e.start < spans[k][1]
         ]
     evidence.sort(key=lambda e: (e.start, e.end, e.signal))
-    flagged = score >= threshold and bool(evidence)
+    # A flag needs the score plus either an explicit signal inside a garbled sentence (or an
+    # entity swap anywhere) or, on the model alone, the stricter threshold (see Config).
+    strict = cfg.garble_strict_threshold
+    if strict is None:
+        strict = float(model.meta.get("strict_threshold", threshold))
+    in_garbled = any(
+        e.signal == "entity-swap"
+        or (e.signal in EXPLICIT and any(spans[k][0] <= e.start < spans[k][1] for k in driving))
+        for e in evidence
+    )
+    flagged = bool(evidence) and score >= threshold and (in_garbled or score >= strict)
     sentences = tuple(
         {"text": text[a:b], "start": a, "end": b, "score": round(p, 4)}
         for (a, b), p in zip(spans, sent_p, strict=False)
