@@ -322,9 +322,16 @@ def main() -> None:
 
     from sklearn.linear_model import LogisticRegression
 
-    cal = LogisticRegression(C=100.0).fit(agg, iy)
-    calib = np.r_[cal.coef_[0], cal.intercept_[0]]
-    p = 1 / (1 + np.exp(-(agg @ calib[:-1] + calib[-1])))
+    # One Platt calibrator per language: Chinese sentence logits sit on another scale (few
+    # Chinese train items, many clean Chinese rows), so a shared one left zh scores near 0.
+    is_zh = np.array([r["lang"] == "zh" for r in rows])
+    calibs = {}
+    p = np.zeros(len(rows))
+    for name, m in (("en", ~is_zh), ("zh", is_zh)):
+        cal = LogisticRegression(C=100.0).fit(agg[m], iy[m])
+        calibs[name] = np.r_[cal.coef_[0], cal.intercept_[0]]
+        p[m] = 1 / (1 + np.exp(-(agg[m] @ calibs[name][:-1] + calibs[name][-1])))
+    calib = calibs["en"]
     good = src == "mlqe_goodmt"
     # Model-only flags need this score: the OOF 90th percentile of fluent MT (goodmt), so that
     # at most ~10% of fluent MT is flagged on the strength of the sentence model alone.
@@ -362,6 +369,7 @@ def main() -> None:
         dense_std=sd.astype(np.float32),
         intercept=np.float32(b),
         calib=calib.astype(np.float64),
+        calib_zh=calibs["zh"].astype(np.float64),
         meta=np.array(json.dumps(meta)),
     )
     with gzip.open(out / "garble_lexicon.json.gz", "wt", encoding="utf-8", compresslevel=9) as f:

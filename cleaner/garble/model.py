@@ -53,6 +53,7 @@ class GarbleModel:
     dense_std: np.ndarray
     intercept: float
     calib: np.ndarray  # [w_mean, bias]
+    calib_zh: np.ndarray  # the same for Chinese
     lexicon: Lexicon
     tortured: dict[str, str]
     acronyms: dict[str, list[str]]
@@ -66,9 +67,10 @@ class GarbleModel:
         s = float(self.w_sparse[ids].sum()) / np.sqrt(max(1, len(ids))) if len(ids) else 0.0
         return s + float(z @ self.w_dense) + self.intercept, ids, dense
 
-    def calibrate(self, agg: np.ndarray, boost: float = 0.0) -> float:
+    def calibrate(self, agg: np.ndarray, boost: float = 0.0, lang: str = "en") -> float:
         """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""
-        return sigmoid(float(agg @ self.calib[:-1]) + float(self.calib[-1]) + boost)
+        c = self.calib_zh if lang == "zh" else self.calib
+        return sigmoid(float(agg @ c[:-1]) + float(c[-1]) + boost)
 
 
 def _data_path(name: str) -> Any:
@@ -108,6 +110,7 @@ def load_model() -> GarbleModel:
             dense_std=z["dense_std"].astype(np.float32),
             intercept=float(z["intercept"]),
             calib=z["calib"].astype(np.float64),
+            calib_zh=z["calib_zh"].astype(np.float64),
             lexicon=lexicon_from_payload(p),
             tortured=p["tortured"],
             acronyms=p["acronyms"],

@@ -124,7 +124,7 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     logits = np.empty(len(spans))
     for k, (a, b) in enumerate(spans):
         logits[k] = model.sentence_logit(text[a:b], lang)[0]
-    sent_p = [model.calibrate(aggregate(logits[k : k + 1])) for k in range(len(spans))]
+    sent_p = [model.calibrate(aggregate(logits[k : k + 1]), 0.0, lang) for k in range(len(spans))]
 
     explicit: list[Evidence] = []
     explicit += entity_swaps(text, model.acronyms)
@@ -134,7 +134,7 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     for signal, (per, cap) in BOOST.items():
         distinct = {e.text.lower() for e in explicit if e.signal == signal}
         boost += min(cap, per * len(distinct))
-    score = model.calibrate(aggregate(logits), boost)
+    score = model.calibrate(aggregate(logits), boost, lang)
 
     evidence: list[Evidence] = []
     # sentences that drove the score, most garbled first
