@@ -19,7 +19,12 @@ _URLISH = regex.compile(r"\S*(?:https?://|www\.|\.com|\.org|\.html?|@|#)\S*")
 _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
 
+_URL_HINTS = ("http", "www.", ".com", ".org", ".htm", "@", "#")
+
+
 def _url_spans(text: str) -> list[tuple[int, int]]:
+    if not any(h in text for h in _URL_HINTS):
+        return []  # fast path: the regex below backtracks over every non-space run
     return [m.span() for m in _URLISH.finditer(text)]
 
 
@@ -45,12 +50,27 @@ def halfwidth_punctuation(text: str) -> list[Evidence]:
     ]
 
 
+_FIRST: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
+
+
+def _first_words(phrases: dict[str, str]) -> frozenset[str]:
+    """First words of all phrases (cached per lexicon object): most words start no phrase."""
+    hit = _FIRST.get(id(phrases))
+    if hit is None or hit[0] is not phrases:
+        hit = _FIRST[id(phrases)] = (phrases, frozenset(p.split(" ", 1)[0] for p in phrases))
+    return hit[1]
+
+
 def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
     """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text."""
     words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    first = _first_words(phrases)
     out = []
     i = 0
     while i < len(words):
+        if words[i][0] not in first:
+            i += 1
+            continue
         hit = 0
         for n in (5, 4, 3, 2):
             if i + n <= len(words):
@@ -64,20 +84,18 @@ def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
     return out
 
 
-_PATTERNS: dict[int, tuple[regex.Pattern[str], dict[str, str]]] = {}
+_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str]]] = {}
 
 
 def _expansion_pattern(acronyms: dict[str, list[str]]) -> tuple[regex.Pattern[str], dict[str, str]]:
     """One compiled case-insensitive alternation of all expansions, cached per lexicon object."""
-    key = id(acronyms)
-    if key not in _PATTERNS:
+    hit = _PATTERNS.get(id(acronyms))
+    if hit is None or hit[0] is not acronyms:
         owner = {e.lower(): a for a, exps in acronyms.items() for e in exps}
         alts = "|".join(regex.escape(e) for e in sorted(owner, key=len, reverse=True))
-        _PATTERNS[key] = (
-            regex.compile(r"(?<![\p{L}\p{N}])(?:" + alts + r")(?![\p{L}\p{N}])", regex.IGNORECASE),
-            owner,
-        )
-    return _PATTERNS[key]
+        pat = regex.compile(r"(?<![\p{L}\p{N}])(?:" + alts + r")(?![\p{L}\p{N}])", regex.IGNORECASE)
+        hit = _PATTERNS[id(acronyms)] = (acronyms, pat, owner)
+    return hit[1], hit[2]
 
 
 def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
