@@ -23,10 +23,13 @@ MAX_SENTENCES = 2000
 # one entity swap plus one other signal moves a borderline (0.3-0.4) document
 # over 0.5, while a single glued word alone cannot flag a fluent document.
 BOOST = {"entity-swap": (1.5, 2.0), "tortured-phrase": (0.75, 1.5), "glued-words": (0.5, 1.0)}
-# A word bigram whose hashed weight exceeds this (about the top 1% of positive
-# bigram weights) is reported as ``unlikely-ngram`` inside a garbled sentence.
+# A word bigram whose hashed weight exceeds this (the 99th percentile of the positive
+# weights of the shipped table is 0.34) is reported as ``unlikely-ngram`` inside a garbled
+# sentence.  Bigrams never seen in training have weight ~0, so nonsense collocations
+# ("lumpy chips") are *not* found this way; their sentences are reported instead.
 NGRAM_EVIDENCE_MIN = 0.35
-MAX_SENTENCE_EVIDENCE = 12
+# At most this many garbled sentences (most garbled first) are listed as evidence.
+MAX_SENTENCE_EVIDENCE = 25
 EXPLICIT = frozenset({"entity-swap", "tortured-phrase", "glued-words", "non-word"})
 # Unigram log-probability above which a word counts as a function word (~ the 200 most
 # frequent words of the clean sentences).
