@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.config import Config
 from cleaner.garble import detect_language, score_garble
@@ -233,3 +235,20 @@ def test_fluent_seeds_not_flagged(prefix: str) -> None:
 def test_fluent_mt_seed_scores_below_garbled_seed() -> None:
     a, b = score_garble(_seed("000"), "en").score, score_garble(_seed("003"), "en").score
     assert a is not None and b is not None and a < b
+
+
+# -- property: any text, any language hint: score in range, offsets valid, no exception -------
+
+_ALPHABET = 'abcXYZ İıß中文国。，,.!? \n\t"“”@#/:é\u200b-' + "offerEstablishing Amnesty International "
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=300), st.sampled_from([None, "en", "zh", "fr"]))
+def test_property_offsets_and_range(text: str, lang: str | None) -> None:
+    g = score_garble(text, lang)
+    assert g.score is None or 0.0 <= g.score <= 1.0
+    assert not g.flagged or g.evidence
+    for e in g.evidence:
+        assert text[e.start : e.end] == e.text
+    for s in g.sentences:
+        assert text[s["start"] : s["end"]] == s["text"]
