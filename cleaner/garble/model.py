@@ -4,9 +4,10 @@ A sentence's logit is a logistic regression over hashed n-gram features and
 standardised dense features (``features.py``); the document logit aggregates
 sentence logits (their mean) and a Platt calibrator maps it to a
 probability.  The calibrator was fitted on out-of-fold predictions of the
-5-fold grouped CV on ``train`` (never on dev), so a score of 0.8 means about
-80% of such items were garbled there; ``bench/results/garble.md`` has the dev
-reliability table.
+5-fold grouped CV on ``train`` (never on dev), one per language, so a score of
+0.8 means about 80% of such items were garbled there.  On dev the scores are
+over-confident at the top (the CV is optimistic; the 0.9-1.0 bin is ~70%
+garbled); ``bench/results/garble.md`` has the dev reliability table.
 """
 
 from __future__ import annotations

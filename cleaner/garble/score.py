@@ -19,9 +19,9 @@ SUPPORTED = ("en", "zh")
 MAX_SENTENCES = 2000
 # Logit boost per explicit signal kind (value, cap).  These are priors, not fitted:
 # entity swaps, tortured phrases and glued words (almost) never occur in the
-# mtgarble items, so no calibration data exists for them; each is chosen so that
-# one entity swap plus one other signal moves a borderline (0.3-0.4) document
-# over 0.5, while a single glued word alone cannot flag a fluent document.
+# mtgarble items, so no calibration data exists for them.  Chosen by hand: one entity
+# swap plus one other signal (+2.0 logits) moves a document from 0.3 to ~0.75, while a
+# single glued word (+0.5) moves a 0.35 document only to ~0.47.
 BOOST = {"entity-swap": (1.5, 2.0), "tortured-phrase": (0.75, 1.5), "glued-words": (0.5, 1.0)}
 # A word bigram whose hashed weight exceeds this (the 99th percentile of the positive
 # weights of the shipped table is 0.34) is reported as ``unlikely-ngram`` inside a garbled
@@ -108,9 +108,11 @@ def _norm_lang(language: str | None, text: str) -> str:
 def score_garble(text: str, language: str | None = None, config: Config | None = None) -> Garble:
     """Score ``text`` for machine-translation garbling (0 = fluent, 1 = garbled).
 
-    The score is a calibrated probability; ``flagged`` is ``score >=
-    config.garble_threshold`` and is always accompanied by evidence (the
-    sentences that drove it and explicit signals with offsets).  Languages other
+    The score is a calibrated probability.  ``flagged`` needs ``score >=
+    config.garble_threshold`` and either an explicit signal (entity swap anywhere;
+    tortured phrase, glued words or non-word inside a garbled sentence) or, on the
+    sentence model alone, ``score >= garble_strict_threshold``; a flag always comes
+    with evidence (the sentences that drove it and the signals, with offsets).  Languages other
     than English and Chinese give ``score=None`` and ``reason="unsupported-language:xx"``.
     """
     cfg = config or Config()
