@@ -37,7 +37,8 @@ FUNCTION_WORD_LOGP = -7.5
 
 _STOP_EN = frozenset(
     "the of and to a in is was that for it on with as by at from be this are were have has had not or "
-    "but an which they he she his her their its will would can been who said also more one".split()
+    "but an which they he she his her their its will would can been who said also more one i you we me "
+    "him them my your our these those there what when where how if so do does did don t s all any".split()
 )
 _LATIN = regex.compile(r"[A-Za-z]")
 _LETTER = regex.compile(r"\p{L}")
@@ -55,9 +56,10 @@ def detect_language(text: str) -> str:
     """Cheap script + stopword guess: ``zh``, ``en`` or a placeholder for anything else.
 
     Han-dominated text (and no kana/hangul) is Chinese; Latin text is English when
-    at least 12% of its words (or any word of a < 8-word text) are common English
-    function words and they outnumber the function words of French, German, Spanish,
-    Italian, Portuguese and Dutch.  Everything
+    its common English function words outnumber those of French, German, Spanish,
+    Italian, Portuguese and Dutch and either make up 12% of its words (any one, in a
+    < 8-word text) or >= 70% of its words are in the clean English vocabulary
+    (headlines such as "Tooth Gemination" have no function words).  Everything
     else is ``und`` (undetermined), which the scorer reports as unsupported.
     """
     sample = text[:3000]
@@ -72,9 +74,17 @@ def detect_language(text: str) -> str:
     words = [w.lower() for w in regex.findall(r"\p{L}+", sample)]
     stops = sum(1 for w in words if w in _STOP_EN)
     foreign = sum(1 for w in words if w in _STOP_OTHER)
-    if foreign >= stops or (len(_NON_ASCII_LATIN.findall(sample)) > 0.05 * letters and foreign):
+    if (
+        foreign > stops
+        or (foreign and foreign == stops)
+        or (len(_NON_ASCII_LATIN.findall(sample)) > 0.05 * letters and foreign)
+    ):
         return "und"  # French, German, Spanish, ... function words or accents: not English
     if stops / len(words) >= 0.12 or (len(words) < 8 and stops > 0):
+        return "en"
+    # headlines and short lines without function words: mostly English vocabulary?
+    vocab = load_model().lexicon.unigram
+    if sum(1 for w in words if w in vocab) >= 0.7 * len(words):
         return "en"
     return "und"
 
