@@ -68,6 +68,12 @@ class Config:
     # -- garble ------------------------------------------------------------------
     garble_threshold: float = 0.5
     """Document garble score at or above which ``mt_garble.flagged`` is true."""
+    garble_strict_threshold: float | None = None
+    """Score a document needs to be flagged on the sentence model alone, without an explicit
+    signal (entity swap, tortured phrase, glued words, non-word) inside a garbled sentence.
+    ``None`` = the value stored with the model: the 90th percentile of out-of-fold scores of
+    fluent machine translation (mtgarble ``goodmt``, train split), so that at most ~10% of
+    fluent MT is flagged by the model alone."""
 
     # -- limits -----------------------------------------------------------------
     max_bytes: int = 50_000_000
@@ -82,6 +88,10 @@ class Config:
             raise ConfigError(f"html_favor must be one of {', '.join(MODES)}, not {self.html_favor!r}")
         if not 0.0 <= self.garble_threshold <= 1.0:
             raise ConfigError(f"garble_threshold must be in [0, 1], not {self.garble_threshold!r}")
+        if self.garble_strict_threshold is not None and not 0.0 <= self.garble_strict_threshold <= 1.0:
+            raise ConfigError(
+                f"garble_strict_threshold must be in [0, 1] or None, not {self.garble_strict_threshold!r}"
+            )
         if self.max_bytes <= 0:
             raise ConfigError("max_bytes must be positive")
         if self.timeout < 0:

@@ -1,0 +1,119 @@
+"""The shipped sentence model and the document aggregation (runtime: numpy only).
+
+A sentence's logit is a logistic regression over hashed n-gram features and
+standardised dense features (``features.py``); the document logit aggregates
+sentence logits (their mean) and a Platt calibrator maps it to a
+probability.  The calibrator was fitted on out-of-fold predictions of the
+5-fold grouped CV on ``train`` (never on dev), one per language, so a score of
+0.8 means about 80% of such items were garbled there.  On dev the scores are
+over-confident at the top (the CV is optimistic; the 0.9-1.0 bin is ~70%
+garbled); ``bench/results/garble.md`` has the dev reliability table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from .features import HASH_SIZE, Lexicon, dense_features, function_words, sparse_features
+
+MODEL_FILE = "garble_model.npz"
+LEXICON_FILE = "garble_lexicon.json.gz"
+
+
+def aggregate(logits: np.ndarray) -> np.ndarray:
+    """Document-level input of the calibrator from sentence logits: their mean.
+
+    An upper quantile was tried next to the mean; fitted on train items (1-4
+    sentences) it inflated the scores of long fluent articles, whose upper
+    quantile grows with the number of sentences, so only the mean is used; the
+    share of garbled sentences is shown as evidence instead.
+    """
+    if len(logits) == 0:
+        return np.zeros(1, dtype=np.float64)
+    return np.array([float(np.mean(logits))])
+
+
+def sigmoid(x: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-x)))
+
+
+@dataclass(frozen=True)
+class GarbleModel:
+    """Weights of the sentence model plus its calibrator and lexicon."""
+
+    w_sparse: np.ndarray  # float32[HASH_SIZE]
+    w_dense: np.ndarray
+    dense_mean: np.ndarray
+    dense_std: np.ndarray
+    intercept: float
+    calib: np.ndarray  # [w_mean, bias]
+    calib_zh: np.ndarray  # the same for Chinese
+    lexicon: Lexicon
+    tortured: dict[str, str]
+    acronyms: dict[str, list[str]]
+    meta: dict[str, Any]
+
+    def sentence_logit(self, text: str, lang: str) -> tuple[float, np.ndarray, np.ndarray]:
+        """Logit of one sentence, plus its bucket ids and dense features (for evidence)."""
+        ids = np.unique(sparse_features(text, lang, self.lexicon))
+        dense = dense_features(text, lang, self.lexicon)
+        z = (dense - self.dense_mean) / self.dense_std
+        s = float(self.w_sparse[ids].sum()) / np.sqrt(max(1, len(ids))) if len(ids) else 0.0
+        return s + float(z @ self.w_dense) + self.intercept, ids, dense
+
+    def calibrate(self, agg: np.ndarray, boost: float = 0.0, lang: str = "en") -> float:
+        """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""
+        c = self.calib_zh if lang == "zh" else self.calib
+        return sigmoid(float(agg @ c[:-1]) + float(c[-1]) + boost)
+
+
+def _data_path(name: str) -> Any:
+    return resources.files("cleaner").joinpath("data", name)
+
+
+def load_lexicon_payload() -> dict[str, Any]:
+    with _data_path(LEXICON_FILE).open("rb") as fb, gzip.open(fb, "rt", encoding="utf-8") as f:
+        payload: dict[str, Any] = json.load(f)
+    return payload
+
+
+def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
+    return Lexicon(
+        unigram=p["unigram"],
+        oov_logp=float(p["oov_logp"]),
+        zh_bigram=p["zh_bigram"],
+        zh_unigram=p["zh_unigram"],
+        zh_oov_logp=float(p["zh_oov_logp"]),
+        function_words=function_words(p["unigram"]),
+    )
+
+
+@lru_cache(maxsize=1)
+def load_model() -> GarbleModel:
+    """Load (once per process) the model and lexicon shipped in ``cleaner/data``."""
+    p = load_lexicon_payload()
+    with _data_path(MODEL_FILE).open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        w_sparse = z["w_sparse"].astype(np.float32)
+        if w_sparse.shape[0] != HASH_SIZE:
+            raise ValueError(f"{MODEL_FILE} has {w_sparse.shape[0]} buckets, features expect {HASH_SIZE}")
+        return GarbleModel(
+            w_sparse=w_sparse,
+            w_dense=z["w_dense"].astype(np.float32),
+            dense_mean=z["dense_mean"].astype(np.float32),
+            dense_std=z["dense_std"].astype(np.float32),
+            intercept=float(z["intercept"]),
+            calib=z["calib"].astype(np.float64),
+            calib_zh=z["calib_zh"].astype(np.float64),
+            lexicon=lexicon_from_payload(p),
+            tortured=p["tortured"],
+            acronyms=p["acronyms"],
+            meta=json.loads(str(z["meta"])),
+        )

@@ -1,0 +1,140 @@
+"""Explicit, checkable garble signals with offsets into the scored text.
+
+Each finder returns :class:`~cleaner.document.Evidence` items.  They are
+deliberately conservative: a person reading the evidence should agree that the
+span is odd.  They feed the document score as a bounded logit boost
+(``score.py``) and are the first thing shown when a document is flagged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import regex
+
+from ..document import Evidence
+from .features import GLUED_RE, HALFWIDTH_RE, Lexicon, nonwords
+
+_URLISH = regex.compile(r"\S*(?:https?://|www\.|\.com|\.org|\.html?|@|#)\S*")
+_WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
+
+
+_URL_HINTS = ("http", "www.", ".com", ".org", ".htm", "@", "#")
+
+
+def _url_spans(text: str) -> list[tuple[int, int]]:
+    if not any(h in text for h in _URL_HINTS):
+        return []  # fast path: the regex below backtracks over every non-space run
+    return [m.span() for m in _URLISH.finditer(text)]
+
+
+def _inside(span: tuple[int, int], spans: list[tuple[int, int]]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
+def glued_words(text: str) -> list[Evidence]:
+    """``offerEstablishing``: a lower-case word run straight into a capitalised one (not in URLs)."""
+    urls = _url_spans(text)
+    return [
+        Evidence(m.group(), "glued-words", m.start(), m.end(), 1.0)
+        for m in GLUED_RE.finditer(text)
+        if not _inside(m.span(), urls)
+    ]
+
+
+def halfwidth_punctuation(text: str) -> list[Evidence]:
+    """ASCII ``,`` / ``.`` between Chinese characters (MT output de-tokenised badly)."""
+    return [
+        Evidence(m.group(), "halfwidth-punctuation", m.start(), m.end(), 0.5)
+        for m in HALFWIDTH_RE.finditer(text)
+    ]
+
+
+_FIRST: dict[int, tuple[dict[str, str], frozenset[str]]] = {}
+
+
+def _first_words(phrases: dict[str, str]) -> frozenset[str]:
+    """First words of all phrases (cached per lexicon object): most words start no phrase."""
+    hit = _FIRST.get(id(phrases))
+    if hit is None or hit[0] is not phrases:
+        hit = _FIRST[id(phrases)] = (phrases, frozenset(p.split(" ", 1)[0] for p in phrases))
+    return hit[1]
+
+
+def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
+    """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text."""
+    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    first = _first_words(phrases)
+    out = []
+    i = 0
+    while i < len(words):
+        if words[i][0] not in first:
+            i += 1
+            continue
+        hit = 0
+        for n in (5, 4, 3, 2):
+            if i + n <= len(words):
+                key = " ".join(w for w, _, _ in words[i : i + n])
+                if key in phrases:
+                    s, e = words[i][1], words[i + n - 1][2]
+                    out.append(Evidence(text[s:e], "tortured-phrase", s, e, 1.0))
+                    hit = n
+                    break
+        i += hit or 1
+    return out
+
+
+_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str]]] = {}
+
+
+def _expansion_pattern(acronyms: dict[str, list[str]]) -> tuple[regex.Pattern[str], dict[str, str]]:
+    """One compiled case-insensitive alternation of all expansions, cached per lexicon object."""
+    hit = _PATTERNS.get(id(acronyms))
+    if hit is None or hit[0] is not acronyms:
+        owner = {e.lower(): a for a, exps in acronyms.items() for e in exps}
+        alts = "|".join(regex.escape(e) for e in sorted(owner, key=len, reverse=True))
+        pat = regex.compile(r"(?<![\p{L}\p{N}])(?:" + alts + r")(?![\p{L}\p{N}])", regex.IGNORECASE)
+        hit = _PATTERNS[id(acronyms)] = (acronyms, pat, owner)
+    return hit[1], hit[2]
+
+
+def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
+    """Expansions of one acronym used side by side: the minority one is the likely swap.
+
+    An MT round trip expands an acronym by its most frequent sense, so "AI" can
+    come back as "Amnesty International" in an article that otherwise says
+    "artificial intelligence".  When two or more expansions of the same acronym
+    occur, every occurrence of the less frequent expansion(s) is evidence; when
+    they are equally frequent nothing is reported (no way to tell which is wrong).
+    """
+    pat, owner = _expansion_pattern(acronyms)
+    by_acr: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    for m in pat.finditer(text):
+        exp = m.group().lower()
+        acr = owner[exp]
+        by_acr.setdefault(acr, {}).setdefault(exp, []).append(m.span())
+    out = []
+    for found in by_acr.values():
+        if len(found) < 2:
+            continue
+        counts = Counter({e: len(s) for e, s in found.items()})
+        top = counts.most_common()
+        if top[0][1] == top[1][1]:
+            continue
+        for exp, _ in top[1:]:
+            for s, e in found[exp]:
+                out.append(Evidence(text[s:e], "entity-swap", s, e, 2.0))
+    return out
+
+
+def nonword_evidence(text: str, lex: Lexicon) -> list[Evidence]:
+    """Lower-case words absent from the clean-text vocabulary (outside URLs and hyphenations)."""
+    urls = _url_spans(text)
+    out = []
+    for s, e, w in nonwords(text, lex):
+        if _inside((s, e), urls):
+            continue
+        if text[e : e + 1] in "-" or text[s - 1 : s] in "-'’":
+            continue  # parts of hyphenated compounds are often legitimately new
+        out.append(Evidence(w, "non-word", s, e, 0.5))
+    return out
