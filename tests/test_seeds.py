@@ -45,3 +45,15 @@ def results() -> list[tuple[str, list[str]]]:
 def test_seed_boilerplate_metadata_language(results: list[tuple[str, list[str]]]) -> None:
     problems = [f"{name}: {p}" for name, ps in results for p in ps if not p.startswith("mt_garble")]
     assert problems == []
+
+
+def test_check_py_passes_through_the_real_cli() -> None:
+    """The acceptance command itself: ``check.py --cmd 'cleaner clean {inp} -o {out}'``."""
+    import shlex
+    import subprocess
+    import sys
+
+    cmd = f"{shlex.quote(sys.executable)} -m cleaner clean {{inp}} -o {{out}} -q"
+    p = subprocess.run([sys.executable, str(SEEDS / "check.py"), "--cmd", cmd],
+                       capture_output=True, text=True, timeout=300)
+    assert p.stdout.strip().endswith("6 passed, 0 failed"), p.stdout + p.stderr
