@@ -38,17 +38,7 @@ TIMEOUT = 1.0  # seconds per (pattern, string)
 RE_BUDGET = 10.0  # seconds for all strings of one ``re`` pattern (checked in a child process)
 # Super-linear patterns found in modules other helpers own (their branches as of 2026-11-22 00:30 UTC),
 # reported to them rather than fixed here: (owner module, start of the pattern) -> what was seen.
-KNOWN: dict[tuple[str, str], str] = {
-    ("cleaner.garble.signals", r"\S*(?:https?://"):
-        "quadratic: \\S* before the alternation is retried from every position of a long token "
-        "(findall > 1 s on 10,000 '\"'; ~1 s on 4,000 'a', 4x per doubling)",
-    ("cleaner.garble.features", r"(?<!\b(?:Mr|Mrs"):
-        "sentence-boundary pattern: findall > 1 s on 10,000 '\"'",
-    ("cleaner.boilerplate.metadata", "(?:阅读|浏览|点击|评论"):
-        "findall > 1 s on a run of 10,000 '0'",
-    ("cleaner.boilerplate.rules", "^[ \\t\\u3000]*(?:[-"):
-        "findall > 1 s on a run of 10,000 tabs",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _modules() -> list[Any]:

@@ -140,7 +140,7 @@ _LABEL_ONLY = regex.compile(
     regex.IGNORECASE,
 )
 _NOISE = regex.compile(
-    r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|\d+\h*(?:次阅读|人阅读|次浏览)"
+    r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|(?<!\d)\d++\h*(?:次阅读|人阅读|次浏览)"
     r"|(?:字号|字体)[:：]?\h*(?:大|中|小|\h)*|[【】\[\]()（）|｜·•,，:：;；/—–-]+|"
     + _DATE_LABEL
     + r"|星期[一二三四五六日天]|周[一二三四五六日]|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?"

@@ -15,7 +15,9 @@ import regex
 from ..document import Evidence
 from .features import GLUED_RE, HALFWIDTH_RE, Lexicon, nonwords
 
-_URLISH = regex.compile(r"\S*(?:https?://|www\.|\.com|\.org|\.html?|@|#)\S*")
+# Anchored at token starts, so each token is scanned once (an unanchored ``\S*`` prefix
+# retried from every position of a 100,000-character token is quadratic).
+_URLISH = regex.compile(r"(?<!\S)(?=\S*?(?:https?://|www\.|\.com|\.org|\.html?|@|#))\S+")
 _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
 
