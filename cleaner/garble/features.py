@@ -329,9 +329,11 @@ def sparse_features(text: str, lang: str, lex: Lexicon) -> np.ndarray:
 # Sentence ends: Latin [.!?] (+ closing quotes) before whitespace and an upper-case letter,
 # digit or opening quote; Chinese 。！？ (+ closing quotes) anywhere.  Lines always end a sentence.
 _SENT_END = regex.compile(
-    r"(?<!\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Gen|Sen|Rep|Gov|Inc|Co|Ltd|vs|No|[A-Z])\.)"
+    # the cheap lookaheads come first: the variable-length lookbehinds then run only at
+    # candidate positions (before them, a run of 10,000 quotes made every position scan back)
+    r"(?=\s)(?<!\b(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Gen|Sen|Rep|Gov|Inc|Co|Ltd|vs|No|[A-Z])\.)"
     r"(?<=[.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[\p{Lu}\p{N}])"
-    r"|(?<=[。！？][\"'”’」』）)]*)(?![\"'”’」』）)])(?=\S)"
+    r"|(?![\"'”’」』）)])(?=\S)(?<=[。！？][\"'”’」』）)]*)"
 )
 _LINE_RE = regex.compile(r"[^\n]+")
 _HAS_LETTER = regex.compile(r"\p{L}")
