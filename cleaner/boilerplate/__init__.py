@@ -194,7 +194,8 @@ def strip_boilerplate(
 
     # 2. related block: header + lines unrelated to the body above it.
     para = _paragraph_like(stripped, cjk)
-    cut = _related_cut(stripped, label, para, related_headers, cjk, source != "html" and model is None)
+    probs = np.asarray(model.score(lines, language), dtype=float) if model is not None else None
+    cut = _related_cut(stripped, label, para, related_headers, cjk, source != "html" and model is None, probs)
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
@@ -232,7 +233,8 @@ def strip_boilerplate(
                     label[i], reason[i] = _tail_label(stripped[i], int(cjk[i]), found.get("title"))
     if model is not None:
         span = (first, last) if content.any() else None
-        _apply_model(model, lines, language, label, reason, cfg, para, span, found.get("title"))
+        assert probs is not None
+        _apply_model(model, probs, lines, label, reason, cfg, span, found.get("title"))
 
     # the article span from the line shapes (not from the model's cut, which moves with
     # the model) anchors the byline/date choice
@@ -362,6 +364,7 @@ def _name_line(stripped: list[str], label_lines: list[int], first: int, title_id
 def _related_cut(
     stripped: list[str], label: list[str], para: np.ndarray, headers: list[int], cjk: np.ndarray,
     to_end: bool,
+    probs: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """Line range ``[start, end)`` of an unrelated related block (None when there is none).
 
@@ -371,9 +374,20 @@ def _related_cut(
     text) the cut still runs to the end of the page: there, what follows a related box
     is more boxes and footers (dev text F1 0.788 with, 0.781 without); on extracted
     main content it is comments (Dragnet 0.846 -> 0.856 when the block stops).
+
+    With line-model scores (``probs``), a header with more likely article text after it
+    than before it (paragraphs with P >= ``RELATED_STOP_P``, by characters) is a box in the
+    middle or at the head of the article, not the start of the page's tail: it is skipped
+    (a "Related" box near the top otherwise took the whole article with it).
     """
+    mass = None
+    if probs is not None:
+        likely = para & (probs >= RELATED_STOP_P)
+        mass = np.cumsum([len(s) if likely[i] else 0 for i, s in enumerate(stripped)])
     n = len(stripped)
     for h in headers:
+        if mass is not None and mass[-1] - mass[h] > mass[h]:
+            continue
         body_lines = [stripped[i] for i in range(h) if label[i] == "body" and para[i]]
         if len(body_lines) < 2:
             continue
@@ -431,12 +445,11 @@ def _tail_label(s: str, cjk: int, title: str | None) -> tuple[str, str]:
 
 def _apply_model(
     model: Any,
+    probs: np.ndarray,
     lines: list[str],
-    language: str | None,
     label: list[str],
     reason: list[str],
     cfg: Config,
-    para: np.ndarray,
     span: tuple[int, int] | None,
     title: str | None,
 ) -> None:
@@ -448,9 +461,15 @@ def _apply_model(
     paragraph); after the span, a line repeating the title is chrome even when the model
     keeps it.
     """
-    probs = np.asarray(model.score(lines, language), dtype=float)
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
     keep = [lab == "body" and probs[i] >= thr for i, lab in enumerate(label)]
+    body = [i for i, lab in enumerate(label) if lab == "body"]
+    if body and not any(keep[i] for i in body):
+        # as the model's own decoding: every page has some main content, and an empty
+        # output scores zero -- keep the lines scoring at least half the page's best
+        best = max(probs[i] for i in body)
+        for i in body:
+            keep[i] = best > 0 and probs[i] >= 0.5 * best
     n = len(label)
     if RESTORE_IN_SPAN and span is not None:
         first, last = span
@@ -485,6 +504,10 @@ copyright lines) yield to a model that is confident the line is content (dev, in
 counts as content)."""
 MODEL_OVERRIDES_RULE = 0.9
 """P(content) at which the model overrides a soft rule (see ``HARD_RULES``)."""
+
+RELATED_STOP_P = 0.5
+"""Line-model P(content) of a paragraph that counts as likely article text when placing a
+related header (see :func:`_related_cut`)."""
 
 RESTORE_IN_SPAN = True
 """Whether the context repairs of :func:`_apply_model` run (see its docstring)."""
