@@ -82,10 +82,25 @@ def test_crlf_offsets() -> None:
 
 
 class _FakeModel:
-    """P(content) = 0.5 for every line: the mode threshold alone decides."""
+    """P(content) = 0.5 for every line but the longest (0.99): the mode threshold decides
+    the others (one line always passes, so the empty-page fallback stays out of it)."""
 
     def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
-        return np.full(len(lines), 0.5)
+        p = np.full(len(lines), 0.5)
+        if lines:
+            p[max(range(len(lines)), key=lambda i: len(lines[i]))] = 0.99
+        return p
+
+
+def test_model_that_keeps_nothing_falls_back_to_the_best_lines() -> None:
+    class Flat:
+        def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
+            return np.array([0.2 if len(x) > 60 else 0.05 for x in lines])
+
+    text = (ROOT / "fixtures/en_clean.txt").read_text(encoding="utf-8")
+    res = strip_boilerplate(text, "en", Config(mode="precision"), model=Flat())
+    assert res.text.strip() and all(len(x) > 60 or x == res.metadata.get("title") for x in res.text.splitlines()
+                                    if x.strip())
 
 
 def test_model_threshold_follows_mode() -> None:
