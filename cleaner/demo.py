@@ -39,7 +39,7 @@ def run_demo() -> int:
         verdict = "FLAGGED" if g.get("flagged") else "not flagged"
         print(f"machine-translation garble: score {g.get('score')} -> {verdict}"
               + (f" ({g['reason']})" if g.get("reason") else ""))
-        for e in (g.get("evidence") or [])[:6]:
+        for e in (g.get("evidence") or [])[:6] if g.get("flagged") else ():
             print(f"  [{e['signal']}] {_short(e['text'], 60)}")
         if rec.get("error"):
             print(f"error: {rec['error']}")
