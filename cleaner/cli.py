@@ -446,22 +446,18 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
     try:
         for rec in records:
             progress.update(rec)
-            line = dumps(rec)
             if rec.get("error"):
                 errors += 1
                 if rejects is not None:
-                    rejects.write_line(line)
+                    rejects.write_record(rec)
                     rejects.flush()
                     continue
             if writer is not None:
-                if hasattr(writer, "write_record"):
-                    writer.write_record(rec)
-                else:
-                    writer.write_line(line)
+                writer.write_record(rec)
                 if rejects is not None:
                     writer.flush()  # both files consistent at any kill point: --resume counts lines
             else:
-                sys.stdout.write(line + "\n")
+                sys.stdout.write(dumps(rec) + "\n")
         if writer is not None:
             writer.commit()
         if rejects is not None:

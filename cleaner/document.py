@@ -7,7 +7,7 @@ here knows how a stage works.  Explanations are data (``Removed``,
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import regex
@@ -153,8 +153,3 @@ class Document:
     def output_text(self) -> str:
         """The cleaned text, falling back to the repaired input when no stage cleaned it."""
         return self.text if self.clean_text is None else self.clean_text
-
-
-def to_plain(obj: Any) -> Any:
-    """Dataclasses to dicts (recursively); used to build JSON records."""
-    return asdict(obj)

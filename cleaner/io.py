@@ -213,6 +213,9 @@ class AtomicWriter:
             self._f.flush()
             self._since_sync = 0
 
+    def write_record(self, record: dict[str, Any]) -> None:
+        self.write_line(dumps(record))
+
     def flush(self) -> None:
         """Hand buffered lines to the OS, so a killed process leaves them on disk."""
         self._f.flush()
@@ -222,23 +225,22 @@ class AtomicWriter:
         self._f.flush()
         os.fsync(self._f.fileno())
         self._f.close()
-        if self.target.name.endswith(".gz"):
-            tmp = self.target.with_name(self.target.name + ".tmp")
-            with open(self.partial, "rb") as src, gzip.open(tmp, "wb", compresslevel=6) as dst:
-                while chunk := src.read(READ_CHUNK):
-                    dst.write(chunk)
-            os.replace(tmp, self.target)
-            self.partial.unlink()
-        elif self.target.name.endswith(".zst"):
-            import zstandard
-
-            tmp = self.target.with_name(self.target.name + ".tmp")
-            with open(self.partial, "rb") as src, open(tmp, "wb") as raw:
-                zstandard.ZstdCompressor().copy_stream(src, raw)
-            os.replace(tmp, self.target)
-            self.partial.unlink()
-        else:
+        name = self.target.name
+        if not name.endswith((".gz", ".zst")):
             os.replace(self.partial, self.target)
+            return
+        tmp = self.target.with_name(name + ".tmp")
+        with open(self.partial, "rb") as src, open(tmp, "wb") as raw:
+            if name.endswith(".gz"):
+                with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as dst:
+                    while chunk := src.read(READ_CHUNK):
+                        dst.write(chunk)
+            else:
+                import zstandard
+
+                zstandard.ZstdCompressor().copy_stream(src, raw)
+        os.replace(tmp, self.target)
+        self.partial.unlink()
 
     def abort(self) -> None:
         """Close without committing; the ``.partial`` file stays for ``--resume``."""

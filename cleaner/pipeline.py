@@ -19,6 +19,7 @@ import regex
 from . import __version__
 from .config import Config
 from .document import Document, Removed, StageError
+from .html import looks_like_html  # cheap: trafilatura itself is imported only on first extraction
 
 _SURROGATE = regex.compile(r"[\ud800-\udfff]")
 
@@ -272,12 +273,6 @@ class Result:
         return rec
 
 
-def _sniff_html(text: str) -> bool:
-    from .html import looks_like_html
-
-    return looks_like_html(text)
-
-
 def run_pipeline(doc: Document, config: Config, stages: Iterable[Stage] = STAGES) -> Document:
     """Run ``stages`` over ``doc``, timing each and recording (not raising) their errors."""
     for stage in stages:
@@ -331,7 +326,7 @@ def clean(
     if isinstance(data, (bytes, bytearray, memoryview)):
         doc.raw = bytes(data)
         size = len(doc.raw)
-        doc.is_html = _sniff_html(doc.raw[:4096].decode("latin-1")) if html is None else html
+        doc.is_html = looks_like_html(doc.raw[:4096].decode("latin-1")) if html is None else html
     elif isinstance(data, str):
         text: str = data
         if _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
@@ -339,7 +334,7 @@ def clean(
             doc.encoding_fixes.append("replace-lone-surrogates")
         doc.text = text
         size = len(text)  # characters; UTF-8 bytes are at least this many
-        doc.is_html = _sniff_html(text[:4096]) if html is None else html
+        doc.is_html = looks_like_html(text[:4096]) if html is None else html
     else:
         raise TypeError(f"clean() takes str or bytes, not {type(data).__name__}")
     reason = None if doc.raw is not None else binary_reason(text=doc.text)
@@ -404,7 +399,7 @@ class Cleaner:
             missing = text_value is None and html_value is None
             msg = (f"record has no {self.text_field!r} or {self.html_field!r} field" if missing
                    else f"field {self.text_field!r} is {type(text_value).__name__}, expected a string")
-            out = {k: v for k, v in record.items() if k not in (self.text_field, self.html_field)}
+            out = self._passthrough(record)
             out.update(_error_record(rid, "input", "MissingText" if missing else "InvalidText", msg))
             return out
         url = record.get("url") if isinstance(record.get("url"), str) else None
@@ -415,11 +410,15 @@ class Cleaner:
         except Exception as e:  # defensive: clean() itself reports stage errors
             rec = _error_record(rid, "pipeline", type(e).__name__, _message(e))
         rec["id"] = rid
-        out = {k: v for k, v in record.items() if k not in (self.text_field, self.html_field)}
+        out = self._passthrough(record)
         if self.keep_original:
             out["original_" + (self.html_field if is_html else self.text_field)] = data
         out.update(rec)
         return out
+
+    def _passthrough(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The input fields that pass through unchanged (all but the document itself)."""
+        return {k: v for k, v in record.items() if k not in (self.text_field, self.html_field)}
 
     def clean_records(self, records: Iterable[Any]) -> Iterator[dict[str, Any]]:
         """Stream: one output record per input record, in input order."""
@@ -428,17 +427,5 @@ class Cleaner:
 
 
 def _error_record(rid: Any, stage: str, etype: str, message: str) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "text": "",
-        "language": None,
-        "lang": None,
-        "language_score": None,
-        "script": None,
-        "metadata": {},
-        "removed": [],
-        "mt_garble": None,
-        "encoding": {"detected": None, "fixes": []},
-        "cleaner_version": __version__,
-        "error": {"stage": stage, "type": etype, "message": message},
-    }
+    """The record of a document that could not be cleaned: the same schema, empty text."""
+    return Result(Document(id=rid, errors=[StageError(stage, etype, message)])).to_record()

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from .config import Config
-from .runner import BATCH_DOCS, Task, _batches
+from .runner import BATCH_DOCS, Task, _batches, fill_window
 
 # Nested record fields become JSON strings in a dataset: Ray Data needs one schema
 # for every block, and e.g. ``metadata`` keys differ from page to page.
@@ -62,19 +62,13 @@ def run_tasks_ray(
     cpus = int(ray.cluster_resources().get("CPU", 1))
     window = window or max(2, cpus * 4)
     config_ref = ray.put(config)
-    pending: deque[Any] = deque()
+    pending: deque[tuple[list[Task], Any]] = deque()
     batches = _batches(tasks, BATCH_DOCS)
-    exhausted = False
     while True:
-        while not exhausted and len(pending) < window:
-            b = next(batches, None)
-            if b is None:
-                exhausted = True
-                break
-            pending.append(remote.remote(b, config_ref, options))
+        fill_window(pending, batches, lambda b: remote.remote(b, config_ref, options), window)
         if not pending:
             return
-        yield from ray.get(pending.popleft())
+        yield from ray.get(pending.popleft()[1])
 
 
 def _to_columns(records: list[dict[str, Any]], columns: list[str]) -> dict[str, list[Any]]:

@@ -11,11 +11,12 @@ say) costs only the documents it held, each reported as an error.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -74,9 +75,7 @@ def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
         result = cleaner.clean(data, html=is_html, id=doc_id, encoding=extra.get("encoding"), url=extra.get("url"))
         return result.to_record(timings=cleaner.timings)
     except DocumentTimeout:
-        rid = task[1].get(cleaner.id_field) if task[0] == "record" and isinstance(task[1], dict) else (
-            task[1] if task[0] == "doc" else None)
-        return _error_record(rid, "pipeline", "DocumentTimeout",
+        return _error_record(task_id(task, cleaner.id_field), "pipeline", "DocumentTimeout",
                              f"document took longer than timeout={timeout} s; skipped")
     except Exception as e:  # last line of defence: one record, never the stream
         return _error_record(None, "pipeline", type(e).__name__, str(e)[:500])
@@ -84,6 +83,28 @@ def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
         if use_alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old)
+
+
+def task_id(task: Task, id_field: str) -> Any:
+    """The id a task's record will carry (None for an unreadable line)."""
+    if task[0] == "doc":
+        return task[1]
+    return task[1].get(id_field) if isinstance(task[1], dict) else None
+
+
+def fill_window(pending: deque[tuple[list[Task], Any]], batches: Iterator[list[Task]],
+                submit: Callable[[list[Task]], Any], window: int) -> None:
+    """Submit batches until ``window`` are in flight or the input is exhausted.
+
+    ``pending`` holds ``(batch, handle)`` in input order; the caller pops from its left,
+    which keeps the output ordered and the memory bounded (shared by the local pool and
+    the Ray engine).
+    """
+    while len(pending) < window:
+        batch = next(batches, None)
+        if batch is None:
+            return
+        pending.append((batch, submit(batch)))
 
 
 def _run_batch(batch: list[Task]) -> list[dict[str, Any]]:
@@ -130,17 +151,15 @@ def run_tasks(
             break
     if workers <= 1 or len(head) <= small:
         cleaner = Cleaner(config, **options)
-        for t in head:
-            yield process_task(cleaner, t)
-        for t in it:
+        for t in itertools.chain(head, it):
             yield process_task(cleaner, t)
         return
+    yield from _run_pool(itertools.chain(head, it), config, options, workers)
 
-    def all_tasks() -> Iterator[Task]:
-        yield from head
-        yield from it
 
-    yield from _run_pool(all_tasks(), config, options, workers)
+def _submitter(pool: ProcessPoolExecutor) -> Callable[[list[Task]], Future[list[dict[str, Any]]]]:
+    """``submit`` bound to this pool (the pool is replaced after a worker crash)."""
+    return lambda batch: pool.submit(_run_batch, batch)
 
 
 def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
@@ -150,14 +169,8 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
     pending: deque[tuple[list[Task], Future[list[dict[str, Any]]]]] = deque()
     batches = _batches(tasks, BATCH_DOCS)
     try:
-        exhausted = False
         while True:
-            while not exhausted and len(pending) < window:
-                b = next(batches, None)
-                if b is None:
-                    exhausted = True
-                    break
-                pending.append((b, pool.submit(_run_batch, b)))
+            fill_window(pending, batches, _submitter(pool), window)
             if not pending:
                 return
             batch, fut = pending.popleft()
@@ -184,9 +197,7 @@ def _isolate(batch: list[Task], config: Config, options: dict[str, Any]) -> Iter
                 yield pool.submit(_run_batch, [t]).result()[0]
             except BrokenProcessPool:
                 pool.shutdown(wait=False, cancel_futures=True)
-                rid = t[1] if t[0] == "doc" else (t[1] or {}).get(options.get("id_field", "id")) \
-                    if isinstance(t[1], dict) else None
-                yield _error_record(rid, "pipeline", "WorkerCrashed",
+                yield _error_record(task_id(t, options.get("id_field", "id")), "pipeline", "WorkerCrashed",
                                     "the worker process died while cleaning this document")
                 pool = ProcessPoolExecutor(1, initializer=_init_worker, initargs=(config, options))
     finally:

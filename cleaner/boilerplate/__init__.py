@@ -23,7 +23,6 @@ blank line separates two kept lines when the input had one between them.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,6 +34,7 @@ from ..config import Config
 from ..document import Removed
 from . import metadata as meta
 from . import related as rel
+from .model import default_model
 from .rules import ADDRESS, PUBLISHER_BLURB, scan
 
 
@@ -145,7 +145,7 @@ def strip_boilerplate(
     """
     cfg = config or Config()
     if model is None:
-        model = _default_model()
+        model = default_model()  # packaged, loaded once (None when none ships)
     if model is False or source == "html":
         model = None
     lines, starts, ends = _line_table(text)
@@ -528,11 +528,3 @@ def _join(lines: list[str], label: list[str]) -> str:
     return "".join(out)
 
 
-@functools.lru_cache(maxsize=1)
-def _default_model() -> Any:
-    """The packaged line model when one ships (``None`` until then, or if it fails to load)."""
-    try:
-        from .model import default_model
-    except ImportError:
-        return None
-    return default_model()
