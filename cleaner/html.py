@@ -1,14 +1,19 @@
-"""Stage 2 (HTML only): main-content extraction with trafilatura.
+"""Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
-trafilatura sees the DOM, so it does the first cut and finds metadata; the
-plain-text boilerplate stage then removes what it leaves behind (bylines, share
-lines, credits, footers it kept).  trafilatura is imported lazily: plain-text runs
-never pay for it.
+The page is parsed once (:func:`parse`, trafilatura's own loader); trafilatura extracts from
+that tree (it works on a copy) and finds the metadata; then :mod:`cleaner.htmlblocks` cuts the
+same tree into text blocks and its learned model re-selects the article block by block, with
+what trafilatura kept as one of its cues (5-fold CV on dev, bench/results/boilerplate-html.md:
+F1 0.902 for trafilatura alone, 0.927 for the block selection).  The plain-text boilerplate
+stage then removes what is left (bylines, share lines, credits) with ``source="html"``.
+trafilatura and numpy are imported lazily: plain-text runs never pay for them.
 
-Settings, measured on ../shared/bench/boilerplate/dev.jsonl.gz (bench/boilerplate_rules.py):
-comments are kept (``Config.html_comments``) because readers' comments are part of the
-page's content in the benchmarks' gold (Dragnet F1 0.736 without them, 0.861 with);
-``deduplicate=False`` so a paragraph quoted twice is not silently dropped; tables kept.
+trafilatura settings, measured on ../shared/bench/boilerplate/dev.jsonl.gz: comments are kept
+(``Config.html_comments``) because readers' comments are part of the page's content in the
+benchmarks' gold (Dragnet F1 0.736 without them, 0.861 with); ``deduplicate=False`` so a
+paragraph quoted twice is not silently dropped; tables kept; the default fallback extractors
+(readability, jusText) stay on: ``fast=True`` saves ~10% of trafilatura's time but loses 0.018
+F1 alone and ~0.005 after the block model.
 """
 
 from __future__ import annotations
@@ -26,37 +31,62 @@ from .config import Config
 _INTERNAL_SUBSET = re.compile(r"\A(\s*(?:<\?xml[^>]*>\s*)?)<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)
 
 
+TRAFILATURA_SETTINGS: dict[str, Any] = {"with_metadata": True, "include_tables": True, "deduplicate": False}
+"""The trafilatura settings every extraction uses (besides comments and favour, from Config);
+bench/boilerplate_html.py times trafilatura alone with exactly these."""
+
+
+def parse(html: str) -> Any:
+    """The page as an lxml.html tree, parsed the way trafilatura parses it, or None.
+
+    Parsed once: the block walk reads this tree and trafilatura gets it as input (it works on
+    a copy).  trafilatura's own loader rejects a page that is a bare fragment (a ``<div>``
+    without ``<html>``: 2 CleanEval dev pages); such a page is parsed as a document instead.
+    """
+    from trafilatura.utils import load_html
+
+    html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
+    if not html.strip():
+        return None
+    tree = load_html(html)
+    if tree is None or len(tree) == 0:
+        import lxml.html
+        from lxml.etree import ParserError
+
+        parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True,
+                                      remove_pis=True, no_network=True, encoding="utf-8")
+        try:  # bytes: lxml refuses a str that carries an XML encoding declaration
+            tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+        except (ParserError, ValueError, UnicodeError):  # nothing parseable (lxml's messages vary)
+            return None
+    return tree
+
+
 def extract(html: str, config: Config | None = None, url: str | None = None) -> tuple[str, dict[str, str]]:
     """Return ``(text, metadata)``; text is one block per line, metadata holds what was found.
 
-    The comments trafilatura finds follow the article text, separated by a blank line.
-    ``metadata["extractor"]`` says what the text is: ``trafilatura`` (main content: run the
-    text stage with ``source="html"``) or ``page-text`` (trafilatura found nothing, this
-    is the whole page's text: run the text stage as on plain text).
+    ``metadata["extractor"]`` says what the text is: ``html-blocks`` (the blocks the DOM block
+    model chose, see :mod:`cleaner.htmlblocks`), ``trafilatura`` (trafilatura's main content
+    with its comments after a blank line: the block model is off or missing) -- for both the
+    text stage runs with ``source="html"`` -- or ``page-text`` (no model and trafilatura found
+    nothing: the whole page's text, for the text stage as on plain text).
     """
-    import trafilatura
+    from . import htmlblocks
 
     cfg = config or Config()
-    html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
-    doc: Any = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=cfg.html_comments,
-        include_tables=True,
-        favor_precision=cfg.html_favor == "precision",
-        favor_recall=cfg.html_favor == "recall",
-        deduplicate=False,
-    )
-    data = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
-    text = data.get("text") or ""
-    comments = data.get("comments") or ""
-    if comments and cfg.html_comments:
-        text = f"{text}\n\n{comments}" if text else comments
+    tree = parse(html)
+    text, data = _trafilatura(tree, cfg, url)
     meta: dict[str, str] = {"extractor": "trafilatura"}
-    if len(text.split()) < _MIN_WORDS and not _HAS_CJK.search(text):
+    model = htmlblocks.default_model() if cfg.html_blocks and tree is not None else None
+    if model is not None:
+        blocks = htmlblocks.page_blocks(tree)
+        if len(blocks):
+            if not cfg.html_comments:  # the model keeps readers' comments; this drops them
+                blocks = htmlblocks.without_flag(blocks, htmlblocks.COMMENT_FLAG)
+            text, meta["extractor"] = htmlblocks.select(blocks, text, model, cfg.mode), "html-blocks"
+    elif len(text.split()) < _MIN_WORDS and not _HAS_CJK.search(text) and tree is not None:
         # trafilatura found (almost) nothing: give the text stage the whole page instead
-        fallback = page_text(html)
+        fallback = "\n".join(htmlblocks.page_blocks(tree).lines)
         if len(fallback.split()) > len(text.split()):
             text, meta["extractor"] = fallback, "page-text"
     for key in ("title", "author", "date", "sitename", "url", "description"):
@@ -66,50 +96,41 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     return text, meta
 
 
+def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str, Any]]:
+    """trafilatura's text (comments after a blank line) and its result as a dict."""
+    if tree is None:
+        return "", {}
+    import trafilatura
+
+    doc: Any = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=cfg.html_comments,
+        favor_precision=cfg.html_favor == "precision",
+        favor_recall=cfg.html_favor == "recall",
+        **TRAFILATURA_SETTINGS,
+    )
+    data = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
+    text = data.get("text") or ""
+    comments = data.get("comments") or ""
+    if comments and cfg.html_comments:
+        text = f"{text}\n\n{comments}" if text else comments
+    return text, data
+
+
 _MIN_WORDS = 10
 """Below this many words trafilatura's output is treated as a failed extraction (dev: 2
 CleanEval pages come back empty; the page text through the text stage scores 0.74 and 1.0)."""
-_HAS_CJK = __import__("re").compile(r"[\u3040-\u9fff]{10}")
-
-_BLOCK_TAGS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table section article header footer nav aside "
-    "blockquote pre form dd dt dl figure figcaption main address hr title option".split()
-)
-_SKIP_TAGS = frozenset("script style noscript template svg head iframe object".split())
+_HAS_CJK = re.compile(r"[\u3040-\u9fff]{10}")
 
 
 def page_text(html: str) -> str:
     """The page's visible text with every block element on its own line (what a simple
     scraper saves); the plain-text stage then finds the article in it."""
-    import lxml.html
+    from . import htmlblocks
 
-    try:
-        root = lxml.html.fromstring(html)
-    except Exception:  # lxml raises several types on junk input; nothing to extract then
-        return ""
-    parts: list[str] = []
-
-    def walk(el: Any) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        if tag.lower() in _SKIP_TAGS:
-            if el.tail:
-                parts.append(el.tail)
-            return
-        block = tag.lower() in _BLOCK_TAGS
-        if block:
-            parts.append("\n")
-        if el.text and tag:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n")
-        if el.tail:
-            parts.append(el.tail)
-
-    walk(root)
-    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+    tree = parse(html)
+    return "\n".join(htmlblocks.page_blocks(tree).lines) if tree is not None else ""
 
 
 _HTML_START = ("<!doctype html", "<html", "<?xml", "<head", "<body")

@@ -171,8 +171,8 @@ class BoilerplateStage(Stage):
         from .boilerplate import strip_boilerplate
 
         lang = doc.language.language if doc.language else None
-        # trafilatura's output is already main content: only the rules apply to it
-        source = "html" if doc.extractor == "trafilatura" else "text"
+        # an HTML extractor's output is already main content: only the rules apply to it
+        source = "html" if doc.extractor in ("trafilatura", "html-blocks") else "text"
         res = strip_boilerplate(doc.text, lang, config, source=source)
         doc.clean_text = res.text
         doc.removed.extend(res.removed)

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""Train the DOM block model (``cleaner/data/html_block_model.npz``) on the dev pages.
+
+    python scripts/train_html_blocks.py --shared ../shared [--cv 5] [--out PATH]
+
+For every page of ``SHARED/bench/boilerplate/dev.jsonl.gz``: parse the HTML once
+(:func:`cleaner.html.parse`), run trafilatura on the tree with the settings extraction uses,
+cut the page into blocks (:func:`cleaner.htmlblocks.page_blocks`), compute the block features,
+and label each block by aligning its tokens to the gold (a block is content when more than half
+of its tokens align in order, :func:`cleaner.boilerplate.model.align_labels`).
+
+Model: gradient-boosted oblivious trees (:func:`cleaner.boilerplate.model.fit_forest`,
+log-loss, block weights ~ sqrt(tokens) so that every page counts alike); per mode, the
+threshold maximising the page-mean F-beta (0.5 / 1 / 2) on the training pages.  ``--cv K``
+first reports K-fold cross-validation grouped by page (folds dealt per dataset as in
+bench/boilerplate.py, same seed), then the packaged model is trained on all pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import gzip
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cleaner import htmlblocks as HB  # noqa: E402
+from cleaner.boilerplate.model import BoostParams, Labels, align_labels, choose_thresholds, fit_forest  # noqa: E402
+from cleaner.config import Config  # noqa: E402
+from cleaner.html import _trafilatura, parse  # noqa: E402
+
+PARAMS = BoostParams(trees=100, depth=5, learning_rate=0.15, bins=32, subsample=0.5, l2=5.0, seed=0)
+"""100 trees of depth 5: on 5-fold CV, 200 trees of depth 6 and 60 of depth 4 were no better
+(within +-0.003 F1; see bench/results/boilerplate-html.md)."""
+
+
+@dataclass
+class Page:
+    id: str
+    dataset: str
+    lang: str | None
+    gold: str
+    blocks: HB.Blocks
+    extracted: str  # trafilatura's text (+ comments)
+    meta: dict[str, Any]
+    X: np.ndarray
+    labels: Labels
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def prepare(rows: list[dict[str, Any]], cfg: Config | None = None, log: Any = print,
+            cache: Path | None = None) -> list[Page]:
+    """Parse, extract, cut and label every page (the slow part: trafilatura, whose outputs
+    ``cache`` keeps as JSON between runs that change only the block features)."""
+    cfg = cfg or Config()
+    out = []
+    t0 = time.perf_counter()
+    done: dict[str, Any] = json.loads(cache.read_text(encoding="utf-8")) if cache and cache.exists() else {}
+    for k, r in enumerate(rows):
+        tree = parse(r["html"])
+        if r["id"] in done:
+            extracted, data = done[r["id"]]
+        else:
+            extracted, data = _trafilatura(tree, cfg, None)
+            data = {key: data.get(key) for key in ("title", "author", "date", "sitename")}
+            done[r["id"]] = (extracted, data)
+        blocks = HB.page_blocks(tree) if tree is not None else HB.Blocks()
+        X = HB.block_features(blocks, extracted)
+        out.append(Page(r["id"], r.get("dataset", ""), r.get("lang"), r["gold"], blocks, extracted, data, X,
+                        align_labels(blocks.lines, r["gold"])))
+        if log and (k + 1) % 100 == 0:
+            log(f"  prepared {k + 1}/{len(rows)} pages in {time.perf_counter() - t0:.0f} s")
+    if cache:
+        cache.write_text(json.dumps(done, ensure_ascii=False), encoding="utf-8")
+    return out
+
+
+def folds_by_page(pages: list[Page], k: int, seed: int = 0) -> np.ndarray:
+    """Fold of each page: shuffled within each dataset, then dealt round-robin (as bench/boilerplate.py)."""
+    rng = np.random.default_rng(seed)
+    fold = np.zeros(len(pages), dtype=np.int64)
+    by: dict[str, list[int]] = collections.defaultdict(list)
+    for i, p in enumerate(pages):
+        by[p.dataset].append(i)
+    offset = 0
+    for ds in sorted(by):
+        idx = rng.permutation(by[ds])
+        fold[idx] = (np.arange(idx.shape[0]) + offset) % k
+        offset += idx.shape[0]
+    return fold
+
+
+def _weights(lab: Labels) -> np.ndarray:
+    nt = lab.n_tok.astype(np.float64)
+    w: np.ndarray = np.sqrt(nt) / np.sqrt(max(float(nt.sum()), 1.0)) * 10.0
+    return w
+
+
+def fit(pages: list[Page], params: BoostParams = PARAMS, meta: dict[str, Any] | None = None) -> HB.BlockModel:
+    """Fit the trees on ``pages`` and choose the mode thresholds on them."""
+    use = [p for p in pages if len(p.blocks)]
+    masks = [p.labels.n_tok > 0 for p in use]
+    X = np.concatenate([p.X[m] for p, m in zip(use, masks, strict=True)])
+    y = np.concatenate([p.labels.content()[m] for p, m in zip(use, masks, strict=True)])
+    w = np.concatenate([_weights(p.labels)[m] for p, m in zip(use, masks, strict=True)])
+    forest = fit_forest(X, y, w, params)
+    model = HB.BlockModel(forest.feat, forest.thr, forest.leaf, forest.bias, {}, dict(meta or {}))
+    model.thresholds = choose_thresholds([model.score(p.X) for p in use], [p.labels for p in use])
+    return model
+
+
+def page_text(page: Page, model: HB.BlockModel, mode: str = "balanced") -> str:
+    return HB.select(page.blocks, page.extracted, model, mode)
+
+
+def scorer(shared: Path) -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bp_score", shared / "bench" / "boilerplate" / "score.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load score.py under {shared}")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shared", default=str(ROOT / ".." / "shared"))
+    ap.add_argument("--cv", type=int, default=5, help="folds for the cross-validated report (0: skip)")
+    ap.add_argument("--out", default=str(HB.MODEL_FILE))
+    ap.add_argument("--cache", type=Path, default=None, help="JSON cache of trafilatura's outputs (for experiments)")
+    args = ap.parse_args()
+    shared = Path(args.shared)
+    data = shared / "bench" / "boilerplate" / "dev.jsonl.gz"
+    pages = prepare(load(data), cache=args.cache)
+    if args.cv:
+        sc = scorer(shared)
+        fold = folds_by_page(pages, args.cv)
+        f1s = []
+        for k in range(args.cv):
+            model = fit([p for p, f in zip(pages, fold, strict=True) if f != k])
+            held = [p for p, f in zip(pages, fold, strict=True) if f == k]
+            f1s += [sc.prf(page_text(p, model), p.gold)[2] for p in held]
+            print(f"fold {k}: thresholds {model.thresholds}", flush=True)
+        print(f"{args.cv}-fold CV, blocks alone, balanced: F1 {np.mean(f1s):.3f} over {len(f1s)} pages")
+    digest = hashlib.sha256(data.read_bytes()).hexdigest()[:16]
+    import trafilatura
+
+    model = fit(pages, meta={"data": data.name, "data_sha256": digest, "pages": len(pages),
+                             "trafilatura": trafilatura.__version__, "params": dataclasses.asdict(PARAMS),
+                             "built_by": "scripts/train_html_blocks.py"})
+    model.save(args.out)
+    print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1e3:.0f} kB), thresholds {model.thresholds}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""DOM blocks, their features and the block model (cleaner/htmlblocks.py), on pages we wrote."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cleaner import htmlblocks as HB
+from cleaner.config import Config
+from cleaner.html import extract, parse
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+PAGE = """<html><head><title>T</title><script>var x = "<p>not text</p>";</script></head><body>
+<nav class="top-menu"><ul><li><a href="/">Home</a></li><li><a href="/world">World</a></li></ul></nav>
+<div id="main-content"><h1>A <b>bold</b> headline</h1>
+<p>First paragraph of the article, with a <a href="/x">link</a> inside.</p>
+<p>Second paragraph.<br>After a break.</p></div>
+<div class="comments"><p>A reader's comment.</p></div>
+<footer><p>Copyright 2024</p></footer></body></html>"""
+
+
+def _flag(name: str) -> int:
+    return 1 << int(HB.FEATURE_NAMES.index(name)[4:]) if name.startswith("flag") else 0
+
+
+def test_blocks_follow_block_elements_and_skip_scripts() -> None:
+    b = HB.page_blocks(parse(PAGE))
+    assert b.lines == [
+        "Home", "World", "A bold headline",
+        "First paragraph of the article, with a link inside.",
+        "Second paragraph.", "After a break.", "A reader's comment.", "Copyright 2024",
+    ]
+    assert len(b.flags) == len(b.link_chars) == len(b.tags) == len(b.box) == len(b.outer) == len(b)
+
+
+def test_flags_tags_and_link_chars() -> None:
+    b = HB.page_blocks(parse(PAGE))
+    nav, a_bit, li, h, p, foot = 1 << 1, 1 << 0, 1 << 6, 1 << 7, 1 << 9, 1 << 3
+    assert b.flags[0] & nav and b.flags[0] & a_bit and b.flags[0] & li
+    assert b.flags[0] & (1 << 17)  # class "top-menu": navigation keyword
+    assert b.link_chars[0] == len("Home")
+    assert b.flags[2] & h and b.tags[2] == "h1" and b.flags[2] & (1 << 21)  # id "main-content"
+    assert b.link_chars[3] == len("link") and b.flags[3] & p
+    assert b.flags[6] & HB.COMMENT_FLAG and not b.flags[3] & HB.COMMENT_FLAG
+    assert b.flags[7] & foot
+    # the two nav items share their list, the two paragraphs their div
+    assert b.box[0] == b.box[1] and b.box[3] == b.box[4] != b.box[0]
+
+
+def test_without_flag_drops_comment_blocks() -> None:
+    b = HB.without_flag(HB.page_blocks(parse(PAGE)), HB.COMMENT_FLAG)
+    assert "A reader's comment." not in b.lines and "Second paragraph." in b.lines
+    assert len(b.box) == len(b.lines)
+
+
+def test_features_mark_what_the_extractor_kept() -> None:
+    b = HB.page_blocks(parse(PAGE))
+    X = HB.block_features(b, "A bold headline\nFirst paragraph of the article, with a link inside.")
+    assert X.shape == (len(b), len(HB.FEATURE_NAMES))
+    col = HB.FEATURE_NAMES.index("in_extract")
+    assert X[:, col].tolist() == [0, 0, 1, 1, 0, 0, 0, 0]
+    assert np.all(np.isfinite(X))
+    ld = X[:, HB.FEATURE_NAMES.index("link_density")]
+    assert ld[0] == 1.0 and 0 < ld[3] < 0.2 and ld[4] == 0
+    assert HB.block_features(HB.Blocks(), "x").shape == (0, len(HB.FEATURE_NAMES))
+
+
+def test_deep_and_odd_trees() -> None:
+    deep = "<html><body>" + "<div>" * 200 + "deep text" + "</div>" * 200 + "</body></html>"
+    assert "deep text" in HB.page_blocks(parse(deep)).lines
+    deeper = "<html><body><p>Top.</p>" + "<div>" * 5000 + "x" + "</div>" * 5000 + "</body></html>"
+    assert HB.page_blocks(parse(deeper)).lines[0] == "Top."  # libxml2 stops at depth 255
+    assert parse("") is None and parse("   ") is None
+    # a bare fragment (trafilatura's loader rejects it) is parsed as a document
+    frag = "<div class='x'>\n<div><p>" + "Words of a fragment page. " * 20 + "</p></div></div>"
+    tree = parse(frag)
+    assert tree is not None and HB.page_blocks(tree).lines[0].startswith("Words of a fragment page.")
+
+
+def _model(bias: float, thresholds: dict[str, float]) -> HB.BlockModel:
+    nf = len(HB.FEATURE_NAMES)
+    col = HB.FEATURE_NAMES.index("in_extract")
+    # one tree of depth 1 on "in_extract": +4 log-odds when kept by the extractor, -4 otherwise
+    return HB.BlockModel(np.array([[col]]), np.array([[0.5]]), np.array([[-4.0, 4.0]]), bias, thresholds,
+                         {"n_features": nf})
+
+
+def test_model_select_modes_and_empty_fallback() -> None:
+    b = HB.page_blocks(parse(PAGE))
+    m = _model(0.0, {"precision": 0.6, "balanced": 0.5, "recall": 0.3})
+    assert HB.select(b, "Second paragraph.\nAfter a break.", m) == "Second paragraph.\nAfter a break."
+    # nothing reaches the threshold: the blocks scoring at least half the best are kept
+    m2 = _model(0.0, {"precision": 0.999, "balanced": 0.999, "recall": 0.999})
+    assert HB.select(b, "Copyright 2024", m2) == "Copyright 2024"
+    assert HB.select(HB.Blocks(), "as is", m) == "as is"
+
+
+def test_model_round_trip_and_stale_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    m = _model(0.25, {"precision": 0.6, "balanced": 0.5, "recall": 0.3})
+    path = tmp_path / "m.npz"
+    m.save(path)
+    m2 = HB.BlockModel.load(path)
+    X = HB.block_features(HB.page_blocks(parse(PAGE)), "Second paragraph.")
+    assert np.allclose(m.score(X), m2.score(X)) and m2.thresholds == m.thresholds
+    monkeypatch.setattr(HB, "FEATURE_NAMES", (*HB.FEATURE_NAMES, "new"))
+    with pytest.raises(ValueError):
+        HB.BlockModel.load(path)
+    monkeypatch.setattr(HB, "MODEL_FILE", path)
+    HB.default_model.cache_clear()
+    try:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            assert HB.default_model() is None
+        assert any("block model" in str(x.message) for x in w)
+    finally:
+        HB.default_model.cache_clear()
+
+
+@pytest.mark.skipif(not HB.MODEL_FILE.exists(), reason="no packaged block model")
+def test_packaged_model_on_fixture_article() -> None:
+    html = (FIXTURES / "en_article.html").read_text(encoding="utf-8")
+    text, meta = extract(html, Config())
+    assert meta["extractor"] == "html-blocks"
+    assert "Marine biologists say the giant kelp" in text and "the loss of the southern forests." in text
+    for chrome in ("Stock markets close higher", "FOLLOW US", "All rights reserved"):
+        assert chrome not in text
+    model = HB.default_model()
+    assert model is not None and set(model.thresholds) == set(HB.MODES)
+    assert model.meta.get("built_by") == "scripts/train_html_blocks.py"
