@@ -74,19 +74,21 @@ def cv(pages: list[T.Page], folds: int, sc: Any, log: Any) -> dict[str, dict[str
     return {name: summarise(r) for name, r in rows.items()}
 
 
-def multi(shared: Path, sc: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+def multi(shared: Path, sc: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
     import cleaner
 
     pages = T.load(shared / "bench" / "boilerplate" / "multi_dev.jsonl.gz")
-    out, meta, out_traf = {}, {}, {}
+    out, meta, out_traf, meta_traf = {}, {}, {}, {}
     for p in pages:
         r = cleaner.clean(p["html"], html=True)
         out[p["id"]], meta[p["id"]] = r.text, r.to_record().get("metadata", {})
-        out_traf[p["id"]] = cleaner.clean(p["html"], html=True, config=Config(html_blocks=False)).text
+        r = cleaner.clean(p["html"], html=True, config=Config(html_blocks=False))
+        out_traf[p["id"]], meta_traf[p["id"]] = r.text, r.to_record().get("metadata", {})
     res, _ = sc.evaluate(pages, out, "lang")
     res_traf, _ = sc.evaluate(pages, out_traf, "lang")
     mres, _ = sc.evaluate_meta(pages, meta, "lang")
-    return res, res_traf, mres
+    mres_traf, _ = sc.evaluate_meta(pages, meta_traf, "lang")
+    return res, res_traf, mres, mres_traf
 
 
 def speed(rows: list[dict[str, Any]], log: Any) -> list[str]:
@@ -205,7 +207,7 @@ def main() -> int:
                 "training folds).  Per-dataset columns are F1.", "", *table(res, datasets), ""]
         log("\n".join(out[-len(res) - 3:]))
     if "multi" not in skip:
-        res_m, res_t, mres = multi(shared, sc)
+        res_m, res_t, mres, mres_t = multi(shared, sc)
         out += ["## multi_dev.jsonl.gz (30 pages; packaged model, trained on dev only): full pipeline", "",
                 "| lang | n | F1 full pipeline | F1 with html_blocks=False |", "|---|---|---|---|"]
         for k in res_m:
@@ -213,9 +215,10 @@ def main() -> int:
                 continue
             out.append(f"| {k} | {res_m[k]['n']} | {res_m[k]['f1']:.3f} | {res_t[k]['f1']:.3f} |")
         out.append("")
-        for grp, v in mres.items():
-            out.append(f"Metadata {grp}: " + ", ".join(f"{f} {x['acc']:.3f} (n={x['n']})" for f, x in v.items())
-                       + "  ")
+        for label, mr in (("full pipeline", mres), ("html_blocks=False", mres_t)):
+            for grp, v in mr.items():
+                out.append(f"Metadata ({label}) {grp}: "
+                           + ", ".join(f"{f} {x['acc']:.3f} (n={x['n']})" for f, x in v.items()) + "  ")
         out.append("")
         log("\n".join(out[-12:]))
     if "speed" not in skip:

@@ -420,11 +420,39 @@ def default_model() -> BlockModel | None:
 
 
 def select(blocks: Blocks, extracted: str, model: BlockModel, mode: str = "balanced") -> str:
-    """The article: the blocks the model keeps, one per line, in page order."""
+    """The article: the blocks the model keeps (plus metadata lines near them), one per line."""
     if not len(blocks):
         return extracted
     keep = model.keep(block_features(blocks, extracted), mode)
+    keep |= metadata_lines(blocks.lines, keep)
     return "\n".join(s for s, k in zip(blocks.lines, keep.tolist(), strict=True) if k)
+
+
+META_REACH = 10
+"""Blocks before the first kept block (and after the last) searched for a byline or date line."""
+
+
+def metadata_lines(lines: list[str], keep: np.ndarray) -> np.ndarray:
+    """Dropped blocks around and inside the kept span that are whole byline/date lines.
+
+    The block model drops many of them (a gold text often lacks them); the text stage moves
+    them to ``metadata`` when it sees them, so they are handed to it rather than lost: on the
+    21 Chinese pages of multi_dev the author is right on 10/17 without this, 13/17 with it.
+    Only lines the text stage's own parser reads as removable metadata with an author or a
+    date are added, so the text it returns is unchanged."""
+    out = np.zeros(len(lines), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if not kept.shape[0]:
+        return out
+    from .boilerplate.metadata import parse_line
+
+    lo, hi = max(int(kept[0]) - META_REACH, 0), min(int(kept[-1]) + META_REACH + 1, len(lines))
+    for i in range(lo, hi):
+        if not keep[i] and len(lines[i]) <= 200:
+            ml = parse_line(lines[i])
+            if ml is not None and ml.remove and ("author" in ml.fields or "date" in ml.fields):
+                out[i] = True
+    return out
 
 
 def without_flag(blocks: Blocks, flag: int) -> Blocks:

@@ -131,3 +131,36 @@ def test_packaged_model_on_fixture_article() -> None:
     model = HB.default_model()
     assert model is not None and set(model.thresholds) == set(HB.MODES)
     assert model.meta.get("built_by") == "scripts/train_html_blocks.py"
+
+
+def test_metadata_lines_near_the_kept_span_are_handed_on() -> None:
+    lines = ["Home", "By Jane Doe | March 3, 2021", "Headline here", "A paragraph of prose.", "More prose.",
+             "Updated: 2023-03-14 09:30", "The river rose fast."]
+    keep = np.array([False, False, True, True, True, False, False])
+    assert HB.metadata_lines(lines, keep).tolist() == [False, True, False, False, False, True, False]
+    assert not HB.metadata_lines(lines, np.zeros(len(lines), dtype=bool)).any()
+    far = ["By Jane Doe | March 3, 2021"] + ["x"] * (HB.META_REACH + 1) + ["Kept."]
+    keep_far = np.array([False] * (len(far) - 1) + [True])
+    assert not HB.metadata_lines(far, keep_far)[0]
+
+
+_ZH_P1 = "清晨的河边，渔民们已经开始一天的工作，他们把船推进水里，准备出发捕鱼。" * 3
+_ZH_P2 = "河水很清，孩子们在岸边看着船慢慢离开，直到它们变成远处的小点。" * 3
+ZH_PAGE = (
+    '<html><head><meta name="author" content="Li Hua"><title>河边的早晨</title></head><body>'
+    '<div class="nav"><a href="/">首页</a></div><div class="article"><h1>河边的早晨</h1>'
+    '<div class="info">作者：王明　2023-05-06 10:00</div>'
+    f"<p>{_ZH_P1}</p>" + f"<p>{_ZH_P2}</p>" * 4 + '</div><div class="footer">版权所有</div></body></html>'
+)
+
+
+@pytest.mark.skipif(not HB.MODEL_FILE.exists(), reason="no packaged block model")
+def test_byline_in_the_text_beats_trafilaturas_meta_tag() -> None:
+    import cleaner
+
+    _, meta = extract(ZH_PAGE, Config())
+    assert meta.get("author") == "Li Hua"  # trafilatura reads the <meta> tag
+    rec = cleaner.clean(ZH_PAGE, html=True).to_record()
+    assert rec["metadata"]["author"] == "王明" and rec["metadata"]["date"].startswith("2023-05-06")
+    assert "作者" not in rec["text"] and rec["text"].startswith("河边的早晨")
+    assert any(r["kind"] == "metadata" for r in rec["removed"])
