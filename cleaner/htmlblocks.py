@@ -154,11 +154,21 @@ class Blocks:
 
 
 def _keyword_flags(s: str) -> int:
+    """Keyword bits of a ``class``/``id`` value, cached per value and per whitespace-separated
+    name (names recur across sites far more than whole values; no keyword spans a space, so the
+    bits of the value are the OR of its names' bits)."""
     g = _KW_CACHE.get(s)
     if g is None:
         g = 0
-        for m in _KEYWORD_RE.finditer(s):
-            g |= 1 << int((m.lastgroup or "k0")[1:])
+        for name in s.split():
+            b = _KW_CACHE.get(name)
+            if b is None:
+                b = 0
+                for m in _KEYWORD_RE.finditer(name):
+                    b |= 1 << int((m.lastgroup or "k0")[1:])
+                if len(_KW_CACHE) < _KW_CACHE_MAX:
+                    _KW_CACHE[name] = b
+            g |= b
         if len(_KW_CACHE) < _KW_CACHE_MAX:
             _KW_CACHE[s] = g
     return g
