@@ -37,12 +37,11 @@ def test_word_bigram_buckets_equal_the_featurised_bigram_hashes() -> None:
 
 
 def test_ngrams_never_cross_sentences() -> None:
-    tok, _ = _tokens(["aaa", "bbb"])
-    codes, low, seg, _ = vec.encode(["aaa", "bbb"])
+    _codes, low, seg, _ = vec.encode(["aaa", "bbb"])
     for h, o in vec.ngram_hashes_multi(low.astype(np.uint64), seg, (3, 4, 5), (vec._SALT["c3"],) * 3):
         assert len(h) == len(o)
     # the joined text is " aaa  bbb ": 5-grams must stay inside " aaa " / " bbb "
-    h5, o5 = vec.ngram_hashes(low.astype(np.uint64), seg, 5, vec._SALT["c5"])
+    _h5, o5 = vec.ngram_hashes(low.astype(np.uint64), seg, 5, vec._SALT["c5"])
     assert o5.tolist() == [0, 1]
 
 
