@@ -18,7 +18,7 @@ import regex
 
 from ..config import Config
 from ..document import Evidence, Garble
-from .features import GLUED_RE, HAN_RE, WORD_RE, split_sentences
+from .features import GLUED_RE, HAN_RE, split_sentences
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .signals import (
     entity_swaps,
@@ -118,6 +118,11 @@ def detect_language(text: str) -> str:
 _URL_OR_MAIL = regex.compile(r"https?://|www\.|\S@\S")
 
 
+# stdlib ``re`` versions of features.WORD_RE (tokens) and its alphabetic part (words): C-speed counts
+_FAST_TOKENS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\s\w]|_")
+_FAST_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
 def is_prose(sentence: str, lang: str) -> bool:
     """Whether a sentence is prose the sentence model can judge.
 
@@ -130,9 +135,9 @@ def is_prose(sentence: str, lang: str) -> bool:
         return False
     if lang == "zh":
         return len(HAN_RE.findall(sentence)) >= 6
-    toks = WORD_RE.findall(sentence)
-    words = [t for t in toks if t[:1].isalpha()]
-    return len(words) >= 4 and len(words) >= 0.5 * len(toks)
+    n_tok = len(_FAST_TOKENS.findall(sentence))
+    n_words = len(_FAST_WORDS.findall(sentence))
+    return n_words >= 4 and n_words >= 0.5 * n_tok
 
 
 def _norm_lang(language: str | None, text: str) -> str:
@@ -247,8 +252,8 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     for k in driving:
         a, b = spans[k]
         evidence.append(Evidence(text[a:b], "garbled-sentence", a, b, round(float(sent_p[k]), 4)))
-        if lang == "en":
-            evidence += _unlikely_ngrams(text, a, k, batch, model)
+    if lang == "en":
+        evidence += _unlikely_ngrams(text, spans, driving, batch, model)
     evidence += explicit
     if lang == "en":
         for (a, _), sent in zip(spans, sents, strict=True):
@@ -279,9 +284,27 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     return Garble(score, flagged, tuple(evidence), None, sentences)
 
 
+def fast_split(text: str) -> list[tuple[int, int]]:
+    """Sentence-like pieces of ``text`` cut at :data:`_BOUNDARY` (C-speed; no abbreviation rules)."""
+    spans = []
+    pos = 0
+    for m in _BOUNDARY.finditer(text):
+        a, b = _trim(text, pos, m.end())
+        if b > a:
+            spans.append((a, b))
+        pos = m.end()
+    a, b = _trim(text, pos, len(text))
+    if b > a:
+        spans.append((a, b))
+    return spans
+
+
 def _all_prose(text: str, lang: str, cap: int) -> list[tuple[int, int]]:
-    """All prose sentences of ``text`` (all sentences if none is prose), evenly thinned to ``cap``."""
-    spans = split_sentences(text)
+    """All prose sentences of ``text`` (all sentences if none is prose), evenly thinned to ``cap``.
+
+    Long texts only (flag candidates): cut with :func:`fast_split`, not the full splitter.
+    """
+    spans = fast_split(text)
     prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
     spans = prose or spans
     if len(spans) > cap:
@@ -339,29 +362,35 @@ def _boost(explicit: list[Evidence]) -> float:
     return boost
 
 
-def _unlikely_ngrams(text: str, a: int, k: int, batch: Batch, model: GarbleModel) -> list[Evidence]:
-    """The word bigram of sentence ``k`` whose learned weight most pushes it towards garbled.
+def _unlikely_ngrams(
+    text: str, spans: list[tuple[int, int]], driving: list[int], batch: Batch, model: GarbleModel
+) -> list[Evidence]:
+    """Per driving sentence, the word bigram whose learned weight most pushes it towards garbled.
 
     Only bigrams of two words with at least one content word (rarer than the ~200
     most frequent words) are candidates: "of the" may carry weight in the model
-    but tells a reader nothing.
+    but tells a reader nothing.  One vectorised pass over the batch's tokens.
     """
     tok = batch.tokens
-    idx = np.flatnonzero(tok.seg == k)
-    if len(idx) < 2:
+    if len(tok.h) < 2 or not driving:
         return []
-    buckets = word_bigram_buckets(tok)
-    i = idx[:-1]
-    weights = model.w_sparse[buckets[i]].astype(np.float64)
+    weights = model.w_sparse[word_bigram_buckets(tok)].astype(np.float64)
     tab = model.tables
     found, pos = lookup(tab.vocab, fingerprint(tok.h))
     lp = np.where(found, tab.vocab_logp[np.minimum(pos, max(len(tab.vocab_logp) - 1, 0))], -99.0)
-    both_words = (tok.cls[i] == LET) & (tok.cls[i + 1] == LET)
-    common = np.minimum(lp[i], lp[i + 1]) > FUNCTION_WORD_LOGP
-    weights[~both_words | common] = -np.inf
-    best = int(np.argmax(weights))
-    if weights[best] < NGRAM_EVIDENCE_MIN:
-        return []
-    base = a - int(batch.offs[k]) - 1
-    s, e = int(tok.start[i[best]]) + base, int(tok.end[i[best] + 1]) + base
-    return [Evidence(text[s:e], "unlikely-ngram", s, e, round(float(sigmoid(float(weights[best]))), 4))]
+    ok = (tok.seg[:-1] == tok.seg[1:]) & (tok.cls[:-1] == LET) & (tok.cls[1:] == LET)
+    ok &= np.minimum(lp[:-1], lp[1:]) <= FUNCTION_WORD_LOGP
+    weights[~ok] = -np.inf
+    out = []
+    bounds = np.searchsorted(tok.seg[:-1], np.arange(len(spans) + 1))
+    for k in driving:
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        if hi <= lo:
+            continue
+        best = lo + int(np.argmax(weights[lo:hi]))
+        if weights[best] < NGRAM_EVIDENCE_MIN:
+            continue
+        base = spans[k][0] - int(batch.offs[k]) - 1
+        s, e = int(tok.start[best]) + base, int(tok.end[best + 1]) + base
+        out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(float(weights[best])), 4)))
+    return out
