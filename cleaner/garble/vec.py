@@ -173,8 +173,10 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     joined = " " + "  ".join(sentences) + " "
     codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     lowt, _ = _tables()
-    bmp = codes < 0x10000
-    low = np.where(bmp, lowt[np.minimum(codes, 0xFFFF)], codes)
+    if len(codes) and int(codes.max()) < 0x10000:
+        low = lowt[codes]  # the common case: no astral code points
+    else:
+        low = np.where(codes < 0x10000, lowt[np.minimum(codes, 0xFFFF)], codes)
     seg = np.repeat(np.arange(len(sentences)), lens)
     offs = np.concatenate([[0], np.cumsum(lens)])
     return codes, low, seg, offs
@@ -182,7 +184,10 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray, n_sent: int) -> Tokens:
     _, clst = _tables()
-    cls = np.where(codes < 0x10000, clst[np.minimum(codes, 0xFFFF)], PUN)
+    if len(codes) and int(codes.max()) < 0x10000:
+        cls = clst[codes]
+    else:
+        cls = np.where(codes < 0x10000, clst[np.minimum(codes, 0xFFFF)], PUN).astype(np.uint8)
     if len(cls) > 2:
         # an apostrophe between two letters belongs to the word ("don't", "Ireland’s")
         inner = (cls[1:-1] == APO) & (cls[:-2] == LET) & (cls[2:] == LET)
