@@ -18,7 +18,7 @@ import regex
 
 from ..config import Config
 from ..document import Evidence, Garble
-from .features import GLUED_RE, HAN_RE, split_sentences
+from .features import HAN_RE, split_sentences
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .signals import (
     entity_swaps,
@@ -28,7 +28,7 @@ from .signals import (
     nonword_evidence,
     tortured_phrases,
 )
-from .vec import LET, Batch, fingerprint, lookup, word_bigram_buckets
+from .vec import DENSE_NAMES, LET, Batch, fingerprint, lookup, word_bigram_buckets
 
 SUPPORTED = ("en", "zh")
 SAMPLE_SENTENCES = 8
@@ -347,7 +347,7 @@ def _analyse(
             shift = spans[k][0] - int(starts[k])
             explicit.append(Evidence(e.text, e.signal, e.start + shift, e.end + shift, e.weight))
     check_tortured = has_tortured_head(sample, model.tortured)
-    check_glued = GLUED_RE.search(sample) is not None
+    check_glued = lang != "zh" and bool(batch.dense[:, DENSE_NAMES.index("glued")].any())
     if check_tortured or check_glued:
         for (a, _), sent in zip(spans, sents, strict=True):
             found = (tortured_phrases(sent, model.tortured) if check_tortured else []) + (

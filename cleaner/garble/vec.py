@@ -427,7 +427,10 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
         nb = np.bincount(big_seg, minlength=n)
         nu = np.bincount((uniq >> np.uint64(40)).astype(np.int64), minlength=n)
         d[:, 10] = (nb - nu) / np.maximum(nb, 1)
-    if not is_zh:
+    # glued words need a lower-case letter followed by an upper-case one: a vectorised test of
+    # that (a superset: codes >= 97 that lower-case to themselves, then a code that does not)
+    # runs first, the regex only when it passes
+    if not is_zh and bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97))):
         joined_off = offs
         gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
         if gl:
