@@ -157,8 +157,7 @@ def test_score_range_and_empty_inputs() -> None:
 def test_deterministic_across_processes() -> None:
     text = (DATA / "fluent_en.txt").read_text(encoding="utf-8")
     code = (
-        "import sys; from cleaner.garble import score_garble; "
-        "print(repr(score_garble(sys.stdin.read(), 'en').score))"
+        "import sys; from cleaner.garble import score_garble; print(repr(score_garble(sys.stdin.read(), 'en').score))"
     )
     outs = set()
     for seed in ("1", "2"):
