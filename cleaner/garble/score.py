@@ -117,7 +117,7 @@ def detect_language(text: str) -> str:
     return "und"
 
 
-_URL_OR_MAIL = regex.compile(r"https?://|www\.|\S@\S")
+_URL_OR_MAIL = re.compile(r"https?://|www\.|\S@\S")
 
 
 # stdlib ``re`` versions of features.WORD_RE (tokens) and its alphabetic part (words): C-speed counts
