@@ -41,12 +41,56 @@ BASELINES = {  # held-out AUC from the issue / REPORT (not re-measured here)
 TARGETS = {"ALL": 0.80, "src=mlqe_para": 0.90, "src=mlqe_sent": 0.75, "src=mlqe_zh": 0.85}
 
 
+def document_speed(shared: Path) -> list[str]:
+    """Whole-document cost on the boilerplate benchmark's plain texts (the issue's ~60 ms per MB budget)."""
+    lines: list[str] = []
+    # whole documents: plain texts of the boilerplate benchmark (real web articles with their
+    # boilerplate), language as the pipeline passes it; the issue's budget is ~60 ms per MB
+    bp = shared / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not bp.exists():
+        return []
+    with gzip.open(bp, "rt", encoding="utf-8") as f:
+        docs = [(d["text"], d.get("lang")) for d in map(json.loads, f) if d.get("text")]
+    mb = sum(len(t.encode("utf-8")) for t, _ in docs) / 1e6
+    load_model()
+    score_garble("Warm up.", "en")
+    best = best_cpu = float("inf")
+    for _ in range(3):  # best of 3: the machine is shared
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = [score_garble(t, lg) for t, lg in docs]
+        best = min(best, time.perf_counter() - t0)
+        best_cpu = min(best_cpu, time.process_time() - c0)
+    t0 = time.perf_counter()
+    for t, _ in docs:
+        score_garble(t)
+    dt_none = time.perf_counter() - t0
+    n_flag = sum(g.flagged for g in res)
+    n_null = sum(g.score is None for g in res)
+    lines += [
+        f"## Whole documents (boilerplate dev plain texts: {len(docs)} pages, {mb:.2f} MB, one process, warm)",
+        "",
+        f"- with the page language given (as in the pipeline): {mb / best:.1f} MB/s = "
+        f"{best * 1000 / mb:.0f} ms per MB wall, {mb / best_cpu:.1f} MB/s = {best_cpu * 1000 / mb:.0f} ms per MB "
+        f"of process CPU time (target <= ~60 ms per MB, >= 15 MB/s), best of 3; load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
+        f"- language detected by the stage itself: {mb / dt_none:.1f} MB/s",
+        f"- flagged as garbled: {n_flag} of {len(docs) - n_null} scored pages (human-written news/blog pages "
+        f"with boilerplate; {n_null} unsupported-language pages)",
+        "",
+    ]
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--shared", default=str(ROOT / ".." / "shared"))
     ap.add_argument("--data", default=None, help="default: <shared>/bench/mtgarble/dev.jsonl.gz")
     ap.add_argument("--out", default=None, help="also write the markdown here")
+    ap.add_argument("--speed-only", action="store_true", help="only the whole-document speed (no dev scoring)")
     a = ap.parse_args()
+    if a.speed_only:
+        print("\n".join(document_speed(Path(a.shared))))
+        return
     mt = Path(a.shared) / "bench" / "mtgarble"
     data = Path(a.data) if a.data else mt / "dev.jsonl.gz"
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -84,8 +128,7 @@ def main() -> None:
     good = metrics["groups"].get("src=mlqe_goodmt", {})
     lines += [
         "",
-        f"mlqe_goodmt flagged at the default threshold: {good.get('flag_rate_neg', float('nan')):.3f} "
-        "(target <= 0.10)",
+        f"mlqe_goodmt flagged at the default threshold: {good.get('flag_rate_neg', float('nan')):.3f} (target <= 0.10)",
         f"score.py wall throughput (incl. start-up): {metrics['items_per_s']:.0f} items/s",
     ]
 
@@ -104,6 +147,7 @@ def main() -> None:
         f"({n_sent} sentences, {len(rows)} items, {dt:.1f}s) (target >= 1,000)",
         "",
     ]
+    lines += document_speed(Path(a.shared))
     lines += [
         "## Reliability on dev (calibrated on train OOF only)",
         "",

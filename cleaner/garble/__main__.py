@@ -32,9 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         if g.reason:
             res["reason"] = g.reason
         if a.evidence:
-            res["evidence"] = [
-                {"text": e.text, "signal": e.signal, "start": e.start, "end": e.end} for e in g.evidence
-            ]
+            res["evidence"] = [{"text": e.text, "signal": e.signal, "start": e.start, "end": e.end} for e in g.evidence]
             res["sentences"] = list(g.sentences)
         out.write(json.dumps(res, ensure_ascii=False) + "\n")
     return 0

@@ -1,40 +1,15 @@
-"""Featurisation shared by the runtime scorer and ``scripts/build_garble_model.py``.
+"""Text helpers of the garble stage: sentence splitting, token regexes, the ``non-word`` lexicon check.
 
-One module computes features for both, so the shipped weights always see the
-features they were trained on.  Two kinds:
-
-* hashed sparse features: character n-grams (3..5, over the lower-cased
-  sentence), word unigrams/bigrams and 1..4-grams of an abstracted token
-  sequence (function words kept, other words as shape + frequency class;
-  Chinese: character 1..3-grams), hashed into a fixed table with a
-  deterministic 64-bit rolling hash (no Python ``hash()``, which is salted per
-  process); character n-grams are hashed vectorised in numpy, which is what
-  keeps the scorer above 1,000 sentences/s in one process;
-* a few dense, interpretable signals (non-word rate, glued words, repeated
-  n-grams, unigram and Chinese character-bigram surprisal ...), some of which
-  are also reported as evidence a person can check.
+The model's features are computed vectorised in :mod:`cleaner.garble.vec`; what
+stays here is per-match Python used only on the few spans shown as evidence
+(:func:`known_word` with its small morphology) and the sentence splitter.
 """
 
 from __future__ import annotations
 
-import itertools
-import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-import numpy as np
 import regex
-
-# 2**20 buckets (not tuned): ~1.7 MB compressed as float16, well under the 5 MB budget,
-# and few collisions for the ~24k training sentences.
-HASH_BITS = 20
-HASH_SIZE = 1 << HASH_BITS
-CHAR_NS = (3, 4, 5)
-
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
-_PRIME = np.uint64(0x100000001B3)
-_MIX = np.uint64(0x9E3779B97F4A7C15)
-_SALTS = {n: np.uint64(0x2545F4914F6CDD1D * n & 0xFFFFFFFFFFFFFFFF) for n in CHAR_NS}
 
 WORD_RE = regex.compile(r"\p{L}+(?:['’]\p{L}+)*|\p{N}+(?:[.,]\p{N}+)*|[^\s\p{L}\p{N}]")
 ALPHA_RE = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
@@ -48,73 +23,16 @@ GLUED_RE = regex.compile(r"(?<![\p{L}\p{N}])\p{Ll}{3,}\p{Lu}\p{Ll}{2,}(?![\p{L}\
 HALFWIDTH_RE = regex.compile(r"(?<=\p{Han})[,;:?!](?!\d)|(?<=\p{Han})\.(?!\d)|[,;:](?=\p{Han})")
 
 
-def hash_words(tokens: Iterable[str], prefix: str) -> list[int]:
-    """Deterministic bucket ids for word features (CRC32 of ``prefix + token``)."""
-    return [zlib.crc32((prefix + t).encode("utf-8")) & (HASH_SIZE - 1) for t in tokens]
-
-
-def hash_chars(text: str) -> np.ndarray:
-    """Bucket ids of all character 3..5-grams of ``" " + text + " "`` (vectorised)."""
-    s = " " + text + " "
-    codes = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    out = []
-    for n in CHAR_NS:
-        m = len(codes) - n + 1
-        if m <= 0:
-            continue
-        h = np.full(m, _SALTS[n], dtype=np.uint64)
-        for k in range(n):
-            h = (h ^ codes[k : k + m]) * _PRIME
-        h ^= h >> np.uint64(29)
-        h *= _MIX
-        h ^= h >> np.uint64(32)
-        out.append(h)
-    if not out:
-        return np.zeros(0, dtype=np.int64)
-    return (np.concatenate(out) & np.uint64(HASH_SIZE - 1)).astype(np.int64)
-
-
 @dataclass(frozen=True, slots=True)
 class Lexicon:
-    """Statistics built from clean human sentences (``clean_en_zh``), shipped with the model.
+    """English word statistics of the clean human sentences (``clean_en_zh``), shipped with the model.
 
     ``unigram`` maps a lower-cased word to its log-probability; words absent from
-    it are out of vocabulary.  ``zh_bigram`` maps a Han character bigram to its
-    log conditional probability.
+    it (and from :func:`known_word`'s morphology) are reported as ``non-word``.
     """
 
     unigram: dict[str, float]
     oov_logp: float
-    zh_bigram: dict[str, float]
-    zh_unigram: dict[str, float]
-    zh_oov_logp: float
-    function_words: frozenset[str] = frozenset()
-
-
-# Words kept verbatim in the abstracted token sequence: the most frequent words of the
-# clean sentences (300 covers the function words; not tuned).
-N_FUNCTION_WORDS = 300
-
-
-def function_words(unigram: dict[str, float], n: int = N_FUNCTION_WORDS) -> frozenset[str]:
-    """The ``n`` most frequent words (ties broken alphabetically, so the set is deterministic)."""
-    return frozenset(sorted(unigram, key=lambda w: (-unigram[w], w))[:n])
-
-
-DENSE_NAMES = (
-    "bias",
-    "log_len",
-    "oov_rate",
-    "lower_oov_rate",
-    "mean_uni_logp",
-    "min_uni_logp",
-    "repeat_rate",
-    "glued",
-    "zh_bigram_logp",
-    "zh_min_bigram_logp",
-    "caps_mid_rate",
-    "is_zh",
-)
 
 
 def tokens(text: str) -> list[str]:
@@ -249,81 +167,6 @@ def nonwords(text: str, lex: Lexicon) -> list[tuple[int, int, str]]:
         if len(w) >= 4 and w.islower() and w.isascii() and not known_word(w, lex.unigram):
             out.append((m.start(), m.end(), w))
     return out
-
-
-def dense_features(text: str, lang: str, lex: Lexicon) -> np.ndarray:
-    """The dense feature vector (order: :data:`DENSE_NAMES`) of one sentence."""
-    f = np.zeros(len(DENSE_NAMES), dtype=np.float32)
-    f[0] = 1.0
-    toks = tokens(text)
-    n = max(1, len(toks))
-    f[1] = np.log1p(len(toks))
-    words = [t for t in toks if t[:1].isalpha()]
-    lw = [w.lower() for w in words if not HAN_RE.search(w)]
-    if lw:
-        logps = [lex.unigram.get(w, lex.oov_logp) for w in lw]
-        oov = sum(1 for w in lw if w not in lex.unigram)
-        f[2] = oov / len(lw)
-        f[3] = len(nonwords(text, lex)) / len(lw)
-        f[4] = float(np.mean(logps)) / 10.0
-        f[5] = float(min(logps)) / 10.0
-    # repeated word bigrams / repeated characters runs ("露天露天露天")
-    big = list(itertools.pairwise(toks))
-    if big:
-        f[6] = (len(big) - len(set(big))) / len(big)
-    if lang == "zh":
-        han = [c for c in text if HAN_RE.match(c)]
-        if len(han) >= 2:
-            cb = [a + b for a, b in itertools.pairwise(han)]
-            f[6] = max(f[6], (len(cb) - len(set(cb))) / len(cb))
-            lp = [lex.zh_bigram.get(b, lex.zh_unigram.get(b[1], lex.zh_oov_logp) - 1.0) for b in cb]
-            f[8] = float(np.mean(lp)) / 10.0
-            f[9] = float(min(lp)) / 10.0
-    f[7] = float(len(GLUED_RE.findall(text)))
-    caps = [w for w in words[1:] if w[:1].isupper()]
-    f[10] = len(caps) / n
-    f[11] = 1.0 if lang == "zh" else 0.0
-    return f
-
-
-def abstract_tokens(toks: list[str], lex: Lexicon) -> list[str]:
-    """Function words verbatim, every other word as a shape + frequency class (``l2``, ``Coov``).
-
-    N-grams over this sequence describe grammar ("the l1 of the C3") rather than
-    topic, which is what should transfer from the training texts to new ones.
-    """
-    out = []
-    for t in toks:
-        low = t.lower()
-        if low in lex.function_words:
-            out.append(low)
-        elif t[:1].isdigit():
-            out.append("<N>")
-        elif t[:1].isalpha():
-            lp = lex.unigram.get(low)
-            out.append(
-                ("C" if t[:1].isupper() else "l") + ("oov" if lp is None else str(min(4, int(-lp) // 3)))
-            )
-        else:
-            out.append(t)
-    return out
-
-
-def sparse_features(text: str, lang: str, lex: Lexicon) -> np.ndarray:
-    """Hashed bucket ids (with repeats) of one sentence; the row is later made binary."""
-    low = text.lower()
-    if lang == "zh":
-        # characters carry the signal in Chinese; words are not delimited
-        chars = hash_chars(" ".join(regex.sub(r"\s+", "", low)))
-        return chars
-    toks = [t.lower() for t in tokens(text)]
-    w = hash_words(toks, "w:")
-    b = hash_words([a + " " + c for a, c in zip(["<s>", *toks], [*toks, "</s>"], strict=False)], "b:")
-    ab = ["<s>", *abstract_tokens(tokens(text), lex), "</s>"]
-    grams = [" ".join(ab[i : i + n]) for n in (1, 2, 3, 4) for i in range(len(ab) - n + 1)]
-    return np.concatenate(
-        [hash_chars(" ".join(toks)), np.asarray(w + b + hash_words(grams, "a:"), dtype=np.int64)]
-    )
 
 
 # Sentence ends: Latin [.!?] (+ closing quotes) before whitespace and an upper-case letter,

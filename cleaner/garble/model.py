@@ -1,19 +1,20 @@
 """The shipped sentence model and the document aggregation (runtime: numpy only).
 
 A sentence's logit is a logistic regression over hashed n-gram features and
-standardised dense features (``features.py``); the document logit aggregates
-sentence logits (their mean) and a Platt calibrator maps it to a
-probability.  The calibrator was fitted on out-of-fold predictions of the
-5-fold grouped CV on ``train`` (never on dev), one per language, so a score of
-0.8 means about 80% of such items were garbled there.  On dev the scores are
-over-confident at the top (the CV is optimistic; the 0.9-1.0 bin is ~70%
-garbled); ``bench/results/garble.md`` has the dev reliability table.
+standardised dense features (``vec.py``), scored for a whole batch of sentences
+at once; the document logit aggregates sentence logits (their mean) and a Platt
+calibrator maps it to a probability.  The calibrator was fitted on out-of-fold
+predictions of the 5-fold grouped CV on ``train`` (never on dev), one per
+language, with the MT language pairs balanced, so a score of 0.8 means about 80%
+of such items were garbled there; ``bench/results/garble.md`` has the dev
+reliability table.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -21,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .features import HASH_SIZE, Lexicon, dense_features, function_words, sparse_features
+from .features import Lexicon
+from .vec import HASH_SIZE, Batch, Tables, featurise
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
@@ -44,9 +46,34 @@ def sigmoid(x: float) -> float:
     return float(1.0 / (1.0 + np.exp(-x)))
 
 
+def tables_from_arrays(z: Mapping[str, Any]) -> Tables:
+    """:class:`~cleaner.garble.vec.Tables` from the ``t_*`` arrays of the model file."""
+
+    def f32(k: str) -> np.ndarray:
+        return np.asarray(z[k]).astype(np.float32)
+
+    def u32(k: str) -> np.ndarray:
+        return np.asarray(z[k]).astype(np.uint32)
+
+    return Tables(
+        vocab=u32("t_vocab"),
+        vocab_logp=f32("t_vocab_logp"),
+        vocab_fw=np.asarray(z["t_vocab_fw"]).astype(bool),
+        oov_logp=float(z["t_oov_logp"]),
+        bigram=u32("t_bigram"),
+        bigram_logp=f32("t_bigram_logp"),
+        skel3=u32("t_skel3"),
+        zh_uni=u32("t_zh_uni"),
+        zh_uni_logp=f32("t_zh_uni_logp"),
+        zh_oov_logp=float(z["t_zh_oov_logp"]),
+        zh_bi=u32("t_zh_bi"),
+        zh_bi_logp=f32("t_zh_bi_logp"),
+    )
+
+
 @dataclass(frozen=True)
 class GarbleModel:
-    """Weights of the sentence model plus its calibrator and lexicon."""
+    """Weights of the sentence model plus its calibrator, clean-text tables and lexicon."""
 
     w_sparse: np.ndarray  # float32[HASH_SIZE]
     w_dense: np.ndarray
@@ -55,23 +82,31 @@ class GarbleModel:
     intercept: float
     calib: np.ndarray  # [w_mean, bias]
     calib_zh: np.ndarray  # the same for Chinese
+    tables: Tables
     lexicon: Lexicon
     tortured: dict[str, str]
     acronyms: dict[str, list[str]]
     meta: dict[str, Any]
 
-    def sentence_logit(self, text: str, lang: str) -> tuple[float, np.ndarray, np.ndarray]:
-        """Logit of one sentence, plus its bucket ids and dense features (for evidence)."""
-        ids = np.unique(sparse_features(text, lang, self.lexicon))
-        dense = dense_features(text, lang, self.lexicon)
-        z = (dense - self.dense_mean) / self.dense_std
-        s = float(self.w_sparse[ids].sum()) / np.sqrt(max(1, len(ids))) if len(ids) else 0.0
-        return s + float(z @ self.w_dense) + self.intercept, ids, dense
+    def batch_logits(self, sentences: list[str], lang: str) -> tuple[np.ndarray, Batch]:
+        """Logits of a batch of sentences of one language (one vectorised featurisation)."""
+        b = featurise(sentences, lang, self.tables)
+        n = len(sentences)
+        cnt = np.bincount(b.owner, minlength=n)
+        s = np.bincount(b.owner, weights=self.w_sparse[b.ids], minlength=n) / np.sqrt(np.maximum(cnt, 1))
+        z = (b.dense - self.dense_mean) / self.dense_std
+        return s + z @ self.w_dense + self.intercept, b
 
     def calibrate(self, agg: np.ndarray, boost: float = 0.0, lang: str = "en") -> float:
         """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""
         c = self.calib_zh if lang == "zh" else self.calib
         return sigmoid(float(agg @ c[:-1]) + float(c[-1]) + boost)
+
+    def calibrate_many(self, logits: np.ndarray, lang: str = "en") -> np.ndarray:
+        """Calibrated probability of each single sentence (vectorised)."""
+        c = self.calib_zh if lang == "zh" else self.calib
+        out: np.ndarray = 1.0 / (1.0 + np.exp(-(logits * float(c[0]) + float(c[-1]))))
+        return out
 
 
 def _data_path(name: str) -> Any:
@@ -85,14 +120,7 @@ def load_lexicon_payload() -> dict[str, Any]:
 
 
 def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
-    return Lexicon(
-        unigram=p["unigram"],
-        oov_logp=float(p["oov_logp"]),
-        zh_bigram=p["zh_bigram"],
-        zh_unigram=p["zh_unigram"],
-        zh_oov_logp=float(p["zh_oov_logp"]),
-        function_words=function_words(p["unigram"]),
-    )
+    return Lexicon(unigram=p["unigram"], oov_logp=float(p["oov_logp"]))
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +140,7 @@ def load_model() -> GarbleModel:
             intercept=float(z["intercept"]),
             calib=z["calib"].astype(np.float64),
             calib_zh=z["calib_zh"].astype(np.float64),
+            tables=tables_from_arrays(z),
             lexicon=lexicon_from_payload(p),
             tortured=p["tortured"],
             acronyms=p["acronyms"],

@@ -104,14 +104,21 @@ def test_golden_fluent_chinese_sentences_not_flagged() -> None:
 
 
 @pytest.mark.xfail(
-    reason="known weakness: the sentence model alone flags ~1 in 5 fluent single English sentences "
-    "(dev mlqe_goodmt flag rate 0.20, bench/results/garble.md)",
+    reason="known weakness: a single fluent English sentence can reach the model-only threshold "
+    "(one of fluent_en.txt scores ~0.65 with the shipped model; bench/results/garble.md)",
     strict=False,
 )
 def test_golden_fluent_english_sentences_not_flagged() -> None:
     for line in (DATA / "fluent_en.txt").read_text(encoding="utf-8").splitlines():
         g = score_garble(line, "en")
         assert not g.flagged, (line, g.score, [(e.signal, e.text) for e in g.evidence])
+
+
+def test_fluent_english_sentences_flag_rate_within_the_goodmt_budget() -> None:
+    """The issue's budget for fluent MT is <= 10% flagged; our own fluent sentences must stay near it."""
+    lines = (DATA / "fluent_en.txt").read_text(encoding="utf-8").splitlines()
+    flagged = [line for line in lines if score_garble(line, "en").flagged]
+    assert len(flagged) <= max(1, len(lines) // 10), flagged
 
 
 def test_garbled_text_scores_above_its_fluent_version() -> None:
@@ -150,8 +157,7 @@ def test_score_range_and_empty_inputs() -> None:
 def test_deterministic_across_processes() -> None:
     text = (DATA / "fluent_en.txt").read_text(encoding="utf-8")
     code = (
-        "import sys; from cleaner.garble import score_garble; "
-        "print(repr(score_garble(sys.stdin.read(), 'en').score))"
+        "import sys; from cleaner.garble import score_garble; print(repr(score_garble(sys.stdin.read(), 'en').score))"
     )
     outs = set()
     for seed in ("1", "2"):

@@ -1,0 +1,448 @@
+"""Vectorised batch featurisation of sentences (numpy, no per-character Python loops).
+
+The runtime scorer and ``scripts/build_garble_model.py`` both call :func:`featurise`,
+so the shipped weights always see the features they were trained on.  A batch of
+sentences is joined into one code-point array; everything below is array arithmetic
+over it:
+
+* tokens come from a code-point class table (letter / digit / Han / punctuation /
+  space): runs of letters or digits are one token, every punctuation mark or Han
+  character is its own token;
+* every token gets a 64-bit polynomial hash of its lower-cased code points from one
+  prefix sum (``hash(s[a:b]) = (S[b] - S[a]) * P**a`` modulo 2**64, with
+  ``S[k] = sum_{j<k} c_j * P**-j``; P is odd, hence invertible modulo 2**64);
+* look-ups (vocabulary, clean-text bigrams, Han bigrams, skeleton trigrams) are
+  ``searchsorted`` in sorted 32-bit fingerprint tables built from ``clean_en_zh``;
+  with < 400k entries a random fingerprint collides with probability < 1e-4;
+* hashed sparse features (2**20 buckets): character n-grams (English 3..5, Chinese
+  1..3), word 1..2-grams and 1..4-grams of the *skeleton* (the 300 most frequent
+  clean-text words verbatim, every other word as shape + frequency class), which
+  describe grammar rather than topic;
+* dense features (:data:`DENSE_NAMES`): length, out-of-vocabulary rates, unigram
+  surprisal, clean-text bigram coverage and stupid-backoff surprisal (the
+  language-model signal), skeleton-trigram coverage, repeats, glued words,
+  capitalisation, Chinese character-bigram surprisal / coverage and Latin share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import regex
+
+HASH_BITS = 20
+HASH_SIZE = 1 << HASH_BITS
+_M64 = (1 << 64) - 1
+_P = 0x100000001B3  # FNV prime: odd, so invertible modulo 2**64
+_Q = pow(_P, -1, 1 << 64)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+_PU = np.uint64(_P)
+
+SPACE, LET, DIG, HAN, PUN, APO = 0, 1, 2, 3, 4, 5
+N_FUNCTION_WORDS = 300
+"""Words kept verbatim in the skeleton: the most frequent clean-text words (covers the function words; not tuned)."""
+
+DENSE_NAMES = (
+    "bias",
+    "log_len",
+    "oov_rate",
+    "lower_oov_rate",
+    "mean_uni_logp",
+    "min_uni_logp",
+    "bigram_unseen",
+    "bigram_logp",
+    "max_bigram_surprisal",
+    "skel3_unseen",
+    "repeat_rate",
+    "glued",
+    "caps_mid_rate",
+    "zh_bigram_logp",
+    "zh_min_bigram_logp",
+    "zh_bigram_unseen",
+    "latin_share",
+    "is_zh",
+)
+
+_GLUED = regex.compile(r"(?<![\p{L}\p{N}])\p{Ll}{3,}\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}])")
+
+
+def _salt(name: str) -> np.uint64:
+    v = 0xCBF29CE484222325
+    for ch in name.encode():
+        v = ((v ^ ch) * _P) & _M64
+    return np.uint64(v)
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(29))
+    h = h * _MIX
+    out: np.ndarray = h ^ (h >> np.uint64(32))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Lower-case map and class of every BMP code point (built once, ~30 ms)."""
+    allc = "".join(map(chr, range(0x10000)))
+    low = np.arange(0x10000, dtype=np.uint32)
+    for m in regex.finditer(r"\p{Lu}|\p{Lt}", allc):
+        lc = m.group().lower()
+        if len(lc) == 1:
+            low[m.start()] = ord(lc)
+    cls = np.full(0x10000, PUN, dtype=np.uint8)
+    for pat, c in (
+        (r"[\p{L}\p{M}]", LET),
+        (r"\p{N}", DIG),
+        (r"\p{Han}", HAN),
+        (r"[\s\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Co}\p{Z}]", SPACE),
+        (r"['’]", APO),
+    ):
+        idx = [m.start() for m in regex.finditer(pat, allc)]
+        cls[idx] = c
+    return low, cls
+
+
+_POW: dict[str, np.ndarray] = {}
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """P**k and P**-k modulo 2**64 for k < n (cached, grown on demand)."""
+    if len(_POW.get("p", ())) < n:
+        m = max(n, 2 * len(_POW.get("p", ())), 4096)
+        with np.errstate(over="ignore"):
+            p = np.cumprod(np.full(m, _P, dtype=np.uint64))
+            q = np.cumprod(np.full(m, _Q, dtype=np.uint64))
+        _POW["p"] = np.concatenate([[np.uint64(1)], p[:-1]])
+        _POW["q"] = np.concatenate([[np.uint64(1)], q[:-1]])
+    return _POW["p"], _POW["q"]
+
+
+def fingerprint(h: np.ndarray) -> np.ndarray:
+    """32-bit fingerprint of 64-bit hashes (for the sorted look-up tables)."""
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+def lookup(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(found, position) of ``keys`` (uint32) in the sorted ``table``."""
+    if len(table) == 0:
+        return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+    pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[pos] == keys, pos
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Clean-text statistics used by :func:`featurise` (sorted fingerprints + values)."""
+
+    vocab: np.ndarray  # uint32 sorted word fingerprints
+    vocab_logp: np.ndarray  # float32 log-probability per word
+    vocab_fw: np.ndarray  # bool: one of the N_FUNCTION_WORDS most frequent
+    oov_logp: float
+    bigram: np.ndarray  # uint32 sorted fingerprints of word bigrams seen >= 2 times
+    bigram_logp: np.ndarray  # float32 log P(w2 | w1)
+    skel3: np.ndarray  # uint32 sorted fingerprints of skeleton trigrams seen >= 2 times
+    zh_uni: np.ndarray
+    zh_uni_logp: np.ndarray
+    zh_oov_logp: float
+    zh_bi: np.ndarray
+    zh_bi_logp: np.ndarray
+
+
+@dataclass
+class Tokens:
+    """Tokens of a batch: owner sentence, class, hash, upper-case start, start/end offsets."""
+
+    seg: np.ndarray
+    cls: np.ndarray
+    h: np.ndarray
+    upper: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    n_sent: int
+
+
+def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Code points (original, lower-cased), owner sentence per code point, and sentence offsets.
+
+    Each sentence is padded with one space on either side, so tokens never cross
+    sentences; n-grams are masked by owner.
+    """
+    lens = np.fromiter((len(s) + 2 for s in sentences), dtype=np.int64, count=len(sentences))
+    joined = " " + "  ".join(sentences) + " "
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    lowt, _ = _tables()
+    if len(codes) and int(codes.max()) < 0x10000:
+        low = lowt[codes]  # the common case: no astral code points
+    else:
+        low = np.where(codes < 0x10000, lowt[np.minimum(codes, 0xFFFF)], codes)
+    seg = np.repeat(np.arange(len(sentences)), lens)
+    offs = np.concatenate([[0], np.cumsum(lens)])
+    return codes, low, seg, offs
+
+
+def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray, n_sent: int) -> Tokens:
+    _, clst = _tables()
+    if len(codes) and int(codes.max()) < 0x10000:
+        cls = clst[codes]
+    else:
+        cls = np.where(codes < 0x10000, clst[np.minimum(codes, 0xFFFF)], PUN).astype(np.uint8)
+    if len(cls) > 2:
+        # an apostrophe between two letters belongs to the word ("don't", "Ireland’s")
+        inner = (cls[1:-1] == APO) & (cls[:-2] == LET) & (cls[2:] == LET)
+        cls[1:-1][inner] = LET
+    cls[cls == APO] = PUN
+    prev = np.concatenate([[SPACE], cls[:-1]])
+    nxt = np.concatenate([cls[1:], [SPACE]])
+    single = (cls == PUN) | (cls == HAN)
+    solid = cls != SPACE
+    starts = np.flatnonzero(solid & ((cls != prev) | single))
+    ends = np.flatnonzero(solid & ((cls != nxt) | single)) + 1
+    ppow, qpow = _powers(len(low) + 1)
+    with np.errstate(over="ignore"):
+        s = np.concatenate([[np.uint64(0)], np.cumsum(low.astype(np.uint64) * qpow[: len(low)])])
+        h = _mix((s[ends] - s[starts]) * ppow[starts])
+    upper = codes[starts] != low[starts]
+    return Tokens(seg[starts], cls[starts], h, upper, starts, ends, n_sent)
+
+
+def hash_strings(words: list[str]) -> np.ndarray:
+    """The token hash :func:`tokenize` gives each of ``words`` (each taken as one token)."""
+    if not words:
+        return np.zeros(0, dtype=np.uint64)
+    _codes, low, _seg, offs = encode(words)
+    ppow, qpow = _powers(len(low) + 1)
+    a = offs[:-1] + 1
+    b = offs[1:] - 1
+    with np.errstate(over="ignore"):
+        s = np.concatenate([[np.uint64(0)], np.cumsum(low.astype(np.uint64) * qpow[: len(low)])])
+        return _mix((s[b] - s[a]) * ppow[a])
+
+
+def ngram_hashes_multi(
+    seq: np.ndarray, seg: np.ndarray, ns: tuple[int, ...], salts: tuple[np.uint64, ...]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Hashes (and owners) of the ``n``-grams of ``seq`` that stay within one owner, for each n.
+
+    One prefix sum serves every order: ``hash(i, n) = (T[i+n] - T[i]) * P**i`` with
+    ``T[k] = sum_{j<k} seq_j * P**-j`` (modulo 2**64), salted per order and mixed.
+    """
+    out = []
+    ppow, qpow = _powers(len(seq) + 1)
+    with np.errstate(over="ignore"):
+        t = np.concatenate([[np.uint64(0)], np.cumsum(seq * qpow[: len(seq)])])
+        for n, salt in zip(ns, salts, strict=True):
+            m = len(seq) - n + 1
+            if m <= 0:
+                out.append((np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)))
+                continue
+            ok = seg[:m] == seg[n - 1 :]
+            h = _mix(((t[n : n + m] - t[:m]) * ppow[:m]) ^ salt)
+            out.append((h[ok], seg[:m][ok]))
+    return out
+
+
+def ngram_hashes(seq: np.ndarray, seg: np.ndarray, n: int, salt: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ngram_hashes_multi` for one order."""
+    return ngram_hashes_multi(seq, seg, (n,), (salt,))[0]
+
+
+_BOS = _salt("<s>")
+_EOS = _salt("</s>")
+_NUM = _salt("<N>")
+_SHAPE = np.array([_salt(f"{u}{c}") for u in "lC" for c in range(6)], dtype=np.uint64)
+_SALT = {k: _salt(k) for k in ("c1", "c2", "c3", "c4", "c5", "w1", "w2", "a1", "a2", "a3", "a4", "lm2")}
+
+
+def with_bounds(values: np.ndarray, tseg: np.ndarray, n_sent: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` per token with <s> / </s> inserted around every sentence; owners; token positions."""
+    cnt = np.bincount(tseg, minlength=n_sent)
+    start_ext = np.concatenate([[0], np.cumsum(cnt + 2)])[:-1]
+    pos = np.arange(len(values)) + 2 * tseg + 1
+    ext = np.full(len(values) + 2 * n_sent, _EOS, dtype=np.uint64)
+    ext[start_ext] = _BOS
+    ext[pos] = values
+    return ext, np.repeat(np.arange(n_sent), cnt + 2), pos
+
+
+_SKEL = _salt("skeleton")
+
+
+def token_ngrams(
+    tok: Tokens, sk: np.ndarray, n: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
+    """Word and skeleton 1..4-grams in one pass, and the skeleton trigrams (for the coverage table).
+
+    The word sequence and the (salted) skeleton sequence of every sentence, each with <s>/</s>,
+    are laid end to end as 2n pseudo-sentences, so one prefix sum hashes all of them.
+    """
+    vals = np.concatenate([tok.h, sk ^ _SKEL])
+    ext, eseg, _ = with_bounds(vals, np.concatenate([tok.seg, tok.seg + n]), 2 * n)
+    grams = ngram_hashes_multi(ext, eseg, (1, 2, 3, 4), tuple(_SALT[f"a{k}"] for k in (1, 2, 3, 4)))
+    h3, o3 = grams[2]
+    skel = o3 >= n
+    return [(h, o % n) for h, o in grams], (h3[skel], o3[skel] - n)
+
+
+def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np.ndarray:
+    """Function words verbatim, other words as shape + frequency class, numbers as <N>, marks verbatim."""
+    fw = _vals(tab.vocab_fw, pos, found, 0.0).astype(bool)
+    lp = _vals(tab.vocab_logp, pos, found, 99.0)
+    fc = np.where(found, np.minimum(4, (-lp // 3)).astype(np.int64), 5)
+    shape = _SHAPE[tok.upper.astype(np.int64) * 6 + np.clip(fc, 0, 5)]
+    sk = np.where(tok.cls == LET, np.where(fw, tok.h, shape), tok.h)
+    return np.where(tok.cls == DIG, _NUM, sk)
+
+
+def word_bigram_buckets(tok: Tokens) -> np.ndarray:
+    """Bucket of the word-bigram feature of tokens (i, i + 1), for every i (meaningful within a sentence).
+
+    Equal to :func:`ngram_hashes_multi`'s 2-gram hash: ``(h_i + h_{i+1} * P**-1) ^ salt``, mixed.
+    """
+    if len(tok.h) < 2:
+        return np.zeros(0, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        h = _mix((tok.h[:-1] + tok.h[1:] * np.uint64(_Q)) ^ _SALT["w2"])
+    return (h & np.uint64(HASH_SIZE - 1)).astype(np.int64)
+
+
+def _vals(values: np.ndarray, pos: np.ndarray, found: np.ndarray, default: float) -> np.ndarray:
+    """``values[pos]`` where ``found``, else ``default`` (safe on empty tables)."""
+    if len(values) == 0:
+        return np.full(len(pos), default, dtype=np.float64)
+    return np.where(found, values[pos], default)
+
+
+def _per_sent(seg: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(seg, weights=vals, minlength=n)
+
+
+def _seg_min(seg: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.minimum.at(out, seg, vals)
+    return out
+
+
+def _seg_max(seg: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
+    out = np.zeros(n)
+    np.maximum.at(out, seg, vals)
+    return out
+
+
+@dataclass
+class Batch:
+    """Features of a batch: unique bucket ids with their owner sentence, and dense rows."""
+
+    ids: np.ndarray
+    owner: np.ndarray
+    dense: np.ndarray
+    tokens: Tokens
+    offs: np.ndarray
+
+
+def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
+    """Sparse bucket ids and dense features of ``sentences`` (all in language ``lang``)."""
+    n = len(sentences)
+    codes, low, seg, offs = encode(sentences)
+    tok = tokenize(codes, low, seg, n)
+    is_zh = lang == "zh"
+    parts: list[np.ndarray] = []
+    owners: list[np.ndarray] = []
+    # character n-grams (Chinese: 1..3 over the text without spaces; English: 3..5)
+    if is_zh:
+        keep = codes != 32
+        cl, cs = low[keep].astype(np.uint64), seg[keep]
+        ns = (1, 2, 3)
+    else:
+        cl, cs = low.astype(np.uint64), seg
+        ns = (3, 4, 5)
+    for h, o in ngram_hashes_multi(cl, cs, ns, tuple(_SALT[f"c{k}"] for k in ns)):
+        parts.append(h)
+        owners.append(o)
+    found, pos = lookup(tab.vocab, fingerprint(tok.h))
+    word = tok.cls == LET
+    d = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
+    d[:, 0] = 1.0
+    ntok = np.bincount(tok.seg, minlength=n).astype(np.float64)
+    d[:, 1] = np.log1p(ntok)
+    d[:, DENSE_NAMES.index("is_zh")] = float(is_zh)
+    if not is_zh:
+        grams, (h3, o3) = token_ngrams(tok, skeleton(tok, found, pos, tab), n)
+        for h, o in grams:
+            parts.append(h)
+            owners.append(o)
+        f3, _ = lookup(tab.skel3, fingerprint(h3))
+        d[:, 9] = _per_sent(o3, (~f3).astype(np.float64), n) / np.maximum(np.bincount(o3, minlength=n), 1)
+        nw = np.bincount(tok.seg[word], minlength=n).astype(np.float64)
+        oov = word & ~found
+        d[:, 2] = np.bincount(tok.seg[oov], minlength=n) / np.maximum(nw, 1)
+        lengths = tok.end - tok.start
+        low_oov = oov & ~tok.upper & (lengths >= 4)
+        d[:, 3] = np.bincount(tok.seg[low_oov], minlength=n) / np.maximum(nw, 1)
+        ulp = _vals(tab.vocab_logp, pos, found, tab.oov_logp)
+        d[:, 4] = _per_sent(tok.seg[word], ulp[word], n) / np.maximum(nw, 1) / 10.0
+        d[:, 5] = _seg_min(tok.seg[word], ulp[word], n) / 10.0
+        # clean-text word bigram language model (stupid backoff: seen -> log P(w2|w1),
+        # unseen -> log P(w2) - 2.5), over adjacent tokens of one sentence
+        same = tok.seg[:-1] == tok.seg[1:]
+        with np.errstate(over="ignore"):
+            bh = _mix((tok.h[:-1] ^ _SALT["lm2"]) * _PU ^ tok.h[1:])[same]
+        bseg = tok.seg[:-1][same]
+        fb, pb = lookup(tab.bigram, fingerprint(bh))
+        nb = np.bincount(bseg, minlength=n)
+        back = ulp[1:][same] - 2.5
+        blp = np.where(fb, _vals(tab.bigram_logp, pb, fb, 0.0), back)
+        d[:, 6] = _per_sent(bseg, (~fb).astype(np.float64), n) / np.maximum(nb, 1)
+        d[:, 7] = _per_sent(bseg, blp, n) / np.maximum(nb, 1) / 10.0
+        d[:, 8] = _seg_max(bseg, -blp, n) / 10.0
+        big_seg = bseg
+        big_h = bh
+        caps = word & tok.upper & (np.concatenate([[False], same]))
+        d[:, 12] = np.bincount(tok.seg[caps], minlength=n) / np.maximum(ntok, 1)
+    else:
+        han = tok.cls == HAN
+        hs, hh = tok.seg[han], tok.h[han]
+        hstart, hend = tok.start[han], tok.end[han]
+        adj = (hs[:-1] == hs[1:]) & (hend[:-1] == hstart[1:])
+        with np.errstate(over="ignore"):
+            zb = _mix((hh[:-1] ^ _SALT["lm2"]) * _PU ^ hh[1:])[adj]
+        zseg = hs[:-1][adj]
+        fu, pu = lookup(tab.zh_uni, fingerprint(hh))
+        ulp = _vals(tab.zh_uni_logp, pu, fu, tab.zh_oov_logp)
+        fz, pz = lookup(tab.zh_bi, fingerprint(zb))
+        zlp = np.where(fz, _vals(tab.zh_bi_logp, pz, fz, 0.0), ulp[1:][adj] - 1.0)
+        nz = np.bincount(zseg, minlength=n)
+        d[:, 13] = _per_sent(zseg, zlp, n) / np.maximum(nz, 1) / 10.0
+        d[:, 14] = _seg_min(zseg, zlp, n) / 10.0
+        d[:, 15] = _per_sent(zseg, (~fz).astype(np.float64), n) / np.maximum(nz, 1)
+        nlet = np.bincount(tok.seg[word], weights=(tok.end - tok.start)[word], minlength=n)
+        nhan = np.bincount(hs, minlength=n)
+        d[:, 16] = nlet / np.maximum(nlet + nhan, 1)
+        big_seg, big_h = zseg, zb
+    # repeated bigrams ("the the", "露天露天")
+    if len(big_h):
+        key = np.sort(big_seg.astype(np.uint64) << np.uint64(40) ^ (big_h >> np.uint64(24)))
+        uniq = key[np.concatenate([[True], key[1:] != key[:-1]])]
+        nb = np.bincount(big_seg, minlength=n)
+        nu = np.bincount((uniq >> np.uint64(40)).astype(np.int64), minlength=n)
+        d[:, 10] = (nb - nu) / np.maximum(nb, 1)
+    # glued words need a lower-case letter followed by an upper-case one: a vectorised test of
+    # that (a superset: codes >= 97 that lower-case to themselves, then a code that does not)
+    # runs first, the regex only when it passes
+    if not is_zh and bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97))):
+        joined_off = offs
+        gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
+        if gl:
+            owner = np.searchsorted(joined_off, np.asarray(gl), side="right") - 1
+            d[:, 11] = np.bincount(owner, minlength=n)
+    allh = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    allo = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    key = (allo.astype(np.int64) << HASH_BITS) | (allh & np.uint64(HASH_SIZE - 1)).astype(np.int64)
+    key = np.sort(key)
+    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return Batch(key & (HASH_SIZE - 1), key >> HASH_BITS, d, tok, offs)
+
+
+def _joined(sentences: list[str]) -> str:
+    return " " + "  ".join(sentences) + " "
