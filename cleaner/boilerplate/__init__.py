@@ -62,18 +62,33 @@ training pages).  ``precision`` removes more (higher bar); ``recall`` keeps more
 
 _TERMINAL = frozenset(".!?。！？…”\"’'」』)）:：;；")
 _CJK_LO, _CJK_HI = 0x3040, 0x9FFF
+_BY_WORDS = ("By", "by", "BY", "Author", "author", "Source", "source", "Editor", "editor", "Updated", "updated",
+             "Published", "published", "Posted", "posted")
 _META_PROBE = re.compile(
-    r"(?:19|20)\d\d[ \t]*[-/.年]|/(?:19|20)\d\d"
-    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?[ \t]+"
-    r"(?:\d{1,2}(?:st|nd|rd|th)?,?[ \t]+)?(?:19|20)\d\d"
-    r"|发表|实习生|通讯员|作者|来源|编辑|责编|记者|撰文|作[ \t]*者|文[ \t]*[|｜/／:：]"
-    r"|\b(?:[Bb]y|BY|[Aa]uthor|[Ss]ource|[Ee]ditor|[Uu]pdated|[Pp]ublished|[Pp]osted)\b"
-    r"|^.{1,10}[:：][ \t]*$|^[ \t]*[（(][^)）\n]{2,12}[)）][ \t]*$",
+    "|".join(
+        [
+            r"19\d\d[ \t]*[-/.年]", r"20\d\d[ \t]*[-/.年]", r"/19\d\d", r"/20\d\d",
+            *(
+                rf"{m}[a-z]*\.?[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+)?(?:19|20)\d\d"
+                for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+            ),
+            "发表", "实习生", "通讯员", "作者", "来源", "编辑", "责编", "记者", "撰文",
+            r"作[ \t]*者", r"文[ \t]*[|｜/／:：]",
+            *(rf"{w}\b" for w in _BY_WORDS),
+            r":(?=[^\S\n]*$)", r"：(?=[^\S\n]*$)",  # a line ending in a colon (bare label): length checked after
+            r"\([^)）\n]{2,12}[)）]", r"（[^)）\n]{2,12}[)）]",  # a name in brackets: whole line checked after
+        ]
+    ),
     re.MULTILINE,
 )
-"""Cheap prefilter for metadata lines (one pass over the short lines of a page): a date
-shape, a byline/label word, a short line ending in a colon (bare labels) or a name in
-brackets.  Stdlib ``re``: it needs no Unicode properties and scans twice as fast here."""
+"""Cheap prefilter for metadata lines (one pass over the page): a date shape, a byline/label
+word, a short line ending in a colon (bare labels) or a name in brackets.  Stdlib ``re``, and
+every alternative starts with a literal so the scan jumps between first characters (0.65 ->
+0.2 ms per dev page); the anchored shapes (``\\b`` before a word, colon lines, bracket lines)
+are confirmed per hit by :func:`_probe_rows`."""
+_BY_SET = frozenset(_BY_WORDS)
+_BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
+_WORDISH = re.compile(r"\w")
 _PROTECTED_INSIDE = frozenset({"date-line", "url"})
 """Reasons that do not remove a line lying inside the article span (see ``_HEAD_SLACK``)."""
 _HEAD_SLACK = 3
@@ -104,6 +119,36 @@ def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
         csum = np.concatenate(([0], np.cumsum((cps >= _CJK_LO) & (cps <= _CJK_HI))))
         return csum[ends] - csum[starts]  # type: ignore[no-any-return]
     return np.zeros(len(starts), dtype=np.int64)
+
+
+def _probe_rows(text: str, starts: np.ndarray, stripped: list[str]) -> list[int]:
+    """Rows (sorted) of the non-empty lines of at most 160 characters that :data:`_META_PROBE`
+    hits: candidate metadata lines for :func:`.metadata.parse_line`."""
+    hits = list(_META_PROBE.finditer(text))
+    if not hits:
+        return []
+    rows = (np.searchsorted(starts, [m.start() for m in hits], side="right") - 1).tolist()
+    out: set[int] = set()
+    for m, i in zip(hits, rows, strict=True):
+        if i in out:
+            continue
+        s = stripped[i]
+        if not s or len(s) > 160:
+            continue
+        g = m.group()
+        c = g[0]
+        if c in ":：":
+            if not 2 <= len(s) <= 11:
+                continue
+        elif c in "(（":
+            if not _BRACKET_LINE.fullmatch(s):
+                continue
+        elif g in _BY_SET:
+            k = m.start()
+            if k and _WORDISH.match(text, k - 1):
+                continue
+        out.add(i)
+    return sorted(out)
 
 
 def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
@@ -171,14 +216,7 @@ def strip_boilerplate(
     cjk = _cjk_counts(text, starts, ends)
     meta_lines: list[tuple[int, meta.MetaLine]] = []
     label_lines: list[int] = []
-    short = [i for i, s in enumerate(stripped) if s and len(s) <= 160]
-    joined = "\n".join(stripped[i] for i in short)
-    if joined:
-        offs = np.cumsum([0] + [len(stripped[i]) + 1 for i in short[:-1]])
-        hit_rows = np.searchsorted(offs, [m.start() for m in _META_PROBE.finditer(joined)], side="right") - 1
-        probed = sorted({short[int(k)] for k in hit_rows})
-    else:
-        probed = []
+    probed = _probe_rows(text, starts, stripped)
     for i in probed:
         s = stripped[i]
         if s:
