@@ -89,6 +89,7 @@ are confirmed per hit by :func:`_probe_rows`."""
 _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
+_REMOVED_KINDS = frozenset({"chrome", "related", "metadata"})
 _PROTECTED_INSIDE = frozenset({"date-line", "url"})
 """Reasons that do not remove a line lying inside the article span (see ``_HEAD_SLACK``)."""
 _HEAD_SLACK = 3
@@ -153,8 +154,8 @@ def _probe_rows(text: str, starts: np.ndarray, stripped: list[str]) -> list[int]
 
 def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
     """Lines shaped like running text: long enough, ending like a sentence (or very long)."""
-    words = np.fromiter((len(s.split()) for s in stripped), dtype=np.int64, count=len(stripped))
-    term = np.fromiter((bool(s) and s[-1] in _TERMINAL for s in stripped), dtype=bool, count=len(stripped))
+    words = np.fromiter(map(len, map(str.split, stripped)), dtype=np.int64, count=len(stripped))
+    term = np.fromiter(map(_TERMINAL.__contains__, [s[-1:] for s in stripped]), dtype=bool, count=len(stripped))
     latin = words - np.minimum(words, cjk)  # rough: CJK lines have few spaces
     # 28 CJK characters without a sentence end: hard-wrapped prose (old portals wrap at ~38);
     # navigation and headlines stay shorter.
@@ -202,15 +203,15 @@ def strip_boilerplate(
 
     # 1. whole-line rules, one pass over the page.
     related_headers: list[int] = []
-    if n:
-        for hit in scan(text):
-            i = int(np.searchsorted(starts, hit.start, side="right")) - 1
-            if label[i] != "body":
-                continue
-            if hit.kind == "related":
-                related_headers.append(i)
-            else:
-                label[i], reason[i] = hit.kind, hit.reason
+    hits = scan(text) if n else []
+    hit_rows = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist() if hits else []
+    for hit, i in zip(hits, hit_rows, strict=True):
+        if label[i] != "body":
+            continue
+        if hit.kind == "related":
+            related_headers.append(i)
+        else:
+            label[i], reason[i] = hit.kind, hit.reason
 
     # 1b. metadata lines (cheap probe first: a year or a label word).
     cjk = _cjk_counts(text, starts, ends)
@@ -254,8 +255,8 @@ def strip_boilerplate(
             last = int(n - 1 - np.argmax(content[::-1]))
         # inside the article, a date line or a bare link is part of it (a timeline entry,
         # a comment's timestamp, a cited URL): only the head and foot lose them
-        for i in range(first + _HEAD_SLACK + 1, last):
-            if reason[i] in _PROTECTED_INSIDE:
+        for i in [i for i, r in enumerate(reason) if r in _PROTECTED_INSIDE]:
+            if first + _HEAD_SLACK < i < last:
                 label[i], reason[i] = "body", ""
         head_meta = [i for i, _ in meta_lines if i < first]
         title_idx = _find_title(stripped, cjk, label, min([*head_meta, first]))
@@ -282,10 +283,10 @@ def strip_boilerplate(
     )
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
+    s_list, e_list = starts.tolist(), ends.tolist()
     removed = [
-        Removed(label[i], reason[i], text[int(starts[i]) : int(ends[i])], int(starts[i]), int(ends[i]))
-        for i in range(n)
-        if label[i] in ("chrome", "related", "metadata")
+        Removed(label[i], reason[i], text[s_list[i] : e_list[i]], s_list[i], e_list[i])
+        for i in [i for i, lab in enumerate(label) if lab in _REMOVED_KINDS]
     ]
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
@@ -418,15 +419,16 @@ def _related_cut(
     middle or at the head of the article, not the start of the page's tail: it is skipped
     (a "Related" box near the top otherwise took the whole article with it).
     """
-    mass = None
-    if probs is not None:
-        likely = para & (probs >= RELATED_STOP_P)
-        mass = np.cumsum([len(s) if likely[i] else 0 for i, s in enumerate(stripped)])
     n = len(stripped)
+    mass = None
+    if probs is not None and headers:
+        likely = para & (probs >= RELATED_STOP_P)
+        mass = np.cumsum(np.where(likely, np.fromiter(map(len, stripped), dtype=np.int64, count=n), 0))
+    body_para = np.flatnonzero(np.fromiter((lab == "body" for lab in label), dtype=bool, count=n) & para)
     for h in headers:
         if mass is not None and mass[-1] - mass[h] > mass[h]:
             continue
-        body_lines = [stripped[i] for i in range(h) if label[i] == "body" and para[i]]
+        body_lines = [stripped[i] for i in body_para[: np.searchsorted(body_para, h)].tolist()]
         if len(body_lines) < 2:
             continue
         body = rel.tokens(" ".join(body_lines))
@@ -446,7 +448,7 @@ def _related_cut(
         if rel.block_similarity(block, body) < rel.UNRELATED:
             return h, n if to_end else end
     # header-less run of teasers at the end of the page
-    body_idx = [i for i in range(n) if label[i] == "body" and para[i]]
+    body_idx = body_para.tolist()
     shaped = sum(bool(rel.TEASER_SHAPE.search(stripped[i])) for i in body_idx[-12:])
     if len(body_idx) >= 2 * rel.MIN_TEASERS and shaped >= rel.MIN_TEASERS:
         tail = [stripped[i] for i in body_idx[-12:]]
@@ -500,36 +502,40 @@ def _apply_model(
     keeps it.
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
-    keep = [lab == "body" and probs[i] >= thr for i, lab in enumerate(label)]
-    body = [i for i, lab in enumerate(label) if lab == "body"]
-    if body and not any(keep[i] for i in body):
+    n = len(label)
+    body = np.fromiter((lab == "body" for lab in label), dtype=bool, count=n)
+    keep = body & (probs >= thr)
+    if body.any() and not keep.any():
         # as the model's own decoding: every page has some main content, and an empty
         # output scores zero -- keep the lines scoring at least half the page's best
-        best = max(probs[i] for i in body)
-        for i in body:
-            keep[i] = best > 0 and probs[i] >= 0.5 * best
-    n = len(label)
+        best = float(probs[body].max())
+        keep = body & (probs >= 0.5 * best) if best > 0 else keep
     if RESTORE_IN_SPAN and span is not None:
         first, last = span
-        # the article's own title/metadata lines count as kept neighbours
-        kept_idx = [i for i in range(n) if keep[i] or label[i] in ("title", "metadata")]
-        for i in range(first, last + 1):
-            if label[i] != "body" or keep[i]:
-                continue
-            k = int(np.searchsorted(kept_idx, i)) if kept_idx else 0
-            prev_ok = k > 0 and all(label[j] == "empty" for j in range(kept_idx[k - 1] + 1, i))
-            next_ok = k < len(kept_idx) and all(label[j] == "empty" for j in range(i + 1, kept_idx[k]))
-            keep[i] = prev_ok and next_ok
-    for i, lab in enumerate(label):
-        if lab == "chrome" and reason[i] not in HARD_RULES and probs[i] >= MODEL_OVERRIDES_RULE:
-            label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
-            continue
-        if lab != "body":
-            continue
-        if span is not None and i > span[1] and title and title in lines[i] and lines[i].strip() != title:
-            label[i], reason[i] = "chrome", "title-repeat"
-        elif not keep[i]:
-            label[i], reason[i] = "chrome", "low-content-score"
+        # the article's own title/metadata lines count as kept neighbours; a line is restored
+        # when its nearest non-empty neighbours on both sides are such anchors
+        anchor = keep | np.fromiter((lab in ("title", "metadata") for lab in label), dtype=bool, count=n)
+        nonempty = np.flatnonzero(np.fromiter((lab != "empty" for lab in label), dtype=bool, count=n))
+        cand = np.flatnonzero(body[first : last + 1] & ~keep[first : last + 1]) + first
+        if cand.shape[0] and nonempty.shape[0]:
+            k = np.searchsorted(nonempty, cand)  # nonempty[k] == cand (a body line is non-empty)
+            prv = nonempty[np.maximum(k - 1, 0)]
+            nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
+            ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
+            keep[cand[ok]] = True
+    soft = np.fromiter(
+        (lab == "chrome" and reason[i] not in HARD_RULES for i, lab in enumerate(label)), dtype=bool, count=n
+    )
+    for i in np.flatnonzero(soft & (probs >= MODEL_OVERRIDES_RULE)).tolist():
+        label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
+    if span is not None and title:
+        for i in np.flatnonzero(body[span[1] + 1 :]).tolist():
+            i += span[1] + 1
+            if title in lines[i] and lines[i].strip() != title:
+                label[i], reason[i] = "chrome", "title-repeat"
+                body[i] = False
+    for i in np.flatnonzero(body & ~keep).tolist():
+        label[i], reason[i] = "chrome", "low-content-score"
 
 
 HARD_RULES = frozenset(

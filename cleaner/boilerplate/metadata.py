@@ -13,6 +13,7 @@ time) so that ``metadata.date`` is ISO 8601.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import regex
@@ -150,6 +151,15 @@ _NOISE = regex.compile(
 )
 _INVISIBLE = regex.compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
 """Private-use glyphs (icon fonts), format characters and wide spaces: read as spaces."""
+_YEAR = re.compile(r"(?:19|20)\d\d")
+"""Every :data:`DATE` form has a four-digit year: lines without one skip the (slow) date scan."""
+_POSTED_CUES = ("发表", "发布", "posted", "由", "是", "[", "【")
+_SIGNATURE_CUES = ("(", "（", "记者", "通讯员", "实习生")
+_AUTHOR_ZH_CUES = ("作", "撰", "文", "记者", "采写", "口述", "整理", "通讯员", "实习生")
+_EDITOR_CUES = ("编", "审核", "校对", "edit")
+_SOURCE_CUES = ("来源", "稿源", "出处", "转自", "source")
+"""Literals without which the field patterns above cannot match (checked on the lower-cased
+line before running them)."""
 _MAX_META_LINE = 160
 """Lines longer than this are prose, not metadata (bylines with date and paper fit easily)."""
 
@@ -166,21 +176,25 @@ class MetaLine:
 
 def parse_line(line: str) -> MetaLine | None:
     """Parse ``line`` as a metadata line; None when it is not one (has prose left over)."""
-    s = _INVISIBLE.sub(" ", line).strip()
+    s = (line if line.isascii() else _INVISIBLE.sub(" ", line)).strip()
     if not s or len(s) > _MAX_META_LINE:
         return None
+    low = s.lower()
+    has = low.__contains__
     fields: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
     reason = ""
-    for m in DATE.finditer(s):
+    # Each field pattern runs only when a literal it needs is on the line (a substring test costs
+    # far less than a regex search; most probed lines hold a date or a name and nothing else).
+    for m in DATE.finditer(s) if _YEAR.search(s) else ():
         iso = iso_date(m)
         if iso and "date" not in fields:
             fields["date"] = iso
             reason = reason or "date-line"
         spans.append(m.span())
-    m = _AUTHOR_EN.search(s)
-    posted = _POSTED_BY.search(s)
-    sig = _SIGNATURE.match(s)
+    m = _AUTHOR_EN.search(s) if has("by") or has("author") else None
+    posted = _POSTED_BY.search(s) if any(map(has, _POSTED_CUES)) else None
+    sig = _SIGNATURE.match(s) if any(map(has, _SIGNATURE_CUES)) else None
     if posted:
         name = next(g for g in posted.groups() if g)
         fields["author"] = _clean_zh_name(name)
@@ -195,19 +209,21 @@ def parse_line(line: str) -> MetaLine | None:
         spans.append(m.span())
         reason = "byline"
     else:
-        m = _AUTHOR_ZH.search(s)
+        m = _AUTHOR_ZH.search(s) if any(map(has, _AUTHOR_ZH_CUES)) else None
         if m and not _EDITOR.match(s, m.start()):
             fields["author"] = _clean_zh_name(m.group("name"))
             spans.append(m.span())
             reason = "byline"
-    for m in _EDITOR.finditer(s):
-        fields.setdefault("editor", _clean_zh_name(m.group("name")))
-        spans.append(m.span())
-        reason = reason or "editor-line"
-    for m in _SOURCE.finditer(s):
-        fields.setdefault("source", m.group("src").strip())
-        spans.append(m.span())
-        reason = reason or "source-line"
+    if any(map(has, _EDITOR_CUES)):
+        for m in _EDITOR.finditer(s):
+            fields.setdefault("editor", _clean_zh_name(m.group("name")))
+            spans.append(m.span())
+            reason = reason or "editor-line"
+    if any(map(has, _SOURCE_CUES)):
+        for m in _SOURCE.finditer(s):
+            fields.setdefault("source", m.group("src").strip())
+            spans.append(m.span())
+            reason = reason or "source-line"
     if not fields:
         return None
     # What is left after removing the recognised parts and harmless noise must be tiny.
