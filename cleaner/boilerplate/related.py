@@ -19,11 +19,14 @@ sits between the two.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-import regex
+from .rules import HAN
 
-_WORD = regex.compile(r"[\p{Han}]+|[^\W\d_\p{Han}]{3,}")
+_WORD = re.compile(rf"[{HAN}]+|[^\W\d_{HAN}]{{3,}}")
+"""Topical tokens: Han runs (cut into bigrams) and words of 3+ letters.  Stdlib ``re`` with the
+Han script spelled out as a class: the same tokens as ``regex``'s ``\\p{Han}``, 3x faster."""
 _STOP = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may new now "
     "old see two who did get let put say she too use that this with from they will would there their "
@@ -40,10 +43,10 @@ UNRELATED = 0.38
 MIN_TEASERS = 3
 """A header-less trailing run must have at least this many unrelated teaser lines to be cut."""
 
-TEASER_SHAPE = regex.compile(
+TEASER_SHAPE = re.compile(
     r"(?:[^\s|][ \t\u3000]{2,}[^\s|]"  # headline glued to its snippet with a wide gap (not a table row)
-    r"|[【\[]\p{Han}{2,8}(?:网|社|报)?(?:报道|讯|电)[】\]]"  # 【环球网报道】
-    r"|\p{Han}{1,6}(?:网|社)\p{Han}{0,6}\d{1,2}月\d{1,2}日电"  # 中新网北京5月5日电
+    rf"|[【\[][{HAN}]{{2,8}}(?:网|社|报)?(?:报道|讯|电)[】\]]"  # 【环球网报道】
+    rf"|[{HAN}]{{1,6}}(?:网|社)[{HAN}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电"  # 中新网北京5月5日电
     r"|(?:\.\.\.|…)\s*$"  # truncated snippet
     r"|^\s*\d{1,2}[:/.-]\d{1,2}\s"  # time/date prefix
     r")",

@@ -121,7 +121,7 @@ trying every alternative at every position (dev: 0.82 -> 0.16 ms per page)."""
 
 _H = "\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 """The characters of ``regex``'s ``\\h`` (horizontal white space), for stdlib ``re``."""
-_HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 """Code points of the Han script (``\\p{Han}``), for stdlib ``re``."""
 
 
@@ -138,7 +138,7 @@ def _stdlib(pattern: str) -> str:
             if tok in ("\\s", "\\h"):
                 out.append(_H if depth else f"[{_H}]")
             elif pattern.startswith("\\p{Han}", i):
-                out.append(_HAN if depth else f"[{_HAN}]")
+                out.append(HAN if depth else f"[{HAN}]")
                 i += len("\\p{Han}")
                 continue
             else:
