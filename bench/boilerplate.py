@@ -134,6 +134,7 @@ def main() -> None:
         action="store_true",
         help="only time the packaged model and the stage over all pages (no cross-validation)",
     )
+    ap.add_argument("--save-models", default=None, help="pickle the fold models (list, fold order) for analysis")
     ap.add_argument("--dump", default=None, help="write the held-out P(content) per page (npz) for analysis")
     args = ap.parse_args()
 
@@ -161,6 +162,7 @@ def main() -> None:
     score_s = stage_s = 0.0
     n_bytes = sum(len(p["text"].encode("utf-8")) for p in pages)
     thresholds = []
+    fold_models: list[M.LineModel] = []
     oof: dict[str, np.ndarray] = {}
     from cleaner.boilerplate import strip_boilerplate
 
@@ -170,6 +172,7 @@ def main() -> None:
             train, params, provenance={"fold": k}, log=lambda s: print("  " + s, flush=True)
         )
         thresholds.append(model.thresholds)
+        fold_models.append(model)
         for i in np.flatnonzero(fold == k):
             p = pages[i]
             lines = p["text"].split("\n")
@@ -259,6 +262,11 @@ def main() -> None:
         if NOTES_MARKER in old:
             report = report.rstrip("\n") + "\n\n" + old[old.index(NOTES_MARKER) :]
     out.write_text(report, encoding="utf-8")
+    if args.save_models:
+        import pickle
+
+        with open(args.save_models, "wb") as f:
+            pickle.dump(fold_models, f)
     if args.dump:
         np.savez_compressed(args.dump, **{k.replace("/", "__"): v for k, v in oof.items()})
     if args.json:

@@ -34,7 +34,7 @@ from ..config import Config
 from ..document import Removed
 from . import metadata as meta
 from . import related as rel
-from .model import default_model
+from .model import LineModel, default_model
 from .rules import ADDRESS, PUBLISHER_BLURB, scan
 
 
@@ -233,11 +233,17 @@ def strip_boilerplate(
 
     # 2. related block: header + lines unrelated to the body above it.
     para = _paragraph_like(stripped, cjk)
-    probs = np.asarray(model.score(lines, language), dtype=float) if model is not None else None
+    probs = None
+    if isinstance(model, LineModel):  # the packaged kind: hand it the rule hits already found
+        probs = model.score(lines, language, rule_lines=(hit_rows, [h.reason for h in hits]))
+    elif model is not None:
+        probs = np.asarray(model.score(lines, language), dtype=float)
     cut = _related_cut(stripped, label, para, related_headers, cjk, source != "html" and model is None, probs)
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
+                if probs is not None and probs[i] >= RELATED_KEEP_P:
+                    continue
                 label[i], reason[i] = "related", "related-block"
 
     # 3. the article span.
@@ -273,7 +279,7 @@ def strip_boilerplate(
     if model is not None:
         span = (first, last) if content.any() else None
         assert probs is not None
-        _apply_model(model, probs, lines, label, reason, cfg, span, found.get("title"))
+        _apply_model(model, probs, lines, label, reason, cfg, span, found.get("title"), para)
 
     # the article span from the line shapes (not from the model's cut, which moves with
     # the model) anchors the byline/date choice
@@ -492,6 +498,7 @@ def _apply_model(
     cfg: Config,
     span: tuple[int, int] | None,
     title: str | None,
+    para: np.ndarray | None = None,
 ) -> None:
     """Lines no rule decided stay when the model's P(content) reaches the mode's threshold.
 
@@ -499,7 +506,9 @@ def _apply_model(
     article span, a line whose nearest non-empty neighbours are both kept (or are the
     title/metadata lines) stays even when the model scores it low (a subhead, a short
     paragraph); after the span, a line repeating the title is chrome even when the model
-    keeps it.
+    keeps it.  Hysteresis (``GROW_RATIO``): inside the span, a paragraph-shaped line scoring at
+    least ``GROW_RATIO`` times the threshold stays when it is chained, through such lines, to a
+    kept line (the lead paragraphs under a byline, scored low for their position).
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
     n = len(label)
@@ -523,6 +532,8 @@ def _apply_model(
             nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
             ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
             keep[cand[ok]] = True
+        if GROW_RATIO and para is not None and nonempty.shape[0]:
+            _grow(keep, body & para & (probs >= GROW_RATIO * thr), nonempty, first, last)
     soft = np.fromiter(
         (lab == "chrome" and reason[i] not in HARD_RULES for i, lab in enumerate(label)), dtype=bool, count=n
     )
@@ -536,6 +547,24 @@ def _apply_model(
                 body[i] = False
     for i in np.flatnonzero(body & ~keep).tolist():
         label[i], reason[i] = "chrome", "low-content-score"
+
+
+def _grow(keep: np.ndarray, grow: np.ndarray, nonempty: np.ndarray, first: int, last: int) -> None:
+    """Keep the runs of ``grow`` lines (consecutive among the non-empty lines of the span
+    ``[first, last]``) whose neighbour before or after the run is kept."""
+    ne = nonempty[(nonempty >= first) & (nonempty <= last)]
+    gq = grow[ne] & ~keep[ne]
+    if not gq.any():
+        return
+    kq = keep[ne]
+    m = gq.shape[0]
+    run_first = np.flatnonzero(gq & ~np.concatenate(([False], gq[:-1])))
+    run_last = np.flatnonzero(gq & ~np.concatenate((gq[1:], [False])))
+    ok = ((run_first > 0) & kq[np.maximum(run_first - 1, 0)]) | (
+        (run_last + 1 < m) & kq[np.minimum(run_last + 1, m - 1)]
+    )
+    rid = np.cumsum(gq & ~np.concatenate(([False], gq[:-1]))) - 1
+    keep[ne[gq & ok[np.maximum(rid, 0)]]] = True
 
 
 HARD_RULES = frozenset(
@@ -552,6 +581,12 @@ MODEL_OVERRIDES_RULE = 0.9
 RELATED_STOP_P = 0.5
 """Line-model P(content) of a paragraph that counts as likely article text when placing a
 related header (see :func:`_related_cut`)."""
+
+RELATED_KEEP_P = 2.0
+"""Line-model P(content) at which a line inside a related block stays (see :func:`_related_cut`)."""
+
+GROW_RATIO = 0.5
+"""Hysteresis of :func:`_apply_model` (0 turns it off); see ``bench/results/boilerplate.md``."""
 
 RESTORE_IN_SPAN = True
 """Whether the context repairs of :func:`_apply_model` run (see its docstring)."""

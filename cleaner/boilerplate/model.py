@@ -271,11 +271,15 @@ class LineModel:
     thresholds: dict[str, float]
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def score(self, lines: Sequence[str], language: str | None = None) -> np.ndarray:
-        """P(content) for every line (lines without tokens inherit from their neighbours)."""
+    def score(
+        self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None
+    ) -> np.ndarray:
+        """P(content) for every line (lines without tokens inherit from their neighbours).
+
+        ``rule_lines``: the page's rule hits by line, when the caller has them (saves a scan)."""
         if len(lines) == 0:
             return np.zeros(0)
-        X1, n_tok, toks = F.page_features(lines, language)
+        X1, n_tok, toks = F.page_features(lines, language, rule_lines)
         return self.score_features(X1, n_tok, toks)
 
     def score_features(
