@@ -455,7 +455,7 @@ def _related_cut(
             return h, n if to_end else end
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
-    shaped = sum(bool(rel.TEASER_SHAPE.search(stripped[i])) for i in body_idx[-12:])
+    shaped = sum(rel.teaser_shaped(stripped[i]) for i in body_idx[-12:])
     if len(body_idx) >= 2 * rel.MIN_TEASERS and shaped >= rel.MIN_TEASERS:
         tail = [stripped[i] for i in body_idx[-12:]]
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]

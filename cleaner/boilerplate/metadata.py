@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from .rules import stdlib_pattern
+
 _MONTHS = {
     m: i + 1
     for i, names in enumerate(
@@ -33,7 +35,7 @@ _TIME = (
     r"(?:[ \t,T]*(?P<hh>[012]?\d)[:：](?P<mi>[0-5]\d)(?:[:：](?P<ss>[0-5]\d))?(?:\.\d+)?"
     r"(?:\s*(?:[AaPp]\.?[Mm]\.?))?)?"
 )
-DATE = regex.compile(
+DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])"
     r"(?!\d)\s*日?" + _TIME
     + r"|(?P<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
@@ -43,12 +45,12 @@ DATE = regex.compile(
     r"(?P<mn3>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+"
     r"(?P<y3>(?:19|20)\d\d)(?!\d)"
     r"|(?<![\d/])(?P<a4>[0-3]?\d)/(?P<b4>[0-3]?\d)/(?P<y4>(?:19|20)\d\d)(?![\d/])",
-    regex.IGNORECASE,
+    re.IGNORECASE,
 )
 """Dates: 2024-10-29, 2024/5/5, 2024年5月5日, May 5, 2024, 5 May 2024 (+ optional time)."""
 
 
-def iso_date(m: regex.Match[str]) -> str | None:
+def iso_date(m: re.Match[str]) -> str | None:
     """The ISO form of a :data:`DATE` match (None when the fields are not a real date)."""
     g = m.groupdict()
     hh = mi = ss = None
@@ -140,14 +142,14 @@ _LABEL_ONLY = regex.compile(
     r"^\h*(?:作者|来源|编辑|责任编辑|发布日期|发布时间|日期|author|source|date)\h*[:：]?\h*$",
     regex.IGNORECASE,
 )
-_NOISE = regex.compile(
-    r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|(?<!\d)\d++\h*(?:次阅读|人阅读|次浏览)"
+_NOISE = re.compile(
+    stdlib_pattern(r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|(?<!\d)\d++\h*(?:次阅读|人阅读|次浏览)"
     r"|(?:字号|字体)[:：]?\h*(?:大|中|小|\h)*|[【】\[\]()（）|｜·•,，:：;；/—–-]+|"
     + _DATE_LABEL
     + r"|星期[一二三四五六日天]|周[一二三四五六日]|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?"
     r"|[AaPp]\.?[Mm]\.?"
-    r"|(?:gmt|utc|edt|est|pst|cst|bst|cet)(?:[+-]\d+)?|北京时间|[\p{Latin}.]{3,40}\.(?:com|cn|net|org)",
-    regex.IGNORECASE,
+    r"|(?:gmt|utc|edt|est|pst|cst|bst|cet)(?:[+-]\d+)?|北京时间|[\p{Latin}.]{3,40}\.(?:com|cn|net|org)"),
+    re.IGNORECASE,
 )
 _INVISIBLE = regex.compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
 """Private-use glyphs (icon fonts), format characters and wide spaces: read as spaces."""
@@ -186,12 +188,12 @@ def parse_line(line: str) -> MetaLine | None:
     reason = ""
     # Each field pattern runs only when a literal it needs is on the line (a substring test costs
     # far less than a regex search; most probed lines hold a date or a name and nothing else).
-    for m in DATE.finditer(s) if _YEAR.search(s) else ():
-        iso = iso_date(m)
+    for dm in DATE.finditer(s) if _YEAR.search(s) else ():
+        iso = iso_date(dm)
         if iso and "date" not in fields:
             fields["date"] = iso
             reason = reason or "date-line"
-        spans.append(m.span())
+        spans.append(dm.span())
     m = _AUTHOR_EN.search(s) if has("by") or has("author") else None
     posted = _POSTED_BY.search(s) if any(map(has, _POSTED_CUES)) else None
     sig = _SIGNATURE.match(s) if any(map(has, _SIGNATURE_CUES)) else None

@@ -10,7 +10,7 @@ All patterns go into one alternation with one named group per rule and run once 
 the whole page (``MULTILINE``): a page costs one C-level scan instead of one Python
 call per line and rule.  The two page scans (:data:`LEXICON`, :data:`CONTAINS`) are
 compiled with the stdlib ``re`` engine (``\\h``/``\\p{Han}`` spelled out as classes by
-:func:`_stdlib`): it finds the same matches on every dev page and scans 2.5x faster than
+:func:`stdlib_pattern`): it finds the same matches on every dev page and scans 2.5x faster than
 ``regex``, which tries each line start far more slowly (dev: 0.68 -> 0.28 ms per page).
 Rules were written from the shapes of chrome seen on news sites in English and Chinese (share bars, copyright/licence
 footers, breadcrumbs, image credits, copy-protection notices, related-block headers),
@@ -123,12 +123,19 @@ _H = "\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 """The characters of ``regex``'s ``\\h`` (horizontal white space), for stdlib ``re``."""
 HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 """Code points of the Han script (``\\p{Han}``), for stdlib ``re``."""
+LATIN = (
+    "A-Za-z\xaa\xba\xc0-\xd6\xd8-\xf6\xf8-\u02b8\u02e0-\u02e4\u1d00-\u1d25\u1d2c-\u1d5c\u1d62-\u1d65"
+    "\u1d6b-\u1d77\u1d79-\u1dbe\u1e00-\u1eff\u2071\u207f\u2090-\u209c\u212a\u212b\u2132\u214e"
+    "\u2160-\u2188\u2c60-\u2c7f\ua722-\ua787\ua78b-\ua7ca\ua7f2-\ua7ff\uab30-\uab5a\uab5c-\uab64"
+    "\uab66-\uab69\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a"
+)
+"""Code points of the Latin script (``\\p{Latin}``), for stdlib ``re``."""
 
 
-def _stdlib(pattern: str) -> str:
+def stdlib_pattern(pattern: str) -> str:
     """Spell a rule pattern for stdlib ``re``: ``\\s``/``\\h`` become horizontal white space (a
-    whole-line rule must not run across a line break) and ``\\p{Han}`` a class, inside and
-    outside character classes."""
+    whole-line rule must not run across a line break) and ``\\p{Han}``/``\\p{Latin}`` a class,
+    inside and outside character classes."""
     out: list[str] = []
     i, depth = 0, 0
     while i < len(pattern):
@@ -140,6 +147,10 @@ def _stdlib(pattern: str) -> str:
             elif pattern.startswith("\\p{Han}", i):
                 out.append(HAN if depth else f"[{HAN}]")
                 i += len("\\p{Han}")
+                continue
+            elif pattern.startswith("\\p{Latin}", i):
+                out.append(LATIN if depth else f"[{LATIN}]")
+                i += len("\\p{Latin}")
                 continue
             else:
                 out.append(tok)
@@ -181,10 +192,10 @@ def _top_alternatives(pattern: str) -> list[str]:
 
 
 _CONTAINS_EACH: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(_stdlib(r.pattern), re.MULTILINE) for r, _ in CONTAINS_RULES
+    re.compile(stdlib_pattern(r.pattern), re.MULTILINE) for r, _ in CONTAINS_RULES
 )
 CONTAINS: re.Pattern[str] = re.compile(
-    "|".join(_stdlib(a.removeprefix("\\b")) for r, _ in CONTAINS_RULES for a in _top_alternatives(r.pattern)),
+    "|".join(stdlib_pattern(a.removeprefix("\\b")) for r, _ in CONTAINS_RULES for a in _top_alternatives(r.pattern)),
     re.MULTILINE,
 )
 """Every alternative of :data:`CONTAINS_RULES` in one flat alternation (no groups, no leading
@@ -202,7 +213,7 @@ _MAX_RULE_LINE = 700
 def _compile(rules: tuple[Rule, ...]) -> re.Pattern[str]:
     # the patterns are written without nested ambiguous repeats (possessive quantifiers where a
     # repeat could re-partition), so one scan is linear in the page
-    body = "|".join(f"(?P<r{i}>{_stdlib(r.pattern)})" for i, r in enumerate(rules))
+    body = "|".join(f"(?P<r{i}>{stdlib_pattern(r.pattern)})" for i, r in enumerate(rules))
     return re.compile(rf"^{_PRE}(?:{body}){_POST}\r?$", re.MULTILINE | re.IGNORECASE)
 
 
