@@ -462,7 +462,15 @@ def _base(
     wline = np.searchsorted(starts, wpos, side="right") - 1
     n_tok = np.bincount(wline, minlength=n).astype(np.float64) + n_cjk
 
-    codes = np.fromiter(map(_vocab(language).get, tokens, repeat(0)), dtype=np.uint8, count=len(tokens))
+    # page-local word ids (the position of a word's first occurrence), then the vocabulary bits
+    # looked up once per distinct word
+    first_seen: dict[str, int] = {}
+    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
+    by_pos = np.zeros(len(tokens), dtype=np.uint8)
+    by_pos[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.fromiter(
+        map(_vocab(language).get, first_seen, repeat(0)), dtype=np.uint8, count=len(first_seen)
+    )
+    codes = by_pos[ids]
 
     def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
         hit = (codes & bit) != 0
@@ -569,12 +577,10 @@ def _base(
         np.full(n, float(np.mean(words >= 20))),
         *_rule_columns(page, starts, n, rule_lines).T,
     ]
-    X = np.stack(cols, axis=1)
+    X = np.stack(cols).T  # column-major: one contiguous row per feature (the forests gather those)
     # content words for the similarity columns of later passes
     wend = np.flatnonzero(word & ~nxt_word)
     content = ((codes & _V_STOP) == 0) & ((wend - wpos) >= 2)
-    first_seen: dict[str, int] = {}
-    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
     return X, n_tok.astype(np.int64), PageTokens(ids[content], wline[content])
 
 
@@ -630,7 +636,8 @@ def page_features(
     ``rule_lines``: the page's rule hits by line when the caller has scanned it already (the
     stage); otherwise :func:`.rules.scan` runs here."""
     base, n_tok, toks = _base(lines, language, rule_lines)
-    return np.concatenate([base, context_features(base, n_tok)], axis=1), n_tok, toks
+    X = np.concatenate([base.T, context_features(base, n_tok).T]).T  # column-major, as in _base
+    return X, n_tok, toks
 
 
 def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np.ndarray]:

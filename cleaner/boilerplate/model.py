@@ -229,7 +229,8 @@ _LOG_WORDS = F.BASE_NAMES.index("log_words")
 
 def _pass2_matrix(X1: np.ndarray, p1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None) -> np.ndarray:
     words = np.expm1(X1[:, _LOG_WORDS])
-    return np.concatenate([X1, F.score_context_features(p1, words, n_tok, toks)], axis=1)
+    # column-major (a contiguous row per feature), so Forest.raw gathers rows without a transpose
+    return np.concatenate([X1.T, F.score_context_features(p1, words, n_tok, toks).T]).T
 
 
 def _fill_empty(p: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
