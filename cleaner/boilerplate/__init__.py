@@ -242,8 +242,6 @@ def strip_boilerplate(
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
-                if probs is not None and probs[i] >= RELATED_KEEP_P:
-                    continue
                 label[i], reason[i] = "related", "related-block"
 
     # 3. the article span.
@@ -506,9 +504,10 @@ def _apply_model(
     article span, a line whose nearest non-empty neighbours are both kept (or are the
     title/metadata lines) stays even when the model scores it low (a subhead, a short
     paragraph); after the span, a line repeating the title is chrome even when the model
-    keeps it.  Hysteresis (``GROW_RATIO``): inside the span, a paragraph-shaped line scoring at
-    least ``GROW_RATIO`` times the threshold stays when it is chained, through such lines, to a
-    kept line (the lead paragraphs under a byline, scored low for their position).
+    keeps it.  Hysteresis (``GROW_RATIO``, before the repairs, whose anchors then include the
+    grown lines): inside the span, a paragraph-shaped line scoring at least ``GROW_RATIO`` times
+    the threshold stays when it is chained, through such lines, to a kept line (the lead
+    paragraphs under a byline, scored low for their position).
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
     n = len(label)
@@ -519,21 +518,22 @@ def _apply_model(
         # output scores zero -- keep the lines scoring at least half the page's best
         best = float(probs[body].max())
         keep = body & (probs >= 0.5 * best) if best > 0 else keep
-    if RESTORE_IN_SPAN and span is not None:
+    if span is not None:
         first, last = span
-        # the article's own title/metadata lines count as kept neighbours; a line is restored
-        # when its nearest non-empty neighbours on both sides are such anchors
-        anchor = keep | np.fromiter((lab in ("title", "metadata") for lab in label), dtype=bool, count=n)
         nonempty = np.flatnonzero(np.fromiter((lab != "empty" for lab in label), dtype=bool, count=n))
-        cand = np.flatnonzero(body[first : last + 1] & ~keep[first : last + 1]) + first
-        if cand.shape[0] and nonempty.shape[0]:
-            k = np.searchsorted(nonempty, cand)  # nonempty[k] == cand (a body line is non-empty)
-            prv = nonempty[np.maximum(k - 1, 0)]
-            nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
-            ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
-            keep[cand[ok]] = True
         if GROW_RATIO and para is not None and nonempty.shape[0]:
             _grow(keep, body & para & (probs >= GROW_RATIO * thr), nonempty, first, last)
+        if RESTORE_IN_SPAN and nonempty.shape[0]:
+            # the article's own title/metadata lines count as kept neighbours; a line is restored
+            # when its nearest non-empty neighbours on both sides are such anchors
+            anchor = keep | np.fromiter((lab in ("title", "metadata") for lab in label), dtype=bool, count=n)
+            cand = np.flatnonzero(body[first : last + 1] & ~keep[first : last + 1]) + first
+            if cand.shape[0]:
+                k = np.searchsorted(nonempty, cand)  # nonempty[k] == cand (a body line is non-empty)
+                prv = nonempty[np.maximum(k - 1, 0)]
+                nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
+                ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
+                keep[cand[ok]] = True
     soft = np.fromiter(
         (lab == "chrome" and reason[i] not in HARD_RULES for i, lab in enumerate(label)), dtype=bool, count=n
     )
@@ -581,12 +581,6 @@ MODEL_OVERRIDES_RULE = 0.9
 RELATED_STOP_P = 0.5
 """Line-model P(content) of a paragraph that counts as likely article text when placing a
 related header (see :func:`_related_cut`)."""
-
-RELATED_KEEP_P = 0.7
-"""Line-model P(content) at which a line inside a related block stays (see :func:`_related_cut`):
-the model sees the related header too (a feature) and keeps the on-topic paragraphs that a
-"Related" box in the middle of an article would otherwise cut (5-fold CV, stage balanced F1
-+0.0005 with 120 and with 180 trees; 0.6-0.9 all within 0.001)."""
 
 GROW_RATIO = 0.5
 """Hysteresis of :func:`_apply_model` (0 turns it off); see ``bench/results/boilerplate.md``."""
