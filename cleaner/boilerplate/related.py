@@ -52,7 +52,9 @@ _TEASER_MARKS = re.compile(
     rf"|[{HAN}]{{1,6}}(?:网|社)[{HAN}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电"  # 中新网北京5月5日电
     r"|\.\.\.\s*$|…\s*$"  # truncated snippet
 )
-_TIME_PREFIX = re.compile(r"\s*\d{1,2}[:/.-]\d{1,2}\s")
+_TIME_PREFIX = re.compile(r"\d{1,2}[:/.-]\d{1,2}\s")
+"""A time/date prefix, matched after ``lstrip()`` (a leading ``\\s*`` would make a full scan of
+a run of spaces quadratic)."""
 
 
 def teaser_shaped(line: str) -> bool:
@@ -67,7 +69,7 @@ def teaser_shaped(line: str) -> bool:
         if a >= 0 and b < len(line) and not line[a].isspace() and line[a] != "|" and not line[b].isspace() \
                 and line[b] != "|":
             return True
-    return bool(_TEASER_MARKS.search(line) or _TIME_PREFIX.match(line))
+    return bool(_TEASER_MARKS.search(line) or _TIME_PREFIX.match(line.lstrip()))
 
 
 def tokens(text: str) -> set[str]:
