@@ -125,10 +125,10 @@ class Forest:
 class BoostParams:
     """Boosting settings.
 
-    Sized for the 2-core build machine (one model in ~4 min); 180 trees of depth 6 with a 30%
-    row sample per tree and shrinkage 0.15 gave the CV figures in bench/results/boilerplate.md
-    (120 trees: stage F1 0.897 against 0.899, same features).  Not tuned further (each 5-fold
-    run costs ~15 min there), so this is a starting point.
+    Sized for the 2-core build machine (the shipped model took 15 min there, cores shared): 180
+    trees of depth 6 with a 30% row sample per tree and shrinkage 0.15 gave the CV figures in
+    bench/results/boilerplate.md (120 trees: stage F1 0.897 against 0.899, same features).  Not
+    tuned further (each 5-fold run costs ~15-20 min there), so this is a starting point.
     """
 
     trees: int = 180
