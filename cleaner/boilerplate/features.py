@@ -2,10 +2,11 @@
 
 A page is a sequence of lines (one block per line, as a naive scraper writes it).  Every
 feature is computed with a few passes over the joined page: a code-point class table
-(numpy lookup of ``ord`` values) gives per-character classes, per-line sums come from
-cumulative sums cut at line offsets, and the rare cues (URLs, e-mails, dates, chrome
-phrases) are regex matches binned into lines with ``np.searchsorted``.  No Python loop runs
-per character; the only per-line work is ``Counter`` over the stripped lines (C code).
+(numpy lookup of ``ord`` values) gives per-character classes and single-character cues,
+per-line sums come from one cumulative sum (all classes at once) cut at line offsets, and
+the rare cues (URLs, e-mails, dates, chrome phrases) are regex matches binned into lines
+with ``np.searchsorted``.  No Python loop runs per character; the only per-line work is
+``Counter`` over the stripped lines (C code).
 
 Three groups of columns (see :data:`BASE_NAMES`, :func:`context_features`):
 
@@ -14,6 +15,10 @@ Three groups of columns (see :data:`BASE_NAMES`, :func:`context_features`):
   page language (jusText stoplists, compacted into ``cleaner/data/boilerplate_stopwords.json``),
   title-case share, separators (``|``, ``»``, ``·``), URL/e-mail/phone/date/copyright cues,
   chrome phrases, repetition within the page;
+* the stage's whole-line rules (:mod:`.rules`) as columns by group (share/UI, footer, link,
+  navigation, popular box, image credit, related header), whether a related header lies
+  above the line and how far: the model learns where a rule is wrong and what follows a
+  "Related" header, instead of the stage imposing both;
 * the page: relative position (by line and by token mass), the line's length relative to
   the page's longest lines, page size;
 * the neighbours: previous/next line and windowed means of the main cues, because whether
@@ -37,6 +42,8 @@ from pathlib import Path
 import numpy as np
 import regex
 
+from . import rules as R
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 """``cleaner/data``: the packaged model and stopword table."""
 
@@ -46,6 +53,8 @@ TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana
 
 # Bits of the code-point class table.
 _WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _TERM, _SEP, _SYM = (1 << i for i in range(10))
+# single code points some cues count (bits in the same table, so a cue is one AND, not an np.isin)
+_CJKSTOP, _COMMA, _DSEP, _ELL, _AT, _COPY = (1 << i for i in range(10, 16))
 _CLASS_PATTERNS: tuple[tuple[int, str], ...] = (
     (_WORD, r"[^\W\p{Han}\p{Hiragana}\p{Katakana}]"),
     (_CJK, r"[\p{Han}\p{Hiragana}\p{Katakana}]"),
@@ -71,18 +80,38 @@ def _class_table() -> np.ndarray:
         marked = regex.sub(pat, "\x01", bmp.replace("\x01", "\x02"))
         cp = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         table[:0x10000][cp == 1] |= bit
+    for bit, chars in (
+        (_CJKSTOP, "".join(sorted(_CJK_STOP))),
+        (_COMMA, ",，、"),
+        (_DSEP, "-/.:年月"),
+        (_ELL, "…»›"),
+        (_AT, "@"),
+        (_COPY, "©"),
+    ):
+        idx = np.array([ord(c) for c in chars])
+        table[idx] |= bit
+    table[np.flatnonzero((table & _CJK) == 0)] &= ~np.uint16(_CJKSTOP)  # function *characters* only
     return table
+
+
+_SUM_BITS = np.array([_WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _SEP, _SYM, _CJKSTOP, _COMMA, _COPY],
+                     dtype=np.uint16)
+"""Classes counted per line in one batched cumulative sum (see :func:`_base`)."""
 
 
 # Rare cues, counted per line.  Single-character cues are numpy tests on code points; only
 # the multi-character ones are regex passes (literal-led, over the lowercased page).
-_CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome")
+_CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome", "comment")
 _URL = re.compile(r"://|www\.|\.(?:com|org|net|html?|php|aspx?)\b")
 _CJK_CHROME = re.compile(
     r"相关|相關|责任编辑|責任編輯|来源|來源|分享|免责|上一篇|下一篇|点击|關聯|関連|シェア|转载|轉載|版权|版權|著作権"
 )
-_DATE_SEP = np.array([ord(c) for c in "-/.:年月"], dtype=np.uint32)
-_ELLIPSIS_CP = np.array([ord(c) for c in "…»›"], dtype=np.uint32)
+_COMMENT = re.compile(
+    r"says:|said:|wrote:|reply\b|replies\b|report abuse|permalink|flag as inappropriate| ago\b|commented"
+    r"|回复|网友|评论"
+)
+"""Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago".  Every
+alternative starts with a literal, so the scan jumps between first characters."""
 
 # Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
 # alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
@@ -131,6 +160,25 @@ home|homepage|home page|login|log in|logout|log out|sign in|sign up|sign out|reg
 )
 _STRIP_CHARS = " \t|•·»«›‹>-–—:*[](){}0123456789.,;!?/\\'\"#@"
 
+# The stage's whole-line rules (:mod:`.rules`) as columns, grouped by what they mark.  The model
+# learns where a rule is wrong (a "Copyright 1962, ..." line in a catalogue body) and what a
+# related header means for the lines after it.
+_RULE_GROUP: dict[str, int] = {
+    "share-buttons": 0, "follow-us": 0, "back-to-top": 0, "comments": 0, "copy-protection": 0,
+    "copyright-footer": 1, "licence-footer": 1, "contact-footer": 1,
+    "url": 2, "source-link": 2,
+    "navigation": 3,
+    "popular-box": 4,
+    "image-credit": 5,
+    "related-header": 6,
+}
+RULE_NAMES: tuple[str, ...] = (
+    "rule_ui", "rule_footer", "rule_link", "rule_nav", "rule_popular", "rule_credit", "rule_related"
+)
+
+RuleLines = tuple[Sequence[int], Sequence[str]]
+"""Rule hits binned to lines: the line index and the rule's reason of every hit."""
+
 # Base columns (per line, before neighbour context).
 BASE_NAMES: tuple[str, ...] = (
     "log_chars",
@@ -169,6 +217,10 @@ BASE_NAMES: tuple[str, ...] = (
     "page_log_words",
     "page_log_lines",
     "long_share_page",
+    *RULE_NAMES,
+    "rule_any",
+    "after_related",
+    "related_dist",
 )
 # Columns whose neighbours are summarised by :func:`context_features`.
 _CTX_BASE: tuple[str, ...] = (
@@ -184,6 +236,7 @@ _CTX_BASE: tuple[str, ...] = (
     "cue_url",
     "cue_date",
     "month_words",
+    "rule_any",
 )
 _CTX_WINDOWS: tuple[int, ...] = (1, 3, 8)
 CONTEXT_NAMES: tuple[str, ...] = tuple(
@@ -227,7 +280,6 @@ _CJK_STOP = frozenset(
     "的了是在和有也就不都而及与或这那他她它们我你之其于为以被把从对但所则很更最还又一个上中下"
     "のにはをがでとたしてもなるれるいうかからまでよりへやこそあ"
 )
-_CJK_STOP_CP = np.array(sorted(map(ord, _CJK_STOP)), dtype=np.uint32)
 
 
 @lru_cache(maxsize=1)
@@ -339,7 +391,35 @@ def base_features(lines: Sequence[str], language: str | None = None) -> tuple[np
     return X, n_tok
 
 
-def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.ndarray, PageTokens]:
+def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None) -> np.ndarray:
+    """Rule-group indicators, any-rule, after-a-related-header and distance from it, per line."""
+    if rule_lines is None:
+        hits = R.scan(page)
+        rows: Sequence[int] = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist()
+        reasons: Sequence[str] = [h.reason for h in hits]
+    else:
+        rows, reasons = rule_lines
+    out = np.zeros((n, len(RULE_NAMES) + 3))
+    for i, r in zip(rows, reasons, strict=True):
+        g = _RULE_GROUP.get(r)
+        if g is not None:
+            out[i, g] = 1.0
+    out[:, len(RULE_NAMES)] = out[:, : len(RULE_NAMES)].max(axis=1) if n else 0.0
+    rel = np.flatnonzero(out[:, _RULE_GROUP["related-header"]])
+    if rel.shape[0]:
+        idx = np.arange(n)
+        k = np.searchsorted(rel, idx, side="left") - 1  # the last header strictly above
+        above = k >= 0
+        out[:, -2] = above
+        out[:, -1] = np.where(above, np.log1p(np.maximum(idx - rel[np.maximum(k, 0)], 0)), np.log1p(n))
+    else:
+        out[:, -1] = np.log1p(n)
+    return out
+
+
+def _base(
+    lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None
+) -> tuple[np.ndarray, np.ndarray, PageTokens]:
     lines = _normalise_lines(lines)
     n = len(lines)
     if n == 0:
@@ -351,18 +431,30 @@ def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.nd
     starts = np.concatenate(([0], nl + 1))
     ends = np.concatenate((nl, [cp.shape[0]]))
 
-    # per-character classes summed per line
-    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym = (
-        _per_line_sum((bits & b) != 0, starts, ends)
-        for b in (_WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _SEP, _SYM)
-    )
+    # per-character classes and single-character cues, summed per line in one cumulative sum
+    word = (bits & _WORD) != 0
+    nxt_word = np.concatenate((word[1:], [False]))
+    dot = cp == 46
+    dot3 = np.zeros_like(dot)
+    digit = (bits & _DIGIT) != 0
+    date_hit = np.zeros_like(digit)
+    if cp.shape[0] > 2:
+        dot3[:-2] = dot[:-2] & dot[1:-1] & dot[2:]
+        date_hit[:-2] = digit[:-2] & ((bits[1:-1] & _DSEP) != 0) & digit[2:]
+    flags = np.empty((_SUM_BITS.shape[0] + 3, cp.shape[0]), dtype=bool)  # one row per class: contiguous
+    np.not_equal(_SUM_BITS[:, None] & bits, 0, out=flags[: _SUM_BITS.shape[0]])
+    flags[-3] = ((bits & _AT) != 0) & nxt_word
+    flags[-2] = date_hit
+    flags[-1] = ((bits & _ELL) != 0) | dot3
+    csum = np.zeros((flags.shape[0], cp.shape[0] + 1), dtype=np.int32)
+    np.cumsum(flags, axis=1, out=csum[:, 1:])
+    sums = (csum[:, ends] - csum[:, starts]).T.astype(np.float64)
+    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :-3].T
     n_chars = (ends - starts).astype(np.float64)
 
     # tokens: starts of non-CJK word runs + every CJK character (the metric's tokenizer).  The
     # non-CJK tokens' strings come from one str.split() of the page with every other character
     # blanked, so they line up one-to-one with the run starts found in numpy.
-    word = (bits & _WORD) != 0
-    cjk = (bits & _CJK) != 0
     prev_word = np.concatenate(([False], word[:-1]))
     wpos = np.flatnonzero(word & ~prev_word)
     masked = np.where(word, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
@@ -370,7 +462,15 @@ def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.nd
     wline = np.searchsorted(starts, wpos, side="right") - 1
     n_tok = np.bincount(wline, minlength=n).astype(np.float64) + n_cjk
 
-    codes = np.fromiter(map(_vocab(language).get, tokens, repeat(0)), dtype=np.uint8, count=len(tokens))
+    # page-local word ids (the position of a word's first occurrence), then the vocabulary bits
+    # looked up once per distinct word
+    first_seen: dict[str, int] = {}
+    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
+    by_pos = np.zeros(len(tokens), dtype=np.uint8)
+    by_pos[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.fromiter(
+        map(_vocab(language).get, first_seen, repeat(0)), dtype=np.uint8, count=len(first_seen)
+    )
+    codes = by_pos[ids]
 
     def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
         hit = (codes & bit) != 0
@@ -378,15 +478,12 @@ def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.nd
             hit &= mask
         return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
 
-    n_stop = per_line(_V_STOP)
-    if n_cjk.any():
-        n_stop += _per_line_sum(np.isin(cp, _CJK_STOP_CP) & cjk, starts, ends)
+    n_stop = per_line(_V_STOP) + n_cjk_stop
     n_title = np.bincount(wline, weights=(bits[wpos] & _UPPER) != 0, minlength=n)
     n_chrome_tok = per_line(_V_CHROME)
     n_month = per_line(_V_MONTH)
     first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
     byline = per_line(_V_BYLINE, first_tok)
-    n_comma = _per_line_sum((cp == 44) | (cp == 0xFF0C) | (cp == 0x3001), starts, ends)
 
     # first / last non-space character of each line
     ns = np.flatnonzero((bits & _SPACE) == 0)
@@ -409,25 +506,16 @@ def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.nd
     if len(low) != len(page):  # case folding changed lengths (rare): keep offsets valid
         low = page
     cue = np.zeros((n, len(_CUE_NAMES)))
-    for j, pat in ((0, _URL), (5, _CJK_CHROME)):
+    for j, pat in ((0, _URL), (5, _CJK_CHROME), (6, _COMMENT)):
         if j == 5 and not n_cjk.any():
             continue
         pos = [m.start() for m in pat.finditer(low)]
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
-    digit = (bits & _DIGIT) != 0
-    nxt_word = np.concatenate((word[1:], [False]))
-    dot = cp == 46
-    dot3 = (
-        np.concatenate((dot[:-2] & dot[1:-1] & dot[2:], [False, False])) if cp.shape[0] > 2 else dot & False
-    )
-    date_hit = np.zeros_like(digit)
-    if cp.shape[0] > 2:
-        date_hit[:-2] = digit[:-2] & np.isin(cp[1:-1], _DATE_SEP) & digit[2:]
-    cue[:, 1] = _per_line_sum((cp == 64) & nxt_word, starts, ends)
-    cue[:, 2] = _per_line_sum(cp == 0xA9, starts, ends)
-    cue[:, 3] = _per_line_sum(date_hit, starts, ends)
-    cue[:, 4] = _per_line_sum(np.isin(cp, _ELLIPSIS_CP) | dot3, starts, ends)
+    cue[:, 1] = sums[:, -3]
+    cue[:, 2] = n_copy
+    cue[:, 3] = sums[:, -2]
+    cue[:, 4] = sums[:, -1]
 
     # repetition within the page, and whole-line UI labels
     keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
@@ -487,13 +575,12 @@ def _base(lines: Sequence[str], language: str | None) -> tuple[np.ndarray, np.nd
         np.full(n, np.log1p(tot_words)),
         np.full(n, np.log1p(n)),
         np.full(n, float(np.mean(words >= 20))),
+        *_rule_columns(page, starts, n, rule_lines).T,
     ]
-    X = np.stack(cols, axis=1)
+    X = np.stack(cols).T  # column-major: one contiguous row per feature (the forests gather those)
     # content words for the similarity columns of later passes
     wend = np.flatnonzero(word & ~nxt_word)
     content = ((codes & _V_STOP) == 0) & ((wend - wpos) >= 2)
-    first_seen: dict[str, int] = {}
-    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
     return X, n_tok.astype(np.int64), PageTokens(ids[content], wline[content])
 
 
@@ -542,11 +629,15 @@ def line_features(lines: Sequence[str], language: str | None = None) -> tuple[np
 
 
 def page_features(
-    lines: Sequence[str], language: str | None = None
+    lines: Sequence[str], language: str | None = None, rule_lines: RuleLines | None = None
 ) -> tuple[np.ndarray, np.ndarray, PageTokens]:
-    """:func:`line_features` plus the page's content words (for :func:`score_context_features`)."""
-    base, n_tok, toks = _base(lines, language)
-    return np.concatenate([base, context_features(base, n_tok)], axis=1), n_tok, toks
+    """:func:`line_features` plus the page's content words (for :func:`score_context_features`).
+
+    ``rule_lines``: the page's rule hits by line when the caller has scanned it already (the
+    stage); otherwise :func:`.rules.scan` runs here."""
+    base, n_tok, toks = _base(lines, language, rule_lines)
+    X = np.concatenate([base.T, context_features(base, n_tok).T]).T  # column-major, as in _base
+    return X, n_tok, toks
 
 
 def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np.ndarray]:

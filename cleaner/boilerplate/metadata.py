@@ -13,9 +13,12 @@ time) so that ``metadata.date`` is ISO 8601.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import regex
+
+from .rules import stdlib_pattern
 
 _MONTHS = {
     m: i + 1
@@ -32,7 +35,7 @@ _TIME = (
     r"(?:[ \t,T]*(?P<hh>[012]?\d)[:：](?P<mi>[0-5]\d)(?:[:：](?P<ss>[0-5]\d))?(?:\.\d+)?"
     r"(?:\s*(?:[AaPp]\.?[Mm]\.?))?)?"
 )
-DATE = regex.compile(
+DATE = re.compile(
     r"(?<!\d)(?P<y>(?:19|20)\d\d)\s*[-/.年]\s*(?P<m>1[0-2]|0?[1-9])\s*[-/.月]\s*(?P<d>3[01]|[12]\d|0?[1-9])"
     r"(?!\d)\s*日?" + _TIME
     + r"|(?P<mn>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
@@ -42,12 +45,12 @@ DATE = regex.compile(
     r"(?P<mn3>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+"
     r"(?P<y3>(?:19|20)\d\d)(?!\d)"
     r"|(?<![\d/])(?P<a4>[0-3]?\d)/(?P<b4>[0-3]?\d)/(?P<y4>(?:19|20)\d\d)(?![\d/])",
-    regex.IGNORECASE,
+    re.IGNORECASE,
 )
 """Dates: 2024-10-29, 2024/5/5, 2024年5月5日, May 5, 2024, 5 May 2024 (+ optional time)."""
 
 
-def iso_date(m: regex.Match[str]) -> str | None:
+def iso_date(m: re.Match[str]) -> str | None:
     """The ISO form of a :data:`DATE` match (None when the fields are not a real date)."""
     g = m.groupdict()
     hh = mi = ss = None
@@ -139,17 +142,26 @@ _LABEL_ONLY = regex.compile(
     r"^\h*(?:作者|来源|编辑|责任编辑|发布日期|发布时间|日期|author|source|date)\h*[:：]?\h*$",
     regex.IGNORECASE,
 )
-_NOISE = regex.compile(
-    r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|(?<!\d)\d++\h*(?:次阅读|人阅读|次浏览)"
+_NOISE = re.compile(
+    stdlib_pattern(r"(?:阅读|浏览|点击|评论|views?|reads?|comments?)\h*[:：(（]?\h*\d+\h*[次)）]?|(?<!\d)\d++\h*(?:次阅读|人阅读|次浏览)"
     r"|(?:字号|字体)[:：]?\h*(?:大|中|小|\h)*|[【】\[\]()（）|｜·•,，:：;；/—–-]+|"
     + _DATE_LABEL
     + r"|星期[一二三四五六日天]|周[一二三四五六日]|(?:mon|tues|wednes|thurs|fri|satur|sun)day,?"
     r"|[AaPp]\.?[Mm]\.?"
-    r"|(?:gmt|utc|edt|est|pst|cst|bst|cet)(?:[+-]\d+)?|北京时间|[\p{Latin}.]{3,40}\.(?:com|cn|net|org)",
-    regex.IGNORECASE,
+    r"|(?:gmt|utc|edt|est|pst|cst|bst|cet)(?:[+-]\d+)?|北京时间|[\p{Latin}.]{3,40}\.(?:com|cn|net|org)"),
+    re.IGNORECASE,
 )
 _INVISIBLE = regex.compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
 """Private-use glyphs (icon fonts), format characters and wide spaces: read as spaces."""
+_YEAR = re.compile(r"(?:19|20)\d\d")
+"""Every :data:`DATE` form has a four-digit year: lines without one skip the (slow) date scan."""
+_POSTED_CUES = ("发表", "发布", "posted", "由", "是", "[", "【")
+_SIGNATURE_CUES = ("(", "（", "记者", "通讯员", "实习生")
+_AUTHOR_ZH_CUES = ("作", "撰", "文", "记者", "采写", "口述", "整理", "通讯员", "实习生")
+_EDITOR_CUES = ("编", "审核", "校对", "edit")
+_SOURCE_CUES = ("来源", "稿源", "出处", "转自", "source")
+"""Literals without which the field patterns above cannot match (checked on the lower-cased
+line before running them)."""
 _MAX_META_LINE = 160
 """Lines longer than this are prose, not metadata (bylines with date and paper fit easily)."""
 
@@ -166,21 +178,25 @@ class MetaLine:
 
 def parse_line(line: str) -> MetaLine | None:
     """Parse ``line`` as a metadata line; None when it is not one (has prose left over)."""
-    s = _INVISIBLE.sub(" ", line).strip()
+    s = (line if line.isascii() else _INVISIBLE.sub(" ", line)).strip()
     if not s or len(s) > _MAX_META_LINE:
         return None
+    low = s.lower()
+    has = low.__contains__
     fields: dict[str, str] = {}
     spans: list[tuple[int, int]] = []
     reason = ""
-    for m in DATE.finditer(s):
-        iso = iso_date(m)
+    # Each field pattern runs only when a literal it needs is on the line (a substring test costs
+    # far less than a regex search; most probed lines hold a date or a name and nothing else).
+    for dm in DATE.finditer(s) if _YEAR.search(s) else ():
+        iso = iso_date(dm)
         if iso and "date" not in fields:
             fields["date"] = iso
             reason = reason or "date-line"
-        spans.append(m.span())
-    m = _AUTHOR_EN.search(s)
-    posted = _POSTED_BY.search(s)
-    sig = _SIGNATURE.match(s)
+        spans.append(dm.span())
+    m = _AUTHOR_EN.search(s) if has("by") or has("author") else None
+    posted = _POSTED_BY.search(s) if any(map(has, _POSTED_CUES)) else None
+    sig = _SIGNATURE.match(s) if any(map(has, _SIGNATURE_CUES)) else None
     if posted:
         name = next(g for g in posted.groups() if g)
         fields["author"] = _clean_zh_name(name)
@@ -195,19 +211,21 @@ def parse_line(line: str) -> MetaLine | None:
         spans.append(m.span())
         reason = "byline"
     else:
-        m = _AUTHOR_ZH.search(s)
+        m = _AUTHOR_ZH.search(s) if any(map(has, _AUTHOR_ZH_CUES)) else None
         if m and not _EDITOR.match(s, m.start()):
             fields["author"] = _clean_zh_name(m.group("name"))
             spans.append(m.span())
             reason = "byline"
-    for m in _EDITOR.finditer(s):
-        fields.setdefault("editor", _clean_zh_name(m.group("name")))
-        spans.append(m.span())
-        reason = reason or "editor-line"
-    for m in _SOURCE.finditer(s):
-        fields.setdefault("source", m.group("src").strip())
-        spans.append(m.span())
-        reason = reason or "source-line"
+    if any(map(has, _EDITOR_CUES)):
+        for m in _EDITOR.finditer(s):
+            fields.setdefault("editor", _clean_zh_name(m.group("name")))
+            spans.append(m.span())
+            reason = reason or "editor-line"
+    if any(map(has, _SOURCE_CUES)):
+        for m in _SOURCE.finditer(s):
+            fields.setdefault("source", m.group("src").strip())
+            spans.append(m.span())
+            reason = reason or "source-line"
     if not fields:
         return None
     # What is left after removing the recognised parts and harmless noise must be tiny.

@@ -7,15 +7,19 @@ The rules are plain data -- ``RULES`` is a tuple of ``Rule(kind, reason, pattern
 ``LEXICON`` the compiled union -- so the learned line model can use them as features.
 
 All patterns go into one alternation with one named group per rule and run once over
-the whole page (``regex`` module, ``MULTILINE``): a page costs one C-level scan
-instead of one Python call per line and rule.  Rules were written from the shapes of
-chrome seen on news sites in English and Chinese (share bars, copyright/licence
+the whole page (``MULTILINE``): a page costs one C-level scan instead of one Python
+call per line and rule.  The two page scans (:data:`LEXICON`, :data:`CONTAINS`) are
+compiled with the stdlib ``re`` engine (``\\h``/``\\p{Han}`` spelled out as classes by
+:func:`stdlib_pattern`): it finds the same matches on every dev page and scans 2.5x faster than
+``regex``, which tries each line start far more slowly (dev: 0.68 -> 0.28 ms per page).
+Rules were written from the shapes of chrome seen on news sites in English and Chinese (share bars, copyright/licence
 footers, breadcrumbs, image credits, copy-protection notices, related-block headers),
 not from benchmark items.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -94,49 +98,126 @@ RULES: tuple[Rule, ...] = (
 )
 """Whole-line rules in priority order (the first that matches a line wins)."""
 
+_WIRE_CREDITS = ("Getty\\h+Images", "GETTY\\h+IMAGES", "Reuters", "REUTERS", "Shutterstock", "AP\\h+Photo", "AFP",
+                 "iStock", "Alamy", "EPA", "Xinhua")
 CONTAINS_RULES: tuple[tuple[Rule, int], ...] = (
     (Rule("chrome", "copyright-footer",
-          r"[Aa]ll\h+[Rr]ights\h+[Rr]eserved|ALL\h+RIGHTS\h+RESERVED|版权所有|不得转载"
+          r"All\h+[Rr]ights\h+[Rr]eserved|all\h+[Rr]ights\h+[Rr]eserved|ALL\h+RIGHTS\h+RESERVED|版权所有|不得转载"
           r"|未经.{0,10}(?:授权|许可).{0,20}(?:转载|使用)"), 700),
     (Rule("chrome", "licence-footer",
-          r"ICP\h*(?:备|证|[Ll]icen[cs]e)|网安备|[Rr]egistration\h+[Nn]umber|[Ll]icen[cs]e\h+for\h+publishing"
-          r"|增值电信业务|(?:视听节目|新闻信息服务|网络传播)\p{Han}{0,6}许可证"), 200),
+          r"ICP\h*(?:备|证|[Ll]icen[cs]e)|网安备|Registration\h+[Nn]umber|registration\h+[Nn]umber"
+          r"|Licen[cs]e\h+for\h+publishing|licen[cs]e\h+for\h+publishing|增值电信业务"
+          r"|视听节目\p{Han}{0,6}许可证|新闻信息服务\p{Han}{0,6}许可证|网络传播\p{Han}{0,6}许可证"), 200),
     (Rule("chrome", "image-credit",
-          r"\((?:[Ss]ource|[Pp]hoto|[Ii]mage|[Cc]redit|[Cc]ourtesy)\h*:[^)\n]{0,80}\)\W*$"
-          r"|\b(?:Getty\h+Images|GETTY\h+IMAGES|Reuters|REUTERS|Shutterstock|AP\h+Photo|AFP|iStock|Alamy|EPA|Xinhua)"
-          r"\b(?:\h+via\h+\S+)?\W*$|供图|图片来源[:：]"), 300),
+          r"\((?:[Ss]ource|[Pp]hoto|[Ii]mage|[Cc]redit|[Cc]ourtesy)\h*:[^)\n]{0,80}\)\W*$|"
+          + "|".join(rf"\b{w}\b(?:\h+via\h+\S+)?\W*$" for w in _WIRE_CREDITS)
+          + r"|供图|图片来源[:：]"), 300),
 )
 """Rules that fire when a *short* line contains the phrase anywhere (limit in characters):
-footers and credits put their marker mid-line.  Searched as one case-sensitive keyword
-pass (case variants spelled out: a case-insensitive scan of every position costs 3x)."""
+footers and credits put their marker mid-line.  Case variants are spelled out and every
+top-level alternative starts with a literal character (``\\b`` aside): then the one scan of
+the page (:data:`CONTAINS`) jumps between the alternatives' first characters instead of
+trying every alternative at every position (dev: 0.82 -> 0.16 ms per page)."""
 
-CONTAINS: regex.Pattern[str] = regex.compile(
-    "|".join(f"(?P<c{i}>{r.pattern})" for i, (r, _) in enumerate(CONTAINS_RULES)),
-    regex.MULTILINE | regex.VERSION0,
+_H = "\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
+"""The characters of ``regex``'s ``\\h`` (horizontal white space), for stdlib ``re``."""
+HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+"""Code points of the Han script (``\\p{Han}``), for stdlib ``re``."""
+LATIN = (
+    "A-Za-z\xaa\xba\xc0-\xd6\xd8-\xf6\xf8-\u02b8\u02e0-\u02e4\u1d00-\u1d25\u1d2c-\u1d5c\u1d62-\u1d65"
+    "\u1d6b-\u1d77\u1d79-\u1dbe\u1e00-\u1eff\u2071\u207f\u2090-\u209c\u212a\u212b\u2132\u214e"
+    "\u2160-\u2188\u2c60-\u2c7f\ua722-\ua787\ua78b-\ua7ca\ua7f2-\ua7ff\uab30-\uab5a\uab5c-\uab64"
+    "\uab66-\uab69\ufb00-\ufb06\uff21-\uff3a\uff41-\uff5a"
 )
+"""Code points of the Latin script (``\\p{Latin}``), for stdlib ``re``."""
+
+
+def stdlib_pattern(pattern: str) -> str:
+    """Spell a rule pattern for stdlib ``re``: ``\\s``/``\\h`` become horizontal white space (a
+    whole-line rule must not run across a line break) and ``\\p{Han}``/``\\p{Latin}`` a class,
+    inside and outside character classes."""
+    out: list[str] = []
+    i, depth = 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            tok = pattern[i : i + 2]
+            if tok in ("\\s", "\\h"):
+                out.append(_H if depth else f"[{_H}]")
+            elif pattern.startswith("\\p{Han}", i):
+                out.append(HAN if depth else f"[{HAN}]")
+                i += len("\\p{Han}")
+                continue
+            elif pattern.startswith("\\p{Latin}", i):
+                out.append(LATIN if depth else f"[{LATIN}]")
+                i += len("\\p{Latin}")
+                continue
+            else:
+                out.append(tok)
+            i += 2
+            continue
+        if c == "[":
+            depth += 1
+        elif c == "]" and depth:
+            depth -= 1
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _top_alternatives(pattern: str) -> list[str]:
+    """The top-level ``|`` alternatives of ``pattern`` (outside groups and classes)."""
+    out: list[str] = []
+    depth = cls = 0
+    start = i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if cls:
+            cls = 0 if c == "]" else cls
+        elif c == "[":
+            cls = 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+_CONTAINS_EACH: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(stdlib_pattern(r.pattern), re.MULTILINE) for r, _ in CONTAINS_RULES
+)
+CONTAINS: re.Pattern[str] = re.compile(
+    "|".join(stdlib_pattern(a.removeprefix("\\b")) for r, _ in CONTAINS_RULES for a in _top_alternatives(r.pattern)),
+    re.MULTILINE,
+)
+"""Every alternative of :data:`CONTAINS_RULES` in one flat alternation (no groups, no leading
+``\\b``: ``re`` then scans by first character); a hit is confirmed, and its rule found, by
+:data:`_CONTAINS_EACH` at the same position."""
 
 _COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
 """An English "all rights reserved" line is a footer only with a © or a year beside it
 (prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
 
-_TIMEOUT = 1.0
-"""Seconds one page's rule scan may take before it falls back to line by line (a guard:
-the patterns are written without nested ambiguous repeats, so this should never fire)."""
-
 _MAX_RULE_LINE = 700
 """Lines longer than this are never whole-line chrome (the copyright rule is the long one)."""
 
 
-def _compile(rules: tuple[Rule, ...]) -> regex.Pattern[str]:
-    # ``\s`` would let a rule run across a line break: whole-line rules use ``\h`` (horizontal).
-    parts = [f"(?P<r{i}>{r.pattern.replace(chr(92) + 's', chr(92) + 'h')})" for i, r in enumerate(rules)]
-    body = "|".join(parts)
-    return regex.compile(
-        rf"^{_PRE}(?:{body}){_POST}\r?$", regex.MULTILINE | regex.IGNORECASE | regex.VERSION0
-    )
+def _compile(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+    # the patterns are written without nested ambiguous repeats (possessive quantifiers where a
+    # repeat could re-partition), so one scan is linear in the page
+    body = "|".join(f"(?P<r{i}>{stdlib_pattern(r.pattern)})" for i, r in enumerate(rules))
+    return re.compile(rf"^{_PRE}(?:{body}){_POST}\r?$", re.MULTILINE | re.IGNORECASE)
 
 
-LEXICON: regex.Pattern[str] = _compile(RULES)
+LEXICON: re.Pattern[str] = _compile(RULES)
 """All rules as one compiled whole-line pattern; group ``r<i>`` names ``RULES[i]``."""
 
 # -- shapes used by position-dependent decisions (not chrome on their own) ------------------
@@ -180,20 +261,7 @@ class RuleHit:
 def scan(text: str) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
     out: list[RuleHit] = []
-    try:
-        matches = list(LEXICON.finditer(text, timeout=_TIMEOUT))
-    except TimeoutError:  # pathological page: line by line, skipping the line that stalls
-        matches = []
-        pos = 0
-        for line in text.split("\n"):
-            try:
-                m = LEXICON.match(text, pos, pos + len(line), timeout=_TIMEOUT / 10)
-            except TimeoutError:
-                m = None
-            if m:
-                matches.append(m)
-            pos += len(line) + 1
-    for m in matches:
+    for m in LEXICON.finditer(text):
         s, e = m.span()
         if e - s > _MAX_RULE_LINE or s == e:
             continue
@@ -203,13 +271,18 @@ def scan(text: str) -> list[RuleHit]:
         rule = RULES[int(name[1:])]
         out.append(RuleHit(s, e, rule.kind, rule.reason))
     seen = {h.start for h in out}
-    for m in CONTAINS.finditer(text):
-        s = text.rfind("\n", 0, m.start()) + 1
-        if s in seen or m.lastgroup is None:
+    for hit in CONTAINS.finditer(text):
+        s = text.rfind("\n", 0, hit.start()) + 1
+        if s in seen:
             continue
-        e = text.find("\n", m.end())
+        k, cm = next(
+            ((k, c) for k, p in enumerate(_CONTAINS_EACH) if (c := p.match(text, hit.start()))), (0, None)
+        )
+        if cm is None:  # a wire name inside a word (the rule's leading \b)
+            continue
+        e = text.find("\n", cm.end())
         e = len(text) if e < 0 else e
-        rule, limit = CONTAINS_RULES[int(m.lastgroup[1:])]
+        rule, limit = CONTAINS_RULES[k]
         if e - s <= limit and (rule.reason != "copyright-footer" or _COPYRIGHT_CONFIRM.search(text, s, e)):
             seen.add(s)
             out.append(RuleHit(s, e, rule.kind, rule.reason))

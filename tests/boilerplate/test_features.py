@@ -119,3 +119,34 @@ def test_similarity_and_main_span() -> None:
     assert sim[4] == 0.0  # the advert shares no content word with the article
     assert S[:, names.index("in_span")].tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
     assert S[4, names.index("span_dist")] > 0
+
+
+def test_rule_columns_and_related_context() -> None:
+    page = [
+        "Share this",
+        "The council approved the new budget on Tuesday, after a long debate.",
+        "Related articles",
+        "Storm closes the coastal road",
+        "",
+        "Local team wins the cup final",
+    ]
+    X, _ = F.line_features(page, "en")
+    assert col(X, "rule_ui").tolist() == [1, 0, 0, 0, 0, 0]
+    assert col(X, "rule_related").tolist() == [0, 0, 1, 0, 0, 0]
+    assert col(X, "rule_any").tolist() == [1, 0, 1, 0, 0, 0]
+    # lines after the header know it is above them, and how far
+    assert col(X, "after_related").tolist() == [0, 0, 0, 1, 1, 1]
+    dist = col(X, "related_dist")
+    assert dist[3] < dist[5] and dist[0] == dist[1] == np.log1p(len(page))
+    # the stage passes the hits it found: same columns
+    hits = F.R.scan("\n".join(page))
+    starts = np.cumsum([0] + [len(x) + 1 for x in page[:-1]])
+    rows = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist()
+    X2, _, _ = F.page_features(page, "en", (rows, [h.reason for h in hits]))
+    assert np.array_equal(X, X2)
+
+
+def test_comment_cue() -> None:
+    page = ["John says:", "Great article, thanks!", "Reply", "Posted 3 hours ago", "The bridge opened in May."]
+    X, _ = F.line_features(page, "en")
+    assert col(X, "cue_comment").tolist() == [1, 0, 1, 1, 0]

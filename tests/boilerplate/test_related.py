@@ -54,3 +54,20 @@ def test_unrelated_tail_needs_teaser_shape() -> None:
     assert rel.unrelated_tail(lines, body) == 0
     shaped = ["Markets rally as tech shares rise  Investors bought stocks on Friday..."] * 4
     assert rel.unrelated_tail(shaped, body) == 4
+
+
+def test_teaser_shapes() -> None:
+    assert rel.teaser_shaped("Storm closes the road   Drivers were told to stay home on Monday")
+    assert rel.teaser_shaped("【环球网报道】据法新社5日消息")
+    assert rel.teaser_shaped("中新网北京5月5日电 作家莫言编剧的话剧")
+    assert rel.teaser_shaped("The council met and argued about the budget...")
+    assert rel.teaser_shaped("  12:30 Markets close higher")
+    # a table row (gap next to "|") and ordinary prose are not teasers
+    assert not rel.teaser_shaped("Name  | Score")
+    assert not rel.teaser_shaped("The council met on Tuesday to discuss the budget.")
+    assert not rel.teaser_shaped("   ")
+
+
+def test_tokens_cut_kana_and_han_into_bigrams() -> None:
+    assert rel.tokens("レイノルズとは") == {"レイ", "イノ", "ノル", "ルズ", "ズと", "とは"}
+    assert rel.tokens("The the AND ferry") == {"ferry"}

@@ -98,3 +98,14 @@ def test_table_rows_are_not_breadcrumbs_and_scan_stays_linear() -> None:
     assert rules.scan(row) == []
     assert rules.scan(rows) == []
     assert [h.reason for h in rules.scan("News / Sport / Football")] == ["navigation"]
+
+
+def test_stdlib_spelling_of_regex_classes() -> None:
+    import re
+
+    p = re.compile(rules.stdlib_pattern(r"a\s+b[\s,]\p{Han}+\h\p{Latin}"))
+    assert p.fullmatch("a \u3000b,中文\u00a0é")
+    assert not p.fullmatch("a\nb,中文 é")  # \s means horizontal space in a whole-line rule
+    # contains-rules: wire credits need a word boundary, found anywhere in a short line
+    hits = rules.scan("Fire crews at the scene. Photo: REUTERS\nThe ANNAPOLIS REUTERS line stays")
+    assert [h.reason for h in hits] == ["image-credit"]

@@ -103,7 +103,10 @@ def test_model_that_keeps_nothing_falls_back_to_the_best_lines() -> None:
                                     if x.strip())
 
 
-def test_model_threshold_follows_mode() -> None:
+def test_model_threshold_follows_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cleaner.boilerplate as stage
+
+    monkeypatch.setattr(stage, "GROW_RATIO", 0.0)  # the threshold alone (hysteresis: next test)
     text = (ROOT / "fixtures/en_clean.txt").read_text(encoding="utf-8")
     assert THRESHOLDS["precision"] > THRESHOLDS["balanced"] > THRESHOLDS["recall"]
     kept = strip_boilerplate(text, "en", Config(mode="recall"), model=_FakeModel())
@@ -112,6 +115,44 @@ def test_model_threshold_follows_mode() -> None:
     body = [r for r in dropped.removed if r.reason == "low-content-score"]
     assert body and all(r.kind == "chrome" for r in body)
     assert dropped.metadata["title"] in dropped.text  # the title is decided before the model
+
+
+def test_hysteresis_keeps_lead_paragraphs_chained_to_the_body() -> None:
+    lines = [
+        "Menu | Home | News",
+        "",
+        "The council met on Tuesday night to discuss the budget for the coming year.",
+        "",
+        "Members argued for hours about the cost of the new bridge over the river.",
+        "",
+        "In the end the budget passed by seven votes to four, and the bridge will be built.",
+        "",
+        "Work starts in the spring and should take two years, the mayor said afterwards.",
+        "",
+        "Subscribe to our newsletter",
+    ]
+
+    class Lead:
+        """The two lead paragraphs score under the threshold but over half of it."""
+
+        def threshold(self, mode: str) -> float:
+            return 0.5
+
+        def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
+            return np.array([0.05, 0.0, 0.3, 0.0, 0.45, 0.0, 0.9, 0.0, 0.9, 0.0, 0.05])
+
+    res = strip_boilerplate("\n".join(lines), "en", Config(), model=Lead())
+    assert lines[2] in res.text and lines[4] in res.text and lines[6] in res.text
+    assert "Menu" not in res.text and "Subscribe" not in res.text
+
+    class Island(Lead):
+        """A paragraph under the threshold that no kept line touches stays out."""
+
+        def score(self, lines: Sequence[str], language: str | None) -> np.ndarray:
+            return np.array([0.05, 0.0, 0.3, 0.0, 0.1, 0.0, 0.9, 0.0, 0.9, 0.0, 0.05])
+
+    res = strip_boilerplate("\n".join(lines), "en", Config(), model=Island())
+    assert lines[2] not in res.text and lines[4] not in res.text and lines[6] in res.text
 
 
 def test_rules_win_over_model() -> None:
