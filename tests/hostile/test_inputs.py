@@ -16,8 +16,10 @@ from ._gen import ARTICLE, BINARIES, HTML_ARTICLE, deadline
 CFG = Config()
 
 
-def _rec(data, **kw) -> dict:
-    with deadline(60):  # a hang in any stage fails the case instead of stalling the suite
+def _rec(data, *, limit: int = 60, **kw) -> dict:
+    # A hang guard, not a timing assertion: a hang in any stage fails the case instead of
+    # stalling the suite.  The limits are several times what a loaded 2-core machine needs.
+    with deadline(limit):
         rec = cleaner.clean(data, config=CFG, **kw).to_record()
     json.dumps(rec, allow_nan=False)  # always serialisable, strict JSON
     return rec
@@ -107,7 +109,8 @@ def test_words_of_100000_characters() -> None:
 
 @pytest.mark.slow
 def test_a_million_one_character_lines() -> None:
-    rec = _rec("a\n" * 1_000_000)
+    # ~15 s on an idle 2-core machine (linear in lines), 45 s seen with the cores shared.
+    rec = _rec("a\n" * 1_000_000, limit=300)
     assert "error" not in rec and set(rec["text"]) <= {"a", "\n"}
 
 
