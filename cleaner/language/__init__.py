@@ -36,7 +36,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..config import Config
-from ..document import BlockLanguage, Language, split_lines
+from ..document import BlockLanguage, Language
 from . import backends
 from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
 from .orthography import (
@@ -327,14 +327,13 @@ def detect_blocks(
     doc = detect_language(text, cfg)
     if not text:
         return doc, [], {}
-    ids = script_ids(text)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = _script_ids_of(cps)
     doc_script = _doc_script(doc)
-    lines = [ln for ln in split_lines(text) if ln.end - ln.start >= 2]
-    if not lines:
+    starts, ends = _line_spans(cps)
+    if not len(starts):
         return doc, [], {}
     # Letters per script for every line at once: one cumulative sum per script present.
-    starts = np.fromiter((ln.start for ln in lines), dtype=np.int64, count=len(lines))
-    ends = np.fromiter((ln.end for ln in lines), dtype=np.int64, count=len(lines))
     per_script: list[tuple[str, list[int]]] = []
     for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
         if sid:
@@ -347,26 +346,90 @@ def detect_blocks(
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
+    inherit = _inheriting_lines(per_script, doc, doc_script, len(starts))
+    inherited = Language(doc.language, doc.script, round(doc.score / 2, 4))
     blocks: list[BlockLanguage] = []
     weight: dict[str, float] = {}
-    for i, ln in enumerate(lines):
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        if inherit is not None and inherit[i]:
+            # (what the general path below answers for these lines, without building its dicts)
+            letters = inherit[i]
+            blocks.append(BlockLanguage(start, end, inherited.language, inherited.script, inherited.score))
+            weight[inherited.language] = weight.get(inherited.language, 0.0) + letters
+            continue
         counts = {name: col[i] for name, col in per_script if col[i]}
         letters = sum(counts.values())
         if not letters:
             continue
+        line = text[start:end]
         script, _ = _dominant(counts)
-        routed = _route(ln.text, counts, (hans[i], hant[i]) if hans and hant else None)
+        routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
         if routed is not None:
             lang = routed
         elif script == doc_script and doc.language != "und":
-            lang = _block_in_doc_script(ln.text, letters, doc, cfg.language_backend, counts)
+            lang = _block_in_doc_script(line, letters, doc, cfg.language_backend, counts)
         else:
-            lang = _detect(ln.text, cfg.language_backend, counts)
-        blocks.append(BlockLanguage(ln.start, ln.end, lang.language, lang.script, lang.score))
+            lang = _detect(line, cfg.language_backend, counts)
+        blocks.append(BlockLanguage(start, end, lang.language, lang.script, lang.score))
         weight[lang.language] = weight.get(lang.language, 0.0) + letters
     total = sum(weight.values()) or 1.0
     shares = {k: round(v / total, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
     return doc, blocks, shares
+
+
+def _script_ids_of(cps: np.ndarray) -> np.ndarray:
+    """:func:`~.scripts.script_ids` of already decoded code points (the text is encoded once)."""
+    table = script_table()
+    ids: np.ndarray = table[np.minimum(cps, len(table) - 1)]
+    return ids
+
+
+def _line_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the lines of 2+ characters, exactly as :func:`cleaner.document.split_lines` cuts them.
+
+    Newlines are found in the code-point array in one vectorised pass instead of
+    building a ``Line`` object (and a substring) for every line of the page.
+    """
+    n = len(cps)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    nl = np.flatnonzero(cps == 10)
+    starts = np.concatenate(([0], nl + 1)).astype(np.int64)
+    ends = np.concatenate((nl, [n])).astype(np.int64)
+    # a "\r" before the newline is not part of the line (the last line, with no newline, keeps it)
+    has_nl = np.arange(len(ends)) < len(nl)
+    prev = cps[np.maximum(ends - 1, 0)]
+    ends = ends - (has_nl & (ends > starts) & (prev == 13))
+    keep = ends - starts >= 2
+    return starts[keep], ends[keep]
+
+
+_ROUTED_SCRIPTS = frozenset({"Kana", "Hani", "Othr", *SINGLE_LANGUAGE})
+
+
+def _inheriting_lines(
+    per_script: list[tuple[str, list[int]]], doc: Language, doc_script: str | None, n: int
+) -> list[int] | None:
+    """Per line: its letter count when it simply inherits the document language, else 0.
+
+    These are the lines the general path sends to :func:`_block_in_doc_script`'s first
+    branch: every letter in the document's (shared, not routed) script and fewer than
+    ``BLOCK_MIN_LETTERS`` of them.  On web pages they are most lines (menus, bylines,
+    captions: 65% of the lines of the boilerplate dev pages), so they skip the per-line
+    dicts, script dominance and routing.  ``None`` when no line can inherit.
+    """
+    if doc.language == "und" or doc_script is None or doc_script in _ROUTED_SCRIPTS:
+        return None
+    own = next((col for name, col in per_script if name == doc_script), None)
+    if own is None:
+        return None
+    if len(per_script) == 1:
+        return [c if c < BLOCK_MIN_LETTERS else 0 for c in own]
+    total = np.sum([col for _, col in per_script], axis=0)
+    own_arr = np.asarray(own)
+    mask = (total == own_arr) & (own_arr < BLOCK_MIN_LETTERS)
+    out: list[int] = np.where(mask, own_arr, 0).tolist()
+    return out
 
 
 def _block_in_doc_script(
