@@ -37,6 +37,7 @@ import logging
 from collections.abc import Callable
 
 import numpy as np
+import regex
 
 from ..config import Config
 from ..document import BlockLanguage, Language
@@ -54,7 +55,6 @@ from .orthography import (
     PRIOR,
     cue_counts,
     foreign_letters,
-    function_word_share,
 )
 from .scripts import (
     NON_LATIN,
@@ -455,10 +455,14 @@ def _block_in_doc_script(
     """
     if letters < BLOCK_MIN_LETTERS:
         return Language(doc.language, doc.script, round(doc.score / 2, 4))
-    hits, words = function_word_share(text[:_CONFIRM_CHARS], doc.language)
-    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * words:
+    # (orthography.function_word_share, with the words kept for the cue check)
+    low = text[:_CONFIRM_CHARS].lower()
+    own = FUNCTION_WORDS.get(doc.language)
+    tokens: list[str] = _WORD.findall(low) if own is not None else []
+    hits = sum(map(own.__contains__, tokens)) if own is not None else 0
+    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
         return Language(doc.language, doc.script, doc.score)
-    if not _may_differ(text[:_CONFIRM_CHARS], doc.language, hits, words):
+    if not _may_differ(low, tokens, doc.language, hits):
         return Language(doc.language, doc.script, round(doc.score / 2, 4))
     if _BACKENDS.get(backend) is None or _backend(backend) not in (_auto_dist, _BACKENDS["fasttext"]):
         return _detect(text, backend, counts)  # no fastText in this configuration
@@ -501,10 +505,17 @@ def _function_word_languages() -> dict[str, tuple[str, ...]]:
     return {w: tuple(langs) for w, langs in out.items()}
 
 
-def _may_differ(text: str, doc_language: str, own_hits: int, words: int) -> bool:
+@functools.lru_cache(maxsize=64)
+def _foreign_letter(lang: str) -> regex.Pattern[str]:
+    """A non-ASCII letter outside ``lang``'s alphabet (one C-level scan instead of a loop per character)."""
+    native = "".join(sorted(ALPHABETS.get(lang, ())))
+    return regex.compile(r"[\p{L}--[\x00-\x7f" + regex.escape(native, special_only=True) + "]]", regex.V1)
+
+
+def _may_differ(low: str, tokens: list[str], doc_language: str, own_hits: int) -> bool:
     """Whether a line in the document's script, not confirmed by its function words, shows a cue of
     another language: only such lines are worth a detector call ("per-block detection only where
-    scripts or cues differ").
+    scripts or cues differ").  ``low`` is the lower-cased line start, ``tokens`` its words.
 
     Cues: a letter outside the document language's alphabet (``à`` in an English page, ``і`` in a
     Russian one), function words of another language outnumbering the document language's, or a
@@ -513,21 +524,21 @@ def _may_differ(text: str, doc_language: str, own_hits: int, words: int) -> bool
     that used to get a fastText call show no cue; fastText moved 0.7% of those lines to another
     language, most of them wrongly (names and headlines called German or Italian).
     """
-    own = FUNCTION_WORDS.get(doc_language)
-    alphabet = ALPHABETS.get(doc_language)
-    if own is None or alphabet is None:
+    if doc_language not in FUNCTION_WORDS or doc_language not in ALPHABETS:
         return True
-    if words >= _CUE_LONG_WORDS:
+    if len(tokens) >= _CUE_LONG_WORDS:
         return True
-    low = text.lower()
-    if not low.isascii() and any(c.isalpha() and not c.isascii() and c not in alphabet for c in low):
+    if not low.isascii() and _foreign_letter(doc_language).search(low):
         return True
-    if words < _CUE_MIN_HITS:
+    if len(tokens) < _CUE_MIN_HITS:
         return False
     table = _function_word_languages()
+    found = [table[w] for w in tokens if w in table]
+    if len(found) < _CUE_MIN_HITS:
+        return False
     other: dict[str, int] = {}
-    for w in _WORD.findall(low):
-        for lang in table.get(w, ()):
+    for langs in found:
+        for lang in langs:
             if lang != doc_language:
                 other[lang] = other.get(lang, 0) + 1
     return bool(other) and max(other.values()) >= max(_CUE_MIN_HITS, own_hits + 1)

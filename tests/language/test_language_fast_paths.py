@@ -64,9 +64,29 @@ def test_lines_with_cues_of_another_language_are_detected() -> None:
 
 def test_may_differ_cues() -> None:
     from cleaner.language import _may_differ
+    from cleaner.language.orthography import _WORD
 
-    assert not _may_differ("Gary Shilling Bonds Are Great Stocks Will Plunge", "en", 0, 8)
-    assert _may_differ("Müller Schmidt Schneider Fischer Weber Meyer", "en", 0, 6)  # ü
-    assert _may_differ("die Katze und der Hund", "en", 0, 5)  # German function words
-    assert _may_differ(" ".join(["word"] * 12), "en", 0, 12)  # long enough to be prose
-    assert _may_differ("anything at all", "xx", 0, 3)  # no lists for the language: always detect
+    def differs(line: str, lang: str = "en") -> bool:
+        low = line.lower()
+        return _may_differ(low, _WORD.findall(low), lang, 0)
+
+    assert not differs("Gary Shilling Bonds Are Great Stocks Will Plunge")
+    assert differs("Müller Schmidt Schneider Fischer Weber Meyer")  # ü: not an English letter
+    assert not differs("Müller Schmidt Schneider Fischer Weber Meyer", "de")
+    assert differs("die Katze und der Hund")  # German function words
+    assert differs(" ".join(["word"] * 12))  # long enough to be prose
+    assert differs("anything at all", "xx")  # no lists for the language: always detect
+
+
+def test_function_word_count_matches_orthography() -> None:
+    # detect_blocks counts the document language's function words itself (keeping the words for
+    # the cue check); it must agree with orthography.function_word_share
+    from cleaner.language import FUNCTION_WORDS
+    from cleaner.language.orthography import _WORD, function_word_share
+
+    for line, lang in [("The report was published by the ministry of finance on Monday.", "en"),
+                       ("Le rapport a été publié lundi par le ministère des finances.", "fr"),
+                       ("Well-known and the-end of THE story", "en")]:
+        tokens = _WORD.findall(line.lower())
+        hits = sum(map(FUNCTION_WORDS[lang].__contains__, tokens))
+        assert (hits, len(tokens)) == function_word_share(line, lang)
