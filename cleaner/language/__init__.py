@@ -293,14 +293,16 @@ def _sample(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    order = sorted(range(len(lines)), key=lambda i: (-len(lines[i]), i))
+    lengths = list(map(len, lines))
+    # longest first, ties in document order (a reversed sort is still stable)
+    order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
     chosen: list[int] = []
     size = 0
     for i in order:
         if size >= limit:
             break
         chosen.append(i)
-        size += len(lines[i]) + 1
+        size += lengths[i] + 1
     return "\n".join(lines[i] for i in sorted(chosen))[:limit]
 
 
