@@ -90,3 +90,10 @@ def test_pool_records_equal_in_process_records() -> None:
     one = list(run_tasks(iter(tasks), Config(), {}, workers=1))
     two = list(run_tasks(iter(tasks), Config(), {}, workers=2))
     assert one == two
+
+
+def test_release_memory_is_safe_to_call_repeatedly() -> None:
+    from cleaner.runner import _release_memory
+
+    for _ in range(3):
+        _release_memory()  # glibc: malloc_trim; elsewhere a no-op
