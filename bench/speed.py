@@ -220,9 +220,18 @@ def main() -> int:
     ap.add_argument("--mem-gb", type=float, default=1.0, help="size of the generated streaming input (0: skip)")
     ap.add_argument("--scale-docs", type=int, default=2000, help="documents for the workers 1 vs 2 run (0: skip)")
     ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
+    ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
     args = ap.parse_args()
     shared = Path(args.shared)
     load_start = load_average()
+    if args.only_memory:
+        texts = [p["text"] for p in load_pages(shared, args.limit)] + seeds(shared)
+        with tempfile.TemporaryDirectory() as tmpdir:
+            lines = memory_report(texts, args.mem_gb, Path(tmpdir))
+        lines.append(f"Load average {load_start} at the start, {load_average()} at the end. Command: "
+                     f"`python bench/speed.py --shared ../shared --only-memory --mem-gb {args.mem_gb}`.")
+        print("\n".join(lines))
+        return 0
 
     import ftfy
     import trafilatura
