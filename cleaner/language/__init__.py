@@ -451,7 +451,8 @@ def _block_in_doc_script(
     routed.)  In a shared script (Latin, Cyrillic, ...): short lines inherit
     the document language (score halved: inherited, not observed); a line
     whose words are to a good part the document language's function words is
-    confirmed with a set lookup per word; the rest get one fastText call on
+    confirmed with a set lookup per word; a line showing no cue of another
+    language (``_may_differ``) inherits; the rest get one fastText call on
     their start, and only a line fastText confidently gives to another
     language is detected fully.
     """
