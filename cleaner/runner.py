@@ -16,6 +16,7 @@ import itertools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -228,10 +229,15 @@ def preload(config: Config, *, html: bool = False) -> None:
         cleaner.clean(_WARM_UP_HTML, html=True)
 
 
+def _forks() -> bool:
+    """Whether workers are forked (Linux): elsewhere fork is unsafe or missing and the platform's
+    default start method is used, each worker loading its own models."""
+    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _pool(workers: int, config: Config, options: dict[str, Any]) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes forked from this (preloaded) one where fork exists."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork") if "fork" in methods else None
+    """A pool of ``workers`` processes, forked from this (preloaded) one on Linux."""
+    ctx = multiprocessing.get_context("fork") if _forks() else None
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(config, options))
 
 
@@ -243,7 +249,7 @@ def _submitter(pool: ProcessPoolExecutor) -> Callable[[list[Task]], Future[list[
 def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
               workers: int, *, html: bool = False) -> Iterator[dict[str, Any]]:
     window = workers * WINDOW_PER_WORKER
-    fork = "fork" in multiprocessing.get_all_start_methods()
+    fork = _forks()
     if fork:
         preload(config, html=html)
         # Objects that exist now are left alone by the garbage collector (until the run ends):
