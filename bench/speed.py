@@ -2,19 +2,21 @@
 """Throughput and scale benchmark: cleaner against its own dependencies, in one run.
 
 Measures, on the plain-text and HTML pages of ../shared/bench/boilerplate/dev.jsonl.gz
-plus the seed documents:
-  - ftfy.fix_text alone, langdetect alone, trafilatura.extract alone (same settings
-    as cleaner's HTML stage), and cleaner's full plain-text and HTML pipelines, each
-    as documents/s and MB/s (UTF-8 bytes of input), with ratios against the peers;
-  - the share of time per stage;
+plus the seed documents (every in-process timing the best of --repeat runs):
+  - ftfy.fix_text alone, langdetect alone, trafilatura.bare_extraction alone (the
+    settings cleaner's HTML stage uses), and cleaner's plain-text pipeline (all stages,
+    and without boilerplate and garble) and HTML pipeline, as documents/s and MB/s
+    (UTF-8 bytes of input), with ratios against the peers measured in the same run;
+  - ms per MB of every stage, and of what lies outside the stages;
   - `cleaner --help` and the first document in a fresh process;
   - `cleaner clean --workers 1` vs `--workers 2` on the same generated JSONL;
-  - peak memory (RSS of the whole process tree) while cleaning a generated JSONL
-    file of --mem-gb gigabytes with 2 workers.
-Prints a markdown report; with --write, replaces the "Throughput" section of
-bench/RESULTS.md.
+  - memory of the whole process tree (PSS and RSS sums, sampled over time: peak and
+    flatness) while cleaning a generated JSONL of --mem-gb gigabytes with 2 workers.
+Prints a markdown report; with --write, writes bench/results/speed.md and rebuilds
+bench/RESULTS.md.  On a shared machine run it under `nice` and read the load average
+it prints.
 
-    python bench/speed.py --shared ../shared [--mem-gb 1] [--write]
+    python bench/speed.py --shared ../shared [--mem-gb 0.5] [--repeat 3] [--write]
 """
 
 from __future__ import annotations
@@ -63,52 +65,173 @@ def mb(items) -> float:
     return sum(len(x.encode("utf-8")) for x in items) / 1e6
 
 
-def row(name: str, n: int, size: float, secs: float, ref: float | None = None) -> str:
-    ratio = f"{ref / secs:.2f}" if ref else ""
+def row(name: str, n: int, size: float, secs: float, ref: float | None = None, vs: str = "") -> str:
+    """A table row: docs/s, MB/s and (with ``ref``) how many times faster than the reference ``vs``."""
+    ratio = f"{ref / secs:.2f} vs {vs}" if ref else ""
     return f"| {name} | {n / secs:,.1f} | {size / secs:.2f} | {ratio} |"
 
 
-def peak_rss_tree(proc: subprocess.Popen, stop: threading.Event, out: list[int]) -> None:
-    """Poll the summed RSS of ``proc`` and its children (Linux /proc)."""
-    peak = 0
-    while not stop.is_set():
-        total = 0
-        pids = [proc.pid]
+def _tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (Linux /proc)."""
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
         try:
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-            pids += [int(c) for c in children]
-            for c in children:
-                try:
-                    pids += [int(x) for x in Path(f"/proc/{c}/task/{c}/children").read_text().split()]
-                except OSError:
-                    pass
+            todo += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
         except OSError:
             pass
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-            except OSError:
-                pass
-        peak = max(peak, total)
-        time.sleep(0.05)
-    out.append(peak)
+    return pids
+
+
+def _mem_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of one process in kB; PSS splits pages shared between processes among them."""
+    rss = pss = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return rss, pss
+
+
+def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[tuple[float, int, int, int]],
+                  every: float = 0.25) -> None:
+    """Append (seconds, RSS sum, PSS sum, processes) of ``proc``'s process tree every ``every`` s.
+
+    RSS sums count a page shared by the parent and its forked workers once per process (what
+    `ps` adds up); PSS sums count it once in all (what the machine actually gives the tree).
+    """
+    t0 = time.perf_counter()
+    while not stop.is_set():
+        pids = _tree_pids(proc.pid)
+        mems = [_mem_kb(pid) for pid in pids]
+        if not any(m[0] for m in mems):
+            break  # exited
+        series.append((time.perf_counter() - t0, sum(m[0] for m in mems) * 1024,
+                       sum(m[1] for m in mems) * 1024, len(pids)))
+        stop.wait(every)
+
+
+def flatness(series: list[tuple[float, int, int, int]], col: int) -> str:
+    """Memory (column ``col`` of the series) at 25/50/75/95% of the run, in MB (95%: before shutdown)."""
+    if not series:
+        return "no samples"
+    end = series[-1][0]
+    marks = []
+    for q in (0.25, 0.5, 0.75, 0.95):
+        at = [v for v in series if v[0] <= q * end]
+        marks.append(f"{at[-1][col] / 1e6:.0f}" if at else "-")
+    return "/".join(marks)
+
+
+def run_memory(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, list[tuple[float, int, int, int]]]:
+    """Run ``cmd`` and sample its process tree's memory; (seconds, series)."""
+    stop = threading.Event()
+    series: list[tuple[float, int, int, int]] = []
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    th = threading.Thread(target=sample_memory, args=(proc, stop, series))
+    th.start()
+    _, err = proc.communicate()
+    stop.set()
+    th.join()
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(err.decode(errors="replace")[-1000:])
+    return time.perf_counter() - t0, series
 
 
 def cli(args: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cleaner", *args], capture_output=True, **kw)
 
 
+def stage_times(clean, texts: list[str], cfg, repeat: int) -> tuple[float, dict[str, float]]:
+    """(best total seconds, best seconds per stage) over ``repeat`` runs of the pipeline on ``texts``."""
+    best_total = float("inf")
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        totals: dict[str, float] = {}
+        t0 = time.perf_counter()
+        for t in texts:
+            r = clean(t, html=False, config=cfg)
+            for k, v in r.doc.timings.items():
+                totals[k] = totals.get(k, 0.0) + v
+        best_total = min(best_total, time.perf_counter() - t0)
+        for k, v in totals.items():
+            best[k] = min(best.get(k, float("inf")), v)
+    return best_total, best
+
+
+def load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:  # pragma: no cover - not Linux
+        return "?"
+
+
+def generate_jsonl(path: Path, texts: list[str], target_bytes: float) -> tuple[int, int]:
+    """Write records cycling through ``texts`` until ``target_bytes``; (records, bytes)."""
+    written = i = 0
+    with open(path, "w", encoding="utf-8") as f:
+        while written < target_bytes:
+            line = json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n"
+            f.write(line)
+            written += len(line.encode("utf-8"))
+            i += 1
+    return i, written
+
+
+def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2) -> list[str]:
+    """Clean a generated JSONL of ``gb`` GB with ``workers`` workers, sampling the process tree's memory."""
+    big = tmp / "big.jsonl"
+    n, written = generate_jsonl(big, texts, gb * 1e9)
+    out = tmp / "big.out.jsonl"
+    cmd = [sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(out), "-q", "--workers", str(workers)]
+    dt, series = run_memory(cmd)
+    out_lines = sum(1 for _ in open(out, "rb"))
+    big.unlink()
+    out.unlink()
+    peak_rss = max(v[1] for v in series)
+    peak_pss = max(v[2] for v in series)
+    return [
+        f"Streaming memory: {written / 1e9:.2f} GB JSONL ({n:,} documents, plain text) cleaned with "
+        f"`cleaner clean --workers {workers}` in {dt:.0f} s ({written / 1e6 / dt:.2f} MB/s); "
+        f"{out_lines:,} output records for {n:,} input records. Memory of the whole process tree "
+        f"(parent + {workers} workers), sampled every 0.25 s:",
+        "",
+        "| measure | peak | at 25% / 50% / 75% / 95% of the run |",
+        "|---|---|---|",
+        f"| PSS sum (shared pages counted once: what the machine gives the tree) | {peak_pss / 1e6:.0f} MB | "
+        f"{flatness(series, 2)} MB |",
+        f"| RSS sum (shared pages counted in every process, as `ps` adds up) | {peak_rss / 1e6:.0f} MB | "
+        f"{flatness(series, 1)} MB |",
+        "",
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     ap.add_argument("--limit", type=int, default=None, help="use only the first N dev pages")
+    ap.add_argument("--repeat", type=int, default=3, help="best of N runs for every in-process timing")
     ap.add_argument("--mem-gb", type=float, default=1.0, help="size of the generated streaming input (0: skip)")
-    ap.add_argument("--scale-docs", type=int, default=2000, help="documents for the workers 1 vs 2 run")
-    ap.add_argument("--write", action="store_true", help="update bench/RESULTS.md")
+    ap.add_argument("--scale-docs", type=int, default=2000, help="documents for the workers 1 vs 2 run (0: skip)")
+    ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
+    ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
     args = ap.parse_args()
     shared = Path(args.shared)
+    load_start = load_average()
+    if args.only_memory:
+        texts = [p["text"] for p in load_pages(shared, args.limit)] + seeds(shared)
+        with tempfile.TemporaryDirectory() as tmpdir:
+            lines = memory_report(texts, args.mem_gb, Path(tmpdir))
+        lines.append(f"Load average {load_start} at the start, {load_average()} at the end. Command: "
+                     f"`python bench/speed.py --shared ../shared --only-memory --mem-gb {args.mem_gb}`.")
+        print("\n".join(lines))
+        return 0
 
     import ftfy
     import trafilatura
@@ -116,6 +239,7 @@ def main() -> int:
 
     import cleaner
     from cleaner.config import Config
+    from cleaner.pipeline import clean
 
     DetectorFactory.seed = 0
     pages = load_pages(shared, args.limit)
@@ -123,43 +247,60 @@ def main() -> int:
     htmls = [p["html"] for p in pages]
     cfg = Config()
     # warm every lazy import and model once, outside the timings
-    cleaner.clean(texts[0], html=False)
-    cleaner.clean(htmls[0], html=True)
+    clean(texts[0], html=False)
+    clean(htmls[0], html=True)
     detect("warm up the detector profiles")
 
     n, size = len(texts), mb(texts)
-    t_ftfy = timed(ftfy.fix_text, texts)
-    t_ld = timed(lambda t: detect(t) if t.strip() else None, texts)
-    stage_totals: dict[str, float] = {}
-
-    def run_text(t: str) -> None:
-        r = cleaner.clean(t, html=False, config=cfg)
-        for k, v in r.doc.timings.items():
-            stage_totals[k] = stage_totals.get(k, 0.0) + v
-
-    t_clean = timed(run_text, texts)
+    rep = args.repeat
+    t_ftfy = timed(ftfy.fix_text, texts, rep)
+    t_ld = timed(lambda t: detect(t) if t.strip() else None, texts, rep)
+    t_clean, stages = stage_times(clean, texts, cfg, rep)
+    light = Config(boilerplate=False, garble=False)
+    t_light, stages_light = stage_times(clean, texts, light, rep)
     hn, hsize = len(htmls), mb(htmls)
-    t_traf = timed(lambda h: trafilatura.bare_extraction(h, with_metadata=True, include_comments=False,
-                                                         include_tables=True, deduplicate=False), htmls)
-    t_chtml = timed(lambda h: cleaner.clean(h, html=True, config=cfg), htmls)
+    # the settings cleaner's HTML stage uses (cleaner/html.py), comments as the config says
+    t_traf = timed(lambda h: trafilatura.bare_extraction(h, with_metadata=True, include_comments=cfg.html_comments,
+                                                         include_tables=True, deduplicate=False), htmls, rep)
+    t_chtml = timed(lambda h: clean(h, html=True, config=cfg), htmls, rep)
 
+    def ms_mb(secs: float) -> str:
+        return f"{secs * 1000 / size:,.0f}"
+
+    stage_names = [k for k in ("fix_encoding", "language", "boilerplate", "garble") if k in stages]
     lines = [
         "## Throughput (one process, one core)",
         "",
         f"Inputs: {len(pages)} dev pages (+ {n - len(pages)} seeds) as plain text, {size:.2f} MB; "
-        f"the same {hn} pages as HTML, {hsize:.2f} MB.",
+        f"the same {hn} pages as HTML, {hsize:.2f} MB. Every in-process figure is the best of {rep} runs "
+        "in this one process (wall clock).",
         "",
         "| system | docs/s | MB/s | ratio (x faster than the reference) |",
         "|---|---|---|---|",
         row("ftfy.fix_text alone (text)", n, size, t_ftfy),
         row("langdetect alone (text)", n, size, t_ld),
-        row("cleaner, full plain-text pipeline", n, size, t_clean, t_ftfy) + " vs ftfy",
+        row("cleaner, full plain-text pipeline", n, size, t_clean, t_ftfy, "ftfy"),
+        row("cleaner, plain text without boilerplate and garble", n, size, t_light, t_ftfy, "ftfy"),
         row("trafilatura.bare_extraction alone (HTML)", hn, hsize, t_traf),
-        row("cleaner, full HTML pipeline", hn, hsize, t_chtml, t_traf) + " vs trafilatura",
+        row("cleaner, full HTML pipeline", hn, hsize, t_chtml, t_traf, "trafilatura"),
         "",
-        "Plain-text pipeline, share of time per stage: "
-        + ", ".join(f"{k} {v / max(sum(stage_totals.values()), 1e-9):.0%}" for k, v in
-                    sorted(stage_totals.items(), key=lambda kv: -kv[1])),
+        "Plain-text pipeline per stage (ms per MB of input text; best run per stage):",
+        "",
+        "| stage | ms/MB | share | ms/MB with boilerplate and garble off |",
+        "|---|---|---|---|",
+    ]
+    total_stages = sum(stages.values()) or 1e-9
+    for k in stage_names:
+        off = ms_mb(stages_light[k]) if k in stages_light else "off"
+        lines.append(f"| {k} | {ms_mb(stages[k])} | {stages[k] / total_stages:.0%} | {off} |")
+    lines += [
+        f"| outside the stages (record building, input checks) | {ms_mb(max(t_clean - total_stages, 0.0))} | | "
+        f"{ms_mb(max(t_light - sum(stages_light.values()), 0.0))} |",
+        f"| ftfy.fix_text alone, for comparison | {ms_mb(t_ftfy)} | | |",
+        f"| langdetect alone, for comparison | {ms_mb(t_ld)} | | |",
+        "",
+        f"Language stage vs langdetect alone on the same texts: {t_ld / stages['language']:.1f}x faster."
+        if "language" in stages else "",
         "",
     ]
 
@@ -167,8 +308,9 @@ def main() -> int:
     t0 = time.perf_counter()
     cli(["--help"])
     t_help = time.perf_counter() - t0
-    with tempfile.TemporaryDirectory() as tmp:
-        doc = Path(tmp) / "doc.txt"
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        doc = tmp / "doc.txt"
         doc.write_text(texts[-1], encoding="utf-8")
         t0 = time.perf_counter()
         cli(["clean", str(doc), "-q"])
@@ -176,62 +318,35 @@ def main() -> int:
         lines += [f"Start-up: `cleaner --help` {t_help:.2f} s; first document in a fresh process "
                   f"(`cleaner clean seed.txt`) {t_first:.2f} s.", ""]
 
-        # workers scaling
-        src = Path(tmp) / "scale.jsonl"
-        with open(src, "w", encoding="utf-8") as f:
-            for i in range(args.scale_docs):
-                f.write(json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n")
-        scale_mb = src.stat().st_size / 1e6
-        times = {}
-        for w in (1, 2):
-            t0 = time.perf_counter()
-            p = cli(["clean", str(src), "-o", str(Path(tmp) / f"w{w}.jsonl"), "-q", "--workers", str(w)])
-            times[w] = time.perf_counter() - t0
-            assert p.returncode in (0, 1), p.stderr[-500:]
-        same = (Path(tmp) / "w1.jsonl").read_bytes() == (Path(tmp) / "w2.jsonl").read_bytes()
-        lines += [
-            f"Workers ({args.scale_docs} documents, {scale_mb:.1f} MB JSONL, `cleaner clean --workers N`, "
-            f"whole command): 1 worker {times[1]:.1f} s ({scale_mb / times[1]:.2f} MB/s), 2 workers "
-            f"{times[2]:.1f} s ({scale_mb / times[2]:.2f} MB/s): speed-up {times[1] / times[2]:.2f}x on "
-            f"{os.cpu_count()} cores; outputs identical: {same}.",
-            "",
-        ]
-
-        if args.mem_gb > 0:
-            big = Path(tmp) / "big.jsonl"
-            target = args.mem_gb * 1e9
-            written = 0
-            with open(big, "w", encoding="utf-8") as f:
-                i = 0
-                while written < target:
-                    line = json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n"
-                    f.write(line)
-                    written += len(line.encode("utf-8"))
-                    i += 1
-            stop = threading.Event()
-            peak: list[int] = []
-            t0 = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(big), "-o",
-                                     str(Path(tmp) / "big.out.jsonl"), "-q", "--workers", "2"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            th = threading.Thread(target=peak_rss_tree, args=(proc, stop, peak))
-            th.start()
-            proc.wait()
-            stop.set()
-            th.join()
-            dt = time.perf_counter() - t0
-            out_lines = sum(1 for _ in open(Path(tmp) / "big.out.jsonl", "rb"))
+        if args.scale_docs:
+            src = tmp / "scale.jsonl"
+            with open(src, "w", encoding="utf-8") as f:
+                for i in range(args.scale_docs):
+                    f.write(json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n")
+            scale_mb = src.stat().st_size / 1e6
+            times = {}
+            for w in (1, 2):
+                t0 = time.perf_counter()
+                p = cli(["clean", str(src), "-o", str(tmp / f"w{w}.jsonl"), "-q", "--workers", str(w)])
+                times[w] = time.perf_counter() - t0
+                assert p.returncode in (0, 1), p.stderr[-500:]
+            same = (tmp / "w1.jsonl").read_bytes() == (tmp / "w2.jsonl").read_bytes()
             lines += [
-                f"Streaming memory: {written / 1e9:.2f} GB JSONL ({i} documents) cleaned with 2 workers in "
-                f"{dt:.0f} s ({written / 1e6 / dt:.2f} MB/s); peak RSS of the whole process tree "
-                f"{peak[0] / 1e6:.0f} MB; {out_lines} output records for {i} input records.",
+                f"Workers ({args.scale_docs} documents, {scale_mb:.1f} MB JSONL, `cleaner clean --workers N`, "
+                f"whole command): 1 worker {times[1]:.1f} s ({scale_mb / times[1]:.2f} MB/s), 2 workers "
+                f"{times[2]:.1f} s ({scale_mb / times[2]:.2f} MB/s): speed-up {times[1] / times[2]:.2f}x on "
+                f"{os.cpu_count()} cores; outputs identical: {same}.",
                 "",
             ]
 
+        if args.mem_gb > 0:
+            lines += memory_report(texts, args.mem_gb, tmp)
+
     cpu = platform.processor() or platform.machine()
     lines += [f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
-              f"cleaner {cleaner.__version__}. Command: `python bench/speed.py --shared ../shared "
-              f"--mem-gb {args.mem_gb}` (`make bench-speed`)."]
+              f"cleaner {cleaner.__version__}; load average {load_start} at the start, {load_average()} at the end "
+              f"(other jobs share the machine unless it was quiet). Command: `python bench/speed.py --shared "
+              f"../shared --mem-gb {args.mem_gb} --repeat {rep}` (`make bench-speed`)."]
     report = "\n".join(lines)
     print(report)
     if args.write:

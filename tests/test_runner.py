@@ -70,3 +70,30 @@ def test_worker_crash_loses_only_that_document(monkeypatch) -> None:
     assert [r["id"] for r in out] == list(range(60))
     assert out[37]["error"]["type"] == "WorkerCrashed"
     assert sum(1 for r in out if "error" in r) == 1
+
+
+def test_html_tasks_are_recognised_for_preloading() -> None:
+    from cleaner.runner import _is_html_task
+
+    assert _is_html_task(("record", {"id": 1, "html": "<p>x</p>"}, None), "html")
+    assert not _is_html_task(("record", {"id": 1, "text": "x", "html": "  "}, None), "html")
+    assert not _is_html_task(("record", None, "bad line"), "html")
+    assert _is_html_task(("doc", "a", b"<!doctype html><html><body>x</body></html>", None), "html")
+    assert not _is_html_task(("doc", "a", b"plain words", None), "html")
+    assert _is_html_task(("doc", "a", b"anything", True, None), "html")
+
+
+def test_pool_records_equal_in_process_records() -> None:
+    # workers fork from a parent that preloaded the models: the records must not depend on it
+    tasks = [("record", {"id": i, "text": f"Ligne {i}. Le conseil a voté le budget lundi.\n" + TEXT}, None)
+             for i in range(40)]
+    one = list(run_tasks(iter(tasks), Config(), {}, workers=1))
+    two = list(run_tasks(iter(tasks), Config(), {}, workers=2))
+    assert one == two
+
+
+def test_release_memory_is_safe_to_call_repeatedly() -> None:
+    from cleaner.runner import _release_memory
+
+    for _ in range(3):
+        _release_memory()  # glibc: malloc_trim; elsewhere a no-op

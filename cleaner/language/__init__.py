@@ -25,30 +25,36 @@ lines (navigation is short, prose is long), so glued navigation in another
 language cannot flip it.  Blocks are lines, made cheap: script counts for the
 whole page in one vectorised pass, script routing for lines whose script names
 their language, inheritance for short lines, a function-word check for long
-lines in the document's language, and a detector only for what is left.
+lines in the document's language, and a detector only for the remaining
+lines that show a cue of another language (a letter outside the document
+language's alphabet, another language's function words, prose length).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
 import numpy as np
+import regex
 
 from ..config import Config
-from ..document import BlockLanguage, Language, split_lines
+from ..document import BlockLanguage, Language
 from . import backends
 from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
 from .orthography import (
+    _WORD,
+    ALPHABETS,
     CHECKED,
     CYRL_GROUP,
     FOREIGN_LETTER_FACTOR,
+    FUNCTION_WORDS,
     GROUP_CAP,
     GROUP_OF,
     PRIOR,
     cue_counts,
     foreign_letters,
-    function_word_share,
 )
 from .scripts import (
     NON_LATIN,
@@ -287,14 +293,16 @@ def _sample(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     lines = [ln for ln in text.splitlines() if ln.strip()]
-    order = sorted(range(len(lines)), key=lambda i: (-len(lines[i]), i))
+    lengths = list(map(len, lines))
+    # longest first, ties in document order (a reversed sort is still stable)
+    order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
     chosen: list[int] = []
     size = 0
     for i in order:
         if size >= limit:
             break
         chosen.append(i)
-        size += len(lines[i]) + 1
+        size += lengths[i] + 1
     return "\n".join(lines[i] for i in sorted(chosen))[:limit]
 
 
@@ -327,14 +335,13 @@ def detect_blocks(
     doc = detect_language(text, cfg)
     if not text:
         return doc, [], {}
-    ids = script_ids(text)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = _script_ids_of(cps)
     doc_script = _doc_script(doc)
-    lines = [ln for ln in split_lines(text) if ln.end - ln.start >= 2]
-    if not lines:
+    starts, ends = _line_spans(cps)
+    if not len(starts):
         return doc, [], {}
     # Letters per script for every line at once: one cumulative sum per script present.
-    starts = np.fromiter((ln.start for ln in lines), dtype=np.int64, count=len(lines))
-    ends = np.fromiter((ln.end for ln in lines), dtype=np.int64, count=len(lines))
     per_script: list[tuple[str, list[int]]] = []
     for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
         if sid:
@@ -347,26 +354,92 @@ def detect_blocks(
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
+    own = _own_script_lines(per_script, doc, doc_script)
+    inherited = Language(doc.language, doc.script, round(doc.score / 2, 4))
     blocks: list[BlockLanguage] = []
     weight: dict[str, float] = {}
-    for i, ln in enumerate(lines):
+    for i, (start, end) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True)):
+        letters = own[i] if own is not None else 0
+        if letters:
+            # (what the general path below answers for these lines, without its dicts and routing)
+            if letters < BLOCK_MIN_LETTERS:
+                lang = inherited
+            else:
+                assert doc_script is not None
+                lang = _block_in_doc_script(text[start:end], letters, doc, cfg.language_backend,
+                                            {doc_script: letters})
+            blocks.append(BlockLanguage(start, end, lang.language, lang.script, lang.score))
+            weight[lang.language] = weight.get(lang.language, 0.0) + letters
+            continue
         counts = {name: col[i] for name, col in per_script if col[i]}
         letters = sum(counts.values())
         if not letters:
             continue
+        line = text[start:end]
         script, _ = _dominant(counts)
-        routed = _route(ln.text, counts, (hans[i], hant[i]) if hans and hant else None)
+        routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
         if routed is not None:
             lang = routed
         elif script == doc_script and doc.language != "und":
-            lang = _block_in_doc_script(ln.text, letters, doc, cfg.language_backend, counts)
+            lang = _block_in_doc_script(line, letters, doc, cfg.language_backend, counts)
         else:
-            lang = _detect(ln.text, cfg.language_backend, counts)
-        blocks.append(BlockLanguage(ln.start, ln.end, lang.language, lang.script, lang.score))
+            lang = _detect(line, cfg.language_backend, counts)
+        blocks.append(BlockLanguage(start, end, lang.language, lang.script, lang.score))
         weight[lang.language] = weight.get(lang.language, 0.0) + letters
     total = sum(weight.values()) or 1.0
     shares = {k: round(v / total, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
     return doc, blocks, shares
+
+
+def _script_ids_of(cps: np.ndarray) -> np.ndarray:
+    """:func:`~.scripts.script_ids` of already decoded code points (the text is encoded once)."""
+    table = script_table()
+    ids: np.ndarray = table[np.minimum(cps, len(table) - 1)]
+    return ids
+
+
+def _line_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the lines of 2+ characters, exactly as :func:`cleaner.document.split_lines` cuts them.
+
+    Newlines are found in the code-point array in one vectorised pass instead of
+    building a ``Line`` object (and a substring) for every line of the page.
+    """
+    n = len(cps)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    nl = np.flatnonzero(cps == 10)
+    starts = np.concatenate(([0], nl + 1)).astype(np.int64)
+    ends = np.concatenate((nl, [n])).astype(np.int64)
+    # a "\r" before the newline is not part of the line (the last line, with no newline, keeps it)
+    has_nl = np.arange(len(ends)) < len(nl)
+    prev = cps[np.maximum(ends - 1, 0)]
+    ends = ends - (has_nl & (ends > starts) & (prev == 13))
+    keep = ends - starts >= 2
+    return starts[keep], ends[keep]
+
+
+_ROUTED_SCRIPTS = frozenset({"Kana", "Hani", "Othr", *SINGLE_LANGUAGE})
+
+
+def _own_script_lines(
+    per_script: list[tuple[str, list[int]]], doc: Language, doc_script: str | None
+) -> list[int] | None:
+    """Per line: its letter count when all its letters are in the document's script, else 0.
+
+    For these lines the general path's script dominance and routing are foregone conclusions
+    (the document's script is shared, not routed), so they go straight to inheritance (under
+    ``BLOCK_MIN_LETTERS`` letters) or :func:`_block_in_doc_script`.  On web pages they are
+    nearly all lines (menus, bylines, captions, prose).  ``None`` when no line qualifies.
+    """
+    if doc.language == "und" or doc_script is None or doc_script in _ROUTED_SCRIPTS:
+        return None
+    own = next((col for name, col in per_script if name == doc_script), None)
+    if own is None or len(per_script) == 1:
+        return own
+    total = np.sum([col for _, col in per_script], axis=0)
+    own_arr = np.asarray(own)
+    out: list[int] = np.where(total == own_arr, own_arr, 0).tolist()
+    return out
 
 
 def _block_in_doc_script(
@@ -378,15 +451,22 @@ def _block_in_doc_script(
     routed.)  In a shared script (Latin, Cyrillic, ...): short lines inherit
     the document language (score halved: inherited, not observed); a line
     whose words are to a good part the document language's function words is
-    confirmed with a set lookup per word; the rest get one fastText call on
+    confirmed with a set lookup per word; a line showing no cue of another
+    language (``_may_differ``) inherits; the rest get one fastText call on
     their start, and only a line fastText confidently gives to another
     language is detected fully.
     """
     if letters < BLOCK_MIN_LETTERS:
         return Language(doc.language, doc.script, round(doc.score / 2, 4))
-    hits, words = function_word_share(text[:_CONFIRM_CHARS], doc.language)
-    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * words:
+    # (orthography.function_word_share, with the words kept for the cue check)
+    low = text[:_CONFIRM_CHARS].lower()
+    own = FUNCTION_WORDS.get(doc.language)
+    tokens: list[str] = _WORD.findall(low) if own is not None else []
+    hits = sum(map(own.__contains__, tokens)) if own is not None else 0
+    if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
         return Language(doc.language, doc.script, doc.score)
+    if not _may_differ(low, tokens, doc.language, hits):
+        return Language(doc.language, doc.script, round(doc.score / 2, 4))
     if _BACKENDS.get(backend) is None or _backend(backend) not in (_auto_dist, _BACKENDS["fasttext"]):
         return _detect(text, backend, counts)  # no fastText in this configuration
     ft = backends.fasttext_dist(text[:_BLOCK_CHARS], k=3)
@@ -408,6 +488,63 @@ _BLOCK_CHARS = 100
 """Characters of a line fastText reads to confirm the document language (cost is linear)."""
 _BLOCK_SWITCH_PROB = 0.5
 """fastText probability for another language at which a line is detected fully."""
+
+
+_CUE_MIN_HITS = 2
+"""Function words of one other language (of the same script) that make a line worth a detector."""
+_CUE_LONG_WORDS = 12
+"""Words from which a line that its function words did not confirm is detected anyway: a line that
+long is prose, and prose in the document language has its function words (headlines, name lists
+and link text, the usual unconfirmed lines, are shorter)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _function_word_languages() -> dict[str, tuple[str, ...]]:
+    """Each listed function word and the languages it is a function word of."""
+    out: dict[str, list[str]] = {}
+    for lang, words in FUNCTION_WORDS.items():
+        for w in words:
+            out.setdefault(w, []).append(lang)
+    return {w: tuple(langs) for w, langs in out.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _foreign_letter(lang: str) -> regex.Pattern[str]:
+    """A non-ASCII letter outside ``lang``'s alphabet (one C-level scan instead of a loop per character)."""
+    native = "".join(sorted(ALPHABETS.get(lang, ())))
+    return regex.compile(r"[\p{L}--[\x00-\x7f" + regex.escape(native, special_only=True) + "]]", regex.V1)
+
+
+def _may_differ(low: str, tokens: list[str], doc_language: str, own_hits: int) -> bool:
+    """Whether a line in the document's script, not confirmed by its function words, shows a cue of
+    another language: only such lines are worth a detector call ("per-block detection only where
+    scripts or cues differ").  ``low`` is the lower-cased line start, ``tokens`` its words.
+
+    Cues: a letter outside the document language's alphabet (``à`` in an English page, ``і`` in a
+    Russian one), function words of another language outnumbering the document language's, or a
+    line long enough to be prose (``_CUE_LONG_WORDS``).  Languages without an alphabet or a
+    function-word list always get the detector.  On the boilerplate dev pages 97% of the lines
+    that used to get a fastText call show no cue; fastText moved 0.7% of those lines to another
+    language, most of them wrongly (names and headlines called German or Italian).
+    """
+    if doc_language not in FUNCTION_WORDS or doc_language not in ALPHABETS:
+        return True
+    if len(tokens) >= _CUE_LONG_WORDS:
+        return True
+    if not low.isascii() and _foreign_letter(doc_language).search(low):
+        return True
+    if len(tokens) < _CUE_MIN_HITS:
+        return False
+    table = _function_word_languages()
+    found = [table[w] for w in tokens if w in table]
+    if len(found) < _CUE_MIN_HITS:
+        return False
+    other: dict[str, int] = {}
+    for langs in found:
+        for lang in langs:
+            if lang != doc_language:
+                other[lang] = other.get(lang, 0) + 1
+    return bool(other) and max(other.values()) >= max(_CUE_MIN_HITS, own_hits + 1)
 
 
 def _doc_script(doc: Language) -> str | None:

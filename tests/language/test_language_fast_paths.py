@@ -1,0 +1,92 @@
+"""The vectorised shortcuts of cleaner.language.detect_blocks give what the plain per-line path gives."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.document import split_lines
+from cleaner.language import _line_spans
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts, ends = _line_spans(cps)
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+def _reference(text: str) -> list[tuple[int, int]]:
+    return [(ln.start, ln.end) for ln in split_lines(text) if ln.end - ln.start >= 2]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "é", "中", " ", "\n", "\r", "\r\n", "\u2028"]), max_size=60).map("".join))
+def test_line_spans_match_split_lines(text: str) -> None:
+    assert _spans(text) == _reference(text)
+
+
+def test_line_spans_edge_cases() -> None:
+    for text in ["", "\n", "\r\n", "ab", "ab\r", "ab\r\n", "\nab\n\ncd\r\nef\r", "a\rb\n\rcd", "\r\r\nxy"]:
+        assert _spans(text) == _reference(text), text
+
+
+_EN = (
+    "The council approved the new budget on Monday after a long debate about the schools "
+    "and the roads that were damaged during the winter storms."
+)
+
+
+def _line_languages(lines: list[str]) -> dict[str, str]:
+    from cleaner.language import detect_blocks
+
+    text = "\n".join(lines)
+    doc, blocks, _ = detect_blocks(text)
+    assert doc.language == "en"
+    return {text[b.start : b.end]: b.language for b in blocks}
+
+
+def test_unconfirmed_lines_without_cues_inherit_the_document_language() -> None:
+    # a headline of names has no English function words, and no cue of another language:
+    # it is not sent to a detector (which calls such lines German or Italian)
+    headline = "Gary Shilling: Bonds Are Great, Stocks Will Plunge Soon"
+    got = _line_languages([_EN, headline, _EN])
+    assert got[headline] == "en"
+
+
+def test_lines_with_cues_of_another_language_are_detected() -> None:
+    accented = "Tu fais bien d’aller à Paris c’est une ville magnifique !"  # à: not an English letter
+    function_words = "Deze site gebruikt cookies van Google om te kunnen werken"  # Dutch function words
+    got = _line_languages([_EN, accented, _EN, function_words, _EN])
+    assert got[accented] == "fr"
+    assert got[function_words] == "nl"
+
+
+def test_may_differ_cues() -> None:
+    from cleaner.language import _may_differ
+    from cleaner.language.orthography import _WORD
+
+    def differs(line: str, lang: str = "en") -> bool:
+        low = line.lower()
+        return _may_differ(low, _WORD.findall(low), lang, 0)
+
+    assert not differs("Gary Shilling Bonds Are Great Stocks Will Plunge")
+    assert differs("Müller Schmidt Schneider Fischer Weber Meyer")  # ü: not an English letter
+    assert not differs("Müller Schmidt Schneider Fischer Weber Meyer", "de")
+    assert differs("die Katze und der Hund")  # German function words
+    assert differs(" ".join(["word"] * 12))  # long enough to be prose
+    assert differs("anything at all", "xx")  # no lists for the language: always detect
+
+
+def test_function_word_count_matches_orthography() -> None:
+    # detect_blocks counts the document language's function words itself (keeping the words for
+    # the cue check); it must agree with orthography.function_word_share
+    from cleaner.language import FUNCTION_WORDS
+    from cleaner.language.orthography import _WORD, function_word_share
+
+    for line, lang in [("The report was published by the ministry of finance on Monday.", "en"),
+                       ("Le rapport a été publié lundi par le ministère des finances.", "fr"),
+                       ("Well-known and the-end of THE story", "en")]:
+        tokens = _WORD.findall(line.lower())
+        hits = sum(map(FUNCTION_WORDS[lang].__contains__, tokens))
+        assert (hits, len(tokens)) == function_word_share(line, lang)
