@@ -59,9 +59,17 @@ bench-garble: $(DEVSTAMP)
 bench-boilerplate: $(DEVSTAMP)
 	$(BIN)/python bench/boilerplate.py --shared $(SHARED)
 	$(BIN)/python bench/boilerplate_rules.py --shared $(SHARED)
+	$(BIN)/python bench/boilerplate_html.py --shared $(SHARED)
 
 bench-speed: $(DEVSTAMP)
 	$(BIN)/python bench/speed.py --shared $(SHARED) --write
+
+## models: rebuild every shipped model in cleaner/data/ from ../shared (about 40 min on 2 cores)
+models: $(DEVSTAMP)
+	$(BIN)/python scripts/build_encoding_model.py --shared $(SHARED)
+	$(BIN)/python scripts/train_boilerplate.py --shared $(SHARED)
+	$(BIN)/python scripts/train_html_blocks.py --shared $(SHARED)
+	$(BIN)/python scripts/build_garble_model.py --shared $(SHARED)
 
 clean-venv:
 	rm -rf $(VENV)
