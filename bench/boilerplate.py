@@ -53,13 +53,17 @@ def load_scorer(shared: Path) -> Any:
     return mod
 
 
-def folds_by_page(pages: list[dict[str, Any]], k: int, seed: int) -> np.ndarray:
-    """Fold of each page: shuffled within each dataset, then dealt round-robin."""
+def folds_by_page(datasets: list[str], k: int, seed: int) -> np.ndarray:
+    """Fold of each page (given its dataset): shuffled within each dataset, then dealt round-robin.
+
+    The one fold assignment every boilerplate CV uses (this bench, scripts/train_boilerplate.py,
+    scripts/train_html_blocks.py and bench/boilerplate_html.py), so their figures compare page
+    for page."""
     rng = np.random.default_rng(seed)
-    fold = np.zeros(len(pages), dtype=np.int64)
+    fold = np.zeros(len(datasets), dtype=np.int64)
     by: dict[str, list[int]] = collections.defaultdict(list)
-    for i, p in enumerate(pages):
-        by[p["dataset"]].append(i)
+    for i, ds in enumerate(datasets):
+        by[ds].append(i)
     offset = 0
     for ds in sorted(by):
         idx = rng.permutation(by[ds])
@@ -163,7 +167,7 @@ def main() -> None:
     params = M.BoostParams()
     if args.trees:
         params.trees = args.trees
-    fold = folds_by_page(pages, args.folds, args.seed)
+    fold = folds_by_page([p["dataset"] for p in pages], args.folds, args.seed)
     rows: dict[str, list[dict[str, Any]]] = collections.defaultdict(list)
     score_s = stage_s = 0.0
     n_bytes = sum(len(p["text"].encode("utf-8")) for p in pages)

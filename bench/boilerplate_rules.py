@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib.util
 import json
 import sys
 import time
@@ -26,6 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from boilerplate import load_scorer  # bench/boilerplate.py: the benchmark score.py
+
 from cleaner.boilerplate import strip_boilerplate
 from cleaner.config import Config
 
@@ -33,14 +34,6 @@ from cleaner.config import Config
 def load(path: Path) -> list[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def scorer(shared: Path) -> Any:
-    spec = importlib.util.spec_from_file_location("bp_score", shared / "bench/boilerplate/score.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def run_text(
@@ -104,7 +97,7 @@ def main() -> int:
                     help="JSONL of cleaner.html.extract outputs, reused when present (bench/_work/...)")
     args = ap.parse_args()
     shared = Path(args.shared)
-    sc = scorer(shared)
+    sc = load_scorer(shared)
     cfg = Config(mode=args.mode)
     model: Any = False
     if not args.no_model:

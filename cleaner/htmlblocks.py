@@ -35,6 +35,8 @@ from typing import Any
 
 import numpy as np
 
+from .boilerplate.model import Forest
+
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "html_block_model.npz"
 FORMAT_VERSION = 1
 MODES = ("precision", "balanced", "recall")
@@ -370,19 +372,8 @@ class BlockModel:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        """P(content) per row of ``X``: one gather, one comparison, one table lookup per tree."""
-        t, d = self.feat.shape
-        n = X.shape[0]
-        if n == 0 or t == 0:
-            return _sigmoid(np.full(n, self.bias))
-        rows = np.ascontiguousarray(X.T)[self.feat.ravel()]
-        bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
-        idx = bits[:, 0].astype(np.intp)
-        for lev in range(1, d):
-            idx <<= 1
-            idx |= bits[:, lev]
-        idx += (np.arange(t) * self.leaf.shape[1])[:, None]
-        return _sigmoid(self.leaf.ravel()[idx].sum(axis=0) + self.bias)
+        """P(content) per row of ``X``, evaluated by the text stage's :class:`Forest`."""
+        return _sigmoid(Forest(self.feat, self.thr, self.leaf, self.bias).raw(X))
 
     def keep(self, X: np.ndarray, mode: str = "balanced") -> np.ndarray:
         """Blocks to keep: P >= the mode's threshold; when none is, those >= half the best."""

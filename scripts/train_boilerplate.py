@@ -143,7 +143,7 @@ def main() -> None:
         sys.path.insert(0, str(ROOT / "bench"))
         from boilerplate import folds_by_page
 
-        fold = folds_by_page(pages, args.cv, args.seed)
+        fold = folds_by_page([p["dataset"] for p in pages], args.cv, args.seed)
         P, R = [], []
         for k in range(args.cv):
             model = M.train_line_model(

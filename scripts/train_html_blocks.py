@@ -19,7 +19,6 @@ bench/boilerplate.py, same seed), then the packaged model is trained on all page
 from __future__ import annotations
 
 import argparse
-import collections
 import dataclasses
 import gzip
 import hashlib
@@ -92,18 +91,8 @@ def prepare(rows: list[dict[str, Any]], cfg: Config | None = None, log: Any = pr
 
 
 def folds_by_page(pages: list[Page], k: int, seed: int = 0) -> np.ndarray:
-    """Fold of each page: shuffled within each dataset, then dealt round-robin (as bench/boilerplate.py)."""
-    rng = np.random.default_rng(seed)
-    fold = np.zeros(len(pages), dtype=np.int64)
-    by: dict[str, list[int]] = collections.defaultdict(list)
-    for i, p in enumerate(pages):
-        by[p.dataset].append(i)
-    offset = 0
-    for ds in sorted(by):
-        idx = rng.permutation(by[ds])
-        fold[idx] = (np.arange(idx.shape[0]) + offset) % k
-        offset += idx.shape[0]
-    return fold
+    """The folds of bench/boilerplate.py, so the HTML and text figures compare page for page."""
+    return _bench_boilerplate().folds_by_page([p.dataset for p in pages], k, seed)
 
 
 def _weights(lab: Labels) -> np.ndarray:
@@ -130,14 +119,17 @@ def page_text(page: Page, model: HB.BlockModel, mode: str = "balanced") -> str:
 
 
 def scorer(shared: Path) -> Any:
-    import importlib.util
+    """The benchmark's own score.py (loaded by bench/boilerplate.py)."""
+    return _bench_boilerplate().load_scorer(shared)
 
-    spec = importlib.util.spec_from_file_location("bp_score", shared / "bench" / "boilerplate" / "score.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load score.py under {shared}")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+
+def _bench_boilerplate() -> Any:
+    """bench/boilerplate.py, where the boilerplate CV's folds and scorer live."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.insert(0, str(ROOT / "bench"))
+    import boilerplate
+
+    return boilerplate
 
 
 def main() -> int:
