@@ -171,10 +171,7 @@ def sample_spans(text: str, lang: str) -> list[tuple[int, int]]:
         spans = split_sentences(text)
         prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
         spans = prose or spans
-        if len(spans) > SAMPLE_SENTENCES:
-            keep = np.unique(np.linspace(0, len(spans) - 1, SAMPLE_SENTENCES).round().astype(np.int64))
-            spans = [spans[int(k)] for k in keep]
-        return spans
+        return _thin(spans, SAMPLE_SENTENCES)
     out: list[tuple[int, int]] = []
     last_end = 0
     step = (len(text) - WINDOW_CHARS) / (SAMPLE_SENTENCES - 1)
@@ -307,15 +304,17 @@ def _all_prose(text: str, lang: str, cap: int) -> list[tuple[int, int]]:
     Long texts only (flag candidates): cut with :func:`fast_split`, not the full splitter.
     """
     spans = fast_split(text)
-    if len(spans) > 3 * cap:  # bound the prose test too: evenly thinned first
-        keep = np.unique(np.linspace(0, len(spans) - 1, 3 * cap).round().astype(np.int64))
-        spans = [spans[int(k)] for k in keep]
+    spans = _thin(spans, 3 * cap)  # bound the prose test too: evenly thinned first
     prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
-    spans = prose or spans
-    if len(spans) > cap:
-        keep = np.unique(np.linspace(0, len(spans) - 1, cap).round().astype(np.int64))
-        spans = [spans[int(k)] for k in keep]
-    return spans
+    return _thin(prose or spans, cap)
+
+
+def _thin(spans: list[tuple[int, int]], cap: int) -> list[tuple[int, int]]:
+    """At most ``cap`` of ``spans``, evenly spaced over the text (first and last kept)."""
+    if len(spans) <= cap:
+        return spans
+    keep = np.unique(np.linspace(0, len(spans) - 1, cap).round().astype(np.int64))
+    return [spans[int(k)] for k in keep]
 
 
 def _sentence_records(spans: list[tuple[int, int]], sents: list[str], sent_p: np.ndarray) -> tuple[dict, ...]:
