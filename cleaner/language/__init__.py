@@ -55,6 +55,7 @@ from .orthography import (
     PRIOR,
     cue_counts,
     foreign_letters,
+    function_word_hits,
 )
 from .scripts import (
     NON_LATIN,
@@ -458,11 +459,10 @@ def _block_in_doc_script(
     """
     if letters < BLOCK_MIN_LETTERS:
         return Language(doc.language, doc.script, round(doc.score / 2, 4))
-    # (orthography.function_word_share, with the words kept for the cue check)
+    # (tokens kept: the cue check below reuses them)
     low = text[:_CONFIRM_CHARS].lower()
-    own = FUNCTION_WORDS.get(doc.language)
-    tokens: list[str] = _WORD.findall(low) if own is not None else []
-    hits = sum(map(own.__contains__, tokens)) if own is not None else 0
+    tokens: list[str] = _WORD.findall(low) if doc.language in FUNCTION_WORDS else []
+    hits = function_word_hits(tokens, doc.language)
     if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
         return Language(doc.language, doc.script, doc.score)
     if not _may_differ(low, tokens, doc.language, hits):

@@ -194,8 +194,13 @@ in that language with near certainty (prose in another language scores near zero
 
 def function_word_share(text: str, lang: str) -> tuple[int, int]:
     """(function words of ``lang``, words) in ``text``; (0, 0) when ``lang`` has no list."""
-    table = FUNCTION_WORDS.get(lang)
-    if table is None:
+    if lang not in FUNCTION_WORDS:
         return 0, 0
     words = _WORD.findall(text.lower())
-    return sum(w in table for w in words), len(words)
+    return function_word_hits(words, lang), len(words)
+
+
+def function_word_hits(words: list[str], lang: str) -> int:
+    """How many of ``words`` (lower-cased tokens) are function words of ``lang`` (0 without a list)."""
+    table = FUNCTION_WORDS.get(lang)
+    return sum(map(table.__contains__, words)) if table is not None else 0
