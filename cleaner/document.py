@@ -135,7 +135,8 @@ class Document:
     text: str = ""
     is_html: bool = False
     html: str | None = None
-    extractor: str | None = None  # "trafilatura" when the HTML stage extracted main content
+    # HTML only: "html-blocks" or "trafilatura" (main content), "page-text" (see cleaner.html.extract)
+    extractor: str | None = None
     encoding: str | None = None
     encoding_hint: str | None = None
     encoding_fixes: list[str] = field(default_factory=list)
