@@ -81,6 +81,29 @@ def test_deep_and_odd_trees() -> None:
     assert tree is not None and HB.page_blocks(tree).lines[0].startswith("Words of a fragment page.")
 
 
+def test_skipped_subtrees_keep_their_tails_and_comments_their_tails() -> None:
+    page = ("<html><body><p>Before <script>var a = '<b>x</b>';</script>after the script."
+            "<svg><text>no</text><style>p {}</style></svg> and the svg.</p>"
+            "<div><noscript><p>hidden</p></noscript>Tail of noscript.<!-- a comment -->Tail of comment.</div>"
+            "<ul><li><a href='/a'>One</a><!-- c --> two</li></ul></body></html>")
+    b = HB.page_blocks(parse(page))
+    assert b.lines == ["Before after the script. and the svg.", "Tail of noscript.Tail of comment.", "One two"]
+    # a comment's tail is text of the element around it: "two" is not link text, "One" is
+    assert b.link_chars[2] == 3 and b.tags == ["p", "div", "li"]
+    # a block's container is its innermost div/ul/...; the <ul>'s outer container is <body>, the <p>'s own
+    assert b.box[1] != b.box[2] and b.outer[2] == b.box[0]
+
+
+def test_in_extract_is_a_substring_search() -> None:
+    extracted = "Home page of the World,\nThe council met on Monday. It voted.\nA B C D"
+    joined = " ".join(extracted.split())
+    lines = ["Home", "World", "orld,", "The council met on Monday. It voted.", "council met on", "met on Monday.",
+             "It voted. A B", "Monday. It", "C D", "D E", "voted", "council Monday met", "page"]
+    got = HB._in_extract(lines, extracted, joined).tolist()
+    assert got == [float(s in joined) for s in lines]
+    assert HB._in_extract(lines, "", "").tolist() == [0.0] * len(lines)
+
+
 def _model(bias: float, thresholds: dict[str, float]) -> HB.BlockModel:
     nf = len(HB.FEATURE_NAMES)
     col = HB.FEATURE_NAMES.index("in_extract")
