@@ -11,8 +11,9 @@
    * the block model's selection alone, and + the text stage (the shipped path).
 2. multi_dev.jsonl.gz with the packaged model (trained on dev only): the full pipeline
    (``cleaner.clean(html, html=True)``), F1 by language and metadata exact match.
-3. Speed on all dev pages, two whole passes per system (A B C D, then D C B A) so that drifts
-   of the load of a shared machine fall on every system alike: ``trafilatura.bare_extraction``
+3. Speed on all dev pages, two passes, every page through every system in turn (order rotated
+   page by page) so that drifts of the load of a shared machine fall on every system alike:
+   ``trafilatura.bare_extraction``
    on the HTML string with the same settings, ``cleaner.html.extract``, and the full HTML pipeline (``cleaner.clean``).
    CPU time of this process (``time.process_time``) and wall clock.
 
@@ -119,26 +120,32 @@ def speed(rows: list[dict[str, Any]], log: Any) -> list[str]:
     # without this the first timed system pays for it (measured: 5.7 s vs 4.6 s on 115 pages)
     for h in htmls:
         systems[next(iter(systems))](h)
+    caches = _lru_caches()
     cpu = dict.fromkeys(systems, 0.0)
     wall = dict.fromkeys(systems, 0.0)
-    # whole passes over the pages, in the order A B C D then D C B A, trafilatura's caches emptied
-    # before each: they are keyed by content, so a later pass over the same pages would find them
-    # warm (measured: 6.2 s for the first pass of trafilatura alone, 3.9 s for a later one)
+    # Interleaved page by page: every system runs on page i (in an order rotated from page to
+    # page) before any runs on page i+1, so that the load of a shared machine, which drifts over
+    # seconds, falls on every system alike (whole passes one system after the other moved the
+    # ratio by 0.1 between runs on a loaded machine).  trafilatura's caches (keyed by content)
+    # are emptied before every call: the next system on the same page would find them warm.
     order = list(systems)
-    for names in (order, order[::-1]):
-        for name in names:
-            fn = systems[name]
-            _clear_caches()
-            w, c = time.perf_counter(), time.process_time()
-            for h in htmls:
+    for _ in range(2):
+        for i, h in enumerate(htmls):
+            for j in range(len(order)):
+                name = order[(i + j) % len(order)]
+                fn = systems[name]
+                for c in caches:
+                    c.cache_clear()
+                w, c0 = time.perf_counter(), time.process_time()
                 fn(h)
-            cpu[name] += time.process_time() - c
-            wall[name] += time.perf_counter() - w
-            log(f"  {name}: {cpu[name]:.1f} s CPU so far")
+                cpu[name] += time.process_time() - c0
+                wall[name] += time.perf_counter() - w
+        log("  pass done: " + ", ".join(f"{cpu[n]:.1f}" for n in order) + " s CPU so far")
     ref = next(iter(systems))
     lines = [
-        f"{len(htmls)} dev pages, {size:.1f} MB of HTML, one process; two passes per system (order A B C D, "
-        "then D C B A), rates over both.",
+        f"{len(htmls)} dev pages, {size:.1f} MB of HTML, one process; two passes, each page through every "
+        "system in turn (order rotated page by page, trafilatura's caches emptied before every call), "
+        f"rates over both passes; load average {_load()} at the end.",
         "",
         "| system | pages/s (CPU) | MB/s (CPU) | pages/s (wall) | ratio vs trafilatura (CPU) | ratio (wall) |",
         "|---|---|---|---|---|---|",
@@ -156,17 +163,24 @@ def speed(rows: list[dict[str, Any]], log: Any) -> list[str]:
     return lines
 
 
-def _clear_caches() -> None:
-    """Empty the ``functools`` caches of trafilatura and its helpers (htmldate, courlan, justext):
-    they are keyed by page content, and a second pass over the same pages would find them warm."""
+def _lru_caches() -> list[Any]:
+    """The ``functools`` caches of trafilatura and its helpers (htmldate, courlan, justext): they
+    are keyed by page content, so a second call on the same page would find them warm."""
     import functools
 
+    out = []
     for name, mod in list(sys.modules.items()):
-        if mod is None or name.split(".")[0] not in ("trafilatura", "htmldate", "courlan", "justext", "cleaner"):
+        if mod is None or name.split(".")[0] not in ("trafilatura", "htmldate", "courlan", "justext"):
             continue
-        for obj in list(vars(mod).values()):
-            if isinstance(obj, functools._lru_cache_wrapper) and name.split(".")[0] != "cleaner":
-                obj.cache_clear()
+        out += [obj for obj in vars(mod).values() if isinstance(obj, functools._lru_cache_wrapper)]
+    return out
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def table(res: dict[str, dict[str, tuple[float, float, float, int]]], datasets: list[str]) -> list[str]:
