@@ -349,6 +349,22 @@ def _per_line_sum(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> n
     return out
 
 
+def _p90(x: np.ndarray) -> float:
+    """``np.percentile(x, 90)`` (linear method) to the bit, without its ~30 us of Python overhead
+    per call: the same virtual index, neighbours and interpolation as numpy's ``_quantile`` and
+    ``_lerp`` (checked against it in tests/boilerplate/test_features.py)."""
+    n = x.shape[0]
+    s = np.sort(x)
+    v = (n - 1) * 0.9
+    if v >= n - 1:
+        return float(s[-1])
+    lo = int(np.floor(v))
+    a, b = float(s[lo]), float(s[lo + 1])
+    g = v - lo
+    d = b - a
+    return float(b - d * (1 - g)) if g >= 0.5 else float(a + d * g)
+
+
 def _window_mean(x: np.ndarray, w: int) -> np.ndarray:
     """Mean of ``x`` over the centred window [i-w, i+w] (clipped at the page edges)."""
     n = x.shape[0]
@@ -519,18 +535,18 @@ def _base(
 
     # repetition within the page, and whole-line UI labels
     keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
-    keys = [k.strip() for k in keys]
+    keys = list(map(str.strip, keys))
     counts = Counter(keys)
     dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
     dup[n_tok == 0] = 0.0
     chrome_line = np.fromiter(
-        (k.strip(_STRIP_CHARS) in _CHROME_LINES for k in keys), dtype=np.float64, count=n
+        map(_CHROME_LINES.__contains__, map(str.strip, keys, repeat(_STRIP_CHARS))), dtype=np.float64, count=n
     )
 
     # length in "words": a CJK character is about half a word of information
     words = (n_tok - n_cjk) + n_cjk / 2.0
     tot_words = max(float(words.sum()), 1.0)
-    p90 = max(float(np.percentile(words, 90)), 1.0)
+    p90 = max(_p90(words), 1.0)
     mx = max(float(words.max()), 1.0)
     letters = np.maximum(n_up + n_low, 1.0)
     nc = np.maximum(n_chars, 1.0)

@@ -98,6 +98,25 @@ class Forest:
     thr: np.ndarray
     leaf: np.ndarray
     bias: float
+    _tests: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    """Set by :meth:`prepare`: the distinct (feature, threshold) tests, each tree level's test
+    among them, the flat leaf table and each tree's offset into it."""
+
+    def prepare(self) -> Forest:
+        """Precompute the distinct (feature, threshold) tests of the forest (once per loaded
+        model).  Quantile binning makes trees reuse splits: the packaged pass-1 forest holds 489
+        distinct tests among its 1080 levels, so :meth:`raw` compares half as many rows
+        (the same comparisons, so the same scores to the bit)."""
+        pairs = np.stack([self.feat.ravel().astype(np.float64), self.thr.ravel()], axis=1)
+        uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+        t = self.feat.shape[0]
+        self._tests = (
+            uniq[:, 0].astype(np.intp),
+            uniq[:, 1].reshape(-1, 1),
+            inv.ravel().astype(np.intp),
+            (np.arange(t, dtype=np.intp) * self.leaf.shape[1])[:, None],
+        )
+        return self
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Log-odds for every row of ``X``: one gather, one comparison, one table lookup.
@@ -110,13 +129,18 @@ class Forest:
             return np.full(n, self.bias)
         if n > RAW_CHUNK:
             return np.concatenate([self.raw(X[i : i + RAW_CHUNK]) for i in range(0, n, RAW_CHUNK)])
-        rows = np.ascontiguousarray(X.T)[self.feat.ravel()]  # (trees*depth, n): contiguous rows
-        bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
+        if self._tests is not None:
+            uf, ut, inv, off = self._tests
+            bits = (np.ascontiguousarray(X.T)[uf] > ut)[inv].reshape(t, d, n)
+        else:
+            rows = np.ascontiguousarray(X.T)[self.feat.ravel()]  # (trees*depth, n): contiguous rows
+            bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
+            off = (np.arange(t) * self.leaf.shape[1])[:, None]
         idx = bits[:, 0].astype(np.intp)
         for lev in range(1, d):
             idx <<= 1
             idx |= bits[:, lev]
-        idx += (np.arange(t) * self.leaf.shape[1])[:, None]
+        idx += off
         out: np.ndarray = self.leaf.ravel()[idx].sum(axis=0) + self.bias
         return out
 
@@ -346,7 +370,7 @@ class LineModel:
                     z[f"{n}_thr"].astype(np.float64),
                     z[f"{n}_leaf"].astype(np.float64),
                     float(z[f"{n}_bias"][0]),
-                )
+                ).prepare()
                 for n in (f"p{k + 1}" for k in range(int(meta.get("passes", 2))))
             ]
         thresholds = {k: float(v) for k, v in meta.pop("thresholds").items()}

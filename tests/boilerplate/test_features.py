@@ -150,3 +150,11 @@ def test_comment_cue() -> None:
     page = ["John says:", "Great article, thanks!", "Reply", "Posted 3 hours ago", "The bridge opened in May."]
     X, _ = F.line_features(page, "en")
     assert col(X, "cue_comment").tolist() == [1, 0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 57, 213])
+def test_p90_is_numpy_percentile_to_the_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for k in range(30):
+        x = rng.integers(0, 40, n).astype(np.float64) / (2.0 if k % 2 else 1.0) + (rng.random(n) if k % 3 else 0.0)
+        assert F._p90(x) == float(np.percentile(x, 90))
