@@ -90,6 +90,7 @@ _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
 _REMOVED_KINDS = frozenset({"chrome", "related", "metadata"})
+_ANCHOR_LABELS = frozenset({"title", "metadata"})
 _PROTECTED_INSIDE = frozenset({"date-line", "url"})
 """Reasons that do not remove a line lying inside the article span (see ``_HEAD_SLACK``)."""
 _HEAD_SLACK = 3
@@ -101,7 +102,7 @@ _HEAD_MAX_LINES = 40
 def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Lines (without ``\\r``) and their start/end offsets into ``text``."""
     raw = text.split("\n")
-    lengths = np.fromiter((len(x) for x in raw), dtype=np.int64, count=len(raw))
+    lengths = np.fromiter(map(len, raw), dtype=np.int64, count=len(raw))
     starts = np.zeros(len(raw), dtype=np.int64)
     if len(raw) > 1:
         starts[1:] = np.cumsum(lengths[:-1] + 1)
@@ -109,7 +110,7 @@ def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     lines = raw
     if "\r" in text:
         lines = [x[:-1] if x.endswith("\r") else x for x in raw]
-        ends = starts + np.fromiter((len(x) for x in lines), dtype=np.int64, count=len(lines))
+        ends = starts + np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     return lines, starts, ends
 
 
@@ -196,7 +197,7 @@ def strip_boilerplate(
         model = None
     lines, starts, ends = _line_table(text)
     n = len(lines)
-    stripped = [x.strip() for x in lines]
+    stripped = list(map(str.strip, lines))
     label: list[str] = ["body" if s else "empty" for s in stripped]
     reason: list[str] = [""] * n
     found: dict[str, str] = {}
@@ -245,7 +246,7 @@ def strip_boilerplate(
                 label[i], reason[i] = "related", "related-block"
 
     # 3. the article span.
-    undecided = np.fromiter((lab == "body" for lab in label), dtype=bool, count=n)
+    undecided = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
     content = undecided & para
     title_idx: int | None = None
     first, last = 0, n - 1
@@ -290,7 +291,7 @@ def strip_boilerplate(
     s_list, e_list = starts.tolist(), ends.tolist()
     removed = [
         Removed(label[i], reason[i], text[s_list[i] : e_list[i]], s_list[i], e_list[i])
-        for i in [i for i, lab in enumerate(label) if lab in _REMOVED_KINDS]
+        for i in np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n)).tolist()
     ]
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
@@ -428,7 +429,7 @@ def _related_cut(
     if probs is not None and headers:
         likely = para & (probs >= RELATED_STOP_P)
         mass = np.cumsum(np.where(likely, np.fromiter(map(len, stripped), dtype=np.int64, count=n), 0))
-    body_para = np.flatnonzero(np.fromiter((lab == "body" for lab in label), dtype=bool, count=n) & para)
+    body_para = np.flatnonzero(np.fromiter(map("body".__eq__, label), dtype=bool, count=n) & para)
     for h in headers:
         if mass is not None and mass[-1] - mass[h] > mass[h]:
             continue
@@ -511,7 +512,7 @@ def _apply_model(
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
     n = len(label)
-    body = np.fromiter((lab == "body" for lab in label), dtype=bool, count=n)
+    body = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
     keep = body & (probs >= thr)
     if body.any() and not keep.any():
         # as the model's own decoding: every page has some main content, and an empty
@@ -520,13 +521,13 @@ def _apply_model(
         keep = body & (probs >= 0.5 * best) if best > 0 else keep
     if span is not None:
         first, last = span
-        nonempty = np.flatnonzero(np.fromiter((lab != "empty" for lab in label), dtype=bool, count=n))
+        nonempty = np.flatnonzero(np.fromiter(map("empty".__ne__, label), dtype=bool, count=n))
         if GROW_RATIO and para is not None and nonempty.shape[0]:
             _grow(keep, body & para & (probs >= GROW_RATIO * thr), nonempty, first, last)
         if RESTORE_IN_SPAN and nonempty.shape[0]:
             # the article's own title/metadata lines count as kept neighbours; a line is restored
             # when its nearest non-empty neighbours on both sides are such anchors
-            anchor = keep | np.fromiter((lab in ("title", "metadata") for lab in label), dtype=bool, count=n)
+            anchor = keep | np.fromiter(map(_ANCHOR_LABELS.__contains__, label), dtype=bool, count=n)
             cand = np.flatnonzero(body[first : last + 1] & ~keep[first : last + 1]) + first
             if cand.shape[0]:
                 k = np.searchsorted(nonempty, cand)  # nonempty[k] == cand (a body line is non-empty)
@@ -534,8 +535,8 @@ def _apply_model(
                 nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
                 ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
                 keep[cand[ok]] = True
-    soft = np.fromiter(
-        (lab == "chrome" and reason[i] not in HARD_RULES for i, lab in enumerate(label)), dtype=bool, count=n
+    soft = np.fromiter(map("chrome".__eq__, label), dtype=bool, count=n) & ~np.fromiter(
+        map(HARD_RULES.__contains__, reason), dtype=bool, count=n
     )
     for i in np.flatnonzero(soft & (probs >= MODEL_OVERRIDES_RULE)).tolist():
         label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
