@@ -294,6 +294,25 @@ def decode(p: np.ndarray, threshold: float) -> np.ndarray:
     return keep
 
 
+def decode_expected(
+    p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, candidates: np.ndarray | None = None
+) -> np.ndarray:
+    """The lines that maximise the page's *expected* F-beta of the token metric, reading the
+    scores as independent probabilities (as in F-measure-optimal decoding).
+
+    The metric is ``(1 + b2) TP / (kept + b2 * gold)`` per page, averaged over pages.  With
+    P(content) ``p`` and ``n`` tokens per line, keeping a set S gives E[TP] ~ sum_S p*n and
+    E[gold] ~ sum_all p*n; the best S for any size is the top lines by ``p``, so one sort and a
+    cumulative sum find it.  Unlike a fixed threshold this adapts to the page: where every line
+    scores low (a dozen words of gold in a large page) it still keeps the best few; where many
+    lines score in the middle it keeps more when the page's expected content is large.  No
+    parameter is fitted (``beta`` is the mode's: 0.5 / 1 / 2).  ``candidates``: the lines that
+    may be kept (the stage's undecided lines); the expected gold counts every line.
+    """
+    pool = None if candidates is None else np.flatnonzero(candidates & (n_tok > 0))
+    return F.expected_f_keep(p, n_tok, beta, pool)
+
+
 @dataclass(slots=True)
 class LineModel:
     """P(content) per line; ``thresholds`` per mode; ``meta`` records version and provenance.
@@ -312,10 +331,16 @@ class LineModel:
         """P(content) for every line (lines without tokens inherit from their neighbours).
 
         ``rule_lines``: the page's rule hits by line, when the caller has them (saves a scan)."""
+        return self.score_tokens(lines, language, rule_lines=rule_lines)[0]
+
+    def score_tokens(
+        self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` and the metric's token count of every line (for :func:`decode_expected`)."""
         if len(lines) == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
         X1, n_tok, toks = F.page_features(lines, language, rule_lines)
-        return self.score_features(X1, n_tok, toks)
+        return self.score_features(X1, n_tok, toks), n_tok
 
     def score_features(
         self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None
