@@ -124,20 +124,32 @@ def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.zeros(len(starts), dtype=np.int64)
 
 
-def _probe_rows(text: str, starts: np.ndarray, stripped: list[str]) -> list[int]:
+def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     """Rows (sorted) of the non-empty lines of at most 160 characters that :data:`_META_PROBE`
-    hits: candidate metadata lines for :func:`.metadata.parse_line`."""
+    hits: candidate metadata lines for :func:`.metadata.parse_line`.
+
+    Only those lines are scanned, joined by newlines: every alternative of the probe matches
+    inside one line and the checks below look at most one character back (a newline before a
+    line start, as in the page), so the rows are those a scan of the whole page finds, for a
+    scan of about half the text (long lines are prose)."""
+    n = len(stripped)
+    lens = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
+    rows_s = np.flatnonzero((lens > 0) & (lens <= 160))
+    if rows_s.shape[0] == 0:
+        return []
+    sub_rows = rows_s.tolist()
+    text = "\n".join([lines[i] for i in sub_rows])
     hits = list(_META_PROBE.finditer(text))
     if not hits:
         return []
-    rows = (np.searchsorted(starts, [m.start() for m in hits], side="right") - 1).tolist()
+    sub_len = np.fromiter((len(lines[i]) + 1 for i in sub_rows), dtype=np.int64, count=len(sub_rows))
+    sub_starts = np.concatenate(([0], np.cumsum(sub_len[:-1])))
+    rows = rows_s[np.searchsorted(sub_starts, [m.start() for m in hits], side="right") - 1].tolist()
     out: set[int] = set()
     for m, i in zip(hits, rows, strict=True):
         if i in out:
             continue
         s = stripped[i]
-        if not s or len(s) > 160:
-            continue
         g = m.group()
         c = g[0]
         if c in ":：":
@@ -219,7 +231,7 @@ def strip_boilerplate(
     cjk = _cjk_counts(text, starts, ends)
     meta_lines: list[tuple[int, meta.MetaLine]] = []
     label_lines: list[int] = []
-    probed = _probe_rows(text, starts, stripped)
+    probed = _probe_rows(lines, stripped)
     for i in probed:
         s = stripped[i]
         if s:
