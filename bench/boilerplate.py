@@ -7,7 +7,9 @@ every fold holds every source): for each fold a line model is trained on the oth
 the held-out pages are cleaned
 
 * by the full stage, ``strip_boilerplate(text, lang, Config(mode=m), model=fold_model)``, and
-* by the model alone (keep the lines whose P(content) >= the mode's threshold),
+* by the model alone, two ways: keep the lines whose P(content) >= the mode's threshold, or
+  the lines that maximise the page's expected F-beta (:func:`cleaner.boilerplate.model.decode_expected`,
+  the stage's own decoding),
 
 and scored with the metric of ``score.py`` (bag-of-words token P/R/F1 per page, CJK per character,
 mean over pages), overall and per dataset.  Pages/s are measured on the held-out pages, one
@@ -145,6 +147,12 @@ def main() -> None:
         help="only time the packaged model and the stage over all pages (no cross-validation)",
     )
     ap.add_argument("--save-models", default=None, help="pickle the fold models (list, fold order) for analysis")
+    ap.add_argument(
+        "--load-models",
+        default=None,
+        help="use fold models pickled by --save-models (same folds, seed and features) instead of training: "
+        "stage-level changes are then measured in minutes; the figures are those of the run that trained them",
+    )
     ap.add_argument("--dump", default=None, help="write the held-out P(content) per page (npz) for analysis")
     args = ap.parse_args()
 
@@ -176,27 +184,43 @@ def main() -> None:
     oof: dict[str, np.ndarray] = {}
     from cleaner.boilerplate import strip_boilerplate
 
+    loaded: list[M.LineModel] | None = None
+    if args.load_models:
+        import pickle
+
+        with open(args.load_models, "rb") as f:
+            loaded = pickle.load(f)
+        assert loaded is not None and len(loaded) == args.folds, "fold models do not match --folds"
+        for lm in loaded:
+            for forest in lm.passes:
+                forest.prepare()
     for k in range(args.folds):
-        train = [ex for ex, f in zip(examples, fold, strict=False) if f != k]
-        model = M.train_line_model(
-            train, params, provenance={"fold": k}, log=lambda s: print("  " + s, flush=True)
-        )
+        if loaded is not None:
+            model = loaded[k]
+        else:
+            train = [ex for ex, f in zip(examples, fold, strict=False) if f != k]
+            model = M.train_line_model(
+                train, params, provenance={"fold": k}, log=lambda s: print("  " + s, flush=True)
+            )
         thresholds.append(model.thresholds)
         fold_models.append(model)
         for i in np.flatnonzero(fold == k):
             p = pages[i]
             lines = p["text"].split("\n")
             t = time.perf_counter()
-            prob = model.score(lines, p.get("lang"))
+            prob, n_tok = model.score_tokens(lines, p.get("lang"))
             score_s += time.perf_counter() - t
             oof[p["id"]] = prob
             for mode in MODES:
-                keep = M.decode(prob, model.threshold(mode))
-                text = "\n".join(ln for ln, kp in zip(lines, keep, strict=False) if kp)
-                pr, rc, f1 = scorer.prf(text, p["gold"])
-                rows[f"model/{mode}"].append(
-                    {"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc, "f1": f1}
-                )
+                for system, keep in (
+                    ("model", M.decode(prob, model.threshold(mode))),
+                    ("model-ef", M.decode_expected(prob, n_tok, M.MODE_BETA[mode])),
+                ):
+                    text = "\n".join(ln for ln, kp in zip(lines, keep, strict=False) if kp)
+                    pr, rc, f1 = scorer.prf(text, p["gold"])
+                    rows[f"{system}/{mode}"].append(
+                        {"id": p["id"], "dataset": p["dataset"], "p": pr, "r": rc, "f1": f1}
+                    )
             if not args.no_stage:
                 for mode in MODES:
                     t = time.perf_counter()
@@ -228,10 +252,16 @@ def main() -> None:
         "| system | mode | P | R | F1 | " + " | ".join(f"{d} F1" for d in datasets) + " |",
         "|---|---|---|---|---|" + "---|" * len(datasets),
     ]
-    for name in sorted(res, key=lambda n: (n.split("/")[0] != "stage", MODES.index(n.split("/")[1]))):
+    order = ("stage", "model-ef", "model")
+    labels = {
+        "stage": "stage (rules + model)",
+        "model-ef": "model alone (expected F)",
+        "model": "model alone (threshold)",
+    }
+    for name in sorted(res, key=lambda n: (order.index(n.split("/")[0]), MODES.index(n.split("/")[1]))):
         r = res[name]
         system, mode = name.split("/")
-        label = "stage (rules + model)" if system == "stage" else "model alone (threshold)"
+        label = labels[system]
         lines.append(
             f"| {label} | {mode} | {r['all']['p']:.3f} | {r['all']['r']:.3f} | {r['all']['f1']:.3f} | "
             + " | ".join(f"{r[d]['f1']:.3f}" for d in datasets)
@@ -239,12 +269,12 @@ def main() -> None:
         )
     lines += [
         "",
-        "Per dataset, model alone, balanced mode (P / R / F1):",
+        "Per dataset, stage, balanced mode (P / R / F1):",
         "",
         "| dataset | n | P | R | F1 |",
         "|---|---|---|---|---|",
     ]
-    rb = res["model/balanced"]
+    rb = res["stage/balanced" if "stage/balanced" in res else "model/balanced"]
     for d in datasets:
         lines.append(f"| {d} | {rb[d]['n']} | {rb[d]['p']:.3f} | {rb[d]['r']:.3f} | {rb[d]['f1']:.3f} |")
     n_held = len(pages)

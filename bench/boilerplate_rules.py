@@ -101,9 +101,9 @@ def main() -> int:
     cfg = Config(mode=args.mode)
     model: Any = False
     if not args.no_model:
-        from cleaner.boilerplate import _default_model
+        from cleaner.boilerplate.model import default_model
 
-        model = _default_model()
+        model = default_model()
     model_name = "none (rules + position heuristic)" if not model else "packaged line model"
     print(f"model: {model_name}; mode: {args.mode}\n")
     dev = load(shared / "bench/boilerplate/dev.jsonl.gz")[: args.limit]

@@ -98,6 +98,25 @@ class Forest:
     thr: np.ndarray
     leaf: np.ndarray
     bias: float
+    _tests: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    """Set by :meth:`prepare`: the distinct (feature, threshold) tests, each tree level's test
+    among them, the flat leaf table and each tree's offset into it."""
+
+    def prepare(self) -> Forest:
+        """Precompute the distinct (feature, threshold) tests of the forest (once per loaded
+        model).  Quantile binning makes trees reuse splits: the packaged pass-1 forest holds 489
+        distinct tests among its 1080 levels, so :meth:`raw` compares half as many rows
+        (the same comparisons, so the same scores to the bit)."""
+        pairs = np.stack([self.feat.ravel().astype(np.float64), self.thr.ravel()], axis=1)
+        uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+        t = self.feat.shape[0]
+        self._tests = (
+            uniq[:, 0].astype(np.intp),
+            uniq[:, 1].reshape(-1, 1),
+            inv.ravel().astype(np.intp),
+            (np.arange(t, dtype=np.intp) * self.leaf.shape[1])[:, None],
+        )
+        return self
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """Log-odds for every row of ``X``: one gather, one comparison, one table lookup.
@@ -110,13 +129,18 @@ class Forest:
             return np.full(n, self.bias)
         if n > RAW_CHUNK:
             return np.concatenate([self.raw(X[i : i + RAW_CHUNK]) for i in range(0, n, RAW_CHUNK)])
-        rows = np.ascontiguousarray(X.T)[self.feat.ravel()]  # (trees*depth, n): contiguous rows
-        bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
+        if self._tests is not None:
+            uf, ut, inv, off = self._tests
+            bits = (np.ascontiguousarray(X.T)[uf] > ut)[inv].reshape(t, d, n)
+        else:
+            rows = np.ascontiguousarray(X.T)[self.feat.ravel()]  # (trees*depth, n): contiguous rows
+            bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
+            off = (np.arange(t) * self.leaf.shape[1])[:, None]
         idx = bits[:, 0].astype(np.intp)
         for lev in range(1, d):
             idx <<= 1
             idx |= bits[:, lev]
-        idx += (np.arange(t) * self.leaf.shape[1])[:, None]
+        idx += off
         out: np.ndarray = self.leaf.ravel()[idx].sum(axis=0) + self.bias
         return out
 
@@ -270,6 +294,25 @@ def decode(p: np.ndarray, threshold: float) -> np.ndarray:
     return keep
 
 
+def decode_expected(
+    p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, candidates: np.ndarray | None = None
+) -> np.ndarray:
+    """The lines that maximise the page's *expected* F-beta of the token metric, reading the
+    scores as independent probabilities (as in F-measure-optimal decoding).
+
+    The metric is ``(1 + b2) TP / (kept + b2 * gold)`` per page, averaged over pages.  With
+    P(content) ``p`` and ``n`` tokens per line, keeping a set S gives E[TP] ~ sum_S p*n and
+    E[gold] ~ sum_all p*n; the best S for any size is the top lines by ``p``, so one sort and a
+    cumulative sum find it.  Unlike a fixed threshold this adapts to the page: where every line
+    scores low (a dozen words of gold in a large page) it still keeps the best few; where many
+    lines score in the middle it keeps more when the page's expected content is large.  No
+    parameter is fitted (``beta`` is the mode's: 0.5 / 1 / 2).  ``candidates``: the lines that
+    may be kept (the stage's undecided lines); the expected gold counts every line.
+    """
+    pool = None if candidates is None else np.flatnonzero(candidates & (n_tok > 0))
+    return F.expected_f_keep(p, n_tok, beta, pool)
+
+
 @dataclass(slots=True)
 class LineModel:
     """P(content) per line; ``thresholds`` per mode; ``meta`` records version and provenance.
@@ -288,10 +331,16 @@ class LineModel:
         """P(content) for every line (lines without tokens inherit from their neighbours).
 
         ``rule_lines``: the page's rule hits by line, when the caller has them (saves a scan)."""
+        return self.score_tokens(lines, language, rule_lines=rule_lines)[0]
+
+    def score_tokens(
+        self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` and the metric's token count of every line (for :func:`decode_expected`)."""
         if len(lines) == 0:
-            return np.zeros(0)
+            return np.zeros(0), np.zeros(0, dtype=np.int64)
         X1, n_tok, toks = F.page_features(lines, language, rule_lines)
-        return self.score_features(X1, n_tok, toks)
+        return self.score_features(X1, n_tok, toks), n_tok
 
     def score_features(
         self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None
@@ -346,7 +395,7 @@ class LineModel:
                     z[f"{n}_thr"].astype(np.float64),
                     z[f"{n}_leaf"].astype(np.float64),
                     float(z[f"{n}_bias"][0]),
-                )
+                ).prepare()
                 for n in (f"p{k + 1}" for k in range(int(meta.get("passes", 2))))
             ]
         thresholds = {k: float(v) for k, v in meta.pop("thresholds").items()}

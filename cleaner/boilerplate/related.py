@@ -26,6 +26,8 @@ from .rules import HAN
 
 _LETTERS = re.compile(rf"[^\W\d_{HAN}]{{3,}}")
 _HAN_RUN = re.compile(rf"[{HAN}]+")
+_CJK_START = re.compile("[\u2e80-\u9fff\uf900-\ufaff]")
+"""A character that makes a token CJK (bigrams) in :func:`tokens` when it starts it."""
 """Topical tokens: words of 3+ letters, and Han runs (cut into bigrams).  Stdlib ``re`` with the
 Han script spelled out as a class (``regex``'s ``\\p{Han}`` is 3x slower here), one pass each,
 so the sets are built in C (a page's whole body is tokenised when a related block is judged)."""
@@ -76,18 +78,23 @@ def tokens(text: str) -> set[str]:
     """Distinct topical tokens of ``text`` (words >= 3 letters minus stopwords, Han bigrams;
     a kana word is cut into bigrams too)."""
     low = text.lower()
-    words = _LETTERS.findall(low)
+    out = set(_LETTERS.findall(low))
     if low.isascii():
-        out = set(words)
         out -= _STOP
         return out
-    out = set()
-    for w in [*words, *_HAN_RUN.findall(low)]:
-        if "\u2e80" <= w[0] <= "\u9fff" or "\uf900" <= w[0] <= "\ufaff":
-            if len(w) > 1:
-                out.update(map(str.__add__, w, w[1:]))
-        elif w not in _STOP:
-            out.add(w)
+    # distinct tokens only: a word or Han run starting in the CJK ranges is cut into bigrams,
+    # any other is kept unless it is a stopword (a set difference, in C)
+    out.update(_HAN_RUN.findall(low))
+    cjk = (
+        [w for w in out if "\u2e80" <= w[0] <= "\u9fff" or "\uf900" <= w[0] <= "\ufaff"]
+        if _CJK_START.search(low)
+        else []
+    )
+    out.difference_update(cjk)
+    out -= _STOP
+    for w in cjk:
+        if len(w) > 1:
+            out.update(map(str.__add__, w, w[1:]))
     return out
 
 

@@ -150,3 +150,37 @@ def test_comment_cue() -> None:
     page = ["John says:", "Great article, thanks!", "Reply", "Posted 3 hours ago", "The bridge opened in May."]
     X, _ = F.line_features(page, "en")
     assert col(X, "cue_comment").tolist() == [1, 0, 1, 1, 0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 7, 10, 11, 57, 213])
+def test_p90_is_numpy_percentile_to_the_bit(n: int) -> None:
+    rng = np.random.default_rng(n)
+    for k in range(30):
+        x = rng.integers(0, 40, n).astype(np.float64) / (2.0 if k % 2 else 1.0) + (rng.random(n) if k % 3 else 0.0)
+        assert F._p90(x) == float(np.percentile(x, 90))
+
+
+def test_comment_page_columns_tell_a_thread_from_an_article_tail() -> None:
+    article = [
+        "The council approved the new budget on Tuesday, after a debate that lasted most of the night.",
+        "It will fund two schools and a bridge over the river, the mayor said in a statement.",
+        "Work on the bridge starts in the spring and should take two years to finish.",
+        "Residents welcomed the decision, though some worried about traffic during the works.",
+        "Anna says: about time too",
+        "Reply",
+    ]
+    thread = [
+        "Markus wrote: has anyone tried the new firmware on the old router?",
+        "Reply",
+        "Jana wrote: yes, it fixed the dropouts for me after a reset.",
+        "Reply",
+        "Markus wrote: thanks, I will try it tonight.",
+        "Reply",
+    ]
+    Xa, _ = F.line_features(article, "en")
+    Xt, _ = F.line_features(thread, "en")
+    assert col(Xt, "page_comment_share")[0] > col(Xa, "page_comment_share")[0] > 0
+    assert col(Xt, "comment_first_pos")[0] == 0.0
+    assert col(Xa, "comment_first_pos")[0] > 0.5
+    Xn, _ = F.line_features(article[:4], "en")
+    assert col(Xn, "page_comment_share")[0] == 0.0 and col(Xn, "comment_first_pos")[0] == 1.0

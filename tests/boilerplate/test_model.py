@@ -151,3 +151,35 @@ def test_stale_model_file_warns_and_is_not_used(
             assert M.default_model() is None
     finally:
         M.default_model.cache_clear()
+
+
+def test_prepared_forest_scores_exactly_as_the_plain_one() -> None:
+    rng = np.random.default_rng(3)
+    X = rng.integers(0, 6, size=(400, 5)).astype(np.float64)
+    y = ((X[:, 0] > 2) ^ (X[:, 3] > 4)).astype(np.float64)
+    forest = M.fit_forest(X, y, np.ones(400), M.BoostParams(trees=30, depth=4, bins=8))
+    plain = forest.raw(X)
+    prepared = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
+    assert prepared._tests is not None and prepared._tests[0].shape[0] < forest.feat.size  # shared tests
+    assert np.array_equal(prepared.raw(X), plain)
+
+
+def test_expected_f_decoding_adapts_to_the_page() -> None:
+    n_tok = np.array([3, 40, 35, 0, 50, 4, 2])
+    # a page whose every line scores low still keeps its best line(s), where a fixed 0.5
+    # threshold keeps nothing
+    low = np.array([0.02, 0.3, 0.25, 0.0, 0.05, 0.01, 0.02])
+    keep = M.decode_expected(low, n_tok)
+    assert keep[1] and not keep[3] and not keep[5]
+    assert not (low >= 0.5).any()
+    # a clear article block: kept, chrome around it dropped; empty lines never kept
+    clear = np.array([0.05, 0.95, 0.9, 0.9, 0.85, 0.1, 0.02])
+    keep = M.decode_expected(clear, n_tok)
+    assert keep.tolist() == [False, True, True, False, True, False, False]
+    # a higher beta (recall mode) keeps at least what a lower one (precision mode) keeps
+    mid = np.array([0.3, 0.8, 0.55, 0.5, 0.45, 0.35, 0.2])
+    sizes = [int(M.decode_expected(mid, n_tok, beta).sum()) for beta in (0.5, 1.0, 2.0)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
+    # the stage's candidates: only those lines may be kept
+    cand = np.array([True, False, True, True, True, True, True])
+    assert not M.decode_expected(clear, n_tok, 1.0, cand)[1]

@@ -168,3 +168,40 @@ def test_rules_win_over_model() -> None:
     hard = {"share-buttons", "byline", "back-to-top", "follow-us", "image-credit", "contact-footer"}
     assert hard <= reasons
     assert "copyright-footer" not in reasons
+
+
+def _probe_whole_page(text: str) -> list[int]:
+    """The metadata probe as one scan of the whole page (the reference for ``_probe_rows``)."""
+    import cleaner.boilerplate as S
+
+    starts = np.concatenate(([0], np.cumsum([len(x) + 1 for x in text.split("\n")])[:-1]))
+    stripped = [x.rstrip("\r").strip() for x in text.split("\n")]
+    out: set[int] = set()
+    for m in S._META_PROBE.finditer(text):
+        i = int(np.searchsorted(starts, m.start(), side="right") - 1)
+        s = stripped[i]
+        if not s or len(s) > 160:
+            continue
+        g = m.group()
+        if g[0] in ":：" and not 2 <= len(s) <= 11:
+            continue
+        if g[0] in "(（" and not S._BRACKET_LINE.fullmatch(s):
+            continue
+        if g in S._BY_SET and m.start() and S._WORDISH.match(text, m.start() - 1):
+            continue
+        out.add(i)
+    return sorted(out)
+
+
+def test_metadata_probe_scans_short_lines_only_with_the_same_rows() -> None:
+    import cleaner.boilerplate as S
+
+    texts = [(ROOT / "fixtures" / name).read_text(encoding="utf-8") for name in ("en_news_chrome.txt", "en_clean.txt")]
+    texts.append(
+        "By Jane Doe\r\nStandby mode (2 min)\r\n"
+        + "A long line of prose, (with a bracket) and a year 2021-05 and By the way, " * 4
+        + "\nSource:\n作者：王欣\n（新华社）\nUpdated March 3, 2020\nabcBy x\n\n   \nPosted:"
+    )
+    for text in texts:
+        lines, _, _ = S._line_table(text)
+        assert S._probe_rows(lines, [x.strip() for x in lines]) == _probe_whole_page(text)
