@@ -329,13 +329,13 @@ def detect_blocks(
     """Document language, per-line languages and each language's share of the letters.
 
     Lines with no letters are skipped; lines in the document's script are
-    confirmed cheaply (:func:`_confirmer`); lines in another script are
+    confirmed cheaply (:class:`_Judge`); lines in another script are
     detected (script routing makes most of those free).
 
     Everything that can be done for all lines at once is: script counts per line are one
     cumulative sum per script, short lines written in the document's script (most lines of a
     web page) inherit without a Python step of their own, and the remaining lines are
-    tokenised on bytes where their letters are ASCII (:func:`_ascii_words`).
+    tokenised together, on bytes, where their letters are ASCII (:func:`_ascii_word_lists`).
     """
     cfg = config or _DEFAULT_CONFIG
     doc = detect_language(text, cfg)
@@ -381,22 +381,36 @@ def detect_blocks(
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
+    detected: list[int] = []  # positions in ``rows`` that may be in another language than the document's
     if todo:
-        # lines whose letters are all ASCII (and that hold no letter beyond the script table)
-        wide = (cps >= 128) & ((ids != 0) | (cps >= len(script_table())))
-        cum_w = np.concatenate(([0], np.cumsum(wide)))
-        ascii_letters = (cum_w[ends] == cum_w[starts])
-        confirm = _confirmer(doc, cfg.language_backend, doc_script)
+        judge = _Judge(doc, cfg.language_backend, doc_script)
+        rest = todo
+        if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
+            # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
+            wide = (cps >= 128) & ((ids != 0) | (cps >= len(script_table())))
+            cum_w = np.concatenate(([0], np.cumsum(wide)))
+            ascii_rows = (cum_w[ends] == cum_w[starts])[rows]
+            long_own = own_rows >= BLOCK_MIN_LETTERS
+            batch = np.flatnonzero(long_own & ascii_rows)
+            if len(batch):
+                rest = np.flatnonzero((own_rows == 0) | (long_own & ~ascii_rows)).tolist()
+                at = rows[batch]
+                found: list[int] = []
+                got = judge.ascii_lines(text, starts[at].tolist(), ends[at].tolist(), own_rows[batch].tolist(), found)
+                batch_l = batch.tolist()
+                for j, lang in zip(batch_l, got, strict=True):
+                    langs[j] = lang
+                detected = [batch_l[k] for k in found]
         starts_l, ends_l, rows_l = starts.tolist(), ends.tolist(), rows.tolist()
         own_l = own_rows.tolist() if own_rows is not None else None
         col_l = [c.tolist() for c in cols]
-        ascii_l = ascii_letters.tolist()
-        for j in todo:
+        for j in rest:
+            detected.append(j)
             i = rows_l[j]
             start, end = starts_l[i], ends_l[i]
             n = own_l[j] if own_l is not None else 0
             if n:
-                langs[j] = confirm(text, start, end, n, ascii_l[i], None)
+                langs[j] = judge.line(text, start, end, n, None)
                 continue
             counts = {name: col[i] for name, col in zip(names, col_l, strict=True) if col[i]}
             n = sum(counts.values())
@@ -406,18 +420,17 @@ def detect_blocks(
             if routed is not None:
                 langs[j] = routed
             elif script == doc_script and doc.language != "und":
-                langs[j] = confirm(text, start, end, n, ascii_l[i], counts)
+                langs[j] = judge.line(text, start, end, n, counts)
             else:
                 langs[j] = _detect(line, cfg.language_backend, counts)
     blocks = list(map(_block, starts[rows].tolist(), ends[rows].tolist(), langs))
-    # letters per language (exact: sums of integers), the inherited lines in one sum
+    # letters per language (exact: sums of integers); the lines that are surely in the document's
+    # language (``langs`` says so everywhere but at ``detected``) in one sum
     weight: dict[str, float] = {}
-    if own_rows is not None:
-        short = (own_rows > 0) & (own_rows < BLOCK_MIN_LETTERS)
-        if short.any():
-            weight[doc.language] = float(letters[short].sum())
     letters_l = letters.tolist()
-    for j in todo:
+    if len(detected) < len(rows):
+        weight[doc.language] = float(letters.sum() - sum(letters_l[j] for j in detected))
+    for j in detected:
         code = langs[j].language
         weight[code] = weight.get(code, 0.0) + letters_l[j]
     total_w = sum(weight.values()) or 1.0
@@ -515,12 +528,8 @@ _CUE_LONG_WORDS = 12
 long is prose, and prose in the document language has its function words (headlines, name lists
 and link text, the usual unconfirmed lines, are shorter)."""
 
-Confirm = Callable[[str, int, int, int, bool, dict[str, int] | None], Language]
-
-
-def _confirmer(doc: Language, backend: str, doc_script: str | None) -> Confirm:
-    """``confirm(text, start, end, letters, ascii_letters, counts)``: the language of the line
-    ``text[start:end]``, written in the document's script, decided cheaply.
+class _Judge:
+    """Decides the language of lines written in the document's script, cheaply.
 
     (Lines in a script that names its language never get here: they are routed.)  In a shared
     script (Latin, Cyrillic, ...): short lines inherit the document language (score halved:
@@ -529,81 +538,123 @@ def _confirmer(doc: Language, backend: str, doc_script: str | None) -> Confirm:
     language (:func:`_may_differ`) inherits; the rest get one fastText call on their start, and
     only a line fastText confidently gives to another language is detected fully.
 
-    ``ascii_letters`` says the line's letters are all ASCII (its other characters may not be):
-    its words are then cut from bytes (:func:`_ascii_words`), the same words ``_WORD`` finds.
-    ``counts`` are the line's letters per script (``None``: all ``letters`` in the document's).
-    The per-document constants are computed once here, not once per line.
+    The per-document constants are computed once here, not once per line; lines whose letters
+    are all ASCII (most lines of most pages) are tokenised together (:meth:`ascii_lines`).
     """
-    lang = doc.language
-    full = Language(lang, doc.script, doc.score)
-    half = Language(lang, doc.script, round(doc.score / 2, 4))
-    half_score = doc.score / 2
-    table = FUNCTION_WORDS.get(lang)
-    table_b = _ascii_function_words().get(lang, frozenset())
-    fasttext_ok: list[bool] = []  # resolved at the first line that needs it (it may load models)
 
-    def confirm(text: str, start: int, end: int, letters: int, ascii_letters: bool,
-                counts: dict[str, int] | None) -> Language:
+    __slots__ = (
+        "backend",
+        "doc_script",
+        "fasttext_ok",
+        "full",
+        "half",
+        "half_score",
+        "lang",
+        "script",
+        "table",
+        "table_b",
+    )
+
+    def __init__(self, doc: Language, backend: str, doc_script: str | None) -> None:
+        self.lang = doc.language
+        self.script = doc.script
+        self.doc_script = doc_script
+        self.backend = backend
+        self.full = Language(doc.language, doc.script, doc.score)
+        self.half = Language(doc.language, doc.script, round(doc.score / 2, 4))
+        self.half_score = doc.score / 2
+        self.table = FUNCTION_WORDS.get(doc.language)
+        """The document language's function words (None: no list, every long line gets a detector)."""
+        self.table_b = _ascii_function_words().get(doc.language, frozenset())
+        self.fasttext_ok: bool | None = None  # resolved at the first line that needs it (it may load models)
+
+    def line(self, text: str, start: int, end: int, letters: int, counts: dict[str, int] | None) -> Language:
+        """The language of the line ``text[start:end]`` of ``letters`` letters (per script:
+        ``counts``; ``None`` when all are in the document's script)."""
         if letters < BLOCK_MIN_LETTERS:
-            return half
-        head_end = min(end, start + _CONFIRM_CHARS)
-        if table is None:
-            differs = True  # no function words for this language: always a detector
-        else:
-            if ascii_letters:
-                tokens: list[Any] = _ascii_words(text[start:head_end])
-                hits = sum(map(table_b.__contains__, tokens))
-                low = ""
-            else:
-                low = text[start:head_end].lower()
-                tokens = _WORD.findall(low)
-                hits = sum(map(table.__contains__, tokens))
+            return self.half
+        if self.table is not None:
+            low = text[start : min(end, start + _CONFIRM_CHARS)].lower()
+            tokens = _WORD.findall(low)
+            hits = sum(map(self.table.__contains__, tokens))
             if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
-                return full
-            differs = _may_differ(low, tokens, lang, hits)
-        if not differs:
-            return half
+                return self.full
+            if not _may_differ(low, tokens, self.lang, hits):
+                return self.half
+        return self.detect(text, start, end, letters, counts)
+
+    def ascii_lines(self, text: str, starts: list[int], ends: list[int], letters: list[int],
+                    detected: list[int]) -> list[Language]:
+        """:meth:`line` for own-script lines of ``BLOCK_MIN_LETTERS`` letters or more whose letters
+        are all ASCII, given a function-word list and an alphabet: one encoding, translation and hyphen clean-up
+        for all of them (:func:`_ascii_word_lists`).  Appends to ``detected`` the positions of the
+        lines a detector decided (the only ones that may be in another language)."""
+        heads = [text[s : min(e, s + _CONFIRM_CHARS)] for s, e in zip(starts, ends, strict=True)]
+        table = self.table_b
+        full, half, lang = self.full, self.half, self.lang
+        out: list[Language] = []
+        for k, tokens in enumerate(_ascii_word_lists(heads)):
+            hits = sum(map(table.__contains__, tokens))
+            n = len(tokens)
+            if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * n:
+                out.append(full)
+            elif n < _CUE_MIN_HITS or (n < _CUE_LONG_WORDS and not _may_differ("", tokens, lang, hits)):
+                out.append(half)
+            else:
+                out.append(self.detect(text, starts[k], ends[k], letters[k], None))
+                detected.append(k)
+        return out
+
+    def detect(self, text: str, start: int, end: int, letters: int, counts: dict[str, int] | None) -> Language:
+        """A line that may be in another language: fastText on its start, a full detection only
+        when fastText confidently names another language."""
         line = text[start:end]
         if counts is None:
-            assert doc_script is not None
-            counts = {doc_script: letters}
-        if not fasttext_ok:
-            fasttext_ok.append(_BACKENDS.get(backend) is not None
-                               and _backend(backend) in (_auto_dist, _BACKENDS["fasttext"]))
-        if not fasttext_ok[0]:
-            return _detect(line, backend, counts)  # no fastText in this configuration
+            assert self.doc_script is not None
+            counts = {self.doc_script: letters}
+        if self.fasttext_ok is None:
+            self.fasttext_ok = _BACKENDS.get(self.backend) is not None and _backend(self.backend) in (
+                _auto_dist, _BACKENDS["fasttext"])
+        if not self.fasttext_ok:
+            return _detect(line, self.backend, counts)  # no fastText in this configuration
+        lang = self.lang
         top, p = backends.fasttext_top(line[:_BLOCK_CHARS])
         if top == lang:
-            return Language(lang, doc.script, round(max(p, half_score), 4))
+            return Language(lang, self.script, round(max(p, self.half_score), 4))
         if p < _BLOCK_SWITCH_PROB:
             # (the document language's probability, when it is among the next two)
             p = backends.fasttext_dist(line[:_BLOCK_CHARS], k=3).get(lang, 0.0)
-            return Language(lang, doc.script, round(max(p, half_score), 4))
-        return _detect(line, backend, counts)
-
-    return confirm
+            return Language(lang, self.script, round(max(p, self.half_score), 4))
+        return _detect(line, self.backend, counts)
 
 
 _ASCII_WORD_BYTES = bytes(
-    (b | 0x20) if chr(b).isalpha() else (b if b == 0x2D else 0x20) for b in range(256)
+    (b | 0x20) if chr(b).isalpha() else (b if b in (0x0A, 0x2D) else 0x20) for b in range(256)
 )
-"""Byte table: ASCII letters to lower case, ``-`` kept, every other byte (non-ASCII characters
-are ``?`` after encoding) to a space."""
+"""Byte table: ASCII letters to lower case, ``-`` and the newline kept, every other byte
+(non-ASCII characters are ``?`` after encoding) to a space."""
 
 
 def _ascii_words(text: str) -> list[bytes]:
-    """``_WORD.findall(text.lower())``, as bytes, for a text whose letters are all ASCII.
+    """``_WORD.findall(text.lower())``, as bytes, for a text whose letters are all ASCII."""
+    return [w for words in _ascii_word_lists(text.split("\n")) for w in words]
+
+
+def _ascii_word_lists(lines: list[str]) -> list[list[bytes]]:
+    """``[_WORD.findall(line.lower()) for line in lines]``, as bytes, for lines (without a newline)
+    whose letters are all ASCII.
 
     ``_WORD`` is ``\\p{L}+(?:-\\p{L}+)*``: runs of letters joined by single hyphens.  Encoding (a
     non-ASCII character becomes ``?``, not a letter), one byte-table translation and ``split``
-    find the same runs 4-5x faster than the regex.  Hyphens that join nothing are blanked first:
-    runs of two (a run of three leaves one hyphen, next to a blank), then those next to a blank
-    or at either end, which leaves only hyphens between two letters.
+    find the same runs several times faster than the regex, for all lines in one pass.  Hyphens
+    that join nothing are blanked first: runs of two (a run of three leaves one hyphen, next to a
+    blank), then those next to a blank, a line end or either end of the whole.
     """
-    words = text.encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
+    words = "\n".join(lines).encode("ascii", "replace").translate(_ASCII_WORD_BYTES)
     if b"-" in words:
-        words = words.replace(b"--", b"  ").replace(b" -", b"  ").replace(b"- ", b"  ").strip(b"-")
-    return words.split()
+        words = (words.replace(b"--", b"  ").replace(b" -", b"  ").replace(b"- ", b"  ")
+                 .replace(b"\n-", b"\n ").replace(b"-\n", b" \n").strip(b"-"))
+    return list(map(bytes.split, words.split(b"\n")))
 
 
 @functools.lru_cache(maxsize=1)

@@ -121,3 +121,14 @@ def test_fasttext_top_is_the_first_of_the_distribution() -> None:
         dist = backends.fasttext_dist(line, k=3)
         top = max(dist, key=lambda k: (dist[k], k))
         assert backends.fasttext_top(line) == (top, dist[top])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "B", "-", "--", " ", "\u2019", ".", "1", "\r", "\u00a0"]),
+                         max_size=12).map("".join), min_size=1, max_size=5))
+def test_ascii_word_lists_cut_each_line_as_the_regex(lines: list[str]) -> None:
+    # many lines are tokenised in one pass; hyphens at a line's ends must not join across lines
+    from cleaner.language import _ascii_word_lists
+    from cleaner.language.orthography import _WORD
+
+    assert _ascii_word_lists(lines) == [[w.encode() for w in _WORD.findall(line.lower())] for line in lines]
