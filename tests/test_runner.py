@@ -97,3 +97,67 @@ def test_release_memory_is_safe_to_call_repeatedly() -> None:
 
     for _ in range(3):
         _release_memory()  # glibc: malloc_trim; elsewhere a no-op
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_recycled_pools_keep_order_count_and_error_records() -> None:
+    # a new pool every 40 documents (3 batches): 130 documents go through 4 pools
+    from cleaner.runner import _run_pool
+
+    tasks = list(_tasks(130))
+    tasks[50] = ("record", None, "line 51 is not JSON")
+    out = list(_run_pool(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=40))
+    assert len(out) == 130
+    assert [r["id"] for i, r in enumerate(out) if i != 50] == [i for i in range(130) if i != 50]
+    assert out[50]["error"]["type"] == "InvalidLine"
+    assert sum(1 for r in out if "error" in r) == 1
+    assert out == list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=1))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_memory_limit_recycles_without_losing_documents(monkeypatch) -> None:
+    # a limit every worker exceeds: the pool is replaced after each batch it returns
+    import cleaner.runner as runner
+
+    pools = []
+    real_pool = runner._pool
+
+    def counting_pool(*args, **kw):
+        pools.append(1)
+        return real_pool(*args, **kw)
+
+    monkeypatch.setattr(runner, "_pool", counting_pool)
+    out = list(runner._run_pool(_tasks(100), Config(garble=False, timeout=0), {}, 2, worker_private_mb=0.001))
+    assert [r["id"] for r in out] == list(range(100))
+    assert len(pools) > 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_worker_crash_after_recycling(monkeypatch) -> None:
+    import cleaner.pipeline as pipeline
+    from cleaner.runner import _run_pool
+
+    real = pipeline.clean
+
+    def crashy(data, **kw):
+        if "CRASH" in str(data):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(data, **kw)
+
+    monkeypatch.setattr(pipeline, "clean", crashy)
+    tasks = list(_tasks(90))
+    tasks[70] = ("record", {"id": 70, "text": "CRASH here"}, None)
+    out = list(_run_pool(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=32))
+    assert [r["id"] for r in out] == list(range(90))
+    assert out[70]["error"]["type"] == "WorkerCrashed"
+    assert sum(1 for r in out if "error" in r) == 1
+
+
+def test_private_memory_is_a_plausible_size() -> None:
+    from cleaner.runner import private_memory
+
+    got = private_memory()
+    if not os.path.exists("/proc/self/smaps_rollup"):
+        assert got == 0
+    else:
+        assert 1_000_000 < got < 50_000_000_000
