@@ -47,9 +47,11 @@ copied out of the parent's shared pages.  ``ProcessPoolExecutor`` cannot recycle
 fork (``max_tasks_per_child`` needs spawn, which would load every model again per worker), so the
 runner stops feeding the pool, drains it in order and forks a new one.  Measured on the dev
 pages as HTML: a fresh worker holds ~40 MB of private memory after 20 pages and ~60 MB after 460,
-~80-145 MB per worker over a 1,000-page run without recycling.  A new pool costs a fork, the
-drain (at most one batch of idle time per worker) and the first pages' copying again; 1,000
-documents keep that to about a percent (bench/results/speed.md)."""
+~80-145 MB per worker over a 1,000-page run without recycling.  What recycling does not change
+is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it,
+bench/results/speed.md): a fresh worker copies the pages it touches again within its first
+pages.  It bounds the slow growth of long runs, at a cost lost in the noise of the 1 vs 2 worker
+timing (a fork, and at most one batch of idle time per worker while the old pool drains)."""
 WORKER_PRIVATE_MB = 80
 """A worker reporting more private memory than this (after its batch, ``/proc/self/smaps_rollup``)
 gets the pool recycled at once: one huge document can ratchet a heap far beyond the usual.  Twice
