@@ -329,9 +329,10 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
     Recycling (:data:`RECYCLE_DOCS`, :data:`WORKER_PRIVATE_MB`): once the pool has been given
     ``recycle_docs`` documents, or a worker reports more private memory than the limit, no new
     batch goes to it; its batches in flight are yielded in order as they finish, then it is shut
-    down and a new pool is forked from this (preloaded) process.  Every task still yields exactly
-    one record, in order.  Only where workers are forked: elsewhere a new pool would load every
-    model again.
+    down and a new pool is forked from this (preloaded) process (none when the input has ended).
+    The count is checked as batches are handed out, so a pool may be given up to a window's worth
+    of batches more.  Every task still yields exactly one record, in order.  Only where workers
+    are forked: elsewhere a new pool would load every model again.
     """
     window = workers * WINDOW_PER_WORKER
     fork = _forks()
@@ -359,6 +360,10 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
                 if not retiring:
                     return
                 pool.shutdown(wait=True)
+                following = next(batches, None)
+                if following is None:
+                    return  # (no new pool for an input that has ended)
+                batches = itertools.chain([following], batches)
                 log.debug("worker pool recycled after %d documents", given)
                 pool = _pool(workers, config, options)
                 given, retiring = 0, False
