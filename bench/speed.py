@@ -98,9 +98,12 @@ def _mem_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[tuple[float, int, int, int]],
-                  every: float = 0.25) -> None:
-    """Append (seconds, RSS sum, PSS sum, processes) of ``proc``'s process tree every ``every`` s.
+Sample = tuple[float, int, int, int, int, int]
+"""(seconds, RSS sum, PSS sum, processes, parent's PSS, largest worker's PSS), bytes."""
+
+
+def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sample], every: float = 0.25) -> None:
+    """Append a :data:`Sample` of ``proc``'s process tree every ``every`` s.
 
     RSS sums count a page shared by the parent and its forked workers once per process (what
     `ps` adds up); PSS sums count it once in all (what the machine actually gives the tree).
@@ -112,11 +115,12 @@ def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[tu
         if not any(m[0] for m in mems):
             break  # exited
         series.append((time.perf_counter() - t0, sum(m[0] for m in mems) * 1024,
-                       sum(m[1] for m in mems) * 1024, len(pids)))
+                       sum(m[1] for m in mems) * 1024, len(pids), mems[0][1] * 1024,
+                       max((m[1] for m in mems[1:]), default=0) * 1024))
         stop.wait(every)
 
 
-def flatness(series: list[tuple[float, int, int, int]], col: int) -> str:
+def flatness(series: list[Sample], col: int) -> str:
     """Memory (column ``col`` of the series) at 25/50/75/95% of the run, in MB (95%: before shutdown)."""
     if not series:
         return "no samples"
@@ -128,10 +132,10 @@ def flatness(series: list[tuple[float, int, int, int]], col: int) -> str:
     return "/".join(marks)
 
 
-def run_memory(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, list[tuple[float, int, int, int]]]:
+def run_memory(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, list[Sample]]:
     """Run ``cmd`` and sample its process tree's memory; (seconds, series)."""
     stop = threading.Event()
-    series: list[tuple[float, int, int, int]] = []
+    series: list[Sample] = []
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     th = threading.Thread(target=sample_memory, args=(proc, stop, series))
@@ -172,35 +176,42 @@ def load_average() -> str:
         return "?"
 
 
-def generate_jsonl(path: Path, texts: list[str], target_bytes: float) -> tuple[int, int]:
-    """Write records cycling through ``texts`` until ``target_bytes``; (records, bytes)."""
+def generate_jsonl(path: Path, texts: list[str], target_bytes: float, field: str = "text") -> tuple[int, int]:
+    """Write records ``{"id": i, field: ...}`` cycling through ``texts`` until ``target_bytes``; (records, bytes)."""
     written = i = 0
     with open(path, "w", encoding="utf-8") as f:
         while written < target_bytes:
-            line = json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n"
+            line = json.dumps({"id": i, field: texts[i % len(texts)]}, ensure_ascii=False) + "\n"
             f.write(line)
             written += len(line.encode("utf-8"))
             i += 1
     return i, written
 
 
-def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2) -> list[str]:
-    """Clean a generated JSONL of ``gb`` GB with ``workers`` workers, sampling the process tree's memory."""
+def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, field: str = "text",
+                  extra: tuple[str, ...] = ()) -> list[str]:
+    """Clean a generated JSONL of ``gb`` GB with ``workers`` workers, sampling the process tree's memory.
+
+    ``field="html"`` writes the documents as HTML records (the extraction path and its native
+    heap); ``extra`` are further ``cleaner clean`` arguments.
+    """
     big = tmp / "big.jsonl"
-    n, written = generate_jsonl(big, texts, gb * 1e9)
+    n, written = generate_jsonl(big, texts, gb * 1e9, field)
     out = tmp / "big.out.jsonl"
-    cmd = [sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(out), "-q", "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "cleaner", "clean", str(big), "-o", str(out), "-q", "--workers", str(workers),
+           *extra]
     dt, series = run_memory(cmd)
     out_lines = sum(1 for _ in open(out, "rb"))
     big.unlink()
     out.unlink()
     peak_rss = max(v[1] for v in series)
     peak_pss = max(v[2] for v in series)
+    kind = "HTML" if field == "html" else "plain text"
     return [
-        f"Streaming memory: {written / 1e9:.2f} GB JSONL ({n:,} documents, plain text) cleaned with "
-        f"`cleaner clean --workers {workers}` in {dt:.0f} s ({written / 1e6 / dt:.2f} MB/s); "
-        f"{out_lines:,} output records for {n:,} input records. Memory of the whole process tree "
-        f"(parent + {workers} workers), sampled every 0.25 s:",
+        f"Streaming memory, {kind}: {written / 1e9:.2f} GB JSONL ({n:,} documents) cleaned with "
+        f"`cleaner clean --workers {workers}{' ' + ' '.join(extra) if extra else ''}` in {dt:.0f} s "
+        f"({written / 1e6 / dt:.2f} MB/s); {out_lines:,} output records for {n:,} input records. Memory of the "
+        f"whole process tree (parent + {workers} workers), sampled every 0.25 s:",
         "",
         "| measure | peak | at 25% / 50% / 75% / 95% of the run |",
         "|---|---|---|",
@@ -208,6 +219,8 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2) -> l
         f"{flatness(series, 2)} MB |",
         f"| RSS sum (shared pages counted in every process, as `ps` adds up) | {peak_rss / 1e6:.0f} MB | "
         f"{flatness(series, 1)} MB |",
+        f"| PSS of the parent | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
+        f"| PSS of the largest worker | {max(v[5] for v in series) / 1e6:.0f} MB | {flatness(series, 5)} MB |",
         "",
     ]
 
@@ -221,15 +234,26 @@ def main() -> int:
     ap.add_argument("--scale-docs", type=int, default=3000, help="documents for the workers 1 vs 2 run (0: skip)")
     ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
     ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
+    ap.add_argument("--mem-html-gb", type=float, default=0.0,
+                    help="also stream an HTML JSONL of this many GB (the dev pages, cycled); 0: skip")
+    ap.add_argument("--mem-extra", default="", help="extra `cleaner clean` arguments for the memory runs")
     args = ap.parse_args()
     shared = Path(args.shared)
     load_start = load_average()
+    extra = tuple(args.mem_extra.split())
     if args.only_memory:
-        texts = [p["text"] for p in load_pages(shared, args.limit)] + seeds(shared)
+        pages = load_pages(shared, args.limit)
+        lines = []
         with tempfile.TemporaryDirectory() as tmpdir:
-            lines = memory_report(texts, args.mem_gb, Path(tmpdir))
+            if args.mem_gb > 0:
+                lines += memory_report([p["text"] for p in pages] + seeds(shared), args.mem_gb, Path(tmpdir),
+                                       extra=extra)
+            if args.mem_html_gb > 0:
+                lines += memory_report([p["html"] for p in pages], args.mem_html_gb, Path(tmpdir), field="html",
+                                       extra=extra)
         lines.append(f"Load average {load_start} at the start, {load_average()} at the end. Command: "
-                     f"`python bench/speed.py --shared ../shared --only-memory --mem-gb {args.mem_gb}`.")
+                     f"`python bench/speed.py --shared ../shared --only-memory --mem-gb {args.mem_gb} "
+                     f"--mem-html-gb {args.mem_html_gb}" + (f" --mem-extra '{args.mem_extra}'" if extra else "") + "`.")
         print("\n".join(lines))
         return 0
 
@@ -342,13 +366,16 @@ def main() -> int:
             ]
 
         if args.mem_gb > 0:
-            lines += memory_report(texts, args.mem_gb, tmp)
+            lines += memory_report(texts, args.mem_gb, tmp, extra=extra)
+        if args.mem_html_gb > 0:
+            lines += memory_report(htmls, args.mem_html_gb, tmp, field="html", extra=extra)
 
     cpu = platform.processor() or platform.machine()
     lines += [f"Machine: {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
               f"cleaner {cleaner.__version__}; load average {load_start} at the start, {load_average()} at the end "
               f"(other jobs share the machine unless it was quiet). Command: `python bench/speed.py --shared "
-              f"../shared --mem-gb {args.mem_gb} --repeat {rep}` (`make bench-speed`)."]
+              f"../shared --mem-gb {args.mem_gb} --mem-html-gb {args.mem_html_gb} --repeat {rep}` "
+              "(`make bench-speed`)."]
     report = "\n".join(lines)
     print(report)
     if args.write:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import itertools
+import logging
 import multiprocessing
 import os
 import signal
@@ -37,6 +38,25 @@ Task = tuple[Any, ...]
 BATCH_DOCS = 16
 WINDOW_PER_WORKER = 4
 
+RECYCLE_DOCS = 1000
+"""Documents after which the worker pool is replaced by fresh forks of the preloaded parent (0: never).
+
+A forked worker's memory only grows: lxml/libxml2 and Python keep their heap high-water mark and
+fragments, caches fill, and every model page a worker touches (a reference count is a write) is
+copied out of the parent's shared pages.  ``ProcessPoolExecutor`` cannot recycle workers under
+fork (``max_tasks_per_child`` needs spawn, which would load every model again per worker), so the
+runner stops feeding the pool, drains it in order and forks a new one.  Measured on the dev
+pages as HTML: a fresh worker holds ~40 MB of private memory after 20 pages and ~60 MB after 460,
+~80-145 MB per worker over a 1,000-page run without recycling.  What recycling does not change
+is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it,
+bench/results/speed.md): a fresh worker copies the pages it touches again within its first
+pages.  It bounds the slow growth of long runs, at a cost lost in the noise of the 1 vs 2 worker
+timing (a fork, and at most one batch of idle time per worker while the old pool drains)."""
+WORKER_PRIVATE_MB = 80
+"""A worker reporting more private memory than this (after its batch, ``/proc/self/smaps_rollup``)
+gets the pool recycled at once: one huge document can ratchet a heap far beyond the usual.  Twice
+what a fresh HTML worker holds after its first pages (above), so it fires on growth, not at start."""
+
 
 class DocumentTimeout(BaseException):
     """The document took longer than ``Config.timeout`` seconds.
@@ -46,6 +66,8 @@ class DocumentTimeout(BaseException):
     and leave the later stages running with no alarm set.
     """
 
+
+log = logging.getLogger(__name__)
 
 _worker_cleaner: Cleaner | None = None
 
@@ -115,6 +137,31 @@ def _run_batch(batch: list[Task]) -> list[dict[str, Any]]:
     out = [process_task(_worker_cleaner, t) for t in batch]
     _release_memory()
     return out
+
+
+def _run_batch_report(batch: list[Task]) -> tuple[list[dict[str, Any]], int]:
+    """:func:`_run_batch`, and this worker's private memory afterwards (bytes; 0 where unknown)."""
+    out = _run_batch(batch)
+    return out, private_memory()
+
+
+def private_memory() -> int:
+    """Bytes of this process's memory that no other process shares (Linux; elsewhere 0).
+
+    The sum of ``Private_Clean`` and ``Private_Dirty`` in ``/proc/self/smaps_rollup`` (~0.5 ms):
+    what recycling the process gives back, unlike RSS, which also counts the model pages the
+    workers share with the parent.
+    """
+    try:
+        with open("/proc/self/smaps_rollup", "rb") as f:
+            data = f.read()
+    except OSError:
+        return 0
+    total = 0
+    for line in data.split(b"\n"):
+        if line.startswith(b"Private_"):
+            total += int(line.split()[1]) * 1024
+    return total
 
 
 _malloc_trim: Any = None
@@ -227,6 +274,34 @@ def preload(config: Config, *, html: bool = False) -> None:
         cleaner.clean(text, html=False)
     if html:
         cleaner.clean(_WARM_UP_HTML, html=True)
+        _warm_date_parser()
+
+
+_WARM_UP_DATES = ("qqq 12 zzz 2021 kkk", "Mar 01, 04:59PM PST", "Jul. 06, 2004", "July 16-20, 2007",
+                  "Thu Dec 14 15:21:17 2006", "3 days ago")
+"""Date strings that make dateparser (behind trafilatura's htmldate) build what it builds lazily: the
+first, which no locale parses, compiles every locale's regexes; the others are shapes seen on the dev
+pages (abbreviated months, a time zone, a range, a ctime, a relative date)."""
+
+
+def _warm_date_parser() -> None:
+    """Build htmldate's dateparser and its per-locale regexes here, before the workers fork.
+
+    On pages whose date needs the external parser (a third of the dev pages within the first 40)
+    dateparser loads all its locales and compiles their regexes: ~30 MB and ~2.5 s, paid by every
+    worker again (and by every recycled one) unless the parent pays once and the workers share
+    it.  Nothing changes in the output: the parser is deterministic and only its caches fill.
+    Skipped quietly when htmldate's internals differ from the ones this was written against.
+    """
+    try:
+        from htmldate.extractors import get_external_parser, month_words
+
+        month_words()
+        parser = get_external_parser()
+        for text in _WARM_UP_DATES:
+            parser.get_date_data(text)
+    except Exception as e:  # an optimisation only: never fail a run over it
+        log.debug("date parser warm-up skipped: %s", e)
 
 
 def _forks() -> bool:
@@ -241,13 +316,24 @@ def _pool(workers: int, config: Config, options: dict[str, Any]) -> ProcessPoolE
     return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(config, options))
 
 
-def _submitter(pool: ProcessPoolExecutor) -> Callable[[list[Task]], Future[list[dict[str, Any]]]]:
-    """``submit`` bound to this pool (the pool is replaced after a worker crash)."""
-    return lambda batch: pool.submit(_run_batch, batch)
+def _submitter(pool: ProcessPoolExecutor) -> Callable[[list[Task]], Future[tuple[list[dict[str, Any]], int]]]:
+    """``submit`` bound to this pool (the pool is replaced after a worker crash and when recycled)."""
+    return lambda batch: pool.submit(_run_batch_report, batch)
 
 
 def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
-              workers: int, *, html: bool = False) -> Iterator[dict[str, Any]]:
+              workers: int, *, html: bool = False, recycle_docs: int = RECYCLE_DOCS,
+              worker_private_mb: float = WORKER_PRIVATE_MB) -> Iterator[dict[str, Any]]:
+    """Records of ``tasks`` from a pool of ``workers`` processes, in input order.
+
+    Recycling (:data:`RECYCLE_DOCS`, :data:`WORKER_PRIVATE_MB`): once the pool has been given
+    ``recycle_docs`` documents, or a worker reports more private memory than the limit, no new
+    batch goes to it; its batches in flight are yielded in order as they finish, then it is shut
+    down and a new pool is forked from this (preloaded) process (none when the input has ended).
+    The count is checked as batches are handed out, so a pool may be given up to a window's worth
+    of batches more.  Every task still yields exactly one record, in order.  Only where workers
+    are forked: elsewhere a new pool would load every model again.
+    """
     window = workers * WINDOW_PER_WORKER
     fork = _forks()
     if fork:
@@ -256,17 +342,35 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
         # the workers' collectors then do not write to, and so copy, every shared page they visit.
         gc.collect()
         gc.freeze()
+    recycle = fork and recycle_docs > 0
+    limit = worker_private_mb * 1e6
     pool = _pool(workers, config, options)
-    pending: deque[tuple[list[Task], Future[list[dict[str, Any]]]]] = deque()
+    given = 0  # documents handed to this pool
+    retiring = False  # the pool gets no new batches and is replaced once drained
+    pending: deque[tuple[list[Task], Future[tuple[list[dict[str, Any]], int]]]] = deque()
     batches = _batches(tasks, BATCH_DOCS)
     try:
         while True:
-            fill_window(pending, batches, _submitter(pool), window)
+            if not retiring:
+                before = len(pending)
+                fill_window(pending, batches, _submitter(pool), window)
+                given += sum(len(b) for b, _ in itertools.islice(pending, before, None))
+                retiring = recycle and given >= recycle_docs
             if not pending:
-                return
+                if not retiring:
+                    return
+                pool.shutdown(wait=True)
+                following = next(batches, None)
+                if following is None:
+                    return  # (no new pool for an input that has ended)
+                batches = itertools.chain([following], batches)
+                log.debug("worker pool recycled after %d documents", given)
+                pool = _pool(workers, config, options)
+                given, retiring = 0, False
+                continue
             batch, fut = pending.popleft()
             try:
-                yield from fut.result()
+                records, private = fut.result()
             except BrokenProcessPool:
                 # A worker died: redo the in-flight batches one document at a time in a fresh
                 # pool, so only the document that kills its worker is lost (as an error record).
@@ -276,6 +380,14 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
                 for b in redo:
                     yield from _isolate(b, config, options)
                 pool = _pool(workers, config, options)
+                given, retiring = 0, False
+                continue
+            if recycle and private > limit and not retiring:
+                log.debug("worker at %.0f MB private memory: recycling the pool", private / 1e6)
+                retiring = True
+            yield from records
+            if fork:
+                _release_memory()  # the parent's heap too: input lines and records come and go
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if fork:

@@ -97,3 +97,79 @@ def test_release_memory_is_safe_to_call_repeatedly() -> None:
 
     for _ in range(3):
         _release_memory()  # glibc: malloc_trim; elsewhere a no-op
+
+
+def _count_pools(monkeypatch) -> list[int]:
+    import cleaner.runner as runner
+
+    pools: list[int] = []
+    real_pool = runner._pool
+
+    def counting_pool(*args, **kw):
+        pools.append(1)
+        return real_pool(*args, **kw)
+
+    monkeypatch.setattr(runner, "_pool", counting_pool)
+    return pools
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_recycled_pools_keep_order_count_and_error_records(monkeypatch) -> None:
+    # a pool retires once it has been given 40 documents; it is handed a window of 8 batches of 16
+    # at once, so 300 documents go through 3 pools (128 + 128 + 44)
+    from cleaner.runner import _run_pool
+
+    pools = _count_pools(monkeypatch)
+    tasks = list(_tasks(300))
+    tasks[150] = ("record", None, "line 151 is not JSON")
+    out = list(_run_pool(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=40))
+    assert len(pools) == 3
+    assert len(out) == 300
+    assert [r["id"] for i, r in enumerate(out) if i != 150] == [i for i in range(300) if i != 150]
+    assert out[150]["error"]["type"] == "InvalidLine"
+    assert sum(1 for r in out if "error" in r) == 1
+    assert out == list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=1))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_memory_limit_recycles_without_losing_documents(monkeypatch) -> None:
+    # a limit every worker exceeds: each pool is drained and replaced after its first batch returns
+    import cleaner.runner as runner
+
+    pools = _count_pools(monkeypatch)
+    out = list(runner._run_pool(_tasks(300), Config(garble=False, timeout=0), {}, 2, worker_private_mb=0.001))
+    assert [r["id"] for r in out] == list(range(300))
+    assert len(pools) == 3
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_worker_crash_after_recycling(monkeypatch) -> None:
+    import cleaner.pipeline as pipeline
+    from cleaner.runner import _run_pool
+
+    real = pipeline.clean
+
+    def crashy(data, **kw):
+        if "CRASH" in str(data):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(data, **kw)
+
+    monkeypatch.setattr(pipeline, "clean", crashy)
+    pools = _count_pools(monkeypatch)
+    tasks = list(_tasks(280))
+    tasks[200] = ("record", {"id": 200, "text": "CRASH here"}, None)  # in the second pool
+    out = list(_run_pool(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=32))
+    assert [r["id"] for r in out] == list(range(280))
+    assert out[200]["error"]["type"] == "WorkerCrashed"
+    assert sum(1 for r in out if "error" in r) == 1
+    assert len(pools) >= 3  # the first, the recycled one, and at least one after the crash
+
+
+def test_private_memory_is_a_plausible_size() -> None:
+    from cleaner.runner import private_memory
+
+    got = private_memory()
+    if not os.path.exists("/proc/self/smaps_rollup"):
+        assert got == 0
+    else:
+        assert 1_000_000 < got < 50_000_000_000

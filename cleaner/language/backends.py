@@ -82,6 +82,22 @@ def fasttext_dist(text: str, k: int = 8) -> Dist:
     return out
 
 
+def fasttext_top(text: str) -> tuple[str, float]:
+    """fastText lid.176's best language and its probability (one label: cheaper than ``k=3``).
+
+    The probability is the one :func:`fasttext_dist` reports for that label (fastText computes
+    every label's probability the same way whatever ``k``; ``k`` only bounds what is returned).
+    """
+    model = _load("fasttext", _load_fasttext)
+    line = text.replace("\n", " ")
+    try:
+        labels, probs = model.predict(line, k=1, threshold=0.0)
+    except (TypeError, UnicodeError):  # lone surrogates cannot cross into C++: replace them
+        line = line.encode("utf-8", "replace").decode("utf-8")
+        labels, probs = model.predict(line, k=1, threshold=0.0)
+    return _norm(labels[0][9:]), float(probs[0])
+
+
 # -- py3langid (naive Bayes over byte n-grams; 97 languages; model inside the wheel) ---------------
 
 

@@ -90,3 +90,45 @@ def test_function_word_count_matches_orthography() -> None:
         tokens = _WORD.findall(line.lower())
         hits = sum(map(FUNCTION_WORDS[lang].__contains__, tokens))
         assert (hits, len(tokens)) == function_word_share(line, lang)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "B", "z", "-", "--", " ", "\u2019", ".", "1", "_", "\t", "?", "\u00a0",
+                                 "\u24b6", "\n"]), max_size=30).map("".join))
+def test_ascii_words_match_the_word_regex(text: str) -> None:
+    # the byte tokeniser gives _WORD's words for any text whose letters are ASCII (Ⓐ is a symbol)
+    from cleaner.language import _ascii_words
+    from cleaner.language.orthography import _WORD
+
+    assert _ascii_words(text) == [w.encode() for w in _WORD.findall(text.lower())]
+
+
+def test_ascii_words_hyphens() -> None:
+    from cleaner.language import _ascii_words
+
+    assert _ascii_words("Well-known --- e-mail -x y- a--b -") == [b"well-known", b"e-mail", b"x", b"y", b"a", b"b"]
+
+
+def test_fasttext_top_is_the_first_of_the_distribution() -> None:
+    import pytest
+
+    from cleaner.language import backends
+
+    if not backends.available("fasttext"):
+        pytest.skip("fastText not installed")
+    for line in ["The council approved the new budget on Monday", "Le conseil a approuvé le budget",
+                 "Gary Shilling: Bonds Are Great", "x"]:
+        dist = backends.fasttext_dist(line, k=3)
+        top = max(dist, key=lambda k: (dist[k], k))
+        assert backends.fasttext_top(line) == (top, dist[top])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "B", "-", "--", " ", "\u2019", ".", "1", "\r", "\u00a0"]),
+                         max_size=12).map("".join), min_size=1, max_size=5))
+def test_ascii_word_lists_cut_each_line_as_the_regex(lines: list[str]) -> None:
+    # many lines are tokenised in one pass; hyphens at a line's ends must not join across lines
+    from cleaner.language import _ascii_word_lists
+    from cleaner.language.orthography import _WORD
+
+    assert _ascii_word_lists(lines) == [[w.encode() for w in _WORD.findall(line.lower())] for line in lines]
