@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from .features import Lexicon
-from .vec import HASH_SIZE, Batch, Tables, featurise
+from .vec import HASH_SIZE, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
@@ -82,6 +82,10 @@ class GarbleModel:
     intercept: float
     calib: np.ndarray  # [w_mean, bias]
     calib_zh: np.ndarray  # the same for Chinese
+    zh_w: np.ndarray  # the separate Chinese sentence model over vec.ZH_NAMES: weights,
+    zh_mu: np.ndarray  # standardisation mean,
+    zh_sd: np.ndarray  # standardisation scale,
+    zh_b: float  # and intercept
     tables: Tables
     lexicon: Lexicon
     tortured: dict[str, str]
@@ -89,8 +93,16 @@ class GarbleModel:
     meta: dict[str, Any]
 
     def batch_logits(self, sentences: list[str], lang: str) -> tuple[np.ndarray, Batch]:
-        """Logits of a batch of sentences of one language (one vectorised featurisation)."""
+        """Logits of a batch of sentences of one language (one vectorised featurisation).
+
+        Chinese is scored by its own small model (:func:`~cleaner.garble.vec.zh_features`):
+        train holds 26 Chinese MT/post-edit pairs, too few for the hashed n-gram weights that
+        English shares; the separate model scored 0.75 vs 0.65 AUC in the grouped CV.
+        """
         b = featurise(sentences, lang, self.tables)
+        if lang == "zh":
+            zl: np.ndarray = ((zh_features(sentences, b) - self.zh_mu) / self.zh_sd) @ self.zh_w + self.zh_b
+            return zl, b
         n = len(sentences)
         cnt = np.bincount(b.owner, minlength=n)
         s = np.bincount(b.owner, weights=self.w_sparse[b.ids], minlength=n) / np.sqrt(np.maximum(cnt, 1))
@@ -140,6 +152,10 @@ def load_model() -> GarbleModel:
             intercept=float(z["intercept"]),
             calib=z["calib"].astype(np.float64),
             calib_zh=z["calib_zh"].astype(np.float64),
+            zh_w=z["zh_w"].astype(np.float64),
+            zh_mu=z["zh_mu"].astype(np.float64),
+            zh_sd=z["zh_sd"].astype(np.float64),
+            zh_b=float(z["zh_b"]),
             tables=tables_from_arrays(z),
             lexicon=lexicon_from_payload(p),
             tortured=p["tortured"],

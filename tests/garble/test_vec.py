@@ -87,3 +87,12 @@ def test_long_documents_are_sampled_with_a_bounded_number_of_sentences() -> None
 def test_short_text_is_analysed_in_full() -> None:
     text = "The council met on Monday. It approved the budget. The mayor thanked the staff."
     assert len(sample_spans(text, "en")) == 3
+
+
+def test_zh_features_mark_ascii_full_stop_and_quote_only() -> None:
+    tab = load_model().tables
+    sents = ["伊菲格尼亚跳了起来.", "价格为1.5元。", "详情见官网..", '他说"好"。', "他说“好”。"]
+    f = vec.zh_features(sents, vec.featurise(sents, "zh", tab))
+    dot, quote = vec.ZH_NAMES.index("ascii_full_stop"), vec.ZH_NAMES.index("ascii_quote")
+    assert f[:, dot].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert f[:, quote].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
