@@ -62,7 +62,7 @@ bench-boilerplate: $(DEVSTAMP)
 	$(BIN)/python bench/boilerplate_html.py --shared $(SHARED)
 
 bench-speed: $(DEVSTAMP)
-	$(BIN)/python bench/speed.py --shared $(SHARED) --write
+	$(BIN)/python bench/speed.py --shared $(SHARED) --mem-html-gb 0.3 --write
 
 ## models: rebuild every shipped model in cleaner/data/ from ../shared (about 40 min on 2 cores)
 models: $(DEVSTAMP)
