@@ -17,6 +17,20 @@ def _tasks(n: int):
         yield ("record", {"id": i, "text": f"Story number {i}. " + TEXT}, None)
 
 
+def _crash_on_marker(monkeypatch) -> None:
+    """Make the pipeline kill its own process (as a segfault would) on a document containing "CRASH"."""
+    import cleaner.pipeline as pipeline
+
+    real = pipeline.clean
+
+    def crashy(data, **kw):
+        if "CRASH" in str(data):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(data, **kw)
+
+    monkeypatch.setattr(pipeline, "clean", crashy)
+
+
 def test_in_process_keeps_order() -> None:
     out = list(run_tasks(_tasks(10), Config(garble=False), {}, workers=1))
     assert [r["id"] for r in out] == list(range(10))
@@ -54,16 +68,7 @@ def test_timeout_reports_and_goes_on(monkeypatch) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_worker_crash_loses_only_that_document(monkeypatch) -> None:
-    import cleaner.pipeline as pipeline
-
-    real = pipeline.clean
-
-    def crashy(data, **kw):
-        if "CRASH" in str(data):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(data, **kw)
-
-    monkeypatch.setattr(pipeline, "clean", crashy)
+    _crash_on_marker(monkeypatch)
     tasks = list(_tasks(60))
     tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
     out = list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=2))
@@ -144,17 +149,9 @@ def test_memory_limit_recycles_without_losing_documents(monkeypatch) -> None:
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_worker_crash_after_recycling(monkeypatch) -> None:
-    import cleaner.pipeline as pipeline
     from cleaner.runner import _run_pool
 
-    real = pipeline.clean
-
-    def crashy(data, **kw):
-        if "CRASH" in str(data):
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(data, **kw)
-
-    monkeypatch.setattr(pipeline, "clean", crashy)
+    _crash_on_marker(monkeypatch)
     pools = _count_pools(monkeypatch)
     tasks = list(_tasks(280))
     tasks[200] = ("record", {"id": 200, "text": "CRASH here"}, None)  # in the second pool
