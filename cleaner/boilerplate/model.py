@@ -313,6 +313,14 @@ def decode_expected(
     return F.expected_f_keep(p, n_tok, beta, pool)
 
 
+WINDOW_LINES = 20_000
+"""Most lines the model featurises at once.  Its feature matrices cost about 2.5 kB per line
+(109 + 28 float64 columns and their intermediates): a text of a million one-character lines
+took 2.6 GB (bench/hostile.py).  Longer pages are scored in windows of this many lines, whose
+page-relative features then describe the window; dev pages have at most 1,853 lines, so no
+measured page is affected."""
+
+
 @dataclass(slots=True)
 class LineModel:
     """P(content) per line; ``thresholds`` per mode; ``meta`` records version and provenance.
@@ -337,8 +345,20 @@ class LineModel:
         self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`score` and the metric's token count of every line (for :func:`decode_expected`)."""
-        if len(lines) == 0:
+        n = len(lines)
+        if n == 0:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
+        if n > WINDOW_LINES:  # bounded memory: score the page in windows of WINDOW_LINES lines
+            if rule_lines is None:
+                rows, reasons = np.zeros(0, dtype=np.int64), []
+            else:
+                rows, reasons = np.asarray(rule_lines[0], dtype=np.int64), list(rule_lines[1])
+            parts = []
+            for a in range(0, n, WINDOW_LINES):
+                sel = np.flatnonzero((rows >= a) & (rows < a + WINDOW_LINES)).tolist()
+                window_rules = ((rows[sel] - a).tolist(), [reasons[k] for k in sel]) if rule_lines is not None else None
+                parts.append(self.score_tokens(lines[a : a + WINDOW_LINES], language, rule_lines=window_rules))
+            return np.concatenate([p for p, _ in parts]), np.concatenate([t for _, t in parts])
         X1, n_tok, toks = F.page_features(lines, language, rule_lines)
         return self.score_features(X1, n_tok, toks), n_tok
 

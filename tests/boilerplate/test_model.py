@@ -183,3 +183,25 @@ def test_expected_f_decoding_adapts_to_the_page() -> None:
     # the stage's candidates: only those lines may be kept
     cand = np.array([True, False, True, True, True, True, True])
     assert not M.decode_expected(clear, n_tok, 1.0, cand)[1]
+
+
+def test_long_pages_are_scored_in_windows(tiny_model: M.LineModel, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages over WINDOW_LINES are featurised window by window (bounded memory), with the
+    caller's rule hits shifted into each window: the same scores as scoring each window alone."""
+    lines: list[str] = []
+    for seed in range(12):
+        lines += synthetic_page(seed)[0]
+    from cleaner.boilerplate import rules as R
+
+    page = "\n".join(lines)
+    starts = np.cumsum([0] + [len(s) + 1 for s in lines[:-1]])
+    hits = R.scan(page)
+    rows = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist()
+    assert rows  # the footers and share lines hit rules, so the shift is exercised
+    w = 40
+    expected = np.concatenate([tiny_model.score(lines[a : a + w], "en") for a in range(0, len(lines), w)])
+    monkeypatch.setattr(M, "WINDOW_LINES", w)
+    probs, n_tok = tiny_model.score_tokens(lines, "en", rule_lines=(rows, [h.reason for h in hits]))
+    assert probs.shape == n_tok.shape == (len(lines),)
+    np.testing.assert_allclose(probs, expected)
+    np.testing.assert_allclose(tiny_model.score(lines, "en"), expected)
