@@ -521,6 +521,13 @@ def _confidence(cands: list[Candidate], text: str, data: bytes) -> float:
     return 1.0
 
 
+def _utf8_or_none(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _utf16_plausible(text: str) -> bool:
     cps = _cps(text[: SCORE_BYTES // 2])
     return bool(len(cps)) and float(_model().seen[cps].mean()) >= _UTF16_PLAUSIBLE
@@ -635,10 +642,15 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
             break
     # 2. UTF-16 without a BOM, by its NUL bytes (text never contains NUL, but UTF-16 of
     #    Latin, Cyrillic, Greek... has one in every ASCII character and would pass as UTF-8)
+    #    Bytes that are also valid non-ASCII UTF-8 keep that reading unless the UTF-16 one is
+    #    plausible text: a stray NUL in a short UTF-8 text must not turn it into random Han/Hangul
+    #    (found by the decode fuzz target: b"Ca\x00f\xc3\xa9Cf" read as UTF-16-BE).
     if b"\x00" in data:
         wide_enc = _utf16_by_nuls(data)
         if wide_enc:
-            return Decoded(data.decode(wide_enc), wide_enc, ("detected-charset", *override))
+            wide = data.decode(wide_enc)
+            if data.isascii() or _utf8_or_none(data) is None or _utf16_plausible(wide):
+                return Decoded(wide, wide_enc, ("detected-charset", *override))
     # 3. strict UTF-8 (covers ASCII); a 7-bit ISO-2022 stream is recognised by its escapes
     utf8: str | None
     try:

@@ -258,3 +258,19 @@ def test_seed_documents_decode_identically() -> None:
     for p in seeds:
         data = p.read_bytes()
         assert decode(data).text == data.decode("utf-8")
+
+
+@pytest.mark.parametrize("data", [b"Ca\x00f\xc3\xa9Cf", "Grüße\x00aus Köln".encode()])
+def test_stray_nul_in_utf8_keeps_the_utf8_reading(data: bytes) -> None:
+    """A NUL makes the bytes look like BOM-less UTF-16, but that reading is random Han/Hangul:
+    valid non-ASCII UTF-8 wins (found by the decode fuzz target)."""
+    for hint in (None, "utf-7"):
+        got = decode(data, hint=hint)
+        assert (got.encoding, got.text) == ("utf-8", data.decode("utf-8"))
+
+
+@pytest.mark.parametrize("text", ["Grüße aus Köln", "Привет мир", "日本語のテキスト", "a"])
+@pytest.mark.parametrize("enc", ["utf-16-le", "utf-16-be"])
+def test_bomless_utf16_still_found(text: str, enc: str) -> None:
+    got = decode(text.encode(enc))
+    assert (got.encoding, got.text) == (enc, text)
