@@ -648,15 +648,11 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
     if b"\x00" in data:
         wide_enc = _utf16_by_nuls(data)
         if wide_enc:
-            wide = data.decode(wide_enc)
-            if data.isascii() or _utf8_or_none(data) is None or _utf16_plausible(wide):
-                return Decoded(wide, wide_enc, ("detected-charset", *override))
+            reading = data.decode(wide_enc)
+            if data.isascii() or _utf8_or_none(data) is None or _utf16_plausible(reading):
+                return Decoded(reading, wide_enc, ("detected-charset", *override))
     # 3. strict UTF-8 (covers ASCII); a 7-bit ISO-2022 stream is recognised by its escapes
-    utf8: str | None
-    try:
-        utf8 = data.decode("utf-8")
-    except UnicodeDecodeError:
-        utf8 = None
+    utf8 = _utf8_or_none(data)
     if utf8 is not None:
         text = utf8
         # UTF-16 of kana/CJK can consist of bytes < 0x80 only and pass as "UTF-8" full of controls
