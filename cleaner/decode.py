@@ -655,8 +655,10 @@ def decode(data: bytes, hint: str | None = None) -> Decoded:
     utf8 = _utf8_or_none(data)
     if utf8 is not None:
         text = utf8
-        # UTF-16 of kana/CJK can consist of bytes < 0x80 only and pass as "UTF-8" full of controls
-        if len(data) % 2 == 0 and len(data) >= 4 and _maybe_utf16(data):
+        # UTF-16 of kana/CJK can consist of bytes < 0x80 only and pass as "UTF-8" full of controls;
+        # bytes with valid multi-byte UTF-8 sequences are UTF-8 (UTF-16 forms them only by chance,
+        # in a few characters: the decode fuzz target found b"\xc2\xbfQQQQQQ" read as UTF-16)
+        if len(data) % 2 == 0 and len(data) >= 4 and text.isascii() and _maybe_utf16(data):
             wide_enc = _utf16_by_scoring(data)
             if wide_enc:
                 return Decoded(data.decode(wide_enc), wide_enc, ("detected-charset", *override))

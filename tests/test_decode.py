@@ -260,7 +260,7 @@ def test_seed_documents_decode_identically() -> None:
         assert decode(data).text == data.decode("utf-8")
 
 
-@pytest.mark.parametrize("data", [b"Ca\x00f\xc3\xa9Cf", "Grüße\x00aus Köln".encode()])
+@pytest.mark.parametrize("data", [b"Ca\x00f\xc3\xa9Cf", "Grüße\x00aus Köln".encode(), b"\xc2\xbfQQQQQQ"])
 def test_stray_nul_in_utf8_keeps_the_utf8_reading(data: bytes) -> None:
     """A NUL makes the bytes look like BOM-less UTF-16, but that reading is random Han/Hangul:
     valid non-ASCII UTF-8 wins (found by the decode fuzz target)."""
