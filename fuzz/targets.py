@@ -71,7 +71,10 @@ def target_decode(data: bytes) -> None:
     raw = fdp.ConsumeBytes(fdp.remaining_bytes())
     d = cleaner.decode.decode(raw, hint=hint)
     assert isinstance(d.text, str) and isinstance(d.encoding, str)
-    if not raw.isascii() and not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+    # NUL-free, BOM-free non-ASCII bytes that are valid UTF-8 must come back as UTF-8.  Bytes with
+    # NULs are left to decode's documented UTF-16 rule (a NUL pattern plus a plausible UTF-16
+    # reading wins: text has no NULs), which tiny inputs such as b"\x00f\x00\xc7\xa9C" satisfy.
+    if b"\x00" not in raw and not raw.isascii() and not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         try:
             utf8 = raw.decode("utf-8")
         except UnicodeDecodeError:
