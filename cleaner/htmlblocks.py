@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from .boilerplate.model import Forest
+from .boilerplate.model import Forest, load_packaged
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "html_block_model.npz"
 FORMAT_VERSION = 1
@@ -440,13 +439,7 @@ class BlockModel:
 def default_model() -> BlockModel | None:
     """The packaged block model (loaded once); None when it is missing or stale (with a warning:
     extraction then returns trafilatura's text alone)."""
-    if not MODEL_FILE.exists():
-        return None
-    try:
-        return BlockModel.load(MODEL_FILE)
-    except (ValueError, KeyError, OSError) as e:
-        warnings.warn(f"HTML block model not loaded: {e}", RuntimeWarning, stacklevel=2)
-        return None
+    return load_packaged(MODEL_FILE, BlockModel.load, "HTML block model")
 
 
 def select(blocks: Blocks, extracted: str, model: BlockModel, mode: str = "balanced") -> str:

@@ -31,17 +31,18 @@ import difflib
 import json
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import features as F
 
 MODEL_FILE = F.DATA_DIR / "boilerplate_model.npz"
+_M = TypeVar("_M")
 FORMAT_VERSION = 1
 MODES: tuple[str, ...] = ("precision", "balanced", "recall")
 MODE_BETA: dict[str, float] = {"precision": 0.5, "balanced": 1.0, "recall": 2.0}
@@ -429,12 +430,20 @@ def default_model() -> LineModel | None:
     A stale file (built for other features) warns instead of raising, so the stage falls back
     to its rules rather than failing every document.
     """
-    if not MODEL_FILE.exists():
+    return load_packaged(MODEL_FILE, LineModel.load, "boilerplate line model")
+
+
+def load_packaged(path: Path, load: Callable[[Path], _M], what: str) -> _M | None:
+    """``load(path)``, or None when the file is missing or unreadable/stale (with a warning).
+
+    The policy of every packaged model: a broken data file degrades its stage to its fallback
+    instead of failing every document."""
+    if not path.exists():
         return None
     try:
-        return LineModel.load(MODEL_FILE)
+        return load(path)
     except (ValueError, KeyError, OSError) as e:
-        warnings.warn(f"boilerplate line model not loaded: {e}", RuntimeWarning, stacklevel=2)
+        warnings.warn(f"{what} not loaded: {e}", RuntimeWarning, stacklevel=3)
         return None
 
 
