@@ -253,7 +253,7 @@ _BOS = _salt("<s>")
 _EOS = _salt("</s>")
 _NUM = _salt("<N>")
 _SHAPE = np.array([_salt(f"{u}{c}") for u in "lC" for c in range(6)], dtype=np.uint64)
-_SALT = {k: _salt(k) for k in ("c1", "c2", "c3", "c4", "c5", "w1", "w2", "a1", "a2", "a3", "a4", "lm2")}
+_SALT = {k: _salt(k) for k in ("c1", "c2", "c3", "c4", "c5", "a1", "a2", "a3", "a4", "lm2")}
 
 
 def with_bounds(values: np.ndarray, tseg: np.ndarray, n_sent: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -299,12 +299,13 @@ def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np
 def word_bigram_buckets(tok: Tokens) -> np.ndarray:
     """Bucket of the word-bigram feature of tokens (i, i + 1), for every i (meaningful within a sentence).
 
-    Equal to :func:`ngram_hashes_multi`'s 2-gram hash: ``(h_i + h_{i+1} * P**-1) ^ salt``, mixed.
+    Equal to the word 2-gram hash :func:`token_ngrams` gives :func:`featurise` (the model's weights):
+    :func:`ngram_hashes_multi`'s ``(h_i + h_{i+1} * P**-1) ^ salt``, mixed, with the ``a2`` salt.
     """
     if len(tok.h) < 2:
         return np.zeros(0, dtype=np.int64)
     with np.errstate(over="ignore"):
-        h = _mix((tok.h[:-1] + tok.h[1:] * np.uint64(_Q)) ^ _SALT["w2"])
+        h = _mix((tok.h[:-1] + tok.h[1:] * np.uint64(_Q)) ^ _SALT["a2"])
     return (h & np.uint64(HASH_SIZE - 1)).astype(np.int64)
 
 
