@@ -138,7 +138,6 @@ def build_lexicon(clean: list[str], tortured_raw: list[dict]) -> dict:
     return {
         "version": 2,
         "unigram": unigram,
-        "oov_logp": round(math.log(0.5 / total), 1),
         "tortured": tortured,
         "acronyms": acr,
     }
@@ -149,9 +148,6 @@ def _fp_table(hashes: np.ndarray, counts: np.ndarray, values: np.ndarray) -> tup
     fp = vec.fingerprint(hashes)
     order = np.lexsort((-counts, fp))
     fp, values = fp[order], values[order]
-    if values.ndim == 2:
-        keep = np.r_[True, fp[1:] != fp[:-1]]
-        return fp[keep], values[keep].astype(np.float32)
     keep = np.r_[True, fp[1:] != fp[:-1]]
     return fp[keep], values[keep].astype(np.float32)
 
@@ -164,7 +160,7 @@ def build_tables(clean: list[str], chunk: int = 4000) -> dict[str, np.ndarray]:
     for i in range(0, len(en), chunk):
         part = en[i : i + chunk]
         codes, low, seg, _ = vec.encode(part)
-        tok = vec.tokenize(codes, low, seg, len(part))
+        tok = vec.tokenize(codes, low, seg)
         tok_h.append(tok.h)
         tok_c.append(tok.cls)
         same = tok.seg[:-1] == tok.seg[1:]
@@ -199,7 +195,7 @@ def build_tables(clean: list[str], chunk: int = 4000) -> dict[str, np.ndarray]:
     for i in range(0, len(en), chunk):
         part = en[i : i + chunk]
         codes, low, seg, _ = vec.encode(part)
-        tok = vec.tokenize(codes, low, seg, len(part))
+        tok = vec.tokenize(codes, low, seg)
         found, pos = vec.lookup(tab.vocab, vec.fingerprint(tok.h))
         sk_h.append(vec.token_ngrams(tok, vec.skeleton(tok, found, pos, tab), len(part))[1][0])
     us, sc = np.unique(np.concatenate(sk_h), return_counts=True)
@@ -209,7 +205,7 @@ def build_tables(clean: list[str], chunk: int = 4000) -> dict[str, np.ndarray]:
     for i in range(0, len(zh), chunk):
         part = zh[i : i + chunk]
         codes, low, seg, _ = vec.encode(part)
-        tok = vec.tokenize(codes, low, seg, len(part))
+        tok = vec.tokenize(codes, low, seg)
         han = tok.cls == vec.HAN
         hs, hv, a, b = tok.seg[han], tok.h[han], tok.start[han], tok.end[han]
         adj = (hs[:-1] == hs[1:]) & (b[:-1] == a[1:])

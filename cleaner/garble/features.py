@@ -7,11 +7,13 @@ stays here is per-match Python used only on the few spans shown as evidence
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import regex
 
-WORD_RE = regex.compile(r"\p{L}+(?:['’]\p{L}+)*|\p{N}+(?:[.,]\p{N}+)*|[^\s\p{L}\p{N}]")
+# Words for C-speed counts and prefilters (stdlib ``re`` findall: no per-word Python work).
+FAST_WORDS_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 ALPHA_RE = regex.compile(r"\p{L}+(?:['’]\p{L}+)*")
 HAN_RE = regex.compile(r"\p{Han}")
 # A lower-case run followed by an upper-case letter starting a lower-case word inside one token
@@ -32,13 +34,6 @@ class Lexicon:
     """
 
     unigram: dict[str, float]
-    oov_logp: float
-
-
-def tokens(text: str) -> list[str]:
-    """Words, numbers and single punctuation marks of ``text``."""
-    out: list[str] = WORD_RE.findall(text)
-    return out
 
 
 _SUFFIXES = (

@@ -132,7 +132,7 @@ def load_lexicon_payload() -> dict[str, Any]:
 
 
 def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
-    return Lexicon(unigram=p["unigram"], oov_logp=float(p["oov_logp"]))
+    return Lexicon(unigram=p["unigram"])
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ import regex
 
 from ..config import Config
 from ..document import Evidence, Garble
+from .features import FAST_WORDS_RE as _FAST_WORDS
 from .features import HAN_RE, split_sentences
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .signals import (
@@ -120,9 +121,8 @@ def detect_language(text: str) -> str:
 _URL_OR_MAIL = re.compile(r"https?://|www\.|\S@\S")
 
 
-# stdlib ``re`` versions of features.WORD_RE (tokens) and its alphabetic part (words): C-speed counts
+# stdlib ``re`` tokens (words, numbers, single marks): C-speed counts
 _FAST_TOKENS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\s\w]|_")
-_FAST_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 
 def is_prose(sentence: str, lang: str) -> bool:

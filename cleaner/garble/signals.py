@@ -9,12 +9,12 @@ span is odd.  They feed the document score as a bounded logit boost
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 
 import regex
 
 from ..document import Evidence
+from .features import FAST_WORDS_RE as _FAST_WORDS
 from .features import GLUED_RE, HALFWIDTH_RE, Lexicon, nonwords
 
 # Anchored at token starts, so each token is scanned once (an unanchored ``\S*`` prefix
@@ -62,8 +62,6 @@ def _first_words(phrases: dict[str, str]) -> frozenset[str]:
     return hit[1]
 
 
-# Words for the cheap prefilters (stdlib ``re``: a C-speed findall, no per-word Python work).
-_FAST_WORDS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]]]] = {}
 
 

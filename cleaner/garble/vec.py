@@ -33,6 +33,8 @@ from functools import lru_cache
 import numpy as np
 import regex
 
+from .features import GLUED_RE as _GLUED
+
 HASH_BITS = 20
 HASH_SIZE = 1 << HASH_BITS
 _M64 = (1 << 64) - 1
@@ -66,7 +68,6 @@ DENSE_NAMES = (
     "is_zh",
 )
 
-_GLUED = regex.compile(r"(?<![\p{L}\p{N}])\p{Ll}{3,}\p{Lu}\p{Ll}{2,}(?![\p{L}\p{N}])")
 
 
 def _salt(name: str) -> np.uint64:
@@ -161,7 +162,6 @@ class Tokens:
     upper: np.ndarray
     start: np.ndarray
     end: np.ndarray
-    n_sent: int
 
 
 def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -183,7 +183,7 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return codes, low, seg, offs
 
 
-def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray, n_sent: int) -> Tokens:
+def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
     _, clst = _tables()
     if len(codes) and int(codes.max()) < 0x10000:
         cls = clst[codes]
@@ -205,7 +205,7 @@ def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray, n_sent: int) -
         s = np.concatenate([[np.uint64(0)], np.cumsum(low.astype(np.uint64) * qpow[: len(low)])])
         h = _mix((s[ends] - s[starts]) * ppow[starts])
     upper = codes[starts] != low[starts]
-    return Tokens(seg[starts], cls[starts], h, upper, starts, ends, n_sent)
+    return Tokens(seg[starts], cls[starts], h, upper, starts, ends)
 
 
 def hash_strings(words: list[str]) -> np.ndarray:
@@ -347,7 +347,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
     """Sparse bucket ids and dense features of ``sentences`` (all in language ``lang``)."""
     n = len(sentences)
     codes, low, seg, offs = encode(sentences)
-    tok = tokenize(codes, low, seg, n)
+    tok = tokenize(codes, low, seg)
     is_zh = lang == "zh"
     parts: list[np.ndarray] = []
     owners: list[np.ndarray] = []

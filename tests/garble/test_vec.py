@@ -11,7 +11,7 @@ from cleaner.garble.score import ANALYSE_SENTENCES, FULL_SPLIT_CHARS, SAMPLE_SEN
 
 def _tokens(sentences: list[str]) -> tuple[vec.Tokens, str]:
     codes, low, seg, _ = vec.encode(sentences)
-    return vec.tokenize(codes, low, seg, len(sentences)), vec._joined(sentences)
+    return vec.tokenize(codes, low, seg), vec._joined(sentences)
 
 
 def test_tokenizer_words_numbers_marks_and_han() -> None:
