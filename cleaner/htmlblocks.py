@@ -35,20 +35,20 @@ from typing import Any
 
 import numpy as np
 
-from .boilerplate.model import Forest, load_packaged
+from .boilerplate.features import _window_mean
+from .boilerplate.model import Forest, _sigmoid, decode, load_packaged
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "html_block_model.npz"
 FORMAT_VERSION = 1
-MODES = ("precision", "balanced", "recall")
 
 # Block elements: each starts and ends a line.  ``br`` too, as in the benchmark's page text.
 _BLOCK = frozenset(
     "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table section article header footer nav aside "
     "blockquote pre form dd dt dl figure figcaption main address hr title option center".split()
 )
-# Elements whose text a reader never sees as prose (scripts, styles, form widgets).
 # Containers: the elements that group blocks into a region (a list, a sidebar, a comment thread).
 _CONTAINER = frozenset("div section article aside nav ul ol dl table form header footer main body td".split())
+# Elements whose text a reader never sees as prose (scripts, styles, form widgets).
 _SKIP = frozenset("script style noscript template svg head iframe object select button textarea".split())
 
 # Flag bits 0-13: tags on the path from the root; 14-25: class/id keywords; 26: inline emphasis.
@@ -280,16 +280,6 @@ def page_blocks(root: Any) -> Blocks:
     return Blocks(lines, flags, links, tags, boxes, outers)
 
 
-def _window_mean(x: np.ndarray, k: int) -> np.ndarray:
-    n = x.shape[0]
-    c = np.concatenate([[0.0], np.cumsum(x)])
-    i = np.arange(n)
-    lo = np.maximum(i - k, 0)
-    hi = np.minimum(i + k + 1, n)
-    out: np.ndarray = (c[hi] - c[lo]) / (hi - lo)
-    return out
-
-
 def _in_extract(lines: list[str], extracted: str, joined: str) -> np.ndarray:
     """1.0 where the block's text occurs in ``joined`` (whitespace-collapsed extractor output).
 
@@ -338,7 +328,8 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
     is_digit = np.concatenate([[0], np.cumsum((cp >= 48) & (cp <= 57))])
     ends = np.cumsum(chars + 1).astype(np.int64) - 1
     digits = is_digit[ends] - is_digit[ends - chars.astype(np.int64)]
-    link = np.minimum(np.asarray(blocks.link_chars, dtype=np.float64) / chars, 1.0)
+    link_chars = np.asarray(blocks.link_chars, dtype=np.float64)
+    link = np.minimum(link_chars / chars, 1.0)
     sub = _in_extract(lines, extracted, joined)
     endp = np.fromiter((s[-1] in _END_CHARS for s in lines), dtype=np.float64, count=n)
     log_chars = np.log1p(chars)
@@ -366,7 +357,6 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
     X[:, o + 18] = np.log1p(len(joined))
     X[:, o + 19] = chars / max(float(chars.max()), 1.0)
     # the region around the block: its container and the one around that
-    link_chars = np.asarray(blocks.link_chars, dtype=np.float64)
     for j, key in ((20, blocks.box), (25, blocks.outer)):
         _, g = np.unique(np.asarray(key, dtype=np.int64), return_inverse=True)
         g_chars = np.bincount(g, weights=chars)
@@ -382,11 +372,6 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # the model
 # ---------------------------------------------------------------------------------------------
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(x, -30, 30)))
-    return out
-
-
 @dataclass(slots=True)
 class BlockModel:
     """Oblivious trees (``feat``/``thr``: trees x depth, ``leaf``: trees x 2**depth, ``bias``)
@@ -398,18 +383,18 @@ class BlockModel:
     bias: float
     thresholds: dict[str, float]
     meta: dict[str, Any] = field(default_factory=dict)
+    _forest: Forest | None = field(default=None, init=False, repr=False)
+    """The trees as the text stage's :class:`Forest`, prepared on first use (not per page)."""
 
     def score(self, X: np.ndarray) -> np.ndarray:
         """P(content) per row of ``X``, evaluated by the text stage's :class:`Forest`."""
-        return _sigmoid(Forest(self.feat, self.thr, self.leaf, self.bias).raw(X))
+        if self._forest is None:
+            self._forest = Forest(self.feat, self.thr, self.leaf, self.bias).prepare()
+        return _sigmoid(self._forest.raw(X))
 
     def keep(self, X: np.ndarray, mode: str = "balanced") -> np.ndarray:
         """Blocks to keep: P >= the mode's threshold; when none is, those >= half the best."""
-        p = self.score(X)
-        keep: np.ndarray = p >= self.thresholds.get(mode, self.thresholds["balanced"])
-        if p.shape[0] and not keep.any():
-            keep = p >= 0.5 * float(p.max())
-        return keep
+        return decode(self.score(X), self.thresholds.get(mode, self.thresholds["balanced"]))
 
     def save(self, path: str | Path) -> None:
         meta = dict(self.meta, format_version=FORMAT_VERSION, thresholds=self.thresholds,

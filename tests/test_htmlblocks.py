@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cleaner import htmlblocks as HB
-from cleaner.config import Config
+from cleaner.config import MODES, Config
 from cleaner.html import extract, parse
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -152,7 +152,7 @@ def test_packaged_model_on_fixture_article() -> None:
     for chrome in ("Stock markets close higher", "FOLLOW US", "All rights reserved"):
         assert chrome not in text
     model = HB.default_model()
-    assert model is not None and set(model.thresholds) == set(HB.MODES)
+    assert model is not None and set(model.thresholds) == set(MODES)
     assert model.meta.get("built_by") == "scripts/train_html_blocks.py"
 
 

@@ -39,12 +39,12 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..config import MODES
 from . import features as F
 
 MODEL_FILE = F.DATA_DIR / "boilerplate_model.npz"
 _M = TypeVar("_M")
 FORMAT_VERSION = 1
-MODES: tuple[str, ...] = ("precision", "balanced", "recall")
 MODE_BETA: dict[str, float] = {"precision": 0.5, "balanced": 1.0, "recall": 2.0}
 
 
