@@ -35,7 +35,7 @@ from ..config import Config
 from ..document import Removed
 from . import metadata as meta
 from . import related as rel
-from .model import MODE_BETA, LineModel, decode_expected, default_model
+from .model import MODE_BETA, THRESHOLD_PRIOR, LineModel, decode_expected, default_model
 from .rules import ADDRESS, PUBLISHER_BLURB, scan
 
 
@@ -56,7 +56,7 @@ class BoilerplateResult:
     """One label per input line (``body``/``title``/``metadata``/``chrome``/``related``/``empty``)."""
 
 
-THRESHOLDS = {"precision": 0.65, "balanced": 0.5, "recall": 0.35}
+THRESHOLDS = THRESHOLD_PRIOR
 """P(content) a line needs to stay when a model scores it, per ``config.mode``, for models
 without their own ``threshold(mode)`` (the packaged one carries thresholds chosen on its
 training pages).  ``precision`` removes more (higher bar); ``recall`` keeps more."""
@@ -516,7 +516,7 @@ def _apply_model(
     cfg: Config,
     span: tuple[int, int] | None,
     title: str | None,
-    para: np.ndarray | None = None,
+    para: np.ndarray,
     n_tok: np.ndarray | None = None,
 ) -> None:
     """Lines no rule decided stay when the model keeps them: the set maximising the page's
@@ -549,13 +549,13 @@ def _apply_model(
     if span is not None:
         first, last = span
         nonempty = np.flatnonzero(np.fromiter(map("empty".__ne__, label), dtype=bool, count=n))
-        if GROW_RATIO and para is not None and nonempty.shape[0]:
+        if GROW_RATIO and nonempty.shape[0]:
             _grow(keep, body & para & (probs >= GROW_RATIO * cut), nonempty, first, last)
         if RESTORE_IN_SPAN and nonempty.shape[0]:
             # the article's own title/metadata lines count as kept neighbours; a line is restored
             # when its nearest non-empty neighbours on both sides are such anchors
             anchor = keep | np.fromiter(map(_ANCHOR_LABELS.__contains__, label), dtype=bool, count=n)
-            rest = body if RESTORE_ANY_SHAPE or para is None else body & para
+            rest = body if RESTORE_ANY_SHAPE else body & para
             cand = np.flatnonzero(rest[first : last + 1] & ~keep[first : last + 1]) + first
             if cand.shape[0]:
                 k = np.searchsorted(nonempty, cand)  # nonempty[k] == cand (a body line is non-empty)

@@ -8,7 +8,7 @@ the rare cues (URLs, e-mails, dates, chrome phrases) are regex matches binned in
 with ``np.searchsorted``.  No Python loop runs per character; the only per-line work is
 ``Counter`` over the stripped lines (C code).
 
-Three groups of columns (see :data:`BASE_NAMES`, :func:`context_features`):
+Four groups of columns (see :data:`BASE_NAMES`, :func:`context_features`):
 
 * the line itself: length (CJK-aware: a Han/kana character counts as a token, as in the
   benchmark's metric), character classes, terminal punctuation, stopword density in the

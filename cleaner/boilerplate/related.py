@@ -26,11 +26,11 @@ from .rules import HAN
 
 _LETTERS = re.compile(rf"[^\W\d_{HAN}]{{3,}}")
 _HAN_RUN = re.compile(rf"[{HAN}]+")
-_CJK_START = re.compile("[\u2e80-\u9fff\uf900-\ufaff]")
-"""A character that makes a token CJK (bigrams) in :func:`tokens` when it starts it."""
 """Topical tokens: words of 3+ letters, and Han runs (cut into bigrams).  Stdlib ``re`` with the
 Han script spelled out as a class (``regex``'s ``\\p{Han}`` is 3x slower here), one pass each,
 so the sets are built in C (a page's whole body is tokenised when a related block is judged)."""
+_CJK_START = re.compile("[\u2e80-\u9fff\uf900-\ufaff]")
+"""A character that makes a token CJK (bigrams) in :func:`tokens` when it starts it."""
 _STOP = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may new now "
     "old see two who did get let put say she too use that this with from they will would there their "
