@@ -164,8 +164,7 @@ def build_tables(clean: list[str], chunk: int = 4000) -> dict[str, np.ndarray]:
         tok_h.append(tok.h)
         tok_c.append(tok.cls)
         same = tok.seg[:-1] == tok.seg[1:]
-        with np.errstate(over="ignore"):
-            big_h.append(vec._mix((tok.h[:-1] ^ vec._SALT["lm2"]) * vec._PU ^ tok.h[1:])[same])
+        big_h.append(vec.lm_bigram_hash(tok.h[:-1], tok.h[1:])[same])
         big_f.append(tok.h[:-1][same])
     h = np.concatenate(tok_h)
     c = np.concatenate(tok_c)
@@ -210,8 +209,7 @@ def build_tables(clean: list[str], chunk: int = 4000) -> dict[str, np.ndarray]:
         hs, hv, a, b = tok.seg[han], tok.h[han], tok.start[han], tok.end[han]
         adj = (hs[:-1] == hs[1:]) & (b[:-1] == a[1:])
         hh.append(hv)
-        with np.errstate(over="ignore"):
-            zb.append(np.stack([vec._mix((hv[:-1] ^ vec._SALT["lm2"]) * vec._PU ^ hv[1:])[adj], hv[:-1][adj]], 1))
+        zb.append(np.stack([vec.lm_bigram_hash(hv[:-1], hv[1:])[adj], hv[:-1][adj]], 1))
     zu, zc = np.unique(np.concatenate(hh), return_counts=True)
     ztot = zc.sum()
     out["t_zh_uni"], out["t_zh_uni_logp"] = _fp_table(zu, zc, np.log(zc / ztot))

@@ -3,9 +3,10 @@
 A sentence's logit is a logistic regression over hashed n-gram features and
 standardised dense features (``vec.py``), scored for a whole batch of sentences
 at once; the document logit aggregates sentence logits (their mean) and a Platt
-calibrator maps it to a probability.  The calibrator was fitted on out-of-fold
-predictions of the 5-fold grouped CV on ``train`` (never on dev), one per
-language, with the MT language pairs balanced, so a score of 0.8 means about 80%
+calibrator maps it to a probability.  The calibrators were fitted on out-of-fold
+predictions on ``train`` (never on dev), one per language: English from the 5-fold
+grouped CV with the MT language pairs balanced, Chinese from the repeated 4-fold
+pair-grouped CV of its own small model (``build_zh``), so a score of 0.8 means about 80%
 of such items were garbled there; ``bench/results/garble.md`` has the dev
 reliability table.
 """

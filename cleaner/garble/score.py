@@ -29,7 +29,7 @@ from .signals import (
     nonword_evidence,
     tortured_phrases,
 )
-from .vec import DENSE_NAMES, LET, Batch, fingerprint, lookup, word_bigram_buckets
+from .vec import DENSE_NAMES, LET, Batch, _vals, fingerprint, lookup, word_bigram_buckets
 
 SUPPORTED = ("en", "zh")
 SAMPLE_SENTENCES = 8
@@ -381,7 +381,7 @@ def _unlikely_ngrams(
     weights = model.w_sparse[word_bigram_buckets(tok)].astype(np.float64)
     tab = model.tables
     found, pos = lookup(tab.vocab, fingerprint(tok.h))
-    lp = np.where(found, tab.vocab_logp[np.minimum(pos, max(len(tab.vocab_logp) - 1, 0))], -99.0)
+    lp = _vals(tab.vocab_logp, pos, found, -99.0)
     ok = (tok.seg[:-1] == tok.seg[1:]) & (tok.cls[:-1] == LET) & (tok.cls[1:] == LET)
     ok &= np.minimum(lp[:-1], lp[1:]) <= FUNCTION_WORD_LOGP
     weights[~ok] = -np.inf

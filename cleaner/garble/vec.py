@@ -15,7 +15,7 @@ over it:
   ``searchsorted`` in sorted 32-bit fingerprint tables built from ``clean_en_zh``;
   with < 400k entries a random fingerprint collides with probability < 1e-4;
 * hashed sparse features (2**20 buckets): character n-grams (English 3..5, Chinese
-  1..3), word 1..2-grams and 1..4-grams of the *skeleton* (the 300 most frequent
+  1..3), word 1..4-grams and 1..4-grams of the *skeleton* (the 300 most frequent
   clean-text words verbatim, every other word as shape + frequency class), which
   describe grammar rather than topic;
 * dense features (:data:`DENSE_NAMES`): length, out-of-vocabulary rates, unigram
@@ -256,6 +256,14 @@ _SHAPE = np.array([_salt(f"{u}{c}") for u in "lC" for c in range(6)], dtype=np.u
 _SALT = {k: _salt(k) for k in ("c1", "c2", "c3", "c4", "c5", "a1", "a2", "a3", "a4", "lm2")}
 
 
+def lm_bigram_hash(prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
+    """Hash of the token bigram (prev, nxt) in the clean-text bigram tables (English words and
+    Han characters): the build and the featuriser must hash alike, so both call this."""
+    with np.errstate(over="ignore"):
+        out: np.ndarray = _mix((prev ^ _SALT["lm2"]) * _PU ^ nxt)
+    return out
+
+
 def with_bounds(values: np.ndarray, tseg: np.ndarray, n_sent: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``values`` per token with <s> / </s> inserted around every sentence; owners; token positions."""
     cnt = np.bincount(tseg, minlength=n_sent)
@@ -388,8 +396,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
         # clean-text word bigram language model (stupid backoff: seen -> log P(w2|w1),
         # unseen -> log P(w2) - 2.5), over adjacent tokens of one sentence
         same = tok.seg[:-1] == tok.seg[1:]
-        with np.errstate(over="ignore"):
-            bh = _mix((tok.h[:-1] ^ _SALT["lm2"]) * _PU ^ tok.h[1:])[same]
+        bh = lm_bigram_hash(tok.h[:-1], tok.h[1:])[same]
         bseg = tok.seg[:-1][same]
         fb, pb = lookup(tab.bigram, fingerprint(bh))
         nb = np.bincount(bseg, minlength=n)
@@ -407,8 +414,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
         hs, hh = tok.seg[han], tok.h[han]
         hstart, hend = tok.start[han], tok.end[han]
         adj = (hs[:-1] == hs[1:]) & (hend[:-1] == hstart[1:])
-        with np.errstate(over="ignore"):
-            zb = _mix((hh[:-1] ^ _SALT["lm2"]) * _PU ^ hh[1:])[adj]
+        zb = lm_bigram_hash(hh[:-1], hh[1:])[adj]
         zseg = hs[:-1][adj]
         fu, pu = lookup(tab.zh_uni, fingerprint(hh))
         ulp = _vals(tab.zh_uni_logp, pu, fu, tab.zh_oov_logp)
