@@ -36,11 +36,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import train_html_blocks as T  # noqa: E402
+from results import write_part  # noqa: E402  (bench/results.py)
 
 from cleaner.boilerplate import strip_boilerplate  # noqa: E402
 from cleaner.config import Config  # noqa: E402
-
-NOTES_MARKER = "<!-- notes: kept when bench/boilerplate_html.py rewrites the tables above -->"
 
 
 def summarise(rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[float, float, float, int]]:
@@ -238,12 +237,7 @@ def main() -> int:
     if "speed" not in skip:
         out += ["## Speed", "", *speed(rows, log), ""]
     report = "\n".join(out)
-    path = Path(args.out)
-    if path.exists():
-        old = path.read_text(encoding="utf-8")
-        if NOTES_MARKER in old:
-            report = report.rstrip("\n") + "\n\n" + old[old.index(NOTES_MARKER):]
-    path.write_text(report, encoding="utf-8")
+    write_part(Path(args.out), report)  # keeps the hand-written notes below the marker
     print(report)
     return 0
 
