@@ -230,7 +230,8 @@ def main() -> int:
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     ap.add_argument("--limit", type=int, default=None, help="use only the first N dev pages")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs for every in-process timing")
-    ap.add_argument("--mem-gb", type=float, default=1.0, help="size of the generated streaming input (0: skip)")
+    ap.add_argument("--mem-gb", type=float, default=0.5,
+                    help="size in GB of the generated plain-text streaming input (default 0.5; 0: skip)")
     ap.add_argument("--scale-docs", type=int, default=3000, help="documents for the workers 1 vs 2 run (0: skip)")
     ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
     ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
