@@ -98,8 +98,8 @@ def _mem_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-Sample = tuple[float, int, int, int, int, int]
-"""(seconds, RSS sum, PSS sum, processes, parent's PSS, largest worker's PSS), bytes."""
+Sample = tuple[float, int, int, int, int]
+"""(seconds, RSS sum, PSS sum, parent's PSS, largest worker's PSS), bytes."""
 
 
 def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sample], every: float = 0.25) -> None:
@@ -115,7 +115,7 @@ def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sa
         if not any(m[0] for m in mems):
             break  # exited
         series.append((time.perf_counter() - t0, sum(m[0] for m in mems) * 1024,
-                       sum(m[1] for m in mems) * 1024, len(pids), mems[0][1] * 1024,
+                       sum(m[1] for m in mems) * 1024, mems[0][1] * 1024,
                        max((m[1] for m in mems[1:]), default=0) * 1024))
         stop.wait(every)
 
@@ -132,12 +132,12 @@ def flatness(series: list[Sample], col: int) -> str:
     return "/".join(marks)
 
 
-def run_memory(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, list[Sample]]:
+def run_memory(cmd: list[str]) -> tuple[float, list[Sample]]:
     """Run ``cmd`` and sample its process tree's memory; (seconds, series)."""
     stop = threading.Event()
     series: list[Sample] = []
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     th = threading.Thread(target=sample_memory, args=(proc, stop, series))
     th.start()
     _, err = proc.communicate()
@@ -219,8 +219,8 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, fiel
         f"{flatness(series, 2)} MB |",
         f"| RSS sum (shared pages counted in every process, as `ps` adds up) | {peak_rss / 1e6:.0f} MB | "
         f"{flatness(series, 1)} MB |",
-        f"| PSS of the parent | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
-        f"| PSS of the largest worker | {max(v[5] for v in series) / 1e6:.0f} MB | {flatness(series, 5)} MB |",
+        f"| PSS of the parent | {max(v[3] for v in series) / 1e6:.0f} MB | {flatness(series, 3)} MB |",
+        f"| PSS of the largest worker | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
         "",
     ]
 
