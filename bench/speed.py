@@ -176,11 +176,13 @@ def load_average() -> str:
         return "?"
 
 
-def generate_jsonl(path: Path, texts: list[str], target_bytes: float, field: str = "text") -> tuple[int, int]:
-    """Write records ``{"id": i, field: ...}`` cycling through ``texts`` until ``target_bytes``; (records, bytes)."""
+def generate_jsonl(path: Path, texts: list[str], target_bytes: float, field: str = "text",
+                   docs: int | None = None) -> tuple[int, int]:
+    """Write records ``{"id": i, field: ...}`` cycling through ``texts`` until ``target_bytes``
+    (or ``docs`` records, whichever comes first); (records, bytes)."""
     written = i = 0
     with open(path, "w", encoding="utf-8") as f:
-        while written < target_bytes:
+        while written < target_bytes and (docs is None or i < docs):
             line = json.dumps({"id": i, field: texts[i % len(texts)]}, ensure_ascii=False) + "\n"
             f.write(line)
             written += len(line.encode("utf-8"))
@@ -345,10 +347,8 @@ def main() -> int:
 
         if args.scale_docs:
             src = tmp / "scale.jsonl"
-            with open(src, "w", encoding="utf-8") as f:
-                for i in range(args.scale_docs):
-                    f.write(json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n")
-            scale_mb = src.stat().st_size / 1e6
+            _, scale_bytes = generate_jsonl(src, texts, float("inf"), docs=args.scale_docs)
+            scale_mb = scale_bytes / 1e6
             times = {1: float("inf"), 2: float("inf")}
             # 1 and 2 workers alternate, best of two each: a single pair moved by 10% between runs.
             for w in (1, 2, 1, 2):
