@@ -38,11 +38,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from results import write_part  # noqa: E402  (bench/results.py)
+
 from cleaner.boilerplate import model as M  # noqa: E402
 from cleaner.config import Config  # noqa: E402
 
 MODES = ("precision", "balanced", "recall")
-NOTES_MARKER = "<!-- notes: kept when bench/boilerplate.py rewrites the table above -->"
 
 
 def load_scorer(shared: Path) -> Any:
@@ -297,11 +298,7 @@ def main() -> None:
     print(report)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.exists():  # keep the hand-written notes below the marker
-        old = out.read_text(encoding="utf-8")
-        if NOTES_MARKER in old:
-            report = report.rstrip("\n") + "\n\n" + old[old.index(NOTES_MARKER) :]
-    out.write_text(report, encoding="utf-8")
+    write_part(out, report)  # keeps the hand-written notes below the marker
     if args.save_models:
         import pickle
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import os
 import sys
 import time
 from pathlib import Path
@@ -36,11 +37,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import train_html_blocks as T  # noqa: E402
+from boilerplate import machine  # noqa: E402  (bench/boilerplate.py)
+from results import write_part  # noqa: E402  (bench/results.py)
 
 from cleaner.boilerplate import strip_boilerplate  # noqa: E402
 from cleaner.config import Config  # noqa: E402
-
-NOTES_MARKER = "<!-- notes: kept when bench/boilerplate_html.py rewrites the tables above -->"
 
 
 def summarise(rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[float, float, float, int]]:
@@ -145,7 +146,7 @@ def speed(rows: list[dict[str, Any]], log: Any) -> list[str]:
     lines = [
         f"{len(htmls)} dev pages, {size:.1f} MB of HTML, one process; two passes, each page through every "
         "system in turn (order rotated page by page, trafilatura's caches emptied before every call), "
-        f"rates over both passes; load average {_load()} at the end.",
+        f"rates over both passes; load average {os.getloadavg()[0]:.2f} at the end.",
         "",
         "| system | pages/s (CPU) | MB/s (CPU) | pages/s (wall) | ratio vs trafilatura (CPU) | ratio (wall) |",
         "|---|---|---|---|---|---|",
@@ -176,13 +177,6 @@ def _lru_caches() -> list[Any]:
     return out
 
 
-def _load() -> str:
-    try:
-        return Path("/proc/loadavg").read_text().split()[0]
-    except OSError:
-        return "?"
-
-
 def table(res: dict[str, dict[str, tuple[float, float, float, int]]], datasets: list[str]) -> list[str]:
     lines = ["| system | P | R | F1 | " + " | ".join(datasets) + " |", "|---|---|---|---|" + "---|" * len(datasets)]
     for name, r in res.items():
@@ -210,7 +204,7 @@ def main() -> int:
 
     cmd = f"python bench/boilerplate_html.py --shared ../shared --folds {args.folds}"
     out = ["# HTML input: DOM block model on trafilatura (cross-validated), multi_dev, speed", "",
-           f"Command: `{cmd}`  ", f"Machine: {T_machine()}  ",
+           f"Command: `{cmd}`  ", f"Machine: {machine()}  ",
            "Metric: score.py (bag-of-words token P/R/F1 per page, CJK per character, mean over pages).", ""]
     if "cv" not in skip:
         pages = T.prepare(rows, cache=args.cache)
@@ -238,27 +232,9 @@ def main() -> int:
     if "speed" not in skip:
         out += ["## Speed", "", *speed(rows, log), ""]
     report = "\n".join(out)
-    path = Path(args.out)
-    if path.exists():
-        old = path.read_text(encoding="utf-8")
-        if NOTES_MARKER in old:
-            report = report.rstrip("\n") + "\n\n" + old[old.index(NOTES_MARKER):]
-    path.write_text(report, encoding="utf-8")
+    write_part(Path(args.out), report)  # keeps the hand-written notes below the marker
     print(report)
     return 0
-
-
-def T_machine() -> str:
-    import os
-    import platform
-    import subprocess
-
-    try:
-        cpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        name = next((ln.split(":", 1)[1].strip() for ln in cpu.splitlines() if ln.startswith("Model name")), "")
-    except OSError:
-        name = ""
-    return f"{platform.machine()}, {os.cpu_count()} cores ({name}), Python {platform.python_version()}"
 
 
 if __name__ == "__main__":

@@ -3,6 +3,10 @@
 Each benchmark script writes its own ``bench/results/<area>.md`` (with the command that
 produced it and the machine); ``python bench/results.py`` rebuilds RESULTS.md from
 ``bench/results/summary.md`` followed by every area file, so no figure is copied by hand.
+
+Hand-written notes in an area file go below a line starting with :data:`NOTES_MARKER`
+(``<!-- notes: ... -->``): :func:`write_part` (and so :func:`replace_section`) rewrites what is
+above it and keeps that line and everything after it.
 """
 
 from __future__ import annotations
@@ -13,13 +17,30 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
 PARTS = HERE / "results"
+NOTES_MARKER = "<!-- notes:"
+"""How the line starts that separates a part's generated text (above) from its hand-written notes."""
 ORDER = ["summary", "seeds", "encoding", "langid", "boilerplate", "boilerplate-rules", "garble", "speed", "hostile"]
 
 
+def write_part(path: Path, report: str) -> None:
+    """Write ``report`` to ``path``, keeping the hand-written notes of the file already there.
+
+    The notes are the first line of the old file that starts with :data:`NOTES_MARKER` and
+    everything after it; they follow ``report`` after a blank line.  Without such a line the
+    file is simply replaced.
+    """
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        at = re.search("^" + re.escape(NOTES_MARKER), old, flags=re.M)
+        if at:
+            report = report.rstrip("\n") + "\n\n" + old[at.start() :]
+    path.write_text(report, encoding="utf-8")
+
+
 def replace_section(title: str, body: str) -> None:
-    """Write ``body`` as ``bench/results/<title>.md`` (title lower-cased) and reassemble."""
+    """Write ``body`` as ``bench/results/<title>.md`` (title lower-cased; its notes kept) and reassemble."""
     name = "speed" if title.lower().startswith("throughput") else re.sub(r"\W+", "-", title.lower())
-    (PARTS / f"{name}.md").write_text(body.strip() + "\n", encoding="utf-8")
+    write_part(PARTS / f"{name}.md", body.strip() + "\n")
     assemble()
 
 

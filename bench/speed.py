@@ -98,8 +98,8 @@ def _mem_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-Sample = tuple[float, int, int, int, int, int]
-"""(seconds, RSS sum, PSS sum, processes, parent's PSS, largest worker's PSS), bytes."""
+Sample = tuple[float, int, int, int, int]
+"""(seconds, RSS sum, PSS sum, parent's PSS, largest worker's PSS), bytes."""
 
 
 def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sample], every: float = 0.25) -> None:
@@ -115,7 +115,7 @@ def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sa
         if not any(m[0] for m in mems):
             break  # exited
         series.append((time.perf_counter() - t0, sum(m[0] for m in mems) * 1024,
-                       sum(m[1] for m in mems) * 1024, len(pids), mems[0][1] * 1024,
+                       sum(m[1] for m in mems) * 1024, mems[0][1] * 1024,
                        max((m[1] for m in mems[1:]), default=0) * 1024))
         stop.wait(every)
 
@@ -132,12 +132,12 @@ def flatness(series: list[Sample], col: int) -> str:
     return "/".join(marks)
 
 
-def run_memory(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, list[Sample]]:
+def run_memory(cmd: list[str]) -> tuple[float, list[Sample]]:
     """Run ``cmd`` and sample its process tree's memory; (seconds, series)."""
     stop = threading.Event()
     series: list[Sample] = []
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     th = threading.Thread(target=sample_memory, args=(proc, stop, series))
     th.start()
     _, err = proc.communicate()
@@ -176,11 +176,13 @@ def load_average() -> str:
         return "?"
 
 
-def generate_jsonl(path: Path, texts: list[str], target_bytes: float, field: str = "text") -> tuple[int, int]:
-    """Write records ``{"id": i, field: ...}`` cycling through ``texts`` until ``target_bytes``; (records, bytes)."""
+def generate_jsonl(path: Path, texts: list[str], target_bytes: float, field: str = "text",
+                   docs: int | None = None) -> tuple[int, int]:
+    """Write records ``{"id": i, field: ...}`` cycling through ``texts`` until ``target_bytes``
+    (or ``docs`` records, whichever comes first); (records, bytes)."""
     written = i = 0
     with open(path, "w", encoding="utf-8") as f:
-        while written < target_bytes:
+        while written < target_bytes and (docs is None or i < docs):
             line = json.dumps({"id": i, field: texts[i % len(texts)]}, ensure_ascii=False) + "\n"
             f.write(line)
             written += len(line.encode("utf-8"))
@@ -219,8 +221,8 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, fiel
         f"{flatness(series, 2)} MB |",
         f"| RSS sum (shared pages counted in every process, as `ps` adds up) | {peak_rss / 1e6:.0f} MB | "
         f"{flatness(series, 1)} MB |",
-        f"| PSS of the parent | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
-        f"| PSS of the largest worker | {max(v[5] for v in series) / 1e6:.0f} MB | {flatness(series, 5)} MB |",
+        f"| PSS of the parent | {max(v[3] for v in series) / 1e6:.0f} MB | {flatness(series, 3)} MB |",
+        f"| PSS of the largest worker | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
         "",
     ]
 
@@ -230,7 +232,8 @@ def main() -> int:
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     ap.add_argument("--limit", type=int, default=None, help="use only the first N dev pages")
     ap.add_argument("--repeat", type=int, default=3, help="best of N runs for every in-process timing")
-    ap.add_argument("--mem-gb", type=float, default=1.0, help="size of the generated streaming input (0: skip)")
+    ap.add_argument("--mem-gb", type=float, default=0.5,
+                    help="size in GB of the generated plain-text streaming input (default 0.5; 0: skip)")
     ap.add_argument("--scale-docs", type=int, default=3000, help="documents for the workers 1 vs 2 run (0: skip)")
     ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
     ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
@@ -344,10 +347,8 @@ def main() -> int:
 
         if args.scale_docs:
             src = tmp / "scale.jsonl"
-            with open(src, "w", encoding="utf-8") as f:
-                for i in range(args.scale_docs):
-                    f.write(json.dumps({"id": i, "text": texts[i % len(texts)]}, ensure_ascii=False) + "\n")
-            scale_mb = src.stat().st_size / 1e6
+            _, scale_bytes = generate_jsonl(src, texts, float("inf"), docs=args.scale_docs)
+            scale_mb = scale_bytes / 1e6
             times = {1: float("inf"), 2: float("inf")}
             # 1 and 2 workers alternate, best of two each: a single pair moved by 10% between runs.
             for w in (1, 2, 1, 2):

@@ -18,19 +18,13 @@ other jobs on a shared machine do not move.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from pathlib import Path
 
+import speed  # bench/speed.py: the same dev pages and seeds
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _load(shared: Path) -> tuple[list[dict], list[str]]:
-    with gzip.open(shared / "bench" / "boilerplate" / "dev.jsonl.gz", "rt", encoding="utf-8") as f:
-        pages = [json.loads(line) for line in f]
-    seeds = [p.read_text(encoding="utf-8") for p in sorted((shared / "seeds").glob("*.txt"))]
-    return pages, seeds
 
 
 def dump(prefix: str, pages: list[dict], seeds: list[str]) -> None:
@@ -78,7 +72,8 @@ def main() -> int:
     ap.add_argument("args", nargs="+", help="dump: PREFIX; loop: STAGE PASSES")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     a = ap.parse_args()
-    pages, seeds = _load(Path(a.shared))
+    shared = Path(a.shared)
+    pages, seeds = speed.load_pages(shared, None), speed.seeds(shared)
     if a.command == "dump":
         dump(a.args[0], pages, seeds)
     else:
