@@ -86,7 +86,7 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
             text, meta["extractor"] = htmlblocks.select(blocks, text, model, cfg.mode), "html-blocks"
     elif len(text.split()) < _MIN_WORDS and not _HAS_CJK.search(text) and tree is not None:
         # trafilatura found (almost) nothing: give the text stage the whole page instead
-        fallback = "\n".join(htmlblocks.page_blocks(tree).lines)
+        fallback = _tree_text(tree)
         if len(fallback.split()) > len(text.split()):
             text, meta["extractor"] = fallback, "page-text"
     for key in ("title", "author", "date", "sitename", "url", "description"):
@@ -127,10 +127,14 @@ _HAS_CJK = re.compile(r"[\u3040-\u9fff]{10}")
 def page_text(html: str) -> str:
     """The page's visible text with every block element on its own line (what a simple
     scraper saves); the plain-text stage then finds the article in it."""
+    tree = parse(html)
+    return _tree_text(tree) if tree is not None else ""
+
+
+def _tree_text(tree: Any) -> str:
     from . import htmlblocks
 
-    tree = parse(html)
-    return "\n".join(htmlblocks.page_blocks(tree).lines) if tree is not None else ""
+    return "\n".join(htmlblocks.page_blocks(tree).lines)
 
 
 _HTML_START = ("<!doctype html", "<html", "<?xml", "<head", "<body")
