@@ -43,7 +43,7 @@ import regex
 from ..config import Config
 from ..document import BlockLanguage, Language
 from . import backends
-from .hanzi import chinese_script, hans_hant_counts, hanzi_classes
+from .hanzi import chinese_script, hans_hant_counts, hanzi_classes_of
 from .orthography import (
     _WORD,
     ALPHABETS,
@@ -56,6 +56,7 @@ from .orthography import (
     PRIOR,
     cue_counts,
     foreign_letters,
+    function_word_hits,
 )
 from .scripts import (
     NON_LATIN,
@@ -65,6 +66,7 @@ from .scripts import (
     letter_counts,
     script_counts,
     script_ids,
+    script_ids_of,
     script_table,
 )
 
@@ -342,7 +344,7 @@ def detect_blocks(
     if not text:
         return doc, [], {}
     cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    ids = _script_ids_of(cps)
+    ids = script_ids_of(cps)
     doc_script = _doc_script(doc)
     starts, ends = _line_spans(cps)
     if not len(starts):
@@ -362,12 +364,12 @@ def detect_blocks(
     if not len(rows):
         return doc, [], {}
     own = _own_script_lines(names, cols, total, doc, doc_script)
-    inherited = Language(doc.language, doc.script, round(doc.score / 2, 4))
-    langs: list[Language] = [inherited] * len(rows)
+    judge = _Judge(doc, cfg.language_backend, doc_script)
+    langs: list[Language] = [judge.half] * len(rows)
     letters = total[rows]
     # Lines still to decide (position in ``rows``): own-script lines of BLOCK_MIN_LETTERS letters or
     # more, and every line not wholly in the document's script.  The rest (short own-script lines)
-    # keep ``inherited``, what the per-line path gives them.
+    # keep ``judge.half``, what the per-line path gives them.
     if own is not None:
         own_rows = own[rows]
         todo = np.flatnonzero((own_rows == 0) | (own_rows >= BLOCK_MIN_LETTERS)).tolist()
@@ -377,13 +379,12 @@ def detect_blocks(
     hans: list[int] | None = None
     hant: list[int] | None = None
     if "Hani" in names and todo:
-        cls = hanzi_classes(text)
+        cls = hanzi_classes_of(cps)
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
     detected: list[int] = []  # positions in ``rows`` that may be in another language than the document's
     if todo:
-        judge = _Judge(doc, cfg.language_backend, doc_script)
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
             # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
@@ -459,14 +460,6 @@ def _block(start: int, end: int, lang: Language) -> BlockLanguage:
     return block
 
 
-
-def _script_ids_of(cps: np.ndarray) -> np.ndarray:
-    """:func:`~.scripts.script_ids` of already decoded code points (the text is encoded once)."""
-    table = script_table()
-    ids: np.ndarray = table[np.minimum(cps, len(table) - 1)]
-    return ids
-
-
 def _line_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the lines of 2+ characters, exactly as :func:`cleaner.document.split_lines` cuts them.
 
@@ -498,7 +491,9 @@ def _own_script_lines(
     For these lines the general path's script dominance and routing are foregone conclusions
     (the document's script is shared, not routed), so they go straight to inheritance (under
     ``BLOCK_MIN_LETTERS`` letters) or the confirmer.  On web pages they are nearly all lines
-    (menus, bylines, captions, prose).  ``None`` when no line qualifies.
+    (menus, bylines, captions, prose).  ``None`` when this shortcut does not apply: the document
+    language is undetermined or has no script, or its script is routed (its letters name the
+    language) or absent from the page.
     """
     if doc.language == "und" or doc_script is None or doc_script in _ROUTED_SCRIPTS or doc_script not in names:
         return None
@@ -560,7 +555,7 @@ class _Judge:
         self.script = doc.script
         self.doc_script = doc_script
         self.backend = backend
-        self.full = Language(doc.language, doc.script, doc.score)
+        self.full = doc
         self.half = Language(doc.language, doc.script, round(doc.score / 2, 4))
         self.half_score = doc.score / 2
         self.table = FUNCTION_WORDS.get(doc.language)
@@ -576,7 +571,7 @@ class _Judge:
         if self.table is not None:
             low = text[start : min(end, start + _CONFIRM_CHARS)].lower()
             tokens = _WORD.findall(low)
-            hits = sum(map(self.table.__contains__, tokens))
+            hits = function_word_hits(tokens, self.lang)
             if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
                 return self.full
             if not _may_differ(low, tokens, self.lang, hits):
@@ -594,11 +589,11 @@ class _Judge:
         full, half, lang = self.full, self.half, self.lang
         out: list[Language] = []
         for k, tokens in enumerate(_ascii_word_lists(heads)):
+            # (bytes tokens against the bytes table: orthography.function_word_hits counts str words)
             hits = sum(map(table.__contains__, tokens))
-            n = len(tokens)
-            if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * n:
+            if hits >= _CONFIRM_MIN_HITS and hits >= _CONFIRM_SHARE * len(tokens):
                 out.append(full)
-            elif n < _CUE_MIN_HITS or (n < _CUE_LONG_WORDS and not _may_differ("", tokens, lang, hits)):
+            elif not _may_differ("", tokens, lang, hits):
                 out.append(half)
             else:
                 out.append(self.detect(text, starts[k], ends[k], letters[k], None))
@@ -635,11 +630,6 @@ _ASCII_WORD_BYTES = bytes(
 (non-ASCII characters are ``?`` after encoding) to a space."""
 
 
-def _ascii_words(text: str) -> list[bytes]:
-    """``_WORD.findall(text.lower())``, as bytes, for a text whose letters are all ASCII."""
-    return [w for words in _ascii_word_lists(text.split("\n")) for w in words]
-
-
 def _ascii_word_lists(lines: list[str]) -> list[list[bytes]]:
     """``[_WORD.findall(line.lower()) for line in lines]``, as bytes, for lines (without a newline)
     whose letters are all ASCII.
@@ -659,7 +649,7 @@ def _ascii_word_lists(lines: list[str]) -> list[list[bytes]]:
 
 @functools.lru_cache(maxsize=1)
 def _ascii_function_words() -> dict[str, frozenset[bytes]]:
-    """The ASCII function words of each language, as bytes (what :func:`_ascii_words` returns)."""
+    """The ASCII function words of each language, as bytes (what :func:`_ascii_word_lists` returns)."""
     return {lang: frozenset(w.encode() for w in words if w.isascii()) for lang, words in FUNCTION_WORDS.items()}
 
 
@@ -686,7 +676,7 @@ def _may_differ(low: str, tokens: list[Any], doc_language: str, own_hits: int) -
     """Whether a line in the document's script, not confirmed by its function words, shows a cue of
     another language: only such lines are worth a detector call ("per-block detection only where
     scripts or cues differ").  ``low`` is the lower-cased line start (empty when its letters are
-    ASCII: then no letter can be foreign), ``tokens`` its words (str, or bytes from :func:`_ascii_words`).
+    ASCII: then no letter can be foreign), ``tokens`` its words (str, or bytes from :func:`_ascii_word_lists`).
 
     Cues: a letter outside the document language's alphabet (``à`` in an English page, ``і`` in a
     Russian one), function words of another language outnumbering the document language's, or a

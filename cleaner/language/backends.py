@@ -66,8 +66,8 @@ def _load_fasttext() -> Any:
     return fasttext.load_model(str(model_path()))
 
 
-def fasttext_dist(text: str, k: int = 8) -> Dist:
-    """Top-``k`` fastText lid.176 probabilities."""
+def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
+    """fastText lid.176's top-``k`` (labels, probabilities) for ``text`` read as one line."""
     model = _load("fasttext", _load_fasttext)
     line = text.replace("\n", " ")
     try:
@@ -75,6 +75,12 @@ def fasttext_dist(text: str, k: int = 8) -> Dist:
     except (TypeError, UnicodeError):  # lone surrogates cannot cross into C++: replace them
         line = line.encode("utf-8", "replace").decode("utf-8")
         labels, probs = model.predict(line, k=k, threshold=0.0)
+    return labels, probs
+
+
+def fasttext_dist(text: str, k: int = 8) -> Dist:
+    """Top-``k`` fastText lid.176 probabilities."""
+    labels, probs = _fasttext_predict(text, k)
     out: Dist = {}
     for label, p in zip(labels, probs, strict=True):
         lang = _norm(label[9:])  # strip "__label__"
@@ -88,13 +94,7 @@ def fasttext_top(text: str) -> tuple[str, float]:
     The probability is the one :func:`fasttext_dist` reports for that label (fastText computes
     every label's probability the same way whatever ``k``; ``k`` only bounds what is returned).
     """
-    model = _load("fasttext", _load_fasttext)
-    line = text.replace("\n", " ")
-    try:
-        labels, probs = model.predict(line, k=1, threshold=0.0)
-    except (TypeError, UnicodeError):  # lone surrogates cannot cross into C++: replace them
-        line = line.encode("utf-8", "replace").decode("utf-8")
-        labels, probs = model.predict(line, k=1, threshold=0.0)
+    labels, probs = _fasttext_predict(text, 1)
     return _norm(labels[0][9:]), float(probs[0])
 
 

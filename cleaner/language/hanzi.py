@@ -53,11 +53,17 @@ def _class_table() -> np.ndarray:
     return table
 
 
+def hanzi_classes_of(cps: np.ndarray) -> np.ndarray:
+    """Per code point of ``cps`` (a uint32 array, e.g. a text encoded once as UTF-32): 1
+    simplified-leaning, 2 traditional-leaning, 0 neither."""
+    table = _class_table()
+    classes: np.ndarray = table[np.minimum(cps, len(table) - 1)]
+    return classes
+
+
 def hanzi_classes(text: str) -> np.ndarray:
     """Per character of ``text``: 1 simplified-leaning, 2 traditional-leaning, 0 neither."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    table = _class_table()
-    return table[np.minimum(cps, len(table) - 1)]
+    return hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
 
 
 def hans_hant_counts(text: str) -> tuple[int, int]:

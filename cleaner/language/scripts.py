@@ -79,10 +79,15 @@ def script_table() -> np.ndarray:
     return table
 
 
+def script_ids_of(cps: np.ndarray) -> np.ndarray:
+    """Script id of every code point of ``cps`` (a uint32 array, e.g. a text encoded once as UTF-32)."""
+    ids: np.ndarray = script_table()[np.minimum(cps, _TABLE_SIZE - 1)]
+    return ids
+
+
 def script_ids(text: str) -> np.ndarray:
     """Script id of every character of ``text`` (uint8 array, same length)."""
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return script_table()[np.minimum(cps, _TABLE_SIZE - 1)]
+    return script_ids_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
 
 
 def script_counts(text: str) -> Counter[str]:

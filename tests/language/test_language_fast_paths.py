@@ -79,8 +79,8 @@ def test_may_differ_cues() -> None:
 
 
 def test_function_word_count_matches_orthography() -> None:
-    # detect_blocks counts the document language's function words itself (keeping the words for
-    # the cue check); it must agree with orthography.function_word_share
+    # _Judge.ascii_lines counts the document language's function words itself (on bytes tokens);
+    # it must agree with orthography.function_word_share (whose counting _Judge.line uses)
     from cleaner.language import FUNCTION_WORDS
     from cleaner.language.orthography import _WORD, function_word_share
 
@@ -92,20 +92,24 @@ def test_function_word_count_matches_orthography() -> None:
         assert (hits, len(tokens)) == function_word_share(line, lang)
 
 
+def _ascii_words(text: str) -> list[bytes]:
+    """The words of all lines of ``text``, from the byte tokeniser detect_blocks uses."""
+    from cleaner.language import _ascii_word_lists
+
+    return [w for words in _ascii_word_lists(text.split("\n")) for w in words]
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(["a", "B", "z", "-", "--", " ", "\u2019", ".", "1", "_", "\t", "?", "\u00a0",
                                  "\u24b6", "\n"]), max_size=30).map("".join))
 def test_ascii_words_match_the_word_regex(text: str) -> None:
     # the byte tokeniser gives _WORD's words for any text whose letters are ASCII (Ⓐ is a symbol)
-    from cleaner.language import _ascii_words
     from cleaner.language.orthography import _WORD
 
     assert _ascii_words(text) == [w.encode() for w in _WORD.findall(text.lower())]
 
 
 def test_ascii_words_hyphens() -> None:
-    from cleaner.language import _ascii_words
-
     assert _ascii_words("Well-known --- e-mail -x y- a--b -") == [b"well-known", b"e-mail", b"x", b"y", b"a", b"b"]
 
 
