@@ -175,6 +175,32 @@ _SENT_END = regex.compile(
 )
 _LINE_RE = regex.compile(r"[^\n]+")
 _HAS_LETTER = regex.compile(r"\p{L}")
+# Where ``_SENT_END`` can match at all: right after a sentence mark and its closing quotes (the
+# greedy run of them, which is where either branch's lookbehind ends).  Marks never occur inside a
+# run of closers, so every such position is the end of one of these C-speed ``re`` matches.
+_END_CANDIDATE = re.compile(r"[.!?][\"'”’)\]]*|[。！？][\"'”’」』）)]*")
+
+
+def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in _SENT_END.finditer(seg)]``, with ``_SENT_END`` tried only at candidate positions.
+
+    ``_SENT_END`` costs ~170 ns per character when scanned over every position (its lookbehinds);
+    asked only where a sentence mark and its closers end (``_SENT_END.match`` at a position still
+    sees the text before it), the splitter runs several times faster.  The matches are the same:
+    at any other position both branches' lookbehinds fail, and a match never covers a later
+    candidate (the first branch consumes whitespace only, the second nothing).
+    """
+    out: list[tuple[int, int]] = []
+    last = 0
+    match = _SENT_END.match
+    for cand in _END_CANDIDATE.finditer(seg):
+        p = cand.end()
+        if p >= last:
+            m = match(seg, p)
+            if m is not None:
+                out.append(m.span())
+                last = m.end()
+    return out
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -184,7 +210,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         ls = line.start()
         pos = 0
         seg = line.group()
-        cuts = [(m.start(), m.end()) for m in _SENT_END.finditer(seg)]
+        cuts = _sentence_cuts(seg)
         for a, b in [*cuts, (len(seg), len(seg))]:
             piece = seg[pos:a]
             s = len(piece) - len(piece.lstrip())
