@@ -26,6 +26,7 @@ from .signals import (
     glued_words,
     halfwidth_punctuation,
     has_tortured_head,
+    nonword_candidates,
     nonword_evidence,
     tortured_phrases,
 )
@@ -255,11 +256,14 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
         evidence += _unlikely_ngrams(text, spans, driving, batch, model)
     evidence += explicit
     if lang == "en":
+        # (only sentences holding one of the document's non-word candidates can have such evidence)
+        cands = nonword_candidates("\n".join(sents), model.lexicon)
         for (a, _), sent in zip(spans, sents, strict=True):
-            evidence += [
-                Evidence(e.text, e.signal, e.start + a, e.end + a, e.weight)
-                for e in nonword_evidence(sent, model.lexicon)
-            ]
+            if cands and any(w in sent for w in cands):
+                evidence += [
+                    Evidence(e.text, e.signal, e.start + a, e.end + a, e.weight)
+                    for e in nonword_evidence(sent, model.lexicon)
+                ]
     elif driving:
         # Half-width punctuation is common in fluent web Chinese too (seed-like news pages use it
         # throughout), so it never moves the score; it is shown only inside a flagged document.

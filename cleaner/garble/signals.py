@@ -14,8 +14,8 @@ from collections import Counter
 import regex
 
 from ..document import Evidence
+from .features import ALPHA_RE, GLUED_RE, HALFWIDTH_RE, Lexicon, known_word, nonwords
 from .features import FAST_WORDS_RE as _FAST_WORDS
-from .features import GLUED_RE, HALFWIDTH_RE, Lexicon, nonwords
 
 # Anchored at token starts, so each token is scanned once (an unanchored ``\S*`` prefix
 # retried from every position of a 100,000-character token is quadratic).
@@ -184,3 +184,33 @@ def nonword_evidence(text: str, lex: Lexicon) -> list[Evidence]:
             continue  # parts of hyphenated compounds are often legitimately new
         out.append(Evidence(w, "non-word", s, e, 0.5))
     return out
+
+
+_KNOWN: dict[int, tuple[dict[str, float], dict[str, bool]]] = {}
+
+
+def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
+    """The words of ``text`` that :func:`~cleaner.garble.features.nonwords` reports (wherever they occur).
+
+    A document-level prefilter for :func:`nonword_evidence`: one C-speed ``findall`` and a set
+    difference against the vocabulary leave the few out-of-vocabulary words, and only those get
+    the Python checks (:func:`~cleaner.garble.features.known_word`, memoised per lexicon).  A text
+    whose sentences are joined by newlines (a letter run never crosses one) gives the union of
+    its sentences' candidates; a sentence holding none of them has no ``non-word`` evidence.
+    """
+    vocab = lex.unigram
+    hit = _KNOWN.get(id(vocab))
+    if hit is None or hit[0] is not vocab:
+        hit = _KNOWN[id(vocab)] = (vocab, {})
+    memo = hit[1]
+    out = []
+    for w in set(ALPHA_RE.findall(text)) - vocab.keys():
+        if len(w) >= 4 and w.islower() and w.isascii():
+            known = memo.get(w)
+            if known is None:
+                if len(memo) > 100_000:
+                    memo.clear()  # bounded: a stream of documents brings ever new rare words
+                known = memo[w] = known_word(w, vocab)
+            if not known:
+                out.append(w)
+    return frozenset(out)

@@ -34,3 +34,22 @@ def test_sentence_cuts_examples() -> None:
         "!?! B",
     ]:
         assert _sentence_cuts(seg) == [m.span() for m in _SENT_END.finditer(seg)], seg
+
+
+_WORDS = [
+    "the", "council", "approved", "budget", "geosus", "gesterodes", "layoffs", "Layoffs", "reassurance",
+    "don't", "can’t", "zzzqx", "qwertyuiop", "café", "naïve", "über", "abc", "x", "http://geosus.example",
+    "multi-geosus", "geosus-like", "Éclair", "ünterwegs", "flibbertigib",
+]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join), min_size=1, max_size=6))
+def test_nonword_candidates_are_the_union_of_the_sentences_nonwords(sents: list[str]) -> None:
+    from cleaner.garble.features import nonwords
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import nonword_candidates
+
+    lex = load_model().lexicon
+    expected = {w for s in sents for _, _, w in nonwords(s, lex)}
+    assert nonword_candidates("\n".join(sents), lex) == expected
