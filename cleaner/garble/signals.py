@@ -204,7 +204,8 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
         hit = _KNOWN[id(vocab)] = (vocab, {})
     memo = hit[1]
     out = []
-    for w in set(ALPHA_RE.findall(text)) - vocab.keys():
+    # (set.difference with a dict looks each word up in it: C speed, the vocabulary is not iterated)
+    for w in set(ALPHA_RE.findall(text)).difference(vocab):
         if len(w) >= 4 and w.islower() and w.isascii():
             known = memo.get(w)
             if known is None:
