@@ -126,21 +126,29 @@ _URL_OR_MAIL = re.compile(r"https?://|www\.|\S@\S")
 _FAST_TOKENS = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*|\d+(?:[.,]\d+)*|[^\s\w]|_")
 
 
-def is_prose(sentence: str, lang: str) -> bool:
+def is_prose(sentence: str, lang: str, *, url_free: bool = False) -> bool:
     """Whether a sentence is prose the sentence model can judge.
 
     Addresses, e-mail/URL lines, captions of two words and number tables were never
     in the training data and score as garbled; they are skipped (a document made
     only of such lines is scored on all of them).  English: >= 4 words and at least
-    half of the tokens alphabetic; Chinese: >= 6 Han characters.
+    half of the tokens alphabetic; Chinese: >= 6 Han characters.  ``url_free``: the
+    caller knows the sentence holds no URL or e-mail address (its whole text has none).
     """
-    if _URL_OR_MAIL.search(sentence):
+    if not url_free and _URL_OR_MAIL.search(sentence):
         return False
     if lang == "zh":
         return len(HAN_RE.findall(sentence)) >= 6
-    n_tok = len(_FAST_TOKENS.findall(sentence))
-    n_words = len(_FAST_WORDS.findall(sentence))
-    return n_words >= 4 and n_words >= 0.5 * n_tok
+    words = _FAST_WORDS.findall(sentence)
+    n_words = len(words)
+    if n_words < 4:
+        return False
+    # The other tokens (numbers, marks, underscores) take at least one character each that is
+    # neither in a word nor an ASCII space: when the words are at least as many as such
+    # characters, they are at least half of the tokens, and the token scan is not needed.
+    if n_words >= len(sentence) - sum(map(len, words)) - sentence.count(" "):
+        return True
+    return n_words >= 0.5 * len(_FAST_TOKENS.findall(sentence))
 
 
 def _norm_lang(language: str | None, text: str) -> str:
@@ -170,7 +178,8 @@ def sample_spans(text: str, lang: str) -> list[tuple[int, int]]:
     """
     if len(text) <= FULL_SPLIT_CHARS:
         spans = split_sentences(text)
-        prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
+        url_free = _URL_OR_MAIL.search(text) is None  # (then no sentence of it has one)
+        prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang, url_free=url_free)]
         spans = prose or spans
         return _thin(spans, SAMPLE_SENTENCES)
     out: list[tuple[int, int]] = []

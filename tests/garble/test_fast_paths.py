@@ -53,3 +53,35 @@ def test_nonword_candidates_are_the_union_of_the_sentences_nonwords(sents: list[
     lex = load_model().lexicon
     expected = {w for s in sents for _, _, w in nonwords(s, lex)}
     assert nonword_candidates("\n".join(sents), lex) == expected
+
+
+def _is_prose_reference(sentence: str, lang: str) -> bool:
+    """is_prose as it was written before its shortcuts: both token scans, every time."""
+    from cleaner.garble.features import FAST_WORDS_RE, HAN_RE
+    from cleaner.garble.score import _FAST_TOKENS, _URL_OR_MAIL
+
+    if _URL_OR_MAIL.search(sentence):
+        return False
+    if lang == "zh":
+        return len(HAN_RE.findall(sentence)) >= 6
+    n_tok = len(_FAST_TOKENS.findall(sentence))
+    n_words = len(FAST_WORDS_RE.findall(sentence))
+    return n_words >= 4 and n_words >= 0.5 * n_tok
+
+
+_PROSE_PIECES = [
+    "word", "Words", "don't", "x'y", "’", "'", "3", "3.5", "1,000", "_", "-", ".", ",", "!", "²", "Ⅷ", "é",
+    " ", "  ", "\t", "\u00a0", "@", "a@b", "www.", "http://", "中文", "(", ")", "$", "%",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_PROSE_PIECES), max_size=30).map("".join))
+def test_is_prose_equals_the_plain_token_count(sentence: str) -> None:
+    from cleaner.garble.score import _URL_OR_MAIL, is_prose
+
+    for lang in ("en", "zh"):
+        expected = _is_prose_reference(sentence, lang)
+        assert is_prose(sentence, lang) == expected
+        if _URL_OR_MAIL.search(sentence) is None:
+            assert is_prose(sentence, lang, url_free=True) == expected
