@@ -85,3 +85,36 @@ def test_is_prose_equals_the_plain_token_count(sentence: str) -> None:
         assert is_prose(sentence, lang) == expected
         if _URL_OR_MAIL.search(sentence) is None:
             assert is_prose(sentence, lang, url_free=True) == expected
+
+
+def _two_senses_reference(text: str, acronyms: dict[str, list[str]]) -> bool:
+    """_maybe_two_senses as it was written before: word set first, then the substrings, per group."""
+    from cleaner.garble.features import FAST_WORDS_RE
+
+    groups = [
+        tuple(sorted({(e.lower(), FAST_WORDS_RE.findall(e.lower())[-1]) for e in exps}))
+        for exps in acronyms.values()
+        if len(exps) >= 2
+    ]
+    low = text.lower()
+    words = set(FAST_WORDS_RE.findall(low))
+    return any(
+        sum(1 for _, last in g if last in words) >= 2 and sum(1 for e, _ in g if e in low) >= 2 for g in groups
+    )
+
+
+_ENTITY_PIECES = [
+    "artificial intelligence", "Amnesty International", "Artificial Intelligences", "intelligence's",
+    "Associated Press", "Andhra Pradesh", "Advanced Placement", "placement", "press", "the", " ", ", ",
+    "xartificial intelligence", "air conditioning", "alternating current", "current", "AI",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ENTITY_PIECES), max_size=10).map("".join))
+def test_maybe_two_senses_equals_the_word_set_check(text: str) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _maybe_two_senses
+
+    acronyms = load_model().acronyms
+    assert _maybe_two_senses(text, acronyms) == _two_senses_reference(text, acronyms)
