@@ -11,6 +11,7 @@ evidence).  Fluent documents, the common case, therefore cost a sample, not thei
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -154,6 +155,12 @@ def is_prose(sentence: str, lang: str, *, url_free: bool = False) -> bool:
 def _norm_lang(language: str | None, text: str) -> str:
     if not language:
         return detect_language(text)
+    return _norm_code(language)
+
+
+@functools.lru_cache(maxsize=256)
+def _norm_code(language: str) -> str:
+    """``"en-US"`` -> ``"en"`` (cached: a stream of documents brings the same few codes)."""
     return regex.split(r"[-_]", language.strip().lower())[0] or "und"
 
 
@@ -271,7 +278,7 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
             if cands and any(w in sent for w in cands):
                 evidence += [
                     Evidence(e.text, e.signal, e.start + a, e.end + a, e.weight)
-                    for e in nonword_evidence(sent, model.lexicon)
+                    for e in nonword_evidence(sent, model.lexicon, cands)
                 ]
     elif driving:
         # Half-width punctuation is common in fluent web Chinese too (seed-like news pages use it
@@ -326,8 +333,13 @@ def _thin(spans: list[tuple[int, int]], cap: int) -> list[tuple[int, int]]:
     """At most ``cap`` of ``spans``, evenly spaced over the text (first and last kept)."""
     if len(spans) <= cap:
         return spans
-    keep = np.unique(np.linspace(0, len(spans) - 1, cap).round().astype(np.int64))
-    return [spans[int(k)] for k in keep]
+    return [spans[k] for k in _thin_positions(len(spans), cap)]
+
+
+@functools.lru_cache(maxsize=1024)
+def _thin_positions(n: int, cap: int) -> tuple[int, ...]:
+    """The positions :func:`_thin` keeps of ``n`` spans (cached: the same few counts recur)."""
+    return tuple(np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64)).tolist())
 
 
 def _sentence_records(spans: list[tuple[int, int]], sents: list[str], sent_p: np.ndarray) -> tuple[dict, ...]:
@@ -353,8 +365,9 @@ def _analyse(
     if whole_text:
         explicit += entity_swaps(text, model.acronyms)
     else:
-        starts = np.cumsum([0] + [len(x) + 1 for x in sents])
-        for e in entity_swaps(sample, model.acronyms):
+        swaps = entity_swaps(sample, model.acronyms)
+        starts = np.cumsum([0] + [len(x) + 1 for x in sents]) if swaps else np.zeros(0, dtype=np.int64)
+        for e in swaps:
             k = int(np.searchsorted(starts, e.start, side="right")) - 1
             shift = spans[k][0] - int(starts[k])
             explicit.append(Evidence(e.text, e.signal, e.start + shift, e.end + shift, e.weight))

@@ -187,11 +187,19 @@ def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
     return out
 
 
-def nonword_evidence(text: str, lex: Lexicon) -> list[Evidence]:
-    """Lower-case words absent from the clean-text vocabulary (outside URLs and hyphenations)."""
+def nonword_evidence(text: str, lex: Lexicon, candidates: frozenset[str] | None = None) -> list[Evidence]:
+    """Lower-case words absent from the clean-text vocabulary (outside URLs and hyphenations).
+
+    ``candidates``: :func:`nonword_candidates` of a text holding this one (its sentences joined),
+    so each word needs a set look-up only, not the vocabulary checks of ``nonwords``.
+    """
     urls = _url_spans(text)
     out = []
-    for s, e, w in nonwords(text, lex):
+    if candidates is None:
+        found = nonwords(text, lex)
+    else:
+        found = [(m.start(), m.end(), m.group()) for m in ALPHA_RE.finditer(text) if m.group() in candidates]
+    for s, e, w in found:
         if _inside((s, e), urls):
             continue
         if text[e : e + 1] in "-" or text[s - 1 : s] in "-'’":

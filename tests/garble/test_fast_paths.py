@@ -118,3 +118,30 @@ def test_maybe_two_senses_equals_the_word_set_check(text: str) -> None:
 
     acronyms = load_model().acronyms
     assert _maybe_two_senses(text, acronyms) == _two_senses_reference(text, acronyms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), max_size=12).map(" ".join), min_size=1, max_size=6))
+def test_nonword_evidence_with_the_documents_candidates_is_unchanged(sents: list[str]) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import nonword_candidates, nonword_evidence
+
+    lex = load_model().lexicon
+    cands = nonword_candidates("\n".join(sents), lex)
+    for s in sents:
+        assert nonword_evidence(s, lex, cands) == nonword_evidence(s, lex)
+
+
+def test_thin_keeps_the_evenly_spaced_spans() -> None:
+    import numpy as np
+
+    from cleaner.garble.score import _thin
+
+    for n in range(80):
+        spans = [(k, k + 1) for k in range(n)]
+        for cap in (1, 2, 8, 32, 96):
+            if n <= cap:
+                assert _thin(spans, cap) == spans
+            else:
+                keep = np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
+                assert _thin(spans, cap) == [spans[int(k)] for k in keep]
