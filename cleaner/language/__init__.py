@@ -296,7 +296,7 @@ def _sample(text: str, limit: int) -> str:
     """
     if len(text) <= limit:
         return text
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    lines = list(filter(str.strip, text.splitlines()))
     lengths = list(map(len, lines))
     # longest first, ties in document order (a reversed sort is still stable)
     order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
@@ -360,7 +360,7 @@ def detect_blocks(
             cols.append(cum[ends] - cum[starts])
     if not names:
         return doc, [], {}
-    total = np.sum(cols, axis=0)
+    total = cols[0] if len(cols) == 1 else np.sum(cols, axis=0)
     rows = np.flatnonzero(total)  # the lines that become blocks
     if not len(rows):
         return doc, [], {}
@@ -389,9 +389,11 @@ def detect_blocks(
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
             # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
-            wide = (cps >= 128) & ((ids != 0) | (cps >= len(script_table())))
-            cum_w = np.concatenate(([0], np.cumsum(wide)))
-            ascii_rows = (cum_w[ends] == cum_w[starts])[rows]
+            # (positions of the few non-ASCII characters, then of those that are letters or beyond the table;
+            # a line is ASCII-lettered when none falls inside it)
+            high = np.flatnonzero(cps >= 128)
+            wide = high[(ids[high] != 0) | (cps[high] >= len(script_table()))]
+            ascii_rows = (np.searchsorted(wide, ends) == np.searchsorted(wide, starts))[rows]
             long_own = own_rows >= BLOCK_MIN_LETTERS
             batch = np.flatnonzero(long_own & ascii_rows)
             if len(batch):
