@@ -389,11 +389,7 @@ def detect_blocks(
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
             # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
-            # (positions of the few non-ASCII characters, then of those that are letters or beyond the table;
-            # a line is ASCII-lettered when none falls inside it)
-            high = np.flatnonzero(cps >= 128)
-            wide = high[(ids[high] != 0) | (cps[high] >= len(script_table()))]
-            ascii_rows = (np.searchsorted(wide, ends) == np.searchsorted(wide, starts))[rows]
+            ascii_rows = _ascii_lettered(cps, ids, starts, ends)[rows]
             long_own = own_rows >= BLOCK_MIN_LETTERS
             batch = np.flatnonzero(long_own & ascii_rows)
             if len(batch):
@@ -481,6 +477,17 @@ def _line_spans(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ends = ends - (has_nl & (ends > starts) & (prev == 13))
     keep = ends - starts >= 2
     return starts[keep], ends[keep]
+
+
+def _ascii_lettered(cps: np.ndarray, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per line ``[start, end)``: whether it holds no non-ASCII letter (nor a code point beyond the
+    script table).  The few non-ASCII characters are found first, the letters among them kept, and
+    each line's count of those is the difference of two ``searchsorted`` (no pass over the page
+    per line, nor a cumulative sum over the whole page)."""
+    high = np.flatnonzero(cps >= 128)
+    wide = high[(ids[high] != 0) | (cps[high] >= len(script_table()))]
+    out: np.ndarray = np.searchsorted(wide, ends) == np.searchsorted(wide, starts)
+    return out
 
 
 _ROUTED_SCRIPTS = frozenset({"Kana", "Hani", "Othr", *SINGLE_LANGUAGE})

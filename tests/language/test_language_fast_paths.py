@@ -136,3 +136,18 @@ def test_ascii_word_lists_cut_each_line_as_the_regex(lines: list[str]) -> None:
     from cleaner.language.orthography import _WORD
 
     assert _ascii_word_lists(lines) == [[w.encode() for w in _WORD.findall(line.lower())] for line in lines]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", " ", "\n", "é", "’", "—", "中", "ж", "\U0001f600", "\U00020000", "1"]),
+                max_size=50).map("".join))
+def test_ascii_lettered_lines_match_the_cumulative_count(text: str) -> None:
+    from cleaner.language import _ascii_lettered
+    from cleaner.language.scripts import script_ids_of, script_table
+
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = script_ids_of(cps)
+    starts, ends = _line_spans(cps)
+    wide = (cps >= 128) & ((ids != 0) | (cps >= len(script_table())))
+    cum = np.concatenate(([0], np.cumsum(wide)))
+    assert _ascii_lettered(cps, ids, starts, ends).tolist() == (cum[ends] == cum[starts]).tolist()
