@@ -231,8 +231,8 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
         if len(w) >= 4 and w.islower() and w.isascii():
             known = memo.get(w)
             if known is None:
-                if len(memo) > 100_000:
-                    memo.clear()  # bounded: a stream of documents brings ever new rare words
+                if len(memo) > 20_000:
+                    memo.clear()  # bounded (~2 MB): a stream of documents brings ever new rare words
                 known = memo[w] = known_word(w, vocab)
             if not known:
                 out.append(w)
