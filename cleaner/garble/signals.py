@@ -9,6 +9,7 @@ span is odd.  They feed the document score as a bounded logit boost
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 
 import regex
@@ -22,6 +23,11 @@ from .features import FAST_WORDS_RE as _FAST_WORDS
 _URLISH = regex.compile(r"(?<!\S)(?=\S*?(?:https?://|www\.|\.com|\.org|\.html?|@|#))\S+")
 _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
+
+# The same words as FAST_WORDS_RE (on lower-cased text) and ALPHA_RE, for ASCII text: there a letter is [A-Za-z]
+# and the only apostrophe is ', and a plain character class is matched ~2x faster than Unicode categories.
+_ASCII_LOWER_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_ASCII_ALPHA = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 
 _URL_HINTS = ("http", "www.", ".com", ".org", ".htm", "@", "#")
 
@@ -72,7 +78,8 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
         heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
         hit = (phrases, heads)
         _HEADS3[id(phrases)] = hit
-    words = _FAST_WORDS.findall(text.lower())
+    low = text.lower()
+    words = (_ASCII_LOWER_WORDS if low.isascii() else _FAST_WORDS).findall(low)
     return not (
         hit[1].isdisjoint(itertools.pairwise(words))
         and hit[1].isdisjoint(zip(words, words[1:], words[2:], strict=False))
@@ -227,7 +234,7 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
     memo = hit[1]
     out = []
     # (set.difference with a dict looks each word up in it: C speed, the vocabulary is not iterated)
-    for w in set(ALPHA_RE.findall(text)).difference(vocab):
+    for w in set((_ASCII_ALPHA if text.isascii() else ALPHA_RE).findall(text)).difference(vocab):
         if len(w) >= 4 and w.islower() and w.isascii():
             known = memo.get(w)
             if known is None:

@@ -145,3 +145,17 @@ def test_thin_keeps_the_evenly_spaced_spans() -> None:
             else:
                 keep = np.unique(np.linspace(0, n - 1, cap).round().astype(np.int64))
                 assert _thin(spans, cap) == [spans[int(k)] for k in keep]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_word_patterns_equal_the_unicode_ones_on_ascii_text(text: str) -> None:
+    from cleaner.garble.features import ALPHA_RE, FAST_WORDS_RE
+    from cleaner.garble.signals import _ASCII_ALPHA, _ASCII_LOWER_WORDS
+
+    low = text.lower()
+    assert _ASCII_LOWER_WORDS.findall(low) == FAST_WORDS_RE.findall(low)
+    assert _ASCII_ALPHA.findall(text) == ALPHA_RE.findall(text)
+    for piece in ["don't", "a''b", "x'", "'y", "A_b", "a1b", "rock'n'roll"]:
+        assert _ASCII_ALPHA.findall(piece) == ALPHA_RE.findall(piece)
+        assert _ASCII_LOWER_WORDS.findall(piece.lower()) == FAST_WORDS_RE.findall(piece.lower())
