@@ -187,3 +187,16 @@ def test_byline_in_the_text_beats_trafilaturas_meta_tag() -> None:
     assert rec["metadata"]["author"] == "王明" and rec["metadata"]["date"].startswith("2023-05-06")
     assert "作者" not in rec["text"] and rec["text"].startswith("河边的早晨")
     assert any(r["kind"] == "metadata" for r in rec["removed"])
+
+
+def test_unclosed_title_does_not_swallow_the_page() -> None:
+    """A page truncated or written without ``</title>``: libxml2 would read the rest of the page
+    as the title's text (empty body); parse closes the title at the first markup."""
+    body = "<p>" + "The article's first paragraph has enough words to be a paragraph. " * 3 + "</p>"
+    page = f"<html><head><title>Broken title\n<script>var a = 1;</script></head><body>{body}</body></html>"
+    tree = parse(page)
+    assert tree.findtext(".//title").strip() == "Broken title"
+    assert HB.page_blocks(tree).lines[-1].startswith("The article's first paragraph")
+    # a closed title, also after other markup, is left as it is
+    closed = "<html><head><title>A <b>bold</b> title</title></head><body><p>Text.</p></body></html>"
+    assert "bold" in parse(closed).findtext(".//title")
