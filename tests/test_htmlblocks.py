@@ -200,3 +200,15 @@ def test_unclosed_title_does_not_swallow_the_page() -> None:
     # a closed title, also after other markup, is left as it is
     closed = "<html><head><title>A <b>bold</b> title</title></head><body><p>Text.</p></body></html>"
     assert "bold" in parse(closed).findtext(".//title")
+
+
+def test_rule_columns_mark_related_headers_and_chrome_lines() -> None:
+    lines = ["A paragraph of the article that ends here.", "Share on Facebook", "Related posts:",
+             "Another story", "Yet another story"]
+    X = HB.block_features(HB.Blocks(lines, [0] * 5, [0] * 5, ["p"] * 5, [1] * 5, [0] * 5), lines[0])
+    col = {name: X[:, HB.FEATURE_NAMES.index(name)] for name in ("rule_related", "rule_chrome",
+                                                                 "blocks_since_related", "rule_chrome_w3")}
+    assert col["rule_related"].tolist() == [0, 0, 1, 0, 0]
+    assert col["rule_chrome"].tolist() == [0, 1, 0, 0, 0]
+    assert col["blocks_since_related"].tolist() == [HB.RULE_REACH, HB.RULE_REACH, 0, 1, 2]
+    assert col["rule_chrome_w3"].min() > 0  # one chrome line within 3 blocks of every block
