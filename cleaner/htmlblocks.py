@@ -12,6 +12,8 @@ line, as a simple scraper writes it) and each block is described by
 * what trafilatura kept: whether the block's text is in trafilatura's output, and the same
   over windows of neighbours (trafilatura's decision is the strongest single cue, the model
   learns where to overrule it), plus the share of the page trafilatura kept.
+* what the text stage's whole-line rules say about it (a "Related posts" header, a share /
+  footer / navigation / image-credit line) and how far below the last related header it lies.
 
 Gradient-boosted oblivious trees (trained by ``scripts/train_html_blocks.py`` with
 :func:`cleaner.boilerplate.model.fit_forest`, evaluated here with numpy alone) give P(content)
