@@ -53,6 +53,7 @@ def summarise(rows: list[tuple[str, float, float, float]]) -> dict[str, tuple[fl
 
 
 def cv(pages: list[T.Page], folds: int, sc: Any, log: Any) -> dict[str, dict[str, tuple[float, float, float, int]]]:
+    """Per system: mean P/R/F1 overall and per dataset, and per fold (keys ``fold0`` ...)."""
     fold = T.folds_by_page(pages, folds)
     rows: dict[str, list[tuple[str, float, float, float]]] = collections.defaultdict(list)
     for k in range(folds):
@@ -73,7 +74,26 @@ def cv(pages: list[T.Page], folds: int, sc: Any, log: Any) -> dict[str, dict[str
                     blocks, p.lang, Config(mode=mode), source=source).text
             for name, text in systems.items():
                 rows[name].append((p.dataset, *sc.prf(text, p.gold)))
-    return {name: summarise(r) for name, r in rows.items()}
+                rows[name + f"\0fold{k}"].append((p.dataset, *sc.prf(text, p.gold)))
+    out: dict[str, dict[str, tuple[float, float, float, int]]] = {}
+    for name, r in rows.items():
+        if "\0" not in name:
+            out[name] = summarise(r)
+    for name, r in rows.items():
+        if "\0" in name:
+            system, k = name.split("\0")
+            out[system][k] = summarise(r)["all"]
+    return out
+
+
+def fold_spread(res: dict[str, dict[str, tuple[float, float, float, int]]]) -> list[str]:
+    """One line per system: F1 of each fold's held-out pages, and their spread."""
+    lines = ["F1 per fold (held-out pages of each fold):", ""]
+    for name, r in res.items():
+        f = [v[2] for k, v in sorted(r.items()) if k.startswith("fold")]
+        lines.append(f"* {name}: " + " / ".join(f"{x:.3f}" for x in f)
+                     + f" (min-max {min(f):.3f}-{max(f):.3f}, sd {float(np.std(f)):.3f})")
+    return lines
 
 
 def multi(shared: Path, sc: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -212,8 +232,9 @@ def main() -> int:
         datasets = sorted({p.dataset for p in pages})
         out += [f"## dev.jsonl.gz ({len(pages)} pages), {args.folds}-fold CV grouped by page", "",
                 "Every block-model figure is on pages its fold's model never saw (thresholds chosen on the "
-                "training folds).  Per-dataset columns are F1.", "", *table(res, datasets), ""]
-        log("\n".join(out[-len(res) - 3:]))
+                "training folds).  Per-dataset columns are F1.", "", *table(res, datasets), "",
+                *fold_spread(res), ""]
+        log("\n".join(out[-2 * len(res) - 7:]))
     if "multi" not in skip:
         res_m, res_t, mres, mres_t = multi(shared, sc)
         out += ["## multi_dev.jsonl.gz (30 pages; packaged model, trained on dev only): full pipeline", "",

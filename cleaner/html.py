@@ -29,6 +29,8 @@ from .config import Config
 # one (trafilatura then returns nothing).  Anchored at the start and lazy up to the first
 # ``]>``: one linear pass.
 _INTERNAL_SUBSET = re.compile(r"\A(\s*(?:<\?xml[^>]*>\s*)?)<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)
+_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_CLOSE = re.compile(r"</title", re.I)
 
 
 TRAFILATURA_SETTINGS: dict[str, Any] = {"with_metadata": True, "include_tables": True, "deduplicate": False}
@@ -48,6 +50,14 @@ def parse(html: str) -> Any:
     html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
     if not html.strip():
         return None
+    # A <title> that is never closed swallows the whole page as its text (libxml2 reads title
+    # as raw text up to </title>): close it at the first markup.  2 dev pages (truncated
+    # crawls) went from an empty body (F1 0) to trafilatura's F1 0.97 / 0.95.
+    m = _TITLE_OPEN.search(html)
+    if m is not None and _TITLE_CLOSE.search(html, m.end()) is None:
+        lt = html.find("<", m.end())
+        if lt > 0:
+            html = f"{html[:lt]}</title>{html[lt:]}"
     tree = load_html(html)
     if tree is None or len(tree) == 0:
         import lxml.html

@@ -12,6 +12,8 @@ line, as a simple scraper writes it) and each block is described by
 * what trafilatura kept: whether the block's text is in trafilatura's output, and the same
   over windows of neighbours (trafilatura's decision is the strongest single cue, the model
   learns where to overrule it), plus the share of the page trafilatura kept.
+* what the text stage's whole-line rules say about it (a "Related posts" header, a share /
+  footer / navigation / image-credit line) and how far below the last related header it lies.
 
 Gradient-boosted oblivious trees (trained by ``scripts/train_html_blocks.py`` with
 :func:`cleaner.boilerplate.model.fit_forest`, evaluated here with numpy alone) give P(content)
@@ -137,6 +139,10 @@ FEATURE_NAMES: tuple[str, ...] = (
     "outer_link_density",
     "outer_in_extract",
     "outer_log_blocks",
+    "rule_related",
+    "rule_chrome",
+    "blocks_since_related",
+    "rule_chrome_w3",
 )
 
 
@@ -324,7 +330,8 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
     chars = np.fromiter(map(len, lines), dtype=np.float64, count=n)
     words = np.fromiter((s.count(" ") + 1 for s in lines), dtype=np.float64, count=n)
     # digits per block: one pass over the code points of the joined blocks, cut at block offsets
-    cp = np.frombuffer("\n".join(lines).encode("utf-32-le"), dtype=np.uint32)
+    text = "\n".join(lines)
+    cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     is_digit = np.concatenate([[0], np.cumsum((cp >= 48) & (cp <= 57))])
     ends = np.cumsum(chars + 1).astype(np.int64) - 1
     digits = is_digit[ends] - is_digit[ends - chars.astype(np.int64)]
@@ -366,7 +373,41 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
         X[:, o + j + 3] = np.log1p(np.bincount(g))[g]
         if j == 20:
             X[:, o + j + 4] = (np.bincount(g, weights=endp) / np.bincount(g))[g]
+    X[:, o + 29 :] = _rule_columns(text, chars)
     return X
+
+
+RULE_REACH = 50
+"""``blocks_since_related`` for a block with no related header at or above it (and its cap)."""
+
+
+def _rule_columns(text: str, chars: np.ndarray) -> np.ndarray:
+    """The text stage's whole-line rules (:func:`cleaner.boilerplate.rules.scan`) on the blocks:
+    whether a block is a "Related" / "Read more" header, whether it is any other chrome line
+    (share buttons, copyright and contact footers, navigation, image credits...), how many
+    blocks below the last related header it lies, and the chrome share of its +-3 neighbours.
+    The DOM flags see class names, not the words a reader sees: 5-fold CV after the text stage
+    0.9266 -> 0.9278 (mean of three training seeds; every fold up with seed 0), for one scan of
+    the blocks' text (~0.4 ms per page, ~1.5% of trafilatura's time)."""
+    from .boilerplate.rules import scan
+
+    n = chars.shape[0]
+    out = np.zeros((n, 4))
+    hits = scan(text)
+    if hits:
+        starts = np.concatenate([[0], np.cumsum(chars + 1)[:-1]])
+        rows = np.searchsorted(starts, [h.start for h in hits], side="right") - 1
+        related = np.asarray([h.kind == "related" for h in hits])
+        out[rows[related], 0] = 1.0
+        out[rows[~related], 1] = 1.0
+    out[:, 2] = RULE_REACH
+    rel = np.flatnonzero(out[:, 0])
+    if rel.shape[0]:
+        idx = np.arange(n)
+        k = np.searchsorted(rel, idx, side="right") - 1  # the last header at or above the block
+        out[:, 2] = np.where(k >= 0, np.minimum(idx - rel[np.maximum(k, 0)], RULE_REACH), RULE_REACH)
+    out[:, 3] = _window_mean(out[:, 1], 3)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

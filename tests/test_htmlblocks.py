@@ -187,3 +187,28 @@ def test_byline_in_the_text_beats_trafilaturas_meta_tag() -> None:
     assert rec["metadata"]["author"] == "王明" and rec["metadata"]["date"].startswith("2023-05-06")
     assert "作者" not in rec["text"] and rec["text"].startswith("河边的早晨")
     assert any(r["kind"] == "metadata" for r in rec["removed"])
+
+
+def test_unclosed_title_does_not_swallow_the_page() -> None:
+    """A page truncated or written without ``</title>``: libxml2 would read the rest of the page
+    as the title's text (empty body); parse closes the title at the first markup."""
+    body = "<p>" + "The article's first paragraph has enough words to be a paragraph. " * 3 + "</p>"
+    page = f"<html><head><title>Broken title\n<script>var a = 1;</script></head><body>{body}</body></html>"
+    tree = parse(page)
+    assert tree.findtext(".//title").strip() == "Broken title"
+    assert HB.page_blocks(tree).lines[-1].startswith("The article's first paragraph")
+    # a closed title, also after other markup, is left as it is
+    closed = "<html><head><title>A <b>bold</b> title</title></head><body><p>Text.</p></body></html>"
+    assert "bold" in parse(closed).findtext(".//title")
+
+
+def test_rule_columns_mark_related_headers_and_chrome_lines() -> None:
+    lines = ["A paragraph of the article that ends here.", "Share on Facebook", "Related posts:",
+             "Another story", "Yet another story"]
+    X = HB.block_features(HB.Blocks(lines, [0] * 5, [0] * 5, ["p"] * 5, [1] * 5, [0] * 5), lines[0])
+    col = {name: X[:, HB.FEATURE_NAMES.index(name)] for name in ("rule_related", "rule_chrome",
+                                                                 "blocks_since_related", "rule_chrome_w3")}
+    assert col["rule_related"].tolist() == [0, 0, 1, 0, 0]
+    assert col["rule_chrome"].tolist() == [0, 1, 0, 0, 0]
+    assert col["blocks_since_related"].tolist() == [HB.RULE_REACH, HB.RULE_REACH, 0, 1, 2]
+    assert col["rule_chrome_w3"].min() > 0  # one chrome line within 3 blocks of every block
