@@ -110,8 +110,56 @@ _COMMENT = re.compile(
     r"says:|said:|wrote:|reply\b|replies\b|report abuse|permalink|flag as inappropriate| ago\b|commented"
     r"|回复|网友|评论"
 )
-"""Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago".  Every
-alternative starts with a literal, so the scan jumps between first characters."""
+"""Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago"."""
+
+_Alternatives = tuple[tuple[str, bool], ...]
+"""A regex alternation of literals, in its order: each literal and whether ``\\b`` follows it."""
+_URL_LITERALS: _Alternatives = (
+    ("://", False), ("www.", False),
+    *((f".{w}", True) for w in ("com", "org", "net", "html", "htm", "php", "aspx", "asp")),
+)
+_CJK_CHROME_LITERALS: _Alternatives = tuple((w, False) for w in _CJK_CHROME.pattern.split("|"))
+_COMMENT_LITERALS: _Alternatives = (
+    ("says:", False), ("said:", False), ("wrote:", False), ("reply", True), ("replies", True),
+    ("report abuse", False), ("permalink", False), ("flag as inappropriate", False), (" ago", True),
+    ("commented", False), ("回复", False), ("网友", False), ("评论", False),
+)
+"""The three cue patterns above as literal lists, for :func:`_literal_starts` (equal answers,
+property-tested in tests/boilerplate/test_features.py).  The regex scans stopped at every
+character that starts an alternative (a space for " ago", every "s", "r", "p", "c", "."):
+0.15 ms per dev page for the three; ``str.find`` per literal skips to the real occurrences."""
+
+
+def _is_word(c: str) -> bool:
+    """``re``'s word character (``\\w`` for ``str`` patterns): alphanumeric or ``_``."""
+    return c.isalnum() or c == "_"
+
+
+def _literal_starts(hay: str, alts: _Alternatives) -> list[int]:
+    """Start offsets of ``re.finditer`` over the alternation ``alts`` (literals, each optionally
+    followed by ``\\b``), without the regex scan: every occurrence of every literal, then the
+    regex's choice among them (leftmost first, the earlier alternative at one offset, no overlap
+    with the match before)."""
+    cands: list[tuple[int, int, int]] = []
+    n = len(hay)
+    for k, (lit, boundary) in enumerate(alts):
+        size = len(lit)
+        i = hay.find(lit)
+        while i >= 0:
+            e = i + size
+            # \b after a literal ending in a word character: the next one must not be one
+            if not boundary or e == n or not _is_word(hay[e]):
+                cands.append((i, k, e))
+            i = hay.find(lit, i + 1)
+    if len(cands) > 1:
+        cands.sort()
+    out: list[int] = []
+    end = 0
+    for i, _k, e in cands:
+        if i >= end:
+            out.append(i)
+            end = e
+    return out
 
 # Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
 # alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
@@ -559,10 +607,10 @@ def _base(
     if len(low) != len(page):  # case folding changed lengths (rare): keep offsets valid
         low = page
     cue = np.zeros((n, len(_CUE_NAMES)))
-    for j, pat in ((0, _URL), (5, _CJK_CHROME), (6, _COMMENT)):
+    for j, alts in ((0, _URL_LITERALS), (5, _CJK_CHROME_LITERALS), (6, _COMMENT_LITERALS)):
         if j == 5 and not n_cjk.any():
             continue
-        pos = [m.start() for m in pat.finditer(low)]
+        pos = _literal_starts(low, alts)
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
     cue[:, 1] = sums[:, -3]

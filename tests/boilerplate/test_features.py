@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import features as F
 
@@ -184,3 +188,23 @@ def test_comment_page_columns_tell_a_thread_from_an_article_tail() -> None:
     assert col(Xa, "comment_first_pos")[0] > 0.5
     Xn, _ = F.line_features(article[:4], "en")
     assert col(Xn, "page_comment_share")[0] == 0.0 and col(Xn, "comment_first_pos")[0] == 1.0
+
+
+_CUE_PIECES = ["www.", ".com", ".html", ".htm", ".asp", ".aspx", ".org", "://", "reply", "replies", " ago",
+               "says:", "said:", "commented", "相关", "相關", "上一篇", "回复", "评论",
+               "a", "x", "_", "1", "é", " ", ".", ":", "\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_PIECES), max_size=14))
+def test_literal_cue_scans_find_what_the_regexes_find(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    for pat, alts in ((F._URL, F._URL_LITERALS), (F._CJK_CHROME, F._CJK_CHROME_LITERALS),
+                      (F._COMMENT, F._COMMENT_LITERALS)):
+        assert F._literal_starts(text, alts) == [m.start() for m in pat.finditer(text)], pat.pattern
+
+
+def test_literal_cue_scan_takes_the_regex_choice_among_overlaps() -> None:
+    # "www." wins at 0 and hides the ".com" that overlaps it; ".html" needs a boundary
+    assert F._literal_starts("www.com x.htmlz a.html", F._URL_LITERALS) == [0, 17]
+    assert [m.start() for m in re.finditer(F._URL.pattern, "www.com x.htmlz a.html")] == [0, 17]

@@ -153,11 +153,12 @@ def test_stale_model_file_warns_and_is_not_used(
         M.default_model.cache_clear()
 
 
-def test_prepared_forest_scores_exactly_as_the_plain_one() -> None:
+@pytest.mark.parametrize("depth", [1, 4, 6, 8, 9])  # 1-8: the uint8 leaf-index path; 9: shift/or
+def test_prepared_forest_scores_exactly_as_the_plain_one(depth: int) -> None:
     rng = np.random.default_rng(3)
     X = rng.integers(0, 6, size=(400, 5)).astype(np.float64)
     y = ((X[:, 0] > 2) ^ (X[:, 3] > 4)).astype(np.float64)
-    forest = M.fit_forest(X, y, np.ones(400), M.BoostParams(trees=30, depth=4, bins=8))
+    forest = M.fit_forest(X, y, np.ones(400), M.BoostParams(trees=30, depth=depth, bins=8))
     plain = forest.raw(X)
     prepared = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
     assert prepared._tests is not None and prepared._tests[0].shape[0] < forest.feat.size  # shared tests
