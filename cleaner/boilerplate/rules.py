@@ -202,64 +202,6 @@ CONTAINS: re.Pattern[str] = re.compile(
 ``\\b``: ``re`` then scans by first character); a hit is confirmed, and its rule found, by
 :data:`_CONTAINS_EACH` at the same position."""
 
-
-
-def literal_prefix(pattern: str) -> str:
-    """The literal characters every match of ``pattern`` (stdlib syntax, no top-level ``|``)
-    starts with; conservative: it stops at the first class, group, escape class or ``.``, and
-    a character under a quantifier is left out."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            nxt = pattern[i + 1 : i + 2]
-            if not nxt or nxt.isalnum() or nxt == "_":  # \b, \d, \W, \h ...: not a literal
-                break
-            lit, i = nxt, i + 2
-        elif c in ".^$*+?{}[]()|":
-            break
-        else:
-            lit, i = c, i + 1
-        if pattern[i : i + 1] in ("?", "*", "+", "{"):
-            break  # quantified: maybe absent or repeated
-        out.append(lit)
-    return "".join(out)
-
-
-_prefixes = {
-    literal_prefix(stdlib_pattern(a.removeprefix("\\b")))
-    for r, _ in CONTAINS_RULES
-    for a in _top_alternatives(r.pattern)
-}
-_CONTAINS_PREFIXES: tuple[str, ...] | None = None if "" in _prefixes else tuple(sorted(_prefixes))
-"""The literal first characters of every :data:`CONTAINS` alternative (None when one has none):
-where :func:`_contains_hits` looks for matches."""
-
-
-def _contains_hits(text: str) -> list[re.Match[str]]:
-    """``list(CONTAINS.finditer(text))``, found by ``str.find`` of the alternatives' literal
-    prefixes and a ``match`` at each such offset (leftmost first, no overlap, as ``finditer``).
-    The alternatives start with common letters ("all", "A", "R", "(", ...), so the regex scan
-    stopped at most characters of a page (15 ms per MB); the finds skip to the few candidates."""
-    if _CONTAINS_PREFIXES is None:
-        return list(CONTAINS.finditer(text))
-    cands: set[int] = set()
-    for lit in _CONTAINS_PREFIXES:
-        i = text.find(lit)
-        while i >= 0:
-            cands.add(i)
-            i = text.find(lit, i + 1)
-    out: list[re.Match[str]] = []
-    end = 0
-    match = CONTAINS.match
-    for i in sorted(cands):
-        if i >= end and (m := match(text, i)) is not None:
-            out.append(m)
-            end = m.end()
-    return out
-
-
 _COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
 """An English "all rights reserved" line is a footer only with a © or a year beside it
 (prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
@@ -333,7 +275,7 @@ def scan(text: str) -> list[RuleHit]:
         rule = RULES[int(name[1:])]
         out.append(RuleHit(s, e, rule.kind, rule.reason))
     seen = {h.start for h in out}
-    for hit in _contains_hits(text):
+    for hit in CONTAINS.finditer(text):
         s = text.rfind("\n", 0, hit.start()) + 1
         if s in seen:
             continue
