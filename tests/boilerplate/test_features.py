@@ -212,3 +212,26 @@ def test_literal_cue_scan_takes_the_regex_choice_among_overlaps() -> None:
     alts = (("www.", False), (".com", True), (".html", True))
     assert F._literal_starts("www.com x.htmlz a.html", alts) == [0, 17]
     assert [m.start() for m in re.finditer(r"www\.|\.com\b|\.html\b", "www.com x.htmlz a.html")] == [0, 17]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ9 .,;:!?…»|/@©年中の\n\t-", "\U0001f600", "\u3000"]), max_size=300))
+def test_packed_class_sums_equal_one_row_per_class(page: str) -> None:
+    cp = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cpi = np.minimum(cp, 0x10000)
+    bits = F._class_table()[cpi]
+    nl = np.flatnonzero(cp == 10)
+    starts, ends = np.concatenate(([0], nl + 1)), np.concatenate((nl, [cp.shape[0]]))
+    rng = np.random.default_rng(len(page))
+    extra = tuple(rng.random(cp.shape[0]) < 0.3 for _ in range(3))
+    packed = F._class_sums(cpi, bits, extra, starts, ends, packed=True)
+    plain = F._class_sums(cpi, bits, extra, starts, ends, packed=False)
+    assert packed.shape == (starts.shape[0], F._SUM_BITS.shape[0] + 3)
+    assert np.array_equal(packed, plain)
+
+
+def test_a_line_too_long_for_packed_counts_is_counted_exactly() -> None:
+    long_line = "Ab. " * 20_000  # 80,000 characters: over the 16-bit fields, the one-row-per-class path
+    X, n_tok = F.line_features(["Short line here.", long_line], "en")
+    assert n_tok[1] == 20_000
+    assert col(X, "upper_frac")[1] == 0.5
