@@ -301,11 +301,13 @@ def strip_boilerplate(
     )
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
-    s_list, e_list = starts.tolist(), ends.tolist()
-    removed = [
-        Removed(label[i], reason[i], text[s_list[i] : e_list[i]], s_list[i], e_list[i])
-        for i in np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n)).tolist()
-    ]
+    # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
+    sel = np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n))
+    rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
+    removed = list(
+        map(Removed, map(label.__getitem__, rows), map(reason.__getitem__, rows),
+            map(text.__getitem__, map(slice, s_list, e_list)), s_list, e_list)
+    )
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
     return BoilerplateResult(_join(lines, label), removed, found, label)

@@ -838,11 +838,11 @@ def score_context_features(
     before = (np.cumsum(mass) - mass) / tot
     after = 1.0 - before - mass / tot
 
-    def wmean(r: int) -> np.ndarray:
-        out: np.ndarray = _window_mean(mass, r) / np.maximum(_window_mean(w, r), 1e-9)
-        return out
-
-    win3, win8, win20 = wmean(3), wmean(8), wmean(20)
+    # windowed means of mass and words together (one cumulative sum per radius; a column of a
+    # 2-D cumsum adds in the same order as a 1-D one, so the same values to the bit)
+    mw = np.stack([mass, w], axis=1)
+    m3, m8, m20 = (_window_mean(mw, r) for r in (3, 8, 20))
+    win3, win8, win20 = (m[:, 0] / np.maximum(m[:, 1], 1e-9) for m in (m3, m8, m20))
     pad = np.concatenate(([p[0]], p, [p[-1]]))
     mx3 = np.maximum(np.maximum(pad[:-2], pad[1:-1]), pad[2:])
     mn3 = np.minimum(np.minimum(pad[:-2], pad[1:-1]), pad[2:])
@@ -851,7 +851,7 @@ def score_context_features(
     run_mass = np.bincount(run_id, weights=w)[run_id] / max(float(w.sum()), 1.0)
     run_len = np.bincount(run_id)[run_id].astype(np.float64)
     rank = np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(k - 1, 1)
-    core = int(np.argmax(win8 * np.sqrt(_window_mean(w, 8))))
+    core = int(np.argmax(win8 * np.sqrt(m8[:, 1])))
     core_dist = np.abs(np.arange(k) - core) / max(k, 1)
     pm = float(mass.sum() / w.sum())
     share, logs = _similarity(p1, toks or _NO_TOKENS, n)

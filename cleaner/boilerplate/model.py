@@ -123,20 +123,35 @@ class Forest:
         )
         return self
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
+    def raw(self, X: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
         """Log-odds for every row of ``X``: one gather, one comparison, one table lookup.
 
-        Pages of more than ``RAW_CHUNK`` lines go in chunks, so the gathered matrix (trees x
-        depth rows of the chunk's lines) stays a few MB instead of growing with the page."""
+        ``extra``: more columns of the same rows, numbered after ``X``'s (the second pass's
+        score columns): only the columns the forest tests are gathered from each, instead of
+        copying both into one matrix first.  Pages of more than ``RAW_CHUNK`` lines go in
+        chunks, so the gathered matrix (trees x depth rows of the chunk's lines) stays a few MB
+        instead of growing with the page."""
         t, d = self.feat.shape
         n = X.shape[0]
         if n == 0 or t == 0:
             return np.full(n, self.bias)
         if n > RAW_CHUNK:
-            return np.concatenate([self.raw(X[i : i + RAW_CHUNK]) for i in range(0, n, RAW_CHUNK)])
+            return np.concatenate(
+                [self.raw(X[i : i + RAW_CHUNK], None if extra is None else extra[i : i + RAW_CHUNK])
+                 for i in range(0, n, RAW_CHUNK)]
+            )
+        if extra is not None and self._tests is None:
+            X, extra = np.concatenate([X.T, extra.T]).T, None
         if self._tests is not None:
             uf, ut, inv, off = self._tests
-            cmp = np.ascontiguousarray(X.T)[uf] > ut
+            if extra is None:
+                rows = np.ascontiguousarray(X.T)[uf]
+            else:  # uf is sorted: X's columns first, then extra's
+                k = int(np.searchsorted(uf, X.shape[1]))
+                rows = np.concatenate(
+                    [np.ascontiguousarray(X.T)[uf[:k]], np.ascontiguousarray(extra.T)[uf[k:] - X.shape[1]]]
+                )
+            cmp = rows > ut
             if d <= 8:
                 # the leaf index of every (tree, line) as one weighted sum of the level bits in
                 # uint8 (einsum's C loop) instead of d shift/or passes over an intp matrix
@@ -377,8 +392,9 @@ class LineModel:
         self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None
     ) -> np.ndarray:
         p = _sigmoid(self.passes[0].raw(X1))
+        words = np.expm1(X1[:, _LOG_WORDS])
         for forest in self.passes[1:]:
-            p = _sigmoid(forest.raw(_pass2_matrix(X1, p, n_tok, toks)))
+            p = _sigmoid(forest.raw(X1, F.score_context_features(p, words, n_tok, toks)))  # as _pass2_matrix
         return _fill_empty(p, n_tok)
 
     def threshold(self, mode: str = "balanced") -> float:

@@ -206,3 +206,20 @@ def test_long_pages_are_scored_in_windows(tiny_model: M.LineModel, monkeypatch: 
     assert probs.shape == n_tok.shape == (len(lines),)
     np.testing.assert_allclose(probs, expected)
     np.testing.assert_allclose(tiny_model.score(lines, "en"), expected)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_forest_on_split_columns_scores_as_on_the_joined_matrix(
+    prepared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second pass hands its score columns as ``extra`` instead of one concatenated matrix
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 6, size=(300, 7)).astype(np.float64)
+    y = ((X[:, 1] > 2) ^ (X[:, 6] > 3)).astype(np.float64)
+    forest = M.fit_forest(X, y, np.ones(300), M.BoostParams(trees=25, depth=5, bins=8))
+    if prepared:
+        forest = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
+    left, right = np.asfortranarray(X[:, :4]), np.ascontiguousarray(X[:, 4:])
+    assert np.array_equal(forest.raw(left, right), forest.raw(X))
+    monkeypatch.setattr(M, "RAW_CHUNK", 64)  # chunked pages split both parts alike
+    assert np.array_equal(forest.raw(left, right), forest.raw(X))
