@@ -580,11 +580,13 @@ def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines |
 def _base(
     lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None
 ) -> tuple[np.ndarray, np.ndarray, PageTokens]:
-    lines = _normalise_lines(lines)
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(BASE_NAMES))), np.zeros(0, dtype=np.int64), _NO_TOKENS
     page = "\n".join(lines)
+    if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
+        lines = _normalise_lines(lines)
+        page = "\n".join(lines)
     cp = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cpi = np.minimum(cp, 0x10000)
     bits = _class_table()[cpi]
