@@ -158,6 +158,31 @@ per MB of dev text, 5.8 with ``str.find`` per literal.  (The URL and CJK-chrome 
 regexes: their first characters are rarer, and ``str.find`` per literal was slower there.)"""
 
 
+_URL_DOT = re.compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
+
+
+def _url_starts(low: str) -> list[int]:
+    """``[m.start() for m in _URL.finditer(low)]``: the dotted suffixes by a regex that only
+    stops at dots, "://" and "www." by ``str.find`` (5.5 -> 3.3 ms per MB of dev text; the one
+    scan stopped at every "w"), then the regex's leftmost-first choice (a "www." hides the
+    ".com" inside "www.com"; the suffixes cannot overlap one another)."""
+    cands = [(m.start(), 2, m.end()) for m in _URL_DOT.finditer(low)]
+    for k, lit in enumerate(("://", "www.")):
+        i = low.find(lit)
+        while i >= 0:
+            cands.append((i, k, i + len(lit)))
+            i = low.find(lit, i + 1)
+    if len(cands) > 1:
+        cands.sort()
+    out: list[int] = []
+    end = 0
+    for i, _k, e in cands:
+        if i >= end:
+            out.append(i)
+            end = e
+    return out
+
+
 def _is_word(c: str) -> bool:
     """``re``'s word character (``\\w`` for ``str`` patterns): alphanumeric or ``_``."""
     return c.isalnum() or c == "_"
@@ -665,13 +690,15 @@ def _base(
         low = page
     cue = np.zeros((n, len(_CUE_NAMES)))
     has_cjk = bool(n_cjk.any())
-    for j, pat in ((0, _URL), (5, _CJK_CHROME), (6, None)):
-        if j == 5 and not has_cjk:
-            continue
-        if pat is None:
-            pos = _literal_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
+    for j in (0, 5, 6):
+        if j == 0:
+            pos = _url_starts(low)
+        elif j == 5:
+            if not has_cjk:
+                continue
+            pos = [m.start() for m in _CJK_CHROME.finditer(low)]
         else:
-            pos = [m.start() for m in pat.finditer(low)]
+            pos = _literal_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
     cue[:, 1] = sums[:, -3]

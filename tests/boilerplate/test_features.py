@@ -205,6 +205,7 @@ def test_literal_cue_scans_find_what_the_regexes_find(pieces: list[str]) -> None
     url = re.compile("|".join(["://", "www\\.", *(f"\\.{w}\\b" for w in ("com", "html", "htm", "aspx", "asp"))]))
     url_alts = (("://", False), ("www.", False), *((f".{w}", True) for w in ("com", "html", "htm", "aspx", "asp")))
     assert F._literal_starts(text, url_alts) == [m.start() for m in url.finditer(text)]
+    assert F._url_starts(text) == [m.start() for m in F._URL.finditer(text)]
 
 
 def test_literal_cue_scan_takes_the_regex_choice_among_overlaps() -> None:
