@@ -192,7 +192,7 @@ def test_comment_page_columns_tell_a_thread_from_an_article_tail() -> None:
 
 _CUE_PIECES = ["www.", ".com", ".html", ".htm", ".asp", ".aspx", ".org", "://", "reply", "replies", " ago",
                "says:", "said:", "commented", "相关", "相關", "上一篇", "回复", "评论",
-               "a", "x", "_", "1", "é", " ", ".", ":", "\n"]
+               "a", "x", "_", "1", "é", " ", ".", ":", "\n", "com", "html", "w"]
 
 
 @settings(max_examples=400, deadline=None)
