@@ -517,6 +517,30 @@ def _window_mean(x: np.ndarray, w: int) -> np.ndarray:
     return out
 
 
+def _window_means(x: np.ndarray, radii: Sequence[int], axis: int = 0) -> list[np.ndarray]:
+    """:func:`_window_mean` of ``x`` for every radius in ``radii`` (along ``axis``, 0 or 1 of a 2-D
+    array) from one cumulative sum: each value is the same to the bit (the same prefix sums,
+    differences and counts), for one cumsum instead of one per radius."""
+    n = x.shape[axis]
+    if axis == 0:
+        cs = np.zeros((n + 1, *x.shape[1:]))
+        np.cumsum(x, axis=0, out=cs[1:])
+    else:
+        cs = np.zeros((x.shape[0], n + 1))
+        np.cumsum(x, axis=1, out=cs[:, 1:])
+    idx = np.arange(n)
+    out = []
+    for w in radii:
+        lo = np.maximum(idx - w, 0)
+        hi = np.minimum(idx + w + 1, n)
+        cnt = (hi - lo).astype(np.float64)
+        if axis == 0:
+            out.append((cs[hi] - cs[lo]) / (cnt[:, None] if x.ndim == 2 else cnt))
+        else:
+            out.append((cs[:, hi] - cs[:, lo]) / cnt)
+    return out
+
+
 def _shift(x: np.ndarray, k: int, fill: float) -> np.ndarray:
     """``out[i] = x[i - k]`` (k > 0: previous lines), ``fill`` past the edges."""
     out = np.full_like(x, fill)
@@ -784,19 +808,25 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     Empty lines are skipped when looking for neighbours (a blank line is layout, not a block).
     """
     n = base.shape[0]
-    out = np.zeros((n, len(CONTEXT_NAMES)))
+    # built transposed (one contiguous row per column, the layout the forests gather), returned
+    # as an (n, columns) view: the same values as row-major per-line work, with contiguous passes
+    out_t = np.zeros((len(CONTEXT_NAMES), n))
     keep = np.flatnonzero(n_tok > 0)
     if keep.shape[0] == 0:
-        return out
-    v = base[keep][:, _CTX_IDX]
-    parts = [_shift(v, 1, -1.0), _shift(v, -1, -1.0)]
-    parts += [_window_mean(v, w) for w in _CTX_WINDOWS[1:]]
+        return out_t.T
+    k = keep.shape[0]
+    v = np.ascontiguousarray(base.T[_CTX_IDX][:, keep])  # (cues, lines)
+    nc = v.shape[0]
+    prev = np.full((nc, k), -1.0)
+    prev[:, 1:] = v[:, :-1]
+    nxt_v = np.full((nc, k), -1.0)
+    nxt_v[:, :-1] = v[:, 1:]
+    parts = [prev, nxt_v, *_window_means(v, _CTX_WINDOWS[1:], axis=1)]
     # runs of long lines: the article body is a run of long, prose-like lines
     words = np.expm1(base[keep, _BASE_INDEX["log_words"]])
     long = words >= 12
     run_id = np.cumsum(np.concatenate(([True], long[1:] != long[:-1])))
     run_words = np.bincount(run_id, weights=words)[run_id] * long
-    k = keep.shape[0]
     ii = np.arange(k)
     long_idx = np.flatnonzero(long)
     if long_idx.shape[0]:
@@ -807,9 +837,9 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     else:
         d_next = np.full(k, k)
         d_prev = np.full(k, k)
-    parts.append(np.stack([np.log1p(run_words), np.log1p(d_prev), np.log1p(d_next)], axis=1))
-    out[keep] = np.concatenate(parts, axis=1)
-    return out
+    parts.append(np.stack([np.log1p(run_words), np.log1p(d_prev), np.log1p(d_next)]))
+    out_t[:, keep] = np.concatenate(parts)
+    return out_t.T
 
 
 def line_features(lines: Sequence[str], language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -855,11 +885,11 @@ def score_context_features(
     navigation (or a comment after the article's end) goes.
     """
     n = p1.shape[0]
-    out = np.zeros((n, len(SCORE_CONTEXT_NAMES)))
+    out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))  # one contiguous row per column: the forest gathers rows
     keep = np.flatnonzero(n_tok > 0)
     k = keep.shape[0]
     if k == 0:
-        return out
+        return out_t.T
     p = p1[keep]
     w = np.maximum(words[keep], 0.5)
     mass = p * w
@@ -867,11 +897,12 @@ def score_context_features(
     before = (np.cumsum(mass) - mass) / tot
     after = 1.0 - before - mass / tot
 
-    # windowed means of mass and words together (one cumulative sum per radius; a column of a
-    # 2-D cumsum adds in the same order as a 1-D one, so the same values to the bit)
-    mw = np.stack([mass, w], axis=1)
-    m3, m8, m20 = (_window_mean(mw, r) for r in (3, 8, 20))
-    win3, win8, win20 = (m[:, 0] / np.maximum(m[:, 1], 1e-9) for m in (m3, m8, m20))
+    share, logs = _similarity(p1, toks or _NO_TOKENS, n)
+    sh = share[keep]
+    # windowed means of mass, words and lexical support in one cumulative sum (a row of a 2-D
+    # cumsum adds in the same order as a 1-D one, so the same values to the bit)
+    m3, m8, m20 = _window_means(np.stack([mass, w, sh]), (3, 8, 20), axis=1)
+    win3, win8, win20 = (m[0] / np.maximum(m[1], 1e-9) for m in (m3, m8, m20))
     pad = np.concatenate(([p[0]], p, [p[-1]]))
     mx3 = np.maximum(np.maximum(pad[:-2], pad[1:-1]), pad[2:])
     mn3 = np.minimum(np.minimum(pad[:-2], pad[1:-1]), pad[2:])
@@ -880,10 +911,9 @@ def score_context_features(
     run_mass = np.bincount(run_id, weights=w)[run_id] / max(float(w.sum()), 1.0)
     run_len = np.bincount(run_id)[run_id].astype(np.float64)
     rank = np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(k - 1, 1)
-    core = int(np.argmax(win8 * np.sqrt(m8[:, 1])))
+    core = int(np.argmax(win8 * np.sqrt(m8[1])))
     core_dist = np.abs(np.arange(k) - core) / max(k, 1)
     pm = float(mass.sum() / w.sum())
-    share, logs = _similarity(p1, toks or _NO_TOKENS, n)
     # the main block: the span maximising sum((p - 0.5) * sqrt(words)) (Kadane, vectorised with
     # a running minimum of the prefix sums)
     gain = np.concatenate(([0.0], np.cumsum((p - 0.5) * np.sqrt(w))))
@@ -895,12 +925,11 @@ def score_context_features(
     span_dist = np.where(ii < start, start - ii, np.where(ii >= end, ii - end + 1, 0)) / max(k, 1)
     span_pos = (ii - start) / max(end - start, 1)
     span_mass = float(w[start:end].sum() / w.sum()) if end > start else 0.0
-    sh = share[keep]
     # page-relative scores: the first pass's expected-F cut (see expected_f_keep) and the best
     # line, so a page whose every line scores low still has its best lines marked
     efd = expected_f_keep(p1, n_tok)[keep]
     cut = float(p[efd].min()) if efd.any() else 0.5
-    out[keep] = np.stack(
+    out_t[:, keep] = np.stack(
         [
             p,
             _shift(p, 1, 0.0),
@@ -922,7 +951,7 @@ def score_context_features(
             p - pm,
             sh,
             logs[keep],
-            _window_mean(sh, 3),
+            m3[2],
             in_span.astype(np.float64),
             span_dist,
             span_pos,
@@ -930,7 +959,6 @@ def score_context_features(
             p / max(float(p.max()), 1e-9),
             efd.astype(np.float64),
             p - cut,
-        ],
-        axis=1,
+        ]
     )
-    return out
+    return out_t.T

@@ -236,3 +236,15 @@ def test_a_line_too_long_for_packed_counts_is_counted_exactly() -> None:
     X, n_tok = F.line_features(["Short line here.", long_line], "en")
     assert n_tok[1] == 20_000
     assert col(X, "upper_frac")[1] == 0.5
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 40])
+def test_window_means_equal_one_window_mean_per_radius(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.random((n, 4))
+    for w in (1, 3, 8, 20):
+        (rows,) = F._window_means(x, (w,))
+        (cols,) = F._window_means(np.ascontiguousarray(x.T), (w,), axis=1)
+        assert np.array_equal(rows, F._window_mean(x, w))
+        assert np.array_equal(cols, F._window_mean(x, w).T)
+        assert np.array_equal(F._window_means(x[:, 0], (w, 2))[0], F._window_mean(x[:, 0], w))
