@@ -507,8 +507,8 @@ def _related_cut(
             return h, n if to_end else end
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
-    shaped = sum(rel.teaser_shaped(stripped[i]) for i in body_idx[-12:])
-    if len(body_idx) >= 2 * rel.MIN_TEASERS and shaped >= rel.MIN_TEASERS:
+    if len(body_idx) >= 2 * rel.MIN_TEASERS and sum(map(rel.teaser_shaped, [stripped[i] for i in body_idx[-12:]])) \
+            >= rel.MIN_TEASERS:
         tail = [stripped[i] for i in body_idx[-12:]]
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
         k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
@@ -597,11 +597,9 @@ def _apply_model(
                 nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
                 ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
                 keep[cand[ok]] = True
-    soft = np.fromiter(map("chrome".__eq__, label), dtype=bool, count=n) & ~np.fromiter(
-        map(HARD_RULES.__contains__, reason), dtype=bool, count=n
-    )
-    for i in np.flatnonzero(soft & (probs >= MODEL_OVERRIDES_RULE)).tolist():
-        label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
+    for i in np.flatnonzero(probs >= MODEL_OVERRIDES_RULE).tolist():
+        if label[i] == "chrome" and reason[i] not in HARD_RULES:
+            label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
     if span is not None and title:
         for i in np.flatnonzero(body[span[1] + 1 :]).tolist():
             i += span[1] + 1
