@@ -123,34 +123,38 @@ class Forest:
         )
         return self
 
-    def raw(self, X: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
+    def raw(self, X: np.ndarray, *extra: np.ndarray) -> np.ndarray:
         """Log-odds for every row of ``X``: one gather, one comparison, one table lookup.
 
-        ``extra``: more columns of the same rows, numbered after ``X``'s (the second pass's
-        score columns): only the columns the forest tests are gathered from each, instead of
-        copying both into one matrix first.  Pages of more than ``RAW_CHUNK`` lines go in
-        chunks, so the gathered matrix (trees x depth rows of the chunk's lines) stays a few MB
-        instead of growing with the page."""
+        ``extra``: more column blocks of the same rows, numbered after ``X``'s (the context
+        columns, the second pass's score columns): only the columns the forest tests are
+        gathered from each block, instead of copying the blocks into one matrix first.  Pages of
+        more than ``RAW_CHUNK`` lines go in chunks, so the gathered matrix (trees x depth rows of
+        the chunk's lines) stays a few MB instead of growing with the page."""
         t, d = self.feat.shape
         n = X.shape[0]
         if n == 0 or t == 0:
             return np.full(n, self.bias)
         if n > RAW_CHUNK:
             return np.concatenate(
-                [self.raw(X[i : i + RAW_CHUNK], None if extra is None else extra[i : i + RAW_CHUNK])
-                 for i in range(0, n, RAW_CHUNK)]
+                [self.raw(X[i : i + RAW_CHUNK], *(b[i : i + RAW_CHUNK] for b in extra)) for i in range(0, n, RAW_CHUNK)]
             )
-        if extra is not None and self._tests is None:
-            X, extra = np.concatenate([X.T, extra.T]).T, None
+        if extra and self._tests is None:
+            X, extra = np.concatenate([X.T, *(b.T for b in extra)]).T, ()
         if self._tests is not None:
             uf, ut, inv, off = self._tests
-            if extra is None:
+            if not extra:
                 rows = np.ascontiguousarray(X.T)[uf]
-            else:  # uf is sorted: X's columns first, then extra's
-                k = int(np.searchsorted(uf, X.shape[1]))
-                rows = np.concatenate(
-                    [np.ascontiguousarray(X.T)[uf[:k]], np.ascontiguousarray(extra.T)[uf[k:] - X.shape[1]]]
-                )
+            else:  # uf is sorted: X's columns first, then each block's in turn
+                parts = []
+                lo = first = 0
+                for block in (X, *extra):
+                    width = block.shape[1]
+                    hi = int(np.searchsorted(uf, first + width))
+                    if hi > lo:
+                        parts.append(np.ascontiguousarray(block.T)[uf[lo:hi] - first])
+                    lo, first = hi, first + width
+                rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
             cmp = rows > ut
             if d <= 8:
                 # the leaf index of every (tree, line) as one weighted sum of the level bits in
@@ -385,16 +389,19 @@ class LineModel:
                 window_rules = ((rows[sel] - a).tolist(), [reasons[k] for k in sel]) if rule_lines is not None else None
                 parts.append(self.score_tokens(lines[a : a + WINDOW_LINES], language, rule_lines=window_rules))
             return np.concatenate([p for p, _ in parts]), np.concatenate([t for _, t in parts])
-        X1, n_tok, toks = F.page_features(lines, language, rule_lines)
-        return self.score_features(X1, n_tok, toks), n_tok
+        base, n_tok, toks = F._base(lines, language, rule_lines)
+        # the line features as two blocks (base and neighbour columns, as page_features joins them)
+        return self.score_features(base, n_tok, toks, F.context_features(base, n_tok)), n_tok
 
     def score_features(
-        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None
+        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None, *blocks: np.ndarray
     ) -> np.ndarray:
-        p = _sigmoid(self.passes[0].raw(X1))
+        """P(content) from the first-pass features ``X1`` (or ``X1`` and further column ``blocks``
+        of the same lines, which together are those features)."""
+        p = _sigmoid(self.passes[0].raw(X1, *blocks))
         words = np.expm1(X1[:, _LOG_WORDS])
         for forest in self.passes[1:]:
-            p = _sigmoid(forest.raw(X1, F.score_context_features(p, words, n_tok, toks)))  # as _pass2_matrix
+            p = _sigmoid(forest.raw(X1, *blocks, F.score_context_features(p, words, n_tok, toks)))  # as _pass2_matrix
         return _fill_empty(p, n_tok)
 
     def threshold(self, mode: str = "balanced") -> float:

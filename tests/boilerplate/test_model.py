@@ -220,6 +220,18 @@ def test_forest_on_split_columns_scores_as_on_the_joined_matrix(
     if prepared:
         forest = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
     left, right = np.asfortranarray(X[:, :4]), np.ascontiguousarray(X[:, 4:])
+    a, b, c = np.asfortranarray(X[:, :2]), np.ascontiguousarray(X[:, 2:3]), np.asfortranarray(X[:, 3:])
     assert np.array_equal(forest.raw(left, right), forest.raw(X))
-    monkeypatch.setattr(M, "RAW_CHUNK", 64)  # chunked pages split both parts alike
+    assert np.array_equal(forest.raw(a, b, c), forest.raw(X))
+    monkeypatch.setattr(M, "RAW_CHUNK", 64)  # chunked pages split every block alike
     assert np.array_equal(forest.raw(left, right), forest.raw(X))
+    assert np.array_equal(forest.raw(a, b, c), forest.raw(X))
+
+
+def test_model_scores_blocks_as_the_joined_features(tiny_model: M.LineModel) -> None:
+    lines = ["Home | News", "", "The council approved the budget on Tuesday after a long debate.", "Share this"]
+    X1, n_tok, toks = F.page_features(lines, "en")
+    base, _, _ = F._base(lines, "en")
+    blocks = tiny_model.score_features(base, n_tok, toks, F.context_features(base, n_tok))
+    assert np.array_equal(blocks, tiny_model.score_features(X1, n_tok, toks))
+    assert np.array_equal(tiny_model.score(lines, "en"), blocks)
