@@ -751,47 +751,50 @@ def _base(
     idx = np.arange(n, dtype=np.float64)
     mass_before = (np.cumsum(words) - words / 2.0) / tot_words
 
-    cols = [
-        np.log1p(n_chars),
-        np.log1p(n_tok),
-        np.log1p(words),
-        n_cjk / nt,
-        (n_word + n_cjk) / nc,
-        n_dig / nc,
-        n_pun / nc,
-        n_up / letters,
-        n_sp / nc,
-        n_sym / nc,
-        n_sep / nt,
-        n_title / np.maximum(n_tok - n_cjk, 1.0),
-        n_stop / nt,
-        np.log1p(n_stop),
-        ((last_bits & _TERM) != 0).astype(np.float64),
-        ((last_cp == 58) | (last_cp == 0xFF1A)).astype(np.float64),
-        ((last_bits & (_WORD | _CJK)) != 0).astype(np.float64),
-        ((first_bits & (_SEP | _SYM | _PUNCT)) != 0).astype(np.float64),
-        ((first_bits & _UPPER) != 0).astype(np.float64),
-        ((first_bits & _DIGIT) != 0).astype(np.float64),
-        n_comma / nt,
-        ((n_up >= 2) & (n_low == 0)).astype(np.float64),
-        *cue.T,
-        chrome_line,
-        n_chrome_tok,
-        n_month,
-        byline,
-        (dup > 0).astype(np.float64),
-        np.log1p(dup),
-        idx / max(n - 1, 1),
-        mass_before,
-        words / mx,
-        words / p90,
-        np.full(n, np.log1p(tot_words)),
-        np.full(n, np.log1p(n)),
-        np.full(n, float(np.mean(words >= 20))),
-        *_comment_page_columns(cue[:, 6], n_tok),
-        *_rule_columns(page, starts, n, rule_lines).T,
-    ]
-    X = np.stack(cols).T  # column-major: one contiguous row per feature (the forests gather those)
+    # written row by row into one (columns, lines) array: column-major X, one contiguous row per
+    # feature (the forests gather those); each row is the same expression as before, computed
+    # into its row instead of into a temporary that a final np.stack copies
+    xt = np.empty((len(BASE_NAMES), n))
+    np.log1p(n_chars, out=xt[0])
+    np.log1p(n_tok, out=xt[1])
+    np.log1p(words, out=xt[2])
+    np.divide(n_cjk, nt, out=xt[3])
+    np.divide(n_word + n_cjk, nc, out=xt[4])
+    np.divide(n_dig, nc, out=xt[5])
+    np.divide(n_pun, nc, out=xt[6])
+    np.divide(n_up, letters, out=xt[7])
+    np.divide(n_sp, nc, out=xt[8])
+    np.divide(n_sym, nc, out=xt[9])
+    np.divide(n_sep, nt, out=xt[10])
+    np.divide(n_title, np.maximum(n_tok - n_cjk, 1.0), out=xt[11])
+    np.divide(n_stop, nt, out=xt[12])
+    np.log1p(n_stop, out=xt[13])
+    xt[14] = (last_bits & _TERM) != 0
+    xt[15] = (last_cp == 58) | (last_cp == 0xFF1A)
+    xt[16] = (last_bits & (_WORD | _CJK)) != 0
+    xt[17] = (first_bits & (_SEP | _SYM | _PUNCT)) != 0
+    xt[18] = (first_bits & _UPPER) != 0
+    xt[19] = (first_bits & _DIGIT) != 0
+    np.divide(n_comma, nt, out=xt[20])
+    xt[21] = (n_up >= 2) & (n_low == 0)
+    c = 22 + len(_CUE_NAMES)
+    xt[22:c] = cue.T
+    xt[c] = chrome_line
+    xt[c + 1] = n_chrome_tok
+    xt[c + 2] = n_month
+    xt[c + 3] = byline
+    xt[c + 4] = dup > 0
+    np.log1p(dup, out=xt[c + 5])
+    np.divide(idx, max(n - 1, 1), out=xt[c + 6])
+    xt[c + 7] = mass_before
+    np.divide(words, mx, out=xt[c + 8])
+    np.divide(words, p90, out=xt[c + 9])
+    xt[c + 10] = np.log1p(tot_words)
+    xt[c + 11] = np.log1p(n)
+    xt[c + 12] = float(np.mean(words >= 20))
+    xt[c + 13], xt[c + 14] = _comment_page_columns(cue[:, 6], n_tok)
+    xt[c + 15 :] = _rule_columns(page, starts, n, rule_lines).T
+    X = xt.T
     # content words for the similarity columns of later passes
     wend = np.flatnonzero(word & ~nxt_word)
     content = ((codes & _V_STOP) == 0) & ((wend - wpos) >= 2)
