@@ -142,11 +142,12 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     if rows_s.shape[0] == 0:
         return []
     sub_rows = rows_s.tolist()
-    text = "\n".join([lines[i] for i in sub_rows])
+    sub_lines = [lines[i] for i in sub_rows]
+    text = "\n".join(sub_lines)
     hits = _probe_hits(text)
     if not hits:
         return []
-    sub_len = np.fromiter((len(lines[i]) + 1 for i in sub_rows), dtype=np.int64, count=len(sub_rows))
+    sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
     sub_starts = np.concatenate(([0], np.cumsum(sub_len[:-1])))
     rows = rows_s[np.searchsorted(sub_starts, [k for k, _ in hits], side="right") - 1].tolist()
     out: set[int] = set()

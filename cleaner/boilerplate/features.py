@@ -913,7 +913,12 @@ def score_context_features(
     run_id = np.cumsum(np.concatenate(([True], hi[1:] != hi[:-1])))
     run_mass = np.bincount(run_id, weights=w)[run_id] / max(float(w.sum()), 1.0)
     run_len = np.bincount(run_id)[run_id].astype(np.float64)
-    rank = np.argsort(np.argsort(-p, kind="stable"), kind="stable") / max(k - 1, 1)
+    # the rank of each line's score: the inverse of the stable sort order (what argsort of the
+    # argsort gives), by one scatter instead of a second sort
+    order = np.argsort(-p, kind="stable")
+    rank = np.empty(k)
+    rank[order] = np.arange(k)
+    rank /= max(k - 1, 1)
     core = int(np.argmax(win8 * np.sqrt(m8[1])))
     core_dist = np.abs(np.arange(k) - core) / max(k, 1)
     pm = float(mass.sum() / w.sum())
