@@ -24,6 +24,7 @@ blank line separates two kept lines when the input had one between them.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,23 +66,26 @@ _TERMINAL = frozenset(".!?。！？…”\"’'」』)）:：;；")
 _CJK_LO, _CJK_HI = 0x3040, 0x9FFF
 _BY_WORDS = ("By", "by", "BY", "Author", "author", "Source", "source", "Editor", "editor", "Updated", "updated",
              "Published", "published", "Posted", "posted")
-_META_PROBE = re.compile(
-    "|".join(
-        [
-            r"19\d\d[ \t]*[-/.年]", r"20\d\d[ \t]*[-/.年]", r"/19\d\d", r"/20\d\d",
-            *(
-                rf"{m}[a-z]*\.?[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+)?(?:19|20)\d\d"
-                for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-            ),
-            "发表", "实习生", "通讯员", "作者", "来源", "编辑", "责编", "记者", "撰文",
-            r"作[ \t]*者", r"文[ \t]*[|｜/／:：]",
-            *(rf"{w}\b" for w in _BY_WORDS),
-            r":(?=[^\S\n]*$)", r"：(?=[^\S\n]*$)",  # a line ending in a colon (bare label): length checked after
-            r"\([^)）\n]{2,12}[)）]", r"（[^)）\n]{2,12}[)）]",  # a name in brackets: whole line checked after
-        ]
+_PROBE_ALTERNATIVES = (
+    r"19\d\d[ \t]*[-/.年]", r"20\d\d[ \t]*[-/.年]", r"/19\d\d", r"/20\d\d",
+    *(
+        rf"{m}[a-z]*\.?[ \t]+(?:\d{{1,2}}(?:st|nd|rd|th)?,?[ \t]+)?(?:19|20)\d\d"
+        for m in "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
     ),
-    re.MULTILINE,
+    "发表", "实习生", "通讯员", "作者", "来源", "编辑", "责编", "记者", "撰文",
+    r"作[ \t]*者", r"文[ \t]*[|｜/／:：]",
+    *(rf"{w}\b" for w in _BY_WORDS),
+    r":(?=[^\S\n]*$)", r"：(?=[^\S\n]*$)",  # a line ending in a colon (bare label): length checked after
+    r"\([^)）\n]{2,12}[)）]", r"（[^)）\n]{2,12}[)）]",  # a name in brackets: whole line checked after
 )
+_META_PROBE = re.compile("|".join(_PROBE_ALTERNATIVES), re.MULTILINE)
+_LOWER_BY_WORDS = tuple(w for w in _BY_WORDS if w[0].islower())
+_META_PROBE_CASED = re.compile(
+    "|".join(a for a in _PROBE_ALTERNATIVES if a.removesuffix(r"\b") not in _LOWER_BY_WORDS), re.MULTILINE
+)
+""":data:`_META_PROBE` without the lower-case byline words ("by", "author", ...), which
+:func:`_probe_hits` finds with ``str.find``: with them the scan stopped at every "b", "a", "s",
+"e", "u" and "p" of the text."""
 """Cheap prefilter for metadata lines (one pass over the page): a date shape, a byline/label
 word, a short line ending in a colon (bare labels) or a name in brackets.  Stdlib ``re``, and
 every alternative starts with a literal so the scan jumps between first characters (0.65 ->
@@ -138,19 +142,19 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     if rows_s.shape[0] == 0:
         return []
     sub_rows = rows_s.tolist()
-    text = "\n".join([lines[i] for i in sub_rows])
-    hits = list(_META_PROBE.finditer(text))
+    sub_lines = [lines[i] for i in sub_rows]
+    text = "\n".join(sub_lines)
+    hits = _probe_hits(text)
     if not hits:
         return []
-    sub_len = np.fromiter((len(lines[i]) + 1 for i in sub_rows), dtype=np.int64, count=len(sub_rows))
+    sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
     sub_starts = np.concatenate(([0], np.cumsum(sub_len[:-1])))
-    rows = rows_s[np.searchsorted(sub_starts, [m.start() for m in hits], side="right") - 1].tolist()
+    rows = rows_s[np.searchsorted(sub_starts, [k for k, _ in hits], side="right") - 1].tolist()
     out: set[int] = set()
-    for m, i in zip(hits, rows, strict=True):
+    for (k, g), i in zip(hits, rows, strict=True):
         if i in out:
             continue
         s = stripped[i]
-        g = m.group()
         c = g[0]
         if c in ":：":
             if not 2 <= len(s) <= 11:
@@ -159,11 +163,40 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
             if not _BRACKET_LINE.fullmatch(s):
                 continue
         elif g in _BY_SET:
-            k = m.start()
             if k and _WORDISH.match(text, k - 1):
                 continue
         out.add(i)
     return sorted(out)
+
+
+def _probe_hits(text: str) -> list[tuple[int, str]]:
+    """Start and text of every :data:`_META_PROBE` match in ``text``, as its ``finditer`` finds
+    them, from :data:`_META_PROBE_CASED` plus ``str.find`` of the lower-case byline words.
+
+    The same hits: no cased alternative starts with a lower-case letter, so a word hit never
+    hides a cased one; a word hit is dropped when it starts inside a cased match (a bracket
+    "(by Reuters)"), as the one scan skips it; two word hits cannot overlap (no word holds the
+    start of another after a word boundary)."""
+    cased = [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
+    words: list[tuple[int, str]] = []
+    n = len(text)
+    for w in _LOWER_BY_WORDS:
+        k = text.find(w)
+        while k >= 0:
+            e = k + len(w)
+            if e == n or not _WORDISH.match(text, e):  # the \b after the word
+                words.append((k, w))
+            k = text.find(w, k + 1)
+    if not words:
+        return [(a, g) for a, _, g in cased]
+    starts = [a for a, _, _ in cased]
+    out = [(a, g) for a, _, g in cased]
+    for k, w in words:
+        j = bisect.bisect_right(starts, k) - 1
+        if j < 0 or k >= cased[j][1]:
+            out.append((k, w))
+    out.sort()
+    return out
 
 
 def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
@@ -301,11 +334,13 @@ def strip_boilerplate(
     )
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
-    s_list, e_list = starts.tolist(), ends.tolist()
-    removed = [
-        Removed(label[i], reason[i], text[s_list[i] : e_list[i]], s_list[i], e_list[i])
-        for i in np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n)).tolist()
-    ]
+    # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
+    sel = np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n))
+    rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
+    removed = list(
+        map(Removed, map(label.__getitem__, rows), map(reason.__getitem__, rows),
+            map(text.__getitem__, map(slice, s_list, e_list)), s_list, e_list)
+    )
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
     return BoilerplateResult(_join(lines, label), removed, found, label)
@@ -473,8 +508,8 @@ def _related_cut(
             return h, n if to_end else end
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
-    shaped = sum(rel.teaser_shaped(stripped[i]) for i in body_idx[-12:])
-    if len(body_idx) >= 2 * rel.MIN_TEASERS and shaped >= rel.MIN_TEASERS:
+    if len(body_idx) >= 2 * rel.MIN_TEASERS and sum(map(rel.teaser_shaped, [stripped[i] for i in body_idx[-12:]])) \
+            >= rel.MIN_TEASERS:
         tail = [stripped[i] for i in body_idx[-12:]]
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
         k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
@@ -563,11 +598,9 @@ def _apply_model(
                 nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
                 ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
                 keep[cand[ok]] = True
-    soft = np.fromiter(map("chrome".__eq__, label), dtype=bool, count=n) & ~np.fromiter(
-        map(HARD_RULES.__contains__, reason), dtype=bool, count=n
-    )
-    for i in np.flatnonzero(soft & (probs >= MODEL_OVERRIDES_RULE)).tolist():
-        label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
+    for i in np.flatnonzero(probs >= MODEL_OVERRIDES_RULE).tolist():
+        if label[i] == "chrome" and reason[i] not in HARD_RULES:
+            label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
     if span is not None and title:
         for i in np.flatnonzero(body[span[1] + 1 :]).tolist():
             i += span[1] + 1

@@ -232,9 +232,14 @@ def parse_line(line: str) -> MetaLine | None:
     rest = list(s)
     for a, b in spans:
         rest[a:b] = [" "] * (b - a)
-    left = _NOISE.sub(" ", "".join(rest))
-    left_words = left.split()
-    leftover = sum(len(w) for w in left_words)
+    rest_s = "".join(rest)
+    limit = max(12, len(s.replace(" ", "")) // 3)
+    # characters left outside the recognised parts bound the leftover from above (the noise
+    # pattern only turns characters into spaces): within the limit, the noise scan cannot change
+    # the answer and is skipped
+    leftover = len("".join(rest_s.split()))
+    if leftover > limit:
+        leftover = sum(len(w) for w in _NOISE.sub(" ", rest_s).split())
     if "author" in fields and reason == "byline" and "|" in s and not _AUTHOR_ZH.search(s):
         # "By X | China Daily Global | Updated: ...": the middle part names the paper.
         parts = [p.strip() for p in s.split("|")]
@@ -242,7 +247,7 @@ def parse_line(line: str) -> MetaLine | None:
         if paper:
             fields.setdefault("source", paper[0])
             leftover -= sum(len(p.replace(" ", "")) for p in paper[:1])
-    if leftover > max(12, len(s.replace(" ", "")) // 3):
+    if leftover > limit:
         if posted:  # "本贴由大卫于2005年8月12日...发表": trustworthy fields inside a sentence
             return MetaLine("byline", {k: v for k, v in fields.items() if k in ("author", "date")}, False)
         return None

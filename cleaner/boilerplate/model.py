@@ -91,6 +91,10 @@ RAW_CHUNK = 4096
 """Lines per chunk in :meth:`Forest.raw` (1080 gathered rows x 4096 lines x 8 bytes = 35 MB)."""
 
 
+_LEVEL_WEIGHTS = (1 << np.arange(7, -1, -1)).astype(np.uint8)
+"""Bit weights of the tree levels (the first level is the leaf index's highest bit)."""
+
+
 @dataclass(slots=True)
 class Forest:
     """Oblivious trees: ``feat``/``thr`` (trees, depth); ``leaf`` (trees, 2**depth); ``bias``."""
@@ -119,20 +123,45 @@ class Forest:
         )
         return self
 
-    def raw(self, X: np.ndarray) -> np.ndarray:
+    def raw(self, X: np.ndarray, *extra: np.ndarray) -> np.ndarray:
         """Log-odds for every row of ``X``: one gather, one comparison, one table lookup.
 
-        Pages of more than ``RAW_CHUNK`` lines go in chunks, so the gathered matrix (trees x
-        depth rows of the chunk's lines) stays a few MB instead of growing with the page."""
+        ``extra``: more column blocks of the same rows, numbered after ``X``'s (the context
+        columns, the second pass's score columns): only the columns the forest tests are
+        gathered from each block, instead of copying the blocks into one matrix first.  Pages of
+        more than ``RAW_CHUNK`` lines go in chunks, so the gathered matrix (trees x depth rows of
+        the chunk's lines) stays a few MB instead of growing with the page."""
         t, d = self.feat.shape
         n = X.shape[0]
         if n == 0 or t == 0:
             return np.full(n, self.bias)
         if n > RAW_CHUNK:
-            return np.concatenate([self.raw(X[i : i + RAW_CHUNK]) for i in range(0, n, RAW_CHUNK)])
+            return np.concatenate(
+                [self.raw(X[i : i + RAW_CHUNK], *(b[i : i + RAW_CHUNK] for b in extra)) for i in range(0, n, RAW_CHUNK)]
+            )
+        if extra and self._tests is None:
+            X, extra = np.concatenate([X.T, *(b.T for b in extra)]).T, ()
         if self._tests is not None:
             uf, ut, inv, off = self._tests
-            bits = (np.ascontiguousarray(X.T)[uf] > ut)[inv].reshape(t, d, n)
+            if not extra:
+                rows = np.ascontiguousarray(X.T)[uf]
+            else:  # uf is sorted: X's columns first, then each block's in turn
+                parts = []
+                lo = first = 0
+                for block in (X, *extra):
+                    width = block.shape[1]
+                    hi = int(np.searchsorted(uf, first + width))
+                    if hi > lo:
+                        parts.append(np.ascontiguousarray(block.T)[uf[lo:hi] - first])
+                    lo, first = hi, first + width
+                rows = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            cmp = rows > ut
+            if d <= 8:
+                # the leaf index of every (tree, line) as one weighted sum of the level bits in
+                # uint8 (einsum's C loop) instead of d shift/or passes over an intp matrix
+                idx8 = np.einsum("tdn,d->tn", cmp.view(np.uint8)[inv].reshape(t, d, n), _LEVEL_WEIGHTS[8 - d :])
+                return self.leaf.ravel()[idx8 + off].sum(axis=0) + self.bias  # type: ignore[no-any-return]
+            bits = cmp[inv].reshape(t, d, n)
         else:
             rows = np.ascontiguousarray(X.T)[self.feat.ravel()]  # (trees*depth, n): contiguous rows
             bits = (rows > self.thr.reshape(-1, 1)).reshape(t, d, n)
@@ -360,15 +389,19 @@ class LineModel:
                 window_rules = ((rows[sel] - a).tolist(), [reasons[k] for k in sel]) if rule_lines is not None else None
                 parts.append(self.score_tokens(lines[a : a + WINDOW_LINES], language, rule_lines=window_rules))
             return np.concatenate([p for p, _ in parts]), np.concatenate([t for _, t in parts])
-        X1, n_tok, toks = F.page_features(lines, language, rule_lines)
-        return self.score_features(X1, n_tok, toks), n_tok
+        base, n_tok, toks = F._base(lines, language, rule_lines)
+        # the line features as two blocks (base and neighbour columns, as page_features joins them)
+        return self.score_features(base, n_tok, toks, F.context_features(base, n_tok)), n_tok
 
     def score_features(
-        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None
+        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None, *blocks: np.ndarray
     ) -> np.ndarray:
-        p = _sigmoid(self.passes[0].raw(X1))
+        """P(content) from the first-pass features ``X1`` (or ``X1`` and further column ``blocks``
+        of the same lines, which together are those features)."""
+        p = _sigmoid(self.passes[0].raw(X1, *blocks))
+        words = np.expm1(X1[:, _LOG_WORDS])
         for forest in self.passes[1:]:
-            p = _sigmoid(forest.raw(_pass2_matrix(X1, p, n_tok, toks)))
+            p = _sigmoid(forest.raw(X1, *blocks, F.score_context_features(p, words, n_tok, toks)))  # as _pass2_matrix
         return _fill_empty(p, n_tok)
 
     def threshold(self, mode: str = "balanced") -> float:

@@ -210,15 +210,32 @@ _MAX_RULE_LINE = 700
 """Lines longer than this are never whole-line chrome (the copyright rule is the long one)."""
 
 
-def _compile(rules: tuple[Rule, ...]) -> re.Pattern[str]:
+def _lexicon_body(rules: tuple[Rule, ...]) -> str:
     # the patterns are written without nested ambiguous repeats (possessive quantifiers where a
     # repeat could re-partition), so one scan is linear in the page
     body = "|".join(f"(?P<r{i}>{stdlib_pattern(r.pattern)})" for i, r in enumerate(rules))
-    return re.compile(rf"^{_PRE}(?:{body}){_POST}\r?$", re.MULTILINE | re.IGNORECASE)
+    return rf"{_PRE}(?:{body}){_POST}\r?$"
 
 
-LEXICON: re.Pattern[str] = _compile(RULES)
-"""All rules as one compiled whole-line pattern; group ``r<i>`` names ``RULES[i]``."""
+_LEXICON_FLAGS = re.MULTILINE | re.IGNORECASE
+_LEXICON_NL: re.Pattern[str] = re.compile("\n" + _lexicon_body(RULES), _LEXICON_FLAGS)
+"""All rules as one compiled whole-line pattern led by the newline before the line, scanned
+over ``"\\n" + text`` by :func:`scan`; group ``r<i>`` names ``RULES[i]``.  The same matches as
+:data:`LEXICON` (``^``-led) one character later, but ``re`` jumps from newline to newline (a
+literal first character) instead of trying ``^`` at every character (-11% on the scan)."""
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    # LEXICON is compiled on first use only (the stage scans with _LEXICON_NL): ~20 ms at import
+    if name == "LEXICON":
+        lexicon = re.compile("^" + _lexicon_body(RULES), _LEXICON_FLAGS)
+        globals()["LEXICON"] = lexicon
+        return lexicon
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+LEXICON: re.Pattern[str]
+"""All rules as one compiled whole-line pattern (``^``-led; compiled on first use)."""
 
 # -- shapes used by position-dependent decisions (not chrome on their own) ------------------
 
@@ -261,8 +278,8 @@ class RuleHit:
 def scan(text: str) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
     out: list[RuleHit] = []
-    for m in LEXICON.finditer(text):
-        s, e = m.span()
+    for m in _LEXICON_NL.finditer("\n" + text):
+        s, e = m.start(), m.end() - 1  # offsets in ``text``: the match starts at the newline before the line
         if e - s > _MAX_RULE_LINE or s == e:
             continue
         name = m.lastgroup

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import features as F
 
@@ -184,3 +188,63 @@ def test_comment_page_columns_tell_a_thread_from_an_article_tail() -> None:
     assert col(Xa, "comment_first_pos")[0] > 0.5
     Xn, _ = F.line_features(article[:4], "en")
     assert col(Xn, "page_comment_share")[0] == 0.0 and col(Xn, "comment_first_pos")[0] == 1.0
+
+
+_CUE_PIECES = ["www.", ".com", ".html", ".htm", ".asp", ".aspx", ".org", "://", "reply", "replies", " ago",
+               "says:", "said:", "commented", "相关", "相關", "上一篇", "回复", "评论",
+               "a", "x", "_", "1", "é", " ", ".", ":", "\n", "com", "html", "w"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CUE_PIECES), max_size=14))
+def test_literal_cue_scans_find_what_the_regexes_find(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert F._literal_starts(text, F._COMMENT_CJK_LITERALS) == [m.start() for m in F._COMMENT.finditer(text)]
+    if not re.search("[\u4e00-\u9fff]", text):
+        assert F._literal_starts(text, F._COMMENT_LITERALS) == [m.start() for m in F._COMMENT.finditer(text)]
+    url = re.compile("|".join(["://", "www\\.", *(f"\\.{w}\\b" for w in ("com", "html", "htm", "aspx", "asp"))]))
+    url_alts = (("://", False), ("www.", False), *((f".{w}", True) for w in ("com", "html", "htm", "aspx", "asp")))
+    assert F._literal_starts(text, url_alts) == [m.start() for m in url.finditer(text)]
+    assert F._url_starts(text) == [m.start() for m in F._URL.finditer(text)]
+
+
+def test_literal_cue_scan_takes_the_regex_choice_among_overlaps() -> None:
+    # "www." wins at 0 and hides the ".com" that overlaps it; ".html" needs a boundary
+    alts = (("www.", False), (".com", True), (".html", True))
+    assert F._literal_starts("www.com x.htmlz a.html", alts) == [0, 17]
+    assert [m.start() for m in re.finditer(r"www\.|\.com\b|\.html\b", "www.com x.htmlz a.html")] == [0, 17]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"aZ9 .,;:!?…»|/@©年中の\n\t-", "\U0001f600", "\u3000"]), max_size=300))
+def test_packed_class_sums_equal_one_row_per_class(page: str) -> None:
+    cp = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cpi = np.minimum(cp, 0x10000)
+    bits = F._class_table()[cpi]
+    nl = np.flatnonzero(cp == 10)
+    starts, ends = np.concatenate(([0], nl + 1)), np.concatenate((nl, [cp.shape[0]]))
+    rng = np.random.default_rng(len(page))
+    extra = tuple(rng.random(cp.shape[0]) < 0.3 for _ in range(3))
+    packed = F._class_sums(cpi, bits, extra, starts, ends, packed=True)
+    plain = F._class_sums(cpi, bits, extra, starts, ends, packed=False)
+    assert packed.shape == (starts.shape[0], F._SUM_BITS.shape[0] + 3)
+    assert np.array_equal(packed, plain)
+
+
+def test_a_line_too_long_for_packed_counts_is_counted_exactly() -> None:
+    long_line = "Ab. " * 20_000  # 80,000 characters: over the 16-bit fields, the one-row-per-class path
+    X, n_tok = F.line_features(["Short line here.", long_line], "en")
+    assert n_tok[1] == 20_000
+    assert col(X, "upper_frac")[1] == 0.5
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 40])
+def test_window_means_equal_one_window_mean_per_radius(n: int) -> None:
+    rng = np.random.default_rng(n)
+    x = rng.random((n, 4))
+    for w in (1, 3, 8, 20):
+        (rows,) = F._window_means(x, (w,))
+        (cols,) = F._window_means(np.ascontiguousarray(x.T), (w,), axis=1)
+        assert np.array_equal(rows, F._window_mean(x, w))
+        assert np.array_equal(cols, F._window_mean(x, w).T)
+        assert np.array_equal(F._window_means(x[:, 0], (w, 2))[0], F._window_mean(x[:, 0], w))

@@ -71,3 +71,21 @@ def test_bare_label() -> None:
     assert meta.is_label_only("作者：")
     assert meta.is_label_only("Source:")
     assert not meta.is_label_only("作者：李明")
+
+
+@pytest.mark.parametrize(
+    ("line", "want"),
+    [
+        # the noise (counters, labels, weekdays, sites) is what keeps these under the leftover limit
+        ("By Jane Doe | Views: 1234 | Comments: 56 | Tuesday, AM",
+         ("byline", {"author": "Jane Doe", "source": "Views: 1234"}, True)),
+        ("作者：王欣 阅读：1234次 评论：56 字号：大 中 小", ("byline", {"author": "王欣"}, True)),
+        ("Posted by admin on May 5, 2020 | 1,234 views | reads 88 | www.example.com",
+         ("date-line", {"date": "2020-05-05"}, True)),
+        # prose left over: not a metadata line
+        ("By Jane Doe, who wrote a very long sentence about the council budget", None),
+    ],
+)
+def test_leftover_limit_with_and_without_the_noise_scan(line: str, want: tuple | None) -> None:
+    ml = meta.parse_line(line)
+    assert (None if ml is None else (ml.reason, ml.fields, ml.remove)) == want

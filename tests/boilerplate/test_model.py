@@ -153,11 +153,12 @@ def test_stale_model_file_warns_and_is_not_used(
         M.default_model.cache_clear()
 
 
-def test_prepared_forest_scores_exactly_as_the_plain_one() -> None:
+@pytest.mark.parametrize("depth", [1, 4, 6, 8, 9])  # 1-8: the uint8 leaf-index path; 9: shift/or
+def test_prepared_forest_scores_exactly_as_the_plain_one(depth: int) -> None:
     rng = np.random.default_rng(3)
     X = rng.integers(0, 6, size=(400, 5)).astype(np.float64)
     y = ((X[:, 0] > 2) ^ (X[:, 3] > 4)).astype(np.float64)
-    forest = M.fit_forest(X, y, np.ones(400), M.BoostParams(trees=30, depth=4, bins=8))
+    forest = M.fit_forest(X, y, np.ones(400), M.BoostParams(trees=30, depth=depth, bins=8))
     plain = forest.raw(X)
     prepared = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
     assert prepared._tests is not None and prepared._tests[0].shape[0] < forest.feat.size  # shared tests
@@ -205,3 +206,32 @@ def test_long_pages_are_scored_in_windows(tiny_model: M.LineModel, monkeypatch: 
     assert probs.shape == n_tok.shape == (len(lines),)
     np.testing.assert_allclose(probs, expected)
     np.testing.assert_allclose(tiny_model.score(lines, "en"), expected)
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_forest_on_split_columns_scores_as_on_the_joined_matrix(
+    prepared: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the second pass hands its score columns as ``extra`` instead of one concatenated matrix
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 6, size=(300, 7)).astype(np.float64)
+    y = ((X[:, 1] > 2) ^ (X[:, 6] > 3)).astype(np.float64)
+    forest = M.fit_forest(X, y, np.ones(300), M.BoostParams(trees=25, depth=5, bins=8))
+    if prepared:
+        forest = M.Forest(forest.feat, forest.thr, forest.leaf, forest.bias).prepare()
+    left, right = np.asfortranarray(X[:, :4]), np.ascontiguousarray(X[:, 4:])
+    a, b, c = np.asfortranarray(X[:, :2]), np.ascontiguousarray(X[:, 2:3]), np.asfortranarray(X[:, 3:])
+    assert np.array_equal(forest.raw(left, right), forest.raw(X))
+    assert np.array_equal(forest.raw(a, b, c), forest.raw(X))
+    monkeypatch.setattr(M, "RAW_CHUNK", 64)  # chunked pages split every block alike
+    assert np.array_equal(forest.raw(left, right), forest.raw(X))
+    assert np.array_equal(forest.raw(a, b, c), forest.raw(X))
+
+
+def test_model_scores_blocks_as_the_joined_features(tiny_model: M.LineModel) -> None:
+    lines = ["Home | News", "", "The council approved the budget on Tuesday after a long debate.", "Share this"]
+    X1, n_tok, toks = F.page_features(lines, "en")
+    base, _, _ = F._base(lines, "en")
+    blocks = tiny_model.score_features(base, n_tok, toks, F.context_features(base, n_tok))
+    assert np.array_equal(blocks, tiny_model.score_features(X1, n_tok, toks))
+    assert np.array_equal(tiny_model.score(lines, "en"), blocks)

@@ -109,3 +109,13 @@ def test_stdlib_spelling_of_regex_classes() -> None:
     # contains-rules: wire credits need a word boundary, found anywhere in a short line
     hits = rules.scan("Fire crews at the scene. Photo: REUTERS\nThe ANNAPOLIS REUTERS line stays")
     assert [h.reason for h in hits] == ["image-credit"]
+
+
+def test_newline_led_scan_finds_the_lexicon_matches() -> None:
+    # scan() runs LEXICON led by the newline before each line (a literal first character);
+    # its matches must be LEXICON's own, shifted by that newline
+    lines = [c for c, _ in CHROME] + ["", "  ", "\r", "Share\r", "The council met on Tuesday. Share this story."]
+    for text in ("\n".join(lines), "\n" + "\n".join(reversed(lines)) + "\n", "Share", ""):
+        want = [(m.start(), m.end(), m.lastgroup) for m in rules.LEXICON.finditer(text)]
+        got = [(m.start(), m.end() - 1, m.lastgroup) for m in rules._LEXICON_NL.finditer("\n" + text)]
+        assert got == want

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import THRESHOLDS, strip_boilerplate
 from cleaner.config import Config
@@ -205,3 +207,18 @@ def test_metadata_probe_scans_short_lines_only_with_the_same_rows() -> None:
     for text in texts:
         lines, _, _ = S._line_table(text)
         assert S._probe_rows(lines, [x.strip() for x in lines]) == _probe_whole_page(text)
+
+
+_PROBE_PIECES = ["by", "By", "author", "Author", "source", "posted", "Updated", "updated", "published", "editor",
+                 "(by Reuters)", "（新华社）", "(", ")", "2021-05", "2019年", "/2020", "March 3, 2020", "Jan", "作者",
+                 "文:", "nearby", "abc", ":", "：", " ", "\t", "\n", "x", "_", "1"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PROBE_PIECES), max_size=12))
+def test_probe_hits_are_the_one_scan_hits(pieces: list[str]) -> None:
+    # the cased scan + str.find of the lower-case byline words find what the one regex finds
+    import cleaner.boilerplate as S
+
+    text = "".join(pieces)
+    assert S._probe_hits(text) == [(m.start(), m.group()) for m in S._META_PROBE.finditer(text)]

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Boilerplate-stage speed of two source trees, measured side by side in one process.
+
+On a shared machine the load moves wall-clock figures by 2x between runs; here both trees'
+``cleaner.boilerplate`` are loaded into one process and timed interleaved, page by page (per page
+the best of ``--repeat`` runs of each, summed), so other jobs' load hits both alike and the ratio
+holds.  Inputs: the dev texts (+ seeds) after the first tree's fix_encoding and language stages,
+as the pipeline hands them to the stage.
+
+    python bench/boilerplate_speed_ab.py /work/main . --shared ../shared --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import speed  # bench/speed.py: the same dev pages and seeds
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def load_tree(tree: Path) -> dict[str, Any]:
+    """Import ``cleaner`` from ``tree`` (dropping any ``cleaner`` already imported) and return its modules."""
+    for m in [m for m in sys.modules if m == "cleaner" or m.startswith("cleaner.")]:
+        del sys.modules[m]
+    sys.path.insert(0, str(tree))
+    try:
+        mods = {name: importlib.import_module(f"cleaner.{name}") for name in ("boilerplate", "config", "fix_encoding",
+                                                                                  "language")}
+    finally:
+        sys.path.remove(str(tree))
+    file = mods["boilerplate"].__file__ or ""
+    if not Path(file).resolve().is_relative_to(tree.resolve()):
+        raise SystemExit(f"cleaner.boilerplate came from {file}, not from {tree}")
+    return mods
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("trees", nargs=2, type=Path, help="two repository roots: before, after")
+    ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--limit", type=int, default=None)
+    a = ap.parse_args()
+    shared = Path(a.shared)
+    texts = [p["text"] for p in speed.load_pages(shared, a.limit)] + speed.seeds(shared)
+    fns = []
+    inputs: list[tuple[str, str | None]] = []
+    for k, tree in enumerate(a.trees):
+        mods = load_tree(tree)
+        if k == 0:
+            cfg = mods["config"].Config()
+            for t in texts:
+                fixed, _ = mods["fix_encoding"].fix_text(t, cfg)
+                inputs.append((fixed, mods["language"].detect_blocks(fixed, cfg)[0].language))
+        fn = mods["boilerplate"].strip_boilerplate
+        fn(*inputs[0])  # load the model, build the tables
+        fns.append(fn)
+    load0 = os.getloadavg()[0]
+    total = [0.0, 0.0]
+    same = 0
+    for text, lang in inputs:
+        best = [float("inf"), float("inf")]
+        outs = []
+        for _ in range(a.repeat):
+            for k, fn in enumerate(fns):
+                t0 = time.perf_counter()
+                r = fn(text, lang)
+                best[k] = min(best[k], time.perf_counter() - t0)
+                if len(outs) < 2:
+                    outs.append((r.text, [(x.kind, x.reason, x.start, x.end) for x in r.removed], r.metadata))
+        same += outs[0] == outs[1]
+        total[0] += best[0]
+        total[1] += best[1]
+    mb = sum(len(t.encode("utf-8")) for t, _ in inputs) / 1e6
+    print("| tree | ms/MB | pages/s |\n|---|---|---|")
+    for tree, tt in zip(a.trees, total, strict=True):
+        print(f"| {tree} | {tt * 1000 / mb:.1f} | {len(inputs) / tt:.0f} |")
+    print(f"\nratio after/before: {total[1] / total[0]:.3f}; {len(inputs)} pages, {mb:.2f} MB, wall clock, per page "
+          f"the best of {a.repeat} runs of each tree, interleaved; same output on {same}/{len(inputs)} pages; load "
+          f"average {load0:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
