@@ -1,5 +1,9 @@
 """The shipped sentence model and the document aggregation (runtime: numpy only).
 
+Files: ``garble_model.npz`` (weights, calibrators, clean-text tables), ``garble_lm.npz``
+(the English trigram LM whose features the weights were trained with; required when the
+model's meta says ``"lm": true``) and ``garble_lexicon.json.gz``.
+
 A sentence's logit is a logistic regression over hashed n-gram features and
 standardised dense features (``vec.py``), scored for a whole batch of sentences
 at once; the document logit aggregates sentence logits (their mean) and a Platt
@@ -16,7 +20,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -24,10 +28,12 @@ from typing import Any
 import numpy as np
 
 from .features import Lexicon
+from .lm import LM
 from .vec import HASH_SIZE, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
+LM_FILE = "garble_lm.npz"
 
 
 def aggregate(logits: np.ndarray) -> np.ndarray:
@@ -70,6 +76,26 @@ def tables_from_arrays(z: Mapping[str, Any]) -> Tables:
         zh_bi=u32("t_zh_bi"),
         zh_bi_logp=f32("t_zh_bi_logp"),
     )
+
+
+def load_lm() -> LM | None:
+    """The English trigram LM shipped in ``cleaner/data`` (None if the file is absent)."""
+    path = _data_path(LM_FILE)
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        return LM.from_arrays(z, "en_")
+
+
+def _with_lm(tables: Tables, meta: dict[str, Any]) -> Tables:
+    """``tables`` plus the trigram LM when the weights were trained with its features (``meta["lm"]``)."""
+    if not meta.get("lm"):
+        return tables
+    lm = load_lm()
+    if lm is None:
+        raise FileNotFoundError(f"{MODEL_FILE} was trained with the trigram LM, but {LM_FILE} is missing")
+    return replace(tables, lm=lm)
 
 
 @dataclass(frozen=True)
@@ -157,7 +183,7 @@ def load_model() -> GarbleModel:
             zh_mu=z["zh_mu"].astype(np.float64),
             zh_sd=z["zh_sd"].astype(np.float64),
             zh_b=float(z["zh_b"]),
-            tables=tables_from_arrays(z),
+            tables=_with_lm(tables_from_arrays(z), json.loads(str(z["meta"]))),
             lexicon=lexicon_from_payload(p),
             tortured=p["tortured"],
             acronyms=p["acronyms"],

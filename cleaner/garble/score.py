@@ -21,6 +21,7 @@ from ..config import Config
 from ..document import Evidence, Garble
 from .features import FAST_WORDS_RE as _FAST_WORDS
 from .features import HAN_RE, split_sentences
+from .lm import least_likely_bigrams
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .signals import (
     entity_swaps,
@@ -59,6 +60,10 @@ BOOST = {"entity-swap": (1.5, 2.0), "tortured-phrase": (0.75, 1.5), "glued-words
 # sentence.  Bigrams never seen in training have weight ~0, so nonsense collocations
 # ("lumpy chips") are *not* found this way; their sentences are reported instead.
 NGRAM_EVIDENCE_MIN = 0.35
+# Otherwise the clean-text trigram LM names the word bigram whose second word is least expected
+# after its two predecessors relative to its frequency, when log P(w | u v) - log P(w) is at most
+# this (the word is ~55x rarer there than overall).  Set by hand, evidence only (never moves a score).
+LM_EVIDENCE_GAIN = -4.0
 # At most this many garbled sentences (most garbled first) are listed as evidence.
 MAX_SENTENCE_EVIDENCE = 25
 EXPLICIT = frozenset({"entity-swap", "tortured-phrase", "glued-words", "non-word"})
@@ -413,14 +418,25 @@ def _unlikely_ngrams(
     weights[~ok] = -np.inf
     out = []
     bounds = np.searchsorted(tok.seg[:-1], np.arange(len(spans) + 1))
+    # the trigram LM's least expected word bigram, for sentences without a high-weight bigram
+    missing = []
     for k in driving:
         lo, hi = int(bounds[k]), int(bounds[k + 1])
-        if hi <= lo:
-            continue
-        best = lo + int(np.argmax(weights[lo:hi]))
-        if weights[best] < NGRAM_EVIDENCE_MIN:
-            continue
+        best = lo + int(np.argmax(weights[lo:hi])) if hi > lo else -1
         base = spans[k][0] - int(batch.offs[k]) - 1
-        s, e = int(tok.start[best]) + base, int(tok.end[best + 1]) + base
-        out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(float(weights[best])), 4)))
+        if best >= 0 and weights[best] >= NGRAM_EVIDENCE_MIN:
+            s, e = int(tok.start[best]) + base, int(tok.end[best + 1]) + base
+            out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(float(weights[best])), 4)))
+        else:
+            missing.append(k)
+    if missing and tab.lm is not None:
+        # the trigram LM's least expected word bigram, for driving sentences without a high-weight bigram
+        pick, gain = least_likely_bigrams(tab.lm, tok, len(spans), lp <= FUNCTION_WORD_LOGP)
+        for k in missing:
+            if pick[k] >= 1 and gain[k] <= LM_EVIDENCE_GAIN:
+                i = int(pick[k])
+                base = spans[k][0] - int(batch.offs[k]) - 1
+                s, e = int(tok.start[i - 1]) + base, int(tok.end[i]) + base
+                out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(-float(gain[k])), 4)))
+        out.sort(key=lambda ev: ev.start)
     return out

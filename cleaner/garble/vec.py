@@ -21,7 +21,9 @@ over it:
 * dense features (:data:`DENSE_NAMES`): length, out-of-vocabulary rates, unigram
   surprisal, clean-text bigram coverage and stupid-backoff surprisal (the
   language-model signal), skeleton-trigram coverage, repeats, glued words,
-  capitalisation, Chinese character-bigram surprisal / coverage and Latin share.
+  capitalisation, Chinese character-bigram surprisal / coverage and Latin share; optionally
+  (:data:`LM_DENSE`, when ``Tables.lm`` is set) the mean log-probability and mean gain over the
+  unigram model under the Kneser-Ney trigram LM of :mod:`cleaner.garble.lm`.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
 
 from .features import GLUED_RE as _GLUED
+
+if TYPE_CHECKING:
+    from .lm import LM
 
 HASH_BITS = 20
 HASH_SIZE = 1 << HASH_BITS
@@ -67,6 +73,15 @@ DENSE_NAMES = (
     "latin_share",
     "is_zh",
 )
+LM_DENSE = ("lm_mean", "lm_gain")
+"""Trigram-LM features (:mod:`cleaner.garble.lm`) appended to the dense inputs when ``Tables.lm`` is set
+(English only; 0 for Chinese).  Off in the shipped model: with the LM built apart from the fluent
+training rows they did not move the grouped train CV (``bench/results/garble.md``, session 4)."""
+
+
+def dense_names(tab: Tables) -> tuple[str, ...]:
+    """Names of the dense columns :func:`featurise` returns with ``tab``."""
+    return DENSE_NAMES + (LM_DENSE if tab.lm is not None else ())
 
 
 
@@ -150,6 +165,7 @@ class Tables:
     zh_oov_logp: float
     zh_bi: np.ndarray
     zh_bi_logp: np.ndarray
+    lm: LM | None = None  # the English trigram LM (garble_lm.npz); None: its features stay 0
 
 
 @dataclass
@@ -372,7 +388,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
         owners.append(o)
     found, pos = lookup(tab.vocab, fingerprint(tok.h))
     word = tok.cls == LET
-    d = np.zeros((n, len(DENSE_NAMES)), dtype=np.float32)
+    d = np.zeros((n, len(DENSE_NAMES) + (len(LM_DENSE) if tab.lm is not None else 0)), dtype=np.float32)
     d[:, 0] = 1.0
     ntok = np.bincount(tok.seg, minlength=n).astype(np.float64)
     d[:, 1] = np.log1p(ntok)
@@ -409,6 +425,10 @@ def featurise(sentences: list[str], lang: str, tab: Tables) -> Batch:
         big_h = bh
         caps = word & tok.upper & (np.concatenate([[False], same]))
         d[:, 12] = np.bincount(tok.seg[caps], minlength=n) / np.maximum(ntok, 1)
+        if tab.lm is not None:
+            from .lm import lm_features
+
+            d[:, len(DENSE_NAMES) :] = lm_features(tab.lm, tok, n, names=LM_DENSE)
     else:
         han = tok.cls == HAN
         hs, hh = tok.seg[han], tok.h[han]
