@@ -4,8 +4,10 @@ The page is parsed once (:func:`parse`, trafilatura's own loader); trafilatura e
 that tree (it works on a copy) and finds the metadata; then :mod:`cleaner.htmlblocks` cuts the
 same tree into text blocks and its learned model re-selects the article block by block, with
 what trafilatura kept as one of its cues (5-fold CV on dev, bench/results/boilerplate-html.md:
-F1 0.902 for trafilatura alone, 0.927 for the block selection).  The plain-text boilerplate
-stage then removes what is left (bylines, share lines, credits) with ``source="html"``.
+F1 0.906 for trafilatura alone, 0.932 for the block selection).  The plain-text boilerplate
+stage then moves the bylines and date lines to metadata and cuts a related block
+(``source="html-blocks"``; on trafilatura's text, when the block model is off, its chrome rules
+apply too: ``source="html"``).
 trafilatura and numpy are imported lazily: plain-text runs never pay for them.
 
 trafilatura settings, measured on ../shared/bench/boilerplate/dev.jsonl.gz: comments are kept
@@ -77,8 +79,8 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
 
     ``metadata["extractor"]`` says what the text is: ``html-blocks`` (the blocks the DOM block
     model chose, see :mod:`cleaner.htmlblocks`), ``trafilatura`` (trafilatura's main content
-    with its comments after a blank line: the block model is off or missing) -- for both the
-    text stage runs with ``source="html"`` -- or ``page-text`` (no model and trafilatura found
+    with its comments after a blank line: the block model is off or missing) -- the text stage
+    then runs with ``source="html-blocks"`` and ``source="html"`` -- or ``page-text`` (no model and trafilatura found
     nothing: the whole page's text, for the text stage as on plain text).
     """
     from . import htmlblocks

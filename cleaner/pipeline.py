@@ -171,13 +171,14 @@ class BoilerplateStage(Stage):
         from .boilerplate import strip_boilerplate
 
         lang = doc.language.language if doc.language else None
-        # an HTML extractor's output is already main content: only the rules apply to it
-        source = "html" if doc.extractor in ("trafilatura", "html-blocks") else "text"
+        # an HTML extractor's output is already main content: only the rules apply to it, and
+        # to the block model's selection only the metadata lines and the related cut
+        source = {"trafilatura": "html", "html-blocks": "html-blocks"}.get(doc.extractor or "", "text")
         res = strip_boilerplate(doc.text, lang, config, source=source)
         doc.clean_text = res.text
         doc.removed.extend(res.removed)
         for key, value in res.metadata.items():
-            if source == "html" and key in _TEXT_WINS:
+            if source != "text" and key in _TEXT_WINS:
                 doc.metadata[key] = value
             else:
                 doc.metadata.setdefault(key, value)

@@ -222,3 +222,28 @@ def test_probe_hits_are_the_one_scan_hits(pieces: list[str]) -> None:
 
     text = "".join(pieces)
     assert S._probe_hits(text) == [(m.start(), m.group()) for m in S._META_PROBE.finditer(text)]
+
+
+def test_html_blocks_source_leaves_chrome_rules_to_the_block_model() -> None:
+    """The block model saw the whole-line rules as features and kept the line: only the
+    metadata lines and the related cut apply to its selection, every rule still to trafilatura's."""
+    text = (
+        "Harbour Council Approves New Ferry Timetable\n"
+        "By Jane Doe\n"
+        "The council voted on Tuesday to add two evening ferries between the harbour and the islands.\n"
+        "Residents had asked for later crossings for years, and the operator agreed to a trial.\n"
+        "(C) 2008 Harbour Ferries Ltd. All rights reserved.\n"
+    )
+    extractor = strip_boilerplate(text, "en", Config(), source="html")
+    blocks = strip_boilerplate(text, "en", Config(), source="html-blocks")
+    assert [r.reason for r in extractor.removed if r.kind == "chrome"] == ["copyright-footer"]
+    assert "All rights reserved" in blocks.text
+    assert not [r for r in blocks.removed if r.kind == "chrome"]
+    for res in (extractor, blocks):
+        assert res.metadata.get("author") == "Jane Doe"
+        assert "By Jane Doe" not in res.text
+
+
+def test_unknown_source_is_a_clear_error() -> None:
+    with pytest.raises(ValueError, match="source must be one of"):
+        strip_boilerplate("Some text.\n", "en", Config(), source="pdf")
