@@ -342,6 +342,7 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
         # the workers' collectors then do not write to, and so copy, every shared page they visit.
         gc.collect()
         gc.freeze()
+        _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
     recycle = fork and recycle_docs > 0
     limit = worker_private_mb * 1e6
     pool = _pool(workers, config, options)
