@@ -36,6 +36,14 @@ Task = tuple[Any, ...]
 # Tasks are shipped to workers in batches: large enough to amortise pickling,
 # small enough to keep the window (workers x WINDOW_PER_WORKER batches) light.
 BATCH_DOCS = 16
+BATCH_CHARS = 256_000
+"""A batch also ends once its documents hold this many characters.  Everything in the window lives
+in the parent (the input records, their pickles, then the output records until their turn comes),
+and what the parent allocates after the fork is its private memory in the PSS sum: 16 HTML pages
+per batch (94 kB each on average, up to 1.5 MB) put ~8 x 16 pages in flight and the parent's private
+memory at 60-118 MB on 1,000 dev pages with 2 workers; with this cap (~3 HTML pages per batch, still
+16 plain-text documents of ~10 kB) it stays at 40-68 MB and the tree's PSS peak fell from 455 to
+~390 MB (bench/results/speed.md).  Pickling cost per batch is nothing next to 30 ms per HTML page."""
 WINDOW_PER_WORKER = 4
 
 RECYCLE_DOCS = 1000
@@ -190,15 +198,32 @@ def _release_memory() -> None:
         _malloc_trim(0)
 
 
-def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iterator[list[Task]]:
+    """``tasks`` in lists of at most ``size``, each ended early once it holds ``chars`` characters
+    (default :data:`BATCH_CHARS`)."""
+    chars = BATCH_CHARS if chars is None else chars
     batch: list[Task] = []
+    held = 0
     for t in tasks:
         batch.append(t)
-        if len(batch) >= size:
+        held += _task_chars(t)
+        if len(batch) >= size or held >= chars:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
+
+
+def _task_chars(task: Task) -> int:
+    """Characters (bytes for raw documents) a task carries: its record's string fields, or its data."""
+    if task[0] == "doc":
+        data = task[2]
+        return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
+    obj = task[1]
+    if isinstance(obj, dict):
+        return sum(len(v) for v in obj.values() if isinstance(v, str))
+    return 0
 
 
 def default_workers() -> int:
