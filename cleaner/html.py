@@ -102,6 +102,9 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
         return "", {}
     import trafilatura
 
+    if not _stoplist_shared:
+        share_justext_stoplist()
+
     doc: Any = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -116,6 +119,46 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
     if comments and cfg.html_comments:
         text = f"{text}\n\n{comments}" if text else comments
     return text, data
+
+
+_stoplist_shared = False
+
+
+def share_justext_stoplist() -> bool:
+    """Let jusText use trafilatura's all-language stoplist itself instead of a lower-cased copy (-12 MB).
+
+    trafilatura's jusText fallback passes ``JT_STOPLIST`` (all of jusText's stoplists: 154,484 words,
+    12 MB of strings) to ``justext.core.classify_paragraphs``, which builds (once, cached)
+    ``frozenset(w.lower() for w in stoplist)``: a second 12 MB of equal strings, since every word is
+    already lower case.  When that holds (checked here), the set of the words themselves is the same
+    set, so jusText classifies every paragraph as before; the copy was ~7% of what a process holds
+    after the first HTML page, and the workers share what the parent holds.  Returns whether the
+    shared set is in place (False when trafilatura/jusText are not the versions this was written
+    against, which changes nothing).
+    """
+    global _stoplist_shared
+    _stoplist_shared = True
+    try:
+        from justext import core
+        from trafilatura import external
+
+        words = external.JT_STOPLIST or external.jt_stoplist_init()
+        original = core.define_stoplist
+        if getattr(original, "shared_stoplist", None) is not None:
+            return True
+        if not isinstance(words, tuple) or any(w != w.lower() for w in words):
+            return False
+        shared = frozenset(words)
+
+        def define_stoplist(stoplist: Any) -> frozenset[str]:
+            return shared if stoplist is words else original(stoplist)
+
+        define_stoplist.shared_stoplist = shared  # type: ignore[attr-defined]
+        original.cache_clear()
+        core.define_stoplist = define_stoplist
+        return True
+    except (ImportError, AttributeError, TypeError):
+        return False
 
 
 _MIN_WORDS = 10

@@ -56,8 +56,8 @@ fork (``max_tasks_per_child`` needs spawn, which would load every model again pe
 runner stops feeding the pool, drains it in order and forks a new one.  Measured on the dev
 pages as HTML: a fresh worker holds ~40 MB of private memory after 20 pages and ~60 MB after 460,
 ~80-145 MB per worker over a 1,000-page run without recycling.  What recycling does not change
-is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it,
-bench/results/speed.md): a fresh worker copies the pages it touches again within its first
+is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it in
+session 3, bench/results/speed.md): a fresh worker copies the pages it touches again within its first
 pages.  It bounds the slow growth of long runs, at a cost lost in the noise of the 1 vs 2 worker
 timing (a fork, and at most one batch of idle time per worker while the old pool drains)."""
 WORKER_PRIVATE_MB = 80
@@ -289,7 +289,7 @@ _WARM_UP_HTML = (
 def preload(config: Config, *, html: bool = False) -> None:
     """Load, in this process, the models the pipeline will use under ``config``.
 
-    Called before the worker pool forks: the models' arrays (py3langid's 67 MB, fastText,
+    Called before the worker pool forks: the models' arrays (py3langid's 31 MB, fastText,
     the boilerplate and garble models) then sit in pages the workers share copy-on-write
     instead of each worker loading its own copy.  HTML extraction (trafilatura, lxml) is
     preloaded only when ``html`` says the input has HTML (a text-only stream never imports it).
