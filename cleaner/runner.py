@@ -39,11 +39,12 @@ BATCH_DOCS = 16
 BATCH_CHARS = 256_000
 """A batch also ends once its documents hold this many characters.  Everything in the window lives
 in the parent (the input records, their pickles, then the output records until their turn comes),
-and what the parent allocates after the fork is its private memory in the PSS sum: 16 HTML pages
-per batch (94 kB each on average, up to 1.5 MB) put ~8 x 16 pages in flight and the parent's private
-memory at 60-118 MB on 1,000 dev pages with 2 workers; with this cap (~3 HTML pages per batch, still
-16 plain-text documents of ~10 kB) it stays at 40-68 MB and the tree's PSS peak fell from 455 to
-~390 MB (bench/results/speed.md).  Pickling cost per batch is nothing next to 30 ms per HTML page."""
+and what the parent allocates after the fork is its private memory in the PSS sum.  With 16 HTML
+pages per batch (94 kB each on average, up to 1.5 MB) 3 of 5 runs over 1,000 dev pages with 2
+workers spent long stretches at 400-457 MB (parent private up to 110-125 MB, and a worker's heap
+trimmed only every 16 pages); with this cap (~3 HTML pages per batch, still 16 plain-text
+documents of ~10 kB) 5 of 5 stayed at ~310 MB, max 367-378 (bench/results/speed.md), in the same
+wall time: pickling a batch costs nothing next to 30 ms per HTML page."""
 WINDOW_PER_WORKER = 4
 
 RECYCLE_DOCS = 1000
