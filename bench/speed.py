@@ -84,22 +84,26 @@ def _tree_pids(root: int) -> list[int]:
     return pids
 
 
-def _mem_kb(pid: int) -> tuple[int, int]:
-    """(RSS, PSS) of one process in kB; PSS splits pages shared between processes among them."""
-    rss = pss = 0
+def _mem_kb(pid: int) -> tuple[int, int, int]:
+    """(RSS, PSS, private) of one process in kB; PSS splits pages shared between processes among them,
+    private counts the pages no other process maps (what the process would give back on exit)."""
+    rss = pss = private = 0
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Rss:"):
                 rss = int(line.split()[1])
             elif line.startswith("Pss:"):
                 pss = int(line.split()[1])
+            elif line.startswith("Private_"):
+                private += int(line.split()[1])
     except OSError:
         pass
-    return rss, pss
+    return rss, pss, private
 
 
-Sample = tuple[float, int, int, int, int]
-"""(seconds, RSS sum, PSS sum, parent's PSS, largest worker's PSS), bytes."""
+Sample = tuple[float, int, int, int, int, int, int]
+"""(seconds, RSS sum, PSS sum, parent's PSS, largest worker's PSS, parent's private, largest worker's
+private), bytes."""
 
 
 def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sample], every: float = 0.25) -> None:
@@ -116,7 +120,8 @@ def sample_memory(proc: subprocess.Popen, stop: threading.Event, series: list[Sa
             break  # exited
         series.append((time.perf_counter() - t0, sum(m[0] for m in mems) * 1024,
                        sum(m[1] for m in mems) * 1024, mems[0][1] * 1024,
-                       max((m[1] for m in mems[1:]), default=0) * 1024))
+                       max((m[1] for m in mems[1:]), default=0) * 1024, mems[0][2] * 1024,
+                       max((m[2] for m in mems[1:]), default=0) * 1024))
         stop.wait(every)
 
 
@@ -223,6 +228,9 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, fiel
         f"{flatness(series, 1)} MB |",
         f"| PSS of the parent | {max(v[3] for v in series) / 1e6:.0f} MB | {flatness(series, 3)} MB |",
         f"| PSS of the largest worker | {max(v[4] for v in series) / 1e6:.0f} MB | {flatness(series, 4)} MB |",
+        f"| private memory of the parent | {max(v[5] for v in series) / 1e6:.0f} MB | {flatness(series, 5)} MB |",
+        f"| private memory of the largest worker | {max(v[6] for v in series) / 1e6:.0f} MB | "
+        f"{flatness(series, 6)} MB |",
         "",
     ]
 

@@ -114,6 +114,9 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
         return "", {}
     import trafilatura
 
+    if not _stoplist_shared:
+        share_justext_stoplist()
+
     doc: Any = trafilatura.bare_extraction(
         tree,
         url=url,
@@ -128,6 +131,49 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
     if comments and cfg.html_comments:
         text = f"{text}\n\n{comments}" if text else comments
     return text, data
+
+
+_stoplist_shared = False
+
+
+def share_justext_stoplist() -> bool:
+    """Let jusText use trafilatura's all-language stoplist itself instead of a lower-cased copy (-12 MB).
+
+    trafilatura's jusText fallback (6 of the first 100 dev pages reach it) passes ``JT_STOPLIST``
+    (all of jusText's stoplists: 154,484 words, 12 MB of strings) to ``justext.core.classify_paragraphs``,
+    which builds (once, cached) ``frozenset(w.lower() for w in stoplist)``: a second 12 MB of equal
+    strings, since every word is already lower case.  This wraps jusText's ``define_stoplist`` so that,
+    for that tuple and when lower-casing is checked to change no word, the set of the words themselves
+    is used: the same set, so jusText classifies every paragraph as before.  Nothing is built before
+    jusText first needs it (as before); other stoplists go through jusText's own function.  Returns
+    whether the wrapper is in place (False when trafilatura/jusText are not the versions this was
+    written against, which changes nothing).
+    """
+    global _stoplist_shared
+    _stoplist_shared = True
+    try:
+        from justext import core
+        from trafilatura import external
+
+        original = core.define_stoplist
+        if getattr(original, "shares_stoplist", False):
+            return True
+        held: list[tuple[Any, frozenset[str] | None]] = []  # (the tuple, its set or None: not all lower case)
+
+        def define_stoplist(stoplist: Any) -> frozenset[str]:
+            if stoplist is not external.JT_STOPLIST or not isinstance(stoplist, tuple):
+                return original(stoplist)  # type: ignore[no-any-return]
+            if not held or held[0][0] is not stoplist:
+                lower = all(w == w.lower() for w in stoplist)
+                held[:] = [(stoplist, frozenset(stoplist) if lower else None)]
+            words = held[0][1]
+            return original(stoplist) if words is None else words
+
+        define_stoplist.shares_stoplist = True  # type: ignore[attr-defined]
+        core.define_stoplist = define_stoplist
+        return True
+    except (ImportError, AttributeError):
+        return False
 
 
 _MIN_WORDS = 10

@@ -8,20 +8,23 @@ that fails never loses the document, later stages run on what there is.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import regex
-
 from . import __version__
 from .config import Config
 from .document import Document, Removed, StageError
 from .html import looks_like_html  # cheap: trafilatura itself is imported only on first extraction
 
-_SURROGATE = regex.compile(r"[\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# The two character-class scans over every input use the standard library's ``re``: on a class of
+# single code points it finds the same matches as ``regex`` (property test in tests/test_pipeline.py)
+# and scans ~3x faster (459 dev pages as HTML, first 64 kB each: 0.06 s of CPU instead of 0.17 s,
+# ~1% of the HTML pipeline's time).
 
 # Binary input (images, PDFs, executables, archives) is not text: it gets an error record rather
 # than a "cleaned" page of mojibake.  First the file signatures (bytes input only) ...
@@ -52,7 +55,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # executables ~70 % (binary read as Latin-1, as some crawlers store it: ~23 %), real text,
 # even mis-decoded (cp1252 quotes read as Latin-1 C1 controls), a few %; 20 % over at least 16 such
 # characters leaves a margin both ways (cases in tests/hostile/test_inputs.py).
-_NON_TEXT = regex.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+_NON_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 _BINARY_SAMPLE = 65536
 _BINARY_SHARE = 0.2
 _BINARY_MIN = 16

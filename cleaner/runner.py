@@ -36,6 +36,15 @@ Task = tuple[Any, ...]
 # Tasks are shipped to workers in batches: large enough to amortise pickling,
 # small enough to keep the window (workers x WINDOW_PER_WORKER batches) light.
 BATCH_DOCS = 16
+BATCH_CHARS = 256_000
+"""A batch also ends once its documents hold this many characters.  Everything in the window lives
+in the parent (the input records, their pickles, then the output records until their turn comes),
+and what the parent allocates after the fork is its private memory in the PSS sum.  With 16 HTML
+pages per batch (94 kB each on average, up to 1.5 MB) 3 of 5 runs over 1,000 dev pages with 2
+workers spent long stretches at 400-457 MB (parent private up to 110-125 MB, and a worker's heap
+trimmed only every 16 pages); with this cap (~3 HTML pages per batch, still 16 plain-text
+documents of ~10 kB) 5 of 5 stayed at ~310 MB, max 367-378 (bench/results/speed.md), in the same
+wall time: pickling a batch costs nothing next to 30 ms per HTML page."""
 WINDOW_PER_WORKER = 4
 
 RECYCLE_DOCS = 1000
@@ -48,8 +57,8 @@ fork (``max_tasks_per_child`` needs spawn, which would load every model again pe
 runner stops feeding the pool, drains it in order and forks a new one.  Measured on the dev
 pages as HTML: a fresh worker holds ~40 MB of private memory after 20 pages and ~60 MB after 460,
 ~80-145 MB per worker over a 1,000-page run without recycling.  What recycling does not change
-is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it,
-bench/results/speed.md): a fresh worker copies the pages it touches again within its first
+is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it in
+session 3, bench/results/speed.md): a fresh worker copies the pages it touches again within its first
 pages.  It bounds the slow growth of long runs, at a cost lost in the noise of the 1 vs 2 worker
 timing (a fork, and at most one batch of idle time per worker while the old pool drains)."""
 WORKER_PRIVATE_MB = 80
@@ -190,15 +199,32 @@ def _release_memory() -> None:
         _malloc_trim(0)
 
 
-def _batches(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iterator[list[Task]]:
+    """``tasks`` in lists of at most ``size``, each ended early once it holds ``chars`` characters
+    (default :data:`BATCH_CHARS`)."""
+    chars = BATCH_CHARS if chars is None else chars
     batch: list[Task] = []
+    held = 0
     for t in tasks:
         batch.append(t)
-        if len(batch) >= size:
+        held += _task_chars(t)
+        if len(batch) >= size or held >= chars:
             yield batch
             batch = []
+            held = 0
     if batch:
         yield batch
+
+
+def _task_chars(task: Task) -> int:
+    """Characters (bytes for raw documents) a task carries: its record's string fields, or its data."""
+    if task[0] == "doc":
+        data = task[2]
+        return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
+    obj = task[1]
+    if isinstance(obj, dict):
+        return sum(len(v) for v in obj.values() if isinstance(v, str))
+    return 0
 
 
 def default_workers() -> int:
@@ -264,7 +290,7 @@ _WARM_UP_HTML = (
 def preload(config: Config, *, html: bool = False) -> None:
     """Load, in this process, the models the pipeline will use under ``config``.
 
-    Called before the worker pool forks: the models' arrays (py3langid's 67 MB, fastText,
+    Called before the worker pool forks: the models' arrays (py3langid's 31 MB, fastText,
     the boilerplate and garble models) then sit in pages the workers share copy-on-write
     instead of each worker loading its own copy.  HTML extraction (trafilatura, lxml) is
     preloaded only when ``html`` says the input has HTML (a text-only stream never imports it).
@@ -342,6 +368,7 @@ def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
         # the workers' collectors then do not write to, and so copy, every shared page they visit.
         gc.collect()
         gc.freeze()
+        _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
     recycle = fork and recycle_docs > 0
     limit = worker_private_mb * 1e6
     pool = _pool(workers, config, options)

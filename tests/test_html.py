@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cleaner.boilerplate import strip_boilerplate
 from cleaner.config import Config
 from cleaner.html import extract, looks_like_html, sniff_charset
@@ -76,3 +78,29 @@ def test_fallback_to_page_text_when_trafilatura_finds_nothing() -> None:
         assert text.startswith("Link 0\nLink 1")
     else:
         assert meta["extractor"] == "trafilatura" and len(text.split()) >= 10
+
+
+def test_justext_uses_trafilaturas_stoplist_itself() -> None:
+    """The shared stoplist is the set jusText would build (every word is already lower case), and
+    jusText's classification with it is unchanged; other stoplists still go through jusText's own."""
+    pytest.importorskip("justext")
+    from justext import core
+    from trafilatura import external
+
+    from cleaner import html
+
+    assert html.share_justext_stoplist()
+    assert html.share_justext_stoplist()  # idempotent: wrapped once
+    assert core.define_stoplist.shares_stoplist
+    words = external.JT_STOPLIST or external.jt_stoplist_init()
+    shared = core.define_stoplist(words)
+    assert core.define_stoplist(words) is shared  # built once
+    assert shared == frozenset(w.lower() for w in words)
+    some = next(iter(shared))
+    assert any(w is some for w in words[:1]) or some in words  # the tuple's own strings
+    assert len(shared) > 100_000
+    assert core.define_stoplist(("The", "AND", "of")) == frozenset({"the", "and", "of"})
+    page = ("<html><body><div><p>The council approved the new budget on Monday after a long debate about "
+            "the schools and the roads of the town.</p><p>Share | Tweet | Email</p></div></body></html>")
+    text, _ = html._trafilatura(html.parse(page), Config(), None)
+    assert "council approved" in text

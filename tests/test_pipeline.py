@@ -101,3 +101,24 @@ def test_configurable_field_names_and_keep_original() -> None:
     c = Cleaner(id_field="doc_id", text_field="content", keep_original=True)
     [rec] = c.clean_records([{"doc_id": "x", "content": ARTICLE}])
     assert rec["id"] == "x" and rec["original_content"] == ARTICLE and "content" not in rec
+
+
+_SCAN_CHARS = "\x00\x07\x08\t\n\r\x0e\x1f\x20\x7e\x7f\x85\x9f\xa0\ufffd\ufffe\ud800\udfffaé中😀"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_character_class_scans_match_the_regex_module(seed: int) -> None:
+    """pipeline's two scans use the standard library's re: same matches as the regex module's."""
+    import random
+
+    import regex
+
+    from cleaner import pipeline
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        text = "".join(rng.choice(_SCAN_CHARS) for _ in range(rng.randrange(0, 200)))
+        for ours in (pipeline._NON_TEXT, pipeline._SURROGATE):
+            theirs = regex.compile(ours.pattern)
+            assert ours.findall(text) == theirs.findall(text)
+            assert ours.sub("\ufffd", text) == theirs.sub("\ufffd", text)

@@ -170,3 +170,23 @@ def test_private_memory_is_a_plausible_size() -> None:
         assert got == 0
     else:
         assert 1_000_000 < got < 50_000_000_000
+
+
+def test_batches_end_at_the_character_cap() -> None:
+    from cleaner.runner import _batches
+
+    big = [("record", {"id": i, "html": "x" * 100_000}, None) for i in range(10)]
+    small = list(_tasks(40))
+    sizes = [len(b) for b in _batches(iter(big + small), 16, chars=256_000)]
+    assert sizes == [3, 3, 3, 16, 16, 9]  # 3 pages of 100,000 characters reach the cap; small ones fill 16
+    docs = [("doc", i, b"y" * 200_000, None) for i in range(4)]
+    assert [len(b) for b in _batches(iter(docs), 16, chars=256_000)] == [2, 2]
+    assert [len(b) for b in _batches(iter(small), 16, chars=10**9)] == [16, 16, 8]
+
+
+def test_pool_with_character_capped_batches_keeps_order(monkeypatch) -> None:
+    import cleaner.runner as runner
+
+    monkeypatch.setattr(runner, "BATCH_CHARS", 300)  # every batch ends after 3 documents
+    out = list(run_tasks(_tasks(100), Config(garble=False), {}, workers=2))
+    assert [r["id"] for r in out] == list(range(100))

@@ -1,0 +1,140 @@
+"""cleaner.language.backends: py3langid's automaton as flat arrays gives py3langid's own answers.
+
+The flat walk (:class:`~cleaner.language.backends.FlatAutomaton`) rests on one property of the
+installed automaton: the state after a byte is the trie node of the longest suffix of the bytes
+read that is a node.  ``test_transition_table_is_longest_suffix`` proves it on every (state, byte)
+transition of the table (by induction over the failure links); the others compare features and
+scores with py3langid's own walk.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+py3langid = pytest.importorskip("py3langid.langid")
+
+from cleaner.language import backends  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
+
+
+@pytest.fixture(scope="module")
+def arrays() -> dict[str, np.ndarray]:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    return backends.read_py3langid_arrays(MODEL_DIR / MODEL_FILE)
+
+
+@pytest.fixture(scope="module")
+def original():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+@pytest.fixture(scope="module")
+def flat():
+    return backends._load("py3langid", backends._load_py3langid)
+
+
+def test_loaded_as_flat_arrays(flat) -> None:
+    assert isinstance(flat.automaton, backends.FlatAutomaton)
+    assert flat.tk_output is None and flat.tk_nextmove is None  # no Python lists, no 39 MB table
+    assert flat.automaton.depth == 6
+
+
+def test_transition_table_is_longest_suffix(arrays) -> None:
+    """delta(s, c) is the node of the longest suffix of label(s)+c that is a node, for every s and c.
+
+    Induction on depth: from the root, delta(0, c) is the depth-1 node ``c`` or the root.  For a
+    deeper s, label(s)+c is a node exactly when delta(s, c) is one level deeper with that label
+    (labels are unique, so that node's parent is s); otherwise the longest suffix node of
+    label(s)+c is that of label(f)+c, where f = fail(s) is the longest proper suffix of label(s)
+    that is a node, and f is shallower: so delta(s, c) must equal delta(f, c).
+    """
+    rows = arrays["nextmove"].reshape(-1, 256)
+    row_of = arrays["nextmove_row"]
+    depth, label = backends.trie_of(arrays["nextmove"], row_of)
+    auto = backends.FlatAutomaton(arrays["nextmove"], row_of, arrays["out_feat"])
+    n = len(row_of)
+    keyed = label | depth.astype(np.uint64) << np.uint64(48)
+    assert len(np.unique(keyed)) == n  # labels are unique
+    # fail(s): the longest proper suffix of label(s) that is a node (the root when none)
+    fail = np.zeros(n, dtype=np.int64)
+    for k in range(1, int(depth.max())):
+        shorter = depth > k
+        suffix = (label[shorter] & np.uint64((1 << (8 * k)) - 1)) | np.uint64(k) << np.uint64(48)
+        node = auto.lookup(suffix)
+        idx = np.flatnonzero(shorter)
+        fail[idx[node >= 0]] = node[node >= 0]
+    byte = np.arange(256, dtype=np.uint64)
+    for lo in range(0, n, 4096):
+        s = np.arange(lo, min(n, lo + 4096))
+        t = rows[row_of[s]].astype(np.int64)  # (states, 256)
+        child = (label[s, None] << np.uint64(8)) | byte[None, :]
+        is_child = (depth[t] == depth[s, None] + 1) & (label[t] == child)
+        if lo == 0:  # the root
+            root_t = t[0]
+            expect = auto.lookup(byte | np.uint64(1) << np.uint64(48))
+            assert (np.where(expect >= 0, expect, 0) == root_t).all()
+            s, t, is_child = s[1:], t[1:], is_child[1:]
+        via_fail = rows[row_of[fail[s]]].astype(np.int64)
+        assert (is_child | (t == via_fail)).all()
+        # and a transition to a deeper state is a real child (not another parent's)
+        assert not ((depth[t] > depth[s, None]) & ~is_child).any()
+
+
+def _texts() -> list[str]:
+    texts = [
+        "Guten Tag", "The council approved the new budget on Monday.", "Politique de confidentialité",
+        "这是一个测试句子，用于检测语言。", "Это тестовое предложение.", "", " ", "ABC DEF", "ÉCOLE",
+        "x" * 3000, "\ud800 lone surrogate", "مرحبا بالعالم", "日本語のテキストです。", "a\u0301b",
+    ]
+    pages = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if pages.exists():
+        import gzip
+        import json
+
+        with gzip.open(pages, "rt", encoding="utf-8") as f:
+            for i, line in enumerate(f):
+                if i >= 60:
+                    break
+                text = json.loads(line)["text"]
+                texts.append(text[:1000])
+                texts += [ln for ln in text.splitlines() if ln.strip()][:20]
+    return texts
+
+
+def test_same_features_as_py3langid_walk(flat, original) -> None:
+    from py3langid.langid import visit_counts
+
+    rng = random.Random(5)
+    data = [original._encode(t) for t in _texts()]
+    data += [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 50))) for _ in range(500)]
+    data += [bytes(rng.choice(b"aeinorst \xc3\xa9\xe4\xb8\xad\xd0\xb0") for _ in range(rng.randrange(0, 80)))
+             for _ in range(500)]
+    for d in data:
+        want = visit_counts(original.tk_nextmove, original._rowbase, original.tk_output, d)
+        got = flat.automaton.features(d)
+        if want is None:
+            assert got is None, d
+        else:
+            assert got is not None, d
+            assert got[0].tolist() == list(want.keys()), d
+            assert got[1].tolist() == list(want.values()), d
+
+
+def test_same_scores_bit_for_bit(flat, original) -> None:
+    for text in _texts():
+        assert flat._decide(text).tobytes() == original._decide(text).tobytes(), text[:80]
+        assert flat.classify(text) == original.classify(text)
+
+
+def test_py3langid_dist_uses_the_flat_model(flat) -> None:
+    dist = backends.py3langid_dist("Der Gemeinderat hat am Montag den neuen Haushalt beschlossen.")
+    assert max(dist, key=lambda k: dist[k]) == "de"
+    assert backends.available("py3langid")
