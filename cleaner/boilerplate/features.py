@@ -161,6 +161,20 @@ regexes: their first characters are rarer, and ``str.find`` per literal was slow
 _URL_DOT = re.compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
 
 
+def _leftmost_first(cands: list[tuple[int, int, int]]) -> list[int]:
+    """The starts a regex alternation's ``finditer`` reports among ``(start, alternative, end)``
+    candidates: leftmost first, the earlier alternative at one offset, none overlapping the match before."""
+    if len(cands) > 1:
+        cands.sort()
+    out: list[int] = []
+    end = 0
+    for i, _k, e in cands:
+        if i >= end:
+            out.append(i)
+            end = e
+    return out
+
+
 def _url_starts(low: str) -> list[int]:
     """``[m.start() for m in _URL.finditer(low)]``: the dotted suffixes by a regex that only
     stops at dots, "://" and "www." by ``str.find`` (5.5 -> 3.3 ms per MB of dev text; the one
@@ -172,15 +186,7 @@ def _url_starts(low: str) -> list[int]:
         while i >= 0:
             cands.append((i, k, i + len(lit)))
             i = low.find(lit, i + 1)
-    if len(cands) > 1:
-        cands.sort()
-    out: list[int] = []
-    end = 0
-    for i, _k, e in cands:
-        if i >= end:
-            out.append(i)
-            end = e
-    return out
+    return _leftmost_first(cands)
 
 
 def _is_word(c: str) -> bool:
@@ -204,15 +210,7 @@ def _literal_starts(hay: str, alts: _Alternatives) -> list[int]:
             if not boundary or e == n or not _is_word(hay[e]):
                 cands.append((i, k, e))
             i = hay.find(lit, i + 1)
-    if len(cands) > 1:
-        cands.sort()
-    out: list[int] = []
-    end = 0
-    for i, _k, e in cands:
-        if i >= end:
-            out.append(i)
-            end = e
-    return out
+    return _leftmost_first(cands)
 
 # Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
 # alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
