@@ -112,8 +112,14 @@ def _load_py3langid() -> Any:
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     try:
-        return _flat_identifier(read_py3langid_arrays(MODEL_DIR / MODEL_FILE))
-    except (KeyError, ValueError, TypeError, AttributeError) as e:
+        ident = _flat_identifier(read_py3langid_arrays(MODEL_DIR / MODEL_FILE))
+        # a release whose scoring no longer goes through _raw_score would reach the empty tables
+        # it was built with: fail here, at load, not on every text
+        probe = ident._decide("Language identification of a short probe sentence.")
+        if len(probe) != len(ident.nb_classes) or not np.isfinite(probe).all():
+            raise ValueError("probe scores malformed")
+        return ident
+    except Exception as e:  # any other layout or version: py3langid's own loader (same answers, more memory)
         log.warning("py3langid model not read as flat arrays (%s): using py3langid's loader", e)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
@@ -188,6 +194,8 @@ class FlatAutomaton:
     def __init__(self, nextmove: np.ndarray, nextmove_row: np.ndarray, out_feat: np.ndarray) -> None:
         depth, label = trie_of(nextmove, nextmove_row)
         self.depth = int(depth.max())
+        if self.depth > 6:  # the keys hold the bytes in the low 48 bits: deeper tries would collide
+            raise ValueError(f"automaton of depth {self.depth}: flat keys hold at most 6 bytes")
         keys = label[1:] | depth[1:].astype(np.uint64) << np.uint64(48)  # (length, bytes); the root has none
         order = np.argsort(keys)
         self._keys = keys[order]

@@ -138,3 +138,14 @@ def test_py3langid_dist_uses_the_flat_model(flat) -> None:
     dist = backends.py3langid_dist("Der Gemeinderat hat am Montag den neuen Haushalt beschlossen.")
     assert max(dist, key=lambda k: dist[k]) == "de"
     assert backends.available("py3langid")
+
+
+def test_py3langid_falls_back_to_its_own_loader_on_any_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model file or py3langid release the flat reader does not know: py3langid's own loader, same answers."""
+    def broken(arrays: object) -> object:
+        raise ImportError("no RAW_FLOOR in this release")
+
+    monkeypatch.setattr(backends, "_flat_identifier", broken)
+    ident = backends._load_py3langid()
+    assert type(ident).__name__ == "LanguageIdentifier"
+    assert ident.classify("Das ist ein kurzer deutscher Satz über das Wetter.")[0] == "de"
