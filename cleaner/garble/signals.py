@@ -145,7 +145,7 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
     low = text.lower()
     present = []
     for group in hit[1]:
-        missing = len(group) - 1  # absent expansions the group can afford
+        missing = len(group) - 2  # absent expansions the group can afford and still show two
         found = 0
         for e, _ in group:
             if e in low:
