@@ -31,7 +31,7 @@ from .config import Config
 # one (trafilatura then returns nothing).  Anchored at the start and lazy up to the first
 # ``]>``: one linear pass.
 _INTERNAL_SUBSET = re.compile(r"\A(\s*(?:<\?xml[^>]*>\s*)?)<!DOCTYPE[^>\[]*\[.*?\]\s*>", re.I | re.S)
-_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.I)
+_TITLE_OPEN = re.compile(r"<title(?=[\s/>])[^>]*>", re.I)
 _TITLE_CLOSE = re.compile(r"</title", re.I)
 
 

@@ -200,6 +200,11 @@ def test_unclosed_title_does_not_swallow_the_page() -> None:
     # a closed title, also after other markup, is left as it is
     closed = "<html><head><title>A <b>bold</b> title</title></head><body><p>Text.</p></body></html>"
     assert "bold" in parse(closed).findtext(".//title")
+    # a custom element whose name starts with "title" is not a title
+    from cleaner.html import _TITLE_OPEN
+
+    assert _TITLE_OPEN.search("<title-bar>Menu</title-bar>") is None
+    assert _TITLE_OPEN.search("<TITLE lang=en>T").group() == "<TITLE lang=en>"
 
 
 def test_rule_columns_mark_related_headers_and_chrome_lines() -> None:
