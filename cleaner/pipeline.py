@@ -175,7 +175,7 @@ class BoilerplateStage(Stage):
 
         lang = doc.language.language if doc.language else None
         # an HTML extractor's output is already main content: only the rules apply to it, and
-        # to the block model's selection only the metadata lines and the related cut
+        # to the block model's selection not even the whole-line chrome rules (it saw them)
         source = {"trafilatura": "html", "html-blocks": "html-blocks"}.get(doc.extractor or "", "text")
         res = strip_boilerplate(doc.text, lang, config, source=source)
         doc.clean_text = res.text
