@@ -391,13 +391,15 @@ class LineModel:
             return np.concatenate([p for p, _ in parts]), np.concatenate([t for _, t in parts])
         base, n_tok, toks = F._base(lines, language, rule_lines)
         # the line features as two blocks (base and neighbour columns, as page_features joins them)
-        return self.score_features(base, n_tok, toks, F.context_features(base, n_tok)), n_tok
+        return self.score_features(base, n_tok, toks, blocks=(F.context_features(base, n_tok),)), n_tok
 
     def score_features(
-        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None, *blocks: np.ndarray
+        self, X1: np.ndarray, n_tok: np.ndarray, toks: F.PageTokens | None = None, *,
+        blocks: tuple[np.ndarray, ...] = (),
     ) -> np.ndarray:
         """P(content) from the first-pass features ``X1`` (or ``X1`` and further column ``blocks``
-        of the same lines, which together are those features)."""
+        of the same lines, which together are those features; keyword-only, so that a block is
+        never taken for ``toks``)."""
         p = _sigmoid(self.passes[0].raw(X1, *blocks))
         words = np.expm1(X1[:, _LOG_WORDS])
         for forest in self.passes[1:]:

@@ -232,6 +232,6 @@ def test_model_scores_blocks_as_the_joined_features(tiny_model: M.LineModel) -> 
     lines = ["Home | News", "", "The council approved the budget on Tuesday after a long debate.", "Share this"]
     X1, n_tok, toks = F.page_features(lines, "en")
     base, _, _ = F._base(lines, "en")
-    blocks = tiny_model.score_features(base, n_tok, toks, F.context_features(base, n_tok))
+    blocks = tiny_model.score_features(base, n_tok, toks, blocks=(F.context_features(base, n_tok),))
     assert np.array_equal(blocks, tiny_model.score_features(X1, n_tok, toks))
     assert np.array_equal(tiny_model.score(lines, "en"), blocks)
