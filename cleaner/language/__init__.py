@@ -66,7 +66,6 @@ from .scripts import (
     SINGLE_LANGUAGE,
     letter_counts,
     script_counts,
-    script_ids,
     script_ids_of,
     script_table,
 )
@@ -123,11 +122,12 @@ def _dominant(counts: dict[str, int]) -> tuple[str, float]:
 
 def _strip_other_scripts(text: str, script: str) -> str:
     """``text`` with letters of other scripts blanked (glued CJK in a Latin line confuses n-grams)."""
-    ids = script_ids(text)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = script_ids_of(cps)  # one encoding for both the script test and the blanking
     keep = (ids == SCRIPTS.index(script)) | (ids == 0)
     if keep.all():
         return text
-    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    chars = cps.copy()
     chars[~keep] = 0x20
     return chars.tobytes().decode("utf-32-le", "surrogatepass")
 
