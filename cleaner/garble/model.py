@@ -126,7 +126,7 @@ class GarbleModel:
         train holds 26 Chinese MT/post-edit pairs, too few for the hashed n-gram weights that
         English shares; the separate model scored 0.75 vs 0.65 AUC in the grouped CV.
         """
-        b = featurise(sentences, lang, self.tables)
+        b = featurise(sentences, lang, self.tables, sparse=lang != "zh")
         if lang == "zh":
             zl: np.ndarray = ((zh_features(sentences, b) - self.zh_mu) / self.zh_sd) @ self.zh_w + self.zh_b
             return zl, b
@@ -171,6 +171,7 @@ def load_model() -> GarbleModel:
         w_sparse = z["w_sparse"].astype(np.float32)
         if w_sparse.shape[0] != HASH_SIZE:
             raise ValueError(f"{MODEL_FILE} has {w_sparse.shape[0]} buckets, features expect {HASH_SIZE}")
+        meta = json.loads(str(z["meta"]))
         return GarbleModel(
             w_sparse=w_sparse,
             w_dense=z["w_dense"].astype(np.float32),
@@ -183,9 +184,9 @@ def load_model() -> GarbleModel:
             zh_mu=z["zh_mu"].astype(np.float64),
             zh_sd=z["zh_sd"].astype(np.float64),
             zh_b=float(z["zh_b"]),
-            tables=_with_lm(tables_from_arrays(z), json.loads(str(z["meta"]))),
+            tables=_with_lm(tables_from_arrays(z), meta),
             lexicon=lexicon_from_payload(p),
             tortured=p["tortured"],
             acronyms=p["acronyms"],
-            meta=json.loads(str(z["meta"])),
+            meta=meta,
         )
