@@ -133,16 +133,9 @@ def _packed_line_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
 # Rare cues, counted per line.  Single-character cues are numpy tests on code points; only
 # the multi-character ones are regex passes (literal-led, over the lowercased page).
 _CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome", "comment")
-_URL = re.compile(r"://|www\.|\.(?:com|org|net|html?|php|aspx?)\b")
 _CJK_CHROME = re.compile(
     r"相关|相關|责任编辑|責任編輯|来源|來源|分享|免责|上一篇|下一篇|点击|關聯|関連|シェア|转载|轉載|版权|版權|著作権"
 )
-_COMMENT = re.compile(
-    r"says:|said:|wrote:|reply\b|replies\b|report abuse|permalink|flag as inappropriate| ago\b|commented"
-    r"|回复|网友|评论"
-)
-"""Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago"."""
-
 _Alternatives = tuple[tuple[str, bool], ...]
 """A regex alternation of literals, in its order: each literal and whether ``\\b`` follows it."""
 _COMMENT_LITERALS: _Alternatives = (
@@ -156,9 +149,14 @@ tests/boilerplate/test_features.py); the Han ones only on pages with Han charact
 scan stopped at every character that starts an alternative (every space, for " ago"): 13.5 ms
 per MB of dev text, 5.8 with ``str.find`` per literal.  (The URL and CJK-chrome scans stay
 regexes: their first characters are rarer, and ``str.find`` per literal was slower there.)"""
+_COMMENT = re.compile("|".join(re.escape(lit) + ("\\b" if b else "") for lit, b in _COMMENT_CJK_LITERALS))
+"""Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago" -- the regex the
+literals stand for (the tests' reference for :func:`_literal_starts`)."""
 
 
 _URL_DOT = re.compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
+_URL = re.compile(r"://|www\.|" + _URL_DOT.pattern)
+"""The URL cue as one regex (the tests' reference for :func:`_url_starts`)."""
 
 
 def _leftmost_first(cands: list[tuple[int, int, int]]) -> list[int]:
@@ -444,15 +442,6 @@ def _normalise_lines(lines: Sequence[str]) -> list[str]:
     return [ln.replace("\r", " ").replace("\n", " ") if ("\n" in ln or "\r" in ln) else ln for ln in lines]
 
 
-def _per_line_sum(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Sum a per-character 1-D array over each [start, end) range (cumulative sums, int32)."""
-    cs = np.empty(values.shape[0] + 1, dtype=np.int32)
-    cs[0] = 0
-    np.cumsum(values, out=cs[1:], dtype=np.int32)
-    out: np.ndarray = (cs[ends] - cs[starts]).astype(np.float64)
-    return out
-
-
 def _class_sums(
     cpi: np.ndarray, bits: np.ndarray, extra: tuple[np.ndarray, ...], starts: np.ndarray, ends: np.ndarray,
     packed: bool | None = None,
@@ -502,17 +491,7 @@ def _p90(x: np.ndarray) -> float:
 
 def _window_mean(x: np.ndarray, w: int) -> np.ndarray:
     """Mean of ``x`` over the centred window [i-w, i+w] (clipped at the page edges)."""
-    n = x.shape[0]
-    cs = np.zeros((n + 1, *x.shape[1:]))
-    np.cumsum(x, axis=0, out=cs[1:])
-    idx = np.arange(n)
-    lo = np.maximum(idx - w, 0)
-    hi = np.minimum(idx + w + 1, n)
-    cnt = (hi - lo).astype(np.float64)
-    if x.ndim == 2:
-        cnt = cnt[:, None]
-    out: np.ndarray = (cs[hi] - cs[lo]) / cnt
-    return out
+    return _window_means(x, (w,))[0]
 
 
 def _window_means(x: np.ndarray, radii: Sequence[int], axis: int = 0) -> list[np.ndarray]:
