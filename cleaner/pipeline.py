@@ -315,6 +315,19 @@ def _message(e: BaseException) -> str:
     return msg
 
 
+def sniff_html(data: str | bytes | bytearray) -> bool:
+    """Whether a document whose type nobody gave is HTML, judged on its first 4 kB (bytes read as
+    Latin-1: the markup is ASCII whatever the encoding)."""
+    head = data[:4096]
+    return looks_like_html(head if isinstance(head, str) else bytes(head).decode("latin-1"))
+
+
+def record_is_html(record: dict[str, Any], html_field: str) -> bool:
+    """Whether :meth:`Cleaner.clean_record` cleans ``record`` as HTML: its HTML field is a non-blank string."""
+    value = record.get(html_field)
+    return isinstance(value, str) and bool(value.strip())
+
+
 def clean(
     data: str | bytes,
     *,
@@ -340,7 +353,7 @@ def clean(
     if isinstance(data, (bytes, bytearray, memoryview)):
         doc.raw = bytes(data)
         size = len(doc.raw)
-        doc.is_html = looks_like_html(doc.raw[:4096].decode("latin-1")) if html is None else html
+        doc.is_html = sniff_html(doc.raw) if html is None else html
     elif isinstance(data, str):
         text: str = data
         if _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
@@ -348,7 +361,7 @@ def clean(
             doc.encoding_fixes.append("replace-lone-surrogates")
         doc.text = text
         size = len(text)  # characters; UTF-8 bytes are at least this many
-        doc.is_html = looks_like_html(text[:4096]) if html is None else html
+        doc.is_html = sniff_html(text) if html is None else html
     else:
         raise TypeError(f"clean() takes str or bytes, not {type(data).__name__}")
     reason = None if doc.raw is not None else binary_reason(text=doc.text)
@@ -405,8 +418,8 @@ class Cleaner:
         rid = record.get(self.id_field)
         html_value = record.get(self.html_field)
         text_value = record.get(self.text_field)
-        if isinstance(html_value, str) and html_value.strip():
-            data, is_html = html_value, True
+        if record_is_html(record, self.html_field):
+            data, is_html = record[self.html_field], True
         elif isinstance(text_value, str):
             data, is_html = text_value, False
         else:

@@ -26,7 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .config import Config
-from .pipeline import Cleaner, _error_record
+from .pipeline import Cleaner, _error_record, record_is_html, sniff_html
 
 # A task: ("record", obj_or_None, error_or_None) for a JSONL line, or
 # ("doc", id, bytes, is_html_or_None, extra) for a whole file or WARC response, where
@@ -265,13 +265,10 @@ def run_tasks(
 def _is_html_task(task: Task, html_field: str) -> bool:
     """Whether ``task`` will be cleaned as HTML (for preloading the HTML extractor)."""
     if task[0] == "record":
-        obj = task[1]
-        return isinstance(obj, dict) and isinstance(obj.get(html_field), str) and bool(obj[html_field].strip())
+        return isinstance(task[1], dict) and record_is_html(task[1], html_field)
     is_html, data = task[3], task[2]
     if is_html is None and isinstance(data, (bytes, bytearray)):
-        from .html import looks_like_html
-
-        return looks_like_html(bytes(data[:4096]).decode("latin-1"))
+        return sniff_html(data)
     return bool(is_html)
 
 
