@@ -56,16 +56,16 @@ def cv(pages: list[T.Page], folds: int, sc: Any, log: Any) -> dict[str, dict[str
     """Per system: mean P/R/F1 overall and per dataset, and per fold (keys ``fold0`` ...)."""
     fold = T.folds_by_page(pages, folds)
     rows: dict[str, list[tuple[str, float, float, float]]] = collections.defaultdict(list)
+    per_fold: dict[tuple[str, int], list[tuple[str, float, float, float]]] = collections.defaultdict(list)
     for k in range(folds):
         model = T.fit([p for p, f in zip(pages, fold, strict=True) if f != k])
         log(f"fold {k}: thresholds " + ", ".join(f"{m} {t:.3f}" for m, t in model.thresholds.items()))
         for p, f in zip(pages, fold, strict=True):
             if f != k:
                 continue
-            source = "html"
             systems = {"trafilatura alone": p.extracted}
             systems["trafilatura + text stage"] = strip_boilerplate(p.extracted, p.lang, Config(),
-                                                                    source=source).text
+                                                                    source="html").text
             for mode in ("precision", "balanced", "recall"):
                 blocks = T.page_text(p, model, mode)
                 if mode == "balanced":
@@ -73,16 +73,12 @@ def cv(pages: list[T.Page], folds: int, sc: Any, log: Any) -> dict[str, dict[str
                 systems[f"blocks + text stage ({mode})"] = strip_boilerplate(
                     blocks, p.lang, Config(mode=mode), source="html-blocks").text
             for name, text in systems.items():
-                rows[name].append((p.dataset, *sc.prf(text, p.gold)))
-                rows[name + f"\0fold{k}"].append((p.dataset, *sc.prf(text, p.gold)))
-    out: dict[str, dict[str, tuple[float, float, float, int]]] = {}
-    for name, r in rows.items():
-        if "\0" not in name:
-            out[name] = summarise(r)
-    for name, r in rows.items():
-        if "\0" in name:
-            system, k = name.split("\0")
-            out[system][k] = summarise(r)["all"]
+                row = (p.dataset, *sc.prf(text, p.gold))  # scored once, counted overall and in its fold
+                rows[name].append(row)
+                per_fold[name, k].append(row)
+    out: dict[str, dict[str, tuple[float, float, float, int]]] = {name: summarise(r) for name, r in rows.items()}
+    for (name, k), r in per_fold.items():
+        out[name][f"fold{k}"] = summarise(r)["all"]
     return out
 
 
