@@ -20,6 +20,7 @@ F1 alone and ~0.005 after the block model.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -114,8 +115,7 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
         return "", {}
     import trafilatura
 
-    if not _stoplist_shared:
-        share_justext_stoplist()
+    share_justext_stoplist()  # once per process (cached)
 
     doc: Any = trafilatura.bare_extraction(
         tree,
@@ -133,9 +133,7 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str
     return text, data
 
 
-_stoplist_shared = False
-
-
+@functools.cache
 def share_justext_stoplist() -> bool:
     """Let jusText use trafilatura's all-language stoplist itself instead of a lower-cased copy (-12 MB).
 
@@ -149,8 +147,6 @@ def share_justext_stoplist() -> bool:
     whether the wrapper is in place (False when trafilatura/jusText are not the versions this was
     written against, which changes nothing).
     """
-    global _stoplist_shared
-    _stoplist_shared = True
     try:
         from justext import core
         from trafilatura import external
