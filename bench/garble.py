@@ -169,6 +169,21 @@ def main() -> None:
     ]
     for c, res in meta["cv_auc"].items():
         lines.append(f"| {c} | " + " | ".join("-" if v != v else f"{v:.3f}" for v in res.values()) + " |")
+    cnn = load_model().cnn
+    if cnn is not None:
+        cv = {k: v for k, v in cnn.meta["cv_auc"].items() if k != "stack_weights"}
+        cols = ["ALL", "ALL_pair_balanced", "mlqe_para", "mlqe_sent", "wmt21_lowda"]
+        lines += [
+            "",
+            "English sentence CNN stacked on the linear logit (`scripts/train_garble_nn.py`; same folds, English "
+            f"items; stack weights {cnn.meta['cv_auc'].get('stack_weights')}, fitted on the other folds' OOF "
+            "for the `stacked_nested` row):",
+            "",
+            "| model | " + " | ".join(cols) + " |",
+            "|---" * (1 + len(cols)) + "|",
+        ]
+        for name, res in cv.items():
+            lines.append(f"| {name} | " + " | ".join(f"{res.get(k, float('nan')):.3f}" for k in cols) + " |")
     if "zh_cv_auc_4fold_mean" in meta:
         lines += [
             "",

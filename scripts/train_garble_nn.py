@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Train the garble sentence CNN (:mod:`cleaner.garble.nn`) and evaluate it by the grouped CV.
 
-PyTorch is a build-time tool only (the runtime forward pass is numpy).  Install the CPU wheel
-into the dev venv without CUDA packages, e.g. ``pip install --no-deps torch==2.13.0`` (from a
-local CPU wheel: ``pip install --no-deps /path/to/torch-2.13.0+cpu-...whl``).
+PyTorch is a build-time tool only (the runtime forward pass is numpy; never a runtime dependency).
+Install the CPU build into the dev venv without the CUDA packages:
+``pip install --no-deps torch==2.13.0`` (a ``+cpu`` wheel, e.g. from a local wheel file or
+``--index-url https://download.pytorch.org/whl/cpu``), then ``pip install sympy networkx`` (what
+its optimizers import).  Tested with torch 2.13.0+cpu, one thread (``torch.set_num_threads(1)``).
 
 Inputs (``--shared``, default ../shared): ``bench/mtgarble/train.jsonl.gz`` (labels) and
 ``clean_en_zh.txt.gz`` (the English lines not in train, as fluent rows and, with ``--synth``,
@@ -230,6 +232,7 @@ def main() -> None:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--fold-limit", type=int, default=0, help="run only the first N folds (quick trials)")
     ap.add_argument("--cv-only", action="store_true")
+    ap.add_argument("--seed", type=int, default=0, help="torch seeds of the runs (the CV's seed spread)")
     ap.add_argument("--save-oof", default="")
     ap.add_argument("--goodmt-rate", type=float, default=0.025, help="OOF goodmt flag rate the threshold aims at")
     a = ap.parse_args()
@@ -291,7 +294,7 @@ def main() -> None:
     oof = np.full(n_lab, np.nan)
     folds = range(a.fold_limit or a.folds)
     for k in folds:
-        net = fit_on(ifold != k, seed=k)
+        net = fit_on(ifold != k, seed=k + 100 * a.seed)
         m = np.flatnonzero(en & (ifold[owner] == k))
         oof[m] = predict(torch, net, [sents[int(j)] for j in m], a.buckets)
         print(f"fold {k} done ({time.time() - t0:.0f}s)", file=sys.stderr)
@@ -351,7 +354,7 @@ def main() -> None:
         f"{np.mean(p[done & (iy == 1)] >= strict):.3f}",
         file=sys.stderr,
     )
-    net = fit_on(np.ones(len(rows), dtype=bool), seed=99)
+    net = fit_on(np.ones(len(rows), dtype=bool), seed=99 + 100 * a.seed)
     arrays = export(net)
     with np.load(Path(a.out) / "garble_model.npz", allow_pickle=False) as zm:
         lin_sig = linear_signature(zm)
