@@ -109,13 +109,12 @@ def build_net(torch, buckets: int, d: int, c: int):  # type: ignore[no-untyped-d
 
 def to_torch(torch, enc: gnn.Encoded):  # type: ignore[no-untyped-def]
     """Torch inputs of an encoded batch: one EmbeddingBag bag per token position that has trigrams."""
-    pos, start = np.unique(enc.sub_pos, return_index=True)
     return (
         torch.from_numpy(enc.words),
         torch.from_numpy(enc.shapes),
         torch.from_numpy(enc.sub_ids),
-        torch.from_numpy(start.astype(np.int64)),
-        torch.from_numpy(pos.astype(np.int64)),
+        torch.from_numpy(np.cumsum(enc.bag_cnt) - enc.bag_cnt),
+        torch.from_numpy(enc.bag_pos),
         torch.from_numpy(enc.lengths),
     )
 

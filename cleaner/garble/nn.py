@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -65,36 +66,37 @@ def token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
 
 @dataclass(frozen=True)
 class Encoded:
-    """A padded batch: word buckets and shapes ``[n, L]``, trigram buckets with their flat positions."""
+    """A padded batch: word buckets and shapes ``[n, L]``; trigram buckets grouped in one bag per token."""
 
     words: np.ndarray  # int64 [n, L]
     shapes: np.ndarray  # int64 [n, L]
-    sub_ids: np.ndarray  # int64 [m]
-    sub_pos: np.ndarray  # int64 [m], flat index into n * L, non-decreasing
+    sub_ids: np.ndarray  # int64 [m]: the trigram buckets of the bags, bag after bag
+    bag_pos: np.ndarray  # int64 [k]: flat index (into n * L) of each token that has trigrams, increasing
+    bag_cnt: np.ndarray  # int64 [k]: its number of trigrams (>= 1)
     lengths: np.ndarray  # int64 [n]
 
 
 def encode(sentences: list[str], buckets: int) -> Encoded:
     """Token codes of ``sentences`` (the same function feeds training and inference)."""
     codes = [[token_code(t, buckets) for t in TOKEN_RE.findall(s)[:MAX_TOKENS]] for s in sentences]
-    n = len(codes)
-    L = max([len(c) for c in codes] + [1])
+    lengths = np.array([len(c) for c in codes], dtype=np.int64)
+    n, L = len(codes), max(int(lengths.max(initial=0)), 1)
+    flat = [t for c in codes for t in c]
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    cols = np.arange(len(flat), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     words = np.zeros((n, L), dtype=np.int64)
     shapes = np.zeros((n, L), dtype=np.int64)
-    sid: list[int] = []
-    spos: list[int] = []
-    for i, c in enumerate(codes):
-        for j, (w, sh, tri) in enumerate(c):
-            words[i, j] = w
-            shapes[i, j] = sh
-            sid.extend(tri)
-            spos.extend([i * L + j] * len(tri))
+    words[rows, cols] = [t[0] for t in flat]
+    shapes[rows, cols] = [t[1] for t in flat]
+    cnt = np.array([len(t[2]) for t in flat], dtype=np.int64)
+    has = cnt > 0
     return Encoded(
         words,
         shapes,
-        np.array(sid, dtype=np.int64),
-        np.array(spos, dtype=np.int64),
-        np.array([len(c) for c in codes], dtype=np.int64),
+        np.fromiter(chain.from_iterable(t[2] for t in flat), dtype=np.int64, count=int(cnt.sum())),
+        (rows * L + cols)[has],
+        cnt[has],
+        lengths,
     )
 
 
@@ -152,10 +154,9 @@ class ConvNet:
         n, L = enc.words.shape
         x = self.emb[enc.words] + self.shape_emb[enc.shapes]
         if len(enc.sub_ids):
-            pos, start, cnt = np.unique(enc.sub_pos, return_index=True, return_counts=True)
-            sums = np.add.reduceat(self.emb[enc.sub_ids], start, axis=0)
+            sums = np.add.reduceat(self.emb[enc.sub_ids], np.cumsum(enc.bag_cnt) - enc.bag_cnt, axis=0)
             flat = x.reshape(n * L, -1)
-            flat[pos] += sums / cnt[:, None].astype(np.float32)
+            flat[enc.bag_pos] += sums / enc.bag_cnt[:, None].astype(np.float32)
         mask = (np.arange(L)[None, :] < enc.lengths[:, None]).astype(np.float32)[:, :, None]
         x = x * mask
         h1 = np.maximum(_conv3(x, self.w1, self.b1), 0.0) * mask
