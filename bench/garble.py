@@ -137,14 +137,17 @@ def main() -> None:
         rows = [json.loads(x) for x in f if x.strip()]
     load_model()
     score_garble("Warm up.", "en")
-    t0 = time.perf_counter()
-    scores = [score_garble(r["text"]).score for r in rows]
-    dt = time.perf_counter() - t0
+    dt = dt_cpu = float("inf")
+    for _ in range(3):  # best of 3 (wall and process CPU time): the machine is shared
+        t0, c0 = time.perf_counter(), time.process_time()
+        scores = [score_garble(r["text"]).score for r in rows]
+        dt, dt_cpu = min(dt, time.perf_counter() - t0), min(dt_cpu, time.process_time() - c0)
     n_sent = sum(max(1, len(split_sentences(r["text"]))) for r in rows)
     lines += [
         "",
-        f"## Throughput (one process, warm): {n_sent / dt:.0f} sentences/s "
-        f"({n_sent} sentences, {len(rows)} items, {dt:.1f}s) (target >= 1,000)",
+        f"## Throughput (one process, warm, best of 3): {n_sent / dt:.0f} sentences/s wall, "
+        f"{n_sent / dt_cpu:.0f} sentences/s of process CPU time ({n_sent} sentences, {len(rows)} items, "
+        f"{dt:.1f}s wall; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) (target >= 1,000)",
         "",
     ]
     lines += document_speed(Path(a.shared))

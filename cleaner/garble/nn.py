@@ -119,13 +119,15 @@ def _matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
-def _conv3(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Width-3 'same' convolution as one matmul: ``[x[t-1], x[t], x[t+1]] @ w + b`` (zeros outside)."""
-    n, L, d = x.shape
-    p = np.zeros((n, L + 2, d), dtype=x.dtype)
-    p[:, 1:-1] = x
-    cat = np.concatenate([p[:, :-2], p[:, 1:-1], p[:, 2:]], axis=2).reshape(n * L, 3 * d)
-    out: np.ndarray = (_matmul(cat, w) + b).reshape(n, L, -1)
+def _conv3(x: np.ndarray, pos: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Width-3 convolution at the token rows ``pos`` of a flat layout ``x`` whose other rows are zero.
+
+    The sentences lie one after another in ``x`` with one zero row before, between and after
+    them, so ``[x[t-1], x[t], x[t+1]] @ w + b`` at a token is exactly the padded per-sentence
+    convolution of the training code, and no row is spent on padding.
+    """
+    cat = np.concatenate([x[pos - 1], x[pos], x[pos + 1]], axis=1)
+    out: np.ndarray = _matmul(cat, w) + b
     return out
 
 
@@ -152,17 +154,31 @@ class ConvNet:
     def forward(self, enc: Encoded) -> np.ndarray:
         """CNN logits of an encoded batch (float64 [n])."""
         n, L = enc.words.shape
-        x = self.emb[enc.words] + self.shape_emb[enc.shapes]
+        lens = enc.lengths
+        valid = (np.arange(L)[None, :] < lens[:, None]).ravel()
+        x = self.emb[enc.words.ravel()[valid]] + self.shape_emb[enc.shapes.ravel()[valid]]
         if len(enc.sub_ids):
             sums = np.add.reduceat(self.emb[enc.sub_ids], np.cumsum(enc.bag_cnt) - enc.bag_cnt, axis=0)
-            flat = x.reshape(n * L, -1)
-            flat[enc.bag_pos] += sums / enc.bag_cnt[:, None].astype(np.float32)
-        mask = (np.arange(L)[None, :] < enc.lengths[:, None]).astype(np.float32)[:, :, None]
-        x = x * mask
-        h1 = np.maximum(_conv3(x, self.w1, self.b1), 0.0) * mask
-        h2 = (np.maximum(_conv3(h1, self.w2, self.b2), 0.0) + h1) * mask
-        mean = h2.sum(1) / np.maximum(enc.lengths, 1)[:, None].astype(np.float32)
-        pooled = np.concatenate([mean, h2.max(1)], axis=1)
+            tok = np.cumsum(valid) - 1  # flat padded index -> token row
+            x[tok[enc.bag_pos]] += sums / enc.bag_cnt[:, None].astype(np.float32)
+        # token k of sentence i sits at row k + i + 1 of the flat layout (zero rows between sentences)
+        pos = np.arange(len(x)) + np.repeat(np.arange(1, n + 1), lens)
+        size = len(x) + n + 1
+        flat = np.zeros((size, x.shape[1]), dtype=np.float32)
+        flat[pos] = x
+        h1 = np.maximum(_conv3(flat, pos, self.w1, self.b1), 0.0)
+        flat = np.zeros((size, h1.shape[1]), dtype=np.float32)
+        flat[pos] = h1
+        h2 = np.maximum(_conv3(flat, pos, self.w2, self.b2), 0.0) + h1
+        c = h2.shape[1]
+        mean = np.zeros((n, c), dtype=np.float32)
+        top = np.zeros((n, c), dtype=np.float32)
+        ne = lens > 0
+        if ne.any():
+            starts = (np.cumsum(lens) - lens)[ne]
+            mean[ne] = np.add.reduceat(h2, starts, axis=0) / lens[ne][:, None].astype(np.float32)
+            top[ne] = np.maximum.reduceat(h2, starts, axis=0)  # ReLU outputs >= 0: as the padded max
+        pooled = np.concatenate([mean, top], axis=1)
         out: np.ndarray = (pooled @ self.w_out).astype(np.float64) + self.b_out
         return out
 
