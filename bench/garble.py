@@ -137,14 +137,17 @@ def main() -> None:
         rows = [json.loads(x) for x in f if x.strip()]
     load_model()
     score_garble("Warm up.", "en")
-    t0 = time.perf_counter()
-    scores = [score_garble(r["text"]).score for r in rows]
-    dt = time.perf_counter() - t0
+    dt = dt_cpu = float("inf")
+    for _ in range(3):  # best of 3 (wall and process CPU time): the machine is shared
+        t0, c0 = time.perf_counter(), time.process_time()
+        scores = [score_garble(r["text"]).score for r in rows]
+        dt, dt_cpu = min(dt, time.perf_counter() - t0), min(dt_cpu, time.process_time() - c0)
     n_sent = sum(max(1, len(split_sentences(r["text"]))) for r in rows)
     lines += [
         "",
-        f"## Throughput (one process, warm): {n_sent / dt:.0f} sentences/s "
-        f"({n_sent} sentences, {len(rows)} items, {dt:.1f}s) (target >= 1,000)",
+        f"## Throughput (one process, warm, best of 3): {n_sent / dt:.0f} sentences/s wall, "
+        f"{n_sent / dt_cpu:.0f} sentences/s of process CPU time ({n_sent} sentences, {len(rows)} items, "
+        f"{dt:.1f}s wall; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores) (target >= 1,000)",
         "",
     ]
     lines += document_speed(Path(a.shared))
@@ -169,6 +172,21 @@ def main() -> None:
     ]
     for c, res in meta["cv_auc"].items():
         lines.append(f"| {c} | " + " | ".join("-" if v != v else f"{v:.3f}" for v in res.values()) + " |")
+    cnn = load_model().cnn
+    if cnn is not None:
+        cv = {k: v for k, v in cnn.meta["cv_auc"].items() if k != "stack_weights"}
+        cols = ["ALL", "ALL_pair_balanced", "mlqe_para", "mlqe_sent", "wmt21_lowda"]
+        lines += [
+            "",
+            "English sentence CNN stacked on the linear logit (`scripts/train_garble_nn.py`; same folds, English "
+            f"items; stack weights {cnn.meta['cv_auc'].get('stack_weights')}, fitted on the other folds' OOF "
+            "for the `stacked_nested` row):",
+            "",
+            "| model | " + " | ".join(cols) + " |",
+            "|---" * (1 + len(cols)) + "|",
+        ]
+        for name, res in cv.items():
+            lines.append(f"| {name} | " + " | ".join(f"{res.get(k, float('nan')):.3f}" for k in cols) + " |")
     if "zh_cv_auc_4fold_mean" in meta:
         lines += [
             "",

@@ -34,6 +34,13 @@ Steps:
    Chinese items, repeated 4-fold CV over pairs, Platt calibrator); ``--zh-only`` redoes
    just this step inside an existing model file.
 
+7. the English sentence CNN stacked on this model's logit (``garble_nn.npz``) is trained afterwards by
+   ``scripts/train_garble_nn.py`` from this build's OOF logits (``--dump-oof``); the runtime refuses a
+   CNN whose stack was fitted on another linear model, so a rebuild here needs that step again:
+     python scripts/build_garble_model.py --shared ../shared --dump-oof /tmp/oof_lin.npz
+     python scripts/train_garble_nn.py --shared ../shared --linear-oof /tmp/oof_lin.npz
+   (PyTorch CPU wheel, build time only: how to install it is in that script's docstring).
+
 scikit-learn/scipy are build-time only.  Usage:
   python scripts/build_garble_model.py [--shared ../shared] [--out cleaner/data] [--cs 3] [--pair-weight 3]
 Timing (CPU only, 2-core VM shared with other jobs): ~40 s for tables + features, then 6

@@ -1,6 +1,7 @@
 """The shipped sentence model and the document aggregation (runtime: numpy only).
 
-Files: ``garble_model.npz`` (weights, calibrators, clean-text tables), ``garble_lm.npz``
+Files: ``garble_model.npz`` (weights, calibrators, clean-text tables), ``garble_nn.npz`` (the
+sentence CNN stacked on the English linear logit, :mod:`cleaner.garble.nn`), ``garble_lm.npz``
 (the English trigram LM whose features the weights were trained with; required when the
 model's meta says ``"lm": true``) and ``garble_lexicon.json.gz``.
 
@@ -29,6 +30,7 @@ import numpy as np
 
 from .features import Lexicon
 from .lm import LM
+from .nn import ConvNet, linear_signature, load_convnet
 from .vec import HASH_SIZE, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
@@ -118,10 +120,13 @@ class GarbleModel:
     tortured: dict[str, str]
     acronyms: dict[str, list[str]]
     meta: dict[str, Any]
+    cnn: ConvNet | None = None  # the stacked sentence CNN (``garble_nn.npz``), English only
 
     def batch_logits(self, sentences: list[str], lang: str) -> tuple[np.ndarray, Batch]:
         """Logits of a batch of sentences of one language (one vectorised featurisation).
 
+        English: the linear model's logit, stacked with the sentence CNN's when ``garble_nn.npz``
+        ships (:mod:`cleaner.garble.nn`; grouped-CV gain in ``bench/results/garble.md``).
         Chinese is scored by its own small model (:func:`~cleaner.garble.vec.zh_features`):
         train holds 26 Chinese MT/post-edit pairs, too few for the hashed n-gram weights that
         English shares; the separate model scored 0.75 vs 0.65 AUC in the grouped CV.
@@ -134,7 +139,10 @@ class GarbleModel:
         cnt = np.bincount(b.owner, minlength=n)
         s = np.bincount(b.owner, weights=self.w_sparse[b.ids], minlength=n) / np.sqrt(np.maximum(cnt, 1))
         z = (b.dense - self.dense_mean) / self.dense_std
-        return s + z @ self.w_dense + self.intercept, b
+        lin: np.ndarray = s + z @ self.w_dense + self.intercept
+        if self.cnn is not None:
+            return self.cnn.stacked(lin, sentences), b
+        return lin, b
 
     def calibrate(self, agg: np.ndarray, boost: float = 0.0, lang: str = "en") -> float:
         """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""
@@ -172,13 +180,21 @@ def load_model() -> GarbleModel:
         if w_sparse.shape[0] != HASH_SIZE:
             raise ValueError(f"{MODEL_FILE} has {w_sparse.shape[0]} buckets, features expect {HASH_SIZE}")
         meta = json.loads(str(z["meta"]))
+        calib = z["calib"].astype(np.float64)
+        cnn = load_convnet()
+        if cnn is not None:
+            if cnn.meta.get("linear_signature") != linear_signature(z["w_dense"], float(z["intercept"])):
+                raise ValueError(f"{MODEL_FILE} was rebuilt after garble_nn.npz: run scripts/train_garble_nn.py")
+            # the stacked model has its own English calibrator and model-only flag threshold
+            calib = cnn.calib
+            meta = {**meta, "strict_threshold": cnn.meta["strict_threshold"], "cnn": cnn.meta["config"]}
         return GarbleModel(
             w_sparse=w_sparse,
             w_dense=z["w_dense"].astype(np.float32),
             dense_mean=z["dense_mean"].astype(np.float32),
             dense_std=z["dense_std"].astype(np.float32),
             intercept=float(z["intercept"]),
-            calib=z["calib"].astype(np.float64),
+            calib=calib,
             calib_zh=z["calib_zh"].astype(np.float64),
             zh_w=z["zh_w"].astype(np.float64),
             zh_mu=z["zh_mu"].astype(np.float64),
@@ -189,4 +205,5 @@ def load_model() -> GarbleModel:
             tortured=p["tortured"],
             acronyms=p["acronyms"],
             meta=meta,
+            cnn=cnn,
         )

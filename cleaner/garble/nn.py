@@ -1,0 +1,236 @@
+"""A small convolutional sentence model (numpy forward pass) stacked on the linear garble model.
+
+Why: the linear model sees hashed n-grams independently; a convolution over word vectors
+built from the word and its character trigrams (fastText-style, so unseen and misspelt words
+still get a vector) can score word order and unusual word combinations jointly.  It is trained
+with PyTorch at build time only (``scripts/train_garble_nn.py``); at run time this module needs
+numpy and ``regex`` only.
+
+Architecture (fixed by the training script, shapes in the npz):
+word vector = E[word bucket] + mean(E[trigram buckets]) + S[shape class] (dim ``d``), two
+width-3 convolutions with ReLU (the second residual), masked mean and max pooling, one linear
+output.  Padding positions are zeroed after every layer, so a sentence's logit does not depend
+on the other sentences of the batch.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import regex
+
+NN_FILE = "garble_nn.npz"
+MAX_TOKENS = 64
+"""Tokens scored per sentence (longer sentences are cut): MT sentences in train have a median of ~20."""
+
+TOKEN_RE = regex.compile(r"\p{L}+|\p{N}+|[^\s\p{L}\p{N}]")
+SHAPES = 8
+"""Shape classes: 0 padding, 1 lower, 2 Capitalised, 3 UPPER, 4 mixed case (glued words), 5 digits,
+6 punctuation, 7 one-letter upper."""
+
+
+def _shape(tok: str) -> int:
+    if tok.isdigit():
+        return 5
+    if not tok[0].isalpha():
+        return 6
+    if tok.islower():
+        return 1
+    if tok.isupper():
+        return 7 if len(tok) == 1 else 3
+    if tok[0].isupper() and tok[1:].islower():
+        return 2
+    return 4
+
+
+@lru_cache(maxsize=200_000)
+def token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
+    """(word bucket, shape, trigram buckets) of one token; buckets are CRC-32 hashes (deterministic).
+
+    Bucket 0 is reserved for padding.  Trigrams of ``<word>`` are taken for letter tokens only.
+    """
+    low = tok.lower()
+    w = 1 + zlib.crc32(low.encode("utf-8")) % (buckets - 1)
+    tri: tuple[int, ...] = ()
+    if tok[0].isalpha():
+        s = f"<{low}>"
+        tri = tuple(1 + zlib.crc32(("#" + s[i : i + 3]).encode("utf-8")) % (buckets - 1) for i in range(len(s) - 2))
+    return w, _shape(tok), tri
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A padded batch: word buckets and shapes ``[n, L]``; trigram buckets grouped in one bag per token."""
+
+    words: np.ndarray  # int64 [n, L]
+    shapes: np.ndarray  # int64 [n, L]
+    sub_ids: np.ndarray  # int64 [m]: the trigram buckets of the bags, bag after bag
+    bag_pos: np.ndarray  # int64 [k]: flat index (into n * L) of each token that has trigrams, increasing
+    bag_cnt: np.ndarray  # int64 [k]: its number of trigrams (>= 1)
+    lengths: np.ndarray  # int64 [n]
+
+
+def encode(sentences: list[str], buckets: int) -> Encoded:
+    """Token codes of ``sentences`` (the same function feeds training and inference)."""
+    codes = [[token_code(t, buckets) for t in TOKEN_RE.findall(s)[:MAX_TOKENS]] for s in sentences]
+    lengths = np.array([len(c) for c in codes], dtype=np.int64)
+    n, L = len(codes), max(int(lengths.max(initial=0)), 1)
+    flat = [t for c in codes for t in c]
+    rows = np.repeat(np.arange(n, dtype=np.int64), lengths)
+    cols = np.arange(len(flat), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    words = np.zeros((n, L), dtype=np.int64)
+    shapes = np.zeros((n, L), dtype=np.int64)
+    words[rows, cols] = [t[0] for t in flat]
+    shapes[rows, cols] = [t[1] for t in flat]
+    cnt = np.array([len(t[2]) for t in flat], dtype=np.int64)
+    has = cnt > 0
+    return Encoded(
+        words,
+        shapes,
+        np.fromiter(chain.from_iterable(t[2] for t in flat), dtype=np.int64, count=int(cnt.sum())),
+        (rows * L + cols)[has],
+        cnt[has],
+        lengths,
+    )
+
+
+_BLAS_SERIAL_MNK = 250_000
+"""OpenBLAS runs a GEMM on several threads once m * n * k reaches 65536 * 4 (its default
+``GEMM_MULTITHREAD_THRESHOLD``); for these tiny products the thread hand-off costs more than the
+arithmetic (measured: the CNN took 340 us of CPU per sentence with 2 BLAS threads, 92 us with one),
+so :func:`_matmul` cuts the rows into blocks that stay under that size."""
+
+
+def _matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``a @ w`` for a 2-D ``a``, in row blocks small enough for a single-threaded BLAS call."""
+    rows = max(1, _BLAS_SERIAL_MNK // (w.shape[0] * w.shape[1]))
+    if a.shape[0] <= rows:
+        out: np.ndarray = a @ w
+        return out
+    out = np.empty((a.shape[0], w.shape[1]), dtype=np.result_type(a, w))
+    for i in range(0, a.shape[0], rows):
+        np.matmul(a[i : i + rows], w, out=out[i : i + rows])
+    return out
+
+
+def _conv3(x: np.ndarray, pos: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Width-3 convolution at the token rows ``pos`` of a flat layout ``x`` whose other rows are zero.
+
+    The sentences lie one after another in ``x`` with one zero row before, between and after
+    them, so ``[x[t-1], x[t], x[t+1]] @ w + b`` at a token is exactly the padded per-sentence
+    convolution of the training code, and no row is spent on padding.
+    """
+    cat = np.concatenate([x[pos - 1], x[pos], x[pos + 1]], axis=1)
+    out: np.ndarray = _matmul(cat, w) + b
+    return out
+
+
+@dataclass(frozen=True)
+class ConvNet:
+    """Weights of the sentence CNN plus how its logit is stacked on the linear model's."""
+
+    emb: np.ndarray  # float32 [buckets, d]
+    shape_emb: np.ndarray  # float32 [SHAPES, d]
+    w1: np.ndarray  # float32 [3d, c]
+    b1: np.ndarray
+    w2: np.ndarray  # float32 [3c, c]
+    b2: np.ndarray
+    w_out: np.ndarray  # float32 [2c]
+    b_out: float
+    stack: np.ndarray  # float64 [w_linear, w_cnn, bias]: sentence logit = stack . (linear, cnn, 1)
+    calib: np.ndarray  # English Platt calibrator of the stacked item mean [w, bias]
+    meta: dict[str, Any]
+
+    @property
+    def buckets(self) -> int:
+        return int(self.emb.shape[0])
+
+    def forward(self, enc: Encoded) -> np.ndarray:
+        """CNN logits of an encoded batch (float64 [n])."""
+        n, L = enc.words.shape
+        lens = enc.lengths
+        valid = (np.arange(L)[None, :] < lens[:, None]).ravel()
+        x = self.emb[enc.words.ravel()[valid]] + self.shape_emb[enc.shapes.ravel()[valid]]
+        if len(enc.sub_ids):
+            sums = np.add.reduceat(self.emb[enc.sub_ids], np.cumsum(enc.bag_cnt) - enc.bag_cnt, axis=0)
+            tok = np.cumsum(valid) - 1  # flat padded index -> token row
+            x[tok[enc.bag_pos]] += sums / enc.bag_cnt[:, None].astype(np.float32)
+        # token k of sentence i sits at row k + i + 1 of the flat layout (zero rows between sentences)
+        pos = np.arange(len(x)) + np.repeat(np.arange(1, n + 1), lens)
+        size = len(x) + n + 1
+        flat = np.zeros((size, x.shape[1]), dtype=np.float32)
+        flat[pos] = x
+        h1 = np.maximum(_conv3(flat, pos, self.w1, self.b1), 0.0)
+        flat = np.zeros((size, h1.shape[1]), dtype=np.float32)
+        flat[pos] = h1
+        h2 = np.maximum(_conv3(flat, pos, self.w2, self.b2), 0.0) + h1
+        c = h2.shape[1]
+        mean = np.zeros((n, c), dtype=np.float32)
+        top = np.zeros((n, c), dtype=np.float32)
+        ne = lens > 0
+        if ne.any():
+            starts = (np.cumsum(lens) - lens)[ne]
+            mean[ne] = np.add.reduceat(h2, starts, axis=0) / lens[ne][:, None].astype(np.float32)
+            top[ne] = np.maximum.reduceat(h2, starts, axis=0)  # ReLU outputs >= 0: as the padded max
+        pooled = np.concatenate([mean, top], axis=1)
+        out: np.ndarray = (pooled @ self.w_out).astype(np.float64) + self.b_out
+        return out
+
+    def logits(self, sentences: list[str]) -> np.ndarray:
+        return self.forward(encode(sentences, self.buckets))
+
+    def stacked(self, linear: np.ndarray, sentences: list[str]) -> np.ndarray:
+        """Sentence logits of the stacked model from the linear model's logits of the same sentences."""
+        s = self.stack
+        out: np.ndarray = s[0] * linear + s[1] * self.logits(sentences) + s[2]
+        return out
+
+
+def convnet_from_arrays(z: Any) -> ConvNet:
+    import json
+
+    def f32(k: str) -> np.ndarray:
+        return np.asarray(z[k]).astype(np.float32)
+
+    return ConvNet(
+        emb=f32("emb"),
+        shape_emb=f32("shape_emb"),
+        w1=f32("w1"),
+        b1=f32("b1"),
+        w2=f32("w2"),
+        b2=f32("b2"),
+        w_out=f32("w_out"),
+        b_out=float(z["b_out"]),
+        stack=np.asarray(z["stack"]).astype(np.float64),
+        calib=np.asarray(z["calib"]).astype(np.float64),
+        meta=json.loads(str(z["meta"])),
+    )
+
+
+def load_convnet() -> ConvNet | None:
+    """The shipped CNN (``cleaner/data/garble_nn.npz``), or None when the file is absent."""
+    path = resources.files("cleaner").joinpath("data", NN_FILE)
+    if not path.is_file():
+        return None
+    with path.open("rb") as f:
+        z = np.load(f, allow_pickle=False)
+        return convnet_from_arrays(z)
+
+
+def linear_signature(w_dense: np.ndarray, intercept: float) -> str:
+    """Short fingerprint of the linear model whose logits the stack weights were fitted on.
+
+    The stack and calibrator only fit that model's logit scale: a rebuilt ``garble_model.npz``
+    needs a retrained ``garble_nn.npz`` (the loader refuses a mismatch).
+    """
+    import hashlib
+
+    h = hashlib.sha256(np.asarray(w_dense, dtype=np.float32).tobytes())
+    h.update(np.float32(intercept).tobytes())
+    return h.hexdigest()[:16]
