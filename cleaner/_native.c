@@ -1,0 +1,419 @@
+/* Optional compiled kernels for the boilerplate line model (cleaner/boilerplate/features.py, model.py).
+ *
+ * Why: a dev page is ~10 kB, and the numpy path spends most of its time in the fixed cost of
+ * ~300 small array operations per page, not in arithmetic.  These loops do the per-character
+ * pass of the line features and the forest evaluation in one pass each.  They compute exactly
+ * what the numpy path computes (integer counts, the same comparisons, leaf values summed tree by
+ * tree in the same order), so the features and scores are the same to the bit; every floating
+ * point formula (divisions, logarithms) stays in numpy.  The module uses only the buffer
+ * protocol (no numpy headers), so it builds with a C compiler and the Python headers alone; when
+ * it does not build, the numpy path runs (setup.py marks it optional).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t min_items, int writable,
+                   const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
+    if (view->itemsize != itemsize || view->len < min_items * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: wrong item size or too short", what);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len)
+ *   -> (n_tokens, masked)
+ *
+ * page: the joined page ("\n" between lines, no other line breaks inside lines, n_lines lines).
+ * table: uint16 class bits per code point (0x10001 entries; the last for anything above the BMP).
+ * sum_bits: uint16 class bits counted per line, in the column order of `sums`.
+ * starts / ends (int64): each line's [start, end) offsets in the page (its newline is in neither).
+ * sums: float64 (n_lines, len(sum_bits) + 5), row-major: the classes, then @ before a word
+ *   character, digit-separator-digit triples, ellipses (a cue char or "..."), non-CJK word runs,
+ *   word runs starting with an upper-case letter.  All counts, per line, of the character (or
+ *   run) *starting* in the line, as the numpy path bins them.
+ * first_bits / last_bits (uint16), last_cp (uint32): the first and last non-space character of
+ *   each line (0 for a blank line).
+ * tok_line / tok_len (int64, capacity >= the number of word runs): each non-CJK word run's line
+ *   and length in code points.
+ * masked: the page with every non-word character replaced by a space (the token strings).
+ */
+static PyObject *char_pass(PyObject *self, PyObject *args) {
+    PyObject *page, *o_table, *o_bits, *o_st, *o_en, *o_sums, *o_fb, *o_lb, *o_lc, *o_tl, *o_tn;
+    Py_ssize_t n_lines;
+    if (!PyArg_ParseTuple(args, "UOOnOOOOOOOO", &page, &o_table, &o_bits, &n_lines, &o_st, &o_en, &o_sums, &o_fb,
+                          &o_lb, &o_lc, &o_tl, &o_tn))
+        return NULL;
+    Py_buffer b_table, b_bits, b_st, b_en, b_sums, b_fb, b_lb, b_lc, b_tl, b_tn;
+    int got = 0;
+    PyObject *result = NULL;
+    void *mbuf = NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(page);
+    if (get_buf(o_table, &b_table, 2, 0x10001, 0, "table") < 0) goto done;
+    got = 1;
+    if (get_buf(o_bits, &b_bits, 2, 1, 0, "sum_bits") < 0) goto done;
+    got = 2;
+    Py_ssize_t nb = b_bits.len / 2, ncol = nb + 5;
+    if (nb > 16) {
+        PyErr_SetString(PyExc_ValueError, "at most 16 classes");
+        goto done;
+    }
+    if (get_buf(o_sums, &b_sums, 8, n_lines * ncol, 1, "sums") < 0) goto done;
+    got = 3;
+    if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
+    got = 4;
+    if (get_buf(o_lb, &b_lb, 2, n_lines, 1, "last_bits") < 0) goto done;
+    got = 5;
+    if (get_buf(o_lc, &b_lc, 4, n_lines, 1, "last_cp") < 0) goto done;
+    got = 6;
+    if (get_buf(o_tl, &b_tl, 8, 0, 1, "tok_line") < 0) goto done;
+    got = 7;
+    if (get_buf(o_tn, &b_tn, 8, 0, 1, "tok_len") < 0) goto done;
+    got = 8;
+    if (get_buf(o_st, &b_st, 8, n_lines, 1, "starts") < 0) goto done;
+    got = 9;
+    if (get_buf(o_en, &b_en, 8, n_lines, 1, "ends") < 0) goto done;
+    got = 10;
+    {
+        int64_t *starts = (int64_t *)b_st.buf, *ends = (int64_t *)b_en.buf;
+        Py_ssize_t line_start = 0;
+        const uint16_t *table = (const uint16_t *)b_table.buf;
+        const uint16_t *sum_bits = (const uint16_t *)b_bits.buf;
+        double *sums = (double *)b_sums.buf;
+        uint16_t *first_bits = (uint16_t *)b_fb.buf, *last_bits = (uint16_t *)b_lb.buf;
+        uint32_t *last_cp = (uint32_t *)b_lc.buf;
+        int64_t *tok_line = (int64_t *)b_tl.buf, *tok_len = (int64_t *)b_tn.buf;
+        Py_ssize_t tok_cap = b_tl.len / 8 < b_tn.len / 8 ? b_tl.len / 8 : b_tn.len / 8;
+        int kind = PyUnicode_KIND(page);
+        const void *data = PyUnicode_DATA(page);
+        mbuf = PyMem_Malloc((size_t)(len ? len : 1) * (size_t)kind);
+        if (!mbuf) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* bit masks of the classes the kernel reads (the same values as features.py) */
+        const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;
+        int64_t cnt[16];
+        int64_t at = 0, date = 0, ell = 0, runs = 0, title = 0;
+        Py_ssize_t line = 0, ntok = 0, run_start = -1;
+        int have = 0;
+        memset(cnt, 0, sizeof cnt);
+        memset(first_bits, 0, (size_t)n_lines * 2);
+        memset(last_bits, 0, (size_t)n_lines * 2);
+        memset(last_cp, 0, (size_t)n_lines * 4);
+        /* a three-character window: c0 at i, c1 at i+1, c2 at i+2 */
+        Py_UCS4 c1 = len > 0 ? PyUnicode_READ(kind, data, 0) : 0;
+        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;
+        Py_UCS4 c2 = len > 1 ? PyUnicode_READ(kind, data, 1) : 0;
+        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+        int prev_word = 0;
+        for (Py_ssize_t i = 0; i <= len; i++) {
+            if (i == len || c1 == '\n') {
+                /* close the line (the newline itself belongs to no line, as in the numpy path's
+                   [start, end) spans) */
+                if (line >= n_lines) {
+                    PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
+                    goto done;
+                }
+                starts[line] = line_start;
+                ends[line] = i;
+                line_start = i + 1;
+                double *row = sums + line * ncol;
+                for (Py_ssize_t k = 0; k < nb; k++) row[k] = (double)cnt[k];
+                row[nb] = (double)at;
+                row[nb + 1] = (double)date;
+                row[nb + 2] = (double)ell;
+                row[nb + 3] = (double)runs;
+                row[nb + 4] = (double)title;
+                memset(cnt, 0, sizeof cnt);
+                at = date = ell = runs = title = 0;
+                have = 0;
+                if (run_start >= 0) { /* a word run ends at the newline */
+                    tok_len[ntok - 1] = i - run_start;
+                    run_start = -1;
+                }
+                prev_word = 0;
+                if (i < len) {
+                    PyUnicode_WRITE(kind, mbuf, i, ' ');
+                    line++;
+                    c1 = c2;
+                    b1 = b2;
+                    c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
+                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+                }
+                continue;
+            }
+            uint16_t b0 = b1;
+            Py_UCS4 c0 = c1;
+            c1 = c2;
+            b1 = b2;
+            c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
+            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */
+            for (Py_ssize_t k = 0; k < nb; k++) cnt[k] += (b0 & sum_bits[k]) != 0;
+            int w = (b0 & WORD) != 0;
+            int w1 = i + 1 < len && (b1 & WORD) != 0;
+            at += (b0 & AT) && w1;
+            if (i + 2 < len) {
+                date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);
+                ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');
+            } else {
+                ell += (b0 & ELL) != 0;
+            }
+            if (!(b0 & SPACE)) {
+                if (!have) first_bits[line] = b0;
+                have = 1;
+                last_bits[line] = b0;
+                last_cp[line] = (uint32_t)c0;
+            }
+            if (w) {
+                PyUnicode_WRITE(kind, mbuf, i, c0);
+                if (!prev_word) {
+                    if (ntok >= tok_cap) {
+                        PyErr_SetString(PyExc_ValueError, "token capacity too small");
+                        goto done;
+                    }
+                    tok_line[ntok++] = line;
+                    run_start = i;
+                    runs++;
+                    title += (b0 & UPPER) != 0;
+                }
+            } else {
+                PyUnicode_WRITE(kind, mbuf, i, ' ');
+                if (run_start >= 0) {
+                    tok_len[ntok - 1] = i - run_start;
+                    run_start = -1;
+                }
+            }
+            prev_word = w;
+        }
+        if (line + 1 != n_lines) {
+            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");
+            goto done;
+        }
+        PyObject *masked = PyUnicode_FromKindAndData(kind, mbuf, len);
+        if (!masked) goto done;
+        result = Py_BuildValue("nN", ntok, masked);
+    }
+done:
+    if (mbuf) PyMem_Free(mbuf);
+    if (got >= 10) PyBuffer_Release(&b_en);
+    if (got >= 9) PyBuffer_Release(&b_st);
+    if (got >= 8) PyBuffer_Release(&b_tn);
+    if (got >= 7) PyBuffer_Release(&b_tl);
+    if (got >= 6) PyBuffer_Release(&b_lc);
+    if (got >= 5) PyBuffer_Release(&b_lb);
+    if (got >= 4) PyBuffer_Release(&b_fb);
+    if (got >= 3) PyBuffer_Release(&b_sums);
+    if (got >= 2) PyBuffer_Release(&b_bits);
+    if (got >= 1) PyBuffer_Release(&b_table);
+    return result;
+}
+
+/* token_ids(text, ids, firsts) -> (n_tokens, distinct)
+ *
+ * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of
+ * its first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token,
+ * position)` numbers them; `firsts` receives those first positions in order and `distinct` the
+ * distinct tokens in order of first occurrence.
+ */
+typedef struct {
+    Py_ssize_t start, len, first;
+    uint64_t hash;
+} slot_t;
+
+static PyObject *token_ids(PyObject *self, PyObject *args) {
+    PyObject *text, *o_ids, *o_firsts;
+    if (!PyArg_ParseTuple(args, "UOO", &text, &o_ids, &o_firsts)) return NULL;
+    Py_buffer b_ids, b_firsts;
+    if (get_buf(o_ids, &b_ids, 8, 0, 1, "ids") < 0) return NULL;
+    if (get_buf(o_firsts, &b_firsts, 8, 0, 1, "firsts") < 0) {
+        PyBuffer_Release(&b_ids);
+        return NULL;
+    }
+    PyObject *result = NULL, *distinct = NULL;
+    slot_t *slots = NULL;
+    int64_t *ids = (int64_t *)b_ids.buf, *firsts = (int64_t *)b_firsts.buf;
+    Py_ssize_t cap = b_ids.len / 8 < b_firsts.len / 8 ? b_ids.len / 8 : b_firsts.len / 8;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    size_t size = 64;
+    while (size < (size_t)cap * 2 + 2) size <<= 1;
+    slots = (slot_t *)PyMem_Calloc(size, sizeof(slot_t));
+    distinct = PyList_New(0);
+    if (!slots || !distinct) {
+        if (!slots) PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t ntok = 0, ndist = 0, i = 0;
+    while (i < len) {
+        while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+        if (i >= len) break;
+        Py_ssize_t s = i;
+        uint64_t h = 1469598103934665603ULL;
+        while (i < len) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (Py_UNICODE_ISSPACE(c)) break;
+            h = (h ^ (uint64_t)c) * 1099511628211ULL;
+            i++;
+        }
+        Py_ssize_t tl = i - s;
+        if (ntok >= cap) {
+            PyErr_SetString(PyExc_ValueError, "more tokens than the capacity");
+            goto done;
+        }
+        size_t j = (size_t)(h ^ (h >> 29)) & (size - 1);
+        for (;;) {
+            slot_t *sl = &slots[j];
+            if (sl->len == 0) { /* new token */
+                sl->start = s;
+                sl->len = tl;
+                sl->first = ntok;
+                sl->hash = h;
+                PyObject *tok = PyUnicode_Substring(text, s, i);
+                if (!tok) goto done;
+                int rc = PyList_Append(distinct, tok);
+                Py_DECREF(tok);
+                if (rc < 0) goto done;
+                firsts[ndist++] = ntok;
+                ids[ntok] = ntok;
+                break;
+            }
+            if (sl->hash == h && sl->len == tl &&
+                memcmp((const char *)data + (size_t)sl->start * kind, (const char *)data + (size_t)s * kind,
+                       (size_t)tl * kind) == 0) {
+                ids[ntok] = sl->first;
+                break;
+            }
+            j = (j + 1) & (size - 1);
+        }
+        ntok++;
+    }
+    result = Py_BuildValue("nO", ntok, distinct);
+done:
+    Py_XDECREF(distinct);
+    if (slots) PyMem_Free(slots);
+    PyBuffer_Release(&b_ids);
+    PyBuffer_Release(&b_firsts);
+    return result;
+}
+
+/* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
+ *
+ * Oblivious trees over the rows of `blocks` (a tuple of C-contiguous float64 buffers, each
+ * (columns, n): one contiguous row per feature; features are numbered across the blocks in
+ * order).  feat/thr: (trees, depth) int64 / float64; leaf: (trees, 2**depth) float64.  out[j] =
+ * (sum over trees, in order, of leaf[t, index]) + bias, where index takes level 0 as its highest
+ * bit and a level's bit is x[feat] > thr: the sums Forest.raw forms, in the same order.
+ */
+static PyObject *forest_raw(PyObject *self, PyObject *args) {
+    PyObject *blocks, *o_feat, *o_thr, *o_leaf, *o_out;
+    Py_ssize_t trees, depth;
+    double bias;
+    if (!PyArg_ParseTuple(args, "O!OOOnndO", &PyTuple_Type, &blocks, &o_feat, &o_thr, &o_leaf, &trees, &depth,
+                          &bias, &o_out))
+        return NULL;
+    if (depth < 1 || depth > 30 || trees < 0) {
+        PyErr_SetString(PyExc_ValueError, "bad forest shape");
+        return NULL;
+    }
+    Py_ssize_t nblocks = PyTuple_GET_SIZE(blocks);
+    Py_buffer b_feat, b_thr, b_leaf, b_out;
+    Py_buffer *bb = PyMem_Calloc((size_t)(nblocks ? nblocks : 1), sizeof(Py_buffer));
+    const double **cols = NULL;
+    double *acc = NULL;
+    int got = 0;
+    Py_ssize_t nbgot = 0;
+    PyObject *result = NULL;
+    if (!bb) return PyErr_NoMemory();
+    Py_ssize_t leaves = (Py_ssize_t)1 << depth;
+    if (get_buf(o_feat, &b_feat, 8, trees * depth, 0, "feat") < 0) goto done;
+    got = 1;
+    if (get_buf(o_thr, &b_thr, 8, trees * depth, 0, "thr") < 0) goto done;
+    got = 2;
+    if (get_buf(o_leaf, &b_leaf, 8, trees * leaves, 0, "leaf") < 0) goto done;
+    got = 3;
+    if (get_buf(o_out, &b_out, 8, 0, 1, "out") < 0) goto done;
+    got = 4;
+    {
+        Py_ssize_t n = b_out.len / 8, ncols = 0;
+        for (; nbgot < nblocks; nbgot++) {
+            if (get_buf(PyTuple_GET_ITEM(blocks, nbgot), &bb[nbgot], 8, 0, 0, "block") < 0) goto done;
+            if (n && bb[nbgot].len % (n * 8)) {
+                nbgot++;
+                PyErr_SetString(PyExc_ValueError, "block length is not a multiple of the rows");
+                goto done;
+            }
+            ncols += n ? bb[nbgot].len / (n * 8) : 0;
+        }
+        cols = PyMem_Malloc((size_t)(ncols ? ncols : 1) * sizeof(double *));
+        acc = PyMem_Malloc((size_t)(n ? n : 1) * sizeof(double));
+        if (!cols || !acc) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t c = 0;
+        for (Py_ssize_t k = 0; k < nblocks && n; k++) {
+            Py_ssize_t w = bb[k].len / (n * 8);
+            for (Py_ssize_t q = 0; q < w; q++) cols[c++] = (const double *)bb[k].buf + q * n;
+        }
+        const int64_t *feat = (const int64_t *)b_feat.buf;
+        const double *thr = (const double *)b_thr.buf, *leaf = (const double *)b_leaf.buf;
+        for (Py_ssize_t q = 0; q < trees * depth; q++) {
+            if (n && (feat[q] < 0 || feat[q] >= ncols)) {
+                PyErr_SetString(PyExc_IndexError, "a tree tests a column the blocks do not have");
+                goto done;
+            }
+        }
+        double *out = (double *)b_out.buf;
+        enum { CHUNK = 512 };
+        uint32_t idx[CHUNK];
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {
+            Py_ssize_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
+            for (Py_ssize_t j = 0; j < m; j++) acc[j0 + j] = 0.0;
+            for (Py_ssize_t t = 0; t < trees; t++) {
+                for (Py_ssize_t j = 0; j < m; j++) idx[j] = 0;
+                for (Py_ssize_t lev = 0; lev < depth; lev++) {
+                    const double *x = cols[feat[t * depth + lev]] + j0;
+                    double th = thr[t * depth + lev];
+                    for (Py_ssize_t j = 0; j < m; j++) idx[j] = (idx[j] << 1) | (uint32_t)(x[j] > th);
+                }
+                const double *lt = leaf + t * leaves;
+                for (Py_ssize_t j = 0; j < m; j++) acc[j0 + j] += lt[idx[j]];
+            }
+            for (Py_ssize_t j = 0; j < m; j++) out[j0 + j] = acc[j0 + j] + bias;
+        }
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    for (Py_ssize_t k = 0; k < nbgot; k++) PyBuffer_Release(&bb[k]);
+    PyMem_Free(bb);
+    if (cols) PyMem_Free((void *)cols);
+    if (acc) PyMem_Free(acc);
+    if (got >= 4) PyBuffer_Release(&b_out);
+    if (got >= 3) PyBuffer_Release(&b_leaf);
+    if (got >= 2) PyBuffer_Release(&b_thr);
+    if (got >= 1) PyBuffer_Release(&b_feat);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
+    {"token_ids", token_ids, METH_VARARGS, "First-occurrence ids of the whitespace-separated tokens of a text."},
+    {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate model.",
+                                    -1, methods};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -1,0 +1,151 @@
+"""The compiled kernels (cleaner/_native.c) against the numpy path they replace: the same line
+features, token ids and forest scores to the bit, on texts we wrote, generated texts and (when
+../shared exists) every dev page.  Skipped where the extension was not built (no C compiler at
+install time); ``CLEANER_NO_NATIVE=1`` forces the numpy path, which the rest of the suite then runs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import features as F
+from cleaner.boilerplate.model import Forest, default_model
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT / ".." / "shared"
+NATIVE = F._native
+
+needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built (numpy path only)")
+
+
+@contextmanager
+def numpy_path() -> Iterator[None]:
+    saved = F._native
+    F._native = None
+    try:
+        yield
+    finally:
+        F._native = saved
+
+
+def both(lines: list[str], language: str | None = "en") -> None:
+    """Every output of the line features and the model's scores, native and numpy, bit for bit."""
+    X1, n1, t1 = F._base(lines, language)
+    model = default_model()
+    p1 = model.score_tokens(lines, language)[0] if model is not None else None
+    with numpy_path():
+        X0, n0, t0 = F._base(lines, language)
+        p0 = model.score_tokens(lines, language)[0] if model is not None else None
+    assert X1.tobytes() == X0.tobytes()
+    assert np.array_equal(n1, n0)
+    assert np.array_equal(t1.ids, t0.ids) and np.array_equal(t1.line, t0.line)
+    if p1 is not None:
+        assert p0 is not None and p1.tobytes() == p0.tobytes()
+
+
+def fixture_pages() -> list[list[str]]:
+    pages = []
+    for p in sorted((ROOT / "fixtures").glob("*.txt")):
+        pages.append(p.read_text("utf-8").split("\n"))
+    return pages
+
+
+@needs_native
+@pytest.mark.parametrize("k", range(len(fixture_pages())))
+def test_fixtures_same_features_and_scores(k: int) -> None:
+    both(fixture_pages()[k])
+    both(fixture_pages()[k], "zh")
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [""],
+        ["", ""],
+        ["a"],
+        ["   ", "\t"],
+        ["x@y", "@", "a@", "@b"],  # @ before a word character, at a line end, at the page end
+        ["12-3", "1/2", "2024年1", "9.", "9.9"],  # digit-separator-digit at line and page ends
+        ["...", "..", "a...", "…", "»", ". . ."],
+        ["İstanbul İŞ", "ǅemal ß STRASSE"],  # lower() changes lengths
+        ["\U0001f600 emoji \U00020000 ext-B", "\ud800 lone surrogate"],
+        ["中文的标题", "相关新闻：今天的新闻", "日本語のテキストです。"],
+        ["tab\tseparated\u3000ideographic\u00a0nbsp", "\x1c\x1f unit separators"],
+        ["line with\rcarriage return", "and\nnewline inside"],  # normalised to spaces first
+        ["Word " * 300, "x" * 70_000],  # a line over the packed counts' 16-bit fields
+    ],
+)
+def test_edge_cases_same_features(lines: list[str]) -> None:
+    both(lines)
+
+
+_ALPHABET = [*"aZé9 .,;:!?…»|/@©-年月中的の\t", "\n", "\r", "İ", "ß", "\U0001f600", "\u3000", "\u00a0", "\x1f", "www.", ".com",
+             "Reply", " ago", "相关", "Home", "the", "By"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_ALPHABET), max_size=25).map("".join), min_size=1, max_size=12))
+def test_generated_pages_same_features(lines: list[str]) -> None:
+    both(lines)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", "A", "é", "中", "x1", "_"]), max_size=40), st.integers(1, 3))
+def test_token_ids_number_first_occurrences(words: list[str], spaces: int) -> None:
+    text = (" " * spaces).join(words)
+    wline = np.zeros(len(text.split()), dtype=np.int64)
+    ids, firsts, distinct = F._token_ids_native(text, wline)
+    ids0, firsts0, distinct0 = F._token_ids_python(text, wline)
+    assert ids.tolist() == ids0.tolist() and firsts.tolist() == firsts0.tolist() and distinct == distinct0
+
+
+@needs_native
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 7), st.integers(0, 300), st.integers(0, 2**31))
+def test_forest_raw_same_scores(trees: int, depth: int, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cols = (5, 3)
+    blocks = [rng.integers(0, 4, size=(n, c)).astype(np.float64) for c in cols]  # ties at the thresholds
+    if n:
+        blocks[0][rng.random(n) < 0.1, 0] = np.nan
+    feat = rng.integers(0, sum(cols), size=(trees, depth))
+    thr = rng.integers(0, 4, size=(trees, depth)).astype(np.float64) - 0.5 * rng.integers(0, 2, size=(trees, depth))
+    leaf = rng.normal(size=(trees, 2**depth))
+    forest = Forest(feat, thr, leaf, float(rng.normal())).prepare()
+    native = forest.raw(*blocks)
+    with numpy_path():
+        plain = forest.raw(*blocks)
+        unprepared = Forest(feat, thr, leaf, forest.bias).raw(*blocks)
+    assert native.tobytes() == plain.tobytes() == unprepared.tobytes()
+
+
+def test_env_var_forces_the_numpy_path() -> None:
+    code = "import cleaner.boilerplate.features as F; print(F._native is None)"
+    env = {**os.environ, "CLEANER_NO_NATIVE": "1", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+@needs_native
+def test_dev_pages_same_features_and_scores() -> None:
+    path = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line) for line in f]
+    for page in pages:
+        both(page["text"].split("\n"), page.get("lang"))
