@@ -734,14 +734,15 @@ def _base(
     starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen, masked = (
         _char_pass_numpy(page, n) if _native is None else _char_pass_native(page, n)
     )
-    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :-5].T
+    nb = _SUM_BITS.shape[0]  # sums: the classes, then the cue counts and word runs (CharPass)
+    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :nb].T
     n_chars = (ends - starts).astype(np.float64)
 
     # tokens: starts of non-CJK word runs + every CJK character (the metric's tokenizer).  The
     # non-CJK tokens' strings come from one str.split() of the page with every other character
     # blanked, so they line up one-to-one with the run starts.
-    n_tok = sums[:, -2] + n_cjk
-    n_title = sums[:, -1]
+    n_tok = sums[:, nb + 3] + n_cjk
+    n_title = sums[:, nb + 4]
 
     # page-local word ids (the position of a word's first occurrence), then the vocabulary bits
     # looked up once per distinct word
@@ -779,10 +780,10 @@ def _base(
             pos = _literal_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
-    cue[:, 1] = sums[:, -3]
+    cue[:, 1] = sums[:, nb]  # the three single-character cue counts follow the classes
     cue[:, 2] = n_copy
-    cue[:, 3] = sums[:, -2]
-    cue[:, 4] = sums[:, -1]
+    cue[:, 3] = sums[:, nb + 1]
+    cue[:, 4] = sums[:, nb + 2]
 
     # repetition within the page, and whole-line UI labels
     keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]

@@ -149,3 +149,27 @@ def test_dev_pages_same_features_and_scores() -> None:
         pages = [json.loads(line) for line in f]
     for page in pages:
         both(page["text"].split("\n"), page.get("lang"))
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cue_and_token_columns_count_what_they_name(native: bool) -> None:
+    # the per-line counts come out of one array in both paths: each column read from its own slot
+    lines = ["Mail me@example.com or you@there.org on 2024-01-05 and 1/2...", "Title Case Words here", "…… 中文"]
+    saved = F._native
+    if not native:
+        F._native = None
+    elif saved is None:
+        pytest.skip("cleaner._native not built")
+    try:
+        X, n_tok = F.base_features(lines, "en")
+    finally:
+        F._native = saved
+
+    def c(name: str) -> list[float]:
+        return X[:, F.BASE_NAMES.index(name)].tolist()
+
+    assert c("cue_email") == [2.0, 0.0, 0.0]
+    assert c("cue_date") == [3.0, 0.0, 0.0]  # "4-0" and "1-0" in 2024-01-05, "1/2"
+    assert c("cue_ellipsis") == [1.0, 0.0, 2.0]
+    assert n_tok.tolist() == [15, 4, 2]  # the two Han characters are a token each
+    assert c("title_share") == [1 / 15, 3 / 4, 0.0]
