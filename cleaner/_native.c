@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -443,10 +444,255 @@ done:
     return result;
 }
 
+/* numpy's sum of a contiguous float64 array (pairwise: 8 running sums in blocks of up to 128,
+ * halves above that; loops_utils.h.src), so that a sum here is numpy's to the bit. */
+static double np_pairwise_sum(const double *a, Py_ssize_t n) {
+    if (n < 8) {
+        double res = 0.;
+        for (Py_ssize_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8], res;
+        Py_ssize_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return np_pairwise_sum(a, n2) + np_pairwise_sum(a + n2, n - n2);
+}
+
+static double np_sum(const double *a, Py_ssize_t n) { return 0. + np_pairwise_sum(a, n); }
+
+/* np.cumsum: out[0] = x[0], out[i] = out[i-1] + x[i] */
+static void np_cumsum(double *out, const double *x, Py_ssize_t n) {
+    double c = 0.;
+    for (Py_ssize_t i = 0; i < n; i++) out[i] = c = (i ? c + x[i] : x[i]);
+}
+
+/* features._window_means of x (radius r): (cs[hi] - cs[lo]) / (hi - lo), cs the prefix sums with a 0 in front */
+static void window_mean(double *out, const double *cs, Py_ssize_t n, Py_ssize_t r) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t lo = i - r > 0 ? i - r : 0, hi = i + r + 1 < n ? i + r + 1 : n;
+        out[i] = (cs[hi] - cs[lo]) / (double)(hi - lo);
+    }
+}
+
+typedef struct {
+    double v;
+    Py_ssize_t i;
+} rank_t;
+
+static int by_desc_then_index(const void *a, const void *b) {
+    const rank_t *x = a, *y = b;
+    /* argsort(-p, kind="stable"): ascending -p, ties in index order */
+    double nx = -x->v, ny = -y->v;
+    if (nx < ny) return -1;
+    if (nx > ny) return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* score_context(p, w, sh, efd, out)
+ *
+ * The columns of features.score_context_features over the k lines that hold tokens, as numpy
+ * forms them (the same operations in the same order; sums as numpy's pairwise sum).  p: the
+ * first-pass scores of those lines, w: their word counts (floored at 0.5), sh: their lexical
+ * support share, efd: uint8, the first pass's expected-F keep; out: (28, k) float64, row-major.
+ * Rows 13 (run length: the caller takes log1p and the sign) and 19 (the caller's) are left as
+ * run length and 0.
+ */
+static PyObject *score_context(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_w, *o_sh, *o_efd, *o_out;
+    if (!PyArg_ParseTuple(args, "OOOOO", &o_p, &o_w, &o_sh, &o_efd, &o_out)) return NULL;
+    Py_buffer bp, bw, bsh, befd, bout;
+    int got = 0;
+    PyObject *result = NULL;
+    double *tmp = NULL;
+    rank_t *rk = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "p") < 0) goto done;
+    got = 1;
+    Py_ssize_t k = bp.len / 8;
+    if (get_buf(o_w, &bw, 8, k, 0, "w") < 0) goto done;
+    got = 2;
+    if (get_buf(o_sh, &bsh, 8, k, 0, "sh") < 0) goto done;
+    got = 3;
+    if (get_buf(o_efd, &befd, 1, k, 0, "efd") < 0) goto done;
+    got = 4;
+    if (get_buf(o_out, &bout, 8, 28 * k, 1, "out") < 0) goto done;
+    got = 5;
+    if (k == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    {
+        const double *p = bp.buf, *w = bw.buf, *sh = bsh.buf;
+        const uint8_t *efd = befd.buf;
+        double *out = bout.buf;
+#define ROW(r) (out + (Py_ssize_t)(r) * k)
+        /* scratch: mass, cs_mass/w/sh (k+1 each), m3/m8/m20 of 3 rows, gain (k+1), run sums */
+        tmp = PyMem_Malloc(sizeof(double) * (size_t)(k * 16 + 8));
+        rk = PyMem_Malloc(sizeof(rank_t) * (size_t)k);
+        if (!tmp || !rk) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        double *mass = tmp, *cs = tmp + k; /* cs: 3 rows of k+1 */
+        double *m3 = cs + 3 * (k + 1), *m8 = m3 + 3 * k, *m20 = m8 + 3 * k; /* 9k */
+        double *gain = m20 + 3 * k;                                         /* k+1 */
+        for (Py_ssize_t i = 0; i < k; i++) mass[i] = p[i] * w[i];
+        double tot = np_sum(mass, k);
+        if (1e-9 > tot) tot = 1e-9; /* max(float(mass.sum()), 1e-9) */
+        const double *rows[3] = {mass, w, sh};
+        for (int r = 0; r < 3; r++) {
+            double *c = cs + r * (k + 1);
+            c[0] = 0.;
+            np_cumsum(c + 1, rows[r], k);
+        }
+        for (int r = 0; r < 3; r++) {
+            window_mean(m3 + r * k, cs + r * (k + 1), k, 3);
+            window_mean(m8 + r * k, cs + r * (k + 1), k, 8);
+            window_mean(m20 + r * k, cs + r * (k + 1), k, 20);
+        }
+        double pmax = p[0];
+        for (Py_ssize_t i = 0; i < k; i++) {
+            ROW(0)[i] = p[i];
+            ROW(1)[i] = i >= 1 ? p[i - 1] : 0.;
+            ROW(2)[i] = i + 1 < k ? p[i + 1] : 0.;
+            ROW(3)[i] = i >= 2 ? p[i - 2] : 0.;
+            ROW(4)[i] = i + 2 < k ? p[i + 2] : 0.;
+            double d3 = m3[k + i] > 1e-9 ? m3[k + i] : 1e-9, d8 = m8[k + i] > 1e-9 ? m8[k + i] : 1e-9,
+                   d20 = m20[k + i] > 1e-9 ? m20[k + i] : 1e-9;
+            ROW(5)[i] = m3[i] / d3;
+            ROW(6)[i] = m8[i] / d8;
+            ROW(7)[i] = m20[i] / d20;
+            double a = i ? p[i - 1] : p[0], b = p[i], c = i + 1 < k ? p[i + 1] : p[k - 1];
+            double mx = a > b ? a : b, mn = a < b ? a : b;
+            ROW(8)[i] = mx > c ? mx : c;
+            ROW(9)[i] = mn < c ? mn : c;
+            double before = (cs[i + 1] - mass[i]) / tot;
+            ROW(10)[i] = before;
+            ROW(11)[i] = 1.0 - before - mass[i] / tot;
+            ROW(18)[i] = sh[i];
+            ROW(19)[i] = 0.;
+            ROW(20)[i] = m3[2 * k + i];
+            ROW(26)[i] = efd[i] ? 1.0 : 0.0;
+            if (p[i] > pmax) pmax = p[i];
+        }
+        /* runs of lines on one side of 0.5: their share of the words and their length */
+        double wsum = np_sum(w, k);
+        double wden = wsum > 1.0 ? wsum : 1.0;
+        for (Py_ssize_t a = 0; a < k;) {
+            int hi = p[a] >= 0.5;
+            Py_ssize_t b = a;
+            double s = 0.;
+            while (b < k && (p[b] >= 0.5) == hi) s += w[b++];
+            for (Py_ssize_t i = a; i < b; i++) {
+                ROW(12)[i] = s / wden;
+                ROW(13)[i] = (double)(b - a);
+            }
+            a = b;
+        }
+        /* rank of each score (stable descending order) */
+        for (Py_ssize_t i = 0; i < k; i++) {
+            rk[i].v = p[i];
+            rk[i].i = i;
+        }
+        qsort(rk, (size_t)k, sizeof(rank_t), by_desc_then_index);
+        double rden = (double)(k - 1 > 1 ? k - 1 : 1);
+        for (Py_ssize_t r = 0; r < k; r++) ROW(14)[rk[r].i] = (double)r / rden;
+        /* core: argmax(win8 * sqrt(m8[words])), the first maximum */
+        Py_ssize_t core = 0;
+        double best = 0.;
+        for (Py_ssize_t i = 0; i < k; i++) {
+            double v = ROW(6)[i] * sqrt(m8[k + i]);
+            if (i == 0 || v > best) {
+                best = v;
+                core = i;
+            }
+        }
+        double kden = (double)(k > 1 ? k : 1);
+        double pm = np_sum(mass, k) / wsum;
+        for (Py_ssize_t i = 0; i < k; i++) {
+            Py_ssize_t d = i - core;
+            ROW(15)[i] = (double)(d < 0 ? -d : d) / kden;
+            ROW(16)[i] = pm;
+            ROW(17)[i] = p[i] - pm;
+        }
+        /* the main block (Kadane on (p - 0.5) * sqrt(w)) */
+        gain[0] = 0.;
+        {
+            double c = 0.;
+            for (Py_ssize_t i = 0; i < k; i++) {
+                double x = (p[i] - 0.5) * sqrt(w[i]);
+                c = i ? c + x : x;
+                gain[i + 1] = c;
+            }
+        }
+        Py_ssize_t end = 0, start = 0;
+        {
+            double low = gain[0], bestd = 0.;
+            for (Py_ssize_t i = 0; i <= k; i++) {
+                if (gain[i] < low) low = gain[i];
+                double d = gain[i] - low;
+                if (i == 0 || d > bestd) {
+                    bestd = d;
+                    end = i;
+                }
+            }
+            if (end > 0) {
+                double mn = gain[0];
+                for (Py_ssize_t i = 0; i <= end; i++)
+                    if (gain[i] < mn) {
+                        mn = gain[i];
+                        start = i;
+                    }
+            }
+        }
+        double span_mass = end > start ? np_sum(w + start, end - start) / wsum : 0.0;
+        double sden = (double)(end - start > 1 ? end - start : 1);
+        double pden = 1e-9 > pmax ? 1e-9 : pmax;
+        double cut = 0.5;
+        int any = 0;
+        for (Py_ssize_t i = 0; i < k; i++)
+            if (efd[i] && (!any || p[i] < cut)) {
+                cut = p[i];
+                any = 1;
+            }
+        for (Py_ssize_t i = 0; i < k; i++) {
+            ROW(21)[i] = (i >= start && i < end) ? 1.0 : 0.0;
+            Py_ssize_t sd = i < start ? start - i : (i >= end ? i - end + 1 : 0);
+            ROW(22)[i] = (double)sd / kden;
+            ROW(23)[i] = (double)(i - start) / sden;
+            ROW(24)[i] = span_mass;
+            ROW(25)[i] = p[i] / pden;
+            ROW(27)[i] = p[i] - cut;
+        }
+#undef ROW
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    if (tmp) PyMem_Free(tmp);
+    if (rk) PyMem_Free(rk);
+    if (got >= 5) PyBuffer_Release(&bout);
+    if (got >= 4) PyBuffer_Release(&befd);
+    if (got >= 3) PyBuffer_Release(&bsh);
+    if (got >= 2) PyBuffer_Release(&bw);
+    if (got >= 1) PyBuffer_Release(&bp);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_ids", token_ids, METH_VARARGS, "First-occurrence ids of the whitespace-separated tokens of a text."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
+    {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
     {NULL, NULL, 0, NULL},
 };
 

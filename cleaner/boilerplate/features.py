@@ -932,6 +932,29 @@ def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np
     return share, logs
 
 
+def _score_context_native(
+    p1: np.ndarray, p: np.ndarray, w: np.ndarray, n_tok: np.ndarray, keep: np.ndarray, toks: PageTokens | None,
+    out_t: np.ndarray,
+) -> np.ndarray:
+    """:func:`score_context_features` with its per-line arithmetic in the compiled kernel (one call
+    instead of ~80 numpy operations on a page of a few hundred lines; the same operations in the
+    same order, numpy's pairwise sums included); the logarithms, the lexical support and the
+    expected-F keep stay numpy's."""
+    assert _native is not None
+    n = p1.shape[0]
+    share, logs = _similarity(p1, toks or _NO_TOKENS, n)
+    efd = expected_f_keep(p1, n_tok)[keep]
+    k = keep.shape[0]
+    rows = np.empty((len(SCORE_CONTEXT_NAMES), k))
+    _native.score_context(
+        np.ascontiguousarray(p), np.ascontiguousarray(w), np.ascontiguousarray(share[keep]), efd.view(np.uint8), rows
+    )
+    rows[13] = np.log1p(rows[13]) * np.where(p >= 0.5, 1.0, -1.0)
+    rows[19] = logs[keep]
+    out_t[:, keep] = rows
+    return out_t.T
+
+
 def score_context_features(
     p1: np.ndarray, words: np.ndarray, n_tok: np.ndarray, toks: PageTokens | None = None
 ) -> np.ndarray:
@@ -949,6 +972,8 @@ def score_context_features(
         return out_t.T
     p = p1[keep]
     w = np.maximum(words[keep], 0.5)
+    if _native is not None:
+        return _score_context_native(p1, p, w, n_tok, keep, toks, out_t)
     mass = p * w
     tot = max(float(mass.sum()), 1e-9)
     before = (np.cumsum(mass) - mass) / tot

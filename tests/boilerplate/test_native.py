@@ -52,6 +52,11 @@ def both(lines: list[str], language: str | None = "en") -> None:
     assert np.array_equal(t1.ids, t0.ids) and np.array_equal(t1.line, t0.line)
     if p1 is not None:
         assert p0 is not None and p1.tobytes() == p0.tobytes()
+        words = np.expm1(X1[:, F.BASE_NAMES.index("log_words")])
+        s1 = F.score_context_features(p1, words, n1, t1)
+        with numpy_path():
+            s0 = F.score_context_features(p1, words, n1, t1)
+        assert s1.tobytes() == s0.tobytes()
 
 
 def fixture_pages() -> list[list[str]]:
@@ -173,3 +178,21 @@ def test_cue_and_token_columns_count_what_they_name(native: bool) -> None:
     assert c("cue_ellipsis") == [1.0, 0.0, 2.0]
     assert n_tok.tolist() == [15, 4, 2]  # the two Han characters are a token each
     assert c("title_share") == [1 / 15, 3 / 4, 0.0]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400), st.integers(0, 2**31), st.booleans())
+def test_score_context_columns_same(n: int, seed: int, coarse: bool) -> None:
+    rng = np.random.default_rng(seed)
+    p1 = rng.random(n)
+    if coarse:  # ties: equal scores (rank order), scores at exactly 0.5, equal words
+        p1 = np.round(p1 * 4) / 4
+    words = rng.integers(0, 30, size=n).astype(np.float64) / (1 if coarse else 3)
+    n_tok = rng.integers(0, 3, size=n) * (rng.random(n) < 0.8)
+    m = int(rng.integers(0, 3 * n + 1))
+    toks = F.PageTokens(rng.integers(0, max(m // 2, 1), size=m), np.sort(rng.integers(0, max(n, 1), size=m)))
+    s1 = F.score_context_features(p1, words, n_tok, toks if n else None)
+    with numpy_path():
+        s0 = F.score_context_features(p1, words, n_tok, toks if n else None)
+    assert s1.tobytes() == s0.tobytes()
