@@ -688,11 +688,80 @@ done:
     return result;
 }
 
+/* line_shapes(text, terminal, cjk, para)
+ *
+ * Per line of `text` (split at "\n"): the number of kana/Han characters (U+3040..U+9FFF) into cjk
+ * (int64), and into para (uint8) whether the line is shaped like running text, as
+ * boilerplate._paragraph_like decides it from the stripped line: its whitespace-separated words
+ * (str.split's white space), whether its last non-space character is in `terminal`, and the CJK
+ * count.
+ */
+static PyObject *line_shapes(PyObject *self, PyObject *args) {
+    PyObject *text, *terminal, *o_cjk, *o_para;
+    if (!PyArg_ParseTuple(args, "UUOO", &text, &terminal, &o_cjk, &o_para)) return NULL;
+    Py_buffer bc, bpara;
+    if (get_buf(o_cjk, &bc, 8, 0, 1, "cjk") < 0) return NULL;
+    if (get_buf(o_para, &bpara, 1, 0, 1, "para") < 0) {
+        PyBuffer_Release(&bc);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int64_t *cjk = bc.buf;
+    uint8_t *para = bpara.buf;
+    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), tlen = PyUnicode_GET_LENGTH(terminal);
+    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(terminal);
+    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(terminal);
+    Py_ssize_t line = 0;
+    int64_t nc = 0, words = 0;
+    int inword = 0;
+    Py_UCS4 last = 0;
+    int has_last = 0;
+    for (Py_ssize_t i = 0; i <= len; i++) {
+        Py_UCS4 c = i < len ? PyUnicode_READ(kind, data, i) : '\n';
+        if (c == '\n') {
+            if (line >= cap) {
+                PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
+                goto done;
+            }
+            int term = 0;
+            if (has_last)
+                for (Py_ssize_t t = 0; t < tlen; t++)
+                    if (PyUnicode_READ(tkind, tdata, t) == last) {
+                        term = 1;
+                        break;
+                    }
+            int64_t latin = words - (words < nc ? words : nc);
+            cjk[line] = nc;
+            para[line] = (uint8_t)(((nc >= 15) && term) || nc >= 28 || ((latin >= 8) && term) || latin >= 20);
+            line++;
+            nc = words = 0;
+            inword = has_last = 0;
+            continue;
+        }
+        if (c >= 0x3040 && c <= 0x9FFF) nc++;
+        if (Py_UNICODE_ISSPACE(c)) {
+            inword = 0;
+        } else {
+            if (!inword) words++;
+            inword = 1;
+            last = c;
+            has_last = 1;
+        }
+    }
+    result = PyLong_FromSsize_t(line);
+done:
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bpara);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_ids", token_ids, METH_VARARGS, "First-occurrence ids of the whitespace-separated tokens of a text."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
+    {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -152,8 +152,16 @@ def test_dev_pages_same_features_and_scores() -> None:
         pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
     with gzip.open(path, "rt", encoding="utf-8") as f:
         pages = [json.loads(line) for line in f]
+    from cleaner import boilerplate as B
+
     for page in pages:
         both(page["text"].split("\n"), page.get("lang"))
+        lines, starts, ends = B._line_table(page["text"])
+        stripped = [s.strip() for s in lines]
+        cjk, para = B._line_shapes(page["text"], stripped, starts, ends)
+        with numpy_path():
+            cjk0, para0 = B._line_shapes(page["text"], stripped, starts, ends)
+        assert cjk.tolist() == cjk0.tolist() and para.tolist() == para0.tolist()
 
 
 @pytest.mark.parametrize("native", [True, False])
@@ -196,3 +204,22 @@ def test_score_context_columns_same(n: int, seed: int, coarse: bool) -> None:
     with numpy_path():
         s0 = F.score_context_features(p1, words, n_tok, toks if n else None)
     assert s1.tobytes() == s0.tobytes()
+
+
+_SHAPE_PIECES = ["word ", "Word. ", "中文的句子", "。", "！", "\n", "\r\n", "\t", " ", "\u3000", "\u2028", "x", "…", "”",
+                 "a b c d e f g h ", "\x1f", "ﾃ", "ひらがな"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SHAPE_PIECES), max_size=40))
+def test_line_shapes_are_the_python_ones(pieces: list[str]) -> None:
+    from cleaner import boilerplate as B
+
+    text = "".join(pieces)
+    lines, starts, ends = B._line_table(text)
+    stripped = [s.strip() for s in lines]
+    cjk, para = B._line_shapes(text, stripped, starts, ends)
+    with numpy_path():
+        cjk0, para0 = B._line_shapes(text, stripped, starts, ends)
+    assert cjk.tolist() == cjk0.tolist() and para.tolist() == para0.tolist()
