@@ -756,11 +756,112 @@ done:
     return result;
 }
 
+/* context(base, n, cols, keep, words, out)
+ *
+ * features.context_features over the k lines that hold tokens.  base: the page's feature rows,
+ * (columns, n) float64; cols (int64): the rows summarised; keep (int64, k): the lines; words (k):
+ * their word counts.  out: (4 * len(cols) + 3, k) float64, row-major: each summarised column's
+ * previous and next value (-1 past the edges), its window means of radius 3 and 8 (differences
+ * of prefix sums, as features._window_means), then the words of the line's run of long lines
+ * (12+ words; 0 off such runs), the distance to the previous long line and to the next (k when
+ * none); the caller takes log1p of those last three rows.
+ */
+static PyObject *context(PyObject *self, PyObject *args) {
+    PyObject *o_base, *o_cols, *o_keep, *o_words, *o_out;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OnOOOO", &o_base, &n, &o_cols, &o_keep, &o_words, &o_out)) return NULL;
+    Py_buffer bb, bc, bk, bw, bo;
+    int got = 0;
+    PyObject *result = NULL;
+    double *cs = NULL;
+    if (get_buf(o_base, &bb, 8, 0, 0, "base") < 0) goto done;
+    got = 1;
+    if (get_buf(o_cols, &bc, 8, 0, 0, "cols") < 0) goto done;
+    got = 2;
+    if (get_buf(o_keep, &bk, 8, 0, 0, "keep") < 0) goto done;
+    got = 3;
+    Py_ssize_t nc = bc.len / 8, k = bk.len / 8;
+    if (get_buf(o_words, &bw, 8, k, 0, "words") < 0) goto done;
+    got = 4;
+    if (get_buf(o_out, &bo, 8, (4 * nc + 3) * k, 1, "out") < 0) goto done;
+    got = 5;
+    {
+        const int64_t *cols = bc.buf, *keep = bk.buf;
+        const double *base = bb.buf, *words = bw.buf;
+        double *out = bo.buf;
+        Py_ssize_t rows_in_base = n > 0 ? bb.len / 8 / n : 0;
+        for (Py_ssize_t c = 0; c < nc; c++)
+            if (cols[c] < 0 || cols[c] >= rows_in_base) {
+                PyErr_SetString(PyExc_IndexError, "a summarised column is not in base");
+                goto done;
+            }
+        for (Py_ssize_t j = 0; j < k; j++)
+            if (keep[j] < 0 || keep[j] >= n) {
+                PyErr_SetString(PyExc_IndexError, "a kept line is not in base");
+                goto done;
+            }
+        cs = PyMem_Malloc(sizeof(double) * (size_t)(k + 1));
+        if (!cs) {
+            PyErr_NoMemory();
+            goto done;
+        }
+#define OUT(r) (out + (Py_ssize_t)(r) * k)
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            const double *row = base + cols[c] * n;
+            double *prev = OUT(c), *next = OUT(nc + c), *w3 = OUT(2 * nc + c), *w8 = OUT(3 * nc + c);
+            cs[0] = 0.;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                double x = row[keep[j]];
+                cs[j + 1] = j ? cs[j] + x : x;
+                if (j + 1 < k) prev[j + 1] = x;
+                if (j >= 1) next[j - 1] = x;
+            }
+            if (k) {
+                prev[0] = -1.0;
+                next[k - 1] = -1.0;
+            }
+            window_mean(w3, cs, k, 3);
+            window_mean(w8, cs, k, 8);
+        }
+        double *runw = OUT(4 * nc), *dprev = OUT(4 * nc + 1), *dnext = OUT(4 * nc + 2);
+        for (Py_ssize_t a = 0; a < k;) {
+            int lg = words[a] >= 12;
+            Py_ssize_t b = a;
+            double s = 0.;
+            while (b < k && (words[b] >= 12) == lg) s += words[b++];
+            for (Py_ssize_t j = a; j < b; j++) runw[j] = lg ? s * 1.0 : s * 0.0;
+            a = b;
+        }
+        Py_ssize_t last = -1;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            dprev[j] = (double)(last >= 0 ? j - last : k);
+            if (words[j] >= 12) last = j;
+        }
+        last = -1;
+        for (Py_ssize_t j = k - 1; j >= 0; j--) {
+            if (words[j] >= 12) last = j;
+            dnext[j] = (double)(last >= 0 ? last - j : k);
+        }
+#undef OUT
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    if (cs) PyMem_Free(cs);
+    if (got >= 5) PyBuffer_Release(&bo);
+    if (got >= 4) PyBuffer_Release(&bw);
+    if (got >= 3) PyBuffer_Release(&bk);
+    if (got >= 2) PyBuffer_Release(&bc);
+    if (got >= 1) PyBuffer_Release(&bb);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_ids", token_ids, METH_VARARGS, "First-occurrence ids of the whitespace-separated tokens of a text."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
+    {"context", context, METH_VARARGS, "The neighbour columns of the line features."},
     {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
     {NULL, NULL, 0, NULL},
 };

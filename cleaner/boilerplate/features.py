@@ -856,7 +856,7 @@ def _base(
 
 
 _BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
-_CTX_IDX = np.array([_BASE_INDEX[c] for c in _CTX_BASE])
+_CTX_IDX = np.array([_BASE_INDEX[c] for c in _CTX_BASE], dtype=np.int64)
 
 
 def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
@@ -872,6 +872,13 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     if keep.shape[0] == 0:
         return out_t.T
     k = keep.shape[0]
+    if _native is not None:  # the same columns from one kernel call; expm1 and log1p stay numpy's
+        rows = np.empty((len(CONTEXT_NAMES), k))
+        words_k = np.expm1(base[keep, _BASE_INDEX["log_words"]])
+        _native.context(np.ascontiguousarray(base.T), n, _CTX_IDX, keep.astype(np.int64, copy=False), words_k, rows)
+        rows[-3:] = np.log1p(rows[-3:])
+        out_t[:, keep] = rows
+        return out_t.T
     v = np.ascontiguousarray(base.T[_CTX_IDX][:, keep])  # (cues, lines)
     nc = v.shape[0]
     prev = np.full((nc, k), -1.0)

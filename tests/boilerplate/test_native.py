@@ -223,3 +223,18 @@ def test_line_shapes_are_the_python_ones(pieces: list[str]) -> None:
     with numpy_path():
         cjk0, para0 = B._line_shapes(text, stripped, starts, ends)
     assert cjk.tolist() == cjk0.tolist() and para.tolist() == para0.tolist()
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**31))
+def test_context_columns_same(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    xt = rng.integers(0, 6, size=(len(F.BASE_NAMES), n)).astype(np.float64) / 3  # ties and repeats
+    xt[F.BASE_NAMES.index("log_words")] = np.log1p(rng.integers(0, 30, size=n))  # runs of 12+ words
+    base = xt.T
+    n_tok = rng.integers(0, 3, size=n)
+    c1 = F.context_features(base, n_tok)
+    with numpy_path():
+        c0 = F.context_features(base, n_tok)
+    assert c1.tobytes() == c0.tobytes()
