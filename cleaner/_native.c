@@ -219,92 +219,133 @@ done:
     return result;
 }
 
-/* token_ids(text, ids, firsts) -> (n_tokens, distinct)
- *
- * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of
- * its first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token,
- * position)` numbers them; `firsts` receives those first positions in order and `distinct` the
- * distinct tokens in order of first occurrence.
- */
+/* A token in the hash table of token_columns: its span in the text, its first position. */
 typedef struct {
     Py_ssize_t start, len, first;
     uint64_t hash;
 } slot_t;
 
-static PyObject *token_ids(PyObject *self, PyObject *args) {
-    PyObject *text, *o_ids, *o_firsts;
-    if (!PyArg_ParseTuple(args, "UOO", &text, &o_ids, &o_firsts)) return NULL;
-    Py_buffer b_ids, b_firsts;
-    if (get_buf(o_ids, &b_ids, 8, 0, 1, "ids") < 0) return NULL;
-    if (get_buf(o_firsts, &b_firsts, 8, 0, 1, "firsts") < 0) {
-        PyBuffer_Release(&b_ids);
+/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content) -> n_tokens
+ *
+ * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of its
+ * first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token, position)`
+ * numbers them; and what features._base derives from the tokens: each distinct token's vocabulary
+ * bits (vocab: str -> int, looked up once per distinct token), then per line (counts: (n, 4)
+ * float64, zeroed by the caller) the tokens with the stop, chrome and month bits and the lines
+ * whose first token has the byline bit; content (uint8 per token): no stop bit and 3+ characters
+ * (wlen).  wline: each token's line (int64, non-decreasing).
+ */
+static PyObject *token_columns(PyObject *self, PyObject *args) {
+    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content;
+    Py_ssize_t n;
+    long b_stop, b_chrome, b_month, b_byline;
+    if (!PyArg_ParseTuple(args, "UO!OOnllllOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop, &b_chrome,
+                          &b_month, &b_byline, &o_ids, &o_counts, &o_content))
         return NULL;
-    }
-    PyObject *result = NULL, *distinct = NULL;
+    Py_buffer bl, bn, bi, bc, bt;
+    int got = 0;
+    PyObject *result = NULL;
     slot_t *slots = NULL;
-    int64_t *ids = (int64_t *)b_ids.buf, *firsts = (int64_t *)b_firsts.buf;
-    Py_ssize_t cap = b_ids.len / 8 < b_firsts.len / 8 ? b_ids.len / 8 : b_firsts.len / 8;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    size_t size = 64;
-    while (size < (size_t)cap * 2 + 2) size <<= 1;
-    slots = (slot_t *)PyMem_Calloc(size, sizeof(slot_t));
-    distinct = PyList_New(0);
-    if (!slots || !distinct) {
-        if (!slots) PyErr_NoMemory();
-        goto done;
-    }
-    Py_ssize_t ntok = 0, ndist = 0, i = 0;
-    while (i < len) {
-        while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
-        if (i >= len) break;
-        Py_ssize_t s = i;
-        uint64_t h = 1469598103934665603ULL;
-        while (i < len) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            if (Py_UNICODE_ISSPACE(c)) break;
-            h = (h ^ (uint64_t)c) * 1099511628211ULL;
-            i++;
-        }
-        Py_ssize_t tl = i - s;
-        if (ntok >= cap) {
-            PyErr_SetString(PyExc_ValueError, "more tokens than the capacity");
+    long *codes = NULL;
+    if (get_buf(o_wline, &bl, 8, 0, 0, "wline") < 0) goto done;
+    got = 1;
+    Py_ssize_t k = bl.len / 8;
+    if (get_buf(o_wlen, &bn, 8, k, 0, "wlen") < 0) goto done;
+    got = 2;
+    if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
+    got = 3;
+    if (get_buf(o_counts, &bc, 8, 4 * n, 1, "counts") < 0) goto done;
+    got = 4;
+    if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
+    got = 5;
+    {
+        const int64_t *wline = bl.buf, *wlen = bn.buf;
+        int64_t *ids = bi.buf;
+        double *counts = bc.buf;
+        uint8_t *content = bt.buf;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        size_t size = 64;
+        while (size < (size_t)k * 2 + 2) size <<= 1;
+        slots = PyMem_Calloc(size, sizeof(slot_t));
+        codes = PyMem_Malloc(sizeof(long) * (size_t)(k ? k : 1)); /* by first position */
+        if (!slots || !codes) {
+            PyErr_NoMemory();
             goto done;
         }
-        size_t j = (size_t)(h ^ (h >> 29)) & (size - 1);
-        for (;;) {
-            slot_t *sl = &slots[j];
-            if (sl->len == 0) { /* new token */
-                sl->start = s;
-                sl->len = tl;
-                sl->first = ntok;
-                sl->hash = h;
-                PyObject *tok = PyUnicode_Substring(text, s, i);
-                if (!tok) goto done;
-                int rc = PyList_Append(distinct, tok);
-                Py_DECREF(tok);
-                if (rc < 0) goto done;
-                firsts[ndist++] = ntok;
-                ids[ntok] = ntok;
-                break;
+        Py_ssize_t ntok = 0, i = 0;
+        while (i < len) {
+            while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+            if (i >= len) break;
+            Py_ssize_t s0 = i;
+            uint64_t h = 1469598103934665603ULL;
+            while (i < len) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                if (Py_UNICODE_ISSPACE(c)) break;
+                h = (h ^ (uint64_t)c) * 1099511628211ULL;
+                i++;
             }
-            if (sl->hash == h && sl->len == tl &&
-                memcmp((const char *)data + (size_t)sl->start * kind, (const char *)data + (size_t)s * kind,
-                       (size_t)tl * kind) == 0) {
-                ids[ntok] = sl->first;
-                break;
+            Py_ssize_t tl = i - s0;
+            if (ntok >= k) {
+                PyErr_SetString(PyExc_ValueError, "more tokens than word runs");
+                goto done;
             }
-            j = (j + 1) & (size - 1);
+            size_t j = (size_t)(h ^ (h >> 29)) & (size - 1);
+            long code = 0;
+            for (;;) {
+                slot_t *sl = &slots[j];
+                if (sl->len == 0) {
+                    PyObject *tok = PyUnicode_Substring(text, s0, i);
+                    if (!tok) goto done;
+                    PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
+                    Py_DECREF(tok);
+                    if (v) {
+                        code = PyLong_AsLong(v);
+                        if (code == -1 && PyErr_Occurred()) goto done;
+                    } else if (PyErr_Occurred()) {
+                        goto done;
+                    }
+                    sl->start = s0;
+                    sl->len = tl;
+                    sl->first = ntok;
+                    sl->hash = h;
+                    codes[ntok] = code;
+                    ids[ntok] = ntok;
+                    break;
+                }
+                if (sl->hash == h && sl->len == tl &&
+                    memcmp((const char *)data + (size_t)sl->start * kind, (const char *)data + (size_t)s0 * kind,
+                           (size_t)tl * kind) == 0) {
+                    ids[ntok] = sl->first;
+                    code = codes[sl->first];
+                    break;
+                }
+                j = (j + 1) & (size - 1);
+            }
+            Py_ssize_t line = wline[ntok];
+            if (line < 0 || line >= n) {
+                PyErr_SetString(PyExc_IndexError, "a token's line is out of range");
+                goto done;
+            }
+            double *row = counts + line * 4;
+            if (code & b_stop) row[0] += 1.0;
+            if (code & b_chrome) row[1] += 1.0;
+            if (code & b_month) row[2] += 1.0;
+            if ((code & b_byline) && (ntok == 0 || wline[ntok - 1] != line)) row[3] += 1.0;
+            content[ntok] = !(code & b_stop) && wlen[ntok] >= 3;
+            ntok++;
         }
-        ntok++;
+        result = PyLong_FromSsize_t(ntok);
     }
-    result = Py_BuildValue("nO", ntok, distinct);
 done:
-    Py_XDECREF(distinct);
     if (slots) PyMem_Free(slots);
-    PyBuffer_Release(&b_ids);
-    PyBuffer_Release(&b_firsts);
+    if (codes) PyMem_Free(codes);
+    if (got >= 5) PyBuffer_Release(&bt);
+    if (got >= 4) PyBuffer_Release(&bc);
+    if (got >= 3) PyBuffer_Release(&bi);
+    if (got >= 2) PyBuffer_Release(&bn);
+    if (got >= 1) PyBuffer_Release(&bl);
     return result;
 }
 
@@ -858,7 +899,7 @@ done:
 
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
-    {"token_ids", token_ids, METH_VARARGS, "First-occurrence ids of the whitespace-separated tokens of a text."},
+    {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
     {"context", context, METH_VARARGS, "The neighbour columns of the line features."},

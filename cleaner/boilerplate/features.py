@@ -708,17 +708,44 @@ def _token_ids_python(low_masked: str, wline: np.ndarray) -> tuple[np.ndarray, n
     return ids, firsts, list(first_seen)
 
 
-def _token_ids_native(low_masked: str, wline: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """:func:`_token_ids_python` by the compiled kernel (one hash table over the token spans;
-    only the distinct tokens become ``str`` objects)."""
+TokenColumns = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Per token its id (the position of its first occurrence); per line, as float64 columns, the
+stopwords, chrome words and month/time words and whether the first token is a byline word; per
+token whether it is a content word (no stopword, 3+ characters)."""
+
+
+def _token_columns_numpy(low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int) -> TokenColumns:
+    """:data:`TokenColumns` with a dict of first occurrences and one ``np.bincount`` per column."""
+    ids, firsts, distinct = _token_ids_python(low_masked, wline)
+    by_pos = np.zeros(ids.shape[0], dtype=np.uint8)
+    by_pos[firsts] = np.fromiter(map(_vocab(language).get, distinct, repeat(0)), dtype=np.uint8, count=len(distinct))
+    codes = by_pos[ids]
+
+    def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
+        hit = (codes & bit) != 0
+        if mask is not None:
+            hit &= mask
+        return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
+
+    first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
+    counts = np.stack([per_line(_V_STOP), per_line(_V_CHROME), per_line(_V_MONTH), per_line(_V_BYLINE, first_tok)], 1)
+    return ids, counts, ((codes & _V_STOP) == 0) & (wlen >= 3)
+
+
+def _token_columns_native(low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int) -> TokenColumns:
+    """:data:`TokenColumns` by the compiled kernel: one hash table over the token spans, a ``str``
+    and a vocabulary lookup per distinct token only, the counts in the same loop."""
     assert _native is not None
     k = wline.shape[0]
     ids = np.empty(k, dtype=np.int64)
-    firsts = np.empty(k, dtype=np.int64)
-    got, distinct = _native.token_ids(low_masked, ids, firsts)
+    counts = np.zeros((n, 4))
+    content = np.empty(k, dtype=np.uint8)
+    got = _native.token_columns(
+        low_masked, _vocab(language), wline, wlen, n, _V_STOP, _V_CHROME, _V_MONTH, _V_BYLINE, ids, counts, content
+    )
     if got != k:
         raise AssertionError("token strings and word runs disagree")
-    return ids, firsts[: len(distinct)], distinct
+    return ids, counts, content.view(bool)
 
 
 def _base(
@@ -744,24 +771,15 @@ def _base(
     n_tok = sums[:, nb + 3] + n_cjk
     n_title = sums[:, nb + 4]
 
-    # page-local word ids (the position of a word's first occurrence), then the vocabulary bits
-    # looked up once per distinct word
-    ids, firsts, distinct = (_token_ids_python if _native is None else _token_ids_native)(masked.lower(), wline)
-    by_pos = np.zeros(ids.shape[0], dtype=np.uint8)
-    by_pos[firsts] = np.fromiter(map(_vocab(language).get, distinct, repeat(0)), dtype=np.uint8, count=len(distinct))
-    codes = by_pos[ids]
-
-    def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
-        hit = (codes & bit) != 0
-        if mask is not None:
-            hit &= mask
-        return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
-
-    n_stop = per_line(_V_STOP) + n_cjk_stop
-    n_chrome_tok = per_line(_V_CHROME)
-    n_month = per_line(_V_MONTH)
-    first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
-    byline = per_line(_V_BYLINE, first_tok)
+    # page-local word ids (the position of a word's first occurrence), the vocabulary bits looked up
+    # once per distinct word, per line the stop/chrome/month words and byline-led lines
+    ids, counts, content = (_token_columns_numpy if _native is None else _token_columns_native)(
+        masked.lower(), language, wline, wlen, n
+    )
+    n_stop = counts[:, 0] + n_cjk_stop
+    n_chrome_tok = counts[:, 1]
+    n_month = counts[:, 2]
+    byline = counts[:, 3]
 
     # rare cues
     low = page.lower()
@@ -850,8 +868,8 @@ def _base(
     xt[c + 13], xt[c + 14] = _comment_page_columns(cue[:, 6], n_tok)
     xt[c + 15 :] = _rule_columns(page, starts, n, rule_lines).T
     X = xt.T
-    # content words (3+ characters) for the similarity columns of later passes
-    content = ((codes & _V_STOP) == 0) & (wlen >= 3)
+    # content words (non-stopwords of 3+ characters, from _token_columns_*) for the similarity
+    # columns of later passes
     return X, n_tok.astype(np.int64), PageTokens(ids[content], wline[content])
 
 

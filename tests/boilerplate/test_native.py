@@ -108,14 +108,24 @@ def test_generated_pages_same_features(lines: list[str]) -> None:
 
 
 @needs_native
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "ab", "A", "é", "中", "x1", "_"]), max_size=40), st.integers(1, 3))
-def test_token_ids_number_first_occurrences(words: list[str], spaces: int) -> None:
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "the", "share", "may", "by", "é", "中", "x1", "_", "the_end"]), max_size=40),
+    st.integers(1, 3), st.integers(0, 2**31), st.sampled_from(["en", "de", None, "zh"]),
+)
+def test_token_columns_number_first_occurrences_and_count_words(
+    words: list[str], spaces: int, seed: int, language: str | None
+) -> None:
     text = (" " * spaces).join(words)
-    wline = np.zeros(len(text.split()), dtype=np.int64)
-    ids, firsts, distinct = F._token_ids_native(text, wline)
-    ids0, firsts0, distinct0 = F._token_ids_python(text, wline)
-    assert ids.tolist() == ids0.tolist() and firsts.tolist() == firsts0.tolist() and distinct == distinct0
+    k = len(text.split())
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 6))
+    wline = np.sort(rng.integers(0, n, size=k))
+    wlen = np.array([len(w) for w in text.split()], dtype=np.int64)
+    got = F._token_columns_native(text, language, wline, wlen, n)
+    want = F._token_columns_numpy(text, language, wline, wlen, n)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 @needs_native
@@ -238,3 +248,19 @@ def test_context_columns_same(n: int, seed: int) -> None:
     with numpy_path():
         c0 = F.context_features(base, n_tok)
     assert c1.tobytes() == c0.tobytes()
+
+
+def test_a_built_extension_imports() -> None:
+    # a compiled module that fails to import (a missing symbol) would silently leave the numpy path
+    import importlib.machinery
+
+    pkg = ROOT / "cleaner"
+    built = [p for p in pkg.iterdir() if p.name.startswith("_native") and p.name.endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+    if not built and NATIVE is None:
+        pytest.skip("cleaner._native not built here (no compiler at install time)")
+    if os.environ.get("CLEANER_NO_NATIVE"):
+        pytest.skip("numpy path forced by CLEANER_NO_NATIVE")
+    assert NATIVE is not None, f"built but not importable: {built}"
+    for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes"):
+        assert callable(getattr(NATIVE, name))
