@@ -7,6 +7,12 @@ the install goes on and the package runs its numpy path, which gives the same fe
 (tests/boilerplate/test_native.py checks the two against each other).
 """
 
+import sys
+
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("cleaner._native", ["cleaner/_native.c"], optional=True)])
+# The kernels must round like numpy: no fused multiply-add contractions (GCC contracts a * b + c
+# by default wherever the target has FMA, e.g. under CFLAGS=-march=native).
+ARGS = [] if sys.platform == "win32" else ["-ffp-contract=off"]
+
+setup(ext_modules=[Extension("cleaner._native", ["cleaner/_native.c"], extra_compile_args=ARGS, optional=True)])
