@@ -30,6 +30,7 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -52,7 +53,7 @@ None: then every feature is computed by the numpy path, to the same values.  ``C
 in the environment forces the numpy path (the tests run both)."""
 if not os.environ.get("CLEANER_NO_NATIVE"):
     try:
-        from .. import _native  # type: ignore[attr-defined, no-redef]
+        _native = importlib.import_module("cleaner._native")
     except ImportError:  # not built (no compiler at install time): the numpy path
         _native = None
 
@@ -714,7 +715,9 @@ stopwords, chrome words and month/time words and whether the first token is a by
 token whether it is a content word (no stopword, 3+ characters)."""
 
 
-def _token_columns_numpy(low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int) -> TokenColumns:
+def _token_columns_numpy(
+    low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int
+) -> TokenColumns:
     """:data:`TokenColumns` with a dict of first occurrences and one ``np.bincount`` per column."""
     ids, firsts, distinct = _token_ids_python(low_masked, wline)
     by_pos = np.zeros(ids.shape[0], dtype=np.uint8)
@@ -732,7 +735,9 @@ def _token_columns_numpy(low_masked: str, language: str | None, wline: np.ndarra
     return ids, counts, ((codes & _V_STOP) == 0) & (wlen >= 3)
 
 
-def _token_columns_native(low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int) -> TokenColumns:
+def _token_columns_native(
+    low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int
+) -> TokenColumns:
     """:data:`TokenColumns` by the compiled kernel: one hash table over the token spans, a ``str``
     and a vocabulary lookup per distinct token only, the counts in the same loop."""
     assert _native is not None
@@ -773,13 +778,13 @@ def _base(
 
     # page-local word ids (the position of a word's first occurrence), the vocabulary bits looked up
     # once per distinct word, per line the stop/chrome/month words and byline-led lines
-    ids, counts, content = (_token_columns_numpy if _native is None else _token_columns_native)(
+    ids, vcounts, content = (_token_columns_numpy if _native is None else _token_columns_native)(
         masked.lower(), language, wline, wlen, n
     )
-    n_stop = counts[:, 0] + n_cjk_stop
-    n_chrome_tok = counts[:, 1]
-    n_month = counts[:, 2]
-    byline = counts[:, 3]
+    n_stop = vcounts[:, 0] + n_cjk_stop
+    n_chrome_tok = vcounts[:, 1]
+    n_month = vcounts[:, 2]
+    byline = vcounts[:, 3]
 
     # rare cues
     low = page.lower()

@@ -125,8 +125,8 @@ def test_newline_led_scan_finds_the_lexicon_matches() -> None:
 
 _CONTAINS_PIECES = ["All rights reserved", "all rights reserved", "all", "All", "ALL RIGHTS RESERVED", "rights",
                     "registration number", "Registration Number", "licence for publishing", "license", "iStock",
-                    " via ", "AFP", "Reuters", "Getty Images", "(Photo: a)", "(Source: all rights)", "ICP备", "版权所有",
-                    "未经授权不得转载", "供图", "\n", " ", "a", "x.", ")", "("]
+                    " via ", "AFP", "Reuters", "Getty Images", "(Photo: a)", "(Source: all rights)", "ICP备",
+                    "版权所有", "未经授权不得转载", "供图", "\n", " ", "a", "x.", ")", "("]
 
 
 @settings(max_examples=400, deadline=None)
