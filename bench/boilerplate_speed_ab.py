@@ -8,6 +8,7 @@ holds.  Inputs: the dev texts (+ seeds) after the first tree's fix_encoding and 
 as the pipeline hands them to the stage.
 
     python bench/boilerplate_speed_ab.py /work/main . --shared ../shared --repeat 5 [--check-features]
+    perf stat -e instructions -x, python bench/boilerplate_speed_ab.py TREE TREE --shared ../shared --loop 3
 
 A tree with the compiled kernels built (``python setup.py build_ext --inplace``) imports them;
 ``CLEANER_NO_NATIVE=1`` makes every tree take its numpy path.
@@ -64,6 +65,10 @@ def main() -> int:
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--loop", type=int, default=None, metavar="PASSES",
+                    help="only run the first tree's stage over the inputs once to warm up, then PASSES more times, "
+                         "and exit: under `perf stat -e instructions`, (PASSES=3 minus PASSES=1) / 2 / MB is the "
+                         "stage's instructions per MB, which other jobs on the machine do not move")
     ap.add_argument("--check-features", action="store_true",
                     help="also compare both trees' line features (page_features) and model scores bit for bit: what "
                          "the boilerplate CV trains and scores on, so equal features give equal CV figures")
@@ -74,6 +79,8 @@ def main() -> int:
     models: list[tuple[Any, Any]] = []
     inputs: list[tuple[str, str | None]] = []
     for k, tree in enumerate(a.trees):
+        if a.loop is not None and k:
+            break
         mods = load_tree(tree)
         if k == 0:
             cfg = mods["config"].Config()
@@ -84,6 +91,11 @@ def main() -> int:
         fn = mods["boilerplate"].strip_boilerplate
         fn(*inputs[0])  # load the model, build the tables
         fns.append(fn)
+    if a.loop is not None:
+        for _ in range(a.loop + 1):
+            for text, lang in inputs:
+                fns[0](text, lang)
+        return 0
     if a.check_features:
         print(f"line features, content words and model scores equal to the bit: {same_features(models, inputs)}/"
               f"{len(inputs)} pages")
