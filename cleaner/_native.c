@@ -389,6 +389,38 @@ static void add_tree(double *restrict acc, const double *const *xs, const double
     }
 }
 
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__AVX2__)
+#define CLEANER_AVX2_DISPATCH 1
+#include <immintrin.h>
+/* add_tree with AVX2 (eight rows per step, four per register), used when the CPU has it (checked
+ * at run time, so the module still runs on any x86-64): _CMP_GT_OQ is false on NaN, as C's >. */
+__attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, const double *const *xs,
+                                                           const double *th, Py_ssize_t depth, const double *leaf,
+                                                           Py_ssize_t j0, Py_ssize_t m) {
+    Py_ssize_t j = 0;
+    const __m256i one = _mm256_set1_epi64x(1);
+    for (; j + 8 <= m; j += 8) {
+        __m256i v = _mm256_setzero_si256(), w = _mm256_setzero_si256();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m256d t = _mm256_set1_pd(th[lev]);
+            __m256d c = _mm256_cmp_pd(_mm256_loadu_pd(xs[lev] + j0 + j), t, _CMP_GT_OQ);
+            __m256d d = _mm256_cmp_pd(_mm256_loadu_pd(xs[lev] + j0 + j + 4), t, _CMP_GT_OQ);
+            v = _mm256_or_si256(_mm256_slli_epi64(v, 1), _mm256_and_si256(_mm256_castpd_si256(c), one));
+            w = _mm256_or_si256(_mm256_slli_epi64(w, 1), _mm256_and_si256(_mm256_castpd_si256(d), one));
+        }
+        uint64_t iv[8];
+        _mm256_storeu_si256((__m256i *)iv, v);
+        _mm256_storeu_si256((__m256i *)(iv + 4), w);
+        for (int q = 0; q < 8; q++) acc[j + q] += leaf[iv[q]];
+    }
+    for (; j < m; j++) {
+        uint64_t i = 0;
+        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
+        acc[j] += leaf[i];
+    }
+}
+#endif
+
 /* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
  *
  * Oblivious trees over the rows of `blocks` (a tuple of C-contiguous float64 buffers, each
@@ -459,13 +491,21 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         double *out = (double *)b_out.buf;
         enum { CHUNK = 512 };
         const double *xs[32];
+#ifdef CLEANER_AVX2_DISPATCH
+        int avx2 = __builtin_cpu_supports("avx2");
+#endif
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {
             Py_ssize_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
             for (Py_ssize_t j = 0; j < m; j++) acc[j] = 0.0;
             for (Py_ssize_t t = 0; t < trees; t++) {
                 for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
-                add_tree(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+#ifdef CLEANER_AVX2_DISPATCH
+                if (avx2)
+                    add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+                else
+#endif
+                    add_tree(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
             }
             for (Py_ssize_t j = 0; j < m; j++) out[j0 + j] = acc[j] + bias;
         }
