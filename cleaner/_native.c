@@ -937,80 +937,12 @@ done:
     return result;
 }
 
-/* find_literals(text, literals, boundary) -> [(start, k, end), ...]
- *
- * Every occurrence of every literal (overlapping ones too), ordered by start, then by k: what a
- * str.find loop per literal finds.  boundary[k]: keep an occurrence only when the character
- * after it is not a word character (isalnum() or "_", re's \w for str) or it ends the text, the
- * \b after a literal that ends in a word character.
- */
-static PyObject *find_literals(PyObject *self, PyObject *args) {
-    PyObject *text, *lits, *bounds;
-    if (!PyArg_ParseTuple(args, "UO!O!", &text, &PyTuple_Type, &lits, &PyTuple_Type, &bounds)) return NULL;
-    Py_ssize_t nl = PyTuple_GET_SIZE(lits);
-    if (PyTuple_GET_SIZE(bounds) != nl || nl > 64) {
-        PyErr_SetString(PyExc_ValueError, "at most 64 literals, one boundary flag each");
-        return NULL;
-    }
-    Py_UCS4 first[64];
-    int bnd[64];
-    uint8_t mask[256];
-    int wide = 0; /* a literal starting above U+00FF: check those at every position */
-    memset(mask, 0, sizeof mask);
-    for (Py_ssize_t k = 0; k < nl; k++) {
-        PyObject *lit = PyTuple_GET_ITEM(lits, k);
-        if (!PyUnicode_Check(lit) || PyUnicode_GET_LENGTH(lit) == 0) {
-            PyErr_SetString(PyExc_ValueError, "literals must be non-empty str");
-            return NULL;
-        }
-        first[k] = PyUnicode_READ_CHAR(lit, 0);
-        if (first[k] < 256) mask[first[k]] = 1;
-        else wide = 1;
-        bnd[k] = PyObject_IsTrue(PyTuple_GET_ITEM(bounds, k));
-        if (bnd[k] < 0) return NULL;
-    }
-    PyObject *out = PyList_New(0);
-    if (!out) return NULL;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = PyUnicode_READ(kind, data, i);
-        if (c < 256 ? !mask[c] : !wide) continue;
-        for (Py_ssize_t k = 0; k < nl; k++) {
-            if (first[k] != c) continue;
-            PyObject *lit = PyTuple_GET_ITEM(lits, k);
-            Py_ssize_t L = PyUnicode_GET_LENGTH(lit);
-            if (i + L > n) continue;
-            int lk = PyUnicode_KIND(lit);
-            const void *ld = PyUnicode_DATA(lit);
-            Py_ssize_t q = 1;
-            while (q < L && PyUnicode_READ(lk, ld, q) == PyUnicode_READ(kind, data, i + q)) q++;
-            if (q < L) continue;
-            Py_ssize_t e = i + L;
-            if (bnd[k] && e < n) {
-                Py_UCS4 after = PyUnicode_READ(kind, data, e);
-                if (after == '_' || Py_UNICODE_ISALNUM(after)) continue;
-            }
-            PyObject *t = Py_BuildValue("(nnn)", i, k, e);
-            if (!t || PyList_Append(out, t) < 0) {
-                Py_XDECREF(t);
-                Py_DECREF(out);
-                return NULL;
-            }
-            Py_DECREF(t);
-        }
-    }
-    return out;
-}
-
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
     {"context", context, METH_VARARGS, "The neighbour columns of the line features."},
-    {"find_literals", find_literals, METH_VARARGS, "Every occurrence of every literal, with an optional \\b after."},
     {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
     {NULL, NULL, 0, NULL},
 };

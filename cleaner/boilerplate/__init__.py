@@ -94,7 +94,6 @@ _META_PROBE_CASED = re.compile(
 :func:`_probe_hits` finds with ``str.find``: with them the scan stopped at every "b", "a", "s",
 "e", "u" and "p" of the text."""
 _BY_SET = frozenset(_BY_WORDS)
-_BY_BOUNDS = (True,) * len(_LOWER_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
 _REMOVED_KINDS = frozenset({"chrome", "related", "metadata"})
@@ -183,16 +182,13 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
     cased = [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
     words: list[tuple[int, str]] = []
     n = len(text)
-    if F._native is not None:  # one pass for all the words, the same hits (\w: isalnum() or "_")
-        words = [(k, _LOWER_BY_WORDS[j]) for k, j, _ in F._native.find_literals(text, _LOWER_BY_WORDS, _BY_BOUNDS)]
-    else:
-        for w in _LOWER_BY_WORDS:
-            k = text.find(w)
-            while k >= 0:
-                e = k + len(w)
-                if e == n or not _WORDISH.match(text, e):  # the \b after the word
-                    words.append((k, w))
-                k = text.find(w, k + 1)
+    for w in _LOWER_BY_WORDS:
+        k = text.find(w)
+        while k >= 0:
+            e = k + len(w)
+            if e == n or not _WORDISH.match(text, e):  # the \b after the word
+                words.append((k, w))
+            k = text.find(w, k + 1)
     if not words:
         return [(a, g) for a, _, g in cased]
     starts = [a for a, _, _ in cased]

@@ -192,9 +192,6 @@ def _url_starts(low: str) -> list[int]:
     scan stopped at every "w"), then the regex's leftmost-first choice (a "www." hides the
     ".com" inside "www.com"; the suffixes cannot overlap one another)."""
     cands = [(m.start(), 2, m.end()) for m in _URL_DOT.finditer(low)]
-    if _native is not None:
-        cands += _native.find_literals(low, ("://", "www."), (False, False))
-        return _leftmost_first(cands)
     for k, lit in enumerate(("://", "www.")):
         i = low.find(lit)
         while i >= 0:
@@ -208,18 +205,11 @@ def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-@lru_cache(maxsize=8)
-def _split_alternatives(alts: _Alternatives) -> tuple[tuple[str, ...], tuple[bool, ...]]:
-    return tuple(lit for lit, _ in alts), tuple(b for _, b in alts)
-
-
 def _literal_starts(hay: str, alts: _Alternatives) -> list[int]:
     """Start offsets of ``re.finditer`` over the alternation ``alts`` (literals, each optionally
     followed by ``\\b``), without the regex scan: every occurrence of every literal, then the
     regex's choice among them (leftmost first, the earlier alternative at one offset, no overlap
     with the match before)."""
-    if _native is not None:  # one pass over the text for all literals, the same candidates
-        return _leftmost_first(_native.find_literals(hay, *_split_alternatives(alts)))
     cands: list[tuple[int, int, int]] = []
     n = len(hay)
     for k, (lit, boundary) in enumerate(alts):

@@ -265,20 +265,3 @@ def test_a_built_extension_imports() -> None:
     assert NATIVE is not None, f"built but not importable: {built}"
     for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes"):
         assert callable(getattr(NATIVE, name))
-
-
-_LITERAL_PIECES = ["by", "By", "author", "source", "posted", " ago", "reply", "replies", "www.", "://", "_", "x", "1",
-                   "é", " ", "\n", "回复", "评论", "ago", "sources"]
-
-
-@needs_native
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(_LITERAL_PIECES), max_size=16))
-def test_literal_scans_same_on_both_paths(pieces: list[str]) -> None:
-    from cleaner import boilerplate as B
-
-    text = "".join(pieces)
-    native = (F._literal_starts(text, F._COMMENT_CJK_LITERALS), F._url_starts(text), B._probe_hits(text))
-    with numpy_path():
-        plain = (F._literal_starts(text, F._COMMENT_CJK_LITERALS), F._url_starts(text), B._probe_hits(text))
-    assert native == plain
