@@ -7,7 +7,11 @@ the best of ``--repeat`` runs of each, summed), so other jobs' load hits both al
 holds.  Inputs: the dev texts (+ seeds) after the first tree's fix_encoding and language stages,
 as the pipeline hands them to the stage.
 
-    python bench/boilerplate_speed_ab.py /work/main . --shared ../shared --repeat 5
+    python bench/boilerplate_speed_ab.py /work/main . --shared ../shared --repeat 5 [--check-features]
+    perf stat -e instructions -x, python bench/boilerplate_speed_ab.py TREE TREE --shared ../shared --loop 3
+
+A tree with the compiled kernels built (``python setup.py build_ext --inplace``) imports them;
+``CLEANER_NO_NATIVE=1`` makes every tree take its numpy path.
 """
 
 from __future__ import annotations
@@ -31,8 +35,8 @@ def load_tree(tree: Path) -> dict[str, Any]:
         del sys.modules[m]
     sys.path.insert(0, str(tree))
     try:
-        mods = {name: importlib.import_module(f"cleaner.{name}") for name in ("boilerplate", "config", "fix_encoding",
-                                                                                  "language")}
+        mods = {name: importlib.import_module(f"cleaner.{name}") for name in (
+            "boilerplate", "boilerplate.features", "boilerplate.model", "config", "fix_encoding", "language")}
     finally:
         sys.path.remove(str(tree))
     file = mods["boilerplate"].__file__ or ""
@@ -41,27 +45,60 @@ def load_tree(tree: Path) -> dict[str, Any]:
     return mods
 
 
+def same_features(models: list[tuple[Any, Any]], inputs: list[tuple[str, str | None]]) -> int:
+    """Pages whose line features, content-word ids and model scores are the same bytes in both trees."""
+    same = 0
+    for text, lang in inputs:
+        outs = []
+        for features, model in models:
+            lines = text.split("\n")
+            X, n_tok, toks = features.page_features(lines, lang)
+            outs.append((X.tobytes(), n_tok.tobytes(), toks.ids.tobytes(), toks.line.tobytes(),
+                         model.score(lines, lang).tobytes()))
+        same += outs[0] == outs[1]
+    return same
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("trees", nargs=2, type=Path, help="two repository roots: before, after")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--limit", type=int, default=None)
+    ap.add_argument("--loop", type=int, default=None, metavar="PASSES",
+                    help="only run the first tree's stage over the inputs once to warm up, then PASSES more times, "
+                         "and exit: under `perf stat -e instructions`, (PASSES=3 minus PASSES=1) / 2 / MB is the "
+                         "stage's instructions per MB, which other jobs on the machine do not move")
+    ap.add_argument("--check-features", action="store_true",
+                    help="also compare both trees' line features (page_features) and model scores bit for bit: what "
+                         "the boilerplate CV trains and scores on, so equal features give equal CV figures")
     a = ap.parse_args()
     shared = Path(a.shared)
     texts = [p["text"] for p in speed.load_pages(shared, a.limit)] + speed.seeds(shared)
     fns = []
+    models: list[tuple[Any, Any]] = []
     inputs: list[tuple[str, str | None]] = []
     for k, tree in enumerate(a.trees):
+        if a.loop is not None and k:
+            break
         mods = load_tree(tree)
         if k == 0:
             cfg = mods["config"].Config()
             for t in texts:
                 fixed, _ = mods["fix_encoding"].fix_text(t, cfg)
                 inputs.append((fixed, mods["language"].detect_blocks(fixed, cfg)[0].language))
+        models.append((mods["boilerplate.features"], mods["boilerplate.model"].default_model()))
         fn = mods["boilerplate"].strip_boilerplate
         fn(*inputs[0])  # load the model, build the tables
         fns.append(fn)
+    if a.loop is not None:
+        for _ in range(a.loop + 1):
+            for text, lang in inputs:
+                fns[0](text, lang)
+        return 0
+    if a.check_features:
+        print(f"line features, content words and model scores equal to the bit: {same_features(models, inputs)}/"
+              f"{len(inputs)} pages")
     load0 = os.getloadavg()[0]
     total = [0.0, 0.0]
     same = 0

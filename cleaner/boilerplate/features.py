@@ -30,7 +30,9 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -38,11 +40,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count, repeat
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import regex
 
 from . import rules as R
+
+_native: Any = None
+"""The compiled kernels (``cleaner/_native.c``, built by setup.py when a C compiler is there), or
+None: then every feature is computed by the numpy path, to the same values.  ``CLEANER_NO_NATIVE=1``
+in the environment forces the numpy path (the tests run both)."""
+if not os.environ.get("CLEANER_NO_NATIVE"):
+    try:
+        _native = importlib.import_module("cleaner._native")
+    except ImportError:  # not built (no compiler at install time): the numpy path
+        _native = None
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 """``cleaner/data``: the packaged model and stopword table."""
@@ -603,16 +616,21 @@ def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines |
     return out
 
 
-def _base(
-    lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None
-) -> tuple[np.ndarray, np.ndarray, PageTokens]:
-    n = len(lines)
-    if n == 0:
-        return np.zeros((0, len(BASE_NAMES))), np.zeros(0, dtype=np.int64), _NO_TOKENS
-    page = "\n".join(lines)
-    if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
-        lines = _normalise_lines(lines)
-        page = "\n".join(lines)
+CharPass = tuple[
+    np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, str
+]
+"""What one pass over a page's characters gives :func:`_base`: per line its start and end offsets,
+the counts (:data:`_SUM_BITS` classes, @-before-a-word, digit-separator-digit, ellipses, non-CJK word
+runs, runs starting upper-case; float64 columns), the class bits of its first and last non-space
+character and the last one's code point (0 on blank lines); per non-CJK word run its line and length;
+and the page with every non-word character blanked (the runs' strings)."""
+_N_EXTRA = 5
+"""Count columns after the :data:`_SUM_BITS` classes in :data:`CharPass`."""
+
+
+def _char_pass_numpy(page: str, n: int) -> CharPass:
+    """:data:`CharPass` in numpy: a class-table lookup of every code point, cumulative sums cut at
+    the line offsets (:func:`_class_sums`), word runs by comparing neighbours."""
     cp = np.frombuffer(page.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cpi = np.minimum(cp, 0x10000)
     bits = _class_table()[cpi]
@@ -632,46 +650,19 @@ def _base(
         date_hit[:-2] = digit[:-2] & ((bits[1:-1] & _DSEP) != 0) & digit[2:]
     at = ((bits & _AT) != 0) & nxt_word
     ell = ((bits & _ELL) != 0) | dot3
-    sums = _class_sums(cpi, bits, (at, date_hit, ell), starts, ends)
-    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :-3].T
-    n_chars = (ends - starts).astype(np.float64)
+    sums = np.empty((n, _SUM_BITS.shape[0] + _N_EXTRA))
+    sums[:, :-2] = _class_sums(cpi, bits, (at, date_hit, ell), starts, ends)
 
-    # tokens: starts of non-CJK word runs + every CJK character (the metric's tokenizer).  The
-    # non-CJK tokens' strings come from one str.split() of the page with every other character
-    # blanked, so they line up one-to-one with the run starts found in numpy.
     prev_word = np.concatenate(([False], word[:-1]))
     wpos = np.flatnonzero(word & ~prev_word)
+    wend = np.flatnonzero(word & ~nxt_word)
     masked = np.where(word, cp, 32).astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-    tokens = masked.lower().split()
     wline = np.searchsorted(starts, wpos, side="right") - 1
-    n_tok = np.bincount(wline, minlength=n).astype(np.float64) + n_cjk
-
-    # page-local word ids (the position of a word's first occurrence), then the vocabulary bits
-    # looked up once per distinct word
-    first_seen: dict[str, int] = {}
-    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
-    by_pos = np.zeros(len(tokens), dtype=np.uint8)
-    by_pos[np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))] = np.fromiter(
-        map(_vocab(language).get, first_seen, repeat(0)), dtype=np.uint8, count=len(first_seen)
-    )
-    codes = by_pos[ids]
-
-    def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
-        hit = (codes & bit) != 0
-        if mask is not None:
-            hit &= mask
-        return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
-
-    n_stop = per_line(_V_STOP) + n_cjk_stop
-    n_title = np.bincount(wline, weights=(bits[wpos] & _UPPER) != 0, minlength=n)
-    n_chrome_tok = per_line(_V_CHROME)
-    n_month = per_line(_V_MONTH)
-    first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
-    byline = per_line(_V_BYLINE, first_tok)
+    sums[:, -2] = np.bincount(wline, minlength=n)
+    sums[:, -1] = np.bincount(wline, weights=(bits[wpos] & _UPPER) != 0, minlength=n)
 
     # first / last non-space character of each line
     ns = np.flatnonzero((bits & _SPACE) == 0)
-    has = np.zeros(n, dtype=bool)
     last_bits = np.zeros(n, dtype=np.uint16)
     first_bits = np.zeros(n, dtype=np.uint16)
     last_cp = np.zeros(n, dtype=np.uint32)
@@ -681,9 +672,119 @@ def _base(
         li_c = np.clip(li, 0, ns.shape[0] - 1)
         fi_c = np.clip(fi, 0, ns.shape[0] - 1)
         has = (li >= 0) & (ns[li_c] >= starts) & (fi < ns.shape[0])
-        last_bits = np.where(has, bits[ns[li_c]], 0)
-        first_bits = np.where(has, bits[ns[fi_c]], 0)
-        last_cp = np.where(has, cp[ns[li_c]], 0)
+        last_bits = np.where(has, bits[ns[li_c]], 0).astype(np.uint16)
+        first_bits = np.where(has, bits[ns[fi_c]], 0).astype(np.uint16)
+        last_cp = np.where(has, cp[ns[li_c]], 0).astype(np.uint32)
+    return starts, ends, sums, first_bits, last_bits, last_cp, wline, wend - wpos + 1, masked
+
+
+def _char_pass_native(page: str, n: int) -> CharPass:
+    """:data:`CharPass` by the compiled kernel (``cleaner/_native.c``): one loop over the code
+    points, the same counts (tested equal to :func:`_char_pass_numpy`)."""
+    assert _native is not None
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    sums = np.empty((n, _SUM_BITS.shape[0] + _N_EXTRA))
+    first_bits = np.empty(n, dtype=np.uint16)
+    last_bits = np.empty(n, dtype=np.uint16)
+    last_cp = np.empty(n, dtype=np.uint32)
+    cap = len(page) // 2 + 1  # word runs are separated by at least one character
+    wline = np.empty(cap, dtype=np.int64)
+    wlen = np.empty(cap, dtype=np.int64)
+    k, masked = _native.char_pass(
+        page, _class_table(), _SUM_BITS, n, starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen
+    )
+    return starts, ends, sums, first_bits, last_bits, last_cp, wline[:k], wlen[:k], masked
+
+
+def _token_ids_python(low_masked: str, wline: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per token of ``low_masked.split()``: the position of its first occurrence; those first
+    positions in order, and the distinct tokens in the same order."""
+    tokens = low_masked.split()
+    if len(tokens) != wline.shape[0]:
+        raise AssertionError("token strings and word runs disagree")
+    first_seen: dict[str, int] = {}
+    ids = np.fromiter(map(first_seen.setdefault, tokens, count()), dtype=np.int64, count=len(tokens))
+    firsts = np.fromiter(first_seen.values(), dtype=np.int64, count=len(first_seen))
+    return ids, firsts, list(first_seen)
+
+
+TokenColumns = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Per token its id (the position of its first occurrence); per line, as float64 columns, the
+stopwords, chrome words and month/time words and whether the first token is a byline word; per
+token whether it is a content word (no stopword, 3+ characters)."""
+
+
+def _token_columns_numpy(
+    low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int
+) -> TokenColumns:
+    """:data:`TokenColumns` with a dict of first occurrences and one ``np.bincount`` per column."""
+    ids, firsts, distinct = _token_ids_python(low_masked, wline)
+    by_pos = np.zeros(ids.shape[0], dtype=np.uint8)
+    by_pos[firsts] = np.fromiter(map(_vocab(language).get, distinct, repeat(0)), dtype=np.uint8, count=len(distinct))
+    codes = by_pos[ids]
+
+    def per_line(bit: int, mask: np.ndarray | None = None) -> np.ndarray:
+        hit = (codes & bit) != 0
+        if mask is not None:
+            hit &= mask
+        return np.bincount(wline, weights=hit, minlength=n).astype(np.float64)
+
+    first_tok = np.concatenate(([True], wline[1:] != wline[:-1])) if wline.shape[0] else np.zeros(0, bool)
+    counts = np.stack([per_line(_V_STOP), per_line(_V_CHROME), per_line(_V_MONTH), per_line(_V_BYLINE, first_tok)], 1)
+    return ids, counts, ((codes & _V_STOP) == 0) & (wlen >= 3)
+
+
+def _token_columns_native(
+    low_masked: str, language: str | None, wline: np.ndarray, wlen: np.ndarray, n: int
+) -> TokenColumns:
+    """:data:`TokenColumns` by the compiled kernel: one hash table over the token spans, a ``str``
+    and a vocabulary lookup per distinct token only, the counts in the same loop."""
+    assert _native is not None
+    k = wline.shape[0]
+    ids = np.empty(k, dtype=np.int64)
+    counts = np.zeros((n, 4))
+    content = np.empty(k, dtype=np.uint8)
+    got = _native.token_columns(
+        low_masked, _vocab(language), wline, wlen, n, _V_STOP, _V_CHROME, _V_MONTH, _V_BYLINE, ids, counts, content
+    )
+    if got != k:
+        raise AssertionError("token strings and word runs disagree")
+    return ids, counts, content.view(bool)
+
+
+def _base(
+    lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None
+) -> tuple[np.ndarray, np.ndarray, PageTokens]:
+    n = len(lines)
+    if n == 0:
+        return np.zeros((0, len(BASE_NAMES))), np.zeros(0, dtype=np.int64), _NO_TOKENS
+    page = "\n".join(lines)
+    if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
+        lines = _normalise_lines(lines)
+        page = "\n".join(lines)
+    starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen, masked = (
+        _char_pass_numpy(page, n) if _native is None else _char_pass_native(page, n)
+    )
+    nb = _SUM_BITS.shape[0]  # sums: the classes, then the cue counts and word runs (CharPass)
+    n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :nb].T
+    n_chars = (ends - starts).astype(np.float64)
+
+    # tokens: starts of non-CJK word runs + every CJK character (the metric's tokenizer).  The
+    # non-CJK tokens' strings come from one str.split() of the page with every other character
+    # blanked, so they line up one-to-one with the run starts.
+    n_tok = sums[:, nb + 3] + n_cjk
+    n_title = sums[:, nb + 4]
+
+    # page-local word ids (the position of a word's first occurrence), the vocabulary bits looked up
+    # once per distinct word, per line the stop/chrome/month words and byline-led lines
+    ids, vcounts, content = (_token_columns_numpy if _native is None else _token_columns_native)(
+        masked.lower(), language, wline, wlen, n
+    )
+    n_stop = vcounts[:, 0] + n_cjk_stop
+    n_chrome_tok = vcounts[:, 1]
+    n_month = vcounts[:, 2]
+    byline = vcounts[:, 3]
 
     # rare cues
     low = page.lower()
@@ -702,10 +803,10 @@ def _base(
             pos = _literal_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
-    cue[:, 1] = sums[:, -3]
+    cue[:, 1] = sums[:, nb]  # the three single-character cue counts follow the classes
     cue[:, 2] = n_copy
-    cue[:, 3] = sums[:, -2]
-    cue[:, 4] = sums[:, -1]
+    cue[:, 3] = sums[:, nb + 1]
+    cue[:, 4] = sums[:, nb + 2]
 
     # repetition within the page, and whole-line UI labels
     keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
@@ -772,14 +873,13 @@ def _base(
     xt[c + 13], xt[c + 14] = _comment_page_columns(cue[:, 6], n_tok)
     xt[c + 15 :] = _rule_columns(page, starts, n, rule_lines).T
     X = xt.T
-    # content words for the similarity columns of later passes
-    wend = np.flatnonzero(word & ~nxt_word)
-    content = ((codes & _V_STOP) == 0) & ((wend - wpos) >= 2)
+    # content words (non-stopwords of 3+ characters, from _token_columns_*) for the similarity
+    # columns of later passes
     return X, n_tok.astype(np.int64), PageTokens(ids[content], wline[content])
 
 
 _BASE_INDEX = {name: i for i, name in enumerate(BASE_NAMES)}
-_CTX_IDX = np.array([_BASE_INDEX[c] for c in _CTX_BASE])
+_CTX_IDX = np.array([_BASE_INDEX[c] for c in _CTX_BASE], dtype=np.int64)
 
 
 def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
@@ -795,6 +895,13 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     if keep.shape[0] == 0:
         return out_t.T
     k = keep.shape[0]
+    if _native is not None:  # the same columns from one kernel call; expm1 and log1p stay numpy's
+        rows = np.empty((len(CONTEXT_NAMES), k))
+        words_k = np.expm1(base[keep, _BASE_INDEX["log_words"]])
+        _native.context(np.ascontiguousarray(base.T), n, _CTX_IDX, keep.astype(np.int64, copy=False), words_k, rows)
+        rows[-3:] = np.log1p(rows[-3:])
+        out_t[:, keep] = rows
+        return out_t.T
     v = np.ascontiguousarray(base.T[_CTX_IDX][:, keep])  # (cues, lines)
     nc = v.shape[0]
     prev = np.full((nc, k), -1.0)
@@ -855,6 +962,29 @@ def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np
     return share, logs
 
 
+def _score_context_native(
+    p1: np.ndarray, p: np.ndarray, w: np.ndarray, n_tok: np.ndarray, keep: np.ndarray, toks: PageTokens | None,
+    out_t: np.ndarray,
+) -> np.ndarray:
+    """:func:`score_context_features` with its per-line arithmetic in the compiled kernel (one call
+    instead of ~80 numpy operations on a page of a few hundred lines; the same operations in the
+    same order, numpy's pairwise sums included); the logarithms, the lexical support and the
+    expected-F keep stay numpy's."""
+    assert _native is not None
+    n = p1.shape[0]
+    share, logs = _similarity(p1, toks or _NO_TOKENS, n)
+    efd = expected_f_keep(p1, n_tok)[keep]
+    k = keep.shape[0]
+    rows = np.empty((len(SCORE_CONTEXT_NAMES), k))
+    _native.score_context(
+        np.ascontiguousarray(p), np.ascontiguousarray(w), np.ascontiguousarray(share[keep]), efd.view(np.uint8), rows
+    )
+    rows[13] = np.log1p(rows[13]) * np.where(p >= 0.5, 1.0, -1.0)
+    rows[19] = logs[keep]
+    out_t[:, keep] = rows
+    return out_t.T
+
+
 def score_context_features(
     p1: np.ndarray, words: np.ndarray, n_tok: np.ndarray, toks: PageTokens | None = None
 ) -> np.ndarray:
@@ -872,6 +1002,8 @@ def score_context_features(
         return out_t.T
     p = p1[keep]
     w = np.maximum(words[keep], 0.5)
+    if _native is not None:
+        return _score_context_native(p1, p, w, n_tok, keep, toks, out_t)
     mass = p * w
     tot = max(float(mass.sum()), 1e-9)
     before = (np.cumsum(mass) - mass) / tot

@@ -135,6 +135,17 @@ class Forest:
         n = X.shape[0]
         if n == 0 or t == 0:
             return np.full(n, self.bias)
+        # the compiled loop: the same comparisons, and the leaves summed tree after tree as numpy's
+        # sum over axis 0 adds them -- except for a single row, where that axis is contiguous and
+        # numpy sums pairwise (other last bits), so one-line pages stay on the numpy path
+        if F._native is not None and d <= 30 and n > 1:
+            res = np.empty(n)
+            F._native.forest_raw(
+                tuple(np.ascontiguousarray(b.T, dtype=np.float64) for b in (X, *extra)),
+                np.ascontiguousarray(self.feat, dtype=np.int64), np.ascontiguousarray(self.thr, dtype=np.float64),
+                np.ascontiguousarray(self.leaf, dtype=np.float64), t, d, float(self.bias), res,
+            )
+            return res
         if n > RAW_CHUNK:
             return np.concatenate(
                 [self.raw(X[i : i + RAW_CHUNK], *(b[i : i + RAW_CHUNK] for b in extra)) for i in range(0, n, RAW_CHUNK)]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import repeat
 from typing import NamedTuple
 
 import regex
@@ -265,6 +266,60 @@ DISCLAIMER = regex.compile(
 """Editorial disclaimers; kept in the body (gold treats them as either), exposed as a feature."""
 
 
+_LOWER_LED = tuple(
+    a for r, _ in CONTAINS_RULES for a in map(stdlib_pattern, map(str.removeprefix, _top_alternatives(r.pattern),
+                                                                   repeat("\\b")))
+    if a[:1].islower()
+)
+_LOWER_PREFIXES = tuple(dict.fromkeys(re.match(r"\w+", a).group() for a in _LOWER_LED))  # type: ignore[union-attr]
+"""Literal prefixes of the :data:`CONTAINS` alternatives that start with a lower-case letter ("all",
+"registration", "licen", "iStock"): :func:`_contains_starts` finds them with ``str.find``."""
+_CONTAINS_CASED = re.compile(
+    "|".join(
+        a for r, _ in CONTAINS_RULES for a in map(stdlib_pattern, map(str.removeprefix, _top_alternatives(r.pattern),
+                                                                       repeat("\\b")))
+        if not a[:1].islower()
+    ),
+    re.MULTILINE,
+)
+""":data:`CONTAINS` without its lower-case-led alternatives: its scan stops only at capitals, CJK
+and "(" (with "all" in it, at every "a", "l", "r" and "i" of the page)."""
+
+
+def _contains_starts(text: str) -> list[int]:
+    """``[m.start() for m in CONTAINS.finditer(text)]``, from :data:`_CONTAINS_CASED` plus ``str.find``
+    of :data:`_LOWER_PREFIXES` (dev text: the scan ~2x faster).
+
+    A lower-case-led alternative can only match where its prefix occurs, a cased one only where
+    the cased scan found it (at such a position no lower-case-led one can match); so taking
+    every candidate in order, each that ``CONTAINS`` matches at and that starts after the last
+    match's end, is ``finditer``'s leftmost-first, non-overlapping walk.  The cased scan skips
+    positions inside its own matches: when one of its matches is itself overlapped by an
+    earlier lower-case-led match, the positions it hid could count, and the one scan runs."""
+    cased = [m.start() for m in _CONTAINS_CASED.finditer(text)]
+    cands: list[int] = []
+    for lit in _LOWER_PREFIXES:
+        i = text.find(lit)
+        while i >= 0:
+            cands.append(i)
+            i = text.find(lit, i + 1)
+    if not cands:
+        return cased
+    cased_set = set(cased)
+    out: list[int] = []
+    end = -1
+    for p in sorted(cased_set.union(cands)):
+        if p < end:
+            if p in cased_set:
+                return [m.start() for m in CONTAINS.finditer(text)]
+            continue
+        m = CONTAINS.match(text, p)
+        if m is not None:
+            out.append(p)
+            end = m.end()
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class RuleHit:
     """A whole-line rule match: line span in the page text and the rule that fired."""
@@ -288,13 +343,11 @@ def scan(text: str) -> list[RuleHit]:
         rule = RULES[int(name[1:])]
         out.append(RuleHit(s, e, rule.kind, rule.reason))
     seen = {h.start for h in out}
-    for hit in CONTAINS.finditer(text):
-        s = text.rfind("\n", 0, hit.start()) + 1
+    for start in _contains_starts(text):
+        s = text.rfind("\n", 0, start) + 1
         if s in seen:
             continue
-        k, cm = next(
-            ((k, c) for k, p in enumerate(_CONTAINS_EACH) if (c := p.match(text, hit.start()))), (0, None)
-        )
+        k, cm = next(((k, c) for k, p in enumerate(_CONTAINS_EACH) if (c := p.match(text, start))), (0, None))
         if cm is None:  # a wire name inside a word (the rule's leading \b)
             continue
         e = text.find("\n", cm.end())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import rules
 
@@ -119,3 +121,22 @@ def test_newline_led_scan_finds_the_lexicon_matches() -> None:
         want = [(m.start(), m.end(), m.lastgroup) for m in rules.LEXICON.finditer(text)]
         got = [(m.start(), m.end() - 1, m.lastgroup) for m in rules._LEXICON_NL.finditer("\n" + text)]
         assert got == want
+
+
+_CONTAINS_PIECES = ["All rights reserved", "all rights reserved", "all", "All", "ALL RIGHTS RESERVED", "rights",
+                    "registration number", "Registration Number", "licence for publishing", "license", "iStock",
+                    " via ", "AFP", "Reuters", "Getty Images", "(Photo: a)", "(Source: all rights)", "ICP备",
+                    "版权所有", "未经授权不得转载", "供图", "\n", " ", "a", "x.", ")", "("]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_CONTAINS_PIECES), max_size=12))
+def test_contains_starts_are_the_one_scans(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
+
+
+def test_contains_starts_when_a_lower_case_match_hides_a_cased_one() -> None:
+    # "iStock via AFP": the cased scan finds "AFP" (a wire credit at the line end) inside the iStock match
+    for text in ("Photo: iStock via AFP\nbody", "iStock via AFP", "x all rights reserved AFP"):
+        assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]

@@ -1,0 +1,953 @@
+/* Optional compiled kernels for the boilerplate line model (cleaner/boilerplate/features.py, model.py).
+ *
+ * Why: a dev page is ~10 kB, and the numpy path spends most of its time in the fixed cost of
+ * ~300 small array operations per page, not in arithmetic.  These loops do the per-character
+ * pass of the line features and the forest evaluation in one pass each.  They compute exactly
+ * what the numpy path computes (integer counts, the same comparisons, leaf values summed tree by
+ * tree in the same order), so the features and scores are the same to the bit; every floating
+ * point formula (divisions, logarithms) stays in numpy.  The module uses only the buffer
+ * protocol (no numpy headers), so it builds with a C compiler and the Python headers alone; when
+ * it does not build, the numpy path runs (setup.py marks it optional).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t min_items, int writable,
+                   const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
+    if (view->itemsize != itemsize || view->len < min_items * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: wrong item size or too short", what);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len)
+ *   -> (n_tokens, masked)
+ *
+ * page: the joined page ("\n" between lines, no other line breaks inside lines, n_lines lines).
+ * table: uint16 class bits per code point (0x10001 entries; the last for anything above the BMP).
+ * sum_bits: uint16 class bits counted per line, in the column order of `sums`.
+ * starts / ends (int64): each line's [start, end) offsets in the page (its newline is in neither).
+ * sums: float64 (n_lines, len(sum_bits) + 5), row-major: the classes, then @ before a word
+ *   character, digit-separator-digit triples, ellipses (a cue char or "..."), non-CJK word runs,
+ *   word runs starting with an upper-case letter.  All counts, per line, of the character (or
+ *   run) *starting* in the line, as the numpy path bins them.
+ * first_bits / last_bits (uint16), last_cp (uint32): the first and last non-space character of
+ *   each line (0 for a blank line).
+ * tok_line / tok_len (int64, capacity >= the number of word runs): each non-CJK word run's line
+ *   and length in code points.
+ * masked: the page with every non-word character replaced by a space (the token strings).
+ */
+static PyObject *char_pass(PyObject *self, PyObject *args) {
+    PyObject *page, *o_table, *o_bits, *o_st, *o_en, *o_sums, *o_fb, *o_lb, *o_lc, *o_tl, *o_tn;
+    Py_ssize_t n_lines;
+    if (!PyArg_ParseTuple(args, "UOOnOOOOOOOO", &page, &o_table, &o_bits, &n_lines, &o_st, &o_en, &o_sums, &o_fb,
+                          &o_lb, &o_lc, &o_tl, &o_tn))
+        return NULL;
+    Py_buffer b_table, b_bits, b_st, b_en, b_sums, b_fb, b_lb, b_lc, b_tl, b_tn;
+    int got = 0;
+    PyObject *result = NULL;
+    void *mbuf = NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(page);
+    if (get_buf(o_table, &b_table, 2, 0x10001, 0, "table") < 0) goto done;
+    got = 1;
+    if (get_buf(o_bits, &b_bits, 2, 1, 0, "sum_bits") < 0) goto done;
+    got = 2;
+    Py_ssize_t nb = b_bits.len / 2, ncol = nb + 5;
+    if (nb > 16) {
+        PyErr_SetString(PyExc_ValueError, "at most 16 classes");
+        goto done;
+    }
+    if (get_buf(o_sums, &b_sums, 8, n_lines * ncol, 1, "sums") < 0) goto done;
+    got = 3;
+    if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
+    got = 4;
+    if (get_buf(o_lb, &b_lb, 2, n_lines, 1, "last_bits") < 0) goto done;
+    got = 5;
+    if (get_buf(o_lc, &b_lc, 4, n_lines, 1, "last_cp") < 0) goto done;
+    got = 6;
+    if (get_buf(o_tl, &b_tl, 8, 0, 1, "tok_line") < 0) goto done;
+    got = 7;
+    if (get_buf(o_tn, &b_tn, 8, 0, 1, "tok_len") < 0) goto done;
+    got = 8;
+    if (get_buf(o_st, &b_st, 8, n_lines, 1, "starts") < 0) goto done;
+    got = 9;
+    if (get_buf(o_en, &b_en, 8, n_lines, 1, "ends") < 0) goto done;
+    got = 10;
+    {
+        int64_t *starts = (int64_t *)b_st.buf, *ends = (int64_t *)b_en.buf;
+        Py_ssize_t line_start = 0;
+        const uint16_t *table = (const uint16_t *)b_table.buf;
+        const uint16_t *sum_bits = (const uint16_t *)b_bits.buf;
+        double *sums = (double *)b_sums.buf;
+        uint16_t *first_bits = (uint16_t *)b_fb.buf, *last_bits = (uint16_t *)b_lb.buf;
+        uint32_t *last_cp = (uint32_t *)b_lc.buf;
+        int64_t *tok_line = (int64_t *)b_tl.buf, *tok_len = (int64_t *)b_tn.buf;
+        Py_ssize_t tok_cap = b_tl.len / 8 < b_tn.len / 8 ? b_tl.len / 8 : b_tn.len / 8;
+        int kind = PyUnicode_KIND(page);
+        const void *data = PyUnicode_DATA(page);
+        mbuf = PyMem_Malloc((size_t)(len ? len : 1) * (size_t)kind);
+        if (!mbuf) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* bit masks of the classes the kernel reads (the same values as features.py) */
+        const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;
+        int64_t cnt[16];
+        int64_t at = 0, date = 0, ell = 0, runs = 0, title = 0;
+        Py_ssize_t line = 0, ntok = 0, run_start = -1;
+        int have = 0;
+        memset(cnt, 0, sizeof cnt);
+        memset(first_bits, 0, (size_t)n_lines * 2);
+        memset(last_bits, 0, (size_t)n_lines * 2);
+        memset(last_cp, 0, (size_t)n_lines * 4);
+        /* a three-character window: c0 at i, c1 at i+1, c2 at i+2 */
+        Py_UCS4 c1 = len > 0 ? PyUnicode_READ(kind, data, 0) : 0;
+        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;
+        Py_UCS4 c2 = len > 1 ? PyUnicode_READ(kind, data, 1) : 0;
+        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+        int prev_word = 0;
+        for (Py_ssize_t i = 0; i <= len; i++) {
+            if (i == len || c1 == '\n') {
+                /* close the line (the newline itself belongs to no line, as in the numpy path's
+                   [start, end) spans) */
+                if (line >= n_lines) {
+                    PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
+                    goto done;
+                }
+                starts[line] = line_start;
+                ends[line] = i;
+                line_start = i + 1;
+                double *row = sums + line * ncol;
+                for (Py_ssize_t k = 0; k < nb; k++) row[k] = (double)cnt[k];
+                row[nb] = (double)at;
+                row[nb + 1] = (double)date;
+                row[nb + 2] = (double)ell;
+                row[nb + 3] = (double)runs;
+                row[nb + 4] = (double)title;
+                memset(cnt, 0, sizeof cnt);
+                at = date = ell = runs = title = 0;
+                have = 0;
+                if (run_start >= 0) { /* a word run ends at the newline */
+                    tok_len[ntok - 1] = i - run_start;
+                    run_start = -1;
+                }
+                prev_word = 0;
+                if (i < len) {
+                    PyUnicode_WRITE(kind, mbuf, i, ' ');
+                    line++;
+                    c1 = c2;
+                    b1 = b2;
+                    c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
+                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+                }
+                continue;
+            }
+            uint16_t b0 = b1;
+            Py_UCS4 c0 = c1;
+            c1 = c2;
+            b1 = b2;
+            c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
+            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
+            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */
+            for (Py_ssize_t k = 0; k < nb; k++) cnt[k] += (b0 & sum_bits[k]) != 0;
+            int w = (b0 & WORD) != 0;
+            int w1 = i + 1 < len && (b1 & WORD) != 0;
+            at += (b0 & AT) && w1;
+            if (i + 2 < len) {
+                date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);
+                ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');
+            } else {
+                ell += (b0 & ELL) != 0;
+            }
+            if (!(b0 & SPACE)) {
+                if (!have) first_bits[line] = b0;
+                have = 1;
+                last_bits[line] = b0;
+                last_cp[line] = (uint32_t)c0;
+            }
+            if (w) {
+                PyUnicode_WRITE(kind, mbuf, i, c0);
+                if (!prev_word) {
+                    if (ntok >= tok_cap) {
+                        PyErr_SetString(PyExc_ValueError, "token capacity too small");
+                        goto done;
+                    }
+                    tok_line[ntok++] = line;
+                    run_start = i;
+                    runs++;
+                    title += (b0 & UPPER) != 0;
+                }
+            } else {
+                PyUnicode_WRITE(kind, mbuf, i, ' ');
+                if (run_start >= 0) {
+                    tok_len[ntok - 1] = i - run_start;
+                    run_start = -1;
+                }
+            }
+            prev_word = w;
+        }
+        if (line + 1 != n_lines) {
+            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");
+            goto done;
+        }
+        PyObject *masked = PyUnicode_FromKindAndData(kind, mbuf, len);
+        if (!masked) goto done;
+        result = Py_BuildValue("nN", ntok, masked);
+    }
+done:
+    if (mbuf) PyMem_Free(mbuf);
+    if (got >= 10) PyBuffer_Release(&b_en);
+    if (got >= 9) PyBuffer_Release(&b_st);
+    if (got >= 8) PyBuffer_Release(&b_tn);
+    if (got >= 7) PyBuffer_Release(&b_tl);
+    if (got >= 6) PyBuffer_Release(&b_lc);
+    if (got >= 5) PyBuffer_Release(&b_lb);
+    if (got >= 4) PyBuffer_Release(&b_fb);
+    if (got >= 3) PyBuffer_Release(&b_sums);
+    if (got >= 2) PyBuffer_Release(&b_bits);
+    if (got >= 1) PyBuffer_Release(&b_table);
+    return result;
+}
+
+/* A token in the hash table of token_columns: its span in the text, its first position. */
+typedef struct {
+    Py_ssize_t start, len, first;
+    uint64_t hash;
+} slot_t;
+
+/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content) -> n_tokens
+ *
+ * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of its
+ * first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token, position)`
+ * numbers them; and what features._base derives from the tokens: each distinct token's vocabulary
+ * bits (vocab: str -> int, looked up once per distinct token), then per line (counts: (n, 4)
+ * float64, zeroed by the caller) the tokens with the stop, chrome and month bits and the lines
+ * whose first token has the byline bit; content (uint8 per token): no stop bit and 3+ characters
+ * (wlen).  wline: each token's line (int64, non-decreasing).
+ */
+static PyObject *token_columns(PyObject *self, PyObject *args) {
+    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content;
+    Py_ssize_t n;
+    long b_stop, b_chrome, b_month, b_byline;
+    if (!PyArg_ParseTuple(args, "UO!OOnllllOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop, &b_chrome,
+                          &b_month, &b_byline, &o_ids, &o_counts, &o_content))
+        return NULL;
+    Py_buffer bl, bn, bi, bc, bt;
+    int got = 0;
+    PyObject *result = NULL;
+    slot_t *slots = NULL;
+    long *codes = NULL;
+    if (get_buf(o_wline, &bl, 8, 0, 0, "wline") < 0) goto done;
+    got = 1;
+    Py_ssize_t k = bl.len / 8;
+    if (get_buf(o_wlen, &bn, 8, k, 0, "wlen") < 0) goto done;
+    got = 2;
+    if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
+    got = 3;
+    if (get_buf(o_counts, &bc, 8, 4 * n, 1, "counts") < 0) goto done;
+    got = 4;
+    if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
+    got = 5;
+    {
+        const int64_t *wline = bl.buf, *wlen = bn.buf;
+        int64_t *ids = bi.buf;
+        double *counts = bc.buf;
+        uint8_t *content = bt.buf;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        size_t size = 64;
+        while (size < (size_t)k * 2 + 2) size <<= 1;
+        slots = PyMem_Calloc(size, sizeof(slot_t));
+        codes = PyMem_Malloc(sizeof(long) * (size_t)(k ? k : 1)); /* by first position */
+        if (!slots || !codes) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t ntok = 0, i = 0;
+        while (i < len) {
+            while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
+            if (i >= len) break;
+            Py_ssize_t s0 = i;
+            uint64_t h = 1469598103934665603ULL;
+            while (i < len) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, i);
+                if (Py_UNICODE_ISSPACE(c)) break;
+                h = (h ^ (uint64_t)c) * 1099511628211ULL;
+                i++;
+            }
+            Py_ssize_t tl = i - s0;
+            if (ntok >= k) {
+                PyErr_SetString(PyExc_ValueError, "more tokens than word runs");
+                goto done;
+            }
+            size_t j = (size_t)(h ^ (h >> 29)) & (size - 1);
+            long code = 0;
+            for (;;) {
+                slot_t *sl = &slots[j];
+                if (sl->len == 0) {
+                    PyObject *tok = PyUnicode_Substring(text, s0, i);
+                    if (!tok) goto done;
+                    PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
+                    Py_DECREF(tok);
+                    if (v) {
+                        code = PyLong_AsLong(v);
+                        if (code == -1 && PyErr_Occurred()) goto done;
+                    } else if (PyErr_Occurred()) {
+                        goto done;
+                    }
+                    sl->start = s0;
+                    sl->len = tl;
+                    sl->first = ntok;
+                    sl->hash = h;
+                    codes[ntok] = code;
+                    ids[ntok] = ntok;
+                    break;
+                }
+                if (sl->hash == h && sl->len == tl &&
+                    memcmp((const char *)data + (size_t)sl->start * kind, (const char *)data + (size_t)s0 * kind,
+                           (size_t)tl * kind) == 0) {
+                    ids[ntok] = sl->first;
+                    code = codes[sl->first];
+                    break;
+                }
+                j = (j + 1) & (size - 1);
+            }
+            Py_ssize_t line = wline[ntok];
+            if (line < 0 || line >= n) {
+                PyErr_SetString(PyExc_IndexError, "a token's line is out of range");
+                goto done;
+            }
+            double *row = counts + line * 4;
+            if (code & b_stop) row[0] += 1.0;
+            if (code & b_chrome) row[1] += 1.0;
+            if (code & b_month) row[2] += 1.0;
+            if ((code & b_byline) && (ntok == 0 || wline[ntok - 1] != line)) row[3] += 1.0;
+            content[ntok] = !(code & b_stop) && wlen[ntok] >= 3;
+            ntok++;
+        }
+        result = PyLong_FromSsize_t(ntok);
+    }
+done:
+    if (slots) PyMem_Free(slots);
+    if (codes) PyMem_Free(codes);
+    if (got >= 5) PyBuffer_Release(&bt);
+    if (got >= 4) PyBuffer_Release(&bc);
+    if (got >= 3) PyBuffer_Release(&bi);
+    if (got >= 2) PyBuffer_Release(&bn);
+    if (got >= 1) PyBuffer_Release(&bl);
+    return result;
+}
+
+/* One tree over rows j0..j0+m-1: each row's leaf index (level 0 its highest bit, a level's bit
+ * x > th) and its leaf value added to the row's sum.  xs: the tree's columns, one per level.
+ * SSE2 (every x86-64) takes four rows per step (two per register): the same comparisons (cmpgt_pd is false on NaN,
+ * as C's >), the same additions in the same order. */
+static void add_tree(double *restrict acc, const double *const *xs, const double *th, Py_ssize_t depth,
+                     const double *leaf, Py_ssize_t j0, Py_ssize_t m) {
+    Py_ssize_t j = 0;
+#if defined(__SSE2__)
+    const __m128i one = _mm_set1_epi64x(1);
+    for (; j + 4 <= m; j += 4) {
+        __m128i v = _mm_setzero_si128(), w = _mm_setzero_si128();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m128d t = _mm_set1_pd(th[lev]);
+            __m128d c = _mm_cmpgt_pd(_mm_loadu_pd(xs[lev] + j0 + j), t);
+            __m128d d = _mm_cmpgt_pd(_mm_loadu_pd(xs[lev] + j0 + j + 2), t);
+            v = _mm_or_si128(_mm_slli_epi64(v, 1), _mm_and_si128(_mm_castpd_si128(c), one));
+            w = _mm_or_si128(_mm_slli_epi64(w, 1), _mm_and_si128(_mm_castpd_si128(d), one));
+        }
+        acc[j] += leaf[_mm_cvtsi128_si64(v)];
+        acc[j + 1] += leaf[_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))];
+        acc[j + 2] += leaf[_mm_cvtsi128_si64(w)];
+        acc[j + 3] += leaf[_mm_cvtsi128_si64(_mm_unpackhi_epi64(w, w))];
+    }
+    for (; j + 2 <= m; j += 2) {
+        __m128i v = _mm_setzero_si128();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m128d c = _mm_cmpgt_pd(_mm_loadu_pd(xs[lev] + j0 + j), _mm_set1_pd(th[lev]));
+            v = _mm_or_si128(_mm_slli_epi64(v, 1), _mm_and_si128(_mm_castpd_si128(c), one));
+        }
+        acc[j] += leaf[_mm_cvtsi128_si64(v)];
+        acc[j + 1] += leaf[_mm_cvtsi128_si64(_mm_unpackhi_epi64(v, v))];
+    }
+#endif
+    for (; j < m; j++) {
+        uint64_t i = 0;
+        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
+        acc[j] += leaf[i];
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && !defined(__AVX2__)
+#define CLEANER_AVX2_DISPATCH 1
+#include <immintrin.h>
+/* add_tree with AVX2 (eight rows per step, four per register), used when the CPU has it (checked
+ * at run time, so the module still runs on any x86-64): _CMP_GT_OQ is false on NaN, as C's >. */
+__attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, const double *const *xs,
+                                                           const double *th, Py_ssize_t depth, const double *leaf,
+                                                           Py_ssize_t j0, Py_ssize_t m) {
+    Py_ssize_t j = 0;
+    const __m256i one = _mm256_set1_epi64x(1);
+    for (; j + 8 <= m; j += 8) {
+        __m256i v = _mm256_setzero_si256(), w = _mm256_setzero_si256();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m256d t = _mm256_set1_pd(th[lev]);
+            __m256d c = _mm256_cmp_pd(_mm256_loadu_pd(xs[lev] + j0 + j), t, _CMP_GT_OQ);
+            __m256d d = _mm256_cmp_pd(_mm256_loadu_pd(xs[lev] + j0 + j + 4), t, _CMP_GT_OQ);
+            v = _mm256_or_si256(_mm256_slli_epi64(v, 1), _mm256_and_si256(_mm256_castpd_si256(c), one));
+            w = _mm256_or_si256(_mm256_slli_epi64(w, 1), _mm256_and_si256(_mm256_castpd_si256(d), one));
+        }
+        uint64_t iv[8];
+        _mm256_storeu_si256((__m256i *)iv, v);
+        _mm256_storeu_si256((__m256i *)(iv + 4), w);
+        for (int q = 0; q < 8; q++) acc[j + q] += leaf[iv[q]];
+    }
+    for (; j < m; j++) {
+        uint64_t i = 0;
+        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
+        acc[j] += leaf[i];
+    }
+}
+#endif
+
+/* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
+ *
+ * Oblivious trees over the rows of `blocks` (a tuple of C-contiguous float64 buffers, each
+ * (columns, n): one contiguous row per feature; features are numbered across the blocks in
+ * order).  feat/thr: (trees, depth) int64 / float64; leaf: (trees, 2**depth) float64.  out[j] =
+ * (sum over trees, in order, of leaf[t, index]) + bias, where index takes level 0 as its highest
+ * bit and a level's bit is x[feat] > thr: the sums Forest.raw forms, in the same order.
+ */
+static PyObject *forest_raw(PyObject *self, PyObject *args) {
+    PyObject *blocks, *o_feat, *o_thr, *o_leaf, *o_out;
+    Py_ssize_t trees, depth;
+    double bias;
+    if (!PyArg_ParseTuple(args, "O!OOOnndO", &PyTuple_Type, &blocks, &o_feat, &o_thr, &o_leaf, &trees, &depth,
+                          &bias, &o_out))
+        return NULL;
+    if (depth < 1 || depth > 30 || trees < 0) {
+        PyErr_SetString(PyExc_ValueError, "bad forest shape");
+        return NULL;
+    }
+    Py_ssize_t nblocks = PyTuple_GET_SIZE(blocks);
+    Py_buffer b_feat, b_thr, b_leaf, b_out;
+    Py_buffer *bb = PyMem_Calloc((size_t)(nblocks ? nblocks : 1), sizeof(Py_buffer));
+    const double **cols = NULL;
+    double *acc = NULL;
+    int got = 0;
+    Py_ssize_t nbgot = 0;
+    PyObject *result = NULL;
+    if (!bb) return PyErr_NoMemory();
+    Py_ssize_t leaves = (Py_ssize_t)1 << depth;
+    if (get_buf(o_feat, &b_feat, 8, trees * depth, 0, "feat") < 0) goto done;
+    got = 1;
+    if (get_buf(o_thr, &b_thr, 8, trees * depth, 0, "thr") < 0) goto done;
+    got = 2;
+    if (get_buf(o_leaf, &b_leaf, 8, trees * leaves, 0, "leaf") < 0) goto done;
+    got = 3;
+    if (get_buf(o_out, &b_out, 8, 0, 1, "out") < 0) goto done;
+    got = 4;
+    {
+        Py_ssize_t n = b_out.len / 8, ncols = 0;
+        for (; nbgot < nblocks; nbgot++) {
+            if (get_buf(PyTuple_GET_ITEM(blocks, nbgot), &bb[nbgot], 8, 0, 0, "block") < 0) goto done;
+            if (n && bb[nbgot].len % (n * 8)) {
+                nbgot++;
+                PyErr_SetString(PyExc_ValueError, "block length is not a multiple of the rows");
+                goto done;
+            }
+            ncols += n ? bb[nbgot].len / (n * 8) : 0;
+        }
+        cols = PyMem_Malloc((size_t)(ncols ? ncols : 1) * sizeof(double *));
+        acc = PyMem_Malloc(512 * sizeof(double));
+        if (!cols || !acc) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t c = 0;
+        for (Py_ssize_t k = 0; k < nblocks && n; k++) {
+            Py_ssize_t w = bb[k].len / (n * 8);
+            for (Py_ssize_t q = 0; q < w; q++) cols[c++] = (const double *)bb[k].buf + q * n;
+        }
+        const int64_t *feat = (const int64_t *)b_feat.buf;
+        const double *thr = (const double *)b_thr.buf, *leaf = (const double *)b_leaf.buf;
+        for (Py_ssize_t q = 0; q < trees * depth; q++) {
+            if (n && (feat[q] < 0 || feat[q] >= ncols)) {
+                PyErr_SetString(PyExc_IndexError, "a tree tests a column the blocks do not have");
+                goto done;
+            }
+        }
+        double *out = (double *)b_out.buf;
+        enum { CHUNK = 512 };
+        const double *xs[32];
+#ifdef CLEANER_AVX2_DISPATCH
+        int avx2 = __builtin_cpu_supports("avx2");
+#endif
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {
+            Py_ssize_t m = n - j0 < CHUNK ? n - j0 : CHUNK;
+            for (Py_ssize_t j = 0; j < m; j++) acc[j] = 0.0;
+            for (Py_ssize_t t = 0; t < trees; t++) {
+                for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
+#ifdef CLEANER_AVX2_DISPATCH
+                if (avx2)
+                    add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+                else
+#endif
+                    add_tree(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+            }
+            for (Py_ssize_t j = 0; j < m; j++) out[j0 + j] = acc[j] + bias;
+        }
+        Py_END_ALLOW_THREADS
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    for (Py_ssize_t k = 0; k < nbgot; k++) PyBuffer_Release(&bb[k]);
+    PyMem_Free(bb);
+    if (cols) PyMem_Free((void *)cols);
+    if (acc) PyMem_Free(acc);
+    if (got >= 4) PyBuffer_Release(&b_out);
+    if (got >= 3) PyBuffer_Release(&b_leaf);
+    if (got >= 2) PyBuffer_Release(&b_thr);
+    if (got >= 1) PyBuffer_Release(&b_feat);
+    return result;
+}
+
+/* numpy's sum of a contiguous float64 array (pairwise: 8 running sums in blocks of up to 128,
+ * halves above that; loops_utils.h.src), so that a sum here is numpy's to the bit. */
+static double np_pairwise_sum(const double *a, Py_ssize_t n) {
+    if (n < 8) {
+        double res = 0.;
+        for (Py_ssize_t i = 0; i < n; i++) res += a[i];
+        return res;
+    }
+    if (n <= 128) {
+        double r[8], res;
+        Py_ssize_t i;
+        for (int j = 0; j < 8; j++) r[j] = a[j];
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int j = 0; j < 8; j++) r[j] += a[i + j];
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++) res += a[i];
+        return res;
+    }
+    Py_ssize_t n2 = n / 2;
+    n2 -= n2 % 8;
+    return np_pairwise_sum(a, n2) + np_pairwise_sum(a + n2, n - n2);
+}
+
+static double np_sum(const double *a, Py_ssize_t n) { return 0. + np_pairwise_sum(a, n); }
+
+/* np.cumsum: out[0] = x[0], out[i] = out[i-1] + x[i] */
+static void np_cumsum(double *out, const double *x, Py_ssize_t n) {
+    double c = 0.;
+    for (Py_ssize_t i = 0; i < n; i++) out[i] = c = (i ? c + x[i] : x[i]);
+}
+
+/* features._window_means of x (radius r): (cs[hi] - cs[lo]) / (hi - lo), cs the prefix sums with a 0 in front */
+static void window_mean(double *out, const double *cs, Py_ssize_t n, Py_ssize_t r) {
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t lo = i - r > 0 ? i - r : 0, hi = i + r + 1 < n ? i + r + 1 : n;
+        out[i] = (cs[hi] - cs[lo]) / (double)(hi - lo);
+    }
+}
+
+typedef struct {
+    double v;
+    Py_ssize_t i;
+} rank_t;
+
+static int by_desc_then_index(const void *a, const void *b) {
+    const rank_t *x = a, *y = b;
+    /* argsort(-p, kind="stable"): ascending -p, ties in index order */
+    double nx = -x->v, ny = -y->v;
+    if (nx < ny) return -1;
+    if (nx > ny) return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+/* score_context(p, w, sh, efd, out)
+ *
+ * The columns of features.score_context_features over the k lines that hold tokens, as numpy
+ * forms them (the same operations in the same order; sums as numpy's pairwise sum).  p: the
+ * first-pass scores of those lines, w: their word counts (floored at 0.5), sh: their lexical
+ * support share, efd: uint8, the first pass's expected-F keep; out: (28, k) float64, row-major.
+ * Rows 13 (run length: the caller takes log1p and the sign) and 19 (the caller's) are left as
+ * run length and 0.
+ */
+static PyObject *score_context(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_w, *o_sh, *o_efd, *o_out;
+    if (!PyArg_ParseTuple(args, "OOOOO", &o_p, &o_w, &o_sh, &o_efd, &o_out)) return NULL;
+    Py_buffer bp, bw, bsh, befd, bout;
+    int got = 0;
+    PyObject *result = NULL;
+    double *tmp = NULL;
+    rank_t *rk = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "p") < 0) goto done;
+    got = 1;
+    Py_ssize_t k = bp.len / 8;
+    if (get_buf(o_w, &bw, 8, k, 0, "w") < 0) goto done;
+    got = 2;
+    if (get_buf(o_sh, &bsh, 8, k, 0, "sh") < 0) goto done;
+    got = 3;
+    if (get_buf(o_efd, &befd, 1, k, 0, "efd") < 0) goto done;
+    got = 4;
+    if (get_buf(o_out, &bout, 8, 28 * k, 1, "out") < 0) goto done;
+    got = 5;
+    if (k == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    {
+        const double *p = bp.buf, *w = bw.buf, *sh = bsh.buf;
+        const uint8_t *efd = befd.buf;
+        double *out = bout.buf;
+#define ROW(r) (out + (Py_ssize_t)(r) * k)
+        /* scratch: mass, cs_mass/w/sh (k+1 each), m3/m8/m20 of 3 rows, gain (k+1), run sums */
+        tmp = PyMem_Malloc(sizeof(double) * (size_t)(k * 16 + 8));
+        rk = PyMem_Malloc(sizeof(rank_t) * (size_t)k);
+        if (!tmp || !rk) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        double *mass = tmp, *cs = tmp + k; /* cs: 3 rows of k+1 */
+        double *m3 = cs + 3 * (k + 1), *m8 = m3 + 3 * k, *m20 = m8 + 3 * k; /* 9k */
+        double *gain = m20 + 3 * k;                                         /* k+1 */
+        for (Py_ssize_t i = 0; i < k; i++) mass[i] = p[i] * w[i];
+        double tot = np_sum(mass, k);
+        if (1e-9 > tot) tot = 1e-9; /* max(float(mass.sum()), 1e-9) */
+        const double *rows[3] = {mass, w, sh};
+        for (int r = 0; r < 3; r++) {
+            double *c = cs + r * (k + 1);
+            c[0] = 0.;
+            np_cumsum(c + 1, rows[r], k);
+        }
+        for (int r = 0; r < 3; r++) {
+            window_mean(m3 + r * k, cs + r * (k + 1), k, 3);
+            window_mean(m8 + r * k, cs + r * (k + 1), k, 8);
+            window_mean(m20 + r * k, cs + r * (k + 1), k, 20);
+        }
+        double pmax = p[0];
+        for (Py_ssize_t i = 0; i < k; i++) {
+            ROW(0)[i] = p[i];
+            ROW(1)[i] = i >= 1 ? p[i - 1] : 0.;
+            ROW(2)[i] = i + 1 < k ? p[i + 1] : 0.;
+            ROW(3)[i] = i >= 2 ? p[i - 2] : 0.;
+            ROW(4)[i] = i + 2 < k ? p[i + 2] : 0.;
+            double d3 = m3[k + i] > 1e-9 ? m3[k + i] : 1e-9, d8 = m8[k + i] > 1e-9 ? m8[k + i] : 1e-9,
+                   d20 = m20[k + i] > 1e-9 ? m20[k + i] : 1e-9;
+            ROW(5)[i] = m3[i] / d3;
+            ROW(6)[i] = m8[i] / d8;
+            ROW(7)[i] = m20[i] / d20;
+            double a = i ? p[i - 1] : p[0], b = p[i], c = i + 1 < k ? p[i + 1] : p[k - 1];
+            double mx = a > b ? a : b, mn = a < b ? a : b;
+            ROW(8)[i] = mx > c ? mx : c;
+            ROW(9)[i] = mn < c ? mn : c;
+            double before = (cs[i + 1] - mass[i]) / tot;
+            ROW(10)[i] = before;
+            ROW(11)[i] = 1.0 - before - mass[i] / tot;
+            ROW(18)[i] = sh[i];
+            ROW(19)[i] = 0.;
+            ROW(20)[i] = m3[2 * k + i];
+            ROW(26)[i] = efd[i] ? 1.0 : 0.0;
+            if (p[i] > pmax) pmax = p[i];
+        }
+        /* runs of lines on one side of 0.5: their share of the words and their length */
+        double wsum = np_sum(w, k);
+        double wden = wsum > 1.0 ? wsum : 1.0;
+        for (Py_ssize_t a = 0; a < k;) {
+            int hi = p[a] >= 0.5;
+            Py_ssize_t b = a;
+            double s = 0.;
+            while (b < k && (p[b] >= 0.5) == hi) s += w[b++];
+            for (Py_ssize_t i = a; i < b; i++) {
+                ROW(12)[i] = s / wden;
+                ROW(13)[i] = (double)(b - a);
+            }
+            a = b;
+        }
+        /* rank of each score (stable descending order) */
+        for (Py_ssize_t i = 0; i < k; i++) {
+            rk[i].v = p[i];
+            rk[i].i = i;
+        }
+        qsort(rk, (size_t)k, sizeof(rank_t), by_desc_then_index);
+        double rden = (double)(k - 1 > 1 ? k - 1 : 1);
+        for (Py_ssize_t r = 0; r < k; r++) ROW(14)[rk[r].i] = (double)r / rden;
+        /* core: argmax(win8 * sqrt(m8[words])), the first maximum */
+        Py_ssize_t core = 0;
+        double best = 0.;
+        for (Py_ssize_t i = 0; i < k; i++) {
+            double v = ROW(6)[i] * sqrt(m8[k + i]);
+            if (i == 0 || v > best) {
+                best = v;
+                core = i;
+            }
+        }
+        double kden = (double)(k > 1 ? k : 1);
+        double pm = np_sum(mass, k) / wsum;
+        for (Py_ssize_t i = 0; i < k; i++) {
+            Py_ssize_t d = i - core;
+            ROW(15)[i] = (double)(d < 0 ? -d : d) / kden;
+            ROW(16)[i] = pm;
+            ROW(17)[i] = p[i] - pm;
+        }
+        /* the main block (Kadane on (p - 0.5) * sqrt(w)) */
+        gain[0] = 0.;
+        {
+            double c = 0.;
+            for (Py_ssize_t i = 0; i < k; i++) {
+                double x = (p[i] - 0.5) * sqrt(w[i]);
+                c = i ? c + x : x;
+                gain[i + 1] = c;
+            }
+        }
+        Py_ssize_t end = 0, start = 0;
+        {
+            double low = gain[0], bestd = 0.;
+            for (Py_ssize_t i = 0; i <= k; i++) {
+                if (gain[i] < low) low = gain[i];
+                double d = gain[i] - low;
+                if (i == 0 || d > bestd) {
+                    bestd = d;
+                    end = i;
+                }
+            }
+            if (end > 0) {
+                double mn = gain[0];
+                for (Py_ssize_t i = 0; i <= end; i++)
+                    if (gain[i] < mn) {
+                        mn = gain[i];
+                        start = i;
+                    }
+            }
+        }
+        double span_mass = end > start ? np_sum(w + start, end - start) / wsum : 0.0;
+        double sden = (double)(end - start > 1 ? end - start : 1);
+        double pden = 1e-9 > pmax ? 1e-9 : pmax;
+        double cut = 0.5;
+        int any = 0;
+        for (Py_ssize_t i = 0; i < k; i++)
+            if (efd[i] && (!any || p[i] < cut)) {
+                cut = p[i];
+                any = 1;
+            }
+        for (Py_ssize_t i = 0; i < k; i++) {
+            ROW(21)[i] = (i >= start && i < end) ? 1.0 : 0.0;
+            Py_ssize_t sd = i < start ? start - i : (i >= end ? i - end + 1 : 0);
+            ROW(22)[i] = (double)sd / kden;
+            ROW(23)[i] = (double)(i - start) / sden;
+            ROW(24)[i] = span_mass;
+            ROW(25)[i] = p[i] / pden;
+            ROW(27)[i] = p[i] - cut;
+        }
+#undef ROW
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    if (tmp) PyMem_Free(tmp);
+    if (rk) PyMem_Free(rk);
+    if (got >= 5) PyBuffer_Release(&bout);
+    if (got >= 4) PyBuffer_Release(&befd);
+    if (got >= 3) PyBuffer_Release(&bsh);
+    if (got >= 2) PyBuffer_Release(&bw);
+    if (got >= 1) PyBuffer_Release(&bp);
+    return result;
+}
+
+/* line_shapes(text, terminal, cjk, para)
+ *
+ * Per line of `text` (split at "\n"): the number of kana/Han characters (U+3040..U+9FFF) into cjk
+ * (int64), and into para (uint8) whether the line is shaped like running text, as
+ * boilerplate._paragraph_like decides it from the stripped line: its whitespace-separated words
+ * (str.split's white space), whether its last non-space character is in `terminal`, and the CJK
+ * count.
+ */
+static PyObject *line_shapes(PyObject *self, PyObject *args) {
+    PyObject *text, *terminal, *o_cjk, *o_para;
+    if (!PyArg_ParseTuple(args, "UUOO", &text, &terminal, &o_cjk, &o_para)) return NULL;
+    Py_buffer bc, bpara;
+    if (get_buf(o_cjk, &bc, 8, 0, 1, "cjk") < 0) return NULL;
+    if (get_buf(o_para, &bpara, 1, 0, 1, "para") < 0) {
+        PyBuffer_Release(&bc);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    int64_t *cjk = bc.buf;
+    uint8_t *para = bpara.buf;
+    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), tlen = PyUnicode_GET_LENGTH(terminal);
+    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(terminal);
+    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(terminal);
+    Py_ssize_t line = 0;
+    int64_t nc = 0, words = 0;
+    int inword = 0;
+    Py_UCS4 last = 0;
+    int has_last = 0;
+    for (Py_ssize_t i = 0; i <= len; i++) {
+        Py_UCS4 c = i < len ? PyUnicode_READ(kind, data, i) : '\n';
+        if (c == '\n') {
+            if (line >= cap) {
+                PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
+                goto done;
+            }
+            int term = 0;
+            if (has_last)
+                for (Py_ssize_t t = 0; t < tlen; t++)
+                    if (PyUnicode_READ(tkind, tdata, t) == last) {
+                        term = 1;
+                        break;
+                    }
+            int64_t latin = words - (words < nc ? words : nc);
+            cjk[line] = nc;
+            para[line] = (uint8_t)(((nc >= 15) && term) || nc >= 28 || ((latin >= 8) && term) || latin >= 20);
+            line++;
+            nc = words = 0;
+            inword = has_last = 0;
+            continue;
+        }
+        if (c >= 0x3040 && c <= 0x9FFF) nc++;
+        if (Py_UNICODE_ISSPACE(c)) {
+            inword = 0;
+        } else {
+            if (!inword) words++;
+            inword = 1;
+            last = c;
+            has_last = 1;
+        }
+    }
+    result = PyLong_FromSsize_t(line);
+done:
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bpara);
+    return result;
+}
+
+/* context(base, n, cols, keep, words, out)
+ *
+ * features.context_features over the k lines that hold tokens.  base: the page's feature rows,
+ * (columns, n) float64; cols (int64): the rows summarised; keep (int64, k): the lines; words (k):
+ * their word counts.  out: (4 * len(cols) + 3, k) float64, row-major: each summarised column's
+ * previous and next value (-1 past the edges), its window means of radius 3 and 8 (differences
+ * of prefix sums, as features._window_means), then the words of the line's run of long lines
+ * (12+ words; 0 off such runs), the distance to the previous long line and to the next (k when
+ * none); the caller takes log1p of those last three rows.
+ */
+static PyObject *context(PyObject *self, PyObject *args) {
+    PyObject *o_base, *o_cols, *o_keep, *o_words, *o_out;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OnOOOO", &o_base, &n, &o_cols, &o_keep, &o_words, &o_out)) return NULL;
+    Py_buffer bb, bc, bk, bw, bo;
+    int got = 0;
+    PyObject *result = NULL;
+    double *cs = NULL;
+    if (get_buf(o_base, &bb, 8, 0, 0, "base") < 0) goto done;
+    got = 1;
+    if (get_buf(o_cols, &bc, 8, 0, 0, "cols") < 0) goto done;
+    got = 2;
+    if (get_buf(o_keep, &bk, 8, 0, 0, "keep") < 0) goto done;
+    got = 3;
+    Py_ssize_t nc = bc.len / 8, k = bk.len / 8;
+    if (get_buf(o_words, &bw, 8, k, 0, "words") < 0) goto done;
+    got = 4;
+    if (get_buf(o_out, &bo, 8, (4 * nc + 3) * k, 1, "out") < 0) goto done;
+    got = 5;
+    {
+        const int64_t *cols = bc.buf, *keep = bk.buf;
+        const double *base = bb.buf, *words = bw.buf;
+        double *out = bo.buf;
+        Py_ssize_t rows_in_base = n > 0 ? bb.len / 8 / n : 0;
+        for (Py_ssize_t c = 0; c < nc; c++)
+            if (cols[c] < 0 || cols[c] >= rows_in_base) {
+                PyErr_SetString(PyExc_IndexError, "a summarised column is not in base");
+                goto done;
+            }
+        for (Py_ssize_t j = 0; j < k; j++)
+            if (keep[j] < 0 || keep[j] >= n) {
+                PyErr_SetString(PyExc_IndexError, "a kept line is not in base");
+                goto done;
+            }
+        cs = PyMem_Malloc(sizeof(double) * (size_t)(k + 1));
+        if (!cs) {
+            PyErr_NoMemory();
+            goto done;
+        }
+#define OUT(r) (out + (Py_ssize_t)(r) * k)
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            const double *row = base + cols[c] * n;
+            double *prev = OUT(c), *next = OUT(nc + c), *w3 = OUT(2 * nc + c), *w8 = OUT(3 * nc + c);
+            cs[0] = 0.;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                double x = row[keep[j]];
+                cs[j + 1] = j ? cs[j] + x : x;
+                if (j + 1 < k) prev[j + 1] = x;
+                if (j >= 1) next[j - 1] = x;
+            }
+            if (k) {
+                prev[0] = -1.0;
+                next[k - 1] = -1.0;
+            }
+            window_mean(w3, cs, k, 3);
+            window_mean(w8, cs, k, 8);
+        }
+        double *runw = OUT(4 * nc), *dprev = OUT(4 * nc + 1), *dnext = OUT(4 * nc + 2);
+        for (Py_ssize_t a = 0; a < k;) {
+            int lg = words[a] >= 12;
+            Py_ssize_t b = a;
+            double s = 0.;
+            while (b < k && (words[b] >= 12) == lg) s += words[b++];
+            for (Py_ssize_t j = a; j < b; j++) runw[j] = lg ? s * 1.0 : s * 0.0;
+            a = b;
+        }
+        Py_ssize_t last = -1;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            dprev[j] = (double)(last >= 0 ? j - last : k);
+            if (words[j] >= 12) last = j;
+        }
+        last = -1;
+        for (Py_ssize_t j = k - 1; j >= 0; j--) {
+            if (words[j] >= 12) last = j;
+            dnext[j] = (double)(last >= 0 ? last - j : k);
+        }
+#undef OUT
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    if (cs) PyMem_Free(cs);
+    if (got >= 5) PyBuffer_Release(&bo);
+    if (got >= 4) PyBuffer_Release(&bw);
+    if (got >= 3) PyBuffer_Release(&bk);
+    if (got >= 2) PyBuffer_Release(&bc);
+    if (got >= 1) PyBuffer_Release(&bb);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
+    {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
+    {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
+    {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
+    {"context", context, METH_VARARGS, "The neighbour columns of the line features."},
+    {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate model.",
+                                    -1, methods};
+
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }

@@ -1,0 +1,18 @@
+"""Build hook for the optional compiled kernels; everything else is in pyproject.toml.
+
+``cleaner._native`` (cleaner/_native.c: the boilerplate line model's per-character pass and
+forest loop, ~20% of the stage's time on the dev pages, see bench/results/boilerplate_speed.md)
+needs only a C compiler and the Python headers.  It is ``optional``: where it does not compile,
+the install goes on and the package runs its numpy path, which gives the same features and scores
+(tests/boilerplate/test_native.py checks the two against each other).
+"""
+
+import sys
+
+from setuptools import Extension, setup
+
+# The kernels must round like numpy: no fused multiply-add contractions (GCC contracts a * b + c
+# by default wherever the target has FMA, e.g. under CFLAGS=-march=native).
+ARGS = [] if sys.platform == "win32" else ["-ffp-contract=off"]
+
+setup(ext_modules=[Extension("cleaner._native", ["cleaner/_native.c"], extra_compile_args=ARGS, optional=True)])

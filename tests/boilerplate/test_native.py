@@ -1,0 +1,267 @@
+"""The compiled kernels (cleaner/_native.c) against the numpy path they replace: the same line
+features, token ids and forest scores to the bit, on texts we wrote, generated texts and (when
+../shared exists) every dev page.  Skipped where the extension was not built (no C compiler at
+install time); ``CLEANER_NO_NATIVE=1`` forces the numpy path, which the rest of the suite then runs."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cleaner.boilerplate import features as F
+from cleaner.boilerplate.model import Forest, default_model
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT / ".." / "shared"
+NATIVE = F._native
+
+needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built (numpy path only)")
+
+
+@contextmanager
+def numpy_path() -> Iterator[None]:
+    saved = F._native
+    F._native = None
+    try:
+        yield
+    finally:
+        F._native = saved
+
+
+def both(lines: list[str], language: str | None = "en") -> None:
+    """Every output of the line features and the model's scores, native and numpy, bit for bit."""
+    X1, n1, t1 = F._base(lines, language)
+    model = default_model()
+    p1 = model.score_tokens(lines, language)[0] if model is not None else None
+    with numpy_path():
+        X0, n0, t0 = F._base(lines, language)
+        p0 = model.score_tokens(lines, language)[0] if model is not None else None
+    assert X1.tobytes() == X0.tobytes()
+    assert np.array_equal(n1, n0)
+    assert np.array_equal(t1.ids, t0.ids) and np.array_equal(t1.line, t0.line)
+    if p1 is not None:
+        assert p0 is not None and p1.tobytes() == p0.tobytes()
+        words = np.expm1(X1[:, F.BASE_NAMES.index("log_words")])
+        s1 = F.score_context_features(p1, words, n1, t1)
+        with numpy_path():
+            s0 = F.score_context_features(p1, words, n1, t1)
+        assert s1.tobytes() == s0.tobytes()
+
+
+def fixture_pages() -> list[list[str]]:
+    pages = []
+    for p in sorted((ROOT / "fixtures").glob("*.txt")):
+        pages.append(p.read_text("utf-8").split("\n"))
+    return pages
+
+
+@needs_native
+@pytest.mark.parametrize("k", range(len(fixture_pages())))
+def test_fixtures_same_features_and_scores(k: int) -> None:
+    both(fixture_pages()[k])
+    both(fixture_pages()[k], "zh")
+
+
+@needs_native
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [""],
+        ["", ""],
+        ["a"],
+        ["   ", "\t"],
+        ["x@y", "@", "a@", "@b"],  # @ before a word character, at a line end, at the page end
+        ["12-3", "1/2", "2024年1", "9.", "9.9"],  # digit-separator-digit at line and page ends
+        ["...", "..", "a...", "…", "»", ". . ."],
+        ["İstanbul İŞ", "ǅemal ß STRASSE"],  # lower() changes lengths
+        ["\U0001f600 emoji \U00020000 ext-B", "\ud800 lone surrogate"],
+        ["中文的标题", "相关新闻：今天的新闻", "日本語のテキストです。"],
+        ["tab\tseparated\u3000ideographic\u00a0nbsp", "\x1c\x1f unit separators"],
+        ["line with\rcarriage return", "and\nnewline inside"],  # normalised to spaces first
+        ["Word " * 300, "x" * 70_000],  # a line over the packed counts' 16-bit fields
+    ],
+)
+def test_edge_cases_same_features(lines: list[str]) -> None:
+    both(lines)
+
+
+_ALPHABET = [*"aZé9 .,;:!?…»|/@©-年月中的の\t", "\n", "\r", "İ", "ß", "\U0001f600", "\u3000", "\u00a0", "\x1f",
+             "www.", ".com", "Reply", " ago", "相关", "Home", "the", "By"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_ALPHABET), max_size=25).map("".join), min_size=1, max_size=12))
+def test_generated_pages_same_features(lines: list[str]) -> None:
+    both(lines)
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "b", "ab", "the", "share", "may", "by", "é", "中", "x1", "_", "the_end"]),
+             max_size=40),
+    st.integers(1, 3), st.integers(0, 2**31), st.sampled_from(["en", "de", None, "zh"]),
+)
+def test_token_columns_number_first_occurrences_and_count_words(
+    words: list[str], spaces: int, seed: int, language: str | None
+) -> None:
+    text = (" " * spaces).join(words)
+    k = len(text.split())
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 6))
+    wline = np.sort(rng.integers(0, n, size=k))
+    wlen = np.array([len(w) for w in text.split()], dtype=np.int64)
+    got = F._token_columns_native(text, language, wline, wlen, n)
+    want = F._token_columns_numpy(text, language, wline, wlen, n)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@needs_native
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 7), st.integers(0, 300), st.integers(0, 2**31))
+def test_forest_raw_same_scores(trees: int, depth: int, n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    cols = (5, 3)
+    blocks = [rng.integers(0, 4, size=(n, c)).astype(np.float64) for c in cols]  # ties at the thresholds
+    if n:
+        blocks[0][rng.random(n) < 0.1, 0] = np.nan
+    feat = rng.integers(0, sum(cols), size=(trees, depth))
+    thr = rng.integers(0, 4, size=(trees, depth)).astype(np.float64) - 0.5 * rng.integers(0, 2, size=(trees, depth))
+    leaf = rng.normal(size=(trees, 2**depth))
+    forest = Forest(feat, thr, leaf, float(rng.normal())).prepare()
+    native = forest.raw(*blocks)
+    with numpy_path():
+        plain = forest.raw(*blocks)
+        unprepared = Forest(feat, thr, leaf, forest.bias).raw(*blocks)
+    assert native.tobytes() == plain.tobytes() == unprepared.tobytes()
+
+
+def test_env_var_forces_the_numpy_path() -> None:
+    code = "import cleaner.boilerplate.features as F; print(F._native is None)"
+    env = {**os.environ, "CLEANER_NO_NATIVE": "1", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
+
+
+@needs_native
+def test_dev_pages_same_features_and_scores() -> None:
+    path = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line) for line in f]
+    from cleaner import boilerplate as B
+
+    for page in pages:
+        both(page["text"].split("\n"), page.get("lang"))
+        lines, starts, ends = B._line_table(page["text"])
+        stripped = [s.strip() for s in lines]
+        cjk, para = B._line_shapes(page["text"], stripped, starts, ends)
+        with numpy_path():
+            cjk0, para0 = B._line_shapes(page["text"], stripped, starts, ends)
+        assert cjk.tolist() == cjk0.tolist() and para.tolist() == para0.tolist()
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_cue_and_token_columns_count_what_they_name(native: bool) -> None:
+    # the per-line counts come out of one array in both paths: each column read from its own slot
+    lines = ["Mail me@example.com or you@there.org on 2024-01-05 and 1/2...", "Title Case Words here", "…… 中文"]
+    saved = F._native
+    if not native:
+        F._native = None
+    elif saved is None:
+        pytest.skip("cleaner._native not built")
+    try:
+        X, n_tok = F.base_features(lines, "en")
+    finally:
+        F._native = saved
+
+    def c(name: str) -> list[float]:
+        return X[:, F.BASE_NAMES.index(name)].tolist()
+
+    assert c("cue_email") == [2.0, 0.0, 0.0]
+    assert c("cue_date") == [3.0, 0.0, 0.0]  # "4-0" and "1-0" in 2024-01-05, "1/2"
+    assert c("cue_ellipsis") == [1.0, 0.0, 2.0]
+    assert n_tok.tolist() == [15, 4, 2]  # the two Han characters are a token each
+    assert c("title_share") == [1 / 15, 3 / 4, 0.0]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 400), st.integers(0, 2**31), st.booleans())
+def test_score_context_columns_same(n: int, seed: int, coarse: bool) -> None:
+    rng = np.random.default_rng(seed)
+    p1 = rng.random(n)
+    if coarse:  # ties: equal scores (rank order), scores at exactly 0.5, equal words
+        p1 = np.round(p1 * 4) / 4
+    words = rng.integers(0, 30, size=n).astype(np.float64) / (1 if coarse else 3)
+    n_tok = rng.integers(0, 3, size=n) * (rng.random(n) < 0.8)
+    m = int(rng.integers(0, 3 * n + 1))
+    toks = F.PageTokens(rng.integers(0, max(m // 2, 1), size=m), np.sort(rng.integers(0, max(n, 1), size=m)))
+    s1 = F.score_context_features(p1, words, n_tok, toks if n else None)
+    with numpy_path():
+        s0 = F.score_context_features(p1, words, n_tok, toks if n else None)
+    assert s1.tobytes() == s0.tobytes()
+
+
+_SHAPE_PIECES = ["word ", "Word. ", "中文的句子", "。", "！", "\n", "\r\n", "\t", " ", "\u3000", "\u2028", "x", "…",
+                 "”", "a b c d e f g h ", "\x1f", "ﾃ", "ひらがな"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SHAPE_PIECES), max_size=40))
+def test_line_shapes_are_the_python_ones(pieces: list[str]) -> None:
+    from cleaner import boilerplate as B
+
+    text = "".join(pieces)
+    lines, starts, ends = B._line_table(text)
+    stripped = [s.strip() for s in lines]
+    cjk, para = B._line_shapes(text, stripped, starts, ends)
+    with numpy_path():
+        cjk0, para0 = B._line_shapes(text, stripped, starts, ends)
+    assert cjk.tolist() == cjk0.tolist() and para.tolist() == para0.tolist()
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 300), st.integers(0, 2**31))
+def test_context_columns_same(n: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    xt = rng.integers(0, 6, size=(len(F.BASE_NAMES), n)).astype(np.float64) / 3  # ties and repeats
+    xt[F.BASE_NAMES.index("log_words")] = np.log1p(rng.integers(0, 30, size=n))  # runs of 12+ words
+    base = xt.T
+    n_tok = rng.integers(0, 3, size=n)
+    c1 = F.context_features(base, n_tok)
+    with numpy_path():
+        c0 = F.context_features(base, n_tok)
+    assert c1.tobytes() == c0.tobytes()
+
+
+def test_a_built_extension_imports() -> None:
+    # a compiled module that fails to import (a missing symbol) would silently leave the numpy path
+    import importlib.machinery
+
+    pkg = ROOT / "cleaner"
+    built = [p for p in pkg.iterdir() if p.name.startswith("_native") and p.name.endswith(
+        tuple(importlib.machinery.EXTENSION_SUFFIXES))]
+    if not built and NATIVE is None:
+        pytest.skip("cleaner._native not built here (no compiler at install time)")
+    if os.environ.get("CLEANER_NO_NATIVE"):
+        pytest.skip("numpy path forced by CLEANER_NO_NATIVE")
+    assert NATIVE is not None, f"built but not importable: {built}"
+    for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes"):
+        assert callable(getattr(NATIVE, name))
