@@ -8,6 +8,7 @@ span is odd.  They feed the document score as a bounded logit boost
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -109,18 +110,50 @@ def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
     return out
 
 
-_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str]]] = {}
+_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]] = {}
 
 
 def _expansion_pattern(acronyms: dict[str, list[str]]) -> tuple[regex.Pattern[str], dict[str, str]]:
     """One compiled case-insensitive alternation of all expansions, cached per lexicon object."""
+    hit = _expansion_table(acronyms)
+    return hit[1], hit[2]
+
+
+def _expansion_table(
+    acronyms: dict[str, list[str]],
+) -> tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]:
+    """(acronyms, pattern, expansion -> acronym, expansions in alternation order: longest first), cached."""
     hit = _PATTERNS.get(id(acronyms))
     if hit is None or hit[0] is not acronyms:
         owner = {e.lower(): a for a, exps in acronyms.items() for e in exps}
-        alts = "|".join(regex.escape(e) for e in sorted(owner, key=len, reverse=True))
-        pat = regex.compile(r"(?<![\p{L}\p{N}])(?:" + alts + r")(?![\p{L}\p{N}])", regex.IGNORECASE)
-        hit = _PATTERNS[id(acronyms)] = (acronyms, pat, owner)
-    return hit[1], hit[2]
+        order = tuple(sorted(owner, key=len, reverse=True))
+        hit = _PATTERNS[id(acronyms)] = (acronyms, _alternation(order, regex.IGNORECASE), owner, order)
+    return hit
+
+
+_ASCII_FOLDS = {0x130: "i", 0x17F: "s", 0x212A: "k"}
+"""The only non-ASCII characters that ``regex``'s case-insensitive matching takes for an ASCII
+character (İ, long s, the Kelvin sign; tests/garble/test_signals_speed.py checks every code point)."""
+
+
+def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Pattern[str]:
+    """:func:`_expansion_pattern`'s pattern without the alternatives that cannot match in ``text``: same matches.
+
+    The alternation of all ~60 expansions costs ~0.2 µs per character (the flag candidates' whole
+    texts run to 175,000 characters); an ASCII expansion can only match where its lower-case form
+    is a substring of the text folded as the regex folds it (``_ASCII_FOLDS``, then lower case), so
+    dropping the others changes no match (the order of the rest, which decides between overlapping
+    alternatives, is kept).  Non-ASCII expansions, if a lexicon has any, are always kept.
+    """
+    low = (text if text.isascii() else text.translate(_ASCII_FOLDS)).lower()
+    return _alternation(tuple(e for e in order if not e.isascii() or e in low), regex.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(alts: tuple[str, ...], flags: int) -> regex.Pattern[str]:
+    """The expansion pattern of :func:`_expansion_pattern` for the alternatives ``alts`` (cached)."""
+    body = "|".join(regex.escape(e) for e in alts) if alts else "(?!)"
+    return regex.compile(r"(?<![\p{L}\p{N}])(?:" + body + r")(?![\p{L}\p{N}])", flags)
 
 
 _HEADS: dict[int, tuple[dict[str, list[str]], list[tuple[tuple[str, str], ...]]]] = {}
@@ -174,7 +207,8 @@ def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
     """
     if not _maybe_two_senses(text, acronyms):
         return []
-    pat, owner = _expansion_pattern(acronyms)
+    _, _, owner, order = _expansion_table(acronyms)
+    pat = _present_expansions_pattern(order, text)
     by_acr: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for m in pat.finditer(text):
         exp = m.group().lower()

@@ -159,3 +159,56 @@ def test_ascii_word_patterns_equal_the_unicode_ones_on_ascii_text(text: str) -> 
     for piece in ["don't", "a''b", "x'", "'y", "A_b", "a1b", "rock'n'roll"]:
         assert _ASCII_ALPHA.findall(piece) == ALPHA_RE.findall(piece)
         assert _ASCII_LOWER_WORDS.findall(piece.lower()) == FAST_WORDS_RE.findall(piece.lower())
+
+
+_SWAP_PIECES = [
+    "artificial intelligence", "Amnesty International", "ARTIFICIAL INTELLIGENCE", "amneſty international",
+    "\u0130ntellectual property", "intellectual property", "South Africa", "full-time", "Full-Time",
+    "Associated Press", "Andhra Pradesh", "Advanced Placement", "air conditioning", "alternating current",
+    "\u212aing", "é", "x", " ", ", ", "-", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SWAP_PIECES), max_size=12).map("".join))
+def test_present_expansions_pattern_finds_what_the_full_alternation_finds(text: str) -> None:
+    # entity_swaps asks an alternation of only the expansions present in the text (case-folded as the
+    # regex folds): the matches must be those of the alternation of all expansions
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _expansion_pattern, _expansion_table, _present_expansions_pattern
+
+    acronyms = load_model().acronyms
+    full, _ = _expansion_pattern(acronyms)
+    order = _expansion_table(acronyms)[3]
+    fast = _present_expansions_pattern(order, text)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in full.finditer(text)]
+
+
+def test_ascii_folds_are_every_non_ascii_character_the_regex_matches_to_ascii() -> None:
+    # _present_expansions_pattern relies on it: no other code point matches an ASCII character of an
+    # expansion case-insensitively (letters, and the marks expansions hold)
+    import sys
+
+    import regex
+
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _ASCII_FOLDS
+
+    chars = sorted({c for exps in load_model().acronyms.values() for e in exps for c in e.lower()})
+    chars = sorted(set(chars) | set("abcdefghijklmnopqrstuvwxyz-&'. "))
+    probe = regex.compile("[" + regex.escape("".join(chars)) + "]", regex.IGNORECASE)
+    everything = "".join(chr(cp) for cp in range(128, sys.maxunicode + 1) if not 0xD800 <= cp < 0xE000)
+    found = {ord(m.group()) for m in probe.finditer(everything)}
+    assert found == set(_ASCII_FOLDS)
+    assert all(probe.fullmatch(v) for v in _ASCII_FOLDS.values())
+
+
+def test_entity_swaps_on_a_long_non_ascii_text() -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import entity_swaps
+
+    acronyms = load_model().acronyms
+    body = "Café owners said artificial intelligence will change everything. " * 40
+    text = body + "The Amnesty International report on AI came out. " + body
+    got = entity_swaps(text, acronyms)
+    assert [(e.text, e.signal) for e in got] == [("Amnesty International", "entity-swap")]
