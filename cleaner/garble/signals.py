@@ -69,22 +69,26 @@ def _first_words(phrases: dict[str, str]) -> frozenset[str]:
     return hit[1]
 
 
-_HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]]]] = {}
+_HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]], frozenset[tuple[str, ...]]]] = {}
 
 
 def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
-    """Cheap prefilter: does ``text`` hold a two-word phrase or the first three words of a longer one?"""
+    """Cheap prefilter: does ``text`` hold a two-word phrase or the first three words of a longer one?
+
+    The word pairs are built once; triples are asked for only when a pair begins a three-word head
+    (almost never), instead of building every pair and every triple of the text each time.
+    """
     hit = _HEADS3.get(id(phrases))
     if hit is None or hit[0] is not phrases:
         heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
-        hit = (phrases, heads)
+        hit = (phrases, heads, frozenset(h[:2] for h in heads if len(h) == 3))
         _HEADS3[id(phrases)] = hit
     low = text.lower()
     words = (_ASCII_LOWER_WORDS if low.isascii() else _FAST_WORDS).findall(low)
-    return not (
-        hit[1].isdisjoint(itertools.pairwise(words))
-        and hit[1].isdisjoint(zip(words, words[1:], words[2:], strict=False))
-    )
+    pairs = list(itertools.pairwise(words))
+    if not hit[1].isdisjoint(pairs):
+        return True
+    return not (hit[2].isdisjoint(pairs) or hit[1].isdisjoint(zip(words, words[1:], words[2:], strict=False)))
 
 
 def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
@@ -131,7 +135,7 @@ def _expansion_table(
     return hit
 
 
-_ASCII_FOLDS = {0x130: "i", 0x17F: "s", 0x212A: "k"}
+_ASCII_FOLDS = {"\u0130": "i", "\u017f": "s", "\u212a": "k"}
 """The only non-ASCII characters that ``regex``'s case-insensitive matching takes for an ASCII
 character (İ, long s, the Kelvin sign; tests/garble/test_signals_speed.py checks every code point)."""
 
@@ -145,7 +149,11 @@ def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Patt
     dropping the others changes no match (the order of the rest, which decides between overlapping
     alternatives, is kept).  Non-ASCII expansions, if a lexicon has any, are always kept.
     """
-    low = (text if text.isascii() else text.translate(_ASCII_FOLDS)).lower()
+    if not text.isascii():
+        for c, ascii_c in _ASCII_FOLDS.items():
+            if c in text:  # (str.translate with a mapping costs ~40 ns per character; these are rare)
+                text = text.replace(c, ascii_c)
+    low = text.lower()
     return _alternation(tuple(e for e in order if not e.isascii() or e in low), regex.IGNORECASE)
 
 

@@ -198,7 +198,7 @@ def test_ascii_folds_are_every_non_ascii_character_the_regex_matches_to_ascii() 
     chars = sorted(set(chars) | set("abcdefghijklmnopqrstuvwxyz-&'. "))
     probe = regex.compile("[" + regex.escape("".join(chars)) + "]", regex.IGNORECASE)
     everything = "".join(chr(cp) for cp in range(128, sys.maxunicode + 1) if not 0xD800 <= cp < 0xE000)
-    found = {ord(m.group()) for m in probe.finditer(everything)}
+    found = {m.group() for m in probe.finditer(everything)}
     assert found == set(_ASCII_FOLDS)
     assert all(probe.fullmatch(v) for v in _ASCII_FOLDS.values())
 
@@ -212,3 +212,36 @@ def test_entity_swaps_on_a_long_non_ascii_text() -> None:
     text = body + "The Amnesty International report on AI came out. " + body
     got = entity_swaps(text, acronyms)
     assert [(e.text, e.signal) for e in got] == [("Amnesty International", "entity-swap")]
+
+
+def _tortured_head_reference(text: str, phrases: dict[str, str]) -> bool:
+    """has_tortured_head as first written: every word pair and every word triple against the heads."""
+    import itertools
+
+    from cleaner.garble.features import FAST_WORDS_RE
+
+    heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
+    words = FAST_WORDS_RE.findall(text.lower())
+    triples = zip(words, words[1:], words[2:], strict=False)
+    return not (heads.isdisjoint(itertools.pairwise(words)) and heads.isdisjoint(triples))
+
+
+def _tortured_pieces() -> list[str]:
+    from cleaner.garble.model import load_model
+
+    phrases = sorted(load_model().tortured)
+    two = [p for p in phrases if p.count(" ") == 1][:3]
+    long = [p for p in phrases if p.count(" ") >= 2][:3]
+    words = sorted({w for p in two + long for w in p.split(" ")})
+    return [*two, *long, *words, *(p.title() for p in long), " ", ". ", "the", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_has_tortured_head_equals_every_pair_and_triple(data: st.DataObject) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import has_tortured_head
+
+    text = " ".join(data.draw(st.lists(st.sampled_from(_tortured_pieces()), max_size=12)))
+    phrases = load_model().tortured
+    assert has_tortured_head(text, phrases) == _tortured_head_reference(text, phrases)
