@@ -91,22 +91,41 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
     return not (hit[2].isdisjoint(pairs) or hit[1].isdisjoint(zip(words, words[1:], words[2:], strict=False)))
 
 
+_ASCII_WORD_SPANS = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
+"""``_WORD_SPANS`` on lower-cased ASCII text (a letter is ``[a-z]`` there, ``’`` cannot occur): the same spans."""
+
+
 def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
-    """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text."""
-    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text.
+
+    ASCII text (nearly all) is tokenised by one C-speed ``findall`` on its lower-cased form, and
+    the word offsets are asked for only when a phrase is found (almost never), instead of a match
+    object and a tuple per word.
+    """
+    spans: list[tuple[int, int]] | None
+    if text.isascii():
+        low = text.lower()  # (same length and word boundaries: ASCII case mapping is one to one)
+        words = _ASCII_WORD_SPANS.findall(low)
+        spans = None
+    else:
+        found = [(m.group().lower(), m.span()) for m in _WORD_SPANS.finditer(text)]
+        words = [w for w, _ in found]
+        spans = [sp for _, sp in found]
     first = _first_words(phrases)
     out = []
     i = 0
     while i < len(words):
-        if words[i][0] not in first:
+        if words[i] not in first:
             i += 1
             continue
         hit = 0
         for n in (5, 4, 3, 2):
             if i + n <= len(words):
-                key = " ".join(w for w, _, _ in words[i : i + n])
+                key = " ".join(words[i : i + n])
                 if key in phrases:
-                    s, e = words[i][1], words[i + n - 1][2]
+                    if spans is None:
+                        spans = [m.span() for m in _ASCII_WORD_SPANS.finditer(low)]
+                    s, e = spans[i][0], spans[i + n - 1][1]
                     out.append(Evidence(text[s:e], "tortured-phrase", s, e, 1.0))
                     hit = n
                     break

@@ -245,3 +245,56 @@ def test_has_tortured_head_equals_every_pair_and_triple(data: st.DataObject) -> 
     text = " ".join(data.draw(st.lists(st.sampled_from(_tortured_pieces()), max_size=12)))
     phrases = load_model().tortured
     assert has_tortured_head(text, phrases) == _tortured_head_reference(text, phrases)
+
+
+def _tortured_phrases_reference(text: str, phrases: dict[str, str]) -> list:
+    """signals.tortured_phrases as first written: a match object and a tuple per word."""
+    from cleaner.document import Evidence
+    from cleaner.garble.signals import _WORD_SPANS, _first_words
+
+    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    first = _first_words(phrases)
+    out = []
+    i = 0
+    while i < len(words):
+        if words[i][0] not in first:
+            i += 1
+            continue
+        hit = 0
+        for n in (5, 4, 3, 2):
+            if i + n <= len(words):
+                key = " ".join(w for w, _, _ in words[i : i + n])
+                if key in phrases:
+                    s, e = words[i][1], words[i + n - 1][2]
+                    out.append(Evidence(text[s:e], "tortured-phrase", s, e, 1.0))
+                    hit = n
+                    break
+        i += hit or 1
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_tortured_phrases_equal_the_per_word_scan(data: st.DataObject) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import tortured_phrases
+
+    pieces = [*_tortured_pieces(), "-", "'", "’", "\u0130", "é", "Shot-Learning", "x'y"]
+    seps = st.sampled_from([" ", "  ", "-", ", ", "\n", "'", ""])
+    parts = data.draw(st.lists(st.tuples(st.sampled_from(pieces), seps), max_size=14))
+    text = "".join(p + sep for p, sep in parts)
+    phrases = load_model().tortured
+    assert tortured_phrases(text, phrases) == _tortured_phrases_reference(text, phrases)
+
+
+def test_tortured_phrases_finds_a_phrase_with_its_offsets() -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import tortured_phrases
+
+    phrases = load_model().tortured
+    phrase = next(p for p in sorted(phrases) if p.count(" ") == 1 and p.isascii())
+    text = f"Prior work. The {phrase.title()} approach failed."
+    got = tortured_phrases(text, phrases)
+    start = text.index(phrase.title())
+    assert [(e.text, e.start, e.end) for e in got] == [(phrase.title(), start, start + len(phrase))]
+    assert got == _tortured_phrases_reference(text, phrases)
