@@ -298,3 +298,41 @@ def test_tortured_phrases_finds_a_phrase_with_its_offsets() -> None:
     start = text.index(phrase.title())
     assert [(e.text, e.start, e.end) for e in got] == [(phrase.title(), start, start + len(phrase))]
     assert got == _tortured_phrases_reference(text, phrases)
+
+
+_ASCII_PROSE_PIECES = [
+    "word", "Words", "don't", "x'y", "'", "''", "a'", "'b", "3", "3.5", "_", "-", ".", ",", "!", " ", "  ", "\t",
+    "@", "a@b", "www.", "http://", "https", "(", "$", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PROSE_PIECES), max_size=30).map("".join))
+def test_is_prose_on_ascii_text_equals_the_plain_token_count(sentence: str) -> None:
+    # ASCII sentences take the byte path (_ascii_word_stats) and the URL hint check
+    from cleaner.garble.score import _URL_OR_MAIL, is_prose
+
+    expected = _is_prose_reference(sentence, "en")
+    assert is_prose(sentence, "en") == expected
+    if _URL_OR_MAIL.search(sentence) is None:
+        assert is_prose(sentence, "en", url_free=True) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PROSE_PIECES), max_size=30).map("".join))
+def test_ascii_word_stats_equal_the_word_regex(sentence: str) -> None:
+    from cleaner.garble.features import FAST_WORDS_RE
+    from cleaner.garble.score import _URL_OR_MAIL, _ascii_word_stats, _may_hold_url
+
+    words = FAST_WORDS_RE.findall(sentence)
+    assert _ascii_word_stats(sentence) == (len(words), sum(map(len, words)))
+    if _URL_OR_MAIL.search(sentence):
+        assert _may_hold_url(sentence)
+
+
+def test_ascii_word_stats_examples() -> None:
+    from cleaner.garble.score import _ascii_word_stats
+
+    assert _ascii_word_stats("Don't stop-me now, it's 3 o'clock!") == (6, 25)
+    assert _ascii_word_stats("a''b 'x' y'") == (4, 4)
+    assert _ascii_word_stats("") == (0, 0)
