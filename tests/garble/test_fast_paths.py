@@ -336,3 +336,26 @@ def test_ascii_word_stats_examples() -> None:
     assert _ascii_word_stats("Don't stop-me now, it's 3 o'clock!") == (6, 25)
     assert _ascii_word_stats("a''b 'x' y'") == (4, 4)
     assert _ascii_word_stats("") == (0, 0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_ASCII_PROSE_PIECES, "Rock'N'Roll", "X", "z'", "é"]), max_size=30).map("".join))
+def test_ascii_lower_words_equal_the_word_regex(text: str) -> None:
+    # the byte tokeniser of _maybe_two_senses and has_tortured_head gives the regex's words on ASCII text
+    from cleaner.garble.features import FAST_WORDS_RE
+    from cleaner.garble.signals import ascii_lower_words
+
+    if not text.isascii():
+        return
+    assert ascii_lower_words(text) == [w.encode() for w in FAST_WORDS_RE.findall(text.lower())]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_ENTITY_PIECES, "full-time", "Financial Times", "'s", "times", "é"]),
+                max_size=12).map("".join))
+def test_maybe_two_senses_on_mixed_texts_equals_the_word_set_check(text: str) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _maybe_two_senses
+
+    acronyms = load_model().acronyms
+    assert _maybe_two_senses(text, acronyms) == _two_senses_reference(text, acronyms)
