@@ -359,3 +359,23 @@ def test_maybe_two_senses_on_mixed_texts_equals_the_word_set_check(text: str) ->
 
     acronyms = load_model().acronyms
     assert _maybe_two_senses(text, acronyms) == _two_senses_reference(text, acronyms)
+
+
+_BOUNDARY_REFERENCE = r"\n|[.!?][\"'”’)\]]*(?=\s)|[。！？][\"'”’」』）)]*"
+_BOUNDARY_PIECES = ["a", "B", " ", "  ", "\t", "\n", "\r", "\u3000", ".", "!", "?", '"', "'", "”", "’", ")", "]",
+                    "。", "！", "？", "」", "』", "）", "中", "x.y", "..."]  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(_BOUNDARY_PIECES), max_size=40).map("".join), st.integers(0, 45), st.integers(0, 45))
+def test_boundary_pattern_matches_as_the_plain_alternation(text: str, pos: int, endpos: int) -> None:
+    # score._BOUNDARY takes its first character out of the alternation (so re can skip to candidates):
+    # finditer and search with pos/endpos (as sample_spans asks) must give the same matches
+    import re
+
+    from cleaner.garble.score import _BOUNDARY
+
+    ref = re.compile(_BOUNDARY_REFERENCE)
+    assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in ref.finditer(text)]
+    got, want = _BOUNDARY.search(text, pos, endpos), ref.search(text, pos, endpos)
+    assert (got and got.span()) == (want and want.span())
