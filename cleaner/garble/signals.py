@@ -40,6 +40,20 @@ _LONE_APOSTROPHE = re.compile(rb"'(?:(?![a-z])|(?<![a-z]'))")
 """An apostrophe (in :data:`_LOWER_WORD_BYTES`' translation) not between two letters."""
 
 
+_ALPHA_WORD_BYTES = bytes(b if chr(b).isalpha() or b == 0x27 else 0x20 for b in range(128)) + bytes([0x20] * 128)
+"""Byte table for ASCII text: letters and the apostrophe kept, anything else to a space."""
+_LONE_APOSTROPHE_CASED = re.compile(rb"'(?:(?![A-Za-z])|(?<![A-Za-z]'))")
+
+
+def _ascii_alpha_words(text: str) -> list[bytes]:
+    """``_ASCII_ALPHA.findall(text)`` of an ASCII ``text`` (case kept), as bytes, in order (as :func:`ascii_lower_words`
+    does it)."""
+    t = text.encode("ascii").translate(_ALPHA_WORD_BYTES)
+    if b"'" in t:
+        t = _LONE_APOSTROPHE_CASED.sub(b" ", t)
+    return t.split()
+
+
 def ascii_lower_words(text: str) -> list[bytes]:
     """``_ASCII_LOWER_WORDS.findall(text.lower())`` of an ASCII ``text``, as bytes, in order.
 
@@ -322,8 +336,14 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
         hit = _KNOWN[id(vocab)] = (vocab, {})
     memo = hit[1]
     out = []
+    if text.isascii():
+        # the lower-case words only (the test below wants them), cut on bytes: the word regex paid a
+        # repeat group per word and a string per occurrence
+        words: set[str] = set(map(bytes.decode, filter(bytes.islower, set(_ascii_alpha_words(text)))))
+    else:
+        words = set(ALPHA_RE.findall(text))
     # (set.difference with a dict looks each word up in it: C speed, the vocabulary is not iterated)
-    for w in set((_ASCII_ALPHA if text.isascii() else ALPHA_RE).findall(text)).difference(vocab):
+    for w in words.difference(vocab):
         if len(w) >= 4 and w.islower() and w.isascii():
             known = memo.get(w)
             if known is None:

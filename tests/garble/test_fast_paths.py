@@ -379,3 +379,13 @@ def test_boundary_pattern_matches_as_the_plain_alternation(text: str, pos: int, 
     assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in ref.finditer(text)]
     got, want = _BOUNDARY.search(text, pos, endpos), ref.search(text, pos, endpos)
     assert (got and got.span()) == (want and want.span())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_ASCII_PROSE_PIECES, "Rock'N'Roll", "X", "z'", "'Q", "aB"]), max_size=30)
+       .map("".join))
+def test_ascii_alpha_words_equal_the_word_regex(text: str) -> None:
+    from cleaner.garble.features import ALPHA_RE
+    from cleaner.garble.signals import _ascii_alpha_words
+
+    assert _ascii_alpha_words(text) == [w.encode() for w in ALPHA_RE.findall(text)]
