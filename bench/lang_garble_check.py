@@ -14,9 +14,14 @@ by the 4.92 MB of input text, is the stage's instructions per MB of input (load-
 
 ``time REPEAT``: best-of-REPEAT process time of each stage, in ms per MB of input text.
 
+``stages REPEAT``: the plain-text pipeline as ``bench/speed.py`` times it (wall clock, best of REPEAT
+per stage, stages timed inside ``clean``), next to ``ftfy.fix_text`` alone in the same process and
+minutes, with the load average: the issue's ratio without the HTML, workers and memory parts.
+
     PYTHONPATH=$PWD python bench/lang_garble_check.py dump-garble /tmp/after.garble --shared ../shared
     perf stat -e instructions -x, python bench/lang_garble_check.py loop garble 2 --shared ../shared
     PYTHONPATH=$PWD python bench/lang_garble_check.py time 5 --shared ../shared
+    PYTHONPATH=$PWD python bench/lang_garble_check.py stages 5 --shared ../shared
 """
 
 from __future__ import annotations
@@ -82,16 +87,37 @@ def stage_fns(texts: list[str]) -> dict:
     }
 
 
+def stages(texts: list[str], repeat: int) -> None:
+    """Print ftfy alone and the plain-text pipeline's stages in ms/MB (wall, best of ``repeat``), one process."""
+    import ftfy
+
+    from cleaner.config import Config
+    from cleaner.pipeline import clean
+
+    load0 = speed.load_average()
+    clean(texts[0], html=False)  # lazy imports and models, outside the timings
+    size = speed.mb(texts)
+    t_ftfy = speed.timed(ftfy.fix_text, texts, repeat)
+    t_clean, st = speed.stage_times(clean, texts, Config(), repeat)
+    print(f"ftfy.fix_text alone: {t_ftfy * 1000 / size:.0f} ms/MB; full plain-text pipeline: "
+          f"{t_clean * 1000 / size:.0f} ms/MB ({t_ftfy / t_clean:.2f}x ftfy)")
+    print(" | ".join(f"{k} {v * 1000 / size:.0f}" for k, v in st.items()) + " (ms/MB, best of "
+          f"{repeat}); load average {load0} -> {speed.load_average()}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["dump-garble", "loop", "time"])
-    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time: REPEAT")
+    ap.add_argument("command", choices=["dump-garble", "loop", "time", "stages"])
+    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time, stages: REPEAT")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     a = ap.parse_args()
     shared = Path(a.shared)
     texts = [p["text"] for p in speed.load_pages(shared, None)] + speed.seeds(shared)
     if a.command == "dump-garble":
         dump_garble(a.args[0], shared, texts)
+        return 0
+    if a.command == "stages":
+        stages(texts, int(a.args[0]))
         return 0
     fns = stage_fns(texts)
     if a.command == "loop":
