@@ -26,7 +26,8 @@ _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
 
 # The same words as FAST_WORDS_RE (on lower-cased text) and ALPHA_RE, for ASCII text: there a letter is [A-Za-z]
-# and the only apostrophe is ', and a plain character class is matched ~2x faster than Unicode categories.
+# and the only apostrophe is '.  The byte tokenisers below (ascii_lower_words, _ascii_alpha_words) give these words,
+# cheaper still; the patterns stay as their definition (tests/garble/test_fast_paths.py checks all three agree).
 _ASCII_LOWER_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _ASCII_ALPHA = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 
