@@ -14,9 +14,19 @@ by the 4.92 MB of input text, is the stage's instructions per MB of input (load-
 
 ``time REPEAT``: best-of-REPEAT process time of each stage, in ms per MB of input text.
 
+``ab OTHER_TREE REPEAT``: both trees' ``score_garble`` (on this tree's garble inputs) and
+``detect_blocks`` in one process, each document timed with both in turn (the order alternating),
+best of REPEAT per document and tree, summed: a wall-clock A/B that load drifts move alike.
+
+``stages REPEAT``: the plain-text pipeline as ``bench/speed.py`` times it (wall clock, best of REPEAT
+per stage, stages timed inside ``clean``), next to ``ftfy.fix_text`` alone in the same process and
+minutes, with the load average: the issue's ratio without the HTML, workers and memory parts.
+
     PYTHONPATH=$PWD python bench/lang_garble_check.py dump-garble /tmp/after.garble --shared ../shared
     perf stat -e instructions -x, python bench/lang_garble_check.py loop garble 2 --shared ../shared
     PYTHONPATH=$PWD python bench/lang_garble_check.py time 5 --shared ../shared
+    PYTHONPATH=$PWD python bench/lang_garble_check.py stages 5 --shared ../shared
+    python bench/lang_garble_check.py ab /tmp/base 5 --shared ../shared   # (this tree from the script's path)
 """
 
 from __future__ import annotations
@@ -82,16 +92,83 @@ def stage_fns(texts: list[str]) -> dict:
     }
 
 
+def stages(texts: list[str], repeat: int) -> None:
+    """Print ftfy alone and the plain-text pipeline's stages in ms/MB (wall, best of ``repeat``), one process."""
+    import ftfy
+
+    from cleaner.config import Config
+    from cleaner.pipeline import clean
+
+    load0 = speed.load_average()
+    clean(texts[0], html=False)  # lazy imports and models, outside the timings
+    size = speed.mb(texts)
+    t_ftfy = speed.timed(ftfy.fix_text, texts, repeat)
+    t_clean, st = speed.stage_times(clean, texts, Config(), repeat)
+    print(f"ftfy.fix_text alone: {t_ftfy * 1000 / size:.0f} ms/MB; full plain-text pipeline: "
+          f"{t_clean * 1000 / size:.0f} ms/MB ({t_ftfy / t_clean:.2f}x ftfy)")
+    print(" | ".join(f"{k} {v * 1000 / size:.0f}" for k, v in st.items()) + " (ms/MB, best of "
+          f"{repeat}); load average {load0} -> {speed.load_average()}")
+
+
+def _load_tree(tree: Path) -> tuple:
+    """``(score_garble, detect_blocks, Config())`` of the ``cleaner`` package in ``tree`` (a fresh import)."""
+    for name in [k for k in sys.modules if k == "cleaner" or k.startswith("cleaner.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(tree))
+    try:
+        import cleaner.config
+        import cleaner.garble
+        import cleaner.language
+    finally:
+        sys.path.pop(0)
+    if not cleaner.garble.__file__ or not cleaner.garble.__file__.startswith(str(tree)):
+        raise RuntimeError(f"cleaner not imported from {tree}: {cleaner.garble.__file__}")
+    return cleaner.garble.score_garble, cleaner.language.detect_blocks, cleaner.config.Config()
+
+
+def ab(other: Path, this: Path, texts: list[str], repeat: int) -> None:
+    """Print both trees' garble and language stages in ms/MB, timed document by document in one process."""
+    gin = garble_inputs(texts)  # (this tree's pipeline: the same inputs for both)
+    trees = {"other": _load_tree(other), "this": _load_tree(this)}
+    size = speed.mb(texts)
+    load0 = speed.load_average()
+    for stage in ("garble", "lang"):
+        total = dict.fromkeys(trees, 0.0)
+        items = gin if stage == "garble" else [(t, None) for t in texts]
+        for i, (t, lang) in enumerate(items):
+            order = list(trees.items()) if i % 2 else list(trees.items())[::-1]
+            for name, (score_garble, detect_blocks, cfg) in order:
+                def fn() -> object:
+                    return score_garble(t, lang, cfg) if stage == "garble" else detect_blocks(t, cfg)  # noqa: B023
+                fn()
+                best = float("inf")
+                for _ in range(repeat):
+                    t0 = time.perf_counter()
+                    fn()
+                    best = min(best, time.perf_counter() - t0)
+                total[name] += best
+        print(f"{stage}: {other} {total['other'] * 1000 / size:.1f} ms/MB, {this} {total['this'] * 1000 / size:.1f} "
+              f"ms/MB (x{total['this'] / total['other']:.2f}; per document best of {repeat}, wall)")
+    print(f"load average {load0} -> {speed.load_average()}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["dump-garble", "loop", "time"])
-    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time: REPEAT")
+    ap.add_argument("command", choices=["dump-garble", "loop", "time", "stages", "ab"])
+    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time, stages: REPEAT; "
+                                            "ab: OTHER_TREE REPEAT")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     a = ap.parse_args()
     shared = Path(a.shared)
     texts = [p["text"] for p in speed.load_pages(shared, None)] + speed.seeds(shared)
     if a.command == "dump-garble":
         dump_garble(a.args[0], shared, texts)
+        return 0
+    if a.command == "ab":
+        ab(Path(a.args[0]).resolve(), REPO, texts, int(a.args[1]))
+        return 0
+    if a.command == "stages":
+        stages(texts, int(a.args[0]))
         return 0
     fns = stage_fns(texts)
     if a.command == "loop":

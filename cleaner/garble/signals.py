@@ -8,6 +8,7 @@ span is odd.  They feed the document score as a bounded logit boost
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -25,11 +26,45 @@ _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
 
 # The same words as FAST_WORDS_RE (on lower-cased text) and ALPHA_RE, for ASCII text: there a letter is [A-Za-z]
-# and the only apostrophe is ', and a plain character class is matched ~2x faster than Unicode categories.
+# and the only apostrophe is '.  The byte tokenisers below (ascii_lower_words, _ascii_alpha_words) give these words,
+# cheaper still; the patterns stay as their definition (tests/garble/test_fast_paths.py checks all three agree).
 _ASCII_LOWER_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)*")
 _ASCII_ALPHA = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 
 _URL_HINTS = ("http", "www.", ".com", ".org", ".htm", "@", "#")
+
+_LOWER_WORD_BYTES = bytes((b | 0x20) if chr(b).isalpha() else (b if b == 0x27 else 0x20) for b in range(128)) + bytes(
+    [0x20] * 128
+)
+"""Byte table for ASCII text: letters to lower case, the apostrophe kept, anything else to a space."""
+_LONE_APOSTROPHE = re.compile(rb"'(?:(?![a-z])|(?<![a-z]'))")
+"""An apostrophe (in :data:`_LOWER_WORD_BYTES`' translation) not between two letters."""
+
+
+_ALPHA_WORD_BYTES = bytes(b if chr(b).isalpha() or b == 0x27 else 0x20 for b in range(128)) + bytes([0x20] * 128)
+"""Byte table for ASCII text: letters and the apostrophe kept, anything else to a space."""
+_LONE_APOSTROPHE_CASED = re.compile(rb"'(?:(?![A-Za-z])|(?<![A-Za-z]'))")
+
+
+def _ascii_alpha_words(text: str) -> list[bytes]:
+    """``_ASCII_ALPHA.findall(text)`` of an ASCII ``text`` (case kept), as bytes, in order (as :func:`ascii_lower_words`
+    does it)."""
+    t = text.encode("ascii").translate(_ALPHA_WORD_BYTES)
+    if b"'" in t:
+        t = _LONE_APOSTROPHE_CASED.sub(b" ", t)
+    return t.split()
+
+
+def ascii_lower_words(text: str) -> list[bytes]:
+    """``_ASCII_LOWER_WORDS.findall(text.lower())`` of an ASCII ``text``, as bytes, in order.
+
+    One translation, a substitution that stops only at apostrophes, and ``split``: the regex paid
+    a repeat group per word and ~100 instructions per character, and a ``str`` per word.
+    """
+    t = text.encode("ascii").translate(_LOWER_WORD_BYTES)
+    if b"'" in t:
+        t = _LONE_APOSTROPHE.sub(b" ", t)
+    return t.split()
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -68,40 +103,72 @@ def _first_words(phrases: dict[str, str]) -> frozenset[str]:
     return hit[1]
 
 
-_HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]]]] = {}
+_HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]], frozenset[tuple[str, ...]],
+                          frozenset[tuple[bytes, ...]], frozenset[tuple[bytes, ...]]]] = {}
 
 
 def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
-    """Cheap prefilter: does ``text`` hold a two-word phrase or the first three words of a longer one?"""
+    """Cheap prefilter: does ``text`` hold a two-word phrase or the first three words of a longer one?
+
+    The word pairs are built once; triples are asked for only when a pair begins a three-word head
+    (almost never), instead of building every pair and every triple of the text each time.
+    """
     hit = _HEADS3.get(id(phrases))
     if hit is None or hit[0] is not phrases:
-        heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
-        hit = (phrases, heads)
+        str_heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
+        heads_b = frozenset(tuple(w.encode() for w in h) for h in str_heads if all(map(str.isascii, h)))
+        hit = (phrases, str_heads, frozenset(h[:2] for h in str_heads if len(h) == 3),
+               heads_b, frozenset(h[:2] for h in heads_b if len(h) == 3))
         _HEADS3[id(phrases)] = hit
-    low = text.lower()
-    words = (_ASCII_LOWER_WORDS if low.isascii() else _FAST_WORDS).findall(low)
-    return not (
-        hit[1].isdisjoint(itertools.pairwise(words))
-        and hit[1].isdisjoint(zip(words, words[1:], words[2:], strict=False))
-    )
+    # (ASCII text: bytes words against the heads as bytes; a non-ASCII head cannot occur in it)
+    words: list[str] | list[bytes]
+    heads: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
+    head_pairs: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
+    if text.isascii():
+        words, heads, head_pairs = ascii_lower_words(text), hit[3], hit[4]
+    else:
+        words, heads, head_pairs = _FAST_WORDS.findall(text.lower()), hit[1], hit[2]
+    pairs = list(itertools.pairwise(words))
+    if not heads.isdisjoint(pairs):
+        return True
+    return not (head_pairs.isdisjoint(pairs) or heads.isdisjoint(zip(words, words[1:], words[2:], strict=False)))
+
+
+_ASCII_WORD_SPANS = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
+"""``_WORD_SPANS`` on lower-cased ASCII text (a letter is ``[a-z]`` there, ``’`` cannot occur): the same spans."""
 
 
 def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
-    """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text."""
-    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    """Problematic Paper Screener fingerprints (``counterfeit consciousness``) found in the text.
+
+    ASCII text (nearly all) is tokenised by one C-speed ``findall`` on its lower-cased form, and
+    the word offsets are asked for only when a phrase is found (almost never), instead of a match
+    object and a tuple per word.
+    """
+    spans: list[tuple[int, int]] | None
+    if text.isascii():
+        low = text.lower()  # (same length and word boundaries: ASCII case mapping is one to one)
+        words = _ASCII_WORD_SPANS.findall(low)
+        spans = None
+    else:
+        found = [(m.group().lower(), m.span()) for m in _WORD_SPANS.finditer(text)]
+        words = [w for w, _ in found]
+        spans = [sp for _, sp in found]
     first = _first_words(phrases)
     out = []
     i = 0
     while i < len(words):
-        if words[i][0] not in first:
+        if words[i] not in first:
             i += 1
             continue
         hit = 0
         for n in (5, 4, 3, 2):
             if i + n <= len(words):
-                key = " ".join(w for w, _, _ in words[i : i + n])
+                key = " ".join(words[i : i + n])
                 if key in phrases:
-                    s, e = words[i][1], words[i + n - 1][2]
+                    if spans is None:
+                        spans = [m.span() for m in _ASCII_WORD_SPANS.finditer(low)]
+                    s, e = spans[i][0], spans[i + n - 1][1]
                     out.append(Evidence(text[s:e], "tortured-phrase", s, e, 1.0))
                     hit = n
                     break
@@ -109,18 +176,54 @@ def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
     return out
 
 
-_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str]]] = {}
+_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]] = {}
 
 
 def _expansion_pattern(acronyms: dict[str, list[str]]) -> tuple[regex.Pattern[str], dict[str, str]]:
     """One compiled case-insensitive alternation of all expansions, cached per lexicon object."""
+    hit = _expansion_table(acronyms)
+    return hit[1], hit[2]
+
+
+def _expansion_table(
+    acronyms: dict[str, list[str]],
+) -> tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]:
+    """(acronyms, pattern, expansion -> acronym, expansions in alternation order: longest first), cached."""
     hit = _PATTERNS.get(id(acronyms))
     if hit is None or hit[0] is not acronyms:
         owner = {e.lower(): a for a, exps in acronyms.items() for e in exps}
-        alts = "|".join(regex.escape(e) for e in sorted(owner, key=len, reverse=True))
-        pat = regex.compile(r"(?<![\p{L}\p{N}])(?:" + alts + r")(?![\p{L}\p{N}])", regex.IGNORECASE)
-        hit = _PATTERNS[id(acronyms)] = (acronyms, pat, owner)
-    return hit[1], hit[2]
+        order = tuple(sorted(owner, key=len, reverse=True))
+        hit = _PATTERNS[id(acronyms)] = (acronyms, _alternation(order, regex.IGNORECASE), owner, order)
+    return hit
+
+
+_ASCII_FOLDS = {"\u0130": "i", "\u017f": "s", "\u212a": "k"}
+"""The only non-ASCII characters that ``regex``'s case-insensitive matching takes for an ASCII
+character (İ, long s, the Kelvin sign; tests/garble/test_signals_speed.py checks every code point)."""
+
+
+def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Pattern[str]:
+    """:func:`_expansion_pattern`'s pattern without the alternatives that cannot match in ``text``: same matches.
+
+    The alternation of all ~60 expansions costs ~0.2 µs per character (the flag candidates' whole
+    texts run to 175,000 characters); an ASCII expansion can only match where its lower-case form
+    is a substring of the text folded as the regex folds it (``_ASCII_FOLDS``, then lower case), so
+    dropping the others changes no match (the order of the rest, which decides between overlapping
+    alternatives, is kept).  Non-ASCII expansions, if a lexicon has any, are always kept.
+    """
+    if not text.isascii():
+        for c, ascii_c in _ASCII_FOLDS.items():
+            if c in text:  # (str.translate with a mapping costs ~40 ns per character; these are rare)
+                text = text.replace(c, ascii_c)
+    low = text.lower()
+    return _alternation(tuple(e for e in order if not e.isascii() or e in low), regex.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(alts: tuple[str, ...], flags: int) -> regex.Pattern[str]:
+    """The expansion pattern of :func:`_expansion_pattern` for the alternatives ``alts`` (cached)."""
+    body = "|".join(regex.escape(e) for e in alts) if alts else "(?!)"
+    return regex.compile(r"(?<![\p{L}\p{N}])(?:" + body + r")(?![\p{L}\p{N}])", flags)
 
 
 _HEADS: dict[int, tuple[dict[str, list[str]], list[tuple[tuple[str, str], ...]]]] = {}
@@ -174,7 +277,8 @@ def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
     """
     if not _maybe_two_senses(text, acronyms):
         return []
-    pat, owner = _expansion_pattern(acronyms)
+    _, _, owner, order = _expansion_table(acronyms)
+    pat = _present_expansions_pattern(order, text)
     by_acr: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for m in pat.finditer(text):
         exp = m.group().lower()
@@ -233,8 +337,14 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
         hit = _KNOWN[id(vocab)] = (vocab, {})
     memo = hit[1]
     out = []
+    if text.isascii():
+        # the lower-case words only (the test below wants them), cut on bytes: the word regex paid a
+        # repeat group per word and a string per occurrence
+        words: set[str] = set(map(bytes.decode, filter(bytes.islower, set(_ascii_alpha_words(text)))))
+    else:
+        words = set(ALPHA_RE.findall(text))
     # (set.difference with a dict looks each word up in it: C speed, the vocabulary is not iterated)
-    for w in set((_ASCII_ALPHA if text.isascii() else ALPHA_RE).findall(text)).difference(vocab):
+    for w in words.difference(vocab):
         if len(w) >= 4 and w.islower() and w.isascii():
             known = memo.get(w)
             if known is None:

@@ -159,3 +159,233 @@ def test_ascii_word_patterns_equal_the_unicode_ones_on_ascii_text(text: str) -> 
     for piece in ["don't", "a''b", "x'", "'y", "A_b", "a1b", "rock'n'roll"]:
         assert _ASCII_ALPHA.findall(piece) == ALPHA_RE.findall(piece)
         assert _ASCII_LOWER_WORDS.findall(piece.lower()) == FAST_WORDS_RE.findall(piece.lower())
+
+
+_SWAP_PIECES = [
+    "artificial intelligence", "Amnesty International", "ARTIFICIAL INTELLIGENCE", "amneſty international",
+    "\u0130ntellectual property", "intellectual property", "South Africa", "full-time", "Full-Time",
+    "Associated Press", "Andhra Pradesh", "Advanced Placement", "air conditioning", "alternating current",
+    "\u212aing", "é", "x", " ", ", ", "-", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SWAP_PIECES), max_size=12).map("".join))
+def test_present_expansions_pattern_finds_what_the_full_alternation_finds(text: str) -> None:
+    # entity_swaps asks an alternation of only the expansions present in the text (case-folded as the
+    # regex folds): the matches must be those of the alternation of all expansions
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _expansion_pattern, _expansion_table, _present_expansions_pattern
+
+    acronyms = load_model().acronyms
+    full, _ = _expansion_pattern(acronyms)
+    order = _expansion_table(acronyms)[3]
+    fast = _present_expansions_pattern(order, text)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in full.finditer(text)]
+
+
+def test_ascii_folds_are_every_non_ascii_character_the_regex_matches_to_ascii() -> None:
+    # _present_expansions_pattern relies on it: no other code point matches an ASCII character of an
+    # expansion case-insensitively (letters, and the marks expansions hold)
+    import sys
+
+    import regex
+
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _ASCII_FOLDS
+
+    chars = sorted({c for exps in load_model().acronyms.values() for e in exps for c in e.lower()})
+    chars = sorted(set(chars) | set("abcdefghijklmnopqrstuvwxyz-&'. "))
+    probe = regex.compile("[" + regex.escape("".join(chars)) + "]", regex.IGNORECASE)
+    everything = "".join(chr(cp) for cp in range(128, sys.maxunicode + 1) if not 0xD800 <= cp < 0xE000)
+    found = {m.group() for m in probe.finditer(everything)}
+    assert found == set(_ASCII_FOLDS)
+    assert all(probe.fullmatch(v) for v in _ASCII_FOLDS.values())
+
+
+def test_entity_swaps_on_a_long_non_ascii_text() -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import entity_swaps
+
+    acronyms = load_model().acronyms
+    body = "Café owners said artificial intelligence will change everything. " * 40
+    text = body + "The Amnesty International report on AI came out. " + body
+    got = entity_swaps(text, acronyms)
+    assert [(e.text, e.signal) for e in got] == [("Amnesty International", "entity-swap")]
+
+
+def _tortured_head_reference(text: str, phrases: dict[str, str]) -> bool:
+    """has_tortured_head as first written: every word pair and every word triple against the heads."""
+    import itertools
+
+    from cleaner.garble.features import FAST_WORDS_RE
+
+    heads = frozenset(tuple(p.split(" ")[:3]) for p in phrases if " " in p)
+    words = FAST_WORDS_RE.findall(text.lower())
+    triples = zip(words, words[1:], words[2:], strict=False)
+    return not (heads.isdisjoint(itertools.pairwise(words)) and heads.isdisjoint(triples))
+
+
+def _tortured_pieces() -> list[str]:
+    from cleaner.garble.model import load_model
+
+    phrases = sorted(load_model().tortured)
+    two = [p for p in phrases if p.count(" ") == 1][:3]
+    long = [p for p in phrases if p.count(" ") >= 2][:3]
+    words = sorted({w for p in two + long for w in p.split(" ")})
+    return [*two, *long, *words, *(p.title() for p in long), " ", ". ", "the", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_has_tortured_head_equals_every_pair_and_triple(data: st.DataObject) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import has_tortured_head
+
+    text = " ".join(data.draw(st.lists(st.sampled_from(_tortured_pieces()), max_size=12)))
+    phrases = load_model().tortured
+    assert has_tortured_head(text, phrases) == _tortured_head_reference(text, phrases)
+
+
+def _tortured_phrases_reference(text: str, phrases: dict[str, str]) -> list:
+    """signals.tortured_phrases as first written: a match object and a tuple per word."""
+    from cleaner.document import Evidence
+    from cleaner.garble.signals import _WORD_SPANS, _first_words
+
+    words = [(m.group().lower(), m.start(), m.end()) for m in _WORD_SPANS.finditer(text)]
+    first = _first_words(phrases)
+    out = []
+    i = 0
+    while i < len(words):
+        if words[i][0] not in first:
+            i += 1
+            continue
+        hit = 0
+        for n in (5, 4, 3, 2):
+            if i + n <= len(words):
+                key = " ".join(w for w, _, _ in words[i : i + n])
+                if key in phrases:
+                    s, e = words[i][1], words[i + n - 1][2]
+                    out.append(Evidence(text[s:e], "tortured-phrase", s, e, 1.0))
+                    hit = n
+                    break
+        i += hit or 1
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_tortured_phrases_equal_the_per_word_scan(data: st.DataObject) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import tortured_phrases
+
+    pieces = [*_tortured_pieces(), "-", "'", "’", "\u0130", "é", "Shot-Learning", "x'y"]
+    seps = st.sampled_from([" ", "  ", "-", ", ", "\n", "'", ""])
+    parts = data.draw(st.lists(st.tuples(st.sampled_from(pieces), seps), max_size=14))
+    text = "".join(p + sep for p, sep in parts)
+    phrases = load_model().tortured
+    assert tortured_phrases(text, phrases) == _tortured_phrases_reference(text, phrases)
+
+
+def test_tortured_phrases_finds_a_phrase_with_its_offsets() -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import tortured_phrases
+
+    phrases = load_model().tortured
+    phrase = next(p for p in sorted(phrases) if p.count(" ") == 1 and p.isascii())
+    text = f"Prior work. The {phrase.title()} approach failed."
+    got = tortured_phrases(text, phrases)
+    start = text.index(phrase.title())
+    assert [(e.text, e.start, e.end) for e in got] == [(phrase.title(), start, start + len(phrase))]
+    assert got == _tortured_phrases_reference(text, phrases)
+
+
+_ASCII_PROSE_PIECES = [
+    "word", "Words", "don't", "x'y", "'", "''", "a'", "'b", "3", "3.5", "_", "-", ".", ",", "!", " ", "  ", "\t",
+    "@", "a@b", "www.", "http://", "https", "(", "$", "\n",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PROSE_PIECES), max_size=30).map("".join))
+def test_is_prose_on_ascii_text_equals_the_plain_token_count(sentence: str) -> None:
+    # ASCII sentences take the byte path (_ascii_word_stats) and the URL hint check
+    from cleaner.garble.score import _URL_OR_MAIL, is_prose
+
+    expected = _is_prose_reference(sentence, "en")
+    assert is_prose(sentence, "en") == expected
+    if _URL_OR_MAIL.search(sentence) is None:
+        assert is_prose(sentence, "en", url_free=True) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PROSE_PIECES), max_size=30).map("".join))
+def test_ascii_word_stats_equal_the_word_regex(sentence: str) -> None:
+    from cleaner.garble.features import FAST_WORDS_RE
+    from cleaner.garble.score import _URL_OR_MAIL, _ascii_word_stats, _may_hold_url
+
+    words = FAST_WORDS_RE.findall(sentence)
+    assert _ascii_word_stats(sentence) == (len(words), sum(map(len, words)))
+    if _URL_OR_MAIL.search(sentence):
+        assert _may_hold_url(sentence)
+
+
+def test_ascii_word_stats_examples() -> None:
+    from cleaner.garble.score import _ascii_word_stats
+
+    assert _ascii_word_stats("Don't stop-me now, it's 3 o'clock!") == (6, 25)
+    assert _ascii_word_stats("a''b 'x' y'") == (4, 4)
+    assert _ascii_word_stats("") == (0, 0)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_ASCII_PROSE_PIECES, "Rock'N'Roll", "X", "z'", "é"]), max_size=30).map("".join))
+def test_ascii_lower_words_equal_the_word_regex(text: str) -> None:
+    # the byte tokeniser of _maybe_two_senses and has_tortured_head gives the regex's words on ASCII text
+    from cleaner.garble.features import FAST_WORDS_RE
+    from cleaner.garble.signals import ascii_lower_words
+
+    if not text.isascii():
+        return
+    assert ascii_lower_words(text) == [w.encode() for w in FAST_WORDS_RE.findall(text.lower())]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([*_ENTITY_PIECES, "full-time", "Financial Times", "'s", "times", "é"]),
+                max_size=12).map("".join))
+def test_maybe_two_senses_on_mixed_texts_equals_the_word_set_check(text: str) -> None:
+    from cleaner.garble.model import load_model
+    from cleaner.garble.signals import _maybe_two_senses
+
+    acronyms = load_model().acronyms
+    assert _maybe_two_senses(text, acronyms) == _two_senses_reference(text, acronyms)
+
+
+_BOUNDARY_REFERENCE = r"\n|[.!?][\"'”’)\]]*(?=\s)|[。！？][\"'”’」』）)]*"
+_BOUNDARY_PIECES = ["a", "B", " ", "  ", "\t", "\n", "\r", "\u3000", ".", "!", "?", '"', "'", "”", "’", ")", "]",
+                    "。", "！", "？", "」", "』", "）", "中", "x.y", "..."]  # fmt: skip
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(_BOUNDARY_PIECES), max_size=40).map("".join), st.integers(0, 45), st.integers(0, 45))
+def test_boundary_pattern_matches_as_the_plain_alternation(text: str, pos: int, endpos: int) -> None:
+    # score._BOUNDARY takes its first character out of the alternation (so re can skip to candidates):
+    # finditer and search with pos/endpos (as sample_spans asks) must give the same matches
+    import re
+
+    from cleaner.garble.score import _BOUNDARY
+
+    ref = re.compile(_BOUNDARY_REFERENCE)
+    assert [m.span() for m in _BOUNDARY.finditer(text)] == [m.span() for m in ref.finditer(text)]
+    got, want = _BOUNDARY.search(text, pos, endpos), ref.search(text, pos, endpos)
+    assert (got and got.span()) == (want and want.span())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*_ASCII_PROSE_PIECES, "Rock'N'Roll", "X", "z'", "'Q", "aB"]), max_size=30)
+       .map("".join))
+def test_ascii_alpha_words_equal_the_word_regex(text: str) -> None:
+    from cleaner.garble.features import ALPHA_RE
+    from cleaner.garble.signals import _ascii_alpha_words
+
+    assert _ascii_alpha_words(text) == [w.encode() for w in ALPHA_RE.findall(text)]
