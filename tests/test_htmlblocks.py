@@ -286,3 +286,24 @@ def test_training_averages_bagged_forests() -> None:
     raws = [fit_forest(X, y, w, dataclasses.replace(params, seed=s)).prepare().raw(X) for s in range(3)]
     assert not np.allclose(raws[0], raws[1])  # the seeds give different forests
     assert np.allclose(model.score(X), 1 / (1 + np.exp(-np.mean(raws, axis=0))))
+
+
+def test_quoted_posts_and_signatures_are_not_copies() -> None:
+    """A forum thread quotes earlier posts and repeats each member's signature: the page (and a
+    gold text) shows them every time, so the copies rule leaves text under quote/signature
+    containers alone."""
+    post = "The probe launched on time and should land in October this year."
+    sig = "Bears eat crabs and never let the crabs eat them back."
+    page = (f'<html><body><div class="post"><p>{post}</p><div class="signature">{sig}</div></div>'
+            f'<div class="post"><div class="bbcode_quote"><p>{post}</p></div><p>Let us hope the landing works out.</p>'
+            f'<div class="signature">{sig}</div></div></body></html>')
+    b = HB.page_blocks(parse(page))
+    assert b.lines == [post, sig, post, "Let us hope the landing works out.", sig]
+    quoted = [bool(f & HB.QUOTE_FLAG) for f in b.flags]
+    assert quoted == [False, True, True, False, True]
+    keep = np.ones(len(b), dtype=bool)
+    assert not HB.extra_copies(b.lines, keep, post, b.flags).any()
+    assert HB.extra_copies(b.lines, keep, post).tolist() == [False, False, True, False, True]
+    # the quote bit is not a model feature: the feature rows are the same without it
+    no_quote = HB.Blocks(b.lines, [f & ~HB.QUOTE_FLAG for f in b.flags], b.link_chars, b.tags, b.box, b.outer)
+    assert np.array_equal(HB.block_features(b, post), HB.block_features(no_quote, post))
