@@ -217,3 +217,93 @@ def test_rule_columns_mark_related_headers_and_chrome_lines() -> None:
     assert col["rule_chrome"].tolist() == [0, 1, 0, 0, 0]
     assert col["blocks_since_related"].tolist() == [HB.RULE_REACH, HB.RULE_REACH, 0, 1, 2]
     assert col["rule_chrome_w3"].min() > 0  # one chrome line within 3 blocks of every block
+
+
+def test_object_fallback_text_is_a_block_but_params_and_scripts_are_not() -> None:
+    """An ``<object>``'s fallback content is what a browser without the plugin shows (a video's
+    caption); it was skipped with the scripts before."""
+    page = ('<html><body><p>Before the video.</p><object data="v.swf"><param name="movie" value="v.swf">'
+            '<div class="caption"><p>The senator spoke for an hour about the budget.</p></div>'
+            '<script>var x = 1;</script></object><p>After the video.</p></body></html>')
+    assert HB.page_blocks(parse(page)).lines == [
+        "Before the video.", "The senator spoke for an hour about the budget.", "After the video."]
+
+
+def test_extra_copies_keep_as_many_as_trafilatura_and_at_least_one() -> None:
+    para = "The full post starts here and goes on for a while."
+    lines = ["Teaser", para, "Short line", para, "Short line", "Another paragraph of the post, long enough.", para]
+    keep = np.ones(len(lines), dtype=bool)
+    # trafilatura kept the paragraph once (wrapped over two lines): the later copies go
+    once = "Teaser\nThe full post starts here\nand goes on for a while.\nAnother paragraph"
+    assert HB.extra_copies(lines, keep, once).tolist() == [False, False, False, True, False, False, True]
+    # kept twice by trafilatura: two copies stay; not kept at all: one stays
+    assert HB.extra_copies(lines, keep, f"{para}\n{para}").tolist() == [False] * 6 + [True]
+    assert HB.extra_copies(lines, keep, "").tolist() == [False, False, False, True, False, False, True]
+    # short blocks ("Short line") may repeat; dropped copies are not counted
+    keep[1] = False
+    assert HB.extra_copies(lines, keep, once).tolist() == [False] * 6 + [True]
+
+
+def test_select_drops_a_second_copy_of_the_article() -> None:
+    para = "A paragraph of the article, long enough to count as one."
+    page = f"<html><body><div><p>{para}</p></div><div><p>{para}</p></div><p>Other text here.</p></body></html>"
+    b = HB.page_blocks(parse(page))
+    m = _model(0.0, {"precision": 0.6, "balanced": 0.5, "recall": 0.3})
+    assert HB.select(b, para, m) == para
+    assert HB.select(b, f"{para}\n\n{para}", m) == f"{para}\n{para}"
+
+
+def test_training_averages_bagged_forests() -> None:
+    """scripts/train_html_blocks.fit with ``bags`` forests scores as the mean of the forests'
+    log-odds (one forest of all their trees, leaves divided by their number)."""
+    import dataclasses
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    sys.path.insert(0, str(root / "scripts"))
+    try:
+        import train_html_blocks as T
+    finally:
+        sys.path.remove(str(root / "scripts"))
+    from cleaner.boilerplate.model import Labels, fit_forest
+
+    rng = np.random.default_rng(1)
+    pages = []
+    for k in range(4):
+        n = 40
+        X = rng.random((n, len(HB.FEATURE_NAMES)))
+        content = X[:, 5] + 0.3 * rng.random(n) > 0.6
+        n_tok = rng.integers(1, 20, n)
+        labels = Labels(n_tok, np.where(content, n_tok, 0), int(n_tok[content].sum()))
+        blocks = HB.Blocks([f"b{i}" for i in range(n)], [0] * n, [0] * n, ["p"] * n, [0] * n, [0] * n)
+        pages.append(T.Page(f"p{k}", "d", "en", "", blocks, "", {}, X, labels))
+    params = dataclasses.replace(T.PARAMS, trees=6, depth=3)
+    model = T.fit(pages, params, bags=3)
+    assert model.feat.shape == (18, 3) and set(model.thresholds) == set(MODES)
+    X = np.concatenate([p.X for p in pages])
+    y = np.concatenate([p.labels.content() for p in pages])
+    w = np.concatenate([T._weights(p.labels) for p in pages])
+    raws = [fit_forest(X, y, w, dataclasses.replace(params, seed=s)).prepare().raw(X) for s in range(3)]
+    assert not np.allclose(raws[0], raws[1])  # the seeds give different forests
+    assert np.allclose(model.score(X), 1 / (1 + np.exp(-np.mean(raws, axis=0))))
+
+
+def test_quoted_posts_and_signatures_are_not_copies() -> None:
+    """A forum thread quotes earlier posts and repeats each member's signature: the page (and a
+    gold text) shows them every time, so the copies rule leaves text under quote/signature
+    containers alone."""
+    post = "The probe launched on time and should land in October this year."
+    sig = "Bears eat crabs and never let the crabs eat them back."
+    page = (f'<html><body><div class="post"><p>{post}</p><div class="signature">{sig}</div></div>'
+            f'<div class="post"><div class="bbcode_quote"><p>{post}</p></div><p>Let us hope the landing works out.</p>'
+            f'<div class="signature">{sig}</div></div></body></html>')
+    b = HB.page_blocks(parse(page))
+    assert b.lines == [post, sig, post, "Let us hope the landing works out.", sig]
+    quoted = [bool(f & HB.QUOTE_FLAG) for f in b.flags]
+    assert quoted == [False, True, True, False, True]
+    keep = np.ones(len(b), dtype=bool)
+    assert not HB.extra_copies(b.lines, keep, post, b.flags).any()
+    assert HB.extra_copies(b.lines, keep, post).tolist() == [False, False, True, False, True]
+    # the quote bit is not a model feature: the feature rows are the same without it
+    no_quote = HB.Blocks(b.lines, [f & ~HB.QUOTE_FLAG for f in b.flags], b.link_chars, b.tags, b.box, b.outer)
+    assert np.array_equal(HB.block_features(b, post), HB.block_features(no_quote, post))
