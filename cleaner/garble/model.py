@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -30,7 +31,7 @@ import numpy as np
 
 from .features import Lexicon
 from .lm import LM
-from .nn import ConvNet, linear_signature, load_convnet
+from .nn import NN_FILE, ConvNet, linear_signature, load_convnet
 from .vec import HASH_SIZE, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
@@ -170,6 +171,41 @@ def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
     return Lexicon(unigram=p["unigram"])
 
 
+CNN_VERSION = 1
+
+
+def _matching_convnet(signature: str) -> ConvNet | None:
+    """The shipped CNN when it is readable and stacked on this linear model, else None with one warning.
+
+    A stale or broken ``garble_nn.npz`` degrades the English model to the linear one (its own
+    calibrator and threshold) instead of failing every document, as ``boilerplate.model`` does
+    with its data file.
+    """
+    try:
+        cnn = load_convnet()
+    except (OSError, ValueError, KeyError) as exc:
+        warnings.warn(f"{NN_FILE} unreadable ({exc}): garble uses the linear model alone", stacklevel=3)
+        return None
+    if cnn is None:
+        return None
+    problem = ""
+    if cnn.meta.get("version") != CNN_VERSION:
+        problem = f"version {cnn.meta.get('version')!r}, expected {CNN_VERSION}"
+    elif cnn.meta.get("linear_signature") != signature:
+        problem = (
+            f"stacked on linear model {cnn.meta.get('linear_signature')!r}, but {MODEL_FILE} is {signature!r}"
+            " (retrain with scripts/train_garble_nn.py, or delete the CNN file)"
+        )
+    elif "strict_threshold" not in cnn.meta or "config" not in cnn.meta:
+        problem = "meta lacks strict_threshold/config"
+    elif cnn.w1.shape[0] != 3 * cnn.emb.shape[1] or cnn.w_out.shape[0] != 2 * cnn.w2.shape[1]:
+        problem = f"layer shapes {cnn.emb.shape} / {cnn.w1.shape} / {cnn.w2.shape} / {cnn.w_out.shape} disagree"
+    if problem:
+        warnings.warn(f"{NN_FILE} not used: {problem}; garble uses the linear model alone", stacklevel=3)
+        return None
+    return cnn
+
+
 @lru_cache(maxsize=1)
 def load_model() -> GarbleModel:
     """Load (once per process) the model and lexicon shipped in ``cleaner/data``."""
@@ -181,10 +217,8 @@ def load_model() -> GarbleModel:
             raise ValueError(f"{MODEL_FILE} has {w_sparse.shape[0]} buckets, features expect {HASH_SIZE}")
         meta = json.loads(str(z["meta"]))
         calib = z["calib"].astype(np.float64)
-        cnn = load_convnet()
+        cnn = _matching_convnet(linear_signature(z["w_dense"], float(z["intercept"])))
         if cnn is not None:
-            if cnn.meta.get("linear_signature") != linear_signature(z["w_dense"], float(z["intercept"])):
-                raise ValueError(f"{MODEL_FILE} was rebuilt after garble_nn.npz: run scripts/train_garble_nn.py")
             # the stacked model has its own English calibrator and model-only flag threshold
             calib = cnn.calib
             meta = {**meta, "strict_threshold": cnn.meta["strict_threshold"], "cnn": cnn.meta["config"]}

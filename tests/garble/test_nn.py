@@ -86,24 +86,59 @@ def test_long_sentences_are_cut_at_max_tokens() -> None:
     assert enc.words.shape == (1, gnn.MAX_TOKENS)
 
 
-def test_loader_refuses_a_cnn_stacked_on_another_linear_model(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loader_falls_back_to_the_linear_model_when_the_cnn_is_stacked_on_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     cnn = shipped()
     wrong = dataclasses.replace(cnn, meta={**cnn.meta, "linear_signature": "0" * 16})
     monkeypatch.setattr(gmodel, "load_convnet", lambda: wrong)
-    with pytest.raises(ValueError, match="train_garble_nn"):
-        gmodel.load_model.__wrapped__()
+    with pytest.warns(UserWarning, match="train_garble_nn"):
+        m = gmodel.load_model.__wrapped__()
+    assert m.cnn is None and "cnn" not in m.meta and not np.array_equal(m.calib, cnn.calib)
 
 
-def test_stacked_model_is_used_and_scores_stay_probabilities() -> None:
+@pytest.mark.parametrize(
+    "meta_change",
+    [{"version": 99}, {"strict_threshold": None}],
+)
+def test_loader_falls_back_on_a_cnn_file_it_cannot_trust(
+    monkeypatch: pytest.MonkeyPatch, meta_change: dict[str, object]
+) -> None:
+    cnn = shipped()
+    meta = {k: v for k, v in {**cnn.meta, **meta_change}.items() if v is not None}
+    monkeypatch.setattr(gmodel, "load_convnet", lambda: dataclasses.replace(cnn, meta=meta))
+    with pytest.warns(UserWarning, match="linear model alone"):
+        assert gmodel.load_model.__wrapped__().cnn is None
+
+
+def test_loader_falls_back_on_an_unreadable_cnn_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken() -> gnn.ConvNet:
+        raise ValueError("bad zip")
+
+    monkeypatch.setattr(gmodel, "load_convnet", broken)
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert gmodel.load_model.__wrapped__().cnn is None
+
+
+def test_stacked_logits_are_the_stack_of_linear_and_cnn_logits() -> None:
     cnn = shipped()
     m = gmodel.load_model()
     assert m.cnn is not None and m.meta["strict_threshold"] == cnn.meta["strict_threshold"]
-    logits, _ = m.batch_logits(SENTENCES[:4], "en")
-    p = m.calibrate_many(logits)
-    assert np.all((p >= 0) & (p <= 1))
-    for s in SENTENCES:
-        g = score_garble(s, "en")
+    stacked, _ = m.batch_logits(SENTENCES[:4], "en")
+    linear, _ = dataclasses.replace(m, cnn=None).batch_logits(SENTENCES[:4], "en")
+    s = cnn.stack
+    np.testing.assert_allclose(stacked, s[0] * linear + s[1] * cnn.logits(SENTENCES[:4]) + s[2], rtol=1e-6)
+    assert not np.allclose(stacked, linear)
+    for text in SENTENCES:
+        g = score_garble(text, "en")
         assert g.score is None or 0.0 <= g.score <= 1.0
+
+
+def test_lone_surrogates_are_scored_not_raised() -> None:
+    text = "The council approved \ud800 the budget on Tuesday after debate."
+    assert gnn.token_code("\ud800", 1 << 15)[0] > 0
+    g = score_garble(text, "en")
+    assert g.score is not None and 0.0 <= g.score <= 1.0
 
 
 def make_fixture() -> None:  # pragma: no cover - run by hand with torch installed after a rebuild
