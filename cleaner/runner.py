@@ -71,6 +71,12 @@ WORKER_PRIVATE_MB = 80
 retires its generation at once: one huge document can ratchet a heap far beyond the usual.  Above
 what a fresh HTML worker holds after its first pages (~40 MB after 20 pages, ~60 MB after 460),
 so it fires on growth, not at start."""
+SOLO_CHARS = 400_000
+"""A batch holding a document this large (characters, or bytes of a raw line) is not sent to a worker
+while another worker holds one: trafilatura's trees of a 1-1.5 MB page take a worker from ~65 to
+~100 MB of private memory for seconds, and two at once made the tallest peaks of the HTML stream
+(+70 MB over the plateau, bench/results/speed.md).  The later batches go to the other worker
+meanwhile.  12 of the 459 dev pages are this large; plain-text documents almost never are."""
 PRIVATE_CHECK_SECONDS = 1.0
 """A worker reads its private memory after a batch with a large document (:data:`TRIM_DOC_CHARS`)
 and otherwise at most this often: reading ``smaps_rollup`` walks the page tables, 1.7 ms for a
@@ -519,12 +525,19 @@ class _Slot:
 
 
 class _Unit(NamedTuple):
-    """Tasks ``start:stop`` of a slot, sent to one worker; ``alone``: a retry of one document."""
+    """Tasks ``start:stop`` of a slot, sent to one worker; ``alone``: a retry of one document;
+    ``big``: it holds a document of :data:`SOLO_CHARS` or more."""
 
     slot: _Slot
     start: int
     stop: int
     alone: bool
+    big: bool
+
+
+def _unit(slot: _Slot, start: int, stop: int, alone: bool) -> _Unit:
+    big = any(_task_chars(t) >= SOLO_CHARS for t in slot.batch[start:stop])
+    return _Unit(slot, start, stop, alone, big)
 
 
 class _Worker:
@@ -628,9 +641,9 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
 
     The parent reads batches into a window of at most ``workers * WINDOW_PER_WORKER`` slots,
     sends them to the least busy worker (non-blocking writes, so a full pipe never stalls the
-    reading of answers) and yields each slot's records once every slot before it has been
-    yielded.  Workers come in *generations*, each forked by a loader that preloaded the models
-    and exited.
+    reading of answers; a batch with a document of :data:`SOLO_CHARS` or more only while no other
+    worker holds one) and yields each slot's records once every slot before it has been yielded.
+    Workers come in *generations*, each forked by a loader that preloaded the models and exited.
 
     Recycling (:data:`RECYCLE_DOCS`, :data:`WORKER_PRIVATE_MB`): once a generation has been given
     ``recycle_docs`` documents, or one of its workers reports more private memory than the limit,
@@ -681,7 +694,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
             if first.alone:
                 crashed(first)
             else:
-                redo += [_Unit(first.slot, i, i + 1, True) for i in range(first.start, first.stop)]
+                redo += [_unit(first.slot, i, i + 1, True) for i in range(first.start, first.stop)]
             redo += units
         log.debug("worker %s died holding %d batches", w.pid, len(units) + 1)
         todo.extendleft(reversed(redo))
@@ -748,7 +761,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                     break
                 slot = _Slot(batch)
                 order.append(slot)
-                todo.append(_Unit(slot, 0, len(batch), False))
+                todo.append(_unit(slot, 0, len(batch), False))
             if not order and exhausted:
                 finished = True
                 return
@@ -767,12 +780,19 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 current = start(workers, config, options, html=html, encoded=encoded, fds=fds)
                 gens.append(current)
             if current is not None:
-                while todo:
+                big_out = any(u.big for x in current.workers for u in x.units)
+                i = 0
+                while i < len(todo):
                     idle = min((x for x in current.workers if x.alive), key=lambda x: len(x.units), default=None)
                     if idle is None or len(idle.units) >= WINDOW_PER_WORKER:
                         break
                     w = idle
-                    unit = todo.popleft()
+                    unit = todo[i]
+                    if unit.big and big_out:
+                        i += 1  # waits for the other large document; the batches after it go on
+                        continue
+                    del todo[i]
+                    big_out = big_out or unit.big
                     payload = pickle.dumps(unit.slot.batch[unit.start:unit.stop], protocol=pickle.HIGHEST_PROTOCOL)
                     w.units.append(unit)
                     w.outbox.append(memoryview(len(payload).to_bytes(_HEADER, "little")))

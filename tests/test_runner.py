@@ -257,6 +257,40 @@ def test_workers_that_never_start_raise_instead_of_hanging(monkeypatch) -> None:
         list(runner._run_forked(_tasks(100), Config(garble=False, timeout=0), {}, 2))
 
 
+@LINUX
+def test_large_documents_are_never_cleaned_two_at_once(monkeypatch, tmp_path) -> None:
+    # each large document takes a lock file for the time it is cleaned: a second one finding it
+    # taken would mean two workers held large documents at once (the memory peaks SOLO_CHARS avoids)
+    import cleaner.pipeline as pipeline
+    import cleaner.runner as runner
+
+    monkeypatch.setattr(runner, "SOLO_CHARS", 5_000)
+    lock = str(tmp_path / "large")
+    real = pipeline.clean
+
+    def guarded(data, **kw):
+        if len(data) < 5_000:
+            return real(data, **kw)
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            raise RuntimeError("two large documents at once") from None
+        try:
+            import time
+
+            time.sleep(0.05)
+            return real(data[:200], **kw)
+        finally:
+            os.close(fd)
+            os.unlink(lock)
+
+    monkeypatch.setattr(pipeline, "clean", guarded)
+    tasks = [("record", {"id": i, "text": (TEXT * 70) if i % 3 == 0 else TEXT}, None) for i in range(90)]
+    out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 2))
+    assert [r["id"] for r in out] == list(range(90))
+    assert not [r["error"] for r in out if "error" in r]
+
+
 def test_raw_lines_are_parsed_where_they_are_cleaned() -> None:
     import json
 
