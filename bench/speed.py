@@ -241,6 +241,9 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, fiel
         f"| private memory of the largest worker | {max(v[6] for v in series) / 1e6:.0f} MB | "
         f"{flatness(series, 6)} MB |",
         "",
+        f"PSS sum above 300 MB in {sum(v[2] > 300e6 for v in series) / len(series):.1%} of the "
+        f"{len(series):,} samples.",
+        "",
     ]
 
 
