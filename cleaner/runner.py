@@ -753,7 +753,12 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     try:
         while True:
             while order and order[0].missing == 0:
-                yield from order.popleft().out
+                done = order.popleft()
+                yield from done.out
+                if max(map(_task_chars, done.batch)) >= TRIM_DOC_CHARS:
+                    # the parent's heap too: a large line, its pickle and its record come and go, and
+                    # glibc serves the next ones from the heap it keeps (its mmap threshold rises)
+                    _release_memory()
             while not exhausted and len(order) < window:
                 batch = next(batches, None)
                 if batch is None:
