@@ -128,14 +128,15 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     last_draw: float = 0.0
 
-    def add(self, rec: dict[str, Any]) -> None:
+    def add(self, info: Any) -> None:
+        """Count one record, given as its :class:`cleaner.runner.Summary`."""
         self.docs += 1
-        self.bytes_in += len(rec.get("text") or "") + sum(len(r.get("text") or "") for r in rec.get("removed") or ())
-        if rec.get("error"):
+        self.bytes_in += info.chars
+        if info.error:
             self.errors += 1
-        if (rec.get("mt_garble") or {}).get("flagged"):
+        if info.flagged:
             self.flagged += 1
-        self.removed += len(rec.get("removed") or ())
+        self.removed += info.removed
 
     def line(self) -> str:
         dt = max(time.monotonic() - self.started, 1e-9)
@@ -151,12 +152,13 @@ class Progress:
         self.live = not quiet and sys.stderr.isatty()
         self.quiet = quiet
 
-    def update(self, rec: dict[str, Any]) -> None:
-        self.stats.add(rec)
-        err = rec.get("error")
+    def update(self, info: Any) -> None:
+        """Count a record (its :class:`cleaner.runner.Summary`), report its error, redraw the line."""
+        self.stats.add(info)
+        err = info.error
         if err and not self.quiet:
             self.clear()
-            print(f"cleaner: {rec.get('id')!s}: {err.get('stage')}: {err.get('type')}: {err.get('message')}",
+            print(f"cleaner: {info.id!s}: {err.get('stage')}: {err.get('type')}: {err.get('message')}",
                   file=sys.stderr)
         now = time.monotonic()
         if self.live and now - self.stats.last_draw > 0.25:
@@ -230,14 +232,16 @@ def _walk(root: Path, patterns: list[str]) -> Iterator[tuple[Path, str]]:
 
 
 def _record_tasks(stream: IO[bytes], max_bytes: int) -> Iterator[tuple[Any, ...]]:
-    from .io import iter_lines, parse_json_line
+    """One task per non-blank line: the raw line, parsed by whichever process cleans it (the
+    parent of a pool only moves bytes), or the reason it could not be read."""
+    from .io import iter_lines
 
     # a JSONL line holds the document plus JSON escaping: allow some headroom over max_bytes
     for line in iter_lines(stream, max_bytes * 2 + 4096):
-        if not line.data.strip() and not line.error:
-            continue
-        obj, err = parse_json_line(line)
-        yield ("record", obj, err)
+        if line.error:
+            yield ("record", None, line.error)
+        elif line.data.strip():
+            yield ("line", line.number, line.data)
 
 
 def _doc_task(doc_id: str, data: bytes, kind: str, extra: dict[str, str] | None = None) -> tuple[Any, ...]:
@@ -338,7 +342,7 @@ def _single_doc_kind(inp: str, args: argparse.Namespace) -> str | None:
 def _clean_single(args: argparse.Namespace, config: Any, options: dict[str, Any], progress: Progress) -> int:
     from .io import dumps, stdin_binary, write_text_atomic
     from .pipeline import Cleaner
-    from .runner import process_task
+    from .runner import process_task, summarize
 
     inp = args.inputs[0]
     kind = _single_doc_kind(inp, args)
@@ -354,7 +358,7 @@ def _clean_single(args: argparse.Namespace, config: Any, options: dict[str, Any]
         data = _read_file(inp, config.max_bytes)
         doc_id = inp
     rec = process_task(Cleaner(config, **options), _doc_task(doc_id, data, kind or "auto"))
-    progress.update(rec)
+    progress.update(summarize(rec))
     output = dumps(rec) + "\n" if args.json else rec.get("text") or ""
     if output and not output.endswith("\n"):
         output += "\n"
@@ -415,8 +419,8 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
     """Everything becomes records, written as JSONL to -o or stdout, in input order."""
     import itertools
 
-    from .io import AtomicWriter, dumps
-    from .runner import run_tasks
+    from .io import AtomicWriter
+    from .runner import encode_record, run_tasks, summarize
 
     out = args.output
     writer: Any = None
@@ -437,27 +441,40 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
         print(f"cleaner: resuming after {skip} records already written", file=sys.stderr)
     tasks = itertools.islice(_stream_tasks(args, config, stdin_data), skip, None)
     errors = 0
+    # Records travel as (payload, summary): the JSONL line as UTF-8 bytes, encoded where the
+    # document was cleaned, except for Parquet, which needs the record itself.
+    parquet = writer is not None and not isinstance(writer, AtomicWriter)
+    outputs: Iterator[tuple[Any, Any]]
     if args.engine == "ray":
         from .ray import run_tasks_ray
 
         records = run_tasks_ray(tasks, config, options, address=args.address)
+        outputs = ((r, summarize(r)) for r in records) if parquet else map(encode_record, records)
+    elif parquet:
+        outputs = ((r, summarize(r)) for r in run_tasks(tasks, config, options, workers))
     else:
-        records = run_tasks(tasks, config, options, workers)
+        outputs = run_tasks(tasks, config, options, workers, encoded=True)
+    stdout = None if writer is not None else getattr(sys.stdout, "buffer", None)
     try:
-        for rec in records:
-            progress.update(rec)
-            if rec.get("error"):
+        for payload, info in outputs:
+            progress.update(info)
+            if info.error:
                 errors += 1
                 if rejects is not None:
-                    rejects.write_record(rec)
+                    rejects.write_encoded(payload if isinstance(payload, bytes) else encode_record(payload)[0])
                     rejects.flush()
                     continue
             if writer is not None:
-                writer.write_record(rec)
+                if parquet:
+                    writer.write_record(payload)
+                else:
+                    writer.write_encoded(payload)
                 if rejects is not None:
                     writer.flush()  # both files consistent at any kill point: --resume counts lines
-            else:
-                sys.stdout.write(dumps(rec) + "\n")
+            elif stdout is not None:
+                stdout.write(payload)
+            else:  # a text stream without a byte layer (an embedding program's)
+                sys.stdout.write(payload.decode("utf-8"))
         if writer is not None:
             writer.commit()
         if rejects is not None:
@@ -479,7 +496,7 @@ def _clean_tree(args: argparse.Namespace, config: Any, options: dict[str, Any], 
     import itertools
 
     from .io import AtomicWriter, dumps, write_text_atomic
-    from .runner import run_tasks
+    from .runner import run_tasks, summarize
 
     out_dir = Path(args.output)
     if out_dir.exists() and not out_dir.is_dir():
@@ -491,7 +508,7 @@ def _clean_tree(args: argparse.Namespace, config: Any, options: dict[str, Any], 
     errors = 0
     try:
         for rec in run_tasks(tasks, config, options, workers):
-            progress.update(rec)
+            progress.update(summarize(rec))
             rid = str(rec.get("id") or "")
             if rec.get("error"):
                 errors += 1

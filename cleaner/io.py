@@ -200,14 +200,18 @@ class AtomicWriter:
         self.done_lines = 0
         if resume and self.partial.exists():
             self.done_lines = _truncate_to_complete_lines(self.partial)
-            self._f: IO[str] = open(self.partial, "a", encoding="utf-8", newline="\n")
+            self._f: IO[bytes] = open(self.partial, "ab")
         else:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self._f = open(self.partial, "w", encoding="utf-8", newline="\n")
+            self._f = open(self.partial, "wb")
         self._since_sync = 0
 
     def write_line(self, line: str) -> None:
-        self._f.write(line + "\n")
+        self.write_encoded((line + "\n").encode("utf-8"))
+
+    def write_encoded(self, line: bytes) -> None:
+        """Write one line already encoded as UTF-8, its newline included (as the workers send them)."""
+        self._f.write(line)
         self._since_sync += 1
         if self._since_sync >= 64:
             self._f.flush()

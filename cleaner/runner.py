@@ -6,7 +6,12 @@ output record, and :func:`run_tasks` yields records in input order while
 keeping at most a bounded window of tasks in flight, so memory stays flat on
 inputs of any size.  A document that exceeds ``Config.timeout`` is reported as
 an error and the worker goes on; a worker that dies (a crash in a C library,
-say) costs only the documents it held, each reported as an error.
+say) costs only the document it was cleaning, reported as an error.
+
+On Linux the workers are a pool of our own (:func:`_run_forked`): a short-lived
+*loader* process loads the models, forks the workers and exits, so the parent,
+which only moves bytes (raw JSONL lines in, encoded output lines out), holds no
+models, and no process keeps a third copy of the model pages the workers copy.
 """
 
 from __future__ import annotations
@@ -14,57 +19,83 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import multiprocessing
 import os
+import pickle
+import select
 import signal
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Config
+from .io import Line, dumps, parse_json_line
 from .pipeline import Cleaner, _error_record, record_is_html, sniff_html
 
-# A task: ("record", obj_or_None, error_or_None) for a JSONL line, or
-# ("doc", id, bytes, is_html_or_None, extra) for a whole file or WARC response, where
-# extra is None or {"encoding": charset hint, "url": target URI}.
+# A task: ("line", number, bytes) for a raw JSONL line (parsed where it is cleaned), ("record",
+# obj_or_None, error_or_None) for a parsed record or an unreadable line, or ("doc", id, bytes,
+# is_html_or_None, extra) for a whole file or WARC response, where extra is None or
+# {"encoding": charset hint, "url": target URI}.
 Task = tuple[Any, ...]
 
-# Tasks are shipped to workers in batches: large enough to amortise pickling,
+# Tasks are shipped to workers in batches: large enough to amortise a round trip,
 # small enough to keep the window (workers x WINDOW_PER_WORKER batches) light.
 BATCH_DOCS = 16
 BATCH_CHARS = 256_000
-"""A batch also ends once its documents hold this many characters.  Everything in the window lives
-in the parent (the input records, their pickles, then the output records until their turn comes),
-and what the parent allocates after the fork is its private memory in the PSS sum.  With 16 HTML
-pages per batch (94 kB each on average, up to 1.5 MB) 3 of 5 runs over 1,000 dev pages with 2
-workers spent long stretches at 400-457 MB (parent private up to 110-125 MB, and a worker's heap
-trimmed only every 16 pages); with this cap (~3 HTML pages per batch, still 16 plain-text
-documents of ~10 kB) 5 of 5 stayed at ~310 MB, max 367-378 (bench/results/speed.md), in the same
-wall time: pickling a batch costs nothing next to 30 ms per HTML page."""
+"""A batch also ends once its documents hold this many characters (bytes of a raw JSONL line).
+Everything in the window lives in the parent until its turn comes, and what the parent allocates
+is its private memory in the PSS sum.  With 16 HTML pages per batch (94 kB each on average, up to
+1.5 MB) 3 of 5 runs over 1,000 dev pages with 2 workers spent long stretches at 400-457 MB (parent
+private up to 110-125 MB, and a worker's heap trimmed only every 16 pages); with this cap (~3 HTML
+pages per batch, still 16 plain-text documents of ~10 kB) 5 of 5 stayed at ~310 MB, max 367-378
+(session 3, bench/results/speed.md), in the same wall time."""
 WINDOW_PER_WORKER = 4
 
-RECYCLE_DOCS = 1000
-"""Documents after which the worker pool is replaced by fresh forks of the preloaded parent (0: never).
+RECYCLE_DOCS = 10_000
+"""Documents after which the workers are replaced by a fresh generation (a new loader; 0: never).
 
 A forked worker's memory only grows: lxml/libxml2 and Python keep their heap high-water mark and
 fragments, caches fill, and every model page a worker touches (a reference count is a write) is
-copied out of the parent's shared pages.  ``ProcessPoolExecutor`` cannot recycle workers under
-fork (``max_tasks_per_child`` needs spawn, which would load every model again per worker), so the
-runner stops feeding the pool, drains it in order and forks a new one.  Measured on the dev
-pages as HTML: a fresh worker holds ~40 MB of private memory after 20 pages and ~60 MB after 460,
-~80-145 MB per worker over a 1,000-page run without recycling.  What recycling does not change
-is the peak of short runs (0.1-0.3 GB of HTML: ~510-520 MB PSS for the tree with or without it in
-session 3, bench/results/speed.md): a fresh worker copies the pages it touches again within its first
-pages.  It bounds the slow growth of long runs, at a cost lost in the noise of the 1 vs 2 worker
-timing (a fork, and at most one batch of idle time per worker while the old pool drains)."""
+copied out of the loader's pages.  A new generation costs a model load in a new loader (measured:
+0.8 s of CPU for plain text, 2.0 s with the HTML extractor and the date parser), and it runs after
+the old workers drained (loading beside them would add a fourth copy of the models to the peak),
+so it is paid in wall time too: at 1,000 documents (the session-3 value, when a new pool was a
+cheap fork of the preloaded parent) it cost ~8% of a plain-text run's CPU.  At 10,000 it is <1%;
+growth between is bounded by :data:`WORKER_PRIVATE_MB`, which watches the memory itself."""
 WORKER_PRIVATE_MB = 80
 """A worker reporting more private memory than this (after its batch, ``/proc/self/smaps_rollup``)
-gets the pool recycled at once: one huge document can ratchet a heap far beyond the usual.  Twice
-what a fresh HTML worker holds after its first pages (above), so it fires on growth, not at start."""
+retires its generation at once: one huge document can ratchet a heap far beyond the usual.  Above
+what a fresh HTML worker holds after its first pages (~40 MB after 20 pages, ~60 MB after 460),
+so it fires on growth, not at start."""
+SOLO_CHARS = 400_000
+"""A batch holding a document this large (characters, or bytes of a raw line) is not sent to a worker
+while another worker holds one: trafilatura's trees of a 1-1.5 MB page take a worker from ~65 to
+~100 MB of private memory for seconds, and two at once made the tallest peaks of the HTML stream
+(+70 MB over the plateau, bench/results/speed.md).  The later batches go to the other worker
+meanwhile.  12 of the 459 dev pages are this large; plain-text documents almost never are."""
+PRIVATE_CHECK_SECONDS = 1.0
+"""A worker reads its private memory after a batch with a large document (:data:`TRIM_DOC_CHARS`)
+and otherwise at most this often: reading ``smaps_rollup`` walks the page tables, 1.7 ms for a
+worker with the HTML models, 2% of an 80 ms batch of plain text if done after every batch."""
+TRIM_DOC_CHARS = 50_000
+"""``malloc_trim`` runs after a batch that held a document at least this large (characters, or bytes
+of a raw line), else only once the worker's resident memory has grown :data:`TRIM_GROWTH_BYTES`
+since the last trim.  Trimming after every batch handed back pages that the next batch faulted in
+again: 546,000 minor faults in two workers over 3,000 plain-text documents against 140,000 without
+trimming, 4.5 G against 2.2 G kernel instructions (bench/results/speed.md).  Neither the heap's free
+bytes (``mallinfo2``: ~25 MB of free chunks after a trim as before it) nor a small growth threshold
+tell churn from growth (at 8 MB a plain-text worker still trimmed 37 times in 63 batches, each
+time faulting the pages back).  What grows a heap for good is a large document: an HTML page's
+lxml trees take tens of MB.  On the dev data 1.6% of the plain-text records and 58% of the HTML
+ones are this large."""
+TRIM_GROWTH_BYTES = 48 << 20
+"""The safety net for growth that comes without a large document: above the ~35 MB a plain-text
+worker's heap churns through between batches (measured: resident 116-129 MB trimmed every batch,
+154 MB settled without trimming)."""
 
 
 class DocumentTimeout(BaseException):
@@ -81,6 +112,28 @@ log = logging.getLogger(__name__)
 _worker_cleaner: Cleaner | None = None
 
 
+class Summary(NamedTuple):
+    """What the caller needs of a record besides its encoded line: progress, errors, rejects."""
+
+    id: Any
+    error: dict[str, Any] | None
+    chars: int  # characters of the cleaned text plus the removed spans' texts
+    removed: int
+    flagged: bool
+
+
+def summarize(record: dict[str, Any]) -> Summary:
+    removed = record.get("removed") or ()
+    chars = len(record.get("text") or "") + sum(len(r.get("text") or "") for r in removed)
+    return Summary(record.get("id"), record.get("error") or None, chars, len(removed),
+                   bool((record.get("mt_garble") or {}).get("flagged")))
+
+
+def encode_record(record: dict[str, Any]) -> tuple[bytes, Summary]:
+    """The record's JSONL line (UTF-8, newline included; :func:`cleaner.io.dumps`) and its summary."""
+    return (dumps(record) + "\n").encode("utf-8"), summarize(record)
+
+
 def _init_worker(config: Config, options: dict[str, Any]) -> None:
     global _worker_cleaner
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -93,6 +146,8 @@ def _on_alarm(signum: int, frame: Any) -> None:
 
 def process_task(cleaner: Cleaner, task: Task) -> dict[str, Any]:
     """Turn one task into its output record; never raises."""
+    if task[0] == "line":
+        task = ("record", *parse_json_line(Line(task[1], task[2])))
     timeout = cleaner.config.timeout
     use_alarm = timeout > 0 and threading.current_thread() is threading.main_thread()
     if use_alarm:
@@ -123,7 +178,8 @@ def task_id(task: Task, id_field: str) -> Any:
     """The id a task's record will carry (None for an unreadable line)."""
     if task[0] == "doc":
         return task[1]
-    return task[1].get(id_field) if isinstance(task[1], dict) else None
+    obj = parse_json_line(Line(task[1], task[2]))[0] if task[0] == "line" else task[1]
+    return obj.get(id_field) if isinstance(obj, dict) else None
 
 
 def fill_window(pending: deque[tuple[list[Task], Any]], batches: Iterator[list[Task]],
@@ -131,8 +187,8 @@ def fill_window(pending: deque[tuple[list[Task], Any]], batches: Iterator[list[T
     """Submit batches until ``window`` are in flight or the input is exhausted.
 
     ``pending`` holds ``(batch, handle)`` in input order; the caller pops from its left,
-    which keeps the output ordered and the memory bounded (shared by the local pool and
-    the Ray engine).
+    which keeps the output ordered and the memory bounded (the Ray engine and the
+    executor fallback).
     """
     while len(pending) < window:
         batch = next(batches, None)
@@ -141,16 +197,29 @@ def fill_window(pending: deque[tuple[list[Task], Any]], batches: Iterator[list[T
         pending.append((batch, submit(batch)))
 
 
-def _run_batch(batch: list[Task]) -> list[dict[str, Any]]:
+def _run_batch(batch: list[Task], encoded: bool = False) -> list[Any]:
+    return _run_batch_report(batch, encoded)[0]
+
+
+_checked_at = 0.0  # when this worker last read its private memory
+
+
+def _run_batch_report(batch: list[Task], encoded: bool = False) -> tuple[list[Any], int]:
+    """The batch's records, and this worker's private memory afterwards (bytes; 0: not measured
+    this time, see :data:`PRIVATE_CHECK_SECONDS`)."""
+    global _checked_at
     assert _worker_cleaner is not None
-    out = [process_task(_worker_cleaner, t) for t in batch]
-    _release_memory()
-    return out
-
-
-def _run_batch_report(batch: list[Task]) -> tuple[list[dict[str, Any]], int]:
-    """:func:`_run_batch`, and this worker's private memory afterwards (bytes; 0 where unknown)."""
-    out = _run_batch(batch)
+    cleaner = _worker_cleaner
+    large = max(map(_task_chars, batch), default=0) >= TRIM_DOC_CHARS
+    if encoded:
+        out: list[Any] = [encode_record(process_task(cleaner, t)) for t in batch]
+    else:
+        out = [process_task(cleaner, t) for t in batch]
+    _release_memory(0 if large else TRIM_GROWTH_BYTES)
+    now = time.monotonic()
+    if not large and now - _checked_at < PRIVATE_CHECK_SECONDS:
+        return out, 0
+    _checked_at = now
     return out, private_memory()
 
 
@@ -159,7 +228,7 @@ def private_memory() -> int:
 
     The sum of ``Private_Clean`` and ``Private_Dirty`` in ``/proc/self/smaps_rollup`` (~0.5 ms):
     what recycling the process gives back, unlike RSS, which also counts the model pages the
-    workers share with the parent.
+    workers share.
     """
     try:
         with open("/proc/self/smaps_rollup", "rb") as f:
@@ -174,16 +243,27 @@ def private_memory() -> int:
 
 
 _malloc_trim: Any = None
+_trimmed_at = 0  # resident bytes after the last trim
 
 
-def _release_memory() -> None:
+def _resident() -> int:
+    """Resident bytes of this process (``/proc/self/statm``; 0 where unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _release_memory(growth: int = 0) -> None:
     """Hand the C heap's free pages back to the system (glibc ``malloc_trim``; elsewhere nothing).
 
     lxml/libxml2 and numpy free their per-document buffers into the C heap, which keeps them:
     without this a worker's memory ratchets up to its largest document's high-water mark and
-    stays there.  Costs about a millisecond per batch.
+    stays there.  With ``growth`` it trims only once the resident memory has grown that much
+    since the last trim (:data:`TRIM_GROWTH_BYTES`).
     """
-    global _malloc_trim
+    global _malloc_trim, _trimmed_at
     if _malloc_trim is None:
         _malloc_trim = False
         try:
@@ -195,8 +275,12 @@ def _release_memory() -> None:
                 _malloc_trim = getattr(ctypes.CDLL(name), "malloc_trim", False)
         except OSError:
             pass
-    if _malloc_trim:
-        _malloc_trim(0)
+    if not _malloc_trim:
+        return
+    if growth and _resident() - _trimmed_at < growth:
+        return
+    _malloc_trim(0)
+    _trimmed_at = _resident()
 
 
 def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iterator[list[Task]]:
@@ -217,8 +301,8 @@ def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iter
 
 
 def _task_chars(task: Task) -> int:
-    """Characters (bytes for raw documents) a task carries: its record's string fields, or its data."""
-    if task[0] == "doc":
+    """Characters a task carries: its record's string fields, or its data (bytes of a raw document or line)."""
+    if task[0] in ("doc", "line"):
         data = task[2]
         return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
     obj = task[1]
@@ -241,11 +325,15 @@ def run_tasks(
     options: dict[str, Any],
     workers: int = 1,
     small: int = 2 * BATCH_DOCS,
-) -> Iterator[dict[str, Any]]:
+    *,
+    encoded: bool = False,
+) -> Iterator[Any]:
     """Yield one record per task, in order.
 
-    With ``workers > 1`` a process pool is started only when the input holds
-    more than ``small`` tasks: a handful of documents is faster in-process.
+    With ``encoded`` each record comes as ``(line, summary)``: its JSONL line as UTF-8 bytes
+    (:func:`encode_record`, made where the document was cleaned, so the parent only moves bytes)
+    and its :class:`Summary`.  With ``workers > 1`` a process pool is started only when the input
+    holds more than ``small`` tasks: a handful of documents is faster in-process.
     """
     it = iter(tasks)
     head: list[Task] = []
@@ -256,14 +344,20 @@ def run_tasks(
     if workers <= 1 or len(head) <= small:
         cleaner = Cleaner(config, **options)
         for t in itertools.chain(head, it):
-            yield process_task(cleaner, t)
+            rec = process_task(cleaner, t)
+            yield encode_record(rec) if encoded else rec
+        return
+    if not _forks():
+        yield from _run_executor(itertools.chain(head, it), config, options, workers, encoded=encoded)
         return
     html = any(_is_html_task(t, options.get("html_field", "html")) for t in head)
-    yield from _run_pool(itertools.chain(head, it), config, options, workers, html=html)
+    yield from _run_forked(itertools.chain(head, it), config, options, workers, html=html, encoded=encoded)
 
 
 def _is_html_task(task: Task, html_field: str) -> bool:
     """Whether ``task`` will be cleaned as HTML (for preloading the HTML extractor)."""
+    if task[0] == "line":
+        task = ("record", *parse_json_line(Line(task[1], task[2])))
     if task[0] == "record":
         return isinstance(task[1], dict) and record_is_html(task[1], html_field)
     is_html, data = task[3], task[2]
@@ -287,10 +381,11 @@ _WARM_UP_HTML = (
 def preload(config: Config, *, html: bool = False) -> None:
     """Load, in this process, the models the pipeline will use under ``config``.
 
-    Called before the worker pool forks: the models' arrays (py3langid's 31 MB, fastText,
-    the boilerplate and garble models) then sit in pages the workers share copy-on-write
-    instead of each worker loading its own copy.  HTML extraction (trafilatura, lxml) is
-    preloaded only when ``html`` says the input has HTML (a text-only stream never imports it).
+    Called in the loader before it forks the workers: the models' arrays (py3langid's 31 MB,
+    fastText, the boilerplate and garble models) then sit in pages the workers share
+    copy-on-write instead of each worker loading its own copy.  HTML extraction (trafilatura,
+    lxml) is preloaded only when ``html`` says the input has HTML (a text-only stream never
+    imports it).
     """
     cleaner = Cleaner(config)
     for text in _WARM_UP:
@@ -312,9 +407,9 @@ def _warm_date_parser() -> None:
 
     On pages whose date needs the external parser (a third of the dev pages within the first 40)
     dateparser loads all its locales and compiles their regexes: ~30 MB and ~2.5 s, paid by every
-    worker again (and by every recycled one) unless the parent pays once and the workers share
-    it.  Nothing changes in the output: the parser is deterministic and only its caches fill.
-    Skipped quietly when htmldate's internals differ from the ones this was written against.
+    worker again unless the loader pays once and the workers share it.  Nothing changes in the
+    output: the parser is deterministic and only its caches fill.  Skipped quietly when
+    htmldate's internals differ from the ones this was written against.
     """
     try:
         from htmldate.extractors import get_external_parser, month_words
@@ -328,106 +423,487 @@ def _warm_date_parser() -> None:
 
 
 def _forks() -> bool:
-    """Whether workers are forked (Linux): elsewhere fork is unsafe or missing and the platform's
-    default start method is used, each worker loading its own models."""
-    return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
+    """Whether workers are forked (Linux): elsewhere fork is unsafe or missing and the executor
+    fallback uses the platform's default start method, each worker loading its own models."""
+    return sys.platform.startswith("linux") and hasattr(os, "fork")
 
 
-def _pool(workers: int, config: Config, options: dict[str, Any]) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes, forked from this (preloaded) one on Linux."""
-    ctx = multiprocessing.get_context("fork") if _forks() else None
-    return ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(config, options))
+# --------------------------------------------------------------------------- the forked pool
+
+_HEADER = 8  # a frame: its length as 8 little-endian bytes, then a pickle
+_PIPE_BYTES = 1 << 20
+"""Pipe buffers are raised to 1 MB where the system allows (Linux ``F_SETPIPE_SZ``; the default
+64 kB cut a batch of HTML into dozens of writes, each a wake-up of the other side)."""
 
 
-def _submitter(pool: ProcessPoolExecutor) -> Callable[[list[Task]], Future[tuple[list[dict[str, Any]], int]]]:
-    """``submit`` bound to this pool (the pool is replaced after a worker crash and when recycled)."""
-    return lambda batch: pool.submit(_run_batch_report, batch)
+def _write_frame(fd: int, payload: bytes) -> None:
+    """Write one frame to a blocking ``fd`` (a worker's side)."""
+    for part in (len(payload).to_bytes(_HEADER, "little"), payload):
+        view = memoryview(part)
+        while view:
+            view = view[os.write(fd, view):]
 
 
-def _run_pool(tasks: Iterator[Task], config: Config, options: dict[str, Any],
-              workers: int, *, html: bool = False, recycle_docs: int = RECYCLE_DOCS,
-              worker_private_mb: float = WORKER_PRIVATE_MB) -> Iterator[dict[str, Any]]:
-    """Records of ``tasks`` from a pool of ``workers`` processes, in input order.
+def _read_exact(fd: int, n: int) -> bytearray | None:
+    """``n`` bytes from a blocking ``fd``, or None at end of file."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    got = 0
+    while got < n:
+        k = os.readv(fd, [view[got:]])
+        if k == 0:
+            return None
+        got += k
+    return buf
 
-    Recycling (:data:`RECYCLE_DOCS`, :data:`WORKER_PRIVATE_MB`): once the pool has been given
-    ``recycle_docs`` documents, or a worker reports more private memory than the limit, no new
-    batch goes to it; its batches in flight are yielded in order as they finish, then it is shut
-    down and a new pool is forked from this (preloaded) process (none when the input has ended).
-    The count is checked as batches are handed out, so a pool may be given up to a window's worth
-    of batches more.  Every task still yields exactly one record, in order.  Only where workers
-    are forked: elsewhere a new pool would load every model again.
+
+def _worker_main(rfd: int, wfd: int, config: Config, options: dict[str, Any], encoded: bool) -> None:
+    """A worker: say hello (its pid), then clean batches until the parent closes the pipe.
+
+    Each answer is ``(records, private memory in bytes)``; the worker exits at end of file on
+    its input, i.e. when the parent is done with it or is gone (killed included).
     """
+    _init_worker(config, options)
+    _write_frame(wfd, pickle.dumps(("hello", os.getpid())))
+    while True:
+        head = _read_exact(rfd, _HEADER)
+        body = None if head is None else _read_exact(rfd, int.from_bytes(head, "little"))
+        if body is None:
+            return
+        batch = pickle.loads(body)
+        del body
+        answer = _run_batch_report(batch, encoded)
+        del batch
+        _write_frame(wfd, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _grow_pipe(fd: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), _PIPE_BYTES)
+    except (OSError, ImportError):
+        pass  # the default size works, with more wake-ups
+
+
+def _set_subreaper(on: bool) -> bool:
+    """Make this process the one orphaned descendants are re-parented to (Linux ``prctl``), so that
+    the workers, whose parent (the loader) exits, are reaped here and their CPU times counted in
+    ``RUSAGE_CHILDREN``; returns the previous setting.  Elsewhere a no-op (init reaps them)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        old = ctypes.c_int(0)
+        libc.prctl(37, ctypes.byref(old), 0, 0, 0)  # PR_GET_CHILD_SUBREAPER
+        libc.prctl(36, int(on), 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        return bool(old.value)
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap(pid: int | None, block: bool = True) -> bool:
+    """Collect the exit status of ``pid``; True once it is gone (or not ours to wait for)."""
+    if pid is None:
+        return True
+    try:
+        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+        return done != 0
+    except ChildProcessError:
+        return True
+
+
+class _Slot:
+    """One batch in input order: its tasks and, as they come back, its records."""
+
+    __slots__ = ("batch", "missing", "out")
+
+    def __init__(self, batch: list[Task]) -> None:
+        self.batch = batch
+        self.out: list[Any] = [None] * len(batch)
+        self.missing = len(batch)
+
+
+class _Unit(NamedTuple):
+    """Tasks ``start:stop`` of a slot, sent to one worker; ``alone``: a retry of one document;
+    ``big``: it holds a document of :data:`SOLO_CHARS` or more."""
+
+    slot: _Slot
+    start: int
+    stop: int
+    alone: bool
+    big: bool
+
+
+def _unit(slot: _Slot, start: int, stop: int, alone: bool) -> _Unit:
+    big = any(_task_chars(t) >= SOLO_CHARS for t in slot.batch[start:stop])
+    return _Unit(slot, start, stop, alone, big)
+
+
+class _Worker:
+    __slots__ = ("alive", "from_fd", "gen", "inbuf", "outbox", "pid", "to_fd", "units")
+
+    def __init__(self, gen: _Generation, to_fd: int, from_fd: int) -> None:
+        self.gen = gen
+        self.to_fd, self.from_fd = to_fd, from_fd
+        self.pid: int | None = None  # known from the worker's hello
+        self.units: deque[_Unit] = deque()  # sent or queued, answered in this order
+        self.outbox: deque[memoryview] = deque()
+        self.inbuf = bytearray()
+        self.alive = True
+
+    def close(self, fds: set[int]) -> None:
+        """Close the pipes: the worker reads end of file and exits (if it is not dead already)."""
+        if self.alive:
+            self.alive = False
+            for fd in (self.to_fd, self.from_fd):
+                fds.discard(fd)
+                os.close(fd)
+            self.outbox.clear()
+
+
+class _Generation:
+    """Workers forked by one loader (which exits once they are forked)."""
+
+    __slots__ = ("given", "greeted", "loader", "retiring", "workers")
+
+    def __init__(self, loader: int) -> None:
+        self.loader: int | None = loader
+        self.workers: list[_Worker] = []
+        self.given = 0  # documents handed to this generation
+        self.retiring = False  # gets no new work; replaced once its workers are drained
+        self.greeted = False  # a worker said hello
+
+
+def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: bool, encoded: bool,
+                      fds: set[int]) -> _Generation:
+    """Fork a loader that preloads the models and forks ``n`` workers, then exits.
+
+    ``fds`` are the parent's open pool pipes (of older generations): closed in the children, so a
+    worker sees end of file as soon as the parent closes its side.
+    """
+    pipes = []
+    for _ in range(n):
+        to_r, to_w = os.pipe()  # parent -> worker
+        from_r, from_w = os.pipe()  # worker -> parent
+        _grow_pipe(to_w)
+        _grow_pipe(from_w)
+        pipes.append((to_r, to_w, from_r, from_w))
+    loader = os.fork()
+    if loader == 0:  # pragma: no cover - runs in the forked loader (coverage does not follow)
+        code = 1
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            for fd in fds | {p[1] for p in pipes} | {p[2] for p in pipes}:
+                os.close(fd)
+            try:
+                preload(config, html=html)
+            except Exception as e:  # an optimisation: the workers load lazily what is missing
+                log.warning("preloading the models failed: %s", e)
+            # Objects that exist now are left alone by the workers' garbage collectors, which then
+            # do not write to, and so copy, every shared page they visit.
+            gc.collect()
+            gc.freeze()
+            _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
+            for i, (to_r, _, _, from_w) in enumerate(pipes):
+                if os.fork() == 0:
+                    wcode = 1
+                    try:
+                        for j, other in enumerate(pipes):
+                            if j > i:  # the earlier ones are closed already
+                                os.close(other[0])
+                                os.close(other[3])
+                        _worker_main(to_r, from_w, config, options, encoded)
+                        wcode = 0
+                    finally:
+                        os._exit(wcode)
+                os.close(to_r)
+                os.close(from_w)
+            code = 0
+        finally:
+            os._exit(code)
+    gen = _Generation(loader)
+    for to_r, to_w, from_r, from_w in pipes:
+        os.close(to_r)
+        os.close(from_w)
+        os.set_blocking(to_w, False)
+        os.set_blocking(from_r, False)
+        fds.update((to_w, from_r))
+        gen.workers.append(_Worker(gen, to_w, from_r))
+    return gen
+
+
+def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], workers: int, *,
+                html: bool = False, encoded: bool = False, recycle_docs: int = RECYCLE_DOCS,
+                worker_private_mb: float = WORKER_PRIVATE_MB,
+                start: Callable[..., _Generation] | None = None) -> Iterator[Any]:
+    """Records of ``tasks`` from ``workers`` forked processes, in input order.
+
+    The parent reads batches into a window of at most ``workers * WINDOW_PER_WORKER`` slots,
+    sends them to the least busy worker (non-blocking writes, so a full pipe never stalls the
+    reading of answers; a batch with a document of :data:`SOLO_CHARS` or more only while no other
+    worker holds one) and yields each slot's records once every slot before it has been yielded.
+    Workers come in *generations*, each forked by a loader that preloaded the models and exited.
+
+    Recycling (:data:`RECYCLE_DOCS`, :data:`WORKER_PRIVATE_MB`): once a generation has been given
+    ``recycle_docs`` documents, or one of its workers reports more private memory than the limit,
+    it gets no new work; when its workers have answered everything they hold they are closed and a
+    new generation is started (none when the input has ended).
+
+    A worker that dies (end of file on its pipe) retires its generation too.  The batch it was
+    cleaning comes back one document at a time and the batches queued behind it as they were;
+    a document that kills its worker when it is cleaned alone gets a ``WorkerCrashed`` record.
+    Every task yields exactly one record, in order.
+    """
+    start = start or _start_generation
     window = workers * WINDOW_PER_WORKER
-    fork = _forks()
-    if fork:
-        preload(config, html=html)
-        # Objects that exist now are left alone by the garbage collector (until the run ends):
-        # the workers' collectors then do not write to, and so copy, every shared page they visit.
-        gc.collect()
-        gc.freeze()
-        _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
-    recycle = fork and recycle_docs > 0
     limit = worker_private_mb * 1e6
-    pool = _pool(workers, config, options)
-    given = 0  # documents handed to this pool
-    retiring = False  # the pool gets no new batches and is replaced once drained
-    pending: deque[tuple[list[Task], Future[tuple[list[dict[str, Any]], int]]]] = deque()
+    id_field = options.get("id_field", "id")
     batches = _batches(tasks, BATCH_DOCS)
+    order: deque[_Slot] = deque()
+    todo: deque[_Unit] = deque()
+    gens: list[_Generation] = []
+    fds: set[int] = set()
+    exhausted = False
+    failed_starts = 0
+    finished = False
+    old_reaper = _set_subreaper(True)
+
+    def crashed(unit: _Unit) -> None:
+        t = unit.slot.batch[unit.start]
+        rec = _error_record(task_id(t, id_field), "pipeline", "WorkerCrashed",
+                            "the worker process died while cleaning this document")
+        unit.slot.out[unit.start] = encode_record(rec) if encoded else rec
+        unit.slot.missing -= 1
+
+    def died(w: _Worker) -> None:
+        nonlocal failed_starts
+        units = list(w.units)
+        w.units.clear()
+        w.close(fds)
+        _reap(w.pid)
+        gen = w.gen
+        gen.retiring = True
+        if not gen.greeted and not any(x.alive for x in gen.workers):
+            failed_starts += 1
+            if failed_starts >= 3:
+                raise RuntimeError("worker processes die before they start; see the messages above")
+        redo: list[_Unit] = []
+        if units:
+            first = units.pop(0)
+            if first.alone:
+                crashed(first)
+            else:
+                redo += [_unit(first.slot, i, i + 1, True) for i in range(first.start, first.stop)]
+            redo += units
+        log.debug("worker %s died holding %d batches", w.pid, len(units) + 1)
+        todo.extendleft(reversed(redo))
+
+    def answer(w: _Worker, msg: bytes | bytearray) -> None:
+        nonlocal failed_starts
+        obj = pickle.loads(msg)
+        if w.pid is None:
+            w.pid = obj[1]  # ("hello", pid)
+            w.gen.greeted = True
+            failed_starts = 0
+            return
+        out, private = obj
+        unit = w.units.popleft()
+        unit.slot.out[unit.start:unit.stop] = out
+        unit.slot.missing -= len(out)
+        if recycle_docs > 0 and private > limit and not w.gen.retiring:
+            log.debug("worker at %.0f MB private memory: retiring its generation", private / 1e6)
+            w.gen.retiring = True
+
+    def read(w: _Worker) -> None:
+        try:
+            data = os.read(w.from_fd, _PIPE_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            died(w)
+            return
+        buf = w.inbuf
+        buf += data
+        while len(buf) >= _HEADER:
+            n = int.from_bytes(buf[:_HEADER], "little")
+            if len(buf) < _HEADER + n:
+                break
+            msg = buf[_HEADER:_HEADER + n]
+            del buf[:_HEADER + n]
+            answer(w, msg)
+
+    def write(w: _Worker) -> None:
+        while w.outbox:
+            view = w.outbox[0]
+            try:
+                n = os.write(w.to_fd, view)
+            except BlockingIOError:
+                return
+            except OSError:  # EPIPE: the worker is gone; its end of file is read next
+                w.outbox.clear()
+                return
+            if n == len(view):
+                w.outbox.popleft()
+            else:
+                w.outbox[0] = view[n:]
+
     try:
         while True:
-            if not retiring:
-                before = len(pending)
-                fill_window(pending, batches, _submitter(pool), window)
-                given += sum(len(b) for b, _ in itertools.islice(pending, before, None))
-                retiring = recycle and given >= recycle_docs
-            if not pending:
-                if not retiring:
-                    return
-                pool.shutdown(wait=True)
-                following = next(batches, None)
-                if following is None:
-                    return  # (no new pool for an input that has ended)
-                batches = itertools.chain([following], batches)
-                log.debug("worker pool recycled after %d documents", given)
-                pool = _pool(workers, config, options)
-                given, retiring = 0, False
+            while order and order[0].missing == 0:
+                done = order.popleft()
+                yield from done.out
+                if max(map(_task_chars, done.batch)) >= TRIM_DOC_CHARS:
+                    # the parent's heap too: a large line, its pickle and its record come and go, and
+                    # glibc serves the next ones from the heap it keeps (its mmap threshold rises)
+                    _release_memory()
+            while not exhausted and len(order) < window:
+                batch = next(batches, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                slot = _Slot(batch)
+                order.append(slot)
+                todo.append(_unit(slot, 0, len(batch), False))
+            if not order and exhausted:
+                finished = True
+                return
+            # retire: close drained workers, forget generations whose workers are all gone
+            for gen in gens:
+                if gen.retiring:
+                    for w in gen.workers:
+                        if w.alive and not w.units:
+                            w.close(fds)
+                            _reap(w.pid)
+                if gen.loader is not None and _reap(gen.loader, block=False):
+                    gen.loader = None
+            gens = [g for g in gens if g.loader is not None or any(w.alive for w in g.workers)]
+            current = gens[-1] if gens and not gens[-1].retiring else None
+            if current is None and todo and not gens:
+                current = start(workers, config, options, html=html, encoded=encoded, fds=fds)
+                gens.append(current)
+            if current is not None:
+                big_out = any(u.big for x in current.workers for u in x.units)
+                i = 0
+                while i < len(todo):
+                    idle = min((x for x in current.workers if x.alive), key=lambda x: len(x.units), default=None)
+                    if idle is None or len(idle.units) >= WINDOW_PER_WORKER:
+                        break
+                    w = idle
+                    unit = todo[i]
+                    if unit.big and big_out:
+                        i += 1  # waits for the other large document; the batches after it go on
+                        continue
+                    del todo[i]
+                    big_out = big_out or unit.big
+                    payload = pickle.dumps(unit.slot.batch[unit.start:unit.stop], protocol=pickle.HIGHEST_PROTOCOL)
+                    w.units.append(unit)
+                    w.outbox.append(memoryview(len(payload).to_bytes(_HEADER, "little")))
+                    w.outbox.append(memoryview(payload))
+                    current.given += unit.stop - unit.start
+                    if recycle_docs > 0 and current.given >= recycle_docs:
+                        current.retiring = True
+                        log.debug("retiring a generation after %d documents", current.given)
+                        break
+            poller = select.poll()
+            watched: dict[int, _Worker] = {}
+            for gen in gens:
+                for w in gen.workers:
+                    if w.alive:
+                        watched[w.from_fd] = w
+                        poller.register(w.from_fd, select.POLLIN)
+                        if w.outbox:
+                            watched[w.to_fd] = w
+                            poller.register(w.to_fd, select.POLLOUT)
+            if not watched:  # every worker closed: wait for a loader still forking, then start anew
+                for gen in gens:
+                    _reap(gen.loader)
+                    gen.loader = None
                 continue
+            for fd, _event in poller.poll(1000 if any(g.loader is not None for g in gens) else None):
+                w = watched[fd]
+                if not w.alive:
+                    continue
+                if fd == w.from_fd:
+                    read(w)
+                else:
+                    write(w)
+    finally:
+        # At the end the workers are idle and exit at end of file; after an error or Ctrl-C
+        # they may be busy, and are killed.
+        for gen in gens:
+            if gen.loader is not None:
+                try:
+                    os.kill(gen.loader, signal.SIGKILL)
+                except OSError:
+                    pass
+                _reap(gen.loader)
+            for w in gen.workers:
+                if w.alive and not finished and w.pid is not None:
+                    try:
+                        os.kill(w.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                w.close(fds)
+                _reap(w.pid)
+        _set_subreaper(old_reaper)
+
+
+# --------------------------------------------------------------------------- elsewhere: an executor
+
+
+def _executor(workers: int, config: Config, options: dict[str, Any]) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, options))
+
+
+def _run_executor(tasks: Iterator[Task], config: Config, options: dict[str, Any], workers: int, *,
+                  encoded: bool = False) -> Iterator[Any]:
+    """Records of ``tasks`` from a ``ProcessPoolExecutor``, in input order (where there is no fork:
+    each worker loads its own models, and is not recycled).  A worker crash breaks the pool: the
+    batches in flight are redone one document at a time, so only the document that kills its
+    worker is lost (as an error record)."""
+    window = workers * WINDOW_PER_WORKER
+    pool = _executor(workers, config, options)
+    pending: deque[tuple[list[Task], Future[list[Any]]]] = deque()
+    batches = _batches(tasks, BATCH_DOCS)
+
+    def submit(batch: list[Task]) -> Future[list[Any]]:
+        return pool.submit(_run_batch, batch, encoded)  # the pool of the moment (replaced after a crash)
+
+    try:
+        while True:
+            fill_window(pending, batches, submit, window)
+            if not pending:
+                return
             batch, fut = pending.popleft()
             try:
-                records, private = fut.result()
+                records = fut.result()
             except BrokenProcessPool:
-                # A worker died: redo the in-flight batches one document at a time in a fresh
-                # pool, so only the document that kills its worker is lost (as an error record).
                 pool.shutdown(wait=False, cancel_futures=True)
                 redo = [batch] + [b for b, _ in pending]
                 pending.clear()
                 for b in redo:
-                    yield from _isolate(b, config, options)
-                pool = _pool(workers, config, options)
-                given, retiring = 0, False
+                    yield from _isolate(b, config, options, encoded)
+                pool = _executor(workers, config, options)
                 continue
-            if recycle and private > limit and not retiring:
-                log.debug("worker at %.0f MB private memory: recycling the pool", private / 1e6)
-                retiring = True
             yield from records
-            if fork:
-                _release_memory()  # the parent's heap too: input lines and records come and go
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        if fork:
-            gc.unfreeze()
 
 
-def _isolate(batch: list[Task], config: Config, options: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    pool = _pool(1, config, options)
+def _isolate(batch: list[Task], config: Config, options: dict[str, Any], encoded: bool) -> Iterator[Any]:
+    pool = _executor(1, config, options)
     try:
         for t in batch:
             try:
-                yield pool.submit(_run_batch, [t]).result()[0]
+                yield pool.submit(_run_batch, [t], encoded).result()[0]
             except BrokenProcessPool:
                 pool.shutdown(wait=False, cancel_futures=True)
-                yield _error_record(task_id(t, options.get("id_field", "id")), "pipeline", "WorkerCrashed",
+                rec = _error_record(task_id(t, options.get("id_field", "id")), "pipeline", "WorkerCrashed",
                                     "the worker process died while cleaning this document")
-                pool = _pool(1, config, options)
+                yield encode_record(rec) if encoded else rec
+                pool = _executor(1, config, options)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
