@@ -69,7 +69,11 @@ models: $(DEVSTAMP)
 	$(BIN)/python scripts/build_encoding_model.py --shared $(SHARED)
 	$(BIN)/python scripts/train_boilerplate.py --shared $(SHARED)
 	$(BIN)/python scripts/train_html_blocks.py --shared $(SHARED)
-	$(BIN)/python scripts/build_garble_model.py --shared $(SHARED)
+	$(BIN)/python scripts/build_garble_model.py --shared $(SHARED) --dump-oof $(VENV)/garble_oof.npz
+	@$(BIN)/python -c "import torch" 2>/dev/null || { echo "the garble CNN needs PyTorch at build time:" \
+	  "$(BIN)/pip install --no-deps torch==2.13.0 && $(BIN)/pip install sympy networkx" \
+	  "(without it the rebuilt linear model runs alone, with a warning)"; exit 1; }
+	$(BIN)/python scripts/train_garble_nn.py --shared $(SHARED) --linear-oof $(VENV)/garble_oof.npz
 
 clean-venv:
 	rm -rf $(VENV)

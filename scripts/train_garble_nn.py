@@ -22,7 +22,7 @@ of ``a * linear + b * cnn`` with (a, b) fitted on the OOF of the other folds (ne
 stack weights never see the fold they score).
 
 Usage:
-  python scripts/build_garble_model.py --shared ../shared --cv-only --dump-oof /tmp/oof_lin.npz
+  python scripts/build_garble_model.py --shared ../shared --dump-oof /tmp/oof_lin.npz
   python scripts/train_garble_nn.py --shared ../shared --linear-oof /tmp/oof_lin.npz [--cv-only]
 """
 
@@ -267,6 +267,19 @@ def main() -> None:
         if r["source"] != "mlqe_goodmt" and r["lang"] == "en":
             groups.setdefault(r["group"], {})[r["label"]] = i
 
+    lin_oof = None
+    if a.linear_oof:
+        # the stack rows must be the same sentences, owners and folds as this run's: a dump from another
+        # train file or fold count would misalign them silently, so refuse it before training
+        with np.load(a.linear_oof) as zl:
+            lin_oof = np.asarray(zl["oof"])
+            for key, mine in (("owner", owner), ("fold", ifold)):
+                if key in zl and not np.array_equal(np.asarray(zl[key]), mine):
+                    raise SystemExit(f"{a.linear_oof}: its {key} array differs from this run's (other data or folds?)")
+            if len(lin_oof) != len(sents):
+                raise SystemExit(f"{a.linear_oof}: {len(lin_oof)} OOF rows, this run has {len(sents)} sentences")
+        if not (Path(a.out) / "garble_model.npz").is_file():
+            raise SystemExit(f"{Path(a.out) / 'garble_model.npz'} missing: the stack is fitted on that linear model")
     extra = fluent + synth
     ey = np.r_[np.zeros(len(fluent)), np.ones(len(synth))]
     ew = np.full(len(extra), float(np.mean(w[en])))
@@ -307,10 +320,9 @@ def main() -> None:
         np.savez_compressed(a.save_oof, oof=oof, owner=owner)
     stack = np.array([1.0, 0.0, 0.0])
     lin_item = np.zeros(len(rows))
-    if a.linear_oof:
-        z = np.load(a.linear_oof)
+    if lin_oof is not None:
         for i in np.flatnonzero(done):
-            lin_item[i] = float(np.mean(z["oof"][by_item[i]]))
+            lin_item[i] = float(np.mean(lin_oof[by_item[i]]))
         res["linear"] = bgm.cv_aucs(sub, lin_item[done])
         from sklearn.linear_model import LogisticRegression
 
