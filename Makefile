@@ -9,7 +9,7 @@ SHARED ?= ../shared
 
 .PHONY: install demo test lint fuzz bench-hostile bench bench-langid bench-encoding bench-garble bench-boilerplate bench-speed models clean-venv
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py cleaner/_native.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e .
 	@touch $(STAMP)

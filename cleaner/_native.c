@@ -15,15 +15,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
-#if defined(__SSE2__)
+/* SSE2 with 64-bit lane extraction (_mm_cvtsi128_si64) exists on x86-64 only */
+#if defined(__SSE2__) && (defined(__x86_64__) || defined(_M_X64))
+#define CLEANER_SSE2 1
 #include <emmintrin.h>
 #endif
+/* MSVC knows C99's restrict only as __restrict outside /std:c11 */
+#if defined(_MSC_VER) && !defined(__cplusplus)
+#define restrict __restrict
+#endif
+/* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
+#define CLEANER_NATIVE_ABI 1
+
+/* a * b for sizes, or -1 when either is negative or the product would overflow */
+static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
+    if (a < 0 || b < 0) return -1;
+    if (b && a > PY_SSIZE_T_MAX / b) return -1;
+    return a * b;
+}
 
 static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize_t min_items, int writable,
                    const char *what) {
+    if (min_items < 0 || min_items > PY_SSIZE_T_MAX / itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: negative or overflowing size", what);
+        return -1;
+    }
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
-    if (view->itemsize != itemsize || view->len < min_items * itemsize) {
-        PyErr_Format(PyExc_ValueError, "%s: wrong item size or too short", what);
+    if (view->itemsize != itemsize || view->len < min_items * itemsize ||
+        ((uintptr_t)view->buf % (uintptr_t)itemsize) != 0) {
+        PyErr_Format(PyExc_ValueError, "%s: wrong item size, too short or misaligned", what);
         PyBuffer_Release(view);
         return -1;
     }
@@ -67,7 +87,11 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_ValueError, "at most 16 classes");
         goto done;
     }
-    if (get_buf(o_sums, &b_sums, 8, n_lines * ncol, 1, "sums") < 0) goto done;
+    if (n_lines < 0 || size_mul(n_lines, ncol) < 0) {
+        PyErr_SetString(PyExc_ValueError, "bad n_lines");
+        goto done;
+    }
+    if (get_buf(o_sums, &b_sums, 8, size_mul(n_lines, ncol), 1, "sums") < 0) goto done;
     got = 3;
     if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
     got = 4;
@@ -143,6 +167,10 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
                 }
                 prev_word = 0;
                 if (i < len) {
+                    if (line + 1 >= n_lines) { /* before the next line's first write */
+                        PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
+                        goto done;
+                    }
                     PyUnicode_WRITE(kind, mbuf, i, ' ');
                     line++;
                     c1 = c2;
@@ -254,7 +282,7 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
     got = 2;
     if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
     got = 3;
-    if (get_buf(o_counts, &bc, 8, 4 * n, 1, "counts") < 0) goto done;
+    if (get_buf(o_counts, &bc, 8, size_mul(4, n), 1, "counts") < 0) goto done;
     got = 4;
     if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
     got = 5;
@@ -356,7 +384,7 @@ done:
 static void add_tree(double *restrict acc, const double *const *xs, const double *th, Py_ssize_t depth,
                      const double *leaf, Py_ssize_t j0, Py_ssize_t m) {
     Py_ssize_t j = 0;
-#if defined(__SSE2__)
+#if defined(CLEANER_SSE2)
     const __m128i one = _mm_set1_epi64x(1);
     for (; j + 4 <= m; j += 4) {
         __m128i v = _mm_setzero_si128(), w = _mm_setzero_si128();
@@ -436,7 +464,7 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "O!OOOnndO", &PyTuple_Type, &blocks, &o_feat, &o_thr, &o_leaf, &trees, &depth,
                           &bias, &o_out))
         return NULL;
-    if (depth < 1 || depth > 30 || trees < 0) {
+    if (depth < 1 || depth > 30 || trees < 0 || size_mul(trees, (Py_ssize_t)1 << depth) < 0) {
         PyErr_SetString(PyExc_ValueError, "bad forest shape");
         return NULL;
     }
@@ -450,11 +478,11 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     if (!bb) return PyErr_NoMemory();
     Py_ssize_t leaves = (Py_ssize_t)1 << depth;
-    if (get_buf(o_feat, &b_feat, 8, trees * depth, 0, "feat") < 0) goto done;
+    if (get_buf(o_feat, &b_feat, 8, size_mul(trees, depth), 0, "feat") < 0) goto done;
     got = 1;
-    if (get_buf(o_thr, &b_thr, 8, trees * depth, 0, "thr") < 0) goto done;
+    if (get_buf(o_thr, &b_thr, 8, size_mul(trees, depth), 0, "thr") < 0) goto done;
     got = 2;
-    if (get_buf(o_leaf, &b_leaf, 8, trees * leaves, 0, "leaf") < 0) goto done;
+    if (get_buf(o_leaf, &b_leaf, 8, size_mul(trees, leaves), 0, "leaf") < 0) goto done;
     got = 3;
     if (get_buf(o_out, &b_out, 8, 0, 1, "out") < 0) goto done;
     got = 4;
@@ -604,7 +632,7 @@ static PyObject *score_context(PyObject *self, PyObject *args) {
     got = 3;
     if (get_buf(o_efd, &befd, 1, k, 0, "efd") < 0) goto done;
     got = 4;
-    if (get_buf(o_out, &bout, 8, 28 * k, 1, "out") < 0) goto done;
+    if (get_buf(o_out, &bout, 8, size_mul(28, k), 1, "out") < 0) goto done;
     got = 5;
     if (k == 0) {
         result = Py_None;
@@ -864,7 +892,7 @@ static PyObject *context(PyObject *self, PyObject *args) {
     Py_ssize_t nc = bc.len / 8, k = bk.len / 8;
     if (get_buf(o_words, &bw, 8, k, 0, "words") < 0) goto done;
     got = 4;
-    if (get_buf(o_out, &bo, 8, (4 * nc + 3) * k, 1, "out") < 0) goto done;
+    if (get_buf(o_out, &bo, 8, size_mul(4 * nc + 3, k), 1, "out") < 0) goto done;
     got = 5;
     {
         const int64_t *cols = bc.buf, *keep = bk.buf;
@@ -950,4 +978,11 @@ static PyMethodDef methods[] = {
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate model.",
                                     -1, methods};
 
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__native(void) {
+    PyObject *m = PyModule_Create(&module);
+    if (m && PyModule_AddIntConstant(m, "ABI", CLEANER_NATIVE_ABI) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

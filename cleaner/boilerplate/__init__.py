@@ -124,7 +124,7 @@ def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
 def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """Number of CJK (kana + Han) characters per line, vectorised over code points."""
     if not text.isascii():
-        cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)  # as the kernel reads
         csum = np.concatenate(([0], np.cumsum((cps >= _CJK_LO) & (cps <= _CJK_HI))))
         return csum[ends] - csum[starts]  # type: ignore[no-any-return]
     return np.zeros(len(starts), dtype=np.int64)

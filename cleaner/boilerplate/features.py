@@ -34,6 +34,7 @@ import importlib
 import json
 import os
 import re
+import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,15 +48,35 @@ import regex
 
 from . import rules as R
 
-_native: Any = None
+NATIVE_ABI = 1
+"""The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
+An in-place build survives ``git pull``: a stale one is refused here instead of raising
+TypeError inside the stage."""
+
+
+def _load_native() -> Any:
+    """The compiled kernels, or None: not built (no compiler at install time), switched off by
+    ``CLEANER_NO_NATIVE`` (any value but empty or ``0``), or built from another version of the C file."""
+    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
+        return None
+    try:
+        mod = importlib.import_module("cleaner._native")
+    except ImportError:
+        return None
+    if getattr(mod, "ABI", None) != NATIVE_ABI:
+        warnings.warn(
+            f"cleaner._native is a stale build (ABI {getattr(mod, 'ABI', None)}, expected {NATIVE_ABI}): "
+            "using the numpy path; rebuild with `pip install -e .`",
+            stacklevel=2,
+        )
+        return None
+    return mod
+
+
+_native: Any = _load_native()
 """The compiled kernels (``cleaner/_native.c``, built by setup.py when a C compiler is there), or
 None: then every feature is computed by the numpy path, to the same values.  ``CLEANER_NO_NATIVE=1``
 in the environment forces the numpy path (the tests run both)."""
-if not os.environ.get("CLEANER_NO_NATIVE"):
-    try:
-        _native = importlib.import_module("cleaner._native")
-    except ImportError:  # not built (no compiler at install time): the numpy path
-        _native = None
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 """``cleaner/data``: the packaged model and stopword table."""
@@ -895,7 +916,7 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     if keep.shape[0] == 0:
         return out_t.T
     k = keep.shape[0]
-    if _native is not None:  # the same columns from one kernel call; expm1 and log1p stay numpy's
+    if _native is not None and base.dtype == np.float64:  # one kernel call; expm1 and log1p stay numpy's
         rows = np.empty((len(CONTEXT_NAMES), k))
         words_k = np.expm1(base[keep, _BASE_INDEX["log_words"]])
         _native.context(np.ascontiguousarray(base.T), n, _CTX_IDX, keep.astype(np.int64, copy=False), words_k, rows)
@@ -1002,7 +1023,7 @@ def score_context_features(
         return out_t.T
     p = p1[keep]
     w = np.maximum(words[keep], 0.5)
-    if _native is not None:
+    if _native is not None and p.dtype == np.float64 and w.dtype == np.float64:  # the kernel reads float64
         return _score_context_native(p1, p, w, n_tok, keep, toks, out_t)
     mass = p * w
     tot = max(float(mass.sum()), 1e-9)

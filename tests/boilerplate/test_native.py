@@ -260,8 +260,57 @@ def test_a_built_extension_imports() -> None:
         tuple(importlib.machinery.EXTENSION_SUFFIXES))]
     if not built and NATIVE is None:
         pytest.skip("cleaner._native not built here (no compiler at install time)")
-    if os.environ.get("CLEANER_NO_NATIVE"):
+    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
         pytest.skip("numpy path forced by CLEANER_NO_NATIVE")
-    assert NATIVE is not None, f"built but not importable: {built}"
+    assert NATIVE is not None, f"built but not importable, or a stale build: {built}"
+    assert NATIVE.ABI == F.NATIVE_ABI
     for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes"):
         assert callable(getattr(NATIVE, name))
+
+
+def test_env_var_zero_keeps_the_native_path() -> None:
+    code = "import cleaner.boilerplate.features as F; print(F._native is None)"
+    env = {**os.environ, "CLEANER_NO_NATIVE": "0", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(NATIVE is None)
+
+
+@needs_native
+def test_a_stale_build_is_refused_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert NATIVE is not None
+    monkeypatch.setattr(NATIVE, "ABI", F.NATIVE_ABI + 1)
+    with pytest.warns(UserWarning, match="stale build"):
+        assert F._load_native() is None
+
+
+@needs_native
+def test_char_pass_refuses_a_page_with_more_lines_than_its_buffers() -> None:
+    # the check must come before the extra line's first write (it came after it: a heap overflow)
+    n = 64
+    page = "\n".join(["ab"] * (n + 1))
+    sums = np.zeros((n, len(F._SUM_BITS) + 5))
+    u16, i64 = np.zeros(n, np.uint16), np.zeros(len(page), np.int64)
+    starts, ends, last_cp = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.uint32)
+    args = (starts, ends, sums, u16, u16.copy(), last_cp, i64, i64.copy())
+    with pytest.raises(ValueError, match="more lines"):
+        NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, n, *args)
+    with pytest.raises(ValueError):
+        NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, -1, *args)
+
+
+@needs_native
+def test_float32_inputs_take_the_numpy_path_and_agree() -> None:
+    rng = np.random.default_rng(3)
+    n = 50
+    p1 = rng.random(n)
+    words = rng.integers(1, 30, size=n).astype(np.float64)
+    n_tok = np.ones(n, dtype=np.int64)
+    s64 = F.score_context_features(p1, words, n_tok)
+    s32 = F.score_context_features(p1.astype(np.float32), words.astype(np.float32), n_tok)
+    with numpy_path():
+        s32_numpy = F.score_context_features(p1.astype(np.float32), words.astype(np.float32), n_tok)
+    assert s32.tobytes() == s32_numpy.tobytes() and s64.shape == s32.shape
+    base = rng.random((n, len(F.BASE_NAMES)))
+    c32 = F.context_features(base.astype(np.float32), n_tok)
+    with numpy_path():
+        assert c32.tobytes() == F.context_features(base.astype(np.float32), n_tok).tobytes()
