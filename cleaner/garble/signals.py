@@ -199,7 +199,7 @@ def _expansion_table(
 
 _ASCII_FOLDS = {"\u0130": "i", "\u017f": "s", "\u212a": "k"}
 """The only non-ASCII characters that ``regex``'s case-insensitive matching takes for an ASCII
-character (İ, long s, the Kelvin sign; tests/garble/test_signals_speed.py checks every code point)."""
+character (İ, long s, the Kelvin sign; tests/garble/test_fast_paths.py checks every code point)."""
 
 
 def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Pattern[str]:

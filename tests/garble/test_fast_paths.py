@@ -341,7 +341,7 @@ def test_ascii_word_stats_examples() -> None:
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from([*_ASCII_PROSE_PIECES, "Rock'N'Roll", "X", "z'", "é"]), max_size=30).map("".join))
 def test_ascii_lower_words_equal_the_word_regex(text: str) -> None:
-    # the byte tokeniser of _maybe_two_senses and has_tortured_head gives the regex's words on ASCII text
+    # the byte tokeniser (has_tortured_head uses it) gives the regex's words on ASCII text
     from cleaner.garble.features import FAST_WORDS_RE
     from cleaner.garble.signals import ascii_lower_words
 
