@@ -135,7 +135,7 @@ the original until it returns, so a large page's tree was alive twice over all o
 own copies.  On the largest real article among the dev pages (1.04 M characters, 9,888 elements) a
 tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``extract`` went from
 +36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
-7% of trafilatura's CPU on the 12 dev pages this large, <1% over all 459, so pages where a tree is
+7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
 small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
 is the same: the markup is the one :func:`_parse` handed to trafilatura's own loader, which builds
 the same tree from it (every dev page's record byte-identical)."""
