@@ -1,9 +1,10 @@
 """Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
 The page is parsed once (:func:`parse`, trafilatura's own loader); trafilatura extracts from
-that tree (it works on a copy) and finds the metadata; then :mod:`cleaner.htmlblocks` cuts the
-same tree into text blocks and its learned model re-selects the article block by block, with
-what trafilatura kept as one of its cues (5-fold CV on dev, bench/results/boilerplate-html.md:
+that tree (it works on a copy; a large page it parses itself, :data:`REPARSE_CHARS`) and finds
+the metadata; then :mod:`cleaner.htmlblocks` cuts the same tree into text blocks and its learned
+model re-selects the article block by block, with what trafilatura kept as one of its cues
+(5-fold CV on dev, bench/results/boilerplate-html.md:
 F1 0.906 for trafilatura alone, 0.934 for the block selection, 0.932 after the text stage).
 The plain-text boilerplate stage then moves the bylines and date lines to metadata and cuts a related block
 (``source="html-blocks"``; on trafilatura's text, when the block model is off, its chrome rules
@@ -48,11 +49,18 @@ def parse(html: str) -> Any:
     a copy).  trafilatura's own loader rejects a page that is a bare fragment (a ``<div>``
     without ``<html>``: 2 CleanEval dev pages); such a page is parsed as a document instead.
     """
+    return _parse(html)[0]
+
+
+def _parse(html: str) -> tuple[Any, str | None]:
+    """``(tree, source)``: the tree of :func:`parse`, and the repaired markup that trafilatura's own
+    loader turned into that very tree (None when the tree came from the fallback parser or there is
+    none): ``trafilatura.bare_extraction(source)`` then parses the same tree itself."""
     from trafilatura.utils import load_html
 
     html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
     if not html.strip():
-        return None
+        return None, None
     # A <title> that is never closed swallows the whole page as its text (libxml2 reads title
     # as raw text up to </title>): close it at the first markup.  2 dev pages (truncated
     # crawls) went from an empty body (F1 0) to trafilatura's F1 0.97 / 0.95.
@@ -71,8 +79,9 @@ def parse(html: str) -> Any:
         try:  # bytes: lxml refuses a str that carries an XML encoding declaration
             tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
         except (ParserError, ValueError, UnicodeError):  # nothing parseable (lxml's messages vary)
-            return None
-    return tree
+            return None, None
+        return tree, None
+    return tree, html
 
 
 def extract(html: str, config: Config | None = None, url: str | None = None) -> tuple[str, dict[str, str]]:
@@ -87,12 +96,22 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     from . import htmlblocks
 
     cfg = config or Config()
-    tree = parse(html)
-    text, data = _trafilatura(tree, cfg, url)
-    meta: dict[str, str] = {"extractor": "trafilatura"}
+    tree, source = _parse(html)
     model = htmlblocks.default_model() if cfg.html_blocks and tree is not None else None
-    if model is not None:
+    blocks: htmlblocks.Blocks | None
+    if model is not None and source is not None and len(html) >= REPARSE_CHARS:
+        # a large page: cut the blocks first and let trafilatura parse the markup itself, so that
+        # our tree is gone before trafilatura makes its copies (same tree: same text, same metadata)
         blocks = htmlblocks.page_blocks(tree)
+        tree = None
+        text, data = _trafilatura(source, cfg, url)
+    else:
+        text, data = _trafilatura(tree, cfg, url)
+        blocks = htmlblocks.page_blocks(tree) if model is not None else None
+    del source
+    meta: dict[str, str] = {"extractor": "trafilatura"}
+    if model is not None:
+        assert blocks is not None
         if len(blocks):
             if not cfg.html_comments:  # the model keeps readers' comments; this drops them
                 blocks = htmlblocks.without_flag(blocks, htmlblocks.COMMENT_FLAG)
@@ -109,8 +128,23 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     return text, meta
 
 
+REPARSE_CHARS = 400_000
+"""From this many characters of HTML (with the block model on) trafilatura gets the page's markup
+instead of our tree and parses it itself: ``bare_extraction`` copies a tree it is given and holds
+the original until it returns, so a large page's tree was alive twice over all of trafilatura's
+own copies.  On the largest real article among the dev pages (1.04 M characters, 9,888 elements) a
+tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``extract`` went from
++36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
+7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
+small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
+is the same: the markup is the one :func:`_parse` handed to trafilatura's own loader, which builds
+the same tree from it (every dev page's record byte-identical)."""
+
+
 def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str, Any]]:
-    """trafilatura's text (comments after a blank line) and its result as a dict."""
+    """trafilatura's text (comments after a blank line) and its result as a dict.
+
+    ``tree`` is a parsed page or the markup trafilatura's loader parses (:data:`REPARSE_CHARS`)."""
     if tree is None:
         return "", {}
     import trafilatura

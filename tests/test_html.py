@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,76 @@ def test_justext_uses_trafilaturas_stoplist_itself() -> None:
             "the schools and the roads of the town.</p><p>Share | Tweet | Email</p></div></body></html>")
     text, _ = html._trafilatura(html.parse(page), Config(), None)
     assert "council approved" in text
+
+
+def _pages_for_reparse() -> list[str]:
+    """Pages of every kind ``_parse`` handles: plain, a title never closed, a DOCTYPE with an
+    internal subset, a bare fragment (fallback parser), and one past REPARSE_CHARS by its own size."""
+    en = (FIXTURES / "en_article.html").read_text(encoding="utf-8")
+    zh = (FIXTURES / "zh_article.html").read_text(encoding="utf-8")
+    unclosed = en.replace("</title>", "", 1)
+    subset = '<!DOCTYPE html [<!ENTITY x "y">]>' + en.split(">", 1)[1]
+    fragment = "<div><p>" + "A bare fragment: one division with a paragraph and nothing around it. " * 8 + "</p></div>"
+    rule = ".c{color:#123456;background:url(data:image/png;base64," + "A" * 200 + ")}\n"
+    css = "<style>" + rule * 2_000 + "</style>"
+    huge = en.replace("</head>", css + "</head>", 1)
+    assert unclosed != en and subset != en and len(huge) > 400_000
+    return [en, zh, unclosed, subset, fragment, huge]
+
+
+@pytest.mark.parametrize("index", range(6))
+def test_trafilatura_parsing_the_markup_itself_changes_nothing(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large page goes to trafilatura as markup (it parses it itself, REPARSE_CHARS): the same
+    text and metadata as when it is given our tree, for every kind of page."""
+    import cleaner.html as html_mod
+
+    page = _pages_for_reparse()[index]
+    got_types: list[type] = []
+    original = html_mod._trafilatura
+
+    def spy(tree, cfg, url):  # type: ignore[no-untyped-def]
+        got_types.append(type(tree))
+        return original(tree, cfg, url)
+
+    monkeypatch.setattr(html_mod, "_trafilatura", spy)
+    for mode in ("precision", "balanced"):
+        cfg = Config(mode=mode)
+        monkeypatch.setattr(html_mod, "REPARSE_CHARS", 10**12)
+        as_tree = extract(page, cfg)
+        monkeypatch.setattr(html_mod, "REPARSE_CHARS", 0)
+        as_markup = extract(page, cfg)
+        assert as_markup == as_tree
+        assert as_tree[0].strip()
+    # the bare fragment comes from the fallback parser: trafilatura's loader cannot rebuild it
+    assert got_types[1] is (got_types[0] if index == 4 else str)
+    assert got_types[0] is not str
+
+
+def test_large_page_tree_is_released_before_trafilatura_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The point of REPARSE_CHARS: on a large page our tree is gone while trafilatura builds its
+    copies; below it trafilatura gets the tree (no second parse)."""
+    import weakref
+
+    import cleaner.html as html_mod
+
+    page = _pages_for_reparse()[-1]
+    refs: list[Any] = []
+    alive: list[bool] = []
+    parse, trafilatura = html_mod._parse, html_mod._trafilatura
+
+    def parse_spy(html: str) -> Any:
+        tree, source = parse(html)
+        refs.append(weakref.ref(tree))
+        return tree, source
+
+    def trafilatura_spy(tree, cfg, url):  # type: ignore[no-untyped-def]
+        alive.append(refs[-1]() is not None)
+        return trafilatura(tree, cfg, url)
+
+    monkeypatch.setattr(html_mod, "_parse", parse_spy)
+    monkeypatch.setattr(html_mod, "_trafilatura", trafilatura_spy)
+    text, _ = extract(page, Config())
+    assert "Marine biologists say the giant kelp" in text
+    monkeypatch.setattr(html_mod, "REPARSE_CHARS", len(page) + 1)
+    extract(page, Config())
+    assert alive == [False, True]
