@@ -657,7 +657,7 @@ class _Worker:
 class _Generation:
     """Workers forked by one loader (which exits once they are forked)."""
 
-    __slots__ = ("given", "greeted", "loader", "pid_fd", "retiring", "workers")
+    __slots__ = ("degraded", "given", "greeted", "loader", "pid_fd", "retiring", "workers")
 
     def __init__(self, loader: int, pid_fd: int) -> None:
         self.loader: int | None = loader
@@ -665,6 +665,7 @@ class _Generation:
         self.workers: list[_Worker] = []
         self.given = 0  # documents handed to this generation
         self.retiring = False  # gets no new work; replaced once its workers are drained
+        self.degraded = False  # lost a worker: retires once the one-document retries are answered
         self.greeted = False  # a worker said hello
 
     def reap_loader(self, block: bool = False) -> bool:
@@ -796,9 +797,10 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     it gets no new work; when its workers have answered everything they hold they are closed and a
     new generation is started (none when the input has ended).
 
-    A worker that dies (end of file on its pipe) retires its generation too.  The batch it was
-    cleaning comes back one document at a time and the batches queued behind it as they were;
-    a document that kills its worker when it is cleaned alone gets a ``WorkerCrashed`` record.
+    A worker that dies (end of file on its pipe) retires its generation too, once the surviving
+    workers have cleaned the batch it was cleaning one document at a time (so a crashing document
+    costs one new generation, not two); the batches queued behind it are redone as they were.  A
+    document that kills its worker when it is cleaned alone gets a ``WorkerCrashed`` record.
     A worker that dies before it had a whole batch (before its hello, say) blames no document:
     its batches are redone as they were.  Three generations in a row whose workers all die before
     they start raise :class:`PoolError` (their tracebacks are on stderr).  Every task yields exactly
@@ -818,6 +820,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     gens: list[_Generation] = []
     exhausted = False
     failed_starts = 0
+    retries = 0  # one-document retries of a dead worker's batch not answered yet
     finished = False
     old_reaper = _set_subreaper(True)
 
@@ -829,14 +832,13 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         unit.slot.missing -= 1
 
     def died(w: _Worker) -> None:
-        nonlocal failed_starts
+        nonlocal failed_starts, retries
         units = list(w.units)
         w.units.clear()
         had_first = w.holds_first()
         w.close()
         gen = w.gen
         gen.reap_worker(w)
-        gen.retiring = True
         if not gen.greeted and not any(x.alive for x in gen.workers):
             failed_starts += 1
             if failed_starts >= 3:
@@ -846,14 +848,23 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
             first = units.pop(0)
             if first.alone:
                 crashed(first)
+                retries -= 1
             else:
                 redo += [_unit(first.slot, i, i + 1, True) for i in range(first.start, first.stop)]
+                retries += first.stop - first.start
         redo += units  # never sent whole, or queued behind: as they were
+        # The retries go to the survivors of this generation (a new one costs a model load, and the
+        # document that killed this worker will likely kill one more): it retires once they are
+        # answered, or at once when no worker is left or no retry is due.
+        if not gen.retiring and retries > 0 and w.started and any(x.alive for x in gen.workers):
+            gen.degraded = True
+        else:
+            gen.retiring = True
         log.debug("worker %s died holding %d batches", w.pid, len(units) + 1)
         todo.extendleft(reversed(redo))
 
     def answer(w: _Worker, msg: bytes | bytearray) -> None:
-        nonlocal failed_starts
+        nonlocal failed_starts, retries
         obj = pickle.loads(msg)
         if not w.started:
             w.pid = obj[1]  # ("hello", pid)
@@ -863,6 +874,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         out, private = obj
         unit = w.units.popleft()
         w.answered += 1
+        retries -= unit.alone
         unit.slot.out[unit.start:unit.stop] = out
         unit.slot.missing -= len(out)
         if recycle_docs > 0 and private > limit and not w.gen.retiring:
@@ -927,6 +939,8 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 return
             # retire: close drained workers, forget generations whose workers are all gone
             for gen in gens:
+                if gen.degraded and not retries:
+                    gen.retiring = True
                 if gen.retiring:
                     for w in gen.workers:
                         if w.alive and not w.units:

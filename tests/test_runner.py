@@ -542,3 +542,20 @@ def test_line_sizes_count_characters_not_escapes_or_utf8_bytes() -> None:
     for data in (escaped, raw, plain):
         assert 8000 <= _task_chars(("line", 1, data)) <= 8100
     assert _task_chars(("line", 1, b'{"text": "a\\\\u0041"}')) >= 10  # an escaped backslash, not an escape
+
+
+@LINUX
+def test_a_crashing_document_costs_one_new_generation(monkeypatch, no_hang) -> None:
+    # the worker that dies on it is replaced by nothing: its batch is retried one document at a time
+    # on the other worker, which the document kills too; only then does a new generation load
+    import cleaner.runner as runner
+
+    _crash_on_marker(monkeypatch)
+    gens = _generations(monkeypatch)
+    tasks = list(_tasks(200))
+    tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
+    out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=0))
+    assert [r["id"] for r in out] == list(range(200))
+    assert [r["id"] for r in out if "error" in r] == [37]
+    assert out[37]["error"]["type"] == "WorkerCrashed"
+    assert len(gens) == 2
