@@ -526,15 +526,22 @@ def _set_subreaper(on: bool) -> bool:
         return False
 
 
+_last_exit = ""  # how the last pool process that ended badly ended ("exit status 9", "signal 9")
+
+
 def _reap(pid: int | None, block: bool = True) -> bool:
     """Collect the exit status of ``pid``; True once it is gone (or not ours to wait for)."""
+    global _last_exit
     if pid is None:
         return True
     try:
-        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
-        return done != 0
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return True
+    if done and status:
+        code = os.waitstatus_to_exitcode(status)
+        _last_exit = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+    return done != 0
 
 
 STOP_GRACE_SECONDS = 2.0
@@ -823,6 +830,8 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     retries = 0  # one-document retries of a dead worker's batch not answered yet
     finished = False
     old_reaper = _set_subreaper(True)
+    global _last_exit
+    _last_exit = ""
 
     def crashed(unit: _Unit) -> None:
         t = unit.slot.batch[unit.start]
@@ -842,7 +851,8 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         if not gen.greeted and not any(x.alive for x in gen.workers):
             failed_starts += 1
             if failed_starts >= 3:
-                raise PoolError("worker processes die before they start; see the messages above")
+                raise PoolError(f"worker processes die before they start (the last: {_last_exit or 'unknown'}); "
+                                "see the messages above")
         redo: list[_Unit] = []
         if units and had_first:  # what it was cleaning: its documents one at a time, or the culprit
             first = units.pop(0)

@@ -195,7 +195,8 @@ def test_workers_that_cannot_start_exit_3_with_the_reason(tmp_path, monkeypatch,
     err = capfd.readouterr().err
     assert "ValueError: cannot read a model file (simulated)" in err  # the workers' tracebacks
     last = err.rstrip().splitlines()[-1]
-    assert last == "cleaner: error: worker processes die before they start; see the messages above"
+    assert last == ("cleaner: error: worker processes die before they start (the last: exit status 1); "
+                    "see the messages above")
     assert not out.exists() and (tmp_path / "out.jsonl.partial").exists()  # kept for --resume
 
 

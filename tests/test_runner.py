@@ -253,7 +253,7 @@ def test_workers_that_never_start_raise_instead_of_hanging(monkeypatch) -> None:
         os._exit(3)
 
     monkeypatch.setattr(runner, "_worker_main", dead)
-    with pytest.raises(RuntimeError, match="die before they start"):
+    with pytest.raises(RuntimeError, match=r"die before they start \(the last: exit status 3\)"):
         list(runner._run_forked(_tasks(100), Config(garble=False, timeout=0), {}, 2))
 
 
