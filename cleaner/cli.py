@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import IO, Any
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_WORKERS = 3
+"""The worker processes cannot run (they die before they start: a model file unreadable, no memory):
+no document can be cleaned, unlike EXIT_DOC_ERRORS; the output so far stays in OUT.partial."""
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".ndjson", ".json")
 RECORD_SUFFIXES = (*JSONL_SUFFIXES, ".parquet")
 WARC_SUFFIXES = (".warc", ".warc.gz")
@@ -54,7 +57,8 @@ examples:
   cleaner clean shards/ -o out.jsonl --engine ray --address ray://head:10001
 
 exit status: 0 all documents cleaned, 1 some documents had errors (reported in their
-records and on stderr), 2 usage error.
+records and on stderr), 2 usage error, 3 the worker processes cannot start (the reason is
+printed above; rerun with --resume once it is fixed), 130 interrupted.
 """
 
 
@@ -280,6 +284,7 @@ def _config_from_args(args: argparse.Namespace) -> Any:
 def cmd_clean(args: argparse.Namespace) -> int:
     from .config import ConfigError
     from .io import InputError
+    from .runner import PoolError
 
     try:
         config = _config_from_args(args)
@@ -318,6 +323,10 @@ def cmd_clean(args: argparse.Namespace) -> int:
         progress.clear()
         print(f"cleaner: {e}", file=sys.stderr)
         return EXIT_DOC_ERRORS
+    except PoolError as e:
+        progress.clear()
+        print(f"cleaner: error: {e}", file=sys.stderr)
+        return EXIT_WORKERS
     except KeyboardInterrupt:
         progress.clear()
         print("cleaner: interrupted; rerun with --resume to continue", file=sys.stderr)

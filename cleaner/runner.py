@@ -26,6 +26,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -96,6 +97,10 @@ TRIM_GROWTH_BYTES = 48 << 20
 """The safety net for growth that comes without a large document: above the ~35 MB a plain-text
 worker's heap churns through between batches (measured: resident 116-129 MB trimmed every batch,
 154 MB settled without trimming)."""
+
+
+class PoolError(RuntimeError):
+    """The worker processes cannot run (they die before they start, three generations in a row)."""
 
 
 class DocumentTimeout(BaseException):
@@ -300,9 +305,27 @@ def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iter
         yield batch
 
 
+_NOT_CONTINUATION = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
+
+
 def _task_chars(task: Task) -> int:
-    """Characters a task carries: its record's string fields, or its data (bytes of a raw document or line)."""
-    if task[0] in ("doc", "line"):
+    """Characters a task carries: its record's string fields, its raw JSONL line's (estimated), or its
+    data (bytes of a raw document).
+
+    The size limits (:data:`BATCH_CHARS`, :data:`SOLO_CHARS`, :data:`TRIM_DOC_CHARS`) were calibrated in
+    characters, and a line's bytes are up to 6 a character: ``\\uXXXX`` escapes (``json.dumps``'s
+    default for anything not ASCII) count 1 instead of 6, UTF-8 continuation bytes (non-ASCII lines
+    only) count 0.  Both are single C passes (~1 GB/s: 8 us for a 10 kB line, twice per line in the
+    parent); exact decoding would cost as much and still count escapes.  An escaped backslash before
+    a ``u`` is miscounted by 5, which a size limit does not notice.
+    """
+    if task[0] == "line":
+        data = task[2]
+        if not isinstance(data, (bytes, bytearray)):
+            return len(data) if isinstance(data, str) else 0
+        n = len(data) - 5 * data.count(b"\\u")
+        return n if data.isascii() else n - len(data.translate(None, _NOT_CONTINUATION))
+    if task[0] == "doc":
         data = task[2]
         return len(data) if isinstance(data, (str, bytes, bytearray)) else 0
     obj = task[1]
@@ -458,16 +481,17 @@ def _read_exact(fd: int, n: int) -> bytearray | None:
 
 
 def _worker_main(rfd: int, wfd: int, config: Config, options: dict[str, Any], encoded: bool) -> None:
-    """A worker: say hello (its pid), then clean batches until the parent closes the pipe.
+    """A worker: say hello (its pid), then clean batches until the parent says stop.
 
-    Each answer is ``(records, private memory in bytes)``; the worker exits at end of file on
-    its input, i.e. when the parent is done with it or is gone (killed included).
+    Each answer is ``(records, private memory in bytes)``; the worker exits on an empty frame
+    (:data:`_STOP`) or at end of file on its input, i.e. when the parent is gone (killed included).
     """
     _init_worker(config, options)
     _write_frame(wfd, pickle.dumps(("hello", os.getpid())))
     while True:
         head = _read_exact(rfd, _HEADER)
-        body = None if head is None else _read_exact(rfd, int.from_bytes(head, "little"))
+        size = 0 if head is None else int.from_bytes(head, "little")
+        body = _read_exact(rfd, size) if size else None  # an empty frame: the parent says stop
         if body is None:
             return
         batch = pickle.loads(body)
@@ -502,24 +526,87 @@ def _set_subreaper(on: bool) -> bool:
         return False
 
 
+_last_exit = ""  # how the last pool process that ended badly ended ("exit status 9", "signal 9")
+
+
 def _reap(pid: int | None, block: bool = True) -> bool:
     """Collect the exit status of ``pid``; True once it is gone (or not ours to wait for)."""
+    global _last_exit
     if pid is None:
         return True
     try:
-        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
-        return done != 0
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     except ChildProcessError:
         return True
+    if done and status:
+        code = os.waitstatus_to_exitcode(status)
+        _last_exit = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+    return done != 0
+
+
+STOP_GRACE_SECONDS = 2.0
+"""How long a process told to stop (an idle worker sent :data:`_STOP`, a dead one, a loader that
+has forked its workers) may take to exit before it is killed: it has nothing left to do but exit
+(milliseconds), so this only bounds the wait on one that is stuck."""
+
+
+def _stop(pid: int | None, grace: float = STOP_GRACE_SECONDS) -> None:
+    """Reap ``pid`` once it exits, waiting at most ``grace`` seconds, then kill it (never blocks
+    for ever on a process that does not exit, as one whose input some other process holds open)."""
+    if pid is None:
+        return
+    deadline = time.monotonic() + grace
+    delay = 0.0005
+    while not _reap(pid, block=False):
+        if time.monotonic() >= deadline:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _reap(pid)
+            return
+        time.sleep(delay)
+        delay = min(2 * delay, 0.05)
+
+
+_STOP = bytes(_HEADER)  # an empty frame: the worker exits
+_POOL_FDS: set[int] = set()
+"""This process's ends of the pipes of every open pool, closed in every child forked from it
+(:func:`os.register_at_fork`): a child forked while a pool is open (another pool's loader, a
+``multiprocessing`` process, a plain ``os.fork``) would otherwise hold a worker's input open, and
+that worker would never read end of file when the parent is killed.  In the loader it holds the
+workers' ends, so each worker closes its siblings'."""
+
+
+def _close_pool_fds() -> None:
+    for fd in _POOL_FDS:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _POOL_FDS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_pool_fds)
+
+
+def _close_fd(fd: int) -> None:
+    _POOL_FDS.discard(fd)
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 class _Slot:
     """One batch in input order: its tasks and, as they come back, its records."""
 
-    __slots__ = ("batch", "missing", "out")
+    __slots__ = ("batch", "missing", "out", "sizes")
 
     def __init__(self, batch: list[Task]) -> None:
         self.batch = batch
+        self.sizes = [_task_chars(t) for t in batch]
         self.out: list[Any] = [None] * len(batch)
         self.missing = len(batch)
 
@@ -536,51 +623,95 @@ class _Unit(NamedTuple):
 
 
 def _unit(slot: _Slot, start: int, stop: int, alone: bool) -> _Unit:
-    big = any(_task_chars(t) >= SOLO_CHARS for t in slot.batch[start:stop])
+    big = max(slot.sizes[start:stop]) >= SOLO_CHARS
     return _Unit(slot, start, stop, alone, big)
 
 
 class _Worker:
-    __slots__ = ("alive", "from_fd", "gen", "inbuf", "outbox", "pid", "to_fd", "units")
+    __slots__ = ("alive", "answered", "from_fd", "gen", "inbuf", "outbox", "pid", "sent", "started", "to_fd",
+                 "units")
 
     def __init__(self, gen: _Generation, to_fd: int, from_fd: int) -> None:
         self.gen = gen
         self.to_fd, self.from_fd = to_fd, from_fd
-        self.pid: int | None = None  # known from the worker's hello
+        self.pid: int | None = None  # known from the loader's report or the worker's hello
+        self.started = False  # said hello: its models are loaded, it reads batches
         self.units: deque[_Unit] = deque()  # sent or queued, answered in this order
-        self.outbox: deque[memoryview] = deque()
+        self.outbox: deque[memoryview] = deque()  # two views per unit: header, payload
+        self.sent = 0  # views written whole (so frames: sent // 2)
+        self.answered = 0
         self.inbuf = bytearray()
         self.alive = True
 
-    def close(self, fds: set[int]) -> None:
-        """Close the pipes: the worker reads end of file and exits (if it is not dead already)."""
+    def holds_first(self) -> bool:
+        """Whether the worker had the whole frame of its first unit (so it may have been cleaning it)."""
+        return self.started and self.sent // 2 > self.answered
+
+    def close(self, stop: bool = False) -> None:
+        """Close the pipes; with ``stop`` an idle worker is told to exit first."""
         if self.alive:
             self.alive = False
-            for fd in (self.to_fd, self.from_fd):
-                fds.discard(fd)
-                os.close(fd)
+            if stop and not self.outbox:
+                try:
+                    os.write(self.to_fd, _STOP)
+                except OSError:  # a full pipe (never for an idle worker) or a dead worker
+                    pass
+            _close_fd(self.to_fd)
+            _close_fd(self.from_fd)
             self.outbox.clear()
 
 
 class _Generation:
     """Workers forked by one loader (which exits once they are forked)."""
 
-    __slots__ = ("given", "greeted", "loader", "retiring", "workers")
+    __slots__ = ("degraded", "given", "greeted", "loader", "pid_fd", "retiring", "workers")
 
-    def __init__(self, loader: int) -> None:
+    def __init__(self, loader: int, pid_fd: int) -> None:
         self.loader: int | None = loader
+        self.pid_fd: int | None = pid_fd  # the loader writes each worker's pid here (8 bytes) as it forks it
         self.workers: list[_Worker] = []
         self.given = 0  # documents handed to this generation
         self.retiring = False  # gets no new work; replaced once its workers are drained
+        self.degraded = False  # lost a worker: retires once the one-document retries are answered
         self.greeted = False  # a worker said hello
 
+    def reap_loader(self, block: bool = False) -> bool:
+        """Reap the loader if it has exited (or wait for it: it has forked, or is forking, the workers);
+        then read which pids its workers got.  True once the loader is gone."""
+        if self.loader is not None:
+            if block:
+                _stop(self.loader, grace=30.0)  # forking the rest of the workers takes milliseconds
+            elif not _reap(self.loader, block=False):
+                return False
+            self.loader = None
+        if self.pid_fd is not None:
+            data = b""
+            try:
+                while chunk := os.read(self.pid_fd, 4096):
+                    data += chunk
+            except OSError:  # BlockingIOError: nothing more
+                pass
+            _close_fd(self.pid_fd)
+            self.pid_fd = None
+            for w, i in zip(self.workers, range(0, len(data) - 7, 8), strict=False):  # fewer: it died forking
+                if w.pid is None:
+                    w.pid = int.from_bytes(data[i:i + 8], "little")
+        return True
 
-def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: bool, encoded: bool,
-                      fds: set[int]) -> _Generation:
+    def reap_worker(self, w: _Worker) -> None:
+        """Reap a closed worker (its pid asked of the loader if it never said hello)."""
+        if w.pid is None:
+            self.reap_loader(block=True)
+        _stop(w.pid)
+
+
+def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: bool, encoded: bool) -> _Generation:
     """Fork a loader that preloads the models and forks ``n`` workers, then exits.
 
-    ``fds`` are the parent's open pool pipes (of older generations): closed in the children, so a
-    worker sees end of file as soon as the parent closes its side.
+    Every pool pipe end this process holds (:data:`_POOL_FDS`, older generations' and other pools'
+    included) is closed in the loader and so in the workers, so a worker sees end of file as soon
+    as the parent is gone.  An exception in the loader or a worker is printed (to stderr) before
+    the process exits.
     """
     pipes = []
     for _ in range(n):
@@ -589,13 +720,20 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
         _grow_pipe(to_w)
         _grow_pipe(from_w)
         pipes.append((to_r, to_w, from_r, from_w))
-    loader = os.fork()
+    pid_r, pid_w = os.pipe()  # loader -> parent: the workers' pids
+    _POOL_FDS.update([p[1] for p in pipes] + [p[2] for p in pipes] + [pid_r])
+    try:
+        loader = os.fork()  # the parent's ends are closed in the loader (_close_pool_fds)
+    except OSError:
+        for fd in [*itertools.chain.from_iterable(pipes), pid_r, pid_w]:
+            _close_fd(fd)
+        raise
     if loader == 0:  # pragma: no cover - runs in the forked loader (coverage does not follow)
         code = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            for fd in fds | {p[1] for p in pipes} | {p[2] for p in pipes}:
-                os.close(fd)
+            # each worker closes the other workers' ends and the pid pipe when it is forked
+            _POOL_FDS.update([p[0] for p in pipes] + [p[3] for p in pipes] + [pid_w])
             try:
                 preload(config, html=html)
             except Exception as e:  # an optimisation: the workers load lazily what is missing
@@ -605,32 +743,48 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
             gc.collect()
             gc.freeze()
             _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
-            for i, (to_r, _, _, from_w) in enumerate(pipes):
-                if os.fork() == 0:
+            for to_r, _, _, from_w in pipes:
+                _POOL_FDS.difference_update((to_r, from_w))
+                pid = os.fork()
+                if pid == 0:
                     wcode = 1
                     try:
-                        for j, other in enumerate(pipes):
-                            if j > i:  # the earlier ones are closed already
-                                os.close(other[0])
-                                os.close(other[3])
                         _worker_main(to_r, from_w, config, options, encoded)
                         wcode = 0
+                    except BrokenPipeError:  # the parent is gone: nobody to tell
+                        pass
+                    except BaseException:
+                        _print_exc()
                     finally:
                         os._exit(wcode)
                 os.close(to_r)
                 os.close(from_w)
+                os.write(pid_w, pid.to_bytes(8, "little"))
             code = 0
+        except BaseException:
+            _print_exc()
         finally:
             os._exit(code)
-    gen = _Generation(loader)
-    for to_r, to_w, from_r, from_w in pipes:
+    for to_r, _, _, from_w in pipes:
         os.close(to_r)
         os.close(from_w)
+    os.close(pid_w)
+    gen = _Generation(loader, pid_r)
+    for _, to_w, from_r, _ in pipes:
         os.set_blocking(to_w, False)
         os.set_blocking(from_r, False)
-        fds.update((to_w, from_r))
         gen.workers.append(_Worker(gen, to_w, from_r))
     return gen
+
+
+def _print_exc() -> None:  # pragma: no cover - runs in a forked child
+    """Print the exception being handled to stderr (a forked child's is lost otherwise: it leaves by
+    ``os._exit``, which runs no handlers and flushes nothing)."""
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except BaseException:
+        pass
 
 
 def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], workers: int, *,
@@ -650,10 +804,18 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     it gets no new work; when its workers have answered everything they hold they are closed and a
     new generation is started (none when the input has ended).
 
-    A worker that dies (end of file on its pipe) retires its generation too.  The batch it was
-    cleaning comes back one document at a time and the batches queued behind it as they were;
-    a document that kills its worker when it is cleaned alone gets a ``WorkerCrashed`` record.
-    Every task yields exactly one record, in order.
+    A worker that dies (end of file on its pipe) retires its generation too, once the surviving
+    workers have cleaned the batch it was cleaning one document at a time (so a crashing document
+    costs one new generation, not two); the batches queued behind it are redone as they were.  A
+    document that kills its worker when it is cleaned alone gets a ``WorkerCrashed`` record.
+    A worker that dies before it had a whole batch (before its hello, say) blames no document:
+    its batches are redone as they were.  Three generations in a row whose workers all die before
+    they start raise :class:`PoolError` (their tracebacks are on stderr).  Every task yields exactly
+    one record, in order.
+
+    Stopping: an idle worker is sent an empty frame and reaped (killed if it has not exited within
+    :data:`STOP_GRACE_SECONDS`); a worker's pid comes from its loader (over a pipe), so one that
+    dies before its hello is reaped too.
     """
     start = start or _start_generation
     window = workers * WINDOW_PER_WORKER
@@ -663,11 +825,13 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     order: deque[_Slot] = deque()
     todo: deque[_Unit] = deque()
     gens: list[_Generation] = []
-    fds: set[int] = set()
     exhausted = False
     failed_starts = 0
+    retries = 0  # one-document retries of a dead worker's batch not answered yet
     finished = False
     old_reaper = _set_subreaper(True)
+    global _last_exit
+    _last_exit = ""
 
     def crashed(unit: _Unit) -> None:
         t = unit.slot.batch[unit.start]
@@ -677,38 +841,50 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         unit.slot.missing -= 1
 
     def died(w: _Worker) -> None:
-        nonlocal failed_starts
+        nonlocal failed_starts, retries
         units = list(w.units)
         w.units.clear()
-        w.close(fds)
-        _reap(w.pid)
+        had_first = w.holds_first()
+        w.close()
         gen = w.gen
-        gen.retiring = True
+        gen.reap_worker(w)
         if not gen.greeted and not any(x.alive for x in gen.workers):
             failed_starts += 1
             if failed_starts >= 3:
-                raise RuntimeError("worker processes die before they start; see the messages above")
+                raise PoolError(f"worker processes die before they start (the last: {_last_exit or 'unknown'}); "
+                                "see the messages above")
         redo: list[_Unit] = []
-        if units:
+        if units and had_first:  # what it was cleaning: its documents one at a time, or the culprit
             first = units.pop(0)
             if first.alone:
                 crashed(first)
+                retries -= 1
             else:
                 redo += [_unit(first.slot, i, i + 1, True) for i in range(first.start, first.stop)]
-            redo += units
+                retries += first.stop - first.start
+        redo += units  # never sent whole, or queued behind: as they were
+        # The retries go to the survivors of this generation (a new one costs a model load, and the
+        # document that killed this worker will likely kill one more): it retires once they are
+        # answered, or at once when no worker is left or no retry is due.
+        if not gen.retiring and retries > 0 and w.started and any(x.alive for x in gen.workers):
+            gen.degraded = True
+        else:
+            gen.retiring = True
         log.debug("worker %s died holding %d batches", w.pid, len(units) + 1)
         todo.extendleft(reversed(redo))
 
     def answer(w: _Worker, msg: bytes | bytearray) -> None:
-        nonlocal failed_starts
+        nonlocal failed_starts, retries
         obj = pickle.loads(msg)
-        if w.pid is None:
+        if not w.started:
             w.pid = obj[1]  # ("hello", pid)
-            w.gen.greeted = True
+            w.started = w.gen.greeted = True
             failed_starts = 0
             return
         out, private = obj
         unit = w.units.popleft()
+        w.answered += 1
+        retries -= unit.alone
         unit.slot.out[unit.start:unit.stop] = out
         unit.slot.missing -= len(out)
         if recycle_docs > 0 and private > limit and not w.gen.retiring:
@@ -747,6 +923,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 return
             if n == len(view):
                 w.outbox.popleft()
+                w.sent += 1
             else:
                 w.outbox[0] = view[n:]
 
@@ -755,7 +932,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
             while order and order[0].missing == 0:
                 done = order.popleft()
                 yield from done.out
-                if max(map(_task_chars, done.batch)) >= TRIM_DOC_CHARS:
+                if max(done.sizes) >= TRIM_DOC_CHARS:
                     # the parent's heap too: a large line, its pickle and its record come and go, and
                     # glibc serves the next ones from the heap it keeps (its mmap threshold rises)
                     _release_memory()
@@ -772,17 +949,18 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 return
             # retire: close drained workers, forget generations whose workers are all gone
             for gen in gens:
+                if gen.degraded and not retries:
+                    gen.retiring = True
                 if gen.retiring:
                     for w in gen.workers:
                         if w.alive and not w.units:
-                            w.close(fds)
-                            _reap(w.pid)
-                if gen.loader is not None and _reap(gen.loader, block=False):
-                    gen.loader = None
+                            w.close(stop=True)
+                            gen.reap_worker(w)
+                gen.reap_loader()
             gens = [g for g in gens if g.loader is not None or any(w.alive for w in g.workers)]
             current = gens[-1] if gens and not gens[-1].retiring else None
             if current is None and todo and not gens:
-                current = start(workers, config, options, html=html, encoded=encoded, fds=fds)
+                current = start(workers, config, options, html=html, encoded=encoded)
                 gens.append(current)
             if current is not None:
                 big_out = any(u.big for x in current.workers for u in x.units)
@@ -819,8 +997,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                             poller.register(w.to_fd, select.POLLOUT)
             if not watched:  # every worker closed: wait for a loader still forking, then start anew
                 for gen in gens:
-                    _reap(gen.loader)
-                    gen.loader = None
+                    gen.reap_loader(block=True)
                 continue
             for fd, _event in poller.poll(1000 if any(g.loader is not None for g in gens) else None):
                 w = watched[fd]
@@ -831,23 +1008,25 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 else:
                     write(w)
     finally:
-        # At the end the workers are idle and exit at end of file; after an error or Ctrl-C
-        # they may be busy, and are killed.
+        # At the end the workers are idle and are told to stop; after an error or Ctrl-C they may
+        # be busy, and are killed.
         for gen in gens:
             if gen.loader is not None:
                 try:
                     os.kill(gen.loader, signal.SIGKILL)
                 except OSError:
                     pass
-                _reap(gen.loader)
-            for w in gen.workers:
-                if w.alive and not finished and w.pid is not None:
+            gen.reap_loader(block=True)
+            for w in gen.workers:  # the closed ones were reaped when they were closed
+                if not w.alive:
+                    continue
+                if not finished and w.pid is not None:
                     try:
                         os.kill(w.pid, signal.SIGKILL)
                     except OSError:
                         pass
-                w.close(fds)
-                _reap(w.pid)
+                w.close(stop=finished)
+                gen.reap_worker(w)
         _set_subreaper(old_reaper)
 
 

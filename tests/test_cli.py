@@ -179,3 +179,31 @@ def test_resume_after_partial_output(tmp_path) -> None:
     partial.write_text("\n".join(expected[:17]) + "\n" + expected[17][:30])
     assert main(["clean", str(inp), "-o", str(out), "-q", "--resume", "--workers", "1"]) == 0
     assert out.read_text().splitlines() == expected
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat") or not hasattr(os, "fork"), reason="needs Linux fork")
+def test_workers_that_cannot_start_exit_3_with_the_reason(tmp_path, monkeypatch, capfd) -> None:
+    import cleaner.runner as runner
+
+    def broken(*args, **kw):
+        raise ValueError("cannot read a model file (simulated)")
+
+    monkeypatch.setattr(runner, "_worker_main", broken)
+    f = _jsonl(tmp_path / "in.jsonl", [{"id": i, "text": ARTICLE} for i in range(100)])
+    out = tmp_path / "out.jsonl"
+    assert main(["clean", str(f), "-o", str(out), "--workers", "2", "-q"]) == 3
+    err = capfd.readouterr().err
+    assert "ValueError: cannot read a model file (simulated)" in err  # the workers' tracebacks
+    last = err.rstrip().splitlines()[-1]
+    assert last == ("cleaner: error: worker processes die before they start (the last: exit status 1); "
+                    "see the messages above")
+    assert not out.exists() and (tmp_path / "out.jsonl.partial").exists()  # kept for --resume
+
+
+def test_help_lists_every_exit_status(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["clean", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for code in ("0 all documents cleaned", "1 some documents", "2 usage error", "3 the worker processes",
+                 "130 interrupted"):
+        assert code in out

@@ -253,7 +253,7 @@ def test_workers_that_never_start_raise_instead_of_hanging(monkeypatch) -> None:
         os._exit(3)
 
     monkeypatch.setattr(runner, "_worker_main", dead)
-    with pytest.raises(RuntimeError, match="die before they start"):
+    with pytest.raises(RuntimeError, match=r"die before they start \(the last: exit status 3\)"):
         list(runner._run_forked(_tasks(100), Config(garble=False, timeout=0), {}, 2))
 
 
@@ -373,3 +373,189 @@ def test_pool_with_character_capped_batches_keeps_order(monkeypatch) -> None:
     monkeypatch.setattr(runner, "BATCH_CHARS", 300)  # every batch ends after 3 documents
     out = list(run_tasks(_tasks(100), Config(garble=False), {}, workers=2))
     assert [r["id"] for r in out] == list(range(100))
+
+
+class _Hang(Exception):
+    pass
+
+
+@pytest.fixture
+def no_hang():
+    """Fail (instead of hanging the suite) when the test takes more than 60 s."""
+
+    def on_alarm(signum, frame):
+        raise _Hang("timed out: the pool hung")
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, old)
+
+
+def _children_in_state(state: str) -> list[int]:
+    """This process's children in ``state`` ("Z": zombies)."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                if _ppid(int(name)) == os.getpid() and _state(int(name)) == state:
+                    out.append(int(name))
+            except (OSError, IndexError):
+                pass
+    return out
+
+
+@LINUX
+def test_two_pools_at_once_do_not_hang(no_hang) -> None:
+    # the second pool's loader is forked while the first pool is open: it must not keep the first
+    # pool's pipes open (its workers would never see end of file, and the first pool's end would wait)
+    cfg = Config(garble=False, timeout=0)
+    a = run_tasks(_tasks(100), cfg, {}, workers=2)
+    b = run_tasks(_tasks(300), cfg, {}, workers=2)
+    pairs = list(zip(a, b, strict=False))  # a ends first, while b's pool is open
+    rest = list(b)
+    assert [x["id"] for x, _ in pairs] == list(range(100))
+    assert [y["id"] for _, y in pairs] + [y["id"] for y in rest] == list(range(300))
+
+
+@LINUX
+def test_a_process_forked_during_a_run_does_not_hold_the_pool_open(no_hang) -> None:
+    # an uploader forked by the caller mid-run (multiprocessing, os.fork) outlives the pool: the
+    # pool's pipes are closed in it, so the run ends without waiting for it
+    import time
+
+    child = None
+    try:
+        for i, _rec in enumerate(run_tasks(_tasks(200), Config(garble=False, timeout=0), {}, workers=2)):
+            if i == 50:
+                child = os.fork()
+                if child == 0:  # pragma: no cover - the forked child
+                    time.sleep(120)
+                    os._exit(0)
+        assert _state(child) not in ("", "Z")  # the run ended while the child still runs
+    finally:
+        if child:
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+
+
+@LINUX
+def test_a_generation_that_never_starts_blames_no_document(monkeypatch, no_hang) -> None:
+    # the second generation's loader dies (OOM-killed, say) before forking: its workers never held a
+    # document, so what was queued for them (one-document retries after a crash) is redone unchanged
+    import cleaner.runner as runner
+
+    _crash_on_marker(monkeypatch)
+    state = {"die": False}
+    real_preload, real_start = runner.preload, runner._start_generation
+    starts: list = []
+
+    def preload(config, html=False):
+        if state["die"]:  # read in the loader, forked after it was set
+            os._exit(9)
+        real_preload(config, html=html)
+
+    def start(*args, **kw):
+        state["die"] = len(starts) == 1
+        starts.append(1)
+        return real_start(*args, **kw)
+
+    monkeypatch.setattr(runner, "preload", preload)
+    monkeypatch.setattr(runner, "_start_generation", start)
+    tasks = list(_tasks(120))
+    tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
+    out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 2))
+    assert [r["id"] for r in out] == list(range(120))
+    assert [r["id"] for r in out if "error" in r] == [37]
+    assert len(starts) >= 3
+
+
+@LINUX
+def test_workers_that_die_before_hello_are_reaped(monkeypatch, no_hang) -> None:
+    import cleaner.runner as runner
+
+    state = {"die": False}
+    real_main, real_start = runner._worker_main, runner._start_generation
+    starts: list = []
+
+    def main(*args, **kw):
+        if state["die"]:
+            os._exit(3)
+        real_main(*args, **kw)
+
+    def start(*args, **kw):
+        state["die"] = not starts  # the first generation's workers die before they say hello
+        starts.append(1)
+        return real_start(*args, **kw)
+
+    monkeypatch.setattr(runner, "_worker_main", main)
+    monkeypatch.setattr(runner, "_start_generation", start)
+    run = runner._run_forked(_tasks(200), Config(garble=False, timeout=0), {}, 2, recycle_docs=0)
+    out = [next(run) for _ in range(40)]
+    assert _children_in_state("Z") == []  # the dead first generation was reaped while the run goes on
+    out += list(run)
+    assert [r["id"] for r in out] == list(range(200)) and not any("error" in r for r in out)
+    assert len(starts) == 2
+
+
+@LINUX
+def test_worker_exceptions_are_printed_and_raise_pool_error(monkeypatch, capfd, no_hang) -> None:
+    import cleaner.runner as runner
+
+    def broken(*args, **kw):
+        raise ValueError("cannot read a model file (simulated)")
+
+    monkeypatch.setattr(runner, "_worker_main", broken)
+    with pytest.raises(runner.PoolError, match="die before they start"):
+        list(runner._run_forked(_tasks(100), Config(garble=False, timeout=0), {}, 2))
+    err = capfd.readouterr().err
+    assert "Traceback" in err and "ValueError: cannot read a model file (simulated)" in err
+    assert _children_in_state("Z") == []
+
+
+@LINUX
+def test_stop_kills_a_process_that_does_not_exit() -> None:
+    import time
+
+    from cleaner.runner import _stop
+
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the forked child
+        time.sleep(120)
+        os._exit(0)
+    t = time.monotonic()
+    _stop(pid, grace=0.2)
+    assert time.monotonic() - t < 30
+    assert _state(pid) == ""
+
+
+def test_line_sizes_count_characters_not_escapes_or_utf8_bytes() -> None:
+    import json
+
+    from cleaner.runner import _task_chars
+
+    text = "漢字かな交じり文" * 1000  # 8,000 characters
+    escaped = json.dumps({"id": 1, "text": text}).encode()  # \uXXXX: 6 bytes a character
+    raw = json.dumps({"id": 1, "text": text}, ensure_ascii=False).encode()  # UTF-8: 3 bytes a character
+    plain = json.dumps({"id": 1, "text": "a" * 8000}).encode()
+    for data in (escaped, raw, plain):
+        assert 8000 <= _task_chars(("line", 1, data)) <= 8100
+    assert _task_chars(("line", 1, b'{"text": "a\\\\u0041"}')) >= 10  # an escaped backslash, not an escape
+
+
+@LINUX
+def test_a_crashing_document_costs_one_new_generation(monkeypatch, no_hang) -> None:
+    # the worker that dies on it is replaced by nothing: its batch is retried one document at a time
+    # on the other worker, which the document kills too; only then does a new generation load
+    import cleaner.runner as runner
+
+    _crash_on_marker(monkeypatch)
+    gens = _generations(monkeypatch)
+    tasks = list(_tasks(200))
+    tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
+    out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=0))
+    assert [r["id"] for r in out] == list(range(200))
+    assert [r["id"] for r in out if "error" in r] == [37]
+    assert out[37]["error"]["type"] == "WorkerCrashed"
+    assert len(gens) == 2
