@@ -644,8 +644,13 @@ class _Worker:
         self.alive = True
 
     def holds_first(self) -> bool:
-        """Whether the worker had the whole frame of its first unit (so it may have been cleaning it)."""
-        return self.started and self.sent // 2 > self.answered
+        """Whether the worker had begun reading its first unit: the frame's header written whole.
+
+        From the header on, the worker allocates and reads the payload, so a death while the rest
+        of a large frame is still being written may be that document's doing (out of memory); a
+        unit counted only once its payload was whole would be redone unblamed on every new
+        generation, without end."""
+        return self.started and self.sent > 2 * self.answered
 
     def close(self, stop: bool = False) -> None:
         """Close the pipes; with ``stop`` an idle worker is told to exit first."""
@@ -769,6 +774,7 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
         os.close(to_r)
         os.close(from_w)
     os.close(pid_w)
+    os.set_blocking(pid_r, False)  # reap_loader reads what is there; a stray holder of pid_w must not stall it
     gen = _Generation(loader, pid_r)
     for _, to_w, from_r, _ in pipes:
         os.set_blocking(to_w, False)

@@ -559,3 +559,24 @@ def test_a_crashing_document_costs_one_new_generation(monkeypatch, no_hang) -> N
     assert [r["id"] for r in out if "error" in r] == [37]
     assert out[37]["error"]["type"] == "WorkerCrashed"
     assert len(gens) == 2
+
+
+@LINUX
+def test_a_worker_that_dies_reading_a_huge_frame_blames_that_document(monkeypatch, no_hang) -> None:
+    # a worker dies (out of memory, say) while the parent is still writing a frame larger than the
+    # pipe: the document must be blamed once, not redone unblamed on a new generation without end
+    import cleaner.runner as runner
+
+    real_read = runner._read_exact
+
+    def read_exact(fd, n):
+        if n > 2_000_000:  # in the worker (forked after the patch): as a MemoryError on a huge frame
+            os._exit(1)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(runner, "_read_exact", read_exact)
+    tasks = list(_tasks(8))
+    tasks[3] = ("record", {"id": 3, "text": "word " * 800_000}, None)
+    out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 1))
+    assert [r["id"] for r in out] == list(range(8))
+    assert [(r["id"], r["error"]["type"]) for r in out if "error" in r] == [(3, "WorkerCrashed")]
