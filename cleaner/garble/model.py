@@ -183,8 +183,11 @@ def _matching_convnet(signature: str) -> ConvNet | None:
     """
     try:
         cnn = load_convnet()
-    except (OSError, ValueError, KeyError) as exc:
-        warnings.warn(f"{NN_FILE} unreadable ({exc}): garble uses the linear model alone", stacklevel=3)
+        if cnn is not None:  # a dry run: arrays of the wrong shape fail here, not on every document
+            cnn.stacked(np.zeros(2), ["A short check sentence.", ""])
+    except Exception as exc:  # BadZipFile, zlib.error, wrong shapes...: any broken file degrades
+        warnings.warn(f"{NN_FILE} unreadable ({type(exc).__name__}: {exc}): garble uses the linear model alone",
+                      stacklevel=3)
         return None
     if cnn is None:
         return None

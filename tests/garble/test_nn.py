@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -111,11 +113,20 @@ def test_loader_falls_back_on_a_cnn_file_it_cannot_trust(
         assert gmodel.load_model.__wrapped__().cnn is None
 
 
-def test_loader_falls_back_on_an_unreadable_cnn_file(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("error", [ValueError("bad"), zipfile.BadZipFile("truncated"), zlib.error("crc")])
+def test_loader_falls_back_on_an_unreadable_cnn_file(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
     def broken() -> gnn.ConvNet:
-        raise ValueError("bad zip")
+        raise error
 
     monkeypatch.setattr(gmodel, "load_convnet", broken)
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert gmodel.load_model.__wrapped__().cnn is None
+
+
+def test_loader_falls_back_on_a_cnn_file_with_wrong_shapes(monkeypatch: pytest.MonkeyPatch) -> None:
+    cnn = shipped()
+    bad = dataclasses.replace(cnn, w2=cnn.w2[:-1])
+    monkeypatch.setattr(gmodel, "load_convnet", lambda: bad)
     with pytest.warns(UserWarning, match="unreadable"):
         assert gmodel.load_model.__wrapped__().cnn is None
 
