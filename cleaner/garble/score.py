@@ -24,6 +24,7 @@ from .features import HAN_RE, split_sentences
 from .lm import least_likely_bigrams
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .signals import (
+    ascii_word_bytes,
     entity_swaps,
     glued_words,
     halfwidth_punctuation,
@@ -170,21 +171,16 @@ _WORD_STAT_BYTES = bytes(0x61 if chr(b).isalpha() else (0x27 if b == 0x27 else 0
     [0x20] * 128
 )
 """Byte table for ASCII text: a letter to ``a``, the apostrophe kept, anything else to a space."""
-_LONE_APOSTROPHE = re.compile(rb"'(?:(?!a)|(?<!a'))")
-"""An apostrophe (in :data:`_WORD_STAT_BYTES`' translation) not between two letters."""
 
 
 def _ascii_word_stats(sentence: str) -> tuple[int, int]:
     """(number of ``_FAST_WORDS`` words, characters in them) of an ASCII ``sentence``, without building the words.
 
-    On ASCII text ``_FAST_WORDS`` is ``[A-Za-z]+(?:'[A-Za-z]+)*``: after letters become ``a``,
-    apostrophes between two letters are kept and every other character is a space, the words are
-    the runs that are not spaces (each starts with a letter).  ``findall`` paid ~480 instructions
-    per character (a Unicode class test per character, a repeat group per word) and a string per word.
+    On ASCII text ``_FAST_WORDS`` is ``[A-Za-z]+(?:'[A-Za-z]+)*``: in :func:`ascii_word_bytes` with
+    letters mapped to ``a`` the words are the runs that are not spaces (each starts with ``a``).
+    ``findall`` paid ~480 instructions per character and a string per word.
     """
-    t = sentence.encode("ascii").translate(_WORD_STAT_BYTES)
-    if b"'" in t:
-        t = _LONE_APOSTROPHE.sub(b" ", t)
+    t = ascii_word_bytes(sentence, _WORD_STAT_BYTES)
     return t.count(b" a") + t.startswith(b"a"), len(t) - t.count(b" ")
 
 

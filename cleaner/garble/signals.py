@@ -25,11 +25,9 @@ _URLISH = regex.compile(r"(?<!\S)(?=\S*?(?:https?://|www\.|\.com|\.org|\.html?|@
 _WORD_SPANS = regex.compile(r"\p{L}+(?:['’\-]\p{L}+)*")
 
 
-# The same words as FAST_WORDS_RE (on lower-cased text) and ALPHA_RE, for ASCII text: there a letter is [A-Za-z]
-# and the only apostrophe is '.  The byte tokenisers below (ascii_lower_words, _ascii_alpha_words) give these words,
-# cheaper still; the patterns stay as their definition (tests/garble/test_fast_paths.py checks all three agree).
-_ASCII_LOWER_WORDS = re.compile(r"[a-z]+(?:'[a-z]+)*")
-_ASCII_ALPHA = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
+# The byte tokenisers below (ascii_lower_words, _ascii_alpha_words, score._ascii_word_stats) give, on ASCII text,
+# the words of FAST_WORDS_RE (on lower-cased text) and ALPHA_RE, where a letter is [A-Za-z] and the only apostrophe
+# is ' (tests/garble/test_fast_paths.py checks them against those patterns).
 
 _URL_HINTS = ("http", "www.", ".com", ".org", ".htm", "@", "#")
 
@@ -37,34 +35,31 @@ _LOWER_WORD_BYTES = bytes((b | 0x20) if chr(b).isalpha() else (b if b == 0x27 el
     [0x20] * 128
 )
 """Byte table for ASCII text: letters to lower case, the apostrophe kept, anything else to a space."""
-_LONE_APOSTROPHE = re.compile(rb"'(?:(?![a-z])|(?<![a-z]'))")
-"""An apostrophe (in :data:`_LOWER_WORD_BYTES`' translation) not between two letters."""
-
-
 _ALPHA_WORD_BYTES = bytes(b if chr(b).isalpha() or b == 0x27 else 0x20 for b in range(128)) + bytes([0x20] * 128)
 """Byte table for ASCII text: letters and the apostrophe kept, anything else to a space."""
-_LONE_APOSTROPHE_CASED = re.compile(rb"'(?:(?![A-Za-z])|(?<![A-Za-z]'))")
+_LONE_APOSTROPHE = re.compile(rb"'(?:(?![A-Za-z])|(?<![A-Za-z]'))")
+"""An apostrophe not between two letters (in any of the tables' translations: letters stay letters)."""
+
+
+def ascii_word_bytes(text: str, table: bytes) -> bytes:
+    """ASCII ``text`` translated by ``table`` (letters kept or mapped to letters, ``'`` kept, the rest to
+    spaces), with every apostrophe that is not between two letters a space too: its words are the runs
+    that are not spaces.  One translation and a substitution that stops only at apostrophes: the word
+    regexes paid a repeat group per word and ~100-480 instructions per character."""
+    t = text.encode("ascii").translate(table)
+    if b"'" in t:
+        t = _LONE_APOSTROPHE.sub(b" ", t)
+    return t
 
 
 def _ascii_alpha_words(text: str) -> list[bytes]:
-    """``_ASCII_ALPHA.findall(text)`` of an ASCII ``text`` (case kept), as bytes, in order (as :func:`ascii_lower_words`
-    does it)."""
-    t = text.encode("ascii").translate(_ALPHA_WORD_BYTES)
-    if b"'" in t:
-        t = _LONE_APOSTROPHE_CASED.sub(b" ", t)
-    return t.split()
+    """``ALPHA_RE.findall(text)`` of an ASCII ``text`` (case kept), as bytes, in order."""
+    return ascii_word_bytes(text, _ALPHA_WORD_BYTES).split()
 
 
 def ascii_lower_words(text: str) -> list[bytes]:
-    """``_ASCII_LOWER_WORDS.findall(text.lower())`` of an ASCII ``text``, as bytes, in order.
-
-    One translation, a substitution that stops only at apostrophes, and ``split``: the regex paid
-    a repeat group per word and ~100 instructions per character, and a ``str`` per word.
-    """
-    t = text.encode("ascii").translate(_LOWER_WORD_BYTES)
-    if b"'" in t:
-        t = _LONE_APOSTROPHE.sub(b" ", t)
-    return t.split()
+    """``FAST_WORDS_RE.findall(text.lower())`` of an ASCII ``text``, as bytes, in order."""
+    return ascii_word_bytes(text, _LOWER_WORD_BYTES).split()
 
 
 def _url_spans(text: str) -> list[tuple[int, int]]:
@@ -176,24 +171,15 @@ def tortured_phrases(text: str, phrases: dict[str, str]) -> list[Evidence]:
     return out
 
 
-_PATTERNS: dict[int, tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]] = {}
+_PATTERNS: dict[int, tuple[dict[str, list[str]], dict[str, str], tuple[str, ...]]] = {}
 
 
-def _expansion_pattern(acronyms: dict[str, list[str]]) -> tuple[regex.Pattern[str], dict[str, str]]:
-    """One compiled case-insensitive alternation of all expansions, cached per lexicon object."""
-    hit = _expansion_table(acronyms)
-    return hit[1], hit[2]
-
-
-def _expansion_table(
-    acronyms: dict[str, list[str]],
-) -> tuple[dict[str, list[str]], regex.Pattern[str], dict[str, str], tuple[str, ...]]:
-    """(acronyms, pattern, expansion -> acronym, expansions in alternation order: longest first), cached."""
+def _expansion_table(acronyms: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, str], tuple[str, ...]]:
+    """(acronyms, expansion -> acronym, expansions in alternation order: longest first), cached per lexicon object."""
     hit = _PATTERNS.get(id(acronyms))
     if hit is None or hit[0] is not acronyms:
         owner = {e.lower(): a for a, exps in acronyms.items() for e in exps}
-        order = tuple(sorted(owner, key=len, reverse=True))
-        hit = _PATTERNS[id(acronyms)] = (acronyms, _alternation(order, regex.IGNORECASE), owner, order)
+        hit = _PATTERNS[id(acronyms)] = (acronyms, owner, tuple(sorted(owner, key=len, reverse=True)))
     return hit
 
 
@@ -203,7 +189,8 @@ character (İ, long s, the Kelvin sign; tests/garble/test_fast_paths.py checks e
 
 
 def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Pattern[str]:
-    """:func:`_expansion_pattern`'s pattern without the alternatives that cannot match in ``text``: same matches.
+    """The case-insensitive alternation of all expansions (``_alternation(order, regex.IGNORECASE)``) without
+    the alternatives that cannot match in ``text``: same matches.
 
     The alternation of all ~60 expansions costs ~0.2 µs per character (the flag candidates' whole
     texts run to 175,000 characters); an ASCII expansion can only match where its lower-case form
@@ -221,7 +208,7 @@ def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Patt
 
 @functools.lru_cache(maxsize=256)
 def _alternation(alts: tuple[str, ...], flags: int) -> regex.Pattern[str]:
-    """The expansion pattern of :func:`_expansion_pattern` for the alternatives ``alts`` (cached)."""
+    """The expansion pattern for the alternatives ``alts`` (whole words only; cached)."""
     body = "|".join(regex.escape(e) for e in alts) if alts else "(?!)"
     return regex.compile(r"(?<![\p{L}\p{N}])(?:" + body + r")(?![\p{L}\p{N}])", flags)
 
@@ -277,7 +264,7 @@ def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
     """
     if not _maybe_two_senses(text, acronyms):
         return []
-    _, _, owner, order = _expansion_table(acronyms)
+    _, owner, order = _expansion_table(acronyms)
     pat = _present_expansions_pattern(order, text)
     by_acr: dict[str, dict[str, list[tuple[int, int]]]] = {}
     for m in pat.finditer(text):
