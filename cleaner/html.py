@@ -98,20 +98,16 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     cfg = config or Config()
     tree, source = _parse(html)
     model = htmlblocks.default_model() if cfg.html_blocks and tree is not None else None
-    blocks: htmlblocks.Blocks | None
-    if model is not None and source is not None and len(html) >= REPARSE_CHARS:
-        # a large page: cut the blocks first and let trafilatura parse the markup itself, so that
-        # our tree is gone before trafilatura makes its copies (same tree: same text, same metadata)
-        blocks = htmlblocks.page_blocks(tree)
-        tree = None
-        text, data = _trafilatura(source, cfg, url)
-    else:
-        text, data = _trafilatura(tree, cfg, url)
-        blocks = htmlblocks.page_blocks(tree) if model is not None else None
+    # page_blocks only reads the tree, and trafilatura works on a copy of a tree it is given: the order is free
+    blocks = htmlblocks.page_blocks(tree) if model is not None else None
+    if blocks is not None and source is not None and len(html) >= REPARSE_CHARS:
+        # a large page: let trafilatura parse the markup itself, so that our tree is gone before
+        # trafilatura makes its copies (same tree: same text, same metadata)
+        tree = source
     del source
+    text, data = _trafilatura(tree, cfg, url)
     meta: dict[str, str] = {"extractor": "trafilatura"}
-    if model is not None:
-        assert blocks is not None
+    if model is not None and blocks is not None:
         if len(blocks):
             if not cfg.html_comments:  # the model keeps readers' comments; this drops them
                 blocks = htmlblocks.without_flag(blocks, htmlblocks.COMMENT_FLAG)
