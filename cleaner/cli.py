@@ -470,7 +470,10 @@ def _clean_stream(args: argparse.Namespace, config: Any, options: dict[str, Any]
             if info.error:
                 errors += 1
                 if rejects is not None:
-                    rejects.write_encoded(payload if isinstance(payload, bytes) else encode_record(payload)[0])
+                    if isinstance(payload, bytes):
+                        rejects.write_encoded(payload)
+                    else:
+                        rejects.write_record(payload)
                     rejects.flush()
                     continue
             if writer is not None:

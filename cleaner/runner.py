@@ -288,21 +288,27 @@ def _release_memory(growth: int = 0) -> None:
     _trimmed_at = _resident()
 
 
-def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iterator[list[Task]]:
+def _sized_batches(
+    tasks: Iterable[Task], size: int, chars: int | None = None
+) -> Iterator[tuple[list[Task], list[int]]]:
     """``tasks`` in lists of at most ``size``, each ended early once it holds ``chars`` characters
-    (default :data:`BATCH_CHARS`)."""
+    (default :data:`BATCH_CHARS`), with each task's :func:`_task_chars` (measured once per line)."""
     chars = BATCH_CHARS if chars is None else chars
     batch: list[Task] = []
-    held = 0
+    sizes: list[int] = []
     for t in tasks:
         batch.append(t)
-        held += _task_chars(t)
-        if len(batch) >= size or held >= chars:
-            yield batch
-            batch = []
-            held = 0
+        sizes.append(_task_chars(t))
+        if len(batch) >= size or sum(sizes) >= chars:
+            yield batch, sizes
+            batch, sizes = [], []
     if batch:
-        yield batch
+        yield batch, sizes
+
+
+def _batches(tasks: Iterable[Task], size: int, chars: int | None = None) -> Iterator[list[Task]]:
+    """:func:`_sized_batches` without the sizes."""
+    return (batch for batch, _ in _sized_batches(tasks, size, chars))
 
 
 _NOT_CONTINUATION = bytes(b for b in range(256) if not 0x80 <= b < 0xC0)
@@ -315,7 +321,7 @@ def _task_chars(task: Task) -> int:
     The size limits (:data:`BATCH_CHARS`, :data:`SOLO_CHARS`, :data:`TRIM_DOC_CHARS`) were calibrated in
     characters, and a line's bytes are up to 6 a character: ``\\uXXXX`` escapes (``json.dumps``'s
     default for anything not ASCII) count 1 instead of 6, UTF-8 continuation bytes (non-ASCII lines
-    only) count 0.  Both are single C passes (~1 GB/s: 8 us for a 10 kB line, twice per line in the
+    only) count 0.  Both are single C passes (~1 GB/s: 8 us for a 10 kB line, once per line in the
     parent); exact decoding would cost as much and still count escapes.  An escaped backslash before
     a ``u`` is miscounted by 5, which a size limit does not notice.
     """
@@ -604,9 +610,9 @@ class _Slot:
 
     __slots__ = ("batch", "missing", "out", "sizes")
 
-    def __init__(self, batch: list[Task]) -> None:
+    def __init__(self, batch: list[Task], sizes: list[int]) -> None:
         self.batch = batch
-        self.sizes = [_task_chars(t) for t in batch]
+        self.sizes = sizes
         self.out: list[Any] = [None] * len(batch)
         self.missing = len(batch)
 
@@ -669,7 +675,7 @@ class _Worker:
 class _Generation:
     """Workers forked by one loader (which exits once they are forked)."""
 
-    __slots__ = ("degraded", "given", "greeted", "loader", "pid_fd", "retiring", "workers")
+    __slots__ = ("degraded", "given", "loader", "pid_fd", "retiring", "workers")
 
     def __init__(self, loader: int, pid_fd: int) -> None:
         self.loader: int | None = loader
@@ -678,7 +684,6 @@ class _Generation:
         self.given = 0  # documents handed to this generation
         self.retiring = False  # gets no new work; replaced once its workers are drained
         self.degraded = False  # lost a worker: retires once the one-document retries are answered
-        self.greeted = False  # a worker said hello
 
     def reap_loader(self, block: bool = False) -> bool:
         """Reap the loader if it has exited (or wait for it: it has forked, or is forking, the workers);
@@ -827,7 +832,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     window = workers * WINDOW_PER_WORKER
     limit = worker_private_mb * 1e6
     id_field = options.get("id_field", "id")
-    batches = _batches(tasks, BATCH_DOCS)
+    batches = _sized_batches(tasks, BATCH_DOCS)
     order: deque[_Slot] = deque()
     todo: deque[_Unit] = deque()
     gens: list[_Generation] = []
@@ -854,7 +859,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         w.close()
         gen = w.gen
         gen.reap_worker(w)
-        if not gen.greeted and not any(x.alive for x in gen.workers):
+        if not any(x.started or x.alive for x in gen.workers):  # none said hello, all dead
             failed_starts += 1
             if failed_starts >= 3:
                 raise PoolError(f"worker processes die before they start (the last: {_last_exit or 'unknown'}); "
@@ -884,7 +889,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         obj = pickle.loads(msg)
         if not w.started:
             w.pid = obj[1]  # ("hello", pid)
-            w.started = w.gen.greeted = True
+            w.started = True
             failed_starts = 0
             return
         out, private = obj
@@ -943,11 +948,12 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                     # glibc serves the next ones from the heap it keeps (its mmap threshold rises)
                     _release_memory()
             while not exhausted and len(order) < window:
-                batch = next(batches, None)
-                if batch is None:
+                sized = next(batches, None)
+                if sized is None:
                     exhausted = True
                     break
-                slot = _Slot(batch)
+                batch = sized[0]
+                slot = _Slot(*sized)
                 order.append(slot)
                 todo.append(_unit(slot, 0, len(batch), False))
             if not order and exhausted:
