@@ -368,7 +368,7 @@ def main() -> None:
     net = fit_on(np.ones(len(rows), dtype=bool), seed=99 + 100 * a.seed)
     arrays = export(net)
     with np.load(Path(a.out) / "garble_model.npz", allow_pickle=False) as zm:
-        lin_sig = linear_signature(zm)
+        lin_sig = gnn.linear_signature(np.asarray(zm["w_dense"]), float(zm["intercept"]))
     meta = {
         "version": 1,
         "built": time.strftime("%Y-%m-%d", time.gmtime()),
@@ -401,11 +401,6 @@ def main() -> None:
         meta=np.array(json.dumps(meta)),
     )
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {time.time() - t0:.0f}s)", file=sys.stderr)
-
-
-def linear_signature(z) -> str:  # type: ignore[no-untyped-def]
-    """Fingerprint of the linear model the stack weights belong to (see ``nn.linear_signature``)."""
-    return gnn.linear_signature(np.asarray(z["w_dense"]), float(z["intercept"]))
 
 
 def strict_threshold(rows: list[dict], done: np.ndarray, p: np.ndarray, target: float) -> tuple[float, float]:

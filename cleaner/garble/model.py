@@ -201,8 +201,6 @@ def _matching_convnet(signature: str) -> ConvNet | None:
         )
     elif "strict_threshold" not in cnn.meta or "config" not in cnn.meta:
         problem = "meta lacks strict_threshold/config"
-    elif cnn.w1.shape[0] != 3 * cnn.emb.shape[1] or cnn.w_out.shape[0] != 2 * cnn.w2.shape[1]:
-        problem = f"layer shapes {cnn.emb.shape} / {cnn.w1.shape} / {cnn.w2.shape} / {cnn.w_out.shape} disagree"
     if problem:
         warnings.warn(f"{NN_FILE} not used: {problem}; garble uses the linear model alone", stacklevel=3)
         return None
