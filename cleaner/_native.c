@@ -73,15 +73,12 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UOOnOOOOOOOO", &page, &o_table, &o_bits, &n_lines, &o_st, &o_en, &o_sums, &o_fb,
                           &o_lb, &o_lc, &o_tl, &o_tn))
         return NULL;
-    Py_buffer b_table, b_bits, b_st, b_en, b_sums, b_fb, b_lb, b_lc, b_tl, b_tn;
-    int got = 0;
+    Py_buffer b_table = {0}, b_bits = {0}, b_st = {0}, b_en = {0}, b_sums = {0}, b_fb = {0}, b_lb = {0}, b_lc = {0}, b_tl = {0}, b_tn = {0};  /* obj NULL: releasing is a no-op */
     PyObject *result = NULL;
     void *mbuf = NULL;
     Py_ssize_t len = PyUnicode_GET_LENGTH(page);
     if (get_buf(o_table, &b_table, 2, 0x10001, 0, "table") < 0) goto done;
-    got = 1;
     if (get_buf(o_bits, &b_bits, 2, 1, 0, "sum_bits") < 0) goto done;
-    got = 2;
     Py_ssize_t nb = b_bits.len / 2, ncol = nb + 5;
     if (nb > 16) {
         PyErr_SetString(PyExc_ValueError, "at most 16 classes");
@@ -92,21 +89,13 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
         goto done;
     }
     if (get_buf(o_sums, &b_sums, 8, size_mul(n_lines, ncol), 1, "sums") < 0) goto done;
-    got = 3;
     if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
-    got = 4;
     if (get_buf(o_lb, &b_lb, 2, n_lines, 1, "last_bits") < 0) goto done;
-    got = 5;
     if (get_buf(o_lc, &b_lc, 4, n_lines, 1, "last_cp") < 0) goto done;
-    got = 6;
     if (get_buf(o_tl, &b_tl, 8, 0, 1, "tok_line") < 0) goto done;
-    got = 7;
     if (get_buf(o_tn, &b_tn, 8, 0, 1, "tok_len") < 0) goto done;
-    got = 8;
     if (get_buf(o_st, &b_st, 8, n_lines, 1, "starts") < 0) goto done;
-    got = 9;
     if (get_buf(o_en, &b_en, 8, n_lines, 1, "ends") < 0) goto done;
-    got = 10;
     {
         int64_t *starts = (int64_t *)b_st.buf, *ends = (int64_t *)b_en.buf;
         Py_ssize_t line_start = 0;
@@ -234,16 +223,16 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
     }
 done:
     if (mbuf) PyMem_Free(mbuf);
-    if (got >= 10) PyBuffer_Release(&b_en);
-    if (got >= 9) PyBuffer_Release(&b_st);
-    if (got >= 8) PyBuffer_Release(&b_tn);
-    if (got >= 7) PyBuffer_Release(&b_tl);
-    if (got >= 6) PyBuffer_Release(&b_lc);
-    if (got >= 5) PyBuffer_Release(&b_lb);
-    if (got >= 4) PyBuffer_Release(&b_fb);
-    if (got >= 3) PyBuffer_Release(&b_sums);
-    if (got >= 2) PyBuffer_Release(&b_bits);
-    if (got >= 1) PyBuffer_Release(&b_table);
+    PyBuffer_Release(&b_en);
+    PyBuffer_Release(&b_st);
+    PyBuffer_Release(&b_tn);
+    PyBuffer_Release(&b_tl);
+    PyBuffer_Release(&b_lc);
+    PyBuffer_Release(&b_lb);
+    PyBuffer_Release(&b_fb);
+    PyBuffer_Release(&b_sums);
+    PyBuffer_Release(&b_bits);
+    PyBuffer_Release(&b_table);
     return result;
 }
 
@@ -270,22 +259,16 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "UO!OOnllllOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop, &b_chrome,
                           &b_month, &b_byline, &o_ids, &o_counts, &o_content))
         return NULL;
-    Py_buffer bl, bn, bi, bc, bt;
-    int got = 0;
+    Py_buffer bl = {0}, bn = {0}, bi = {0}, bc = {0}, bt = {0};  /* obj NULL: releasing is a no-op */
     PyObject *result = NULL;
     slot_t *slots = NULL;
     long *codes = NULL;
     if (get_buf(o_wline, &bl, 8, 0, 0, "wline") < 0) goto done;
-    got = 1;
     Py_ssize_t k = bl.len / 8;
     if (get_buf(o_wlen, &bn, 8, k, 0, "wlen") < 0) goto done;
-    got = 2;
     if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
-    got = 3;
     if (get_buf(o_counts, &bc, 8, size_mul(4, n), 1, "counts") < 0) goto done;
-    got = 4;
     if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
-    got = 5;
     {
         const int64_t *wline = bl.buf, *wlen = bn.buf;
         int64_t *ids = bi.buf;
@@ -369,11 +352,11 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
 done:
     if (slots) PyMem_Free(slots);
     if (codes) PyMem_Free(codes);
-    if (got >= 5) PyBuffer_Release(&bt);
-    if (got >= 4) PyBuffer_Release(&bc);
-    if (got >= 3) PyBuffer_Release(&bi);
-    if (got >= 2) PyBuffer_Release(&bn);
-    if (got >= 1) PyBuffer_Release(&bl);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bi);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bl);
     return result;
 }
 
@@ -469,29 +452,23 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t nblocks = PyTuple_GET_SIZE(blocks);
-    Py_buffer b_feat, b_thr, b_leaf, b_out;
+    Py_buffer b_feat = {0}, b_thr = {0}, b_leaf = {0}, b_out = {0};  /* obj NULL: releasing is a no-op */
     Py_buffer *bb = PyMem_Calloc((size_t)(nblocks ? nblocks : 1), sizeof(Py_buffer));
     const double **cols = NULL;
     double *acc = NULL;
-    int got = 0;
     Py_ssize_t nbgot = 0;
     PyObject *result = NULL;
     if (!bb) return PyErr_NoMemory();
     Py_ssize_t leaves = (Py_ssize_t)1 << depth;
     if (get_buf(o_feat, &b_feat, 8, size_mul(trees, depth), 0, "feat") < 0) goto done;
-    got = 1;
     if (get_buf(o_thr, &b_thr, 8, size_mul(trees, depth), 0, "thr") < 0) goto done;
-    got = 2;
     if (get_buf(o_leaf, &b_leaf, 8, size_mul(trees, leaves), 0, "leaf") < 0) goto done;
-    got = 3;
     if (get_buf(o_out, &b_out, 8, 0, 1, "out") < 0) goto done;
-    got = 4;
     {
         Py_ssize_t n = b_out.len / 8, ncols = 0;
         for (; nbgot < nblocks; nbgot++) {
             if (get_buf(PyTuple_GET_ITEM(blocks, nbgot), &bb[nbgot], 8, 0, 0, "block") < 0) goto done;
             if (n && bb[nbgot].len % (n * 8)) {
-                nbgot++;
                 PyErr_SetString(PyExc_ValueError, "block length is not a multiple of the rows");
                 goto done;
             }
@@ -542,14 +519,14 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         Py_INCREF(result);
     }
 done:
-    for (Py_ssize_t k = 0; k < nbgot; k++) PyBuffer_Release(&bb[k]);
+    for (Py_ssize_t k = 0; k < nblocks; k++) PyBuffer_Release(&bb[k]); /* calloc'd: unset ones are no-ops */
     PyMem_Free(bb);
     if (cols) PyMem_Free((void *)cols);
     if (acc) PyMem_Free(acc);
-    if (got >= 4) PyBuffer_Release(&b_out);
-    if (got >= 3) PyBuffer_Release(&b_leaf);
-    if (got >= 2) PyBuffer_Release(&b_thr);
-    if (got >= 1) PyBuffer_Release(&b_feat);
+    PyBuffer_Release(&b_out);
+    PyBuffer_Release(&b_leaf);
+    PyBuffer_Release(&b_thr);
+    PyBuffer_Release(&b_feat);
     return result;
 }
 
@@ -618,22 +595,16 @@ static int by_desc_then_index(const void *a, const void *b) {
 static PyObject *score_context(PyObject *self, PyObject *args) {
     PyObject *o_p, *o_w, *o_sh, *o_efd, *o_out;
     if (!PyArg_ParseTuple(args, "OOOOO", &o_p, &o_w, &o_sh, &o_efd, &o_out)) return NULL;
-    Py_buffer bp, bw, bsh, befd, bout;
-    int got = 0;
+    Py_buffer bp = {0}, bw = {0}, bsh = {0}, befd = {0}, bout = {0};  /* obj NULL: releasing is a no-op */
     PyObject *result = NULL;
     double *tmp = NULL;
     rank_t *rk = NULL;
     if (get_buf(o_p, &bp, 8, 0, 0, "p") < 0) goto done;
-    got = 1;
     Py_ssize_t k = bp.len / 8;
     if (get_buf(o_w, &bw, 8, k, 0, "w") < 0) goto done;
-    got = 2;
     if (get_buf(o_sh, &bsh, 8, k, 0, "sh") < 0) goto done;
-    got = 3;
     if (get_buf(o_efd, &befd, 1, k, 0, "efd") < 0) goto done;
-    got = 4;
     if (get_buf(o_out, &bout, 8, size_mul(28, k), 1, "out") < 0) goto done;
-    got = 5;
     if (k == 0) {
         result = Py_None;
         Py_INCREF(result);
@@ -789,11 +760,11 @@ static PyObject *score_context(PyObject *self, PyObject *args) {
 done:
     if (tmp) PyMem_Free(tmp);
     if (rk) PyMem_Free(rk);
-    if (got >= 5) PyBuffer_Release(&bout);
-    if (got >= 4) PyBuffer_Release(&befd);
-    if (got >= 3) PyBuffer_Release(&bsh);
-    if (got >= 2) PyBuffer_Release(&bw);
-    if (got >= 1) PyBuffer_Release(&bp);
+    PyBuffer_Release(&bout);
+    PyBuffer_Release(&befd);
+    PyBuffer_Release(&bsh);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&bp);
     return result;
 }
 
@@ -879,21 +850,15 @@ static PyObject *context(PyObject *self, PyObject *args) {
     PyObject *o_base, *o_cols, *o_keep, *o_words, *o_out;
     Py_ssize_t n;
     if (!PyArg_ParseTuple(args, "OnOOOO", &o_base, &n, &o_cols, &o_keep, &o_words, &o_out)) return NULL;
-    Py_buffer bb, bc, bk, bw, bo;
-    int got = 0;
+    Py_buffer bb = {0}, bc = {0}, bk = {0}, bw = {0}, bo = {0};  /* obj NULL: releasing is a no-op */
     PyObject *result = NULL;
     double *cs = NULL;
     if (get_buf(o_base, &bb, 8, 0, 0, "base") < 0) goto done;
-    got = 1;
     if (get_buf(o_cols, &bc, 8, 0, 0, "cols") < 0) goto done;
-    got = 2;
     if (get_buf(o_keep, &bk, 8, 0, 0, "keep") < 0) goto done;
-    got = 3;
     Py_ssize_t nc = bc.len / 8, k = bk.len / 8;
     if (get_buf(o_words, &bw, 8, k, 0, "words") < 0) goto done;
-    got = 4;
     if (get_buf(o_out, &bo, 8, size_mul(4 * nc + 3, k), 1, "out") < 0) goto done;
-    got = 5;
     {
         const int64_t *cols = bc.buf, *keep = bk.buf;
         const double *base = bb.buf, *words = bw.buf;
@@ -957,11 +922,11 @@ static PyObject *context(PyObject *self, PyObject *args) {
     }
 done:
     if (cs) PyMem_Free(cs);
-    if (got >= 5) PyBuffer_Release(&bo);
-    if (got >= 4) PyBuffer_Release(&bw);
-    if (got >= 3) PyBuffer_Release(&bk);
-    if (got >= 2) PyBuffer_Release(&bc);
-    if (got >= 1) PyBuffer_Release(&bb);
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bb);
     return result;
 }
 
