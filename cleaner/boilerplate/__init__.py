@@ -544,9 +544,8 @@ def _related_cut(
             return h, n if to_end else end
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
-    if len(body_idx) >= 2 * rel.MIN_TEASERS and sum(map(rel.teaser_shaped, [stripped[i] for i in body_idx[-12:]])) \
-            >= rel.MIN_TEASERS:
-        tail = [stripped[i] for i in body_idx[-12:]]
+    tail = [stripped[i] for i in body_idx[-12:]] if len(body_idx) >= 2 * rel.MIN_TEASERS else []
+    if tail and sum(map(rel.teaser_shaped, tail)) >= rel.MIN_TEASERS:
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
         k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
         if k:
