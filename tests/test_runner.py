@@ -31,6 +31,13 @@ def _crash_on_marker(monkeypatch) -> None:
     monkeypatch.setattr(pipeline, "clean", crashy)
 
 
+def _assert_only_crashed(out: list, n: int, at: int) -> None:
+    """Every record back in order, and only record ``at`` reported as its worker's crash."""
+    assert [r["id"] for r in out] == list(range(n))
+    assert out[at]["error"]["type"] == "WorkerCrashed"
+    assert sum(1 for r in out if "error" in r) == 1
+
+
 def test_in_process_keeps_order() -> None:
     out = list(run_tasks(_tasks(10), Config(garble=False), {}, workers=1))
     assert [r["id"] for r in out] == list(range(10))
@@ -80,9 +87,7 @@ def test_worker_crash_loses_only_that_document(monkeypatch) -> None:
     tasks = list(_tasks(60))
     tasks[37] = ("record", {"id": 37, "text": "CRASH here"}, None)
     out = list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=2))
-    assert [r["id"] for r in out] == list(range(60))
-    assert out[37]["error"]["type"] == "WorkerCrashed"
-    assert sum(1 for r in out if "error" in r) == 1
+    _assert_only_crashed(out, 60, 37)
 
 
 def test_html_tasks_are_recognised_for_preloading() -> None:
@@ -186,9 +191,7 @@ def test_worker_crash_after_recycling(monkeypatch) -> None:
     tasks = list(_tasks(280))
     tasks[200] = ("record", {"id": 200, "text": "CRASH here"}, None)  # in the second generation
     out = list(_run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 2, recycle_docs=150))
-    assert [r["id"] for r in out] == list(range(280))
-    assert out[200]["error"]["type"] == "WorkerCrashed"
-    assert sum(1 for r in out if "error" in r) == 1
+    _assert_only_crashed(out, 280, 200)
     # the first, the recycled one, the one after the crash in its batch, the one after the crash alone
     assert len(gens) >= 3
 
@@ -328,9 +331,7 @@ def test_executor_fallback_keeps_order_and_isolates_a_crash(monkeypatch) -> None
     tasks = list(_tasks(60))
     tasks[20] = ("record", {"id": 20, "text": "CRASH here"}, None)
     out = list(run_tasks(iter(tasks), Config(garble=False, timeout=0), {}, workers=2))
-    assert [r["id"] for r in out] == list(range(60))
-    assert out[20]["error"]["type"] == "WorkerCrashed"
-    assert sum(1 for r in out if "error" in r) == 1
+    _assert_only_crashed(out, 60, 20)
 
 
 def test_trimming_waits_for_growth(monkeypatch) -> None:
