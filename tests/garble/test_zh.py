@@ -42,3 +42,16 @@ def test_chinese_model_reads_missing_marks_as_garbled() -> None:
     post_edit = score_garble("黄蜂出现在《永恒》动漫画中，由凯莉·谢里丹配音。", "zh").score
     mt = score_garble("黄蜂出现在永恒动漫画中,由凯莉谢里丹配音.", "zh").score
     assert post_edit is not None and mt is not None and mt > post_edit
+
+
+def test_chinese_with_latin_names_is_routed_to_the_chinese_model() -> None:
+    from cleaner.garble.score import detect_language
+
+    # most letters are Latin, but the Han characters carry the sentence
+    assert detect_language("Smith在电影“The Long Night”中客串") == "zh"
+    assert detect_language("Brown , John A美国历史, 1962 Oxford University Press , ed .") == "zh"
+    # an English page with a Chinese navigation word stays English; kana makes it Japanese, not Chinese
+    assert (
+        detect_language("Global Edition 中文 The council met on Monday and approved the budget for the year.") == "en"
+    )
+    assert detect_language("Tokyo Motor Showで新型車を発表した Toyota Corolla Cross Hybrid") != "zh"
