@@ -95,7 +95,7 @@ def detect_language(text: str) -> str:
 
     Han-dominated text (and no kana/hangul) is Chinese, also when Latin names and references
     take most of its letters but Han characters are > 30% of Han characters plus Latin words
-    (5 of the 52 train Chinese items were routed away without that); Latin text is English when
+    (7 of the 52 train Chinese items were routed away without that, 2 now); Latin text is English when
     its common English function words outnumber those of French, German, Spanish,
     Italian, Portuguese and Dutch and either make up 12% of its words (any one, in a
     < 8-word text) or >= 70% of its words are in the clean English vocabulary
