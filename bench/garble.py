@@ -192,7 +192,9 @@ def main() -> None:
             "",
             "Chinese is scored by its own model (the mlqe_zh column above is the shared model's, unused for "
             f"Chinese): {meta['zh_items']} train items, features {', '.join(meta['zh_features'])}; "
-            f"AUC {meta['zh_cv_auc_4fold_mean']:.3f} (mean of 20 repeated 4-fold CVs, pairs kept together).",
+            f"AUC {meta['zh_cv_auc_4fold_mean']:.3f}"
+            + (f" ± {meta['zh_cv_auc_4fold_sd']:.3f}" if "zh_cv_auc_4fold_sd" in meta else "")
+            + " (mean ± sd of 20 repeated 4-fold CVs, pairs kept together).",
         ]
     lines += [
         "",

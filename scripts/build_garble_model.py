@@ -30,7 +30,7 @@ Steps:
    MT (``goodmt``) is flagged by the runtime rule;
 5. the final L2 logistic regression is fitted on all rows; sparse weights saved as float16,
    the clean-text tables next to them (``t_*`` arrays);
-6. Chinese gets its own small model (:func:`build_zh`: 3 dense features, the 52 train
+6. Chinese gets its own small model (:func:`build_zh`: 4 dense features, :data:`vec.ZH_NAMES`, the 52 train
    Chinese items, repeated 4-fold CV over pairs, Platt calibrator); ``--zh-only`` redoes
    just this step inside an existing model file.
 
@@ -524,11 +524,12 @@ def build_zh(rows: list[dict], tab: vec.Tables, reps: int = 20) -> tuple[dict[st
     info = {
         "zh_features": list(vec.ZH_NAMES),
         "zh_cv_auc_4fold_mean": round(float(np.mean(aucs)), 3),
+        "zh_cv_auc_4fold_sd": round(float(np.std(aucs)), 3),
         "zh_items": len(zrows),
     }
     print(
         f"zh model: {dict(zip(vec.ZH_NAMES, np.round(w, 3).tolist(), strict=True))}, "
-        f"CV AUC {info['zh_cv_auc_4fold_mean']}",
+        f"CV AUC {info['zh_cv_auc_4fold_mean']} ± {info['zh_cv_auc_4fold_sd']} (sd over {reps} repeats)",
         file=sys.stderr,
     )
     return arrays, info

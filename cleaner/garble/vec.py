@@ -480,7 +480,7 @@ def _joined(sentences: list[str]) -> str:
     return " " + "  ".join(sentences) + " "
 
 
-ZH_NAMES = ("zh_bigram_logp", "ascii_full_stop", "ascii_quote")
+ZH_NAMES = ("zh_bigram_logp", "ascii_full_stop", "ascii_quote", "cjk_mark_rate")
 """Inputs of the separate Chinese sentence model (see :func:`zh_features`)."""
 _ZH_HAN = "\u3400-\u9fff\uf900-\ufaff"
 # An ASCII full stop right after a Han character ("...的呕吐.", not ".." teaser truncation,
@@ -491,17 +491,25 @@ _ZH_HAN = "\u3400-\u9fff\uf900-\ufaff"
 # separated train MT from post-edits as well, but NFKC makes it ordinary: not used.
 _ZH_DOT = re.compile(f"[{_ZH_HAN}]\\.(?![.\\d])")
 _ZH_QUOTE = re.compile(f'[{_ZH_HAN}]"|"[{_ZH_HAN}]')
+# Chinese punctuation that NFKC leaves alone (。、 quotes, title and corner brackets; the half-width
+# forms of 。、「」 fold into them), counted per Han character.  Translators write 。“”、《》 where the
+# MLQE en->zh MT writes ". , or nothing (titles without 《》, lists without 、); full-width ，：；（）
+# are not counted because NFKC, common in scraped Chinese, folds them into ASCII (seed 001).
+_ZH_MARK = re.compile("[。、《》“”‘’「」『』【】｡､｢｣]")
+_ZH_HAN_RE = re.compile(f"[{_ZH_HAN}]")
 
 
 def zh_features(sentences: list[str], batch: Batch) -> np.ndarray:
     """Rows of :data:`ZH_NAMES` for Chinese ``sentences`` featurised as ``batch``.
 
     The clean-text character-bigram log-probability (stupid backoff, mean over the
-    sentence) plus two MT punctuation marks; chosen by repeated 4-fold CV on the 26 train
-    Chinese MT/post-edit pairs (pairs kept together), see ``bench/results/garble.md``.
+    sentence), two MT punctuation marks and the rate of NFKC-stable Chinese marks per Han
+    character; chosen by repeated 4-fold CV on the 26 train Chinese MT/post-edit pairs (pairs
+    kept together), see ``bench/results/garble.md``.
     """
     out = np.zeros((len(sentences), len(ZH_NAMES)), dtype=np.float64)
     out[:, 0] = batch.dense[:, DENSE_NAMES.index("zh_bigram_logp")]
     out[:, 1] = [1.0 if _ZH_DOT.search(s) else 0.0 for s in sentences]
     out[:, 2] = [1.0 if _ZH_QUOTE.search(s) else 0.0 for s in sentences]
+    out[:, 3] = [len(_ZH_MARK.findall(s)) / max(1, len(_ZH_HAN_RE.findall(s))) for s in sentences]
     return out
