@@ -106,13 +106,27 @@ def fasttext_top(text: str) -> tuple[str, float]:
 # -- py3langid (naive Bayes over byte n-grams; 97 languages; model inside the wheel) ---------------
 
 
+FLAT_MODEL = Path(__file__).resolve().parent.parent / "data" / "py3langid_flat.npz"
+"""py3langid's model re-packed as the arrays :func:`_flat_identifier` uses (``scripts/build_py3langid_flat.py``).
+
+py3langid ships its model LZMA-compressed with a 39 MB transition table this package never keeps:
+reading it and deriving the flat automaton took ~0.6 s, half the first document of a fresh
+process.  This file holds only what is kept, zlib-compressed (LZMA decodes at ~150 MB/s, zlib
+several times faster), and loads in ~0.1 s.  It is used only when the installed model is the very
+file it was built from (size and SHA-256 recorded in it): the answers are py3langid's, bit for bit."""
+
+
 def _load_py3langid() -> Any:
     """py3langid's identifier with its automaton as flat arrays (:class:`FlatAutomaton`), or, when the
     installed model file is not the layout this was written against, py3langid's own."""
     from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
     try:
-        ident = _flat_identifier(read_py3langid_arrays(MODEL_DIR / MODEL_FILE))
+        source = MODEL_DIR / MODEL_FILE
+        arrays = read_flat_model(FLAT_MODEL, source)
+        if arrays is None:  # another py3langid model than the shipped file's: derive the arrays
+            arrays = flat_arrays(read_py3langid_arrays(source))
+        ident = _flat_identifier(arrays)
         # a release whose scoring no longer goes through _raw_score would reach the empty tables
         # it was built with: fail here, at load, not on every text
         probe = ident._decide("Language identification of a short probe sentence.")
@@ -122,6 +136,64 @@ def _load_py3langid() -> Any:
     except Exception as e:  # any other layout or version: py3langid's own loader (same answers, more memory)
         log.warning("py3langid model not read as flat arrays (%s): using py3langid's loader", e)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()  # (4.6 MB: ~5 ms)
+
+
+def flat_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays :func:`_flat_identifier` needs, from py3langid's (:func:`read_py3langid_arrays`):
+    its naive Bayes tables as they are and :class:`FlatAutomaton`'s sorted keys, nodes and outputs."""
+    automaton = FlatAutomaton(arrays["nextmove"], arrays["nextmove_row"], arrays["out_feat"])
+    return {"ptc": arrays["ptc"], "pc": arrays["pc"], "classes": arrays["classes"],
+            "keys": automaton._keys, "nodes": automaton._nodes, "out": automaton.out}
+
+
+def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) -> None:
+    """Write :func:`flat_arrays`' output to ``path`` (see :data:`FLAT_MODEL`), tied to ``source``.
+
+    ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): it is
+    stored class-major with each value's bits XOR-ed with its class's floor, so those entries are
+    zero bits and deflate packs the 28 MB into ~4 MB.  The automaton's sorted keys are stored as
+    differences.  Everything round-trips bit for bit (tests/language/test_language_backends.py).
+    """
+    import zipfile
+
+    ptc = np.asarray(arrays["ptc"], dtype=np.float16)
+    floor = ptc.min(axis=0)
+    stored = {
+        "ptc_xor": np.ascontiguousarray((ptc.view(np.uint16) ^ floor.view(np.uint16)).T),
+        "ptc_floor": floor,
+        "pc": np.asarray(arrays["pc"]),
+        "classes": np.asarray(arrays["classes"]),
+        "key_steps": np.diff(arrays["keys"], prepend=np.uint64(0)),
+        "nodes": np.asarray(arrays["nodes"], dtype=np.int32),
+        "out": np.asarray(arrays["out"], dtype=np.int32),
+        "source_size": np.array([source.stat().st_size], dtype=np.int64),
+        "source_sha256": np.array([_sha256(source)]),
+    }
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for name, arr in stored.items():
+            with zf.open(name + ".npy", "w") as f:
+                np.lib.format.write_array(f, arr, allow_pickle=False)
+
+
+def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
+    """:func:`flat_arrays`' output read back from ``path``; ``None`` when it is missing or was built
+    from another file than ``source`` (py3langid's installed model)."""
+    if not path.is_file():
+        return None
+    with np.load(path, allow_pickle=False) as z:
+        if int(z["source_size"][0]) != source.stat().st_size or str(z["source_sha256"][0]) != _sha256(source):
+            return None
+        bits = z["ptc_xor"]
+        bits ^= z["ptc_floor"].view(np.uint16)[:, None]  # in place: one 28 MB buffer less at load
+        ptc = np.ascontiguousarray(bits.T).view(np.float16)
+        return {"ptc": ptc, "pc": z["pc"], "classes": z["classes"], "keys": np.cumsum(z["key_steps"]),
+                "nodes": z["nodes"], "out": z["out"]}
 
 
 def read_py3langid_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -193,14 +265,26 @@ class FlatAutomaton:
 
     def __init__(self, nextmove: np.ndarray, nextmove_row: np.ndarray, out_feat: np.ndarray) -> None:
         depth, label = trie_of(nextmove, nextmove_row)
-        self.depth = int(depth.max())
-        if self.depth > 6:  # the keys hold the bytes in the low 48 bits: deeper tries would collide
-            raise ValueError(f"automaton of depth {self.depth}: flat keys hold at most 6 bytes")
+        if int(depth.max()) > 6:  # the keys hold the bytes in the low 48 bits: deeper tries would collide
+            raise ValueError(f"automaton of depth {int(depth.max())}: flat keys hold at most 6 bytes")
         keys = label[1:] | depth[1:].astype(np.uint64) << np.uint64(48)  # (length, bytes); the root has none
         order = np.argsort(keys)
-        self._keys = keys[order]
-        self._nodes = (order + 1).astype(np.int32)
-        self.out = np.asarray(out_feat, dtype=np.int32)
+        self._set(keys[order], (order + 1).astype(np.int32), np.asarray(out_feat, dtype=np.int32))
+
+    @classmethod
+    def from_arrays(cls, keys: np.ndarray, nodes: np.ndarray, out: np.ndarray) -> FlatAutomaton:
+        """The automaton from its own arrays (sorted keys, their nodes, each state's feature), as
+        :func:`flat_arrays` takes them from one built from py3langid's table."""
+        self = cls.__new__(cls)
+        self._set(np.asarray(keys, dtype=np.uint64), np.asarray(nodes, dtype=np.int32),
+                  np.asarray(out, dtype=np.int32))
+        return self
+
+    def _set(self, keys: np.ndarray, nodes: np.ndarray, out: np.ndarray) -> None:
+        if len(keys) != len(nodes) or len(keys) + 1 != len(out) or (len(keys) > 1 and (keys[1:] <= keys[:-1]).any()):
+            raise ValueError("flat automaton arrays malformed")
+        self._keys, self._nodes, self.out = keys, nodes, out
+        self.depth = int(keys[-1] >> np.uint64(48)) if len(keys) else 0  # sorted by (length, bytes)
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """The state of each ``length << 48 | bytes`` key, -1 where no node has it."""
@@ -242,10 +326,11 @@ class FlatAutomaton:
 
 def _flat_identifier(arrays: dict[str, np.ndarray]) -> Any:
     """py3langid's ``LanguageIdentifier`` (norm_probs) whose automaton walk is a :class:`FlatAutomaton`:
-    its own text encoding, naive Bayes arithmetic, calibration and label aliases, on the same arrays."""
+    its own text encoding, naive Bayes arithmetic, calibration and label aliases, on the same arrays
+    (``arrays`` as :func:`flat_arrays` gives them)."""
     from py3langid.langid import RAW_FLOOR, LanguageIdentifier
 
-    automaton = FlatAutomaton(arrays["nextmove"], arrays["nextmove_row"], arrays["out_feat"])
+    automaton = FlatAutomaton.from_arrays(arrays["keys"], arrays["nodes"], arrays["out"])
 
     class _Flat(LanguageIdentifier):
         def _raw_score(self, text: bytes) -> np.ndarray:
@@ -307,7 +392,7 @@ def langdetect_dist(text: str) -> Dist:
 
 
 def available(name: str) -> bool:
-    """Whether backend ``name``'s package imports (used for a graceful fallback)."""
+    """Whether backend ``name``'s package imports and its model loads (loads it: see :func:`installed`)."""
     try:
         if name == "fasttext":
             _load("fasttext", _load_fasttext)
@@ -318,3 +403,15 @@ def available(name: str) -> bool:
     except (ImportError, OSError, ModuleNotFoundError):
         return False
     return True
+
+
+def installed(name: str) -> bool:
+    """Whether backend ``name``'s package (and, for fastText, its model file) is installed, without
+    importing or loading anything: choosing a backend must not load a model the texts may never need
+    (py3langid is asked only about short or unclear texts; loading it is ~0.1 s)."""
+    try:
+        if name == "fasttext":
+            return importlib.util.find_spec("fasttext") is not None and model_path().is_file()
+        return importlib.util.find_spec("py3langid" if name == "py3langid" else "langdetect") is not None
+    except (ImportError, OSError, ValueError):
+        return False

@@ -64,13 +64,14 @@ _ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 
 @functools.lru_cache(maxsize=1)
 def script_table() -> np.ndarray:
-    """uint8 script id for every code point below ``_TABLE_SIZE`` (built once, ~50 ms)."""
+    """uint8 script id for every code point below ``_TABLE_SIZE`` (built once, ~25 ms).
+
+    Letters are found by blanking every run of non-letters to NUL (one ``regex.sub``), not by a
+    Python step per letter (130,000 of them: that took half the build, on every fresh process)."""
     table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
     chars = "".join(map(chr, range(_TABLE_SIZE))).replace("\ud800", " ")
-    letters = regex.compile(r"[\p{L}\p{M}]")
-    is_letter = np.zeros(_TABLE_SIZE, dtype=bool)
-    for m in letters.finditer(chars):
-        is_letter[m.start()] = True
+    marked = regex.sub(r"[^\p{L}\p{M}]+", lambda m: "\0" * len(m.group()), chars)  # (NUL is no letter)
+    is_letter = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) != 0
     table[is_letter] = SCRIPT_ID["Othr"]
     for name, prop in _PROPS.items():
         for m in regex.finditer(prop + "+", chars):

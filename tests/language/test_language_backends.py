@@ -149,3 +149,82 @@ def test_py3langid_falls_back_to_its_own_loader_on_any_failure(monkeypatch: pyte
     ident = backends._load_py3langid()
     assert type(ident).__name__ == "LanguageIdentifier"
     assert ident.classify("Das ist ein kurzer deutscher Satz über das Wetter.")[0] == "de"
+
+
+# -- the shipped flat model (cleaner/data/py3langid_flat.npz) ------------------------------------
+
+
+def test_shipped_flat_model_is_the_installed_models_arrays(arrays) -> None:
+    """The shipped file holds, bit for bit, what would be derived from the installed py3langid model
+    (fails after a py3langid upgrade: rebuild with scripts/build_py3langid_flat.py)."""
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    shipped = backends.read_flat_model(backends.FLAT_MODEL, MODEL_DIR / MODEL_FILE)
+    assert shipped is not None, "py3langid_flat.npz was built from another py3langid model: rebuild it"
+    want = backends.flat_arrays(arrays)
+    assert set(shipped) == set(want)
+    for name, arr in want.items():
+        assert shipped[name].dtype == arr.dtype and shipped[name].shape == arr.shape, name
+        assert shipped[name].tobytes() == arr.tobytes(), name
+
+
+def test_flat_model_round_trip_and_source_check(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    ptc = rng.choice(np.array([-14.5, -14.5, -14.5, -9.25, -3.0], dtype=np.float16), size=(40, 6))
+    arrays = {"ptc": ptc, "pc": rng.random(6).astype(np.float32), "classes": np.array(list("abcdef")),
+              "keys": np.sort(rng.choice(1 << 20, 9, replace=False).astype(np.uint64)) | np.uint64(1) << np.uint64(48),
+              "nodes": np.arange(1, 10, dtype=np.int32), "out": rng.integers(-1, 40, 10).astype(np.int32)}
+    source, other = tmp_path / "model.xz", tmp_path / "other.xz"
+    source.write_bytes(b"model bytes")
+    other.write_bytes(b"model bytez")  # same size, other content
+    path = tmp_path / "flat.npz"
+    backends.write_flat_model(path, arrays, source)
+    back = backends.read_flat_model(path, source)
+    assert back is not None
+    for name, arr in arrays.items():
+        assert back[name].dtype == arr.dtype and back[name].tobytes() == arr.tobytes(), name
+    assert back["ptc"].flags["C_CONTIGUOUS"]  # row gathers stay cheap
+    assert backends.read_flat_model(path, other) is None
+    assert backends.read_flat_model(tmp_path / "missing.npz", source) is None
+
+
+def test_loader_derives_the_arrays_without_the_shipped_file(monkeypatch: pytest.MonkeyPatch, flat,
+                                                            tmp_path: Path) -> None:
+    monkeypatch.setattr(backends, "FLAT_MODEL", tmp_path / "missing.npz")
+    ident = backends._load_py3langid()
+    assert isinstance(ident.automaton, backends.FlatAutomaton)
+    for text in ["Guten Tag", "Politique de confidentialité", "Это тестовое предложение."]:
+        assert ident._decide(text).tobytes() == flat._decide(text).tobytes()
+
+
+def test_flat_automaton_rejects_malformed_arrays() -> None:
+    keys = np.array([1 << 48, 2 << 48], dtype=np.uint64)
+    with pytest.raises(ValueError):
+        backends.FlatAutomaton.from_arrays(keys[::-1], np.array([1, 2]), np.zeros(3))  # not sorted
+    with pytest.raises(ValueError):
+        backends.FlatAutomaton.from_arrays(keys, np.array([1, 2]), np.zeros(2))  # an output short
+    auto = backends.FlatAutomaton.from_arrays(keys, np.array([1, 2]), np.zeros(3))
+    assert auto.depth == 2
+
+
+def test_choosing_the_backend_loads_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving ``auto`` only checks that the packages are installed; a long, clear text then loads
+    fastText alone (py3langid is for short or unclear texts: ~0.1 s saved on a fresh process's first page)."""
+    import cleaner.language as lang_mod
+
+    monkeypatch.setattr(backends, "_models", {})
+    monkeypatch.setattr(lang_mod, "_resolved", {})
+    lang_mod._backend("auto")
+    assert backends._models == {} and lang_mod._resolved["auto"] == "auto"
+    got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
+                                   "the schools, the roads and the library, which will open on Sundays.")
+    assert got.language == "en" and set(backends._models) == {"fasttext"}
+    assert lang_mod.detect_language("Guten Tag").language == "de"  # short: the second opinion loads now
+    assert set(backends._models) == {"fasttext", "py3langid"}
+
+
+def test_installed_checks_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert backends.installed("fasttext") and backends.installed("py3langid") and backends.installed("langdetect")
+    monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
+    assert not backends.installed("py3langid") and not backends.installed("langdetect")
+    assert not backends.installed("fasttext")

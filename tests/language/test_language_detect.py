@@ -165,7 +165,7 @@ def test_auto_falls_back_to_langdetect_when_fast_detectors_are_missing(
     import cleaner.language as lang_mod
     from cleaner.language import backends
 
-    monkeypatch.setattr(backends, "available", lambda name: name == "langdetect")
+    monkeypatch.setattr(backends, "installed", lambda name: name == "langdetect")
     monkeypatch.setattr(lang_mod, "_resolved", {})
     monkeypatch.setattr(backends, "fasttext_dist", None)  # any use would raise
     with caplog.at_level("WARNING"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -151,3 +152,40 @@ def test_ascii_lettered_lines_match_the_cumulative_count(text: str) -> None:
     wide = (cps >= 128) & ((ids != 0) | (cps >= len(script_table())))
     cum = np.concatenate(([0], np.cumsum(wide)))
     assert _ascii_lettered(cps, ids, starts, ends).tolist() == (cum[ends] == cum[starts]).tolist()
+
+
+def test_long_lines_with_the_document_languages_function_words_need_no_detector() -> None:
+    """A long line is sent to a detector when few of its words are the document language's function
+    words (prose in another language, or a long menu); with 2+ and 10%+ of them and no other cue it
+    is the document language (a byline with names, a long headline) and inherits."""
+    from cleaner.language import _may_differ
+    from cleaner.language.orthography import _WORD, function_word_hits
+
+    def differs(line: str) -> bool:
+        low = line.lower()
+        tokens = _WORD.findall(low)
+        return _may_differ(low, tokens, "en", function_word_hits(tokens, "en"))
+
+    byline = "Reporting by Jane Doe and John Roe in Washington Anna Smith Peter Miller Editing Mark Potter Paul Simmons"
+    assert not differs(byline)  # "by", "and": 2 of 17 (unconfirmed: 3 and 20% confirm)
+    menu = "Home Weather News Morning Show Sports TV Station Contests Local Features Blogs Video"
+    assert differs(menu)  # no English function word: another language's prose would look so
+    swahili = "Serikali imetangaza mpango mpya wa elimu kwa shule za msingi katika mikoa yote nchini"
+    assert differs(swahili)
+    one = "Serikali imetangaza mpango mpya wa elimu for shule za msingi katika mikoa yote nchini"
+    assert differs(one)  # one stray English function word is not enough
+    sparse = " ".join(["and", "the"] + ["Name"] * 22)  # 2 of 24: under 10%
+    assert differs(sparse)
+    accented = byline.replace("Potter", "Pötter")
+    assert differs(accented)  # a foreign letter is still a cue
+
+
+def test_a_long_byline_inherits_without_a_detector_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner.language import backends
+
+    byline = "Reporting by Jane Doe and John Roe in Washington Anna Smith Peter Miller Editing Mark Potter Paul Simmons"
+    calls: list[str] = []
+    real = backends.fasttext_top
+    monkeypatch.setattr(backends, "fasttext_top", lambda text: calls.append(text) or real(text))
+    got = _line_languages([_EN, byline, _EN])
+    assert got[byline] == "en" and not calls
