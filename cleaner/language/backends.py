@@ -400,7 +400,7 @@ def available(name: str) -> bool:
             _load("py3langid", _load_py3langid)
         else:
             _load("langdetect", _load_langdetect)
-    except (ImportError, OSError, ModuleNotFoundError):
+    except (ImportError, OSError, ValueError):  # fastText: ValueError "has wrong file format"
         return False
     return True
 

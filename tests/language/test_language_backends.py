@@ -207,15 +207,16 @@ def test_flat_automaton_rejects_malformed_arrays() -> None:
     assert auto.depth == 2
 
 
-def test_choosing_the_backend_loads_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Resolving ``auto`` only checks that the packages are installed; a long, clear text then loads
-    fastText alone (py3langid is for short or unclear texts: ~0.1 s saved on a fresh process's first page)."""
+def test_choosing_the_backend_loads_fasttext_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resolving ``auto`` loads fastText (~25 ms; a broken model file must mean langdetect, not an error
+    per document) and only checks that py3langid is installed: a long, clear text never loads it
+    (py3langid is for short or unclear texts: ~0.1 s saved on a fresh process's first page)."""
     import cleaner.language as lang_mod
 
     monkeypatch.setattr(backends, "_models", {})
     monkeypatch.setattr(lang_mod, "_resolved", {})
     lang_mod._backend("auto")
-    assert backends._models == {} and lang_mod._resolved["auto"] == "auto"
+    assert set(backends._models) == {"fasttext"} and lang_mod._resolved["auto"] == "auto"
     got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
                                    "the schools, the roads and the library, which will open on Sundays.")
     assert got.language == "en" and set(backends._models) == {"fasttext"}
@@ -228,3 +229,18 @@ def test_installed_checks_without_importing(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(backends.importlib.util, "find_spec", lambda name: None)
     assert not backends.installed("py3langid") and not backends.installed("langdetect")
     assert not backends.installed("fasttext")
+
+
+def test_a_corrupt_fasttext_model_falls_back_to_langdetect(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import cleaner.language as lang_mod
+
+    bad = tmp_path / "lid.176.ftz"
+    bad.write_bytes(b"\x00not a fastText model" * 40)
+    monkeypatch.setattr(backends, "_models", {})
+    monkeypatch.setattr(backends, "model_path", lambda: bad)
+    monkeypatch.setattr(lang_mod, "_resolved", {})
+    assert not backends.available("fasttext")
+    assert lang_mod._resolved.get("auto") is None and lang_mod._backend("auto") is lang_mod._BACKENDS["langdetect"]
+    got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
+                                   "the schools, the roads and the library, which will open on Sundays.")
+    assert got.language == "en"
