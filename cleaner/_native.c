@@ -1499,6 +1499,179 @@ done:
     PyBuffer_Release(&bl);
     return result;
 }
+/* The linear featuriser's hashing (cleaner/garble/vec.py: tokenize, ngram_hashes_multi).  vec.py
+ * hashes a span s[a:b] as mix((S[b] - S[a]) * P**a) with S[k] = sum_{j<k} s_j * Q**j modulo 2**64
+ * (P * Q = 1): that is mix(sum_{k<b-a} s[a+k] * Q**k), which these loops compute directly, to the
+ * same 64-bit value. */
+static inline uint64_t vec_mix(uint64_t h) {
+    h ^= h >> 29;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 32);
+}
+
+/* vec_tokenize(codes, low, seg, table, q, o_seg, o_cls, o_h, o_upper, o_start, o_end) -> number of tokens
+ *
+ * vec.tokenize over the joined code points `codes` (uint32), their lower-case `low` (uint32) and
+ * owners `seg` (int64): the class of each code point from `table` (uint8, vec._tables' classes,
+ * 0x10000 entries; astral code points are marks), an apostrophe between two letters made a letter
+ * (decided on the classes before any change), then the tokens: runs of letters or of digits, each
+ * mark or Han character alone.  Outputs (capacity len(codes)): owner, class, hash, upper-case
+ * start (uint8), start and end offsets.  q: vec._Q.
+ */
+static PyObject *vec_tokenize(PyObject *self, PyObject *args) {
+    PyObject *o_codes, *o_low, *o_seg, *o_table, *o_os, *o_oc, *o_oh, *o_ou, *o_ost, *o_oen;
+    unsigned long long q;
+    if (!PyArg_ParseTuple(args, "OOOOKOOOOOO", &o_codes, &o_low, &o_seg, &o_table, &q, &o_os, &o_oc, &o_oh, &o_ou,
+                          &o_ost, &o_oen))
+        return NULL;
+    Py_buffer bc = {0}, bl = {0}, bs = {0}, bt = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0};
+    PyObject *result = NULL;
+    uint8_t *cls = NULL;
+    if (get_buf(o_codes, &bc, 4, 0, 0, "codes") < 0) goto done;
+    Py_ssize_t n = bc.len / 4;
+    if (get_buf(o_low, &bl, 4, n, 0, "low") < 0) goto done;
+    if (get_buf(o_seg, &bs, 8, n, 0, "seg") < 0) goto done;
+    if (get_buf(o_table, &bt, 1, 0x10000, 0, "table") < 0) goto done;
+    if (get_buf(o_os, &b1, 8, n, 1, "o_seg") < 0) goto done;
+    if (get_buf(o_oc, &b2, 1, n, 1, "o_cls") < 0) goto done;
+    if (get_buf(o_oh, &b3, 8, n, 1, "o_h") < 0) goto done;
+    if (get_buf(o_ou, &b4, 1, n, 1, "o_upper") < 0) goto done;
+    if (get_buf(o_ost, &b5, 8, n, 1, "o_start") < 0) goto done;
+    if (get_buf(o_oen, &b6, 8, n, 1, "o_end") < 0) goto done;
+    {
+        enum { SPACE = 0, LET = 1, HAN = 3, PUN = 4, APO = 5 };
+        const uint32_t *codes = bc.buf, *low = bl.buf;
+        const int64_t *seg = bs.buf;
+        const uint8_t *table = bt.buf;
+        int64_t *oseg = b1.buf, *ost = b5.buf, *oen = b6.buf;
+        uint8_t *ocls = b2.buf, *oup = b4.buf;
+        uint64_t *oh = b3.buf;
+        cls = PyMem_Malloc((size_t)(n ? n : 1));
+        if (!cls) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) cls[i] = codes[i] < 0x10000 ? table[codes[i]] : PUN;
+        /* the apostrophe rule on the original classes: a left-to-right pass sees cls[i-1] already
+           changed only when it was an apostrophe itself, which then was not between two letters */
+        uint8_t prev_orig = n ? cls[0] : 0;
+        for (Py_ssize_t i = 1; i + 1 < n; i++) {
+            uint8_t cur = cls[i];
+            if (cur == APO && prev_orig == LET && cls[i + 1] == LET) cls[i] = LET;
+            prev_orig = cur;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (cls[i] == APO) cls[i] = PUN;
+        Py_ssize_t ns = 0, ne = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint8_t c = cls[i];
+            if (c == SPACE) continue;
+            int single = c == PUN || c == HAN;
+            uint8_t pv = i ? cls[i - 1] : SPACE, nx = i + 1 < n ? cls[i + 1] : SPACE;
+            if (c != pv || single) {
+                oseg[ns] = seg[i];
+                ocls[ns] = c;
+                oup[ns] = codes[i] != low[i];
+                ost[ns++] = i;
+            }
+            if (c != nx || single) oen[ne++] = i + 1;
+        }
+        if (ns != ne) {
+            PyErr_SetString(PyExc_RuntimeError, "token starts and ends do not pair");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < ns; k++) {
+            uint64_t h = 0, qk = 1;
+            for (int64_t i = ost[k]; i < oen[k]; i++) {
+                h += (uint64_t)low[i] * qk;
+                qk *= (uint64_t)q;
+            }
+            oh[k] = vec_mix(h);
+        }
+        result = PyLong_FromSsize_t(ns);
+    }
+done:
+    PyMem_Free(cls);
+    PyBuffer_Release(&b6);
+    PyBuffer_Release(&b5);
+    PyBuffer_Release(&b4);
+    PyBuffer_Release(&b3);
+    PyBuffer_Release(&b2);
+    PyBuffer_Release(&b1);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bl);
+    PyBuffer_Release(&bc);
+    return result;
+}
+
+/* vec_ngrams(seq, seg, ns, salts, q, out_h, out_o) -> tuple of counts, one per order
+ *
+ * vec.ngram_hashes_multi: for each order n (int64 `ns`, salt uint64 `salts`), the hash
+ * mix((sum_{k<n} seq[i+k] * q**k) ^ salt) and owner seg[i] of every n-gram of `seq` (uint64) whose
+ * first and last items have one owner (seg: int64, non-decreasing), in order; the orders one after
+ * another in out_h (uint64) / out_o (int64), whose capacity is sum(max(len(seq) - n + 1, 0)).
+ */
+static PyObject *vec_ngrams(PyObject *self, PyObject *args) {
+    PyObject *o_seq, *o_seg, *o_ns, *o_salts, *o_h, *o_o;
+    unsigned long long q;
+    if (!PyArg_ParseTuple(args, "OOOOKOO", &o_seq, &o_seg, &o_ns, &o_salts, &q, &o_h, &o_o)) return NULL;
+    Py_buffer bq = {0}, bs = {0}, bn = {0}, bsa = {0}, bh = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_seq, &bq, 8, 0, 0, "seq") < 0) goto done;
+    Py_ssize_t len = bq.len / 8;
+    if (get_buf(o_seg, &bs, 8, len, 0, "seg") < 0) goto done;
+    if (get_buf(o_ns, &bn, 8, 0, 0, "ns") < 0) goto done;
+    Py_ssize_t k = bn.len / 8;
+    if (get_buf(o_salts, &bsa, 8, k, 0, "salts") < 0) goto done;
+    {
+        const int64_t *ns = bn.buf, *seg = bs.buf;
+        const uint64_t *seq = bq.buf, *salts = bsa.buf;
+        Py_ssize_t cap = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            if (ns[j] < 1) {
+                PyErr_SetString(PyExc_ValueError, "n-gram orders must be >= 1");
+                goto done;
+            }
+            if (ns[j] <= len) cap += len - (Py_ssize_t)ns[j] + 1;
+        }
+        if (get_buf(o_h, &bh, 8, cap, 1, "out_h") < 0) goto done;
+        if (get_buf(o_o, &bo, 8, cap, 1, "out_o") < 0) goto done;
+        uint64_t *oh = bh.buf;
+        int64_t *oo = bo.buf;
+        result = PyTuple_New(k);
+        if (!result) goto done;
+        Py_ssize_t w = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            Py_ssize_t n = (Py_ssize_t)ns[j], got = 0;
+            for (Py_ssize_t i = 0; i + n <= len; i++) {
+                if (seg[i] != seg[i + n - 1]) continue;
+                uint64_t h = 0, qk = 1;
+                for (Py_ssize_t t = 0; t < n; t++) {
+                    h += seq[i + t] * qk;
+                    qk *= (uint64_t)q;
+                }
+                oh[w] = vec_mix(h ^ salts[j]);
+                oo[w++] = seg[i];
+                got++;
+            }
+            PyObject *v = PyLong_FromSsize_t(got);
+            if (!v) {
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyTuple_SET_ITEM(result, j, v);
+        }
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bsa);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bq);
+    return result;
+}
 /* ---- end garble ---- */
 
 static PyMethodDef methods[] = {
@@ -1512,6 +1685,8 @@ static PyMethodDef methods[] = {
     {"cnn_embed", cnn_embed, METH_VARARGS, "Token rows of the garble CNN: word, shape and trigram embeddings."},
     {"cnn_window", cnn_window, METH_VARARGS, "The width-3 convolution input rows of the garble CNN."},
     {"cnn_pool", cnn_pool, METH_VARARGS, "Mean and max pooling per sentence of the garble CNN."},
+    {"vec_tokenize", vec_tokenize, METH_VARARGS, "Tokens and token hashes of the garble featuriser."},
+    {"vec_ngrams", vec_ngrams, METH_VARARGS, "Salted n-gram hashes of the garble featuriser."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -37,6 +37,7 @@ import numpy as np
 import regex
 
 from .features import GLUED_RE as _GLUED
+from .nn import _native
 
 if TYPE_CHECKING:
     from .lm import LM
@@ -199,6 +200,26 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
+    """Tokens of the joined code points: the compiled kernel (``vec_tokenize``) when built, else numpy;
+    the same arrays either way (tests/garble/test_vec.py)."""
+    if _native is not None and codes.dtype == np.uint32 and low.dtype == np.uint32 and seg.dtype == np.int64:
+        return _tokenize_native(codes, low, seg)
+    return _tokenize_numpy(codes, low, seg)
+
+
+def _tokenize_native(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
+    n = len(codes)
+    tseg, tcls = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint8)
+    h, upper = np.empty(n, dtype=np.uint64), np.empty(n, dtype=bool)
+    start, end = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    k = _native.vec_tokenize(
+        np.ascontiguousarray(codes), np.ascontiguousarray(low), np.ascontiguousarray(seg), _tables()[1], _Q,
+        tseg, tcls, h, upper.view(np.uint8), start, end,
+    )
+    return Tokens(tseg[:k], tcls[:k], h[:k], upper[:k], start[:k], end[:k])
+
+
+def _tokenize_numpy(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
     _, clst = _tables()
     if len(codes) and int(codes.max()) < 0x10000:
         cls = clst[codes]
@@ -244,6 +265,8 @@ def ngram_hashes_multi(
     One prefix sum serves every order: ``hash(i, n) = (T[i+n] - T[i]) * P**i`` with
     ``T[k] = sum_{j<k} seq_j * P**-j`` (modulo 2**64), salted per order and mixed.
     """
+    if _native is not None and seq.dtype == np.uint64 and seg.dtype == np.int64:
+        return _ngrams_native(seq, seg, ns, salts)
     out = []
     ppow, qpow = _powers(len(seq) + 1)
     with np.errstate(over="ignore"):
@@ -256,6 +279,24 @@ def ngram_hashes_multi(
             ok = seg[:m] == seg[n - 1 :]
             h = _mix(((t[n : n + m] - t[:m]) * ppow[:m]) ^ salt)
             out.append((h[ok], seg[:m][ok]))
+    return out
+
+
+def _ngrams_native(
+    seq: np.ndarray, seg: np.ndarray, ns: tuple[int, ...], salts: tuple[np.uint64, ...]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`ngram_hashes_multi` by the compiled kernel (``vec_ngrams``): the same hashes, in the same order."""
+    cap = sum(max(len(seq) - n + 1, 0) for n in ns)
+    h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
+    counts = _native.vec_ngrams(
+        np.ascontiguousarray(seq), np.ascontiguousarray(seg), np.array(ns, dtype=np.int64),
+        np.array(salts, dtype=np.uint64), _Q, h, o,
+    )
+    out = []
+    a = 0
+    for c in counts:
+        out.append((h[a : a + c], o[a : a + c]))
+        a += c
     return out
 
 

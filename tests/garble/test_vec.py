@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.garble import score_garble, vec
 from cleaner.garble.model import load_model
@@ -100,3 +103,103 @@ def test_zh_features_mark_ascii_full_stop_and_quote_only() -> None:
     dot, quote = vec.ZH_NAMES.index("ascii_full_stop"), vec.ZH_NAMES.index("ascii_quote")
     assert f[:, dot].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
     assert f[:, quote].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+# ---- the compiled kernels (vec_tokenize, vec_ngrams in cleaner/_native.c) against numpy ----
+
+needs_native = pytest.mark.skipif(vec._native is None, reason="cleaner._native not built (numpy path only)")
+ODD = [
+    "",
+    "'",
+    "a'b",
+    "a''b 'a' a' ’tis rock’n’roll",
+    "Don't panic, it's 42!",
+    "他在74码 中文的句子。",
+    "\ud800abc \udfff x\udc00y",
+    "𝐀𝐁𝐂 abc 😀 12",
+    "İstanbul ΟΔΟΣ ǅemal",
+    "\x1c\x1d a\x00b\u2028c",
+    "a" * 3000,
+    "offerEstablishing a global cooperation organization.",
+]
+
+
+def featurise_both(sentences: list[str], lang: str) -> tuple[vec.Batch, vec.Batch]:
+    tab = load_model().tables
+    native = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
+    saved = vec._native
+    vec._native = None
+    try:
+        plain = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
+    finally:
+        vec._native = saved
+    return native, plain
+
+
+def assert_same_batch(a: vec.Batch, b: vec.Batch) -> None:
+    for name in ("ids", "owner", "dense", "offs"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), name
+    for name in ("seg", "cls", "h", "upper", "start", "end"):
+        x, y = getattr(a.tokens, name), getattr(b.tokens, name)
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), name
+
+
+@needs_native
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_native_featurise_is_numpys(lang: str) -> None:
+    assert_same_batch(*featurise_both(ODD, lang))
+    for s in ODD:
+        assert_same_batch(*featurise_both([s], lang))
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="aZ09 ,.'’éΣİ\ud800😀\t\n-_中文日", max_size=40), min_size=1, max_size=5),
+    st.sampled_from(["en", "zh"]),
+)
+def test_native_featurise_on_mixed_pieces(sentences: list[str], lang: str) -> None:
+    assert_same_batch(*featurise_both(sentences, lang))
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.integers(0, 5), st.integers(0, 2**31))
+def test_native_ngram_hashes_are_numpys(values: list[int], owners: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    seq = np.array(values, dtype=np.uint64)
+    seg = np.sort(rng.integers(0, owners + 1, size=len(seq))).astype(np.int64)
+    ns, salts = (1, 2, 3, 4, 5), tuple(vec._SALT[f"c{k}"] for k in (1, 2, 3, 4, 5))
+    got = vec._ngrams_native(seq, seg, ns, salts)
+    saved = vec._native
+    vec._native = None
+    try:
+        want = vec.ngram_hashes_multi(seq, seg, ns, salts)
+    finally:
+        vec._native = saved
+    for (h, o), (h0, o0) in zip(got, want, strict=True):
+        assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
+
+
+@needs_native
+def test_native_featuriser_kernels_check_their_inputs() -> None:
+    n = 5
+    codes = np.zeros(n, dtype=np.uint32)
+    out = [np.empty(n, np.int64), np.empty(n, np.uint8), np.empty(n, np.uint64), np.empty(n, np.uint8),
+           np.empty(n, np.int64), np.empty(n, np.int64)]
+    table = vec._tables()[1]
+    with pytest.raises(ValueError):  # low shorter than codes
+        vec._native.vec_tokenize(codes, codes[:2], np.zeros(n, np.int64), table, vec._Q, *out)
+    with pytest.raises(ValueError):  # an output too short
+        vec._native.vec_tokenize(codes, codes, np.zeros(n, np.int64), table, vec._Q, *out[:5], np.empty(2, np.int64))
+    seq, seg = np.zeros(4, np.uint64), np.zeros(4, np.int64)
+    with pytest.raises(ValueError):  # order 0
+        vec._native.vec_ngrams(seq, seg, np.array([0]), np.array([1], np.uint64), vec._Q, np.empty(9, np.uint64),
+                               np.empty(9, np.int64))
+    with pytest.raises(ValueError):  # outputs below capacity
+        vec._native.vec_ngrams(seq, seg, np.array([1, 2]), np.array([1, 2], np.uint64), vec._Q,
+                               np.empty(6, np.uint64), np.empty(6, np.int64))
+    counts = vec._native.vec_ngrams(seq, seg, np.array([9]), np.array([1], np.uint64), vec._Q, np.empty(0, np.uint64),
+                                    np.empty(0, np.int64))
+    assert counts == (0,)  # longer than the sequence: no n-grams
