@@ -1672,6 +1672,86 @@ done:
     PyBuffer_Release(&bq);
     return result;
 }
+/* vec_keys(hashes, owners, bits, out) -> number of keys
+ *
+ * The sparse feature keys of vec.featurise, sorted and unique: (owner << bits) | (hash & (2**bits - 1))
+ * for every pair of hashes[j] (uint64) and owners[j] (int64), j over two tuples of arrays, into out
+ * (int64, capacity the total length), sorted (LSD radix sort; all keys are >= 0) and de-duplicated in
+ * place: the keys np.sort and the mask of first occurrences leave.
+ */
+static PyObject *vec_keys(PyObject *self, PyObject *args) {
+    PyObject *hs, *os, *o_out;
+    int bits;
+    if (!PyArg_ParseTuple(args, "O!O!iO", &PyTuple_Type, &hs, &PyTuple_Type, &os, &bits, &o_out)) return NULL;
+    Py_ssize_t parts = PyTuple_GET_SIZE(hs);
+    if (PyTuple_GET_SIZE(os) != parts || bits < 1 || bits > 40) {
+        PyErr_SetString(PyExc_ValueError, "hashes and owners differ in length, or bits not in [1, 40]");
+        return NULL;
+    }
+    Py_buffer bo = {0};
+    PyObject *result = NULL;
+    int64_t *tmp = NULL;
+    if (get_buf(o_out, &bo, 8, 0, 1, "out") < 0) return NULL;
+    int64_t *out = bo.buf;
+    Py_ssize_t cap = bo.len / 8, w = 0;
+    uint64_t mask = ((uint64_t)1 << bits) - 1, omax = (uint64_t)1 << (62 - bits);
+    for (Py_ssize_t p = 0; p < parts; p++) {
+        Py_buffer bh = {0}, bw = {0};
+        if (get_buf(PyTuple_GET_ITEM(hs, p), &bh, 8, 0, 0, "hashes") < 0) goto done;
+        if (get_buf(PyTuple_GET_ITEM(os, p), &bw, 8, bh.len / 8, 0, "owners") < 0) {
+            PyBuffer_Release(&bh);
+            goto done;
+        }
+        Py_ssize_t m = bh.len / 8;
+        const uint64_t *h = bh.buf;
+        const int64_t *o = bw.buf;
+        int bad = m > cap - w;
+        for (Py_ssize_t i = 0; i < m && !bad; i++) {
+            if (o[i] < 0 || (uint64_t)o[i] >= omax) {
+                bad = 2;
+                break;
+            }
+            out[w++] = (int64_t)(((uint64_t)o[i] << bits) | (h[i] & mask));
+        }
+        PyBuffer_Release(&bw);
+        PyBuffer_Release(&bh);
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, bad == 2 ? "an owner is negative or too large" : "out is too short");
+            goto done;
+        }
+    }
+    if (w > 1) {
+        /* LSD radix sort, 8 bits a pass, over the bits the keys use */
+        tmp = PyMem_Malloc(sizeof(int64_t) * (size_t)w);
+        if (!tmp) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        uint64_t top = 0;
+        for (Py_ssize_t i = 0; i < w; i++) top |= (uint64_t)out[i];
+        int64_t *src = out, *dst = tmp;
+        for (int shift = 0; shift < 64 && (top >> shift); shift += 8) {
+            Py_ssize_t count[257];
+            memset(count, 0, sizeof count);
+            for (Py_ssize_t i = 0; i < w; i++) count[(((uint64_t)src[i] >> shift) & 0xFF) + 1]++;
+            for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+            for (Py_ssize_t i = 0; i < w; i++) dst[count[((uint64_t)src[i] >> shift) & 0xFF]++] = src[i];
+            int64_t *t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != out) memcpy(out, src, sizeof(int64_t) * (size_t)w);
+        Py_ssize_t u = 1;
+        for (Py_ssize_t i = 1; i < w; i++)
+            if (out[i] != out[u - 1]) out[u++] = out[i];
+        w = u;
+    }
+    result = PyLong_FromSsize_t(w);
+done:
+    PyMem_Free(tmp);
+    PyBuffer_Release(&bo);
+    return result;
+}
 /* ---- end garble ---- */
 
 static PyMethodDef methods[] = {
@@ -1687,6 +1767,7 @@ static PyMethodDef methods[] = {
     {"cnn_pool", cnn_pool, METH_VARARGS, "Mean and max pooling per sentence of the garble CNN."},
     {"vec_tokenize", vec_tokenize, METH_VARARGS, "Tokens and token hashes of the garble featuriser."},
     {"vec_ngrams", vec_ngrams, METH_VARARGS, "Salted n-gram hashes of the garble featuriser."},
+    {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
     {NULL, NULL, 0, NULL},
 };
 

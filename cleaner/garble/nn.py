@@ -112,7 +112,8 @@ def _classes(full: bool) -> bytes:
     ``regex`` itself (its Unicode tables, not Python's): the BMP (~15 ms, once), or every code point
     (~160 ms, built only when a sentence holds an astral character)."""
     top = 0x110000 if full else 0x10000
-    allc = "".join(map(chr, range(top)))
+    # (decoded from one buffer: "".join(map(chr, ...)) made a million one-character strings, ~90 MB at peak)
+    allc = np.arange(top, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     cls = np.zeros(top, dtype=np.uint8)
     for pat, c in ((r"\s+", 3), (r"\p{N}+", 2), (r"\p{L}+", 1)):
         for m in regex.finditer(pat, allc):

@@ -102,7 +102,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray]:
     """Lower-case map and class of every BMP code point (built once, ~30 ms)."""
-    allc = "".join(map(chr, range(0x10000)))
+    allc = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")  # (no 65,536 str objects)
     low = np.arange(0x10000, dtype=np.uint32)
     for m in regex.finditer(r"\p{Lu}|\p{Lt}", allc):
         lc = m.group().lower()
@@ -509,12 +509,23 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
         if gl:
             owner = np.searchsorted(joined_off, np.asarray(gl), side="right") - 1
             d[:, 11] = np.bincount(owner, minlength=n)
+    key = _sparse_keys(parts, owners)
+    return Batch(key & (HASH_SIZE - 1), key >> HASH_BITS, d, tok, offs)
+
+
+def _sparse_keys(parts: list[np.ndarray], owners: list[np.ndarray]) -> np.ndarray:
+    """The sorted unique ``owner << HASH_BITS | bucket`` keys of the sparse features (``vec_keys`` when built)."""
+    if _native is not None:
+        hs = tuple(np.ascontiguousarray(h, dtype=np.uint64) for h in parts)
+        os_ = tuple(np.ascontiguousarray(o, dtype=np.int64) for o in owners)
+        out = np.empty(sum(len(h) for h in hs), dtype=np.int64)
+        return out[: _native.vec_keys(hs, os_, HASH_BITS, out)]
     allh = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     allo = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
     key = (allo.astype(np.int64) << HASH_BITS) | (allh & np.uint64(HASH_SIZE - 1)).astype(np.int64)
     key = np.sort(key)
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
-    return Batch(key & (HASH_SIZE - 1), key >> HASH_BITS, d, tok, offs)
+    out_: np.ndarray = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return out_
 
 
 def _joined(sentences: list[str]) -> str:

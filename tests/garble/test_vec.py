@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -203,3 +205,36 @@ def test_native_featuriser_kernels_check_their_inputs() -> None:
     counts = vec._native.vec_ngrams(seq, seg, np.array([9]), np.array([1], np.uint64), vec._Q, np.empty(0, np.uint64),
                                     np.empty(0, np.int64))
     assert counts == (0,)  # longer than the sequence: no n-grams
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**20)), max_size=300), st.integers(1, 4))
+def test_native_sparse_keys_are_numpys(pairs: list[tuple[int, int]], nparts: int) -> None:
+    h = np.array([p[0] for p in pairs] * 2, dtype=np.uint64)  # every key twice: duplicates to drop
+    o = np.array([p[1] for p in pairs] * 2, dtype=np.int64)
+    cut = np.linspace(0, len(h), nparts + 1).astype(int)
+    parts = [h[a:b] for a, b in itertools.pairwise(cut)]
+    owners = [o[a:b] for a, b in itertools.pairwise(cut)]
+    got = vec._sparse_keys(parts, owners)
+    saved = vec._native
+    vec._native = None
+    try:
+        want = vec._sparse_keys(parts, owners)
+    finally:
+        vec._native = saved
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@needs_native
+def test_native_sparse_keys_check_their_inputs() -> None:
+    h, o = np.zeros(3, np.uint64), np.zeros(3, np.int64)
+    with pytest.raises(ValueError):  # out too short
+        vec._native.vec_keys((h,), (o,), 20, np.empty(2, np.int64))
+    with pytest.raises(ValueError):  # a negative owner
+        vec._native.vec_keys((h,), (o - 1,), 20, np.empty(3, np.int64))
+    with pytest.raises(ValueError):  # owners shorter than hashes
+        vec._native.vec_keys((h,), (o[:2],), 20, np.empty(3, np.int64))
+    with pytest.raises(ValueError):
+        vec._native.vec_keys((h,), (), 20, np.empty(3, np.int64))
+    assert vec._native.vec_keys((), (), 20, np.empty(0, np.int64)) == 0
