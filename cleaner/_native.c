@@ -1752,6 +1752,117 @@ done:
     PyBuffer_Release(&bo);
     return result;
 }
+/* vec_token_ngrams(h, sk, seg, n, salts, skel_salt, bos, eos, q, out_h, out_o, sk_h, sk_o) -> (counts, n_skel)
+ *
+ * vec.token_ngrams: the word hashes h and the skeleton sk (uint64, one per token; seg: int64 owner
+ * sentences, non-decreasing, in [0, n)) laid out as 2n pseudo-sentences (every sentence's words,
+ * then every sentence's skeleton xor skel_salt, each as <s> tokens </s>, vec.with_bounds), and
+ * their 1..4-grams as vec_ngrams hashes them (salts: 4 uint64), each with its sentence (the
+ * pseudo-sentence modulo n); the skeleton trigrams also into sk_h / sk_o.  Capacities: out
+ * sum(max(E - k + 1, 0)) for k = 1..4 with E = 2 len(h) + 4n; sk_h / sk_o E.
+ */
+static PyObject *vec_token_ngrams(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_sk, *o_seg, *o_salts, *o_oh, *o_oo, *o_sh, *o_so;
+    Py_ssize_t n;
+    unsigned long long skel_salt, bos, eos, q;
+    if (!PyArg_ParseTuple(args, "OOOnOKKKKOOOO", &o_h, &o_sk, &o_seg, &n, &o_salts, &skel_salt, &bos, &eos, &q, &o_oh,
+                          &o_oo, &o_sh, &o_so))
+        return NULL;
+    Py_buffer bh = {0}, bsk = {0}, bseg = {0}, bsa = {0}, boh = {0}, boo = {0}, bsh = {0}, bso = {0};
+    PyObject *result = NULL;
+    uint64_t *ext = NULL;
+    int64_t *eseg = NULL;
+    if (get_buf(o_h, &bh, 8, 0, 0, "h") < 0) goto done;
+    Py_ssize_t t = bh.len / 8;
+    if (get_buf(o_sk, &bsk, 8, t, 0, "sk") < 0) goto done;
+    if (get_buf(o_seg, &bseg, 8, t, 0, "seg") < 0) goto done;
+    if (get_buf(o_salts, &bsa, 8, 4, 0, "salts") < 0) goto done;
+    if (n < 0 || t > (PY_SSIZE_T_MAX / 16) - n) {
+        PyErr_SetString(PyExc_ValueError, "bad n");
+        goto done;
+    }
+    {
+        const uint64_t *h = bh.buf, *sk = bsk.buf, *salts = bsa.buf;
+        const int64_t *seg = bseg.buf;
+        for (Py_ssize_t i = 0; i < t; i++)
+            if (seg[i] < 0 || seg[i] >= n || (i && seg[i] < seg[i - 1])) {
+                PyErr_SetString(PyExc_ValueError, "owners must be non-decreasing and in [0, n)");
+                goto done;
+            }
+        Py_ssize_t e = 2 * t + 4 * n, cap = 0;
+        for (Py_ssize_t k = 1; k <= 4; k++)
+            if (k <= e) cap += e - k + 1;
+        if (get_buf(o_oh, &boh, 8, cap, 1, "out_h") < 0) goto done;
+        if (get_buf(o_oo, &boo, 8, cap, 1, "out_o") < 0) goto done;
+        if (get_buf(o_sh, &bsh, 8, e, 1, "sk_h") < 0) goto done;
+        if (get_buf(o_so, &bso, 8, e, 1, "sk_o") < 0) goto done;
+        ext = PyMem_Malloc(sizeof(uint64_t) * (size_t)(e ? e : 1));
+        eseg = PyMem_Malloc(sizeof(int64_t) * (size_t)(e ? e : 1));
+        if (!ext || !eseg) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* the 2n pseudo-sentences: p < n the words of sentence p, p >= n the skeleton of sentence p - n */
+        Py_ssize_t w = 0;
+        for (int half = 0; half < 2; half++) {
+            Py_ssize_t i = 0;
+            for (Py_ssize_t s = 0; s < n; s++) {
+                Py_ssize_t p = s + half * n;
+                ext[w] = bos;
+                eseg[w++] = p;
+                for (; i < t && seg[i] == s; i++) {
+                    ext[w] = half ? sk[i] ^ skel_salt : h[i];
+                    eseg[w++] = p;
+                }
+                ext[w] = eos;
+                eseg[w++] = p;
+            }
+        }
+        uint64_t *oh = boh.buf, *sh = bsh.buf;
+        int64_t *oo = boo.buf, *so = bso.buf;
+        PyObject *counts = PyTuple_New(4);
+        if (!counts) goto done;
+        Py_ssize_t wo = 0, nsk = 0;
+        for (Py_ssize_t k = 1; k <= 4; k++) {
+            Py_ssize_t got = 0;
+            for (Py_ssize_t i = 0; i + k <= e; i++) {
+                if (eseg[i] != eseg[i + k - 1]) continue;
+                uint64_t v = 0, qk = 1;
+                for (Py_ssize_t j = 0; j < k; j++) {
+                    v += ext[i + j] * qk;
+                    qk *= (uint64_t)q;
+                }
+                v = vec_mix(v ^ salts[k - 1]);
+                oh[wo] = v;
+                oo[wo++] = eseg[i] % n;
+                got++;
+                if (k == 3 && eseg[i] >= n) {
+                    sh[nsk] = v;
+                    so[nsk++] = eseg[i] - n;
+                }
+            }
+            PyObject *c = PyLong_FromSsize_t(got);
+            if (!c) {
+                Py_DECREF(counts);
+                goto done;
+            }
+            PyTuple_SET_ITEM(counts, k - 1, c);
+        }
+        result = Py_BuildValue("Nn", counts, nsk);
+    }
+done:
+    PyMem_Free(ext);
+    PyMem_Free(eseg);
+    PyBuffer_Release(&bso);
+    PyBuffer_Release(&bsh);
+    PyBuffer_Release(&boo);
+    PyBuffer_Release(&boh);
+    PyBuffer_Release(&bsa);
+    PyBuffer_Release(&bseg);
+    PyBuffer_Release(&bsk);
+    PyBuffer_Release(&bh);
+    return result;
+}
 /* ---- end garble ---- */
 
 static PyMethodDef methods[] = {
@@ -1768,6 +1879,7 @@ static PyMethodDef methods[] = {
     {"vec_tokenize", vec_tokenize, METH_VARARGS, "Tokens and token hashes of the garble featuriser."},
     {"vec_ngrams", vec_ngrams, METH_VARARGS, "Salted n-gram hashes of the garble featuriser."},
     {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
+    {"vec_token_ngrams", vec_token_ngrams, METH_VARARGS, "Word and skeleton n-gram hashes of the garble featuriser."},
     {NULL, NULL, 0, NULL},
 };
 

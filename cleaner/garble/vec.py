@@ -341,13 +341,36 @@ def token_ngrams(
 
     The word sequence and the (salted) skeleton sequence of every sentence, each with <s>/</s>,
     are laid end to end as 2n pseudo-sentences, so one prefix sum hashes all of them.
+    The compiled kernel (``vec_token_ngrams``) when built: the same hashes, owners and order.
     """
+    if _native is not None and tok.h.dtype == sk.dtype == np.uint64 and tok.seg.dtype == np.int64 and n > 0:
+        return _token_ngrams_native(tok, sk, n)
     vals = np.concatenate([tok.h, sk ^ _SKEL])
     ext, eseg, _ = with_bounds(vals, np.concatenate([tok.seg, tok.seg + n]), 2 * n)
     grams = ngram_hashes_multi(ext, eseg, (1, 2, 3, 4), tuple(_SALT[f"a{k}"] for k in (1, 2, 3, 4)))
     h3, o3 = grams[2]
     skel = o3 >= n
     return [(h, o % n) for h, o in grams], (h3[skel], o3[skel] - n)
+
+
+def _token_ngrams_native(
+    tok: Tokens, sk: np.ndarray, n: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
+    e = 2 * len(tok.h) + 4 * n
+    cap = sum(max(e - k + 1, 0) for k in (1, 2, 3, 4))
+    h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
+    h3, o3 = np.empty(e, dtype=np.uint64), np.empty(e, dtype=np.int64)
+    salts = np.array([_SALT[f"a{k}"] for k in (1, 2, 3, 4)], dtype=np.uint64)
+    counts, n3 = _native.vec_token_ngrams(
+        np.ascontiguousarray(tok.h), np.ascontiguousarray(sk), np.ascontiguousarray(tok.seg), n, salts,
+        int(_SKEL), int(_BOS), int(_EOS), _Q, h, o, h3, o3,
+    )
+    grams = []
+    a = 0
+    for c in counts:
+        grams.append((h[a : a + c], o[a : a + c]))
+        a += c
+    return grams, (h3[:n3], o3[:n3])
 
 
 def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np.ndarray:

@@ -238,3 +238,38 @@ def test_native_sparse_keys_check_their_inputs() -> None:
     with pytest.raises(ValueError):
         vec._native.vec_keys((h,), (), 20, np.empty(3, np.int64))
     assert vec._native.vec_keys((), (), 20, np.empty(0, np.int64)) == 0
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 3), st.integers(0, 2**31))
+def test_native_token_ngrams_are_numpys(owners: list[int], extra: int, seed: int) -> None:
+    """Word and skeleton n-grams, empty sentences (no tokens) included."""
+    rng = np.random.default_rng(seed)
+    seg = np.sort(np.array(owners, dtype=np.int64))
+    n = (int(seg.max()) + 1 if len(seg) else 1) + extra
+    tok = vec.Tokens(seg, np.zeros(len(seg), np.uint8), rng.integers(0, 2**63, size=len(seg), dtype=np.uint64),
+                     np.zeros(len(seg), bool), np.arange(len(seg)), np.arange(len(seg)) + 1)
+    sk = rng.integers(0, 2**63, size=len(seg), dtype=np.uint64)
+    grams, (h3, o3) = vec.token_ngrams(tok, sk, n)
+    saved = vec._native
+    vec._native = None
+    try:
+        grams0, (h30, o30) = vec.token_ngrams(tok, sk, n)
+    finally:
+        vec._native = saved
+    for (h, o), (h0, o0) in zip(grams, grams0, strict=True):
+        assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
+    assert h3.tolist() == h30.tolist() and o3.tolist() == o30.tolist()
+
+
+@needs_native
+def test_native_token_ngrams_check_their_inputs() -> None:
+    h = np.zeros(3, np.uint64)
+    out = [np.empty(64, np.uint64), np.empty(64, np.int64), np.empty(64, np.uint64), np.empty(64, np.int64)]
+    salts = np.zeros(4, np.uint64)
+    for seg, n in ((np.array([0, 2, 1]), 3), (np.array([0, 0, 3]), 3), (np.array([-1, 0, 0]), 3)):
+        with pytest.raises(ValueError):  # decreasing, out of range, negative owners
+            vec._native.vec_token_ngrams(h, h, seg.astype(np.int64), n, salts, 0, 1, 2, vec._Q, *out)
+    with pytest.raises(ValueError):  # outputs below capacity
+        vec._native.vec_token_ngrams(h, h, np.zeros(3, np.int64), 1, salts, 0, 1, 2, vec._Q, out[0][:5], *out[1:])
