@@ -1863,6 +1863,66 @@ done:
     PyBuffer_Release(&bh);
     return result;
 }
+/* vec_lookup(table, index, shift, keys, found, pos)
+ *
+ * vec.lookup: pos = min(np.searchsorted(table, key), len(table) - 1) and found = table[pos] == key for
+ * each key (uint32) in the sorted uint32 `table` (not empty).  index (int64, 2**(32 - shift) + 1
+ * entries): np.searchsorted(table, b << shift) for every bucket b, then len(table); the search runs
+ * inside the key's bucket only (a few entries, not the ~17 levels of the whole table).
+ */
+static PyObject *vec_lookup(PyObject *self, PyObject *args) {
+    PyObject *o_t, *o_i, *o_k, *o_f, *o_p;
+    int shift;
+    if (!PyArg_ParseTuple(args, "OOiOOO", &o_t, &o_i, &shift, &o_k, &o_f, &o_p)) return NULL;
+    if (shift < 8 || shift > 31) {
+        PyErr_SetString(PyExc_ValueError, "shift must be in [8, 31]");
+        return NULL;
+    }
+    Py_buffer bt = {0}, bi = {0}, bk = {0}, bf = {0}, bp = {0};
+    PyObject *result = NULL;
+    Py_ssize_t nb = ((Py_ssize_t)1 << (32 - shift)) + 1;
+    if (get_buf(o_t, &bt, 4, 1, 0, "table") < 0) goto done;
+    if (get_buf(o_i, &bi, 8, nb, 0, "index") < 0) goto done;
+    if (get_buf(o_k, &bk, 4, 0, 0, "keys") < 0) goto done;
+    Py_ssize_t m = bk.len / 4, len = bt.len / 4;
+    if (get_buf(o_f, &bf, 1, m, 1, "found") < 0) goto done;
+    if (get_buf(o_p, &bp, 8, m, 1, "pos") < 0) goto done;
+    {
+        const uint32_t *table = bt.buf, *keys = bk.buf;
+        const int64_t *index = bi.buf;
+        uint8_t *found = bf.buf;
+        int64_t *pos = bp.buf;
+        for (Py_ssize_t b = 0; b < nb; b++)
+            if (index[b] < 0 || index[b] > len || (b && index[b] < index[b - 1]) || (b == nb - 1 && index[b] != len)) {
+                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+                goto done;
+            }
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t key = keys[i];
+            uint32_t b = key >> shift;
+            int64_t lo = index[b], hi = index[b + 1];
+            while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
+                int64_t mid = lo + (hi - lo) / 2;
+                if (table[mid] < key)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int64_t p = lo < len - 1 ? lo : len - 1;
+            pos[i] = p;
+            found[i] = table[p] == key;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bi);
+    PyBuffer_Release(&bt);
+    return result;
+}
 /* ---- end garble ---- */
 
 static PyMethodDef methods[] = {
@@ -1880,6 +1940,7 @@ static PyMethodDef methods[] = {
     {"vec_ngrams", vec_ngrams, METH_VARARGS, "Salted n-gram hashes of the garble featuriser."},
     {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
     {"vec_token_ngrams", vec_token_ngrams, METH_VARARGS, "Word and skeleton n-gram hashes of the garble featuriser."},
+    {"vec_lookup", vec_lookup, METH_VARARGS, "Positions of fingerprints in a sorted table (bucketed binary search)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -273,3 +273,44 @@ def test_native_token_ngrams_check_their_inputs() -> None:
             vec._native.vec_token_ngrams(h, h, seg.astype(np.int64), n, salts, 0, 1, 2, vec._Q, *out)
     with pytest.raises(ValueError):  # outputs below capacity
         vec._native.vec_token_ngrams(h, h, np.zeros(3, np.int64), 1, salts, 0, 1, 2, vec._Q, out[0][:5], *out[1:])
+
+
+def _lookup_numpy(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    saved = vec._native
+    vec._native = None
+    try:
+        return vec.lookup(table, keys)
+    finally:
+        vec._native = saved
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=200), st.lists(st.integers(0, 2**32 - 1), max_size=100),
+       st.booleans())
+def test_native_lookup_is_searchsorted(table: list[int], keys: list[int], dense: bool) -> None:
+    t = np.sort(np.array(table, dtype=np.uint32))  # duplicates allowed: the leftmost position, as searchsorted
+    if dense:  # entries and keys crowded around bucket edges
+        t = np.sort((t % 7 + (t % 3 << np.uint32(vec._LOOKUP_SHIFT))).astype(np.uint32))
+    k = np.array(keys + t[:: max(1, len(t) // 10)].tolist() + [0, 2**32 - 1, 1 << vec._LOOKUP_SHIFT], dtype=np.uint32)
+    found, pos = vec.lookup(t, k)
+    found0, pos0 = _lookup_numpy(t, k)
+    assert found.dtype == found0.dtype and pos.dtype == pos0.dtype
+    assert found.tolist() == found0.tolist() and pos.tolist() == pos0.tolist()
+
+
+@needs_native
+def test_native_lookup_on_the_shipped_tables_and_bad_index() -> None:
+    tab = load_model().tables
+    rng = np.random.default_rng(0)
+    for table in (tab.vocab, tab.bigram, tab.skel3, tab.zh_uni, tab.zh_bi):
+        keys = np.concatenate([table[::7], rng.integers(0, 2**32, size=5000, dtype=np.uint32)])
+        for a, b in zip(vec.lookup(table, keys), _lookup_numpy(table, keys), strict=True):
+            assert a.tolist() == b.tolist()
+    t = np.arange(10, dtype=np.uint32)
+    idx = vec._bucket_index(t).copy()
+    idx[-1] = 3  # the last offset must be len(table)
+    with pytest.raises(ValueError):
+        vec._native.vec_lookup(t, idx, vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
+    with pytest.raises(ValueError):  # index too short for the shift
+        vec._native.vec_lookup(t, idx[:100], vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
