@@ -4,7 +4,8 @@ Why: the linear model sees hashed n-grams independently; a convolution over word
 built from the word and its character trigrams (fastText-style, so unseen and misspelt words
 still get a vector) can score word order and unusual word combinations jointly.  It is trained
 with PyTorch at build time only (``scripts/train_garble_nn.py``); at run time this module needs
-numpy and ``regex`` only.
+numpy and ``regex`` only, plus the optional compiled kernels of ``cleaner._native`` when they are
+built (token coding and the forward pass around its two matrix products: the same arrays and floats).
 
 Architecture (fixed by the training script, shapes in the npz):
 word vector = E[word bucket] + mean(E[trigram buckets]) + S[shape class] (dim ``d``), two
@@ -80,7 +81,8 @@ compares the two paths)."""
 # A cached token costs about 0.64 kB (measured: 128 MB at 200,000 entries).  Python path: 16,384
 # entries keep a worker's cache near 10 MB while the common words of a stream (Zipf) stay cached.
 # Compiled path: only tokens with a non-ASCII character come here (curly quotes and dashes, accented
-# words: ~1% of the tokens of the dev pages' English sentences), 1,024 entries (< 1 MB) hold them.
+# words: 1.3% of the 86,800 tokens the CNN scores on the dev pages), and 1,024 entries hold them
+# (measured: +1.8 MB RSS at 1,024 entries vs +9.3 MB at 16,384; bench/results/garble_speed_s6.md).
 TOKEN_CACHE = 16_384 if _native is None else 1_024
 
 
@@ -136,8 +138,8 @@ class Encoded:
 def encode(sentences: list[str], buckets: int) -> Encoded:
     """Token codes of ``sentences`` (the same function feeds training and inference).
 
-    Compiled (``cleaner._native``) when built: ~20x less CPU than tokenising with ``regex`` and
-    hashing in Python (``bench/results/garble_speed_s6.md``); the same arrays either way."""
+    Compiled (``cleaner._native``) when built: ~25x less CPU than tokenising with ``regex`` and
+    hashing in Python (mtgarble dev items: 50 -> 1.8 us each); the same arrays either way."""
     if _native is not None:
         return _encode_native(sentences, buckets)
     return _encode_python(sentences, buckets)
