@@ -18,6 +18,11 @@ by the 4.92 MB of input text, is the stage's instructions per MB of input (load-
 ``detect_blocks`` in one process, each document timed with both in turn (the order alternating),
 best of REPEAT per document and tree, summed: a wall-clock A/B that load drifts move alike.
 
+``sentences REPEAT``: the sentence models alone on the batches ``score_garble`` scores on the garble
+stage's pipeline inputs (collected in one pass): best-of-REPEAT process time of the linear featuriser
+(``vec.featurise``), the CNN (``encode`` + ``forward``) and the whole ``batch_logits``, in us per
+sentence and sentences/s.  With ``CLEANER_NO_NATIVE=1`` it times the Python/numpy path of the same tree.
+
 ``stages REPEAT``: the plain-text pipeline as ``bench/speed.py`` times it (wall clock, best of REPEAT
 per stage, stages timed inside ``clean``), next to ``ftfy.fix_text`` alone in the same process and
 minutes, with the load average: the issue's ratio without the HTML, workers and memory parts.
@@ -27,6 +32,7 @@ minutes, with the load average: the issue's ratio without the HTML, workers and 
     PYTHONPATH=$PWD python bench/lang_garble_check.py time 5 --shared ../shared
     PYTHONPATH=$PWD python bench/lang_garble_check.py stages 5 --shared ../shared
     python bench/lang_garble_check.py ab /tmp/base 5 --shared ../shared   # (this tree from the script's path)
+    PYTHONPATH=$PWD python bench/lang_garble_check.py sentences 5 --shared ../shared
 """
 
 from __future__ import annotations
@@ -110,6 +116,48 @@ def stages(texts: list[str], repeat: int) -> None:
           f"{repeat}); load average {load0} -> {speed.load_average()}")
 
 
+def sentences(texts: list[str], repeat: int) -> None:
+    """Print the sentence models' cost per sentence on the garble stage's own batches."""
+    from cleaner.config import Config
+    from cleaner.garble import model as gmodel
+    from cleaner.garble import nn, score_garble, vec
+
+    gin = garble_inputs(texts)
+    batches: list[tuple[list[str], str]] = []
+    orig = gmodel.GarbleModel.batch_logits
+
+    def record(self: gmodel.GarbleModel, sents: list[str], lang: str) -> tuple:
+        batches.append((list(sents), lang))
+        return orig(self, sents, lang)
+
+    gmodel.GarbleModel.batch_logits = record  # type: ignore[method-assign]
+    try:
+        for t, lang in gin:
+            score_garble(t, lang, Config())
+    finally:
+        gmodel.GarbleModel.batch_logits = orig  # type: ignore[method-assign]
+    m = gmodel.load_model()
+    en = [b for b, lang in batches if lang != "zh"]
+    n_all, n_en = sum(len(b) for b, _ in batches), sum(len(b) for b in en)
+    cnn = m.cnn
+    parts = {
+        "featurise": (n_all, lambda: [vec.featurise(b, lang, m.tables, sparse=lang != "zh") for b, lang in batches]),
+        "cnn (encode + forward)": (n_en, lambda: [cnn.forward(nn.encode(b, cnn.buckets)) for b in en] if cnn else []),
+        "batch_logits (all)": (n_all, lambda: [m.batch_logits(b, lang) for b, lang in batches]),
+    }
+    native = getattr(nn, "_native", None) is not None  # (None also in trees from before the kernels)
+    print(f"compiled kernels: {native}; {len(batches)} batches, {n_all} sentences ({n_en} English)")
+    for name, (n, fn) in parts.items():
+        fn()
+        best = float("inf")
+        for _ in range(repeat):
+            t0 = time.process_time()
+            fn()
+            best = min(best, time.process_time() - t0)
+        print(f"{name}: {best * 1e6 / n:.1f} us/sentence, {n / best:,.0f} sentences/s (best of {repeat}, process time)")
+    print(f"load average {speed.load_average()}")
+
+
 def _load_tree(tree: Path) -> tuple:
     """``(score_garble, detect_blocks, Config())`` of the ``cleaner`` package in ``tree`` (a fresh import)."""
     for name in [k for k in sys.modules if k == "cleaner" or k.startswith("cleaner.")]:
@@ -154,8 +202,8 @@ def ab(other: Path, this: Path, texts: list[str], repeat: int) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["dump-garble", "loop", "time", "stages", "ab"])
-    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time, stages: REPEAT; "
+    ap.add_argument("command", choices=["dump-garble", "loop", "time", "stages", "ab", "sentences"])
+    ap.add_argument("args", nargs="+", help="dump-garble: OUT; loop: STAGE PASSES; time, stages, sentences: REPEAT; "
                                             "ab: OTHER_TREE REPEAT")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     a = ap.parse_args()
@@ -169,6 +217,9 @@ def main() -> int:
         return 0
     if a.command == "stages":
         stages(texts, int(a.args[0]))
+        return 0
+    if a.command == "sentences":
+        sentences(texts, int(a.args[0]))
         return 0
     fns = stage_fns(texts)
     if a.command == "loop":

@@ -25,7 +25,9 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 1
+#define CLEANER_NATIVE_ABI 2
+/* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
+#define CLEANER_GARBLE_ABI 1
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -930,6 +932,999 @@ done:
     return result;
 }
 
+/* ---- garble ---- */
+/* Token codes of the garble sentence CNN (cleaner/garble/nn.py: encode / token_code).
+ *
+ * Why: tokenising with regex and hashing every token and character trigram with zlib.crc32 in
+ * Python cost ~40 us per sentence (a 10 MB lru_cache of token codes per process kept it there).
+ * Here ASCII tokens are split, lower-cased, shaped and CRC-32 hashed in one pass; any token with a
+ * non-ASCII character goes to the Python `fallback` (nn.token_code itself), so Unicode case rules
+ * (final sigma, one-to-many lowercase) stay Python's.  Token boundaries follow a class table built
+ * in Python from nn.TOKEN_RE's own character classes (regex's Unicode tables, not Python's).
+ */
+
+static uint32_t crc_table[256];
+static int crc_ready = 0;
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        crc_table[n] = c;
+    }
+    crc_ready = 1;
+}
+
+/* zlib's crc32: crc32(crc, buf) continues a CRC (crc32(0, b) == zlib.crc32(b)) */
+static uint32_t crc32_update(uint32_t crc, const unsigned char *buf, size_t len) {
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++) crc = crc_table[(crc ^ buf[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+typedef struct {
+    int64_t *v;
+    Py_ssize_t len, cap;
+} i64vec;
+
+static int i64vec_reserve(i64vec *a, Py_ssize_t extra) {
+    if (extra < 0 || a->len > PY_SSIZE_T_MAX / 8 - extra) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t need = a->len + extra;
+    if (need <= a->cap) return 0;
+    Py_ssize_t cap = a->cap ? a->cap : 256;
+    while (cap < need) cap = cap > PY_SSIZE_T_MAX / 16 ? need : cap * 2;
+    int64_t *v = PyMem_Realloc(a->v, (size_t)cap * sizeof(int64_t));
+    if (!v) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    a->v = v;
+    a->cap = cap;
+    return 0;
+}
+
+/* The code of an ASCII token (lower-cased copy in `low`), as nn.token_code computes it:
+ * word bucket, shape (nn._shape on str predicates), trigram buckets of "<low>" for a token
+ * starting with a letter, appended to `sub`.  Returns the trigram count, -1 on error. */
+static Py_ssize_t ascii_code(const unsigned char *tok, Py_ssize_t n, unsigned char *low, uint64_t mod, int64_t *w,
+                             int64_t *shape, i64vec *sub) {
+    /* (tok may be low itself: each byte is read before it is written, tok[0] before the loop) */
+    int alpha0 = (tok[0] >= 'A' && tok[0] <= 'Z') || (tok[0] >= 'a' && tok[0] <= 'z');
+    int upper0 = tok[0] >= 'A' && tok[0] <= 'Z';
+    int digits = 1, has_lower = 0, has_upper = 0, rest_lower = 0, rest_upper = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = tok[i];
+        int up = c >= 'A' && c <= 'Z', lo = c >= 'a' && c <= 'z';
+        digits &= c >= '0' && c <= '9';
+        has_lower |= lo;
+        has_upper |= up;
+        if (i) {
+            rest_lower |= lo;
+            rest_upper |= up;
+        }
+        low[i] = up ? (unsigned char)(c + 32) : c;
+    }
+    if (digits)
+        *shape = 5;
+    else if (!alpha0)
+        *shape = 6;
+    else if (has_lower && !has_upper) /* str.islower: a cased character and no upper-case one */
+        *shape = 1;
+    else if (has_upper && !has_lower)
+        *shape = n == 1 ? 7 : 3;
+    else if (upper0 && rest_lower && !rest_upper) /* tok[0].isupper() and tok[1:].islower() */
+        *shape = 2;
+    else
+        *shape = 4;
+    *w = 1 + (int64_t)((uint64_t)crc32_update(0, low, (size_t)n) % mod);
+    if (!alpha0) return 0;
+    if (i64vec_reserve(sub, n) < 0) return -1;
+    /* trigrams "#" + s[i:i+3] of s = "<" + low + ">" (n of them) */
+    const uint32_t hash0 = crc32_update(0, (const unsigned char *)"#", 1);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char g[3];
+        for (int k = 0; k < 3; k++) {
+            Py_ssize_t p = i + k; /* position in s */
+            g[k] = p == 0 ? '<' : (p == n + 1 ? '>' : low[p - 1]);
+        }
+        sub->v[sub->len++] = 1 + (int64_t)((uint64_t)crc32_update(hash0, g, 3) % mod);
+    }
+    return n;
+}
+
+/* The code of a non-ASCII token from fallback(token, buckets) -> (word, shape, trigrams tuple). */
+static Py_ssize_t fallback_code(PyObject *fallback, PyObject *s, Py_ssize_t a, Py_ssize_t b, PyObject *o_buckets,
+                                int64_t *w, int64_t *shape, i64vec *sub) {
+    PyObject *tok = PyUnicode_Substring(s, a, b);
+    if (!tok) return -1;
+    PyObject *r = PyObject_CallFunctionObjArgs(fallback, tok, o_buckets, NULL);
+    Py_DECREF(tok);
+    if (!r) return -1;
+    Py_ssize_t got = -1;
+    long long ww, ss;
+    PyObject *tri;
+    if (!PyTuple_Check(r) || !PyArg_ParseTuple(r, "LLO!", &ww, &ss, &PyTuple_Type, &tri)) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "fallback must return (int, int, tuple)");
+        goto out;
+    }
+    Py_ssize_t m = PyTuple_GET_SIZE(tri);
+    if (i64vec_reserve(sub, m) < 0) goto out;
+    for (Py_ssize_t k = 0; k < m; k++) {
+        long long v = PyLong_AsLongLong(PyTuple_GET_ITEM(tri, k));
+        if (v == -1 && PyErr_Occurred()) goto out;
+        sub->v[sub->len++] = (int64_t)v;
+    }
+    *w = (int64_t)ww;
+    *shape = (int64_t)ss;
+    got = m;
+out:
+    Py_DECREF(r);
+    return got;
+}
+
+/* cnn_encode(sentences, table, buckets, max_tokens, fallback)
+ *   -> (words, shapes, sub_ids, bag_pos, bag_cnt, lengths, width) or None
+ *
+ * nn.encode's arrays (int64, in bytearrays; words/shapes row-major (n, width)) for the first
+ * max_tokens tokens of each sentence, tokens as nn.TOKEN_RE finds them
+ * (\p{L}+ | \p{N}+ | [^\s\p{L}\p{N}]).  table: uint8 class per code point (1 letter, 2 number,
+ * 3 white space, 0 other) for code points below len(table); None when a scanned character lies
+ * beyond it (the caller retries with the full table).
+ */
+static PyObject *cnn_encode(PyObject *self, PyObject *args) {
+    PyObject *o_sents, *o_table, *fallback, *o_buckets;
+    Py_ssize_t max_tokens;
+    if (!PyArg_ParseTuple(args, "OOO!nO", &o_sents, &o_table, &PyLong_Type, &o_buckets, &max_tokens, &fallback))
+        return NULL;
+    long long buckets = PyLong_AsLongLong(o_buckets);
+    if (buckets == -1 && PyErr_Occurred()) return NULL;
+    if (buckets < 2 || buckets > ((long long)1 << 40) || max_tokens < 1) {
+        PyErr_SetString(PyExc_ValueError, "buckets must be in [2, 2**40] and max_tokens >= 1");
+        return NULL;
+    }
+    if (!PyCallable_Check(fallback)) {
+        PyErr_SetString(PyExc_TypeError, "fallback must be callable");
+        return NULL;
+    }
+    if (!crc_ready) crc_init();
+    uint64_t mod = (uint64_t)(buckets - 1);
+    PyObject *sents = PySequence_Tuple(o_sents); /* a snapshot: the fallback cannot change what we read */
+    if (!sents) return NULL;
+    Py_buffer bt = {0};
+    PyObject *result = NULL, *ow = NULL, *osh = NULL, *osub = NULL, *opos = NULL, *ocnt = NULL, *olen = NULL;
+    i64vec tw = {0}, tsh = {0}, tcnt = {0}, sub = {0};
+    int64_t *lengths = NULL;
+    unsigned char *low = NULL;
+    Py_ssize_t low_cap = 0;
+    Py_ssize_t n = PyTuple_GET_SIZE(sents);
+    if (get_buf(o_table, &bt, 1, 0, 0, "table") < 0) goto done;
+    const uint8_t *table = bt.buf;
+    Py_ssize_t tlen = bt.len;
+    lengths = PyMem_Calloc((size_t)(n ? n : 1), sizeof(int64_t));
+    if (!lengths) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t width = 1;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *s = PyTuple_GET_ITEM(sents, r);
+        if (!PyUnicode_Check(s)) {
+            PyErr_SetString(PyExc_TypeError, "sentences must be str");
+            goto done;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), i = 0, ntok = 0;
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        while (i < len && ntok < max_tokens) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if ((Py_ssize_t)c >= tlen) {
+                result = Py_None; /* beyond the table: the caller retries with the full one */
+                Py_INCREF(result);
+                goto done;
+            }
+            uint8_t cl = table[c];
+            if (cl == 3) {
+                i++;
+                continue;
+            }
+            Py_ssize_t j = i + 1;
+            int ascii = c < 128;
+            if (cl == 1 || cl == 2) {
+                for (; j < len; j++) {
+                    Py_UCS4 d = PyUnicode_READ(kind, data, j);
+                    if ((Py_ssize_t)d >= tlen) {
+                        result = Py_None;
+                        Py_INCREF(result);
+                        goto done;
+                    }
+                    if (table[d] != cl) break;
+                    ascii &= d < 128;
+                }
+            }
+            if (i64vec_reserve(&tw, 1) < 0 || i64vec_reserve(&tsh, 1) < 0 || i64vec_reserve(&tcnt, 1) < 0) goto done;
+            Py_ssize_t m;
+            if (ascii) {
+                if (j - i > low_cap) {
+                    unsigned char *nl = PyMem_Realloc(low, (size_t)(j - i));
+                    if (!nl) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    low = nl;
+                    low_cap = j - i;
+                }
+                /* the token's bytes: read in place from a one-byte string, else narrowed into `low` (ascii_code
+                   lower-cases in place safely: it reads each byte before writing it) */
+                const unsigned char *src = low;
+                if (kind == PyUnicode_1BYTE_KIND)
+                    src = (const unsigned char *)data + i;
+                else
+                    for (Py_ssize_t k = i; k < j; k++) low[k - i] = (unsigned char)PyUnicode_READ(kind, data, k);
+                m = ascii_code(src, j - i, low, mod, &tw.v[tw.len], &tsh.v[tsh.len], &sub);
+            } else {
+                m = fallback_code(fallback, s, i, j, o_buckets, &tw.v[tw.len], &tsh.v[tsh.len], &sub);
+            }
+            if (m < 0) goto done;
+            tw.len++;
+            tsh.len++;
+            tcnt.v[tcnt.len++] = m;
+            ntok++;
+            i = j;
+        }
+        lengths[r] = ntok;
+        if (ntok > width) width = ntok;
+    }
+    {
+        Py_ssize_t cells = size_mul(n, width);
+        if (cells < 0 || cells > PY_SSIZE_T_MAX / 8) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t nbags = 0;
+        for (Py_ssize_t t = 0; t < tcnt.len; t++) nbags += tcnt.v[t] > 0;
+        ow = PyByteArray_FromStringAndSize(NULL, cells * 8);
+        osh = PyByteArray_FromStringAndSize(NULL, cells * 8);
+        osub = PyByteArray_FromStringAndSize(NULL, sub.len * 8);
+        opos = PyByteArray_FromStringAndSize(NULL, nbags * 8);
+        ocnt = PyByteArray_FromStringAndSize(NULL, nbags * 8);
+        olen = PyByteArray_FromStringAndSize(NULL, n * 8);
+        if (!ow || !osh || !osub || !opos || !ocnt || !olen) goto done;
+        int64_t *words = (int64_t *)PyByteArray_AS_STRING(ow), *shapes = (int64_t *)PyByteArray_AS_STRING(osh);
+        int64_t *pos = (int64_t *)PyByteArray_AS_STRING(opos), *cnt = (int64_t *)PyByteArray_AS_STRING(ocnt);
+        memset(words, 0, (size_t)cells * 8);
+        memset(shapes, 0, (size_t)cells * 8);
+        if (sub.len) memcpy(PyByteArray_AS_STRING(osub), sub.v, (size_t)sub.len * 8);
+        if (n) memcpy(PyByteArray_AS_STRING(olen), lengths, (size_t)n * 8);
+        Py_ssize_t t = 0, b = 0;
+        for (Py_ssize_t r = 0; r < n; r++)
+            for (Py_ssize_t k = 0; k < lengths[r]; k++, t++) {
+                words[r * width + k] = tw.v[t];
+                shapes[r * width + k] = tsh.v[t];
+                if (tcnt.v[t] > 0) {
+                    pos[b] = r * width + k;
+                    cnt[b++] = tcnt.v[t];
+                }
+            }
+        result = Py_BuildValue("OOOOOOn", ow, osh, osub, opos, ocnt, olen, width);
+    }
+done:
+    Py_XDECREF(ow);
+    Py_XDECREF(osh);
+    Py_XDECREF(osub);
+    Py_XDECREF(opos);
+    Py_XDECREF(ocnt);
+    Py_XDECREF(olen);
+    PyMem_Free(tw.v);
+    PyMem_Free(tsh.v);
+    PyMem_Free(tcnt.v);
+    PyMem_Free(sub.v);
+    PyMem_Free(lengths);
+    PyMem_Free(low);
+    PyBuffer_Release(&bt);
+    Py_DECREF(sents);
+    return result;
+}
+/* The float32 front and back of the CNN's forward pass (nn.ConvNet.forward): everything but the
+ * two matrix products, which stay in numpy (BLAS), so the logits are numpy's to the bit.  The sums
+ * reproduce np.add.reduceat along axis 0 (numpy 2.x: the first row, plus the pairwise sum of the
+ * others with 8 running sums in blocks of up to 128 rows, halves above that; `init` is the start
+ * of a short block, -0.0 in numpy >= 2.0, measured by nn.py at import). */
+#define CNN_MAXC 256
+
+/* rows i0..i0+n-1 of a float32 matrix (row i at base + (idx ? idx[i] : i) * ld), columns 0..d-1 */
+static void cnn_pairwise(float *out, const float *base, const int64_t *idx, Py_ssize_t ld, Py_ssize_t i0,
+                         Py_ssize_t n, Py_ssize_t d, float init) {
+#define ROWP(i) (base + (idx ? idx[(i)] : (i)) * ld)
+    if (n < 8) {
+        for (Py_ssize_t j = 0; j < d; j++) out[j] = init;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            const float *row = ROWP(i0 + i);
+            for (Py_ssize_t j = 0; j < d; j++) out[j] += row[j];
+        }
+    } else if (n <= 128) {
+        float r[8][CNN_MAXC];
+        for (int k = 0; k < 8; k++) memcpy(r[k], ROWP(i0 + k), (size_t)d * sizeof(float));
+        Py_ssize_t i;
+        for (i = 8; i < n - (n % 8); i += 8)
+            for (int k = 0; k < 8; k++) {
+                const float *row = ROWP(i0 + i + k);
+                for (Py_ssize_t j = 0; j < d; j++) r[k][j] += row[j];
+            }
+        for (Py_ssize_t j = 0; j < d; j++)
+            out[j] = ((r[0][j] + r[1][j]) + (r[2][j] + r[3][j])) + ((r[4][j] + r[5][j]) + (r[6][j] + r[7][j]));
+        for (; i < n; i++) {
+            const float *row = ROWP(i0 + i);
+            for (Py_ssize_t j = 0; j < d; j++) out[j] += row[j];
+        }
+    } else {
+        float tmp[CNN_MAXC];
+        Py_ssize_t n2 = n / 2;
+        n2 -= n2 % 8;
+        cnn_pairwise(out, base, idx, ld, i0, n2, d, init);
+        cnn_pairwise(tmp, base, idx, ld, i0 + n2, n - n2, d, init);
+        for (Py_ssize_t j = 0; j < d; j++) out[j] = out[j] + tmp[j];
+    }
+#undef ROWP
+}
+
+/* np.add.reduceat over the rows i0..i0+n-1 (n >= 1): the first row plus the pairwise sum of the rest */
+static void cnn_reduceat(float *out, const float *base, const int64_t *idx, Py_ssize_t ld, Py_ssize_t i0,
+                         Py_ssize_t n, Py_ssize_t d, float init) {
+    const float *first = base + (idx ? idx[i0] : i0) * ld;
+    if (n == 1) {
+        memcpy(out, first, (size_t)d * sizeof(float));
+        return;
+    }
+    float rest[CNN_MAXC];
+    cnn_pairwise(rest, base, idx, ld, i0 + 1, n - 1, d, init);
+    for (Py_ssize_t j = 0; j < d; j++) out[j] = first[j] + rest[j];
+}
+
+/* lengths (int64, n): each in [0, width]; their sum into *total */
+static int cnn_lengths(const int64_t *lengths, Py_ssize_t n, Py_ssize_t width, Py_ssize_t *total) {
+    Py_ssize_t t = 0;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        if (lengths[r] < 0 || lengths[r] > width) {
+            PyErr_SetString(PyExc_ValueError, "a sentence length is out of range");
+            return -1;
+        }
+        t += (Py_ssize_t)lengths[r];
+    }
+    *total = t;
+    return 0;
+}
+
+/* cnn_embed(emb, shape_emb, d, words, shapes, lengths, sub_ids, bag_pos, bag_cnt, init, x)
+ *
+ * The token rows x (float32, (T, d), T = sum(lengths)) of an encoded batch (nn.Encoded; words and
+ * shapes (n, width) with width = len(words) / n): emb[word] + shape_emb[shape], plus for a token
+ * with trigrams their reduceat sum over emb divided by their count, as ConvNet.forward forms them.
+ */
+static PyObject *cnn_embed(PyObject *self, PyObject *args) {
+    PyObject *o_emb, *o_sem, *o_w, *o_s, *o_len, *o_sub, *o_pos, *o_cnt, *o_x;
+    Py_ssize_t d;
+    float init;
+    if (!PyArg_ParseTuple(args, "OOnOOOOOOfO", &o_emb, &o_sem, &d, &o_w, &o_s, &o_len, &o_sub, &o_pos, &o_cnt, &init,
+                          &o_x))
+        return NULL;
+    if (d < 1 || d > CNN_MAXC) {
+        PyErr_SetString(PyExc_ValueError, "d must be in [1, 256]");
+        return NULL;
+    }
+    Py_buffer be = {0}, bs = {0}, bw = {0}, bsh = {0}, bl = {0}, bsub = {0}, bp = {0}, bc = {0}, bx = {0};
+    PyObject *result = NULL;
+    Py_ssize_t *tstart = NULL;
+    if (get_buf(o_emb, &be, 4, d, 0, "emb") < 0) goto done;
+    if (get_buf(o_sem, &bs, 4, d, 0, "shape_emb") < 0) goto done;
+    if (get_buf(o_len, &bl, 8, 0, 0, "lengths") < 0) goto done;
+    Py_ssize_t n = bl.len / 8;
+    if (get_buf(o_w, &bw, 8, 0, 0, "words") < 0) goto done;
+    if (get_buf(o_s, &bsh, 8, bw.len / 8, 0, "shapes") < 0) goto done;
+    if (get_buf(o_sub, &bsub, 8, 0, 0, "sub_ids") < 0) goto done;
+    if (get_buf(o_pos, &bp, 8, 0, 0, "bag_pos") < 0) goto done;
+    if (get_buf(o_cnt, &bc, 8, bp.len / 8, 0, "bag_cnt") < 0) goto done;
+    {
+        Py_ssize_t cells = bw.len / 8, width = n ? cells / n : 0, total = 0;
+        if (n && cells % n) {
+            PyErr_SetString(PyExc_ValueError, "words is not (n, width)");
+            goto done;
+        }
+        const int64_t *words = bw.buf, *shapes = bsh.buf, *lengths = bl.buf, *sub = bsub.buf, *pos = bp.buf,
+                      *cnt = bc.buf;
+        if (cnn_lengths(lengths, n, width, &total) < 0) goto done;
+        if (get_buf(o_x, &bx, 4, size_mul(total, d), 1, "x") < 0) goto done;
+        const float *emb = be.buf, *sem = bs.buf;
+        float *x = bx.buf;
+        Py_ssize_t nemb = be.len / 4 / d, nsem = bs.len / 4 / d, m = bsub.len / 8, k = bp.len / 8;
+        for (Py_ssize_t i = 0; i < m; i++)
+            if (sub[i] < 0 || sub[i] >= nemb) {
+                PyErr_SetString(PyExc_IndexError, "a trigram bucket is out of range");
+                goto done;
+            }
+        tstart = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)(n ? n : 1));
+        if (!tstart) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_ssize_t t = 0;
+        for (Py_ssize_t r = 0; r < n; r++) {
+            tstart[r] = t;
+            for (Py_ssize_t c = 0; c < lengths[r]; c++, t++) {
+                int64_t wi = words[r * width + c], si = shapes[r * width + c];
+                if (wi < 0 || wi >= nemb || si < 0 || si >= nsem) {
+                    PyErr_SetString(PyExc_IndexError, "a word bucket or shape is out of range");
+                    goto done;
+                }
+                const float *a = emb + wi * d, *b = sem + si * d;
+                float *row = x + t * d;
+                for (Py_ssize_t j = 0; j < d; j++) row[j] = a[j] + b[j];
+            }
+        }
+        Py_ssize_t off = 0;
+        float sums[CNN_MAXC];
+        for (Py_ssize_t b = 0; b < k; b++) {
+            int64_t p = pos[b], c = cnt[b];
+            if (c < 1 || c > m - off || p < 0 || p >= size_mul(n, width) || (b && p <= pos[b - 1])) {
+                PyErr_SetString(PyExc_ValueError, "bag_pos/bag_cnt do not fit the batch");
+                goto done;
+            }
+            Py_ssize_t r = (Py_ssize_t)(p / width), col = (Py_ssize_t)(p % width);
+            if (col >= lengths[r]) {
+                PyErr_SetString(PyExc_ValueError, "a bag sits on a padding position");
+                goto done;
+            }
+            cnn_reduceat(sums, emb, sub, d, off, (Py_ssize_t)c, d, init);
+            float fc = (float)c;
+            float *row = x + (tstart[r] + col) * d;
+            for (Py_ssize_t j = 0; j < d; j++) row[j] = row[j] + sums[j] / fc;
+            off += (Py_ssize_t)c;
+        }
+        if (off != m) {
+            PyErr_SetString(PyExc_ValueError, "bag_cnt does not add up to len(sub_ids)");
+            goto done;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyMem_Free(tstart);
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bsub);
+    PyBuffer_Release(&bl);
+    PyBuffer_Release(&bsh);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&be);
+    return result;
+}
+
+/* cnn_window(x, d, lengths, out): out (float32, (T, 3d)) row t = [x[t-1], x[t], x[t+1]], a zero row
+ * for a neighbour in another sentence: nn._conv3's input, without the zero-separated layout. */
+static PyObject *cnn_window(PyObject *self, PyObject *args) {
+    PyObject *o_x, *o_len, *o_out;
+    Py_ssize_t d;
+    if (!PyArg_ParseTuple(args, "OnOO", &o_x, &d, &o_len, &o_out)) return NULL;
+    if (d < 1) {
+        PyErr_SetString(PyExc_ValueError, "d must be >= 1");
+        return NULL;
+    }
+    Py_buffer bx = {0}, bl = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_len, &bl, 8, 0, 0, "lengths") < 0) goto done;
+    {
+        Py_ssize_t n = bl.len / 8, total = 0;
+        const int64_t *lengths = bl.buf;
+        if (cnn_lengths(lengths, n, PY_SSIZE_T_MAX, &total) < 0) goto done;
+        if (get_buf(o_x, &bx, 4, size_mul(total, d), 0, "x") < 0) goto done;
+        if (get_buf(o_out, &bo, 4, size_mul(total, size_mul(3, d)), 1, "out") < 0) goto done;
+        const float *x = bx.buf;
+        float *out = bo.buf;
+        size_t row = (size_t)d * sizeof(float);
+        Py_ssize_t t = 0;
+        for (Py_ssize_t r = 0; r < n; r++)
+            for (Py_ssize_t c = 0; c < lengths[r]; c++, t++) {
+                float *o = out + t * 3 * d;
+                if (c > 0)
+                    memcpy(o, x + (t - 1) * d, row);
+                else
+                    memset(o, 0, row);
+                memcpy(o + d, x + t * d, row);
+                if (c + 1 < lengths[r])
+                    memcpy(o + 2 * d, x + (t + 1) * d, row);
+                else
+                    memset(o + 2 * d, 0, row);
+            }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bx);
+    PyBuffer_Release(&bl);
+    return result;
+}
+
+/* cnn_pool(h, c, lengths, init, out): out (float32, (n, 2c)) row r = [mean, max] of sentence r's rows
+ * of h (float32, (T, c)): the mean as np.add.reduceat / float32(length), the max as
+ * np.maximum.reduceat (NaN propagates; of equal values the later); zeros for an empty sentence. */
+static PyObject *cnn_pool(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_len, *o_out;
+    Py_ssize_t c;
+    float init;
+    if (!PyArg_ParseTuple(args, "OnOfO", &o_h, &c, &o_len, &init, &o_out)) return NULL;
+    if (c < 1 || c > CNN_MAXC) {
+        PyErr_SetString(PyExc_ValueError, "c must be in [1, 256]");
+        return NULL;
+    }
+    Py_buffer bh = {0}, bl = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_len, &bl, 8, 0, 0, "lengths") < 0) goto done;
+    {
+        Py_ssize_t n = bl.len / 8, total = 0;
+        const int64_t *lengths = bl.buf;
+        if (cnn_lengths(lengths, n, PY_SSIZE_T_MAX, &total) < 0) goto done;
+        if (get_buf(o_h, &bh, 4, size_mul(total, c), 0, "h") < 0) goto done;
+        if (get_buf(o_out, &bo, 4, size_mul(n, 2 * c), 1, "out") < 0) goto done;
+        const float *h = bh.buf;
+        float *out = bo.buf;
+        Py_ssize_t t = 0;
+        for (Py_ssize_t r = 0; r < n; r++) {
+            float *mean = out + r * 2 * c, *top = mean + c;
+            Py_ssize_t len = (Py_ssize_t)lengths[r];
+            if (!len) {
+                memset(mean, 0, (size_t)(2 * c) * sizeof(float));
+                continue;
+            }
+            cnn_reduceat(mean, h, NULL, c, t, len, c, init);
+            float fl = (float)len;
+            for (Py_ssize_t j = 0; j < c; j++) mean[j] = mean[j] / fl;
+            memcpy(top, h + t * c, (size_t)c * sizeof(float));
+            for (Py_ssize_t i = 1; i < len; i++) {
+                const float *row = h + (t + i) * c;
+                for (Py_ssize_t j = 0; j < c; j++) top[j] = (top[j] > row[j] || top[j] != top[j]) ? top[j] : row[j];
+            }
+            t += len;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bl);
+    return result;
+}
+/* The linear featuriser's hashing (cleaner/garble/vec.py: tokenize, ngram_hashes_multi).  vec.py
+ * hashes a span s[a:b] as mix((S[b] - S[a]) * P**a) with S[k] = sum_{j<k} s_j * Q**j modulo 2**64
+ * (P * Q = 1): that is mix(sum_{k<b-a} s[a+k] * Q**k), which these loops compute directly, to the
+ * same 64-bit value. */
+static inline uint64_t vec_mix(uint64_t h) {
+    h ^= h >> 29;
+    h *= 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 32);
+}
+
+/* vec_tokenize(codes, low, seg, table, q, o_seg, o_cls, o_h, o_upper, o_start, o_end) -> number of tokens
+ *
+ * vec.tokenize over the joined code points `codes` (uint32), their lower-case `low` (uint32) and
+ * owners `seg` (int64): the class of each code point from `table` (uint8, vec._tables' classes,
+ * 0x10000 entries; astral code points are marks), an apostrophe between two letters made a letter
+ * (decided on the classes before any change), then the tokens: runs of letters or of digits, each
+ * mark or Han character alone.  Outputs (capacity len(codes)): owner, class, hash, upper-case
+ * start (uint8), start and end offsets.  q: vec._Q.
+ */
+static PyObject *vec_tokenize(PyObject *self, PyObject *args) {
+    PyObject *o_codes, *o_low, *o_seg, *o_table, *o_os, *o_oc, *o_oh, *o_ou, *o_ost, *o_oen;
+    unsigned long long q;
+    if (!PyArg_ParseTuple(args, "OOOOKOOOOOO", &o_codes, &o_low, &o_seg, &o_table, &q, &o_os, &o_oc, &o_oh, &o_ou,
+                          &o_ost, &o_oen))
+        return NULL;
+    Py_buffer bc = {0}, bl = {0}, bs = {0}, bt = {0}, b1 = {0}, b2 = {0}, b3 = {0}, b4 = {0}, b5 = {0}, b6 = {0};
+    PyObject *result = NULL;
+    uint8_t *cls = NULL;
+    if (get_buf(o_codes, &bc, 4, 0, 0, "codes") < 0) goto done;
+    Py_ssize_t n = bc.len / 4;
+    if (get_buf(o_low, &bl, 4, n, 0, "low") < 0) goto done;
+    if (get_buf(o_seg, &bs, 8, n, 0, "seg") < 0) goto done;
+    if (get_buf(o_table, &bt, 1, 0x10000, 0, "table") < 0) goto done;
+    if (get_buf(o_os, &b1, 8, n, 1, "o_seg") < 0) goto done;
+    if (get_buf(o_oc, &b2, 1, n, 1, "o_cls") < 0) goto done;
+    if (get_buf(o_oh, &b3, 8, n, 1, "o_h") < 0) goto done;
+    if (get_buf(o_ou, &b4, 1, n, 1, "o_upper") < 0) goto done;
+    if (get_buf(o_ost, &b5, 8, n, 1, "o_start") < 0) goto done;
+    if (get_buf(o_oen, &b6, 8, n, 1, "o_end") < 0) goto done;
+    {
+        enum { SPACE = 0, LET = 1, HAN = 3, PUN = 4, APO = 5 };
+        const uint32_t *codes = bc.buf, *low = bl.buf;
+        const int64_t *seg = bs.buf;
+        const uint8_t *table = bt.buf;
+        int64_t *oseg = b1.buf, *ost = b5.buf, *oen = b6.buf;
+        uint8_t *ocls = b2.buf, *oup = b4.buf;
+        uint64_t *oh = b3.buf;
+        cls = PyMem_Malloc((size_t)(n ? n : 1));
+        if (!cls) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < n; i++) cls[i] = codes[i] < 0x10000 ? table[codes[i]] : PUN;
+        /* the apostrophe rule on the original classes: a left-to-right pass sees cls[i-1] already
+           changed only when it was an apostrophe itself, which then was not between two letters */
+        uint8_t prev_orig = n ? cls[0] : 0;
+        for (Py_ssize_t i = 1; i + 1 < n; i++) {
+            uint8_t cur = cls[i];
+            if (cur == APO && prev_orig == LET && cls[i + 1] == LET) cls[i] = LET;
+            prev_orig = cur;
+        }
+        for (Py_ssize_t i = 0; i < n; i++)
+            if (cls[i] == APO) cls[i] = PUN;
+        Py_ssize_t ns = 0, ne = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint8_t c = cls[i];
+            if (c == SPACE) continue;
+            int single = c == PUN || c == HAN;
+            uint8_t pv = i ? cls[i - 1] : SPACE, nx = i + 1 < n ? cls[i + 1] : SPACE;
+            if (c != pv || single) {
+                oseg[ns] = seg[i];
+                ocls[ns] = c;
+                oup[ns] = codes[i] != low[i];
+                ost[ns++] = i;
+            }
+            if (c != nx || single) oen[ne++] = i + 1;
+        }
+        if (ns != ne) {
+            PyErr_SetString(PyExc_RuntimeError, "token starts and ends do not pair");
+            goto done;
+        }
+        for (Py_ssize_t k = 0; k < ns; k++) {
+            uint64_t h = 0, qk = 1;
+            for (int64_t i = ost[k]; i < oen[k]; i++) {
+                h += (uint64_t)low[i] * qk;
+                qk *= (uint64_t)q;
+            }
+            oh[k] = vec_mix(h);
+        }
+        result = PyLong_FromSsize_t(ns);
+    }
+done:
+    PyMem_Free(cls);
+    PyBuffer_Release(&b6);
+    PyBuffer_Release(&b5);
+    PyBuffer_Release(&b4);
+    PyBuffer_Release(&b3);
+    PyBuffer_Release(&b2);
+    PyBuffer_Release(&b1);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bl);
+    PyBuffer_Release(&bc);
+    return result;
+}
+
+/* vec_ngrams(seq, seg, ns, salts, q, out_h, out_o) -> tuple of counts, one per order
+ *
+ * vec.ngram_hashes_multi: for each order n (int64 `ns`, salt uint64 `salts`), the hash
+ * mix((sum_{k<n} seq[i+k] * q**k) ^ salt) and owner seg[i] of every n-gram of `seq` (uint64) whose
+ * first and last items have one owner (seg: int64, non-decreasing), in order; the orders one after
+ * another in out_h (uint64) / out_o (int64), whose capacity is sum(max(len(seq) - n + 1, 0)).
+ */
+static PyObject *vec_ngrams(PyObject *self, PyObject *args) {
+    PyObject *o_seq, *o_seg, *o_ns, *o_salts, *o_h, *o_o;
+    unsigned long long q;
+    if (!PyArg_ParseTuple(args, "OOOOKOO", &o_seq, &o_seg, &o_ns, &o_salts, &q, &o_h, &o_o)) return NULL;
+    Py_buffer bq = {0}, bs = {0}, bn = {0}, bsa = {0}, bh = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_seq, &bq, 8, 0, 0, "seq") < 0) goto done;
+    Py_ssize_t len = bq.len / 8;
+    if (get_buf(o_seg, &bs, 8, len, 0, "seg") < 0) goto done;
+    if (get_buf(o_ns, &bn, 8, 0, 0, "ns") < 0) goto done;
+    Py_ssize_t k = bn.len / 8;
+    if (get_buf(o_salts, &bsa, 8, k, 0, "salts") < 0) goto done;
+    {
+        const int64_t *ns = bn.buf, *seg = bs.buf;
+        const uint64_t *seq = bq.buf, *salts = bsa.buf;
+        Py_ssize_t cap = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            if (ns[j] < 1) {
+                PyErr_SetString(PyExc_ValueError, "n-gram orders must be >= 1");
+                goto done;
+            }
+            if (ns[j] <= len) cap += len - (Py_ssize_t)ns[j] + 1;
+        }
+        if (get_buf(o_h, &bh, 8, cap, 1, "out_h") < 0) goto done;
+        if (get_buf(o_o, &bo, 8, cap, 1, "out_o") < 0) goto done;
+        uint64_t *oh = bh.buf;
+        int64_t *oo = bo.buf;
+        result = PyTuple_New(k);
+        if (!result) goto done;
+        Py_ssize_t w = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            Py_ssize_t n = (Py_ssize_t)ns[j], got = 0;
+            for (Py_ssize_t i = 0; i + n <= len; i++) {
+                if (seg[i] != seg[i + n - 1]) continue;
+                uint64_t h = 0, qk = 1;
+                for (Py_ssize_t t = 0; t < n; t++) {
+                    h += seq[i + t] * qk;
+                    qk *= (uint64_t)q;
+                }
+                oh[w] = vec_mix(h ^ salts[j]);
+                oo[w++] = seg[i];
+                got++;
+            }
+            PyObject *v = PyLong_FromSsize_t(got);
+            if (!v) {
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyTuple_SET_ITEM(result, j, v);
+        }
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bsa);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bq);
+    return result;
+}
+/* vec_keys(hashes, owners, bits, out) -> number of keys
+ *
+ * The sparse feature keys of vec.featurise, sorted and unique: (owner << bits) | (hash & (2**bits - 1))
+ * for every pair of hashes[j] (uint64) and owners[j] (int64), j over two tuples of arrays, into out
+ * (int64, capacity the total length), sorted (LSD radix sort; all keys are >= 0) and de-duplicated in
+ * place: the keys np.sort and the mask of first occurrences leave.
+ */
+static PyObject *vec_keys(PyObject *self, PyObject *args) {
+    PyObject *hs, *os, *o_out;
+    int bits;
+    if (!PyArg_ParseTuple(args, "O!O!iO", &PyTuple_Type, &hs, &PyTuple_Type, &os, &bits, &o_out)) return NULL;
+    Py_ssize_t parts = PyTuple_GET_SIZE(hs);
+    if (PyTuple_GET_SIZE(os) != parts || bits < 1 || bits > 40) {
+        PyErr_SetString(PyExc_ValueError, "hashes and owners differ in length, or bits not in [1, 40]");
+        return NULL;
+    }
+    Py_buffer bo = {0};
+    PyObject *result = NULL;
+    int64_t *tmp = NULL;
+    if (get_buf(o_out, &bo, 8, 0, 1, "out") < 0) return NULL;
+    int64_t *out = bo.buf;
+    Py_ssize_t cap = bo.len / 8, w = 0;
+    uint64_t mask = ((uint64_t)1 << bits) - 1, omax = (uint64_t)1 << (62 - bits);
+    for (Py_ssize_t p = 0; p < parts; p++) {
+        Py_buffer bh = {0}, bw = {0};
+        if (get_buf(PyTuple_GET_ITEM(hs, p), &bh, 8, 0, 0, "hashes") < 0) goto done;
+        if (get_buf(PyTuple_GET_ITEM(os, p), &bw, 8, bh.len / 8, 0, "owners") < 0) {
+            PyBuffer_Release(&bh);
+            goto done;
+        }
+        Py_ssize_t m = bh.len / 8;
+        const uint64_t *h = bh.buf;
+        const int64_t *o = bw.buf;
+        int bad = m > cap - w;
+        for (Py_ssize_t i = 0; i < m && !bad; i++) {
+            if (o[i] < 0 || (uint64_t)o[i] >= omax) {
+                bad = 2;
+                break;
+            }
+            out[w++] = (int64_t)(((uint64_t)o[i] << bits) | (h[i] & mask));
+        }
+        PyBuffer_Release(&bw);
+        PyBuffer_Release(&bh);
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, bad == 2 ? "an owner is negative or too large" : "out is too short");
+            goto done;
+        }
+    }
+    if (w > 1) {
+        /* LSD radix sort, 8 bits a pass, over the bits the keys use */
+        tmp = PyMem_Malloc(sizeof(int64_t) * (size_t)w);
+        if (!tmp) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        uint64_t top = 0;
+        for (Py_ssize_t i = 0; i < w; i++) top |= (uint64_t)out[i];
+        int64_t *src = out, *dst = tmp;
+        for (int shift = 0; shift < 64 && (top >> shift); shift += 8) {
+            Py_ssize_t count[257];
+            memset(count, 0, sizeof count);
+            for (Py_ssize_t i = 0; i < w; i++) count[(((uint64_t)src[i] >> shift) & 0xFF) + 1]++;
+            for (int b = 0; b < 256; b++) count[b + 1] += count[b];
+            for (Py_ssize_t i = 0; i < w; i++) dst[count[((uint64_t)src[i] >> shift) & 0xFF]++] = src[i];
+            int64_t *t = src;
+            src = dst;
+            dst = t;
+        }
+        if (src != out) memcpy(out, src, sizeof(int64_t) * (size_t)w);
+        Py_ssize_t u = 1;
+        for (Py_ssize_t i = 1; i < w; i++)
+            if (out[i] != out[u - 1]) out[u++] = out[i];
+        w = u;
+    }
+    result = PyLong_FromSsize_t(w);
+done:
+    PyMem_Free(tmp);
+    PyBuffer_Release(&bo);
+    return result;
+}
+/* vec_token_ngrams(h, sk, seg, n, salts, skel_salt, bos, eos, q, out_h, out_o, sk_h, sk_o) -> (counts, n_skel)
+ *
+ * vec.token_ngrams: the word hashes h and the skeleton sk (uint64, one per token; seg: int64 owner
+ * sentences, non-decreasing, in [0, n)) laid out as 2n pseudo-sentences (every sentence's words,
+ * then every sentence's skeleton xor skel_salt, each as <s> tokens </s>, vec.with_bounds), and
+ * their 1..4-grams as vec_ngrams hashes them (salts: 4 uint64), each with its sentence (the
+ * pseudo-sentence modulo n); the skeleton trigrams also into sk_h / sk_o.  Capacities: out
+ * sum(max(E - k + 1, 0)) for k = 1..4 with E = 2 len(h) + 4n; sk_h / sk_o E.
+ */
+static PyObject *vec_token_ngrams(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_sk, *o_seg, *o_salts, *o_oh, *o_oo, *o_sh, *o_so;
+    Py_ssize_t n;
+    unsigned long long skel_salt, bos, eos, q;
+    if (!PyArg_ParseTuple(args, "OOOnOKKKKOOOO", &o_h, &o_sk, &o_seg, &n, &o_salts, &skel_salt, &bos, &eos, &q, &o_oh,
+                          &o_oo, &o_sh, &o_so))
+        return NULL;
+    Py_buffer bh = {0}, bsk = {0}, bseg = {0}, bsa = {0}, boh = {0}, boo = {0}, bsh = {0}, bso = {0};
+    PyObject *result = NULL;
+    uint64_t *ext = NULL;
+    int64_t *eseg = NULL;
+    if (get_buf(o_h, &bh, 8, 0, 0, "h") < 0) goto done;
+    Py_ssize_t t = bh.len / 8;
+    if (get_buf(o_sk, &bsk, 8, t, 0, "sk") < 0) goto done;
+    if (get_buf(o_seg, &bseg, 8, t, 0, "seg") < 0) goto done;
+    if (get_buf(o_salts, &bsa, 8, 4, 0, "salts") < 0) goto done;
+    if (n < 0 || t > (PY_SSIZE_T_MAX / 16) - n) {
+        PyErr_SetString(PyExc_ValueError, "bad n");
+        goto done;
+    }
+    {
+        const uint64_t *h = bh.buf, *sk = bsk.buf, *salts = bsa.buf;
+        const int64_t *seg = bseg.buf;
+        for (Py_ssize_t i = 0; i < t; i++)
+            if (seg[i] < 0 || seg[i] >= n || (i && seg[i] < seg[i - 1])) {
+                PyErr_SetString(PyExc_ValueError, "owners must be non-decreasing and in [0, n)");
+                goto done;
+            }
+        Py_ssize_t e = 2 * t + 4 * n, cap = 0;
+        for (Py_ssize_t k = 1; k <= 4; k++)
+            if (k <= e) cap += e - k + 1;
+        if (get_buf(o_oh, &boh, 8, cap, 1, "out_h") < 0) goto done;
+        if (get_buf(o_oo, &boo, 8, cap, 1, "out_o") < 0) goto done;
+        if (get_buf(o_sh, &bsh, 8, e, 1, "sk_h") < 0) goto done;
+        if (get_buf(o_so, &bso, 8, e, 1, "sk_o") < 0) goto done;
+        ext = PyMem_Malloc(sizeof(uint64_t) * (size_t)(e ? e : 1));
+        eseg = PyMem_Malloc(sizeof(int64_t) * (size_t)(e ? e : 1));
+        if (!ext || !eseg) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        /* the 2n pseudo-sentences: p < n the words of sentence p, p >= n the skeleton of sentence p - n */
+        Py_ssize_t w = 0;
+        for (int half = 0; half < 2; half++) {
+            Py_ssize_t i = 0;
+            for (Py_ssize_t s = 0; s < n; s++) {
+                Py_ssize_t p = s + half * n;
+                ext[w] = bos;
+                eseg[w++] = p;
+                for (; i < t && seg[i] == s; i++) {
+                    ext[w] = half ? sk[i] ^ skel_salt : h[i];
+                    eseg[w++] = p;
+                }
+                ext[w] = eos;
+                eseg[w++] = p;
+            }
+        }
+        uint64_t *oh = boh.buf, *sh = bsh.buf;
+        int64_t *oo = boo.buf, *so = bso.buf;
+        PyObject *counts = PyTuple_New(4);
+        if (!counts) goto done;
+        Py_ssize_t wo = 0, nsk = 0;
+        for (Py_ssize_t k = 1; k <= 4; k++) {
+            Py_ssize_t got = 0;
+            for (Py_ssize_t i = 0; i + k <= e; i++) {
+                if (eseg[i] != eseg[i + k - 1]) continue;
+                uint64_t v = 0, qk = 1;
+                for (Py_ssize_t j = 0; j < k; j++) {
+                    v += ext[i + j] * qk;
+                    qk *= (uint64_t)q;
+                }
+                v = vec_mix(v ^ salts[k - 1]);
+                oh[wo] = v;
+                oo[wo++] = eseg[i] % n;
+                got++;
+                if (k == 3 && eseg[i] >= n) {
+                    sh[nsk] = v;
+                    so[nsk++] = eseg[i] - n;
+                }
+            }
+            PyObject *c = PyLong_FromSsize_t(got);
+            if (!c) {
+                Py_DECREF(counts);
+                goto done;
+            }
+            PyTuple_SET_ITEM(counts, k - 1, c);
+        }
+        result = Py_BuildValue("Nn", counts, nsk);
+    }
+done:
+    PyMem_Free(ext);
+    PyMem_Free(eseg);
+    PyBuffer_Release(&bso);
+    PyBuffer_Release(&bsh);
+    PyBuffer_Release(&boo);
+    PyBuffer_Release(&boh);
+    PyBuffer_Release(&bsa);
+    PyBuffer_Release(&bseg);
+    PyBuffer_Release(&bsk);
+    PyBuffer_Release(&bh);
+    return result;
+}
+/* vec_lookup(table, index, shift, keys, found, pos)
+ *
+ * vec.lookup: pos = min(np.searchsorted(table, key), len(table) - 1) and found = table[pos] == key for
+ * each key (uint32) in the sorted uint32 `table` (not empty).  index (int64, 2**(32 - shift) + 1
+ * entries): np.searchsorted(table, b << shift) for every bucket b, then len(table); the search runs
+ * inside the key's bucket only (a few entries, not the ~17 levels of the whole table).
+ */
+static PyObject *vec_lookup(PyObject *self, PyObject *args) {
+    PyObject *o_t, *o_i, *o_k, *o_f, *o_p;
+    int shift;
+    if (!PyArg_ParseTuple(args, "OOiOOO", &o_t, &o_i, &shift, &o_k, &o_f, &o_p)) return NULL;
+    if (shift < 8 || shift > 31) {
+        PyErr_SetString(PyExc_ValueError, "shift must be in [8, 31]");
+        return NULL;
+    }
+    Py_buffer bt = {0}, bi = {0}, bk = {0}, bf = {0}, bp = {0};
+    PyObject *result = NULL;
+    Py_ssize_t nb = ((Py_ssize_t)1 << (32 - shift)) + 1;
+    if (get_buf(o_t, &bt, 4, 1, 0, "table") < 0) goto done;
+    if (get_buf(o_i, &bi, 8, nb, 0, "index") < 0) goto done;
+    if (get_buf(o_k, &bk, 4, 0, 0, "keys") < 0) goto done;
+    Py_ssize_t m = bk.len / 4, len = bt.len / 4;
+    if (get_buf(o_f, &bf, 1, m, 1, "found") < 0) goto done;
+    if (get_buf(o_p, &bp, 8, m, 1, "pos") < 0) goto done;
+    {
+        const uint32_t *table = bt.buf, *keys = bk.buf;
+        const int64_t *index = bi.buf;
+        uint8_t *found = bf.buf;
+        int64_t *pos = bp.buf;
+        for (Py_ssize_t b = 0; b < nb; b++)
+            if (index[b] < 0 || index[b] > len || (b && index[b] < index[b - 1]) || (b == nb - 1 && index[b] != len)) {
+                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+                goto done;
+            }
+        for (Py_ssize_t i = 0; i < m; i++) {
+            uint32_t key = keys[i];
+            uint32_t b = key >> shift;
+            int64_t lo = index[b], hi = index[b + 1];
+            while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
+                int64_t mid = lo + (hi - lo) / 2;
+                if (table[mid] < key)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            int64_t p = lo < len - 1 ? lo : len - 1;
+            pos[i] = p;
+            found[i] = table[p] == key;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bi);
+    PyBuffer_Release(&bt);
+    return result;
+}
+/* ---- end garble ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -937,6 +1932,15 @@ static PyMethodDef methods[] = {
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
     {"context", context, METH_VARARGS, "The neighbour columns of the line features."},
     {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
+    {"cnn_encode", cnn_encode, METH_VARARGS, "Token codes of the garble sentence CNN (padded arrays)."},
+    {"cnn_embed", cnn_embed, METH_VARARGS, "Token rows of the garble CNN: word, shape and trigram embeddings."},
+    {"cnn_window", cnn_window, METH_VARARGS, "The width-3 convolution input rows of the garble CNN."},
+    {"cnn_pool", cnn_pool, METH_VARARGS, "Mean and max pooling per sentence of the garble CNN."},
+    {"vec_tokenize", vec_tokenize, METH_VARARGS, "Tokens and token hashes of the garble featuriser."},
+    {"vec_ngrams", vec_ngrams, METH_VARARGS, "Salted n-gram hashes of the garble featuriser."},
+    {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
+    {"vec_token_ngrams", vec_token_ngrams, METH_VARARGS, "Word and skeleton n-gram hashes of the garble featuriser."},
+    {"vec_lookup", vec_lookup, METH_VARARGS, "Positions of fingerprints in a sorted table (bucketed binary search)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -945,7 +1949,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled 
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
-    if (m && PyModule_AddIntConstant(m, "ABI", CLEANER_NATIVE_ABI) < 0) {
+    if (m && (PyModule_AddIntConstant(m, "ABI", CLEANER_NATIVE_ABI) < 0 ||
+              PyModule_AddIntConstant(m, "GARBLE_ABI", CLEANER_GARBLE_ABI) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

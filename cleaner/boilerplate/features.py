@@ -48,7 +48,7 @@ import regex
 
 from . import rules as R
 
-NATIVE_ABI = 1
+NATIVE_ABI = 2
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
 An in-place build survives ``git pull``: a stale one is refused here instead of raising
 TypeError inside the stage."""

@@ -4,7 +4,8 @@ Why: the linear model sees hashed n-grams independently; a convolution over word
 built from the word and its character trigrams (fastText-style, so unseen and misspelt words
 still get a vector) can score word order and unusual word combinations jointly.  It is trained
 with PyTorch at build time only (``scripts/train_garble_nn.py``); at run time this module needs
-numpy and ``regex`` only.
+numpy and ``regex`` only, plus the optional compiled kernels of ``cleaner._native`` when they are
+built (token coding and the forward pass around its two matrix products: the same arrays and floats).
 
 Architecture (fixed by the training script, shapes in the npz):
 word vector = E[word bucket] + mean(E[trigram buckets]) + S[shape class] (dim ``d``), two
@@ -15,6 +16,9 @@ on the other sentences of the batch.
 
 from __future__ import annotations
 
+import importlib
+import os
+import warnings
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,13 +53,40 @@ def _shape(tok: str) -> int:
     return 4
 
 
-# A cached token costs about 0.64 kB (measured: 128 MB at 200,000 entries); 16,384 entries keep a
-# worker's cache near 10 MB while the common words of a stream (Zipf) stay cached.
-TOKEN_CACHE = 16_384
+def _load_native() -> Any:
+    """The compiled token coder (``cnn_encode`` in ``cleaner/_native.c``), or None: not built, switched off
+    by ``CLEANER_NO_NATIVE`` (any value but empty or ``0``), or a build of another garble layout."""
+    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
+        return None
+    try:
+        mod = importlib.import_module("cleaner._native")
+    except ImportError:
+        return None
+    if getattr(mod, "GARBLE_ABI", None) != GARBLE_ABI:
+        warnings.warn(
+            f"cleaner._native is a stale build (GARBLE_ABI {getattr(mod, 'GARBLE_ABI', None)}, expected "
+            f"{GARBLE_ABI}): the garble CNN tokenises in Python; rebuild with `pip install -e .`",
+            stacklevel=2,
+        )
+        return None
+    return mod
 
 
-@lru_cache(maxsize=TOKEN_CACHE)
-def token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
+GARBLE_ABI = 1
+"""The argument/result layout of the garble kernels of ``cleaner/_native.c`` (its ``GARBLE_ABI``)."""
+_native: Any = _load_native()
+"""The compiled kernels or None; either way :func:`encode` gives the same arrays (tests/garble/test_nn.py
+compares the two paths)."""
+
+# A cached token costs about 0.64 kB (measured: 128 MB at 200,000 entries).  Python path: 16,384
+# entries keep a worker's cache near 10 MB while the common words of a stream (Zipf) stay cached.
+# Compiled path: only tokens with a non-ASCII character come here (curly quotes and dashes, accented
+# words: 1.3% of the 86,800 tokens the CNN scores on the dev pages), and 1,024 entries hold them
+# (measured: +1.8 MB RSS at 1,024 entries vs +9.3 MB at 16,384; bench/results/garble_speed_s6.md).
+TOKEN_CACHE = 16_384 if _native is None else 1_024
+
+
+def _token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
     """(word bucket, shape, trigram buckets) of one token; buckets are CRC-32 hashes (deterministic).
 
     Bucket 0 is reserved for padding.  Trigrams of ``<word>`` are taken for letter tokens only.
@@ -74,6 +105,24 @@ def token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
     return w, _shape(tok), tri
 
 
+token_code = lru_cache(maxsize=TOKEN_CACHE)(_token_code)
+
+
+@lru_cache(maxsize=2)
+def _classes(full: bool) -> bytes:
+    """Class of each code point in :data:`TOKEN_RE` (1 ``\\p{L}``, 2 ``\\p{N}``, 3 ``\\s``, 0 other), from
+    ``regex`` itself (its Unicode tables, not Python's): the BMP (~15 ms, once), or every code point
+    (~160 ms, built only when a sentence holds an astral character)."""
+    top = 0x110000 if full else 0x10000
+    # (decoded from one buffer: "".join(map(chr, ...)) made a million one-character strings, ~90 MB at peak)
+    allc = np.arange(top, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    cls = np.zeros(top, dtype=np.uint8)
+    for pat, c in ((r"\s+", 3), (r"\p{N}+", 2), (r"\p{L}+", 1)):
+        for m in regex.finditer(pat, allc):
+            cls[m.start() : m.end()] = c
+    return cls.tobytes()
+
+
 @dataclass(frozen=True)
 class Encoded:
     """A padded batch: word buckets and shapes ``[n, L]``; trigram buckets grouped in one bag per token."""
@@ -87,7 +136,32 @@ class Encoded:
 
 
 def encode(sentences: list[str], buckets: int) -> Encoded:
-    """Token codes of ``sentences`` (the same function feeds training and inference)."""
+    """Token codes of ``sentences`` (the same function feeds training and inference).
+
+    Compiled (``cleaner._native``) when built: ~25x less CPU than tokenising with ``regex`` and
+    hashing in Python (mtgarble dev items: 50 -> 1.8 us each); the same arrays either way."""
+    if _native is not None:
+        return _encode_native(sentences, buckets)
+    return _encode_python(sentences, buckets)
+
+
+def _encode_native(sentences: list[str], buckets: int) -> Encoded:
+    r = _native.cnn_encode(sentences, _classes(False), buckets, MAX_TOKENS, token_code)
+    if r is None:  # an astral code point: the full class table
+        r = _native.cnn_encode(sentences, _classes(True), buckets, MAX_TOKENS, token_code)
+    words, shapes, sub_ids, bag_pos, bag_cnt, lengths, width = r
+    n = len(sentences)
+    return Encoded(
+        np.frombuffer(words, dtype=np.int64).reshape(n, width),
+        np.frombuffer(shapes, dtype=np.int64).reshape(n, width),
+        np.frombuffer(sub_ids, dtype=np.int64),
+        np.frombuffer(bag_pos, dtype=np.int64),
+        np.frombuffer(bag_cnt, dtype=np.int64),
+        np.frombuffer(lengths, dtype=np.int64),
+    )
+
+
+def _encode_python(sentences: list[str], buckets: int) -> Encoded:
     # finditer + islice: a 1 MB "sentence" is not tokenised past its first MAX_TOKENS tokens
     codes = [[token_code(m.group(), buckets) for m in islice(TOKEN_RE.finditer(s), MAX_TOKENS)] for s in sentences]
     lengths = np.array([len(c) for c in codes], dtype=np.int64)
@@ -130,6 +204,13 @@ def _matmul(a: np.ndarray, w: np.ndarray) -> np.ndarray:
     return out
 
 
+_NATIVE_MAX_WIDTH = 256
+"""Widest embedding / channel count the compiled forward takes (its stack buffers); wider models run numpy."""
+_SUM_INIT = float(np.add.reduceat(np.full((3, 2), -0.0, dtype=np.float32), [0], axis=0)[0, 0])
+"""Where numpy's pairwise float32 sum starts a short block (-0.0 since numpy 2.0, 0.0 before): the compiled
+pooling and bag means reproduce ``np.add.reduceat`` to the bit, signed zeros included."""
+
+
 def _conv3(x: np.ndarray, pos: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Width-3 convolution at the token rows ``pos`` of a flat layout ``x`` whose other rows are zero.
 
@@ -163,7 +244,46 @@ class ConvNet:
         return int(self.emb.shape[0])
 
     def forward(self, enc: Encoded) -> np.ndarray:
-        """CNN logits of an encoded batch (float64 [n])."""
+        """CNN logits of an encoded batch (float64 [n]); the compiled kernels when built, the same floats."""
+        if _native is not None and max(self.emb.shape[1], self.w1.shape[1]) <= _NATIVE_MAX_WIDTH:
+            return self._forward_native(enc)
+        return self._forward_numpy(enc)
+
+    def _forward_native(self, enc: Encoded) -> np.ndarray:
+        """:meth:`_forward_numpy` with the gathers, bag means, convolution windows and pooling in C
+        (``cnn_embed``, ``cnn_window``, ``cnn_pool``): the ~30 small numpy operations per batch were most
+        of the CNN's time.  The two matrix products stay numpy's (BLAS), on the same inputs."""
+        assert _native is not None
+        n = enc.words.shape[0]
+        lens = np.ascontiguousarray(enc.lengths, dtype=np.int64)
+        total, d = int(lens.sum()), self.emb.shape[1]
+        x = np.empty((total, d), dtype=np.float32)
+        _native.cnn_embed(
+            self.emb,
+            self.shape_emb,
+            d,
+            np.ascontiguousarray(enc.words, dtype=np.int64),
+            np.ascontiguousarray(enc.shapes, dtype=np.int64),
+            lens,
+            np.ascontiguousarray(enc.sub_ids, dtype=np.int64),
+            np.ascontiguousarray(enc.bag_pos, dtype=np.int64),
+            np.ascontiguousarray(enc.bag_cnt, dtype=np.int64),
+            _SUM_INIT,
+            x,
+        )
+        cat = np.empty((total, 3 * d), dtype=np.float32)
+        _native.cnn_window(x, d, lens, cat)
+        h1 = np.maximum(_matmul(cat, self.w1) + self.b1, 0.0)
+        c = h1.shape[1]
+        cat = np.empty((total, 3 * c), dtype=np.float32)
+        _native.cnn_window(h1, c, lens, cat)
+        h2 = np.maximum(_matmul(cat, self.w2) + self.b2, 0.0) + h1
+        pooled = np.empty((n, 2 * c), dtype=np.float32)
+        _native.cnn_pool(h2, c, lens, _SUM_INIT, pooled)
+        out: np.ndarray = (pooled @ self.w_out).astype(np.float64) + self.b_out
+        return out
+
+    def _forward_numpy(self, enc: Encoded) -> np.ndarray:
         n, L = enc.words.shape
         lens = enc.lengths
         valid = (np.arange(L)[None, :] < lens[:, None]).ravel()

@@ -12,6 +12,7 @@ evidence).  Fluent documents, the common case, therefore cost a sample, not thei
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 
 import numpy as np
@@ -346,26 +347,27 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
 
 def fast_split(text: str) -> list[tuple[int, int]]:
     """Sentence-like pieces of ``text`` cut at :data:`_BOUNDARY` (C-speed; no abbreviation rules)."""
-    spans = []
-    pos = 0
-    for m in _BOUNDARY.finditer(text):
-        a, b = _trim(text, pos, m.end())
-        if b > a:
-            spans.append((a, b))
-        pos = m.end()
-    a, b = _trim(text, pos, len(text))
-    if b > a:
-        spans.append((a, b))
-    return spans
+    return [_trim(text, a, b) for a, b in _pieces(text)]
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """The untrimmed spans of :func:`fast_split`'s pieces: those between boundaries that are not blank.
+
+    A piece trims to nothing exactly when it is empty or all white space (``str.isspace``, what
+    ``strip`` removes), so the pieces can be counted and thinned before any is trimmed.
+    """
+    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    ends.append(len(text))
+    return [(a, b) for a, b in itertools.pairwise([0, *ends]) if b > a and not text[a:b].isspace()]
 
 
 def _all_prose(text: str, lang: str, cap: int) -> list[tuple[int, int]]:
     """All prose sentences of ``text`` (all sentences if none is prose), evenly thinned to ``cap``.
 
-    Long texts only (flag candidates): cut with :func:`fast_split`, not the full splitter.
+    Long texts only (flag candidates): cut as :func:`fast_split` cuts, not by the full splitter; only
+    the pieces kept by the first thinning are trimmed (a flag candidate's text has thousands).
     """
-    spans = fast_split(text)
-    spans = _thin(spans, 3 * cap)  # bound the prose test too: evenly thinned first
+    spans = [_trim(text, a, b) for a, b in _thin(_pieces(text), 3 * cap)]  # bound the prose test too
     prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
     return _thin(prose or spans, cap)
 

@@ -37,6 +37,7 @@ import numpy as np
 import regex
 
 from .features import GLUED_RE as _GLUED
+from .nn import _native
 
 if TYPE_CHECKING:
     from .lm import LM
@@ -101,7 +102,7 @@ def _mix(h: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray]:
     """Lower-case map and class of every BMP code point (built once, ~30 ms)."""
-    allc = "".join(map(chr, range(0x10000)))
+    allc = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")  # (no 65,536 str objects)
     low = np.arange(0x10000, dtype=np.uint32)
     for m in regex.finditer(r"\p{Lu}|\p{Lt}", allc):
         lc = m.group().lower()
@@ -141,11 +142,36 @@ def fingerprint(h: np.ndarray) -> np.ndarray:
 
 
 def lookup(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(found, position) of ``keys`` (uint32) in the sorted ``table``."""
+    """(found, position) of ``keys`` (uint32) in the sorted ``table``.
+
+    Compiled (``vec_lookup``) when built: a binary search inside the key's bucket of
+    :data:`_LOOKUP_SHIFT` bits (:func:`_bucket_index`), the same positions as ``np.searchsorted``."""
     if len(table) == 0:
         return np.zeros(len(keys), dtype=bool), np.zeros(len(keys), dtype=np.int64)
+    if _native is not None and table.dtype == keys.dtype == np.uint32:
+        found, pos = np.empty(len(keys), dtype=bool), np.empty(len(keys), dtype=np.int64)
+        t = np.ascontiguousarray(table)
+        _native.vec_lookup(t, _bucket_index(t), _LOOKUP_SHIFT, np.ascontiguousarray(keys), found.view(np.uint8), pos)
+        return found, pos
     pos = np.minimum(np.searchsorted(table, keys), len(table) - 1)
     return table[pos] == keys, pos
+
+
+_LOOKUP_SHIFT = 20
+"""Fingerprints are bucketed by their top 12 bits: 4,097 offsets (32 kB) per table, ~10-30 entries a bucket."""
+_INDEX: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _bucket_index(table: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(table, b << _LOOKUP_SHIFT)`` for every bucket ``b``, then ``len(table)`` (once per table)."""
+    hit = _INDEX.get(id(table))
+    if hit is None or hit[0] is not table:
+        starts = np.arange(1 << (32 - _LOOKUP_SHIFT), dtype=np.uint64) << np.uint64(_LOOKUP_SHIFT)
+        idx = np.append(np.searchsorted(table.astype(np.uint64), starts), len(table)).astype(np.int64)
+        if len(_INDEX) > 64:
+            _INDEX.clear()  # (tables are a handful per model; this only bounds a test's throwaway ones)
+        hit = _INDEX[id(table)] = (table, idx)
+    return hit[1]
 
 
 @dataclass(frozen=True)
@@ -199,6 +225,26 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
 
 
 def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
+    """Tokens of the joined code points: the compiled kernel (``vec_tokenize``) when built, else numpy;
+    the same arrays either way (tests/garble/test_vec.py)."""
+    if _native is not None and codes.dtype == np.uint32 and low.dtype == np.uint32 and seg.dtype == np.int64:
+        return _tokenize_native(codes, low, seg)
+    return _tokenize_numpy(codes, low, seg)
+
+
+def _tokenize_native(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
+    n = len(codes)
+    tseg, tcls = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.uint8)
+    h, upper = np.empty(n, dtype=np.uint64), np.empty(n, dtype=bool)
+    start, end = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    k = _native.vec_tokenize(
+        np.ascontiguousarray(codes), np.ascontiguousarray(low), np.ascontiguousarray(seg), _tables()[1], _Q,
+        tseg, tcls, h, upper.view(np.uint8), start, end,
+    )
+    return Tokens(tseg[:k], tcls[:k], h[:k], upper[:k], start[:k], end[:k])
+
+
+def _tokenize_numpy(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
     _, clst = _tables()
     if len(codes) and int(codes.max()) < 0x10000:
         cls = clst[codes]
@@ -244,6 +290,8 @@ def ngram_hashes_multi(
     One prefix sum serves every order: ``hash(i, n) = (T[i+n] - T[i]) * P**i`` with
     ``T[k] = sum_{j<k} seq_j * P**-j`` (modulo 2**64), salted per order and mixed.
     """
+    if _native is not None and seq.dtype == np.uint64 and seg.dtype == np.int64:
+        return _ngrams_native(seq, seg, ns, salts)
     out = []
     ppow, qpow = _powers(len(seq) + 1)
     with np.errstate(over="ignore"):
@@ -256,6 +304,24 @@ def ngram_hashes_multi(
             ok = seg[:m] == seg[n - 1 :]
             h = _mix(((t[n : n + m] - t[:m]) * ppow[:m]) ^ salt)
             out.append((h[ok], seg[:m][ok]))
+    return out
+
+
+def _ngrams_native(
+    seq: np.ndarray, seg: np.ndarray, ns: tuple[int, ...], salts: tuple[np.uint64, ...]
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`ngram_hashes_multi` by the compiled kernel (``vec_ngrams``): the same hashes, in the same order."""
+    cap = sum(max(len(seq) - n + 1, 0) for n in ns)
+    h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
+    counts = _native.vec_ngrams(
+        np.ascontiguousarray(seq), np.ascontiguousarray(seg), np.array(ns, dtype=np.int64),
+        np.array(salts, dtype=np.uint64), _Q, h, o,
+    )
+    out = []
+    a = 0
+    for c in counts:
+        out.append((h[a : a + c], o[a : a + c]))
+        a += c
     return out
 
 
@@ -300,13 +366,36 @@ def token_ngrams(
 
     The word sequence and the (salted) skeleton sequence of every sentence, each with <s>/</s>,
     are laid end to end as 2n pseudo-sentences, so one prefix sum hashes all of them.
+    The compiled kernel (``vec_token_ngrams``) when built: the same hashes, owners and order.
     """
+    if _native is not None and tok.h.dtype == sk.dtype == np.uint64 and tok.seg.dtype == np.int64 and n > 0:
+        return _token_ngrams_native(tok, sk, n)
     vals = np.concatenate([tok.h, sk ^ _SKEL])
     ext, eseg, _ = with_bounds(vals, np.concatenate([tok.seg, tok.seg + n]), 2 * n)
     grams = ngram_hashes_multi(ext, eseg, (1, 2, 3, 4), tuple(_SALT[f"a{k}"] for k in (1, 2, 3, 4)))
     h3, o3 = grams[2]
     skel = o3 >= n
     return [(h, o % n) for h, o in grams], (h3[skel], o3[skel] - n)
+
+
+def _token_ngrams_native(
+    tok: Tokens, sk: np.ndarray, n: int
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], tuple[np.ndarray, np.ndarray]]:
+    e = 2 * len(tok.h) + 4 * n
+    cap = sum(max(e - k + 1, 0) for k in (1, 2, 3, 4))
+    h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
+    h3, o3 = np.empty(e, dtype=np.uint64), np.empty(e, dtype=np.int64)
+    salts = np.array([_SALT[f"a{k}"] for k in (1, 2, 3, 4)], dtype=np.uint64)
+    counts, n3 = _native.vec_token_ngrams(
+        np.ascontiguousarray(tok.h), np.ascontiguousarray(sk), np.ascontiguousarray(tok.seg), n, salts,
+        int(_SKEL), int(_BOS), int(_EOS), _Q, h, o, h3, o3,
+    )
+    grams = []
+    a = 0
+    for c in counts:
+        grams.append((h[a : a + c], o[a : a + c]))
+        a += c
+    return grams, (h3[:n3], o3[:n3])
 
 
 def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np.ndarray:
@@ -468,12 +557,23 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
         if gl:
             owner = np.searchsorted(joined_off, np.asarray(gl), side="right") - 1
             d[:, 11] = np.bincount(owner, minlength=n)
+    key = _sparse_keys(parts, owners)
+    return Batch(key & (HASH_SIZE - 1), key >> HASH_BITS, d, tok, offs)
+
+
+def _sparse_keys(parts: list[np.ndarray], owners: list[np.ndarray]) -> np.ndarray:
+    """The sorted unique ``owner << HASH_BITS | bucket`` keys of the sparse features (``vec_keys`` when built)."""
+    if _native is not None:
+        hs = tuple(np.ascontiguousarray(h, dtype=np.uint64) for h in parts)
+        os_ = tuple(np.ascontiguousarray(o, dtype=np.int64) for o in owners)
+        out = np.empty(sum(len(h) for h in hs), dtype=np.int64)
+        return out[: _native.vec_keys(hs, os_, HASH_BITS, out)]
     allh = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     allo = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
     key = (allo.astype(np.int64) << HASH_BITS) | (allh & np.uint64(HASH_SIZE - 1)).astype(np.int64)
     key = np.sort(key)
-    key = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
-    return Batch(key & (HASH_SIZE - 1), key >> HASH_BITS, d, tok, offs)
+    out_: np.ndarray = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
+    return out_
 
 
 def _joined(sentences: list[str]) -> str:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.garble import score_garble, vec
 from cleaner.garble.model import load_model
@@ -100,3 +105,212 @@ def test_zh_features_mark_ascii_full_stop_and_quote_only() -> None:
     dot, quote = vec.ZH_NAMES.index("ascii_full_stop"), vec.ZH_NAMES.index("ascii_quote")
     assert f[:, dot].tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
     assert f[:, quote].tolist() == [0.0, 0.0, 0.0, 1.0, 0.0]
+
+
+# ---- the compiled kernels (vec_tokenize, vec_ngrams in cleaner/_native.c) against numpy ----
+
+needs_native = pytest.mark.skipif(vec._native is None, reason="cleaner._native not built (numpy path only)")
+ODD = [
+    "",
+    "'",
+    "a'b",
+    "a''b 'a' a' ’tis rock’n’roll",
+    "Don't panic, it's 42!",
+    "他在74码 中文的句子。",
+    "\ud800abc \udfff x\udc00y",
+    "𝐀𝐁𝐂 abc 😀 12",
+    "İstanbul ΟΔΟΣ ǅemal",
+    "\x1c\x1d a\x00b\u2028c",
+    "a" * 3000,
+    "offerEstablishing a global cooperation organization.",
+]
+
+
+def featurise_both(sentences: list[str], lang: str) -> tuple[vec.Batch, vec.Batch]:
+    tab = load_model().tables
+    native = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
+    saved = vec._native
+    vec._native = None
+    try:
+        plain = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
+    finally:
+        vec._native = saved
+    return native, plain
+
+
+def assert_same_batch(a: vec.Batch, b: vec.Batch) -> None:
+    for name in ("ids", "owner", "dense", "offs"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.dtype == y.dtype and x.shape == y.shape and x.tobytes() == y.tobytes(), name
+    for name in ("seg", "cls", "h", "upper", "start", "end"):
+        x, y = getattr(a.tokens, name), getattr(b.tokens, name)
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes(), name
+
+
+@needs_native
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_native_featurise_is_numpys(lang: str) -> None:
+    assert_same_batch(*featurise_both(ODD, lang))
+    for s in ODD:
+        assert_same_batch(*featurise_both([s], lang))
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="aZ09 ,.'’éΣİ\ud800😀\t\n-_中文日", max_size=40), min_size=1, max_size=5),
+    st.sampled_from(["en", "zh"]),
+)
+def test_native_featurise_on_mixed_pieces(sentences: list[str], lang: str) -> None:
+    assert_same_batch(*featurise_both(sentences, lang))
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=60), st.integers(0, 5), st.integers(0, 2**31))
+def test_native_ngram_hashes_are_numpys(values: list[int], owners: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    seq = np.array(values, dtype=np.uint64)
+    seg = np.sort(rng.integers(0, owners + 1, size=len(seq))).astype(np.int64)
+    ns, salts = (1, 2, 3, 4, 5), tuple(vec._SALT[f"c{k}"] for k in (1, 2, 3, 4, 5))
+    got = vec._ngrams_native(seq, seg, ns, salts)
+    saved = vec._native
+    vec._native = None
+    try:
+        want = vec.ngram_hashes_multi(seq, seg, ns, salts)
+    finally:
+        vec._native = saved
+    for (h, o), (h0, o0) in zip(got, want, strict=True):
+        assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
+
+
+@needs_native
+def test_native_featuriser_kernels_check_their_inputs() -> None:
+    n = 5
+    codes = np.zeros(n, dtype=np.uint32)
+    out = [np.empty(n, np.int64), np.empty(n, np.uint8), np.empty(n, np.uint64), np.empty(n, np.uint8),
+           np.empty(n, np.int64), np.empty(n, np.int64)]
+    table = vec._tables()[1]
+    with pytest.raises(ValueError):  # low shorter than codes
+        vec._native.vec_tokenize(codes, codes[:2], np.zeros(n, np.int64), table, vec._Q, *out)
+    with pytest.raises(ValueError):  # an output too short
+        vec._native.vec_tokenize(codes, codes, np.zeros(n, np.int64), table, vec._Q, *out[:5], np.empty(2, np.int64))
+    seq, seg = np.zeros(4, np.uint64), np.zeros(4, np.int64)
+    with pytest.raises(ValueError):  # order 0
+        vec._native.vec_ngrams(seq, seg, np.array([0]), np.array([1], np.uint64), vec._Q, np.empty(9, np.uint64),
+                               np.empty(9, np.int64))
+    with pytest.raises(ValueError):  # outputs below capacity
+        vec._native.vec_ngrams(seq, seg, np.array([1, 2]), np.array([1, 2], np.uint64), vec._Q,
+                               np.empty(6, np.uint64), np.empty(6, np.int64))
+    counts = vec._native.vec_ngrams(seq, seg, np.array([9]), np.array([1], np.uint64), vec._Q, np.empty(0, np.uint64),
+                                    np.empty(0, np.int64))
+    assert counts == (0,)  # longer than the sequence: no n-grams
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**20)), max_size=300), st.integers(1, 4))
+def test_native_sparse_keys_are_numpys(pairs: list[tuple[int, int]], nparts: int) -> None:
+    h = np.array([p[0] for p in pairs] * 2, dtype=np.uint64)  # every key twice: duplicates to drop
+    o = np.array([p[1] for p in pairs] * 2, dtype=np.int64)
+    cut = np.linspace(0, len(h), nparts + 1).astype(int)
+    parts = [h[a:b] for a, b in itertools.pairwise(cut)]
+    owners = [o[a:b] for a, b in itertools.pairwise(cut)]
+    got = vec._sparse_keys(parts, owners)
+    saved = vec._native
+    vec._native = None
+    try:
+        want = vec._sparse_keys(parts, owners)
+    finally:
+        vec._native = saved
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@needs_native
+def test_native_sparse_keys_check_their_inputs() -> None:
+    h, o = np.zeros(3, np.uint64), np.zeros(3, np.int64)
+    with pytest.raises(ValueError):  # out too short
+        vec._native.vec_keys((h,), (o,), 20, np.empty(2, np.int64))
+    with pytest.raises(ValueError):  # a negative owner
+        vec._native.vec_keys((h,), (o - 1,), 20, np.empty(3, np.int64))
+    with pytest.raises(ValueError):  # owners shorter than hashes
+        vec._native.vec_keys((h,), (o[:2],), 20, np.empty(3, np.int64))
+    with pytest.raises(ValueError):
+        vec._native.vec_keys((h,), (), 20, np.empty(3, np.int64))
+    assert vec._native.vec_keys((), (), 20, np.empty(0, np.int64)) == 0
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.integers(0, 3), st.integers(0, 2**31))
+def test_native_token_ngrams_are_numpys(owners: list[int], extra: int, seed: int) -> None:
+    """Word and skeleton n-grams, empty sentences (no tokens) included."""
+    rng = np.random.default_rng(seed)
+    seg = np.sort(np.array(owners, dtype=np.int64))
+    n = (int(seg.max()) + 1 if len(seg) else 1) + extra
+    tok = vec.Tokens(seg, np.zeros(len(seg), np.uint8), rng.integers(0, 2**63, size=len(seg), dtype=np.uint64),
+                     np.zeros(len(seg), bool), np.arange(len(seg)), np.arange(len(seg)) + 1)
+    sk = rng.integers(0, 2**63, size=len(seg), dtype=np.uint64)
+    grams, (h3, o3) = vec.token_ngrams(tok, sk, n)
+    saved = vec._native
+    vec._native = None
+    try:
+        grams0, (h30, o30) = vec.token_ngrams(tok, sk, n)
+    finally:
+        vec._native = saved
+    for (h, o), (h0, o0) in zip(grams, grams0, strict=True):
+        assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
+    assert h3.tolist() == h30.tolist() and o3.tolist() == o30.tolist()
+
+
+@needs_native
+def test_native_token_ngrams_check_their_inputs() -> None:
+    h = np.zeros(3, np.uint64)
+    out = [np.empty(64, np.uint64), np.empty(64, np.int64), np.empty(64, np.uint64), np.empty(64, np.int64)]
+    salts = np.zeros(4, np.uint64)
+    for seg, n in ((np.array([0, 2, 1]), 3), (np.array([0, 0, 3]), 3), (np.array([-1, 0, 0]), 3)):
+        with pytest.raises(ValueError):  # decreasing, out of range, negative owners
+            vec._native.vec_token_ngrams(h, h, seg.astype(np.int64), n, salts, 0, 1, 2, vec._Q, *out)
+    with pytest.raises(ValueError):  # outputs below capacity
+        vec._native.vec_token_ngrams(h, h, np.zeros(3, np.int64), 1, salts, 0, 1, 2, vec._Q, out[0][:5], *out[1:])
+
+
+def _lookup_numpy(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    saved = vec._native
+    vec._native = None
+    try:
+        return vec.lookup(table, keys)
+    finally:
+        vec._native = saved
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=200), st.lists(st.integers(0, 2**32 - 1), max_size=100),
+       st.booleans())
+def test_native_lookup_is_searchsorted(table: list[int], keys: list[int], dense: bool) -> None:
+    t = np.sort(np.array(table, dtype=np.uint32))  # duplicates allowed: the leftmost position, as searchsorted
+    if dense:  # entries and keys crowded around bucket edges
+        t = np.sort((t % 7 + (t % 3 << np.uint32(vec._LOOKUP_SHIFT))).astype(np.uint32))
+    k = np.array(keys + t[:: max(1, len(t) // 10)].tolist() + [0, 2**32 - 1, 1 << vec._LOOKUP_SHIFT], dtype=np.uint32)
+    found, pos = vec.lookup(t, k)
+    found0, pos0 = _lookup_numpy(t, k)
+    assert found.dtype == found0.dtype and pos.dtype == pos0.dtype
+    assert found.tolist() == found0.tolist() and pos.tolist() == pos0.tolist()
+
+
+@needs_native
+def test_native_lookup_on_the_shipped_tables_and_bad_index() -> None:
+    tab = load_model().tables
+    rng = np.random.default_rng(0)
+    for table in (tab.vocab, tab.bigram, tab.skel3, tab.zh_uni, tab.zh_bi):
+        keys = np.concatenate([table[::7], rng.integers(0, 2**32, size=5000, dtype=np.uint32)])
+        for a, b in zip(vec.lookup(table, keys), _lookup_numpy(table, keys), strict=True):
+            assert a.tolist() == b.tolist()
+    t = np.arange(10, dtype=np.uint32)
+    idx = vec._bucket_index(t).copy()
+    idx[-1] = 3  # the last offset must be len(table)
+    with pytest.raises(ValueError):
+        vec._native.vec_lookup(t, idx, vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
+    with pytest.raises(ValueError):  # index too short for the shift
+        vec._native.vec_lookup(t, idx[:100], vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
