@@ -27,7 +27,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 2
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 1
+#define CLEANER_GARBLE_ABI 2
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -1283,12 +1283,12 @@ static void cnn_reduceat(float *out, const float *base, const int64_t *idx, Py_s
     for (Py_ssize_t j = 0; j < d; j++) out[j] = first[j] + rest[j];
 }
 
-/* lengths (int64, n): each in [0, width]; their sum into *total */
+/* lengths (int64, n): each in [0, width]; their sum (checked against overflow: it bounds the loops) into *total */
 static int cnn_lengths(const int64_t *lengths, Py_ssize_t n, Py_ssize_t width, Py_ssize_t *total) {
     Py_ssize_t t = 0;
     for (Py_ssize_t r = 0; r < n; r++) {
-        if (lengths[r] < 0 || lengths[r] > width) {
-            PyErr_SetString(PyExc_ValueError, "a sentence length is out of range");
+        if (lengths[r] < 0 || lengths[r] > width || (Py_ssize_t)lengths[r] > PY_SSIZE_T_MAX - t) {
+            PyErr_SetString(PyExc_ValueError, "a sentence length is out of range (or the lengths overflow)");
             return -1;
         }
         t += (Py_ssize_t)lengths[r];

@@ -62,18 +62,24 @@ def _load_native() -> Any:
         mod = importlib.import_module("cleaner._native")
     except ImportError:
         return None
-    if getattr(mod, "GARBLE_ABI", None) != GARBLE_ABI:
+    missing = [f for f in _KERNELS if not hasattr(mod, f)]
+    if getattr(mod, "GARBLE_ABI", None) != GARBLE_ABI or missing:
         warnings.warn(
             f"cleaner._native is a stale build (GARBLE_ABI {getattr(mod, 'GARBLE_ABI', None)}, expected "
-            f"{GARBLE_ABI}): the garble CNN tokenises in Python; rebuild with `pip install -e .`",
+            f"{GARBLE_ABI}{'; lacks ' + ', '.join(missing) if missing else ''}): the garble CNN and featuriser "
+            "run in Python/numpy; rebuild with `pip install -e .`",
             stacklevel=2,
         )
         return None
     return mod
 
 
-GARBLE_ABI = 1
+GARBLE_ABI = 2
 """The argument/result layout of the garble kernels of ``cleaner/_native.c`` (its ``GARBLE_ABI``)."""
+_KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool",
+            "vec_tokenize", "vec_ngrams", "vec_token_ngrams", "vec_keys", "vec_lookup")
+"""Every garble kernel nn.py and vec.py call: a build that lacks one (an in-place build of an older
+checkout with the same ABI number) is refused as stale rather than failing on every featurise."""
 _native: Any = _load_native()
 """The compiled kernels or None; either way :func:`encode` gives the same arrays (tests/garble/test_nn.py
 compares the two paths)."""

@@ -328,6 +328,22 @@ def test_native_forward_kernels_check_their_inputs() -> None:
         nat.cnn_pool(np.zeros((total - 1, 4), np.float32), 4, enc.lengths, -0.0, np.empty((2, 8), np.float32))
     with pytest.raises(ValueError):
         nat.cnn_pool(np.zeros((total, 300), np.float32), 300, enc.lengths, -0.0, np.empty((2, 600), np.float32))
+    wraps = np.array([1 << 62] * 4 + [1], dtype=np.int64)  # sums to 2**64 + 1: would wrap to 1 row
+    with pytest.raises(ValueError, match="overflow"):
+        nat.cnn_window(np.zeros((1, 4), np.float32), 4, wraps, np.empty((1, 12), np.float32))
+    with pytest.raises(ValueError, match="overflow"):
+        nat.cnn_pool(np.zeros((1, 4), np.float32), 4, wraps, -0.0, np.empty((5, 8), np.float32))
+
+
+def test_a_build_lacking_a_kernel_is_refused_as_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-place build of an older checkout can carry the current ABI number without every kernel."""
+    import types
+
+    fake = types.SimpleNamespace(GARBLE_ABI=gnn.GARBLE_ABI, cnn_encode=len)
+    monkeypatch.delenv("CLEANER_NO_NATIVE", raising=False)
+    monkeypatch.setattr(gnn.importlib, "import_module", lambda name: fake)
+    with pytest.warns(UserWarning, match="lacks cnn_embed"):
+        assert gnn._load_native() is None
 
 
 def test_env_var_forces_the_python_token_coder() -> None:
