@@ -192,8 +192,12 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
         bits = z["ptc_xor"]
         bits ^= z["ptc_floor"].view(np.uint16)[:, None]  # in place: one 28 MB buffer less at load
         ptc = np.ascontiguousarray(bits.T).view(np.float16)
+        out = z["out"]
+        if not (ptc.ndim == 2 and ptc.shape[1] == len(z["pc"]) == len(z["classes"])
+                and len(out) and int(out.min()) >= -1 and int(out.max()) < ptc.shape[0]):
+            raise ValueError(f"{path.name}: arrays malformed")  # caught by the loader: py3langid's own file
         return {"ptc": ptc, "pc": z["pc"], "classes": z["classes"], "keys": np.cumsum(z["key_steps"]),
-                "nodes": z["nodes"], "out": z["out"]}
+                "nodes": z["nodes"], "out": out}
 
 
 def read_py3langid_arrays(path: Path) -> dict[str, np.ndarray]:
@@ -281,7 +285,10 @@ class FlatAutomaton:
         return self
 
     def _set(self, keys: np.ndarray, nodes: np.ndarray, out: np.ndarray) -> None:
-        if len(keys) != len(nodes) or len(keys) + 1 != len(out) or (len(keys) > 1 and (keys[1:] <= keys[:-1]).any()):
+        if (len(keys) != len(nodes) or len(keys) + 1 != len(out) or (len(keys) > 1 and (keys[1:] <= keys[:-1]).any())
+                or (len(keys) and (int(keys[-1] >> np.uint64(48)) > 6 or int(nodes.min()) < 1
+                                   or int(nodes.max()) >= len(out)))):
+            # (depth > 6: the 48-bit keys would collide; nodes index ``out``, the root 0 has no key)
             raise ValueError("flat automaton arrays malformed")
         self._keys, self._nodes, self.out = keys, nodes, out
         self.depth = int(keys[-1] >> np.uint64(48)) if len(keys) else 0  # sorted by (length, bytes)

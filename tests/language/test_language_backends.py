@@ -203,8 +203,28 @@ def test_flat_automaton_rejects_malformed_arrays() -> None:
         backends.FlatAutomaton.from_arrays(keys[::-1], np.array([1, 2]), np.zeros(3))  # not sorted
     with pytest.raises(ValueError):
         backends.FlatAutomaton.from_arrays(keys, np.array([1, 2]), np.zeros(2))  # an output short
+    with pytest.raises(ValueError):
+        backends.FlatAutomaton.from_arrays(np.array([1 << 48, 40000 << 48], dtype=np.uint64), np.array([1, 2]),
+                                           np.zeros(3))  # deeper than the 6 bytes a key holds
+    with pytest.raises(ValueError):
+        backends.FlatAutomaton.from_arrays(keys, np.array([1, 3]), np.zeros(3))  # a node past ``out``
     auto = backends.FlatAutomaton.from_arrays(keys, np.array([1, 2]), np.zeros(3))
     assert auto.depth == 2
+
+
+def test_a_flat_model_with_features_past_the_table_is_refused(tmp_path: Path) -> None:
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+
+    source = MODEL_DIR / MODEL_FILE
+    arrays = backends.read_flat_model(backends.FLAT_MODEL, source)
+    if arrays is None:
+        pytest.skip("the shipped flat model was built from another py3langid model file")
+    arrays["out"] = arrays["out"].copy()
+    arrays["out"][-1] = arrays["ptc"].shape[0]  # one feature past the naive Bayes table
+    bad = tmp_path / "flat.npz"
+    backends.write_flat_model(bad, arrays, source)
+    with pytest.raises(ValueError, match="malformed"):
+        backends.read_flat_model(bad, source)
 
 
 def test_choosing_the_backend_loads_fasttext_only(monkeypatch: pytest.MonkeyPatch) -> None:
