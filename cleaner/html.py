@@ -1,6 +1,6 @@
 """Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
-The page is parsed once (:func:`parse`, trafilatura's own loader); trafilatura extracts from
+The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
 that tree (it works on a copy; a large page it parses itself, :data:`REPARSE_CHARS`) and finds
 the metadata; then :mod:`cleaner.htmlblocks` cuts the same tree into text blocks and its learned
 model re-selects the article block by block, with what trafilatura kept as one of its cues
@@ -92,18 +92,22 @@ def _parser() -> Any:
     the five tags ``lxml.html`` gives their own classes (``form``, ``input``...) by name in the
     empty namespace, the same names (the HTML parser lower-cases tags; ``lookup`` lower-cases them
     too).  0.34 -> 0.20 us per element proxy.  Parsing options as ``trafilatura.utils.HTML_PARSER``
-    (plus ``no_network``, lxml's default): the same trees."""
+    (plus ``no_network``, lxml's default): the same trees.  Where ``lxml.html`` does not expose its
+    tag classes as this was written against, the parser keeps ``lxml.html``'s own lookup."""
     import lxml.html
     from lxml import etree
 
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True,
+                                  remove_pis=True, no_network=True, encoding="utf-8")
+    classes = getattr(lxml.html.HtmlElementClassLookup, "_default_element_classes", None)
+    if not isinstance(classes, dict):  # pragma: no cover - another lxml
+        return parser
     lookup = etree.ElementNamespaceClassLookup(etree.ElementDefaultClassLookup(
         element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
         entity=lxml.html.HtmlEntity))
     names = lookup.get_namespace(None)
-    for tag, cls in lxml.html.HtmlElementClassLookup._default_element_classes.items():
+    for tag, cls in classes.items():
         names[tag] = cls
-    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True,
-                                  remove_pis=True, no_network=True, encoding="utf-8")
     parser.set_element_class_lookup(lookup)
     return parser
 
@@ -133,6 +137,7 @@ def _load_html(html: str) -> Any:
 
 
 def _fromstring_bytes(html: str, parser: Any) -> Any:
+    """The markup parsed as UTF-8 bytes (lxml refuses a str with an encoding declaration), or None."""
     from lxml.html import fromstring
 
     try:
@@ -190,7 +195,7 @@ tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``e
 +36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
 7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
 small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
-is the same: the markup is the one :func:`_parse` handed to trafilatura's own loader, which builds
+is the same: the markup is the one :func:`_parse` parsed with trafilatura's loading steps, which build
 the same tree from it (every dev page's record byte-identical)."""
 
 
