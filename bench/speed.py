@@ -17,6 +17,7 @@ bench/RESULTS.md.  On a shared machine run it under `nice` and read the load ave
 it prints.
 
     python bench/speed.py --shared ../shared [--mem-gb 0.5] [--repeat 3] [--write]
+    python bench/speed.py --shared ../shared --only-html [--repeat 3]   # trafilatura vs the HTML pipeline
 """
 
 from __future__ import annotations
@@ -247,6 +248,49 @@ def memory_report(texts: list[str], gb: float, tmp: Path, workers: int = 2, fiel
     ]
 
 
+def html_ratio(pages: list[dict], repeat: int) -> list[str]:
+    """trafilatura alone (the settings cleaner's HTML stage uses) against the whole HTML pipeline on the
+    pages' HTML, whole passes alternating (trafilatura, cleaner, trafilatura, ...), best of ``repeat`` each:
+    wall and CPU (this process's user + system) seconds."""
+    import trafilatura
+
+    from cleaner.config import Config
+    from cleaner.html import TRAFILATURA_SETTINGS
+    from cleaner.pipeline import clean
+
+    cfg = Config()
+    htmls = [p["html"] for p in pages]
+    systems = {
+        "trafilatura.bare_extraction alone (HTML)": lambda h: trafilatura.bare_extraction(
+            h, include_comments=cfg.html_comments, **TRAFILATURA_SETTINGS),
+        "cleaner, full HTML pipeline": lambda h: clean(h, html=True, config=cfg),
+    }
+    for fn in systems.values():  # warm-up: lazy imports, models, dateparser's locales
+        for h in htmls[:50]:
+            fn(h)
+    wall = dict.fromkeys(systems, float("inf"))
+    cpu = dict.fromkeys(systems, float("inf"))
+    for _ in range(repeat):
+        for name, fn in systems.items():
+            t0, c0 = time.perf_counter(), time.process_time()
+            for h in htmls:
+                fn(h)
+            wall[name] = min(wall[name], time.perf_counter() - t0)
+            cpu[name] = min(cpu[name], time.process_time() - c0)
+    n, size = len(htmls), mb(htmls)
+    ref, ours = systems
+    return [
+        f"HTML pipeline vs trafilatura alone: {n} dev pages, {size:.2f} MB of HTML, whole passes alternating, "
+        f"best of {repeat} each.",
+        "",
+        "| system | docs/s | MB/s | ms/page (wall) | ms/page (CPU) | ratio (wall) | ratio (CPU) |",
+        "|---|---|---|---|---|---|---|",
+        *(f"| {k} | {n / wall[k]:,.1f} | {size / wall[k]:.2f} | {wall[k] * 1000 / n:.1f} | {cpu[k] * 1000 / n:.1f} | "
+          + (f"{wall[ref] / wall[k]:.2f} | {cpu[ref] / cpu[k]:.2f} |" if k == ours else " | |") for k in systems),
+        "",
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
@@ -260,10 +304,17 @@ def main() -> int:
     ap.add_argument("--mem-html-gb", type=float, default=0.0,
                     help="also stream an HTML JSONL of this many GB (the dev pages, cycled); 0: skip")
     ap.add_argument("--mem-extra", default="", help="extra `cleaner clean` arguments for the memory runs")
+    ap.add_argument("--only-html", action="store_true",
+                    help="run only trafilatura alone vs the HTML pipeline (alternating, best of --repeat)")
     args = ap.parse_args()
     shared = Path(args.shared)
     load_start = load_average()
     extra = tuple(args.mem_extra.split())
+    if args.only_html:
+        print("\n".join(html_ratio(load_pages(shared, args.limit), args.repeat)))
+        print(f"Load average {load_start} at the start, {load_average()} at the end. Command: `python bench/speed.py "
+              f"--shared ../shared --only-html --repeat {args.repeat}`.")
+        return 0
     if args.only_memory:
         pages = load_pages(shared, args.limit)
         lines = []

@@ -1,6 +1,6 @@
 """Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
-The page is parsed once (:func:`parse`, trafilatura's own loader); trafilatura extracts from
+The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
 that tree (it works on a copy; a large page it parses itself, :data:`REPARSE_CHARS`) and finds
 the metadata; then :mod:`cleaner.htmlblocks` cuts the same tree into text blocks and its learned
 model re-selects the article block by block, with what trafilatura kept as one of its cues
@@ -56,8 +56,6 @@ def _parse(html: str) -> tuple[Any, str | None]:
     """``(tree, source)``: the tree of :func:`parse`, and the repaired markup that trafilatura's own
     loader turned into that very tree (None when the tree came from the fallback parser or there is
     none): ``trafilatura.bare_extraction(source)`` then parses the same tree itself."""
-    from trafilatura.utils import load_html
-
     html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
     if not html.strip():
         return None, None
@@ -69,19 +67,83 @@ def _parse(html: str) -> tuple[Any, str | None]:
         lt = html.find("<", m.end())
         if lt > 0:
             html = f"{html[:lt]}</title>{html[lt:]}"
-    tree = load_html(html)
+    tree = _load_html(html)
     if tree is None or len(tree) == 0:
         import lxml.html
         from lxml.etree import ParserError
 
-        parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True,
-                                      remove_pis=True, no_network=True, encoding="utf-8")
         try:  # bytes: lxml refuses a str that carries an XML encoding declaration
-            tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
+            tree = lxml.html.document_fromstring(html.encode("utf-8", "surrogatepass"), parser=_parser())
         except (ParserError, ValueError, UnicodeError):  # nothing parseable (lxml's messages vary)
             return None, None
         return tree, None
     return tree, html
+
+
+@functools.cache
+def _parser() -> Any:
+    """An ``lxml.html.HTMLParser`` with trafilatura's options whose element classes are looked up in C.
+
+    ``lxml.html``'s parsers find the Python class of every element proxy lxml creates (each element
+    an iteration, an XPath or ``getparent`` hands out, over and over) by calling a Python method,
+    ``HtmlElementClassLookup.lookup``: 2.8 M calls over the 459 dev pages, in the block walk and in
+    everything trafilatura does with our tree and its copies (which keep the tree's parser).  The
+    same classes come from lxml's C lookups: ``HtmlElement`` (``HtmlComment``, ...) by default, and
+    the five tags ``lxml.html`` gives their own classes (``form``, ``input``...) by name in the
+    empty namespace, the same names (the HTML parser lower-cases tags; ``lookup`` lower-cases them
+    too).  0.34 -> 0.20 us per element proxy.  Parsing options as ``trafilatura.utils.HTML_PARSER``
+    (plus ``no_network``, lxml's default): the same trees.  Where ``lxml.html`` does not expose its
+    tag classes as this was written against, the parser keeps ``lxml.html``'s own lookup."""
+    import lxml.html
+    from lxml import etree
+
+    parser = lxml.html.HTMLParser(collect_ids=False, default_doctype=False, remove_comments=True,
+                                  remove_pis=True, no_network=True, encoding="utf-8")
+    classes = getattr(lxml.html.HtmlElementClassLookup, "_default_element_classes", None)
+    if not isinstance(classes, dict):  # pragma: no cover - another lxml
+        return parser
+    lookup = etree.ElementNamespaceClassLookup(etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity))
+    names = lookup.get_namespace(None)
+    for tag, cls in classes.items():
+        names[tag] = cls
+    parser.set_element_class_lookup(lookup)
+    return parser
+
+
+def _load_html(html: str) -> Any:
+    """``trafilatura.utils.load_html(html)`` for a str, parsed by :func:`_parser`: the same steps
+    (its repairs, a str parse then bytes, its rejection of a dubious one-element tree)."""
+    from lxml.html import fromstring
+    from trafilatura.utils import is_dubious_html, repair_faulty_html
+
+    parser = _parser()
+    beginning = html[:50].lower()
+    check_flag = is_dubious_html(beginning)
+    html = repair_faulty_html(html, beginning)
+    tree, tried_bytes = None, False
+    try:
+        tree = fromstring(html, parser=parser)
+    except ValueError:  # "Unicode strings with encoding declaration are not supported."
+        tree, tried_bytes = _fromstring_bytes(html, parser), True
+    except Exception:  # pragma: no cover - as trafilatura: any other lxml failure is "no tree"
+        tree = None
+    if (tree is None or len(tree) < 1) and not tried_bytes:
+        tree = _fromstring_bytes(html, parser)
+    if tree is not None and check_flag and len(tree) < 2:
+        tree = None
+    return tree
+
+
+def _fromstring_bytes(html: str, parser: Any) -> Any:
+    """The markup parsed as UTF-8 bytes (lxml refuses a str with an encoding declaration), or None."""
+    from lxml.html import fromstring
+
+    try:
+        return fromstring(html.encode("utf8", "surrogatepass"), parser=parser)
+    except Exception:  # as trafilatura's fromstring_bytes
+        return None
 
 
 def extract(html: str, config: Config | None = None, url: str | None = None) -> tuple[str, dict[str, str]]:
@@ -133,7 +195,7 @@ tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``e
 +36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
 7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
 small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
-is the same: the markup is the one :func:`_parse` handed to trafilatura's own loader, which builds
+is the same: the markup is the one :func:`_parse` parsed with trafilatura's loading steps, which build
 the same tree from it (every dev page's record byte-identical)."""
 
 

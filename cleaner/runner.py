@@ -396,10 +396,13 @@ def _is_html_task(task: Task, html_field: str) -> bool:
 
 
 # Documents that make the pipeline load every model a plain-text page needs: an English page
-# (fastText, the boilerplate and garble models, ftfy) and a short line (the py3langid second opinion).
+# (fastText, the boilerplate and garble models, ftfy), a short line (the py3langid second opinion) and a
+# Chinese one (the language stage's simplified/traditional character tables: 1.5 MB of Python sets that
+# every worker otherwise built for itself on its first Chinese page, ~60 ms each).
 _WARM_UP = (
     "Warm-up\nThe council approved the new budget on Monday after a long debate about the schools.\n",
     "Guten Tag",
+    "市议会周一通过了新的预算案，此前议员们就学校和道路问题进行了长时间的辩论。\n",
 )
 _WARM_UP_HTML = (
     "<html><head><title>Warm-up</title></head><body><article><h1>Warm-up</h1><p>The council approved the "
@@ -438,7 +441,8 @@ def _warm_date_parser() -> None:
     dateparser loads all its locales and compiles their regexes: ~30 MB and ~2.5 s, paid by every
     worker again unless the loader pays once and the workers share it.  Nothing changes in the
     output: the parser is deterministic and only its caches fill.  Skipped quietly when
-    htmldate's internals differ from the ones this was written against.
+    htmldate's internals differ from the ones this was written against.  The same for courlan's
+    public-suffix trie (``tld``).
     """
     try:
         from htmldate.extractors import get_external_parser, month_words
@@ -449,6 +453,13 @@ def _warm_date_parser() -> None:
             parser.get_date_data(text)
     except Exception as e:  # an optimisation only: never fail a run over it
         log.debug("date parser warm-up skipped: %s", e)
+    try:  # the public-suffix trie behind trafilatura's URL handling (courlan -> tld): 1.6 MB of Python
+        # objects that every worker built for itself on its first page whose URL courlan's regex misses
+        from courlan.urlutils import get_tldinfo
+
+        get_tldinfo("https://www.example.co.uk/warm-up")
+    except Exception as e:
+        log.debug("tld warm-up skipped: %s", e)
 
 
 def _forks() -> bool:

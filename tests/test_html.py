@@ -178,3 +178,33 @@ def test_large_page_tree_is_released_before_trafilatura_runs(monkeypatch: pytest
     monkeypatch.setattr(html_mod, "REPARSE_CHARS", len(page) + 1)
     extract(page, Config())
     assert alive == [False, True]
+
+
+@pytest.mark.parametrize("markup", [
+    "<html><body><FORM action=x><INPUT name=a><SELECT><option>o</select><textarea>t</textarea><label>l</label>"
+    "</FORM><!-- c --><p>Text</p></body></html>",
+    '<?xml version="1.0" encoding="utf-8"?><html><body><p>Declared encoding</p></body></html>',
+    "<!DOCTYPE html>\n<html/><body><p>faulty html start</p></body></html>",
+    "<div>a</div><div>b</div>",
+    "<p>one element</p>",
+    "plain text, no markup",
+    "<html><body>bad\x00char\x0bs</body></html>",
+])
+def test_our_parser_builds_trafilaturas_tree_with_the_same_classes(markup: str) -> None:
+    """cleaner.html._load_html is trafilatura's load_html with a parser whose class lookup runs in C:
+    the same tree (serialised) and the same Python class for every element (FormElement, InputElement...)."""
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    from cleaner.html import _load_html
+
+    ours, theirs = _load_html(markup), load_html(markup)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)
+        assert [type(e) for e in ours.iter()] == [type(e) for e in theirs.iter()]
+        assert any(type(e).__name__ != "HtmlElement" for e in ours.iter()) or "FORM" not in markup
+        # copies (trafilatura copies a tree it is given) keep the parser, hence the classes
+        from copy import copy, deepcopy
+
+        assert [type(e) for e in copy(ours).iter()] == [type(e) for e in deepcopy(theirs).iter()]

@@ -101,6 +101,9 @@ def test_in_extract_is_a_substring_search() -> None:
              "It voted. A B", "Monday. It", "C D", "D E", "voted", "council Monday met", "page"]
     got = HB._in_extract(lines, extracted, joined).tolist()
     assert got == [float(s in joined) for s in lines]
+    # a text that recurs on the page is answered once, the same way every time
+    twice = lines + lines[::-1]
+    assert HB._in_extract(twice, extracted, joined).tolist() == [float(s in joined) for s in twice]
     assert HB._in_extract(lines, "", "").tolist() == [0.0] * len(lines)
 
 
@@ -307,3 +310,29 @@ def test_quoted_posts_and_signatures_are_not_copies() -> None:
     # the quote bit is not a model feature: the feature rows are the same without it
     no_quote = HB.Blocks(b.lines, [f & ~HB.QUOTE_FLAG for f in b.flags], b.link_chars, b.tags, b.box, b.outer)
     assert np.array_equal(HB.block_features(b, post), HB.block_features(no_quote, post))
+
+
+def test_keyword_flags_match_the_case_insensitive_regex() -> None:
+    """The ASCII fast path (lower-cased, no ``re.I``) gives the bits of ``_KEYWORD_RE.finditer`` itself,
+    overlapping and upper-case names included; non-ASCII names (KELVIN SIGN folds to ``k``) take the regex."""
+
+    def slow(value: str) -> int:
+        b = 0
+        for name in value.split():
+            for m in HB._KEYWORD_RE.finditer(name):
+                b |= 1 << int((m.lastgroup or "k0")[1:])
+        return b
+
+    values = ["sharelated", "POSTED-Comments", "readnext read-next Read_Next", "ads ad adsx my-ads", "\u212aeyword",
+              "bloc\u212a-related", "\u017fidebar", "menu-item-1234 menu-item", "", "   ", "x", "comment-reply-link",
+              "Ñavigation nav", "TOPICS tagcloud", "photo_credit", "masthead-logo brand", "signaturecontainer"]
+    HB._KW_CACHE.clear()
+    for v in values + values:  # the second round from the cache
+        assert HB._keyword_flags(v) == slow(v), v
+
+
+def test_keyword_cache_stays_bounded() -> None:
+    HB._KW_CACHE.clear()
+    for i in range(HB.KW_CACHE_MAX * 2 + 5):
+        assert HB._keyword_flags(f"post-{i}x widget") == (1 << 21) | (1 << 19)
+        assert len(HB._KW_CACHE) <= HB.KW_CACHE_MAX

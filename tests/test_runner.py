@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -99,6 +100,28 @@ def test_html_tasks_are_recognised_for_preloading() -> None:
     assert _is_html_task(("doc", "a", b"<!doctype html><html><body>x</body></html>", None), "html")
     assert not _is_html_task(("doc", "a", b"plain words", None), "html")
     assert _is_html_task(("doc", "a", b"anything", True, None), "html")
+
+
+def test_preload_builds_what_workers_would_each_build_lazily() -> None:
+    """The loader's warm-up leaves the language stage's hanzi tables and courlan's public-suffix trie
+    built (shared by the forked workers instead of built in each); checked in a fresh process."""
+    import subprocess
+    import sys
+
+    code = (
+        "from cleaner import runner\n"
+        "from cleaner.config import Config\n"
+        "from cleaner.language import hanzi\n"
+        "import tld.utils\n"
+        "assert hanzi.tables.cache_info().currsize == 0 and not tld.utils.tld_names\n"
+        "runner.preload(Config(), html=True)\n"
+        "assert hanzi.tables.cache_info().currsize == 1, 'hanzi tables not built'\n"
+        "assert tld.utils.tld_names, 'tld trie not loaded'\n"
+    )
+    repo = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
 
 
 def test_pool_records_equal_in_process_records() -> None:
