@@ -510,14 +510,18 @@ def test_workers_that_die_before_hello_are_reaped(monkeypatch, no_hang) -> None:
 
     def start(*args, **kw):
         state["die"] = not starts  # the first generation's workers die before they say hello
-        starts.append(1)
-        return real_start(*args, **kw)
+        gen = real_start(*args, **kw)
+        starts.append(gen)
+        return gen
 
     monkeypatch.setattr(runner, "_worker_main", main)
     monkeypatch.setattr(runner, "_start_generation", start)
     run = runner._run_forked(_tasks(200), Config(garble=False, timeout=0), {}, 2, recycle_docs=0)
     out = [next(run) for _ in range(40)]
-    assert _children_in_state("Z") == []  # the dead first generation was reaped while the run goes on
+    # the dead first generation was reaped while the run goes on (only its pids are checked: this process
+    # is a subreaper during the run, so orphans of earlier tests, Ray's for one, can die here as zombies)
+    first = {w.pid for w in starts[0].workers}
+    assert len(first) == 2 and None not in first and not first & set(_children_in_state("Z"))
     out += list(run)
     assert [r["id"] for r in out] == list(range(200)) and not any("error" in r for r in out)
     assert len(starts) == 2
@@ -530,12 +534,21 @@ def test_worker_exceptions_are_printed_and_raise_pool_error(monkeypatch, capfd, 
     def broken(*args, **kw):
         raise ValueError("cannot read a model file (simulated)")
 
+    gens: list = []
+    real_start = runner._start_generation
+
+    def start(*args, **kw):
+        gens.append(real_start(*args, **kw))
+        return gens[-1]
+
     monkeypatch.setattr(runner, "_worker_main", broken)
+    monkeypatch.setattr(runner, "_start_generation", start)
     with pytest.raises(runner.PoolError, match="die before they start"):
         list(runner._run_forked(_tasks(100), Config(garble=False, timeout=0), {}, 2))
     err = capfd.readouterr().err
     assert "Traceback" in err and "ValueError: cannot read a model file (simulated)" in err
-    assert _children_in_state("Z") == []
+    ours = {w.pid for g in gens for w in g.workers}  # (see test_workers_that_die_before_hello_are_reaped)
+    assert ours and None not in ours and not ours & set(_children_in_state("Z"))
 
 
 @LINUX
