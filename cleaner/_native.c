@@ -25,7 +25,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 1
+#define CLEANER_NATIVE_ABI 3
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -930,6 +930,155 @@ done:
     return result;
 }
 
+/* ---- boilerplate s6 ---- */
+
+static int word_cp(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+
+typedef struct {
+    Py_ssize_t nk;
+    Py_UCS4 **w;          /* the needles as UCS4 */
+    Py_ssize_t *len;
+    const char *bnd;
+    int16_t head[256];    /* needles by the low byte of their first character: first index, -1 for none */
+    int16_t *next;        /* the next needle with the same low byte */
+    uint8_t pair[8192];   /* one bit per (low byte of the first character, of the second) of a needle */
+    uint8_t one[256];     /* low bytes of the one-character needles */
+    int64_t *hits;        /* (start, k) pairs in text order */
+    Py_ssize_t nh, cap;
+} LitScan;
+
+static int lit_push(LitScan *ls, Py_ssize_t i, Py_ssize_t k) {
+    if (ls->nh == ls->cap) {
+        Py_ssize_t ncap = ls->cap ? 2 * ls->cap : 64;
+        int64_t *nw = realloc(ls->hits, (size_t)ncap * 2 * sizeof(int64_t));
+        if (!nw) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        ls->hits = nw;
+        ls->cap = ncap;
+    }
+    ls->hits[2 * ls->nh] = i;
+    ls->hits[2 * ls->nh + 1] = k;
+    ls->nh++;
+    return 0;
+}
+
+/* one scan per text kind; a position is tried only when the low bytes of its character and the next
+ * one are those of a needle's first two (a 64 kbit table: a needle's bigram is rare in text, its first
+ * character is not), so the table test is the whole cost at most characters */
+#define LIT_SCAN(NAME, T)                                                                                  \
+    static int NAME(LitScan *ls, const T *t, Py_ssize_t n) {                                              \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                              \
+            unsigned c = (unsigned)(t[i] & 0xFF);                                                         \
+            if (!ls->one[c]) {                                                                            \
+                if (i + 1 == n) continue;                                                                 \
+                unsigned q = c << 8 | (unsigned)(t[i + 1] & 0xFF);                                        \
+                if (!(ls->pair[q >> 3] & (1u << (q & 7)))) continue;                                      \
+            }                                                                                             \
+            for (int k = ls->head[c]; k >= 0; k = ls->next[k]) {                                           \
+                const Py_UCS4 *w = ls->w[k];                                                              \
+                Py_ssize_t len = ls->len[k], j = 0;                                                       \
+                if (len > n - i) continue;                                                                \
+                while (j < len && w[j] == (Py_UCS4)t[i + j]) j++;                                         \
+                if (j < len) continue;                                                                    \
+                if (ls->bnd[k] && i + len < n && word_cp((Py_UCS4)t[i + len])) continue;                  \
+                if (lit_push(ls, i, k) < 0) return -1;                                                    \
+            }                                                                                             \
+        }                                                                                                 \
+        return 0;                                                                                         \
+    }
+LIT_SCAN(lit_scan1, Py_UCS1)
+LIT_SCAN(lit_scan2, Py_UCS2)
+LIT_SCAN(lit_scan4, Py_UCS4)
+
+/* literal_hits(text, needles, boundary) -> list of (start, k)
+ *
+ * Every occurrence of every needle (a tuple of at most 32767 non-empty str) in text, overlapping
+ * ones included, grouped by needle in the order given and each needle's in text order: what a
+ * loop of str.find per needle finds, for one pass over the text (a bitmap of the needles' first
+ * two characters) instead of one per needle.  boundary (bytes, one per needle): where nonzero, an
+ * occurrence counts only at the end of the text or before a non-word character (re's \w for str:
+ * alphanumeric or "_"), as a regex literal followed by \b does when it ends in a word character.
+ */
+static PyObject *literal_hits(PyObject *self, PyObject *args) {
+    PyObject *text, *needles;
+    const char *bnd;
+    Py_ssize_t nbnd;
+    if (!PyArg_ParseTuple(args, "UO!y#", &text, &PyTuple_Type, &needles, &bnd, &nbnd)) return NULL;
+    Py_ssize_t nk = PyTuple_GET_SIZE(needles);
+    if (nbnd != nk || nk > 32767) {
+        PyErr_SetString(PyExc_ValueError, "one boundary flag per needle, at most 32767 needles");
+        return NULL;
+    }
+    LitScan *ls = calloc(1, sizeof(LitScan));
+    if (!ls) return PyErr_NoMemory();
+    PyObject *result = NULL;
+    ls->nk = nk;
+    ls->bnd = bnd;
+    ls->w = calloc((size_t)(nk ? nk : 1), sizeof(Py_UCS4 *));
+    ls->len = calloc((size_t)(nk ? nk : 1), sizeof(Py_ssize_t));
+    ls->next = calloc((size_t)(nk ? nk : 1), sizeof(int16_t));
+    if (!ls->w || !ls->len || !ls->next) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(ls->head, 0xFF, sizeof ls->head);
+    for (Py_ssize_t k = nk - 1; k >= 0; k--) {
+        PyObject *w = PyTuple_GET_ITEM(needles, k);
+        if (!PyUnicode_Check(w) || PyUnicode_GET_LENGTH(w) == 0) {
+            PyErr_SetString(PyExc_ValueError, "needles must be non-empty str");
+            goto done;
+        }
+        ls->len[k] = PyUnicode_GET_LENGTH(w);
+        ls->w[k] = PyUnicode_AsUCS4Copy(w);
+        if (!ls->w[k]) goto done;
+        unsigned c = (unsigned)(ls->w[k][0] & 0xFF);
+        if (ls->len[k] == 1) {
+            ls->one[c] = 1;
+        } else {
+            unsigned q = c << 8 | (unsigned)(ls->w[k][1] & 0xFF);
+            ls->pair[q >> 3] |= (uint8_t)(1u << (q & 7));
+        }
+        ls->next[k] = ls->head[c];
+        ls->head[c] = (int16_t)k;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text), rc;
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        rc = lit_scan1(ls, data, n);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        rc = lit_scan2(ls, data, n);
+    else
+        rc = lit_scan4(ls, data, n);
+    if (rc < 0) goto done;
+    result = PyList_New(ls->nh);
+    if (!result) goto done;
+    Py_ssize_t out = 0;
+    for (Py_ssize_t k = 0; k < nk; k++)
+        for (Py_ssize_t h = 0; h < ls->nh; h++) {
+            if (ls->hits[2 * h + 1] != k) continue;
+            PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)ls->hits[2 * h], k);
+            if (!t) {
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyList_SET_ITEM(result, out++, t);
+        }
+done:
+    if (ls->w)
+        for (Py_ssize_t k = 0; k < nk; k++) PyMem_Free(ls->w[k]);
+    free(ls->w);
+    free(ls->len);
+    free(ls->next);
+    free(ls->hits);
+    free(ls);
+    return result;
+}
+
+/* ---- end boilerplate s6 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -937,6 +1086,7 @@ static PyMethodDef methods[] = {
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
     {"context", context, METH_VARARGS, "The neighbour columns of the line features."},
     {"line_shapes", line_shapes, METH_VARARGS, "CJK counts and paragraph shape of every line."},
+    {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {NULL, NULL, 0, NULL},
 };
 

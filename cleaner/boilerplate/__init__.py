@@ -93,6 +93,7 @@ _META_PROBE_CASED = re.compile(
 """:data:`_META_PROBE` without the lower-case byline words ("by", "author", ...), which
 :func:`_probe_hits` finds with ``str.find``: with them the scan stopped at every "b", "a", "s",
 "e", "u" and "p" of the text."""
+_WORD_BOUNDARY = b"\1" * len(_LOWER_BY_WORDS)
 _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
@@ -180,15 +181,8 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
     "(by Reuters)"), as the one scan skips it; two word hits cannot overlap (no word holds the
     start of another after a word boundary)."""
     cased = [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
-    words: list[tuple[int, str]] = []
-    n = len(text)
-    for w in _LOWER_BY_WORDS:
-        k = text.find(w)
-        while k >= 0:
-            e = k + len(w)
-            if e == n or not _WORDISH.match(text, e):  # the \b after the word
-                words.append((k, w))
-            k = text.find(w, k + 1)
+    # every word with the \b after it (all of them end in a word character)
+    words = [(k, _LOWER_BY_WORDS[j]) for k, j in F.literal_hits(text, _LOWER_BY_WORDS, _WORD_BOUNDARY)]
     if not words:
         return [(a, g) for a, _, g in cased]
     starts = [a for a, _, _ in cased]

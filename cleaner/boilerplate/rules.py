@@ -274,6 +274,7 @@ _LOWER_LED = tuple(
 _LOWER_PREFIXES = tuple(dict.fromkeys(re.match(r"\w+", a).group() for a in _LOWER_LED))  # type: ignore[union-attr]
 """Literal prefixes of the :data:`CONTAINS` alternatives that start with a lower-case letter ("all",
 "registration", "licen", "iStock"): :func:`_contains_starts` finds them with ``str.find``."""
+_NO_BOUNDARY = bytes(len(_LOWER_PREFIXES))
 _CONTAINS_CASED = re.compile(
     "|".join(
         a for r, _ in CONTAINS_RULES for a in map(stdlib_pattern, map(str.removeprefix, _top_alternatives(r.pattern),
@@ -296,13 +297,10 @@ def _contains_starts(text: str) -> list[int]:
     match's end, is ``finditer``'s leftmost-first, non-overlapping walk.  The cased scan skips
     positions inside its own matches: when one of its matches is itself overlapped by an
     earlier lower-case-led match, the positions it hid could count, and the one scan runs."""
+    from .features import literal_hits  # features imports this module
+
     cased = [m.start() for m in _CONTAINS_CASED.finditer(text)]
-    cands: list[int] = []
-    for lit in _LOWER_PREFIXES:
-        i = text.find(lit)
-        while i >= 0:
-            cands.append(i)
-            i = text.find(lit, i + 1)
+    cands = [i for i, _ in literal_hits(text, _LOWER_PREFIXES, _NO_BOUNDARY)]
     if not cands:
         return cased
     cased_set = set(cased)

@@ -19,7 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner import boilerplate as S
 from cleaner.boilerplate import features as F
+from cleaner.boilerplate import rules
 from cleaner.boilerplate.model import Forest, default_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -314,3 +316,58 @@ def test_float32_inputs_take_the_numpy_path_and_agree() -> None:
     c32 = F.context_features(base.astype(np.float32), n_tok)
     with numpy_path():
         assert c32.tobytes() == F.context_features(base.astype(np.float32), n_tok).tobytes()
+
+
+def _find_loops(hay: str, lits: tuple[str, ...], boundary: bytes) -> list[tuple[int, int]]:
+    with numpy_path():
+        return F.literal_hits(hay, lits, boundary)
+
+
+_LIT_ALPHABET = [*"abyB _1é\n中文", "\U0001f600", "\u0161", "by", "aby", "bb", "中文", "\U0001f600a"]
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LIT_ALPHABET), max_size=20).map("".join),
+    st.lists(st.tuples(st.lists(st.sampled_from(_LIT_ALPHABET), min_size=1, max_size=3).map("".join), st.booleans()),
+             min_size=1, max_size=6),
+)
+def test_literal_hits_are_the_find_loops(hay: str, needles: list[tuple[str, bool]]) -> None:
+    # needles sharing first characters or low bytes (a/\u0161, a/\U0001f600a), repeated, overlapping,
+    # one character long, at the text's end, above the BMP, with and without the word boundary
+    lits = tuple(w for w, _ in needles)
+    bounds = bytes(b for _, b in needles)
+    assert F.literal_hits(hay, lits, bounds) == _find_loops(hay, lits, bounds)
+
+
+@needs_native
+def test_literal_hits_edges() -> None:
+    hits = NATIVE.literal_hits("abc by bye by_ x by", ("by", "abc", "c b"), b"\1\0\0")
+    assert hits == [(4, 0), (17, 0), (0, 1), (2, 2)]
+    assert NATIVE.literal_hits("aaa", ("aa", "a"), b"\0\0") == [(0, 0), (1, 0), (0, 1), (1, 1), (2, 1)]
+    assert NATIVE.literal_hits("", ("a",), b"\0") == []
+    assert NATIVE.literal_hits("x", (), b"") == []
+    with pytest.raises(ValueError):
+        NATIVE.literal_hits("x", ("",), b"\0")
+    with pytest.raises(ValueError):
+        NATIVE.literal_hits("x", ("a", "b"), b"\0")
+    with pytest.raises(TypeError):
+        NATIVE.literal_hits("x", ["a"], b"\0")
+
+
+@needs_native
+def test_literal_hits_on_dev_pages() -> None:
+    path = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line)["text"] for line in f]
+    for text in pages:
+        low = text.lower()
+        for hay, lits, bounds in (
+            (low, *F._split_alternatives(F._COMMENT_CJK_LITERALS + F._URL_ALTERNATIVES)),
+            (text, rules._LOWER_PREFIXES, rules._NO_BOUNDARY),
+            (text, S._LOWER_BY_WORDS, S._WORD_BOUNDARY),
+        ):
+            assert F.literal_hits(hay, lits, bounds) == _find_loops(hay, lits, bounds)
