@@ -25,6 +25,7 @@ blank line separates two kept lines when the input had one between them.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -367,13 +368,36 @@ def strip_boilerplate(
     # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
     sel = np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n))
     rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
-    removed = list(
-        map(Removed, map(label.__getitem__, rows), map(reason.__getitem__, rows),
-            map(text.__getitem__, map(slice, s_list, e_list)), s_list, e_list)
+    removed = _removed_records(
+        list(map(label.__getitem__, rows)), list(map(reason.__getitem__, rows)),
+        list(map(text.__getitem__, map(slice, s_list, e_list))), s_list, e_list,
     )
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
     return BoilerplateResult(_join(lines, label), removed, found, label)
+
+
+_REMOVED_FIELDS = ("kind", "reason", "text", "start", "end")
+_REMOVED_BY_SLOTS = (
+    tuple(f.name for f in dataclasses.fields(Removed)) == _REMOVED_FIELDS
+    and "__slots__" in Removed.__dict__
+    and not hasattr(Removed, "__post_init__")
+)
+"""Whether :class:`~cleaner.document.Removed` is still a slots dataclass of these fields whose
+``__init__`` only sets them (then the kernel can build it, see :func:`_removed_records`)."""
+
+
+def _removed_records(
+    kinds: list[str], reasons: list[str], texts: list[str], starts: list[int], ends: list[int]
+) -> list[Removed]:
+    """``list(map(Removed, kinds, reasons, texts, starts, ends))``; by the compiled kernel when it
+    is built (``new_frozen``: the same objects, equal field by field, 3x faster -- a frozen
+    dataclass's ``__init__`` sets each field by ``object.__setattr__``, ~1.4 us per record, and a
+    dev page removes ~140 lines)."""
+    if F._native is not None and _REMOVED_BY_SLOTS:
+        cols = (kinds, reasons, texts, starts, ends)
+        return F._native.new_frozen(Removed, _REMOVED_FIELDS, cols)  # type: ignore[no-any-return]
+    return list(map(Removed, kinds, reasons, texts, starts, ends))
 
 
 def _pick_metadata(

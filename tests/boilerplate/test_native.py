@@ -5,6 +5,7 @@ install time); ``CLEANER_NO_NATIVE=1`` forces the numpy path, which the rest of 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -371,3 +372,38 @@ def test_literal_hits_on_dev_pages() -> None:
             (text, S._LOWER_BY_WORDS, S._WORD_BOUNDARY),
         ):
             assert F.literal_hits(hay, lits, bounds) == _find_loops(hay, lits, bounds)
+
+
+@needs_native
+def test_removed_records_are_the_dataclass_records() -> None:
+    from cleaner.document import Removed
+
+    assert S._REMOVED_BY_SLOTS
+    cols = (["chrome", "related"], ["footer", "related-block"], ["© 2024", "More: x"], [0, 10], [6, 17])
+    got = S._removed_records(*cols)
+    with numpy_path():
+        want = S._removed_records(*cols)
+    assert want == list(map(Removed, *cols))
+    assert got == want and [type(r) for r in got] == [Removed, Removed]
+    assert [hash(r) for r in got] == [hash(r) for r in want] and list(map(repr, got)) == list(map(repr, want))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got[0].kind = "body"  # type: ignore[misc]
+    assert S._removed_records([], [], [], [], []) == []
+
+
+@needs_native
+def test_new_frozen_refuses_what_it_cannot_build() -> None:
+    from cleaner.document import Removed
+
+    names = S._REMOVED_FIELDS
+    one = (["a"], ["b"], ["c"], [1], [2])
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, names, one[:4])  # a column short
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, names, (*one[:4], [2, 3]))  # columns of two lengths
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "nope"), one)  # not a slot
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "__doc__"), one)  # not a member
+    with pytest.raises(TypeError):
+        NATIVE.new_frozen(Removed, list(names), one)
