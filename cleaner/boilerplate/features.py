@@ -328,6 +328,8 @@ home|homepage|home page|login|log in|logout|log out|sign in|sign up|sign out|reg
 |评论|ホーム|ログイン|検索|シェア""".replace("\n", "").split("|")
 )
 _STRIP_CHARS = " \t|•·»«›‹>-–—:*[](){}0123456789.,;!?/\\'\"#@"
+_CHROME_MAX = max(map(len, _CHROME_LINES))
+"""The longest whole-line UI label: a longer stripped line is no label (the kernel makes no string for it)."""
 
 # The stage's whole-line rules (:mod:`.rules`) as columns, grouped by what they mark.  The model
 # learns where a rule is wrong (a "Copyright 1962, ..." line in a catalogue body) and what a
@@ -863,14 +865,19 @@ def _base(
     cue[:, 4] = sums[:, nb + 2]
 
     # repetition within the page, and whole-line UI labels
-    keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
-    keys = list(map(str.strip, keys))
-    counts = Counter(keys)
-    dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
+    if _native is not None and low is not page:  # the kernel: a hash table over the keys' spans
+        dup = np.empty(n)
+        chrome_line = np.empty(n)
+        _native.line_keys(low, n, _CHROME_LINES, _STRIP_CHARS, _CHROME_MAX, dup, chrome_line)
+    else:
+        keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
+        keys = list(map(str.strip, keys))
+        counts = Counter(keys)
+        dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
+        chrome_line = np.fromiter(
+            map(_CHROME_LINES.__contains__, map(str.strip, keys, repeat(_STRIP_CHARS))), dtype=np.float64, count=n
+        )
     dup[n_tok == 0] = 0.0
-    chrome_line = np.fromiter(
-        map(_CHROME_LINES.__contains__, map(str.strip, keys, repeat(_STRIP_CHARS))), dtype=np.float64, count=n
-    )
 
     # length in "words": a CJK character is about half a word of information
     words = (n_tok - n_cjk) + n_cjk / 2.0

@@ -410,3 +410,22 @@ def test_new_frozen_refuses_what_it_cannot_build() -> None:
         NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "__doc__"), one)  # not a member
     with pytest.raises(TypeError):
         NATIVE.new_frozen(Removed, list(names), one)
+
+
+_KEY_LINES = ["Home", " home ", "-- Home --", "HOME:", "Share", "share this", "| Menu |", "12 Comments", "x", "", " ",
+              "\u3000Home\u3000", "\u00a0Login\u00a0", "相关新闻", "首页", "Skip to main content", "The same line.",
+              "the same line.", "(Archives)", "#tags", "ΣΟΦΙΑ", "Iİ"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_KEY_LINES), min_size=1, max_size=15))
+def test_repeated_and_ui_label_lines_same_columns(lines: list[str]) -> None:
+    # the kernel's hash table of stripped lines and its label test against Counter and str.strip
+    both(lines)
+    X, _ = F.base_features(lines, "en")
+    with numpy_path():
+        X0, _ = F.base_features(lines, "en")
+    for name in ("dup", "dup_log", "chrome_line"):
+        j = F.BASE_NAMES.index(name)
+        assert X[:, j].tolist() == X0[:, j].tolist()
