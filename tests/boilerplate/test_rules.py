@@ -211,3 +211,38 @@ def test_fast_lexicon_on_dev_pages() -> None:
             want = [(m.span(), m.lastgroup) for m in rules._LEXICON_NL.finditer(text)]
             got = [(m.span(), f"r{rules._ALT_RULE[m.lastindex - 1]}") for m in rules._LEXICON_FAST.finditer(text)]
             assert got == want
+
+
+def test_literal_prefixes() -> None:
+    assert rules._literal_prefix(r"Licen[cs]e\h+for") == "Licen"
+    assert rules._literal_prefix(r"\((?:[Ss]ource)") == "("
+    assert rules._literal_prefix("未经.{0,10}") == "未经"
+    assert rules._literal_prefix("abc?d") == "ab" and rules._literal_prefix("ab*") == "a"
+    assert rules._literal_prefix("ab+c") == "ab" and rules._literal_prefix("a{2}") == ""
+    assert rules._literal_prefix(r"Reuters\b") == "Reuters"
+    assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_contains_starts_on_dev_pages_both_paths(native: bool) -> None:
+    import gzip
+    import json
+    from pathlib import Path
+
+    from cleaner.boilerplate import features
+
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    saved = features._native
+    if native and saved is None:
+        pytest.skip("cleaner._native not built")
+    if not native:
+        features._native = None
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                text = json.loads(line)["text"]
+                assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
+    finally:
+        features._native = saved
