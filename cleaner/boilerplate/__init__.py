@@ -39,7 +39,7 @@ from . import features as F
 from . import metadata as meta
 from . import related as rel
 from .model import MODE_BETA, THRESHOLD_PRIOR, LineModel, decode_expected, default_model
-from .rules import ADDRESS, PUBLISHER_BLURB, scan
+from .rules import ADDRESS, PUBLISHER_BLURB, _literal_prefix, scan
 
 
 class LineScorer(Protocol):
@@ -95,6 +95,13 @@ _META_PROBE_CASED = re.compile(
 :func:`_probe_hits` finds with ``str.find``: with them the scan stopped at every "b", "a", "s",
 "e", "u" and "p" of the text."""
 _WORD_BOUNDARY = b"\1" * len(_LOWER_BY_WORDS)
+_PROBE_PREFIXES = tuple(dict.fromkeys(
+    _literal_prefix(a) for a in _PROBE_ALTERNATIVES if a.removesuffix(r"\b") not in _LOWER_BY_WORDS
+))
+""":data:`_META_PROBE_CASED`'s alternatives' literal prefixes ("19", "Jan", "作者", ":", "(", ...)."""
+if not all(_PROBE_PREFIXES):
+    raise AssertionError("every probe alternative must start with a literal")
+_PROBE_NO_BOUNDARY = bytes(len(_PROBE_PREFIXES))
 _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
@@ -181,7 +188,7 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
     hides a cased one; a word hit is dropped when it starts inside a cased match (a bracket
     "(by Reuters)"), as the one scan skips it; two word hits cannot overlap (no word holds the
     start of another after a word boundary)."""
-    cased = [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
+    cased = _probe_cased(text)
     # every word with the \b after it (all of them end in a word character)
     words = [(k, _LOWER_BY_WORDS[j]) for k, j in F.literal_hits(text, _LOWER_BY_WORDS, _WORD_BOUNDARY)]
     if not words:
@@ -193,6 +200,26 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
         if j < 0 or k >= cased[j][1]:
             out.append((k, w))
     out.sort()
+    return out
+
+
+def _probe_cased(text: str) -> list[tuple[int, int, str]]:
+    """Start, end and text of every :data:`_META_PROBE_CASED` match in ``text``, as its ``finditer``
+    finds them.  Compiled path: every alternative starts with a literal (:data:`_PROBE_PREFIXES`),
+    so the candidates are those literals' occurrences (one ``literal_hits`` pass) and the walk takes,
+    at each candidate past the last match's end, the pattern's own match there -- instead of a scan
+    that stops at every digit "1"/"2" and every capital letter."""
+    if F._native is None:
+        return [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
+    out: list[tuple[int, int, str]] = []
+    end = -1
+    for p in sorted({i for i, _ in F.literal_hits(text, _PROBE_PREFIXES, _PROBE_NO_BOUNDARY)}):
+        if p < end:
+            continue
+        m = _META_PROBE_CASED.match(text, p)
+        if m is not None:
+            end = m.end()
+            out.append((p, end, m.group()))
     return out
 
 

@@ -382,16 +382,20 @@ _CONTAINS_CASED = re.compile(
 and "(" (with "all" in it, at every "a", "l", "r" and "i" of the page)."""
 
 
+_REGEX_SYNTAX = frozenset(".^$*+?{}[]\\|()")
+
+
 def _literal_prefix(alternative: str) -> str:
-    """The literal characters every match of ``alternative`` starts with (word characters and
-    escaped punctuation, up to the first other token or a character a quantifier makes optional)."""
+    """The literal characters every match of ``alternative`` starts with (characters that are no
+    regex syntax, and escaped punctuation, up to the first other token or a character a quantifier
+    makes optional)."""
     out: list[str] = []
     i = 0
     while i < len(alternative):
         c = alternative[i]
         if c == "\\" and i + 1 < len(alternative) and not alternative[i + 1].isalnum():
             lit, step = alternative[i + 1], 2
-        elif c.isalnum() or c == "_":
+        elif c not in _REGEX_SYNTAX:
             lit, step = c, 1
         else:
             break

@@ -220,6 +220,8 @@ def test_literal_prefixes() -> None:
     assert rules._literal_prefix("abc?d") == "ab" and rules._literal_prefix("ab*") == "a"
     assert rules._literal_prefix("ab+c") == "ab" and rules._literal_prefix("a{2}") == ""
     assert rules._literal_prefix(r"Reuters\b") == "Reuters"
+    assert rules._literal_prefix(r"/19\d\d") == "/19" and rules._literal_prefix(r":(?=\s*$)") == ":"
+    assert rules._literal_prefix("（[^)]{2}") == "（" and rules._literal_prefix(".x") == ""
     assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
 
 
