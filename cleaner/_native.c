@@ -1,4 +1,7 @@
-/* Optional compiled kernels for the boilerplate line model (cleaner/boilerplate/features.py, model.py).
+/* Optional compiled kernels for the boilerplate line model (cleaner/boilerplate/features.py, model.py,
+ * rules.py, __init__.py: the "boilerplate" and "boilerplate s6" blocks) and the garble stage's
+ * featuriser and sentence CNN (cleaner/garble/vec.py, nn.py: the "garble" block, with its own
+ * GARBLE_ABI; tests/garble/test_nn.py and test_vec.py compare those with numpy).
  *
  * Why: a dev page is ~10 kB, and the numpy path spends most of its time in the fixed cost of
  * ~300 small array operations per page, not in arithmetic.  These loops do the per-character
@@ -25,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 2
+#define CLEANER_NATIVE_ABI 3
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 2
 
@@ -1925,6 +1928,352 @@ done:
 }
 /* ---- end garble ---- */
 
+/* ---- boilerplate s6 ---- */
+#include <structmember.h> /* PyMember_SetOne (in Python.h from 3.12 on) */
+
+static int word_cp(Py_UCS4 c) { return c == '_' || Py_UNICODE_ISALNUM(c); }
+
+typedef struct {
+    Py_ssize_t nk;
+    Py_UCS4 **w;          /* the needles as UCS4 */
+    Py_ssize_t *len;
+    const char *bnd;
+    int16_t head[256];    /* needles by the low byte of their first character: first index, -1 for none */
+    int16_t *next;        /* the next needle with the same low byte */
+    uint8_t pair[8192];   /* one bit per (low byte of the first character, of the second) of a needle */
+    uint8_t one[256];     /* low bytes of the one-character needles */
+    int64_t *hits;        /* (start, k) pairs in text order */
+    Py_ssize_t nh, cap;
+} LitScan;
+
+static int lit_push(LitScan *ls, Py_ssize_t i, Py_ssize_t k) {
+    if (ls->nh == ls->cap) {
+        Py_ssize_t ncap = ls->cap ? 2 * ls->cap : 64;
+        int64_t *nw = realloc(ls->hits, (size_t)ncap * 2 * sizeof(int64_t));
+        if (!nw) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        ls->hits = nw;
+        ls->cap = ncap;
+    }
+    ls->hits[2 * ls->nh] = i;
+    ls->hits[2 * ls->nh + 1] = k;
+    ls->nh++;
+    return 0;
+}
+
+/* one scan per text kind; a position is tried only when the low bytes of its character and the next
+ * one are those of a needle's first two (a 64 kbit table: a needle's bigram is rare in text, its first
+ * character is not), so the table test is the whole cost at most characters */
+#define LIT_SCAN(NAME, T)                                                                                  \
+    static int NAME(LitScan *ls, const T *t, Py_ssize_t n) {                                              \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                              \
+            unsigned c = (unsigned)(t[i] & 0xFF);                                                         \
+            if (!ls->one[c]) {                                                                            \
+                if (i + 1 == n) continue;                                                                 \
+                unsigned q = c << 8 | (unsigned)(t[i + 1] & 0xFF);                                        \
+                if (!(ls->pair[q >> 3] & (1u << (q & 7)))) continue;                                      \
+            }                                                                                             \
+            for (int k = ls->head[c]; k >= 0; k = ls->next[k]) {                                           \
+                const Py_UCS4 *w = ls->w[k];                                                              \
+                Py_ssize_t len = ls->len[k], j = 0;                                                       \
+                if (len > n - i) continue;                                                                \
+                while (j < len && w[j] == (Py_UCS4)t[i + j]) j++;                                         \
+                if (j < len) continue;                                                                    \
+                if (ls->bnd[k] && i + len < n && word_cp((Py_UCS4)t[i + len])) continue;                  \
+                if (lit_push(ls, i, k) < 0) return -1;                                                    \
+            }                                                                                             \
+        }                                                                                                 \
+        return 0;                                                                                         \
+    }
+LIT_SCAN(lit_scan1, Py_UCS1)
+LIT_SCAN(lit_scan2, Py_UCS2)
+LIT_SCAN(lit_scan4, Py_UCS4)
+
+/* literal_hits(text, needles, boundary) -> list of (start, k)
+ *
+ * Every occurrence of every needle (a tuple of at most 32767 non-empty str) in text, overlapping
+ * ones included, grouped by needle in the order given and each needle's in text order: what a
+ * loop of str.find per needle finds, for one pass over the text (a bitmap of the needles' first
+ * two characters) instead of one per needle.  boundary (bytes, one per needle): where nonzero, an
+ * occurrence counts only at the end of the text or before a non-word character (re's \w for str:
+ * alphanumeric or "_"), as a regex literal followed by \b does when it ends in a word character.
+ */
+static PyObject *literal_hits(PyObject *self, PyObject *args) {
+    PyObject *text, *needles;
+    const char *bnd;
+    Py_ssize_t nbnd;
+    if (!PyArg_ParseTuple(args, "UO!y#", &text, &PyTuple_Type, &needles, &bnd, &nbnd)) return NULL;
+    Py_ssize_t nk = PyTuple_GET_SIZE(needles);
+    if (nbnd != nk || nk > 32767) {
+        PyErr_SetString(PyExc_ValueError, "one boundary flag per needle, at most 32767 needles");
+        return NULL;
+    }
+    LitScan *ls = calloc(1, sizeof(LitScan));
+    if (!ls) return PyErr_NoMemory();
+    PyObject *result = NULL;
+    ls->nk = nk;
+    ls->bnd = bnd;
+    ls->w = calloc((size_t)(nk ? nk : 1), sizeof(Py_UCS4 *));
+    ls->len = calloc((size_t)(nk ? nk : 1), sizeof(Py_ssize_t));
+    ls->next = calloc((size_t)(nk ? nk : 1), sizeof(int16_t));
+    if (!ls->w || !ls->len || !ls->next) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    memset(ls->head, 0xFF, sizeof ls->head);
+    for (Py_ssize_t k = nk - 1; k >= 0; k--) {
+        PyObject *w = PyTuple_GET_ITEM(needles, k);
+        if (!PyUnicode_Check(w) || PyUnicode_GET_LENGTH(w) == 0) {
+            PyErr_SetString(PyExc_ValueError, "needles must be non-empty str");
+            goto done;
+        }
+        ls->len[k] = PyUnicode_GET_LENGTH(w);
+        ls->w[k] = PyUnicode_AsUCS4Copy(w);
+        if (!ls->w[k]) goto done;
+        unsigned c = (unsigned)(ls->w[k][0] & 0xFF);
+        if (ls->len[k] == 1) {
+            ls->one[c] = 1;
+        } else {
+            unsigned q = c << 8 | (unsigned)(ls->w[k][1] & 0xFF);
+            ls->pair[q >> 3] |= (uint8_t)(1u << (q & 7));
+        }
+        ls->next[k] = ls->head[c];
+        ls->head[c] = (int16_t)k;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text), rc;
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        rc = lit_scan1(ls, data, n);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        rc = lit_scan2(ls, data, n);
+    else
+        rc = lit_scan4(ls, data, n);
+    if (rc < 0) goto done;
+    result = PyList_New(ls->nh);
+    if (!result) goto done;
+    Py_ssize_t out = 0;
+    for (Py_ssize_t k = 0; k < nk; k++)
+        for (Py_ssize_t h = 0; h < ls->nh; h++) {
+            if (ls->hits[2 * h + 1] != k) continue;
+            PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)ls->hits[2 * h], k);
+            if (!t) {
+                Py_CLEAR(result);
+                goto done;
+            }
+            PyList_SET_ITEM(result, out++, t);
+        }
+done:
+    if (ls->w)
+        for (Py_ssize_t k = 0; k < nk; k++) PyMem_Free(ls->w[k]);
+    free(ls->w);
+    free(ls->len);
+    free(ls->next);
+    free(ls->hits);
+    free(ls);
+    return result;
+}
+
+/* new_frozen(cls, names, columns) -> list
+ *
+ * One instance of cls per row of columns (a tuple of equal-length lists, one per attribute in
+ * names, each a slot of cls): cls.__new__(cls), then each slot set through its member descriptor,
+ * as object.__setattr__(obj, name, value) sets it -- what the __init__ of a frozen slots dataclass
+ * without __post_init__ does (the caller checks that), without its Python frame and one
+ * object.__setattr__ call by name per attribute (~1.4 us per object in Python; the stage makes
+ * ~140 per dev page).
+ */
+static PyObject *new_frozen(PyObject *self, PyObject *args) {
+    PyTypeObject *cls;
+    PyObject *names, *cols;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyType_Type, &cls, &PyTuple_Type, &names, &PyTuple_Type, &cols))
+        return NULL;
+    Py_ssize_t nf = PyTuple_GET_SIZE(names);
+    if (PyTuple_GET_SIZE(cols) != nf || nf == 0 || !cls->tp_new) {
+        PyErr_SetString(PyExc_ValueError, "one column per name, at least one, and a class that can be made");
+        return NULL;
+    }
+    Py_ssize_t n = -1;
+    for (Py_ssize_t f = 0; f < nf; f++) {
+        PyObject *c = PyTuple_GET_ITEM(cols, f);
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, f)) || !PyList_Check(c) ||
+            (n >= 0 && PyList_GET_SIZE(c) != n)) {
+            PyErr_SetString(PyExc_ValueError, "names must be str and columns lists of one length");
+            return NULL;
+        }
+        n = PyList_GET_SIZE(c);
+    }
+    /* each attribute's slot (a member descriptor of cls): set as object.__setattr__ would, without
+     * looking it up again per object */
+    PyMemberDef *members[64];
+    if (nf > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 attributes");
+        return NULL;
+    }
+    for (Py_ssize_t f = 0; f < nf; f++) {
+        PyObject *d = _PyType_Lookup(cls, PyTuple_GET_ITEM(names, f));
+        if (!d || !Py_IS_TYPE(d, &PyMemberDescr_Type) || ((PyMemberDescrObject *)d)->d_common.d_type != cls) {
+            PyErr_SetString(PyExc_ValueError, "every name must be a slot of the class itself");
+            return NULL;
+        }
+        members[f] = ((PyMemberDescrObject *)d)->d_member;
+    }
+    PyObject *empty = PyTuple_New(0);
+    if (!empty) return NULL;
+    PyObject *out = PyList_New(n);
+    if (!out) {
+        Py_DECREF(empty);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *obj = cls->tp_new(cls, empty, NULL);
+        if (!obj) goto fail;
+        PyList_SET_ITEM(out, i, obj);
+        for (Py_ssize_t f = 0; f < nf; f++) {
+            /* a column may be shorter now if the caller's lists changed: re-checked per row */
+            PyObject *c = PyTuple_GET_ITEM(cols, f);
+            if (PyList_GET_SIZE(c) <= i) {
+                PyErr_SetString(PyExc_ValueError, "a column changed size");
+                goto fail;
+            }
+            if (PyMember_SetOne((char *)obj, members[f], PyList_GET_ITEM(c, i)) < 0) goto fail;
+        }
+    }
+    Py_DECREF(empty);
+    return out;
+fail:
+    Py_DECREF(empty);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* line_keys(low, n_lines, chrome, strip_chars, max_len, dup, chrome_line) -> n_lines
+ *
+ * features._base's repetition and UI-label columns for the n_lines lines of low (the lower-cased
+ * page, "\n" between lines): per line its key, the line without surrounding white space (str.strip),
+ * dup = how many other lines have the same key (float64), and chrome_line = 1.0 when the key
+ * stripped of strip_chars at both ends (str.strip(strip_chars)) is in the set chrome, else 0.0; a
+ * string is made for that test only when it is at most max_len long (the set's longest entry).
+ * Equal keys are found by a hash table over the keys' code points instead of a Counter of strings.
+ */
+typedef struct {
+    Py_ssize_t a, b;  /* the key's span in the page */
+    Py_hash_t h;
+    int64_t count;
+} KeyRow;
+
+static PyObject *line_keys(PyObject *self, PyObject *args) {
+    PyObject *low, *chrome, *strip;
+    Py_ssize_t n, max_len;
+    PyObject *o_dup, *o_cl;
+    if (!PyArg_ParseTuple(args, "UnOUnOO", &low, &n, &chrome, &strip, &max_len, &o_dup, &o_cl)) return NULL;
+    if (!PyAnySet_Check(chrome) || n < 0) {
+        PyErr_SetString(PyExc_ValueError, "chrome must be a set and n_lines >= 0");
+        return NULL;
+    }
+    Py_buffer bd, bc;
+    if (get_buf(o_dup, &bd, 8, n, 1, "dup") < 0) return NULL;
+    if (get_buf(o_cl, &bc, 8, n, 1, "chrome_line") < 0) {
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    double *dup = bd.buf, *cl = bc.buf;
+    PyObject *result = NULL;
+    KeyRow *rows = NULL;
+    Py_ssize_t *slot = NULL, *row_of = NULL;
+    Py_ssize_t len = PyUnicode_GET_LENGTH(low), slen = PyUnicode_GET_LENGTH(strip);
+    int kind = PyUnicode_KIND(low), skind = PyUnicode_KIND(strip);
+    const void *data = PyUnicode_DATA(low), *sdata = PyUnicode_DATA(strip);
+    rows = calloc((size_t)(n ? n : 1), sizeof(KeyRow));
+    row_of = malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));  /* each line's first line of the same key */
+    Py_ssize_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    slot = malloc((size_t)cap * sizeof(Py_ssize_t));
+    if (!rows || !row_of || !slot) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < cap; k++) slot[k] = -1;
+    Py_ssize_t line = 0, start = 0;
+    for (Py_ssize_t i = 0; i <= len; i++) {
+        if (i < len && PyUnicode_READ(kind, data, i) != '\n') continue;
+        if (line >= n) {
+            PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
+            goto done;
+        }
+        Py_ssize_t a = start, b = i;
+        while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) a++;
+        while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) b--;
+        /* the key's hash (FNV-1a over code points) and its slot */
+        uint64_t h = 1469598103934665603ULL;
+        for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)PyUnicode_READ(kind, data, j)) * 1099511628211ULL;
+        Py_ssize_t k = (Py_ssize_t)(h & (uint64_t)(cap - 1)), found = -1;
+        while (slot[k] >= 0) {
+            KeyRow *r = &rows[slot[k]];
+            if (r->h == (Py_hash_t)h && r->b - r->a == b - a) {
+                Py_ssize_t j = 0;
+                while (j < b - a && PyUnicode_READ(kind, data, r->a + j) == PyUnicode_READ(kind, data, a + j)) j++;
+                if (j == b - a) {
+                    found = slot[k];
+                    break;
+                }
+            }
+            k = (k + 1) & (cap - 1);
+        }
+        if (found < 0) {
+            slot[k] = line;
+            found = line;
+        }
+        rows[line].a = a;
+        rows[line].b = b;
+        rows[line].h = (Py_hash_t)h;
+        rows[found].count++;
+        row_of[line] = found;
+        /* the UI-label test: the key stripped of strip_chars */
+        Py_ssize_t c = a, d = b;
+        for (; c < d; c++) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, c);
+            Py_ssize_t t = 0;
+            while (t < slen && PyUnicode_READ(skind, sdata, t) != ch) t++;
+            if (t == slen) break;
+        }
+        for (; d > c; d--) {
+            Py_UCS4 ch = PyUnicode_READ(kind, data, d - 1);
+            Py_ssize_t t = 0;
+            while (t < slen && PyUnicode_READ(skind, sdata, t) != ch) t++;
+            if (t == slen) break;
+        }
+        cl[line] = 0.0;
+        if (d - c <= max_len) {
+            PyObject *sub = PyUnicode_Substring(low, c, d);
+            if (!sub) goto done;
+            int in = PySet_Contains(chrome, sub);
+            Py_DECREF(sub);
+            if (in < 0) goto done;
+            cl[line] = in ? 1.0 : 0.0;
+        }
+        line++;
+        start = i + 1;
+    }
+    if (line != n) {
+        PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) dup[i] = (double)rows[row_of[i]].count - 1.0;
+    result = PyLong_FromSsize_t(n);
+done:
+    free(rows);
+    free(row_of);
+    free(slot);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bc);
+    return result;
+}
+
+/* ---- end boilerplate s6 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -1941,10 +2290,13 @@ static PyMethodDef methods[] = {
     {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
     {"vec_token_ngrams", vec_token_ngrams, METH_VARARGS, "Word and skeleton n-gram hashes of the garble featuriser."},
     {"vec_lookup", vec_lookup, METH_VARARGS, "Positions of fingerprints in a sorted table (bucketed binary search)."},
+    {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
+    {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
+    {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate model.",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate and garble stages.",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__native(void) {

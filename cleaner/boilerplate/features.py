@@ -48,7 +48,7 @@ import regex
 
 from . import rules as R
 
-NATIVE_ABI = 2
+NATIVE_ABI = 3
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
 An in-place build survives ``git pull``: a stale one is refused here instead of raising
 TypeError inside the stage."""
@@ -221,6 +221,25 @@ def _url_starts(low: str) -> list[int]:
     return _leftmost_first(cands)
 
 
+_URL_ALTERNATIVES: _Alternatives = (("://", False), ("www.", False))
+"""The literal part of :data:`_URL` (:func:`_url_starts`)."""
+
+
+def _cue_starts(low: str, comment_alts: _Alternatives) -> tuple[list[int], list[int]]:
+    """``(_url_starts(low), _literal_starts(low, comment_alts))`` with the literals of both found by
+    one :func:`literal_hits` pass over the page instead of two (tested equal to the two)."""
+    lits, bounds = _split_alternatives(comment_alts + _URL_ALTERNATIVES)
+    m = len(comment_alts)
+    url = [(a.start(), 2, a.end()) for a in _URL_DOT.finditer(low)]
+    comment: list[tuple[int, int, int]] = []
+    for i, k in literal_hits(low, lits, bounds):
+        if k < m:
+            comment.append((i, k, i + len(lits[k])))
+        else:
+            url.append((i, k - m, i + len(lits[k])))
+    return _leftmost_first(url), _leftmost_first(comment)
+
+
 def _is_word(c: str) -> bool:
     """``re``'s word character (``\\w`` for ``str`` patterns): alphanumeric or ``_``."""
     return c.isalnum() or c == "_"
@@ -231,18 +250,37 @@ def _literal_starts(hay: str, alts: _Alternatives) -> list[int]:
     followed by ``\\b``), without the regex scan: every occurrence of every literal, then the
     regex's choice among them (leftmost first, the earlier alternative at one offset, no overlap
     with the match before)."""
-    cands: list[tuple[int, int, int]] = []
+    lits, bounds = _split_alternatives(alts)
+    return _leftmost_first([(i, k, i + len(lits[k])) for i, k in literal_hits(hay, lits, bounds)])
+
+
+@lru_cache(maxsize=8)
+def _split_alternatives(alts: _Alternatives) -> tuple[tuple[str, ...], bytes]:
+    """The literals of ``alts`` and their ``\\b`` flags as :func:`literal_hits` takes them."""
+    return tuple(lit for lit, _ in alts), bytes(b for _, b in alts)
+
+
+def literal_hits(hay: str, lits: tuple[str, ...], boundary: bytes) -> list[tuple[int, int]]:
+    """``(start, k)`` of every occurrence of every literal ``lits[k]`` in ``hay`` (overlapping ones
+    too), literal by literal in the order given, each literal's in text order: a ``str.find`` loop
+    per literal.  Where ``boundary[k]`` is set, an occurrence counts only when the character after it
+    is not a word character (re's ``\\b`` after a literal ending in one).  The compiled kernel does
+    it in one pass over ``hay`` with a bitmap of first characters (the same hits, tested in
+    tests/boilerplate/test_native.py); the loops over ``str.find`` were ~13 ms per MB of dev text."""
+    if _native is not None:
+        return _native.literal_hits(hay, lits, boundary)  # type: ignore[no-any-return]
+    out: list[tuple[int, int]] = []
     n = len(hay)
-    for k, (lit, boundary) in enumerate(alts):
+    for k, lit in enumerate(lits):
         size = len(lit)
         i = hay.find(lit)
         while i >= 0:
             e = i + size
             # \b after a literal ending in a word character: the next one must not be one
-            if not boundary or e == n or not _is_word(hay[e]):
-                cands.append((i, k, e))
+            if not boundary[k] or e == n or not _is_word(hay[e]):
+                out.append((i, k))
             i = hay.find(lit, i + 1)
-    return _leftmost_first(cands)
+    return out
 
 # Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
 # alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
@@ -290,6 +328,8 @@ home|homepage|home page|login|log in|logout|log out|sign in|sign up|sign out|reg
 |评论|ホーム|ログイン|検索|シェア""".replace("\n", "").split("|")
 )
 _STRIP_CHARS = " \t|•·»«›‹>-–—:*[](){}0123456789.,;!?/\\'\"#@"
+_CHROME_MAX = max(map(len, _CHROME_LINES))
+"""The longest whole-line UI label: a longer stripped line is no label (the kernel makes no string for it)."""
 
 # The stage's whole-line rules (:mod:`.rules`) as columns, grouped by what they mark.  The model
 # learns where a rule is wrong (a "Copyright 1962, ..." line in a catalogue body) and what a
@@ -813,15 +853,10 @@ def _base(
         low = page
     cue = np.zeros((n, len(_CUE_NAMES)))
     has_cjk = bool(n_cjk.any())
-    for j in (0, 5, 6):
-        if j == 0:
-            pos = _url_starts(low)
-        elif j == 5:
-            if not has_cjk:
-                continue
-            pos = [m.start() for m in _CJK_CHROME.finditer(low)]
-        else:
-            pos = _literal_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
+    url_pos, comment_pos = _cue_starts(low, _COMMENT_CJK_LITERALS if has_cjk else _COMMENT_LITERALS)
+    for j, pos in (
+        (0, url_pos), (5, [m.start() for m in _CJK_CHROME.finditer(low)] if has_cjk else []), (6, comment_pos)
+    ):
         if pos:
             np.add.at(cue[:, j], np.searchsorted(starts, np.asarray(pos), side="right") - 1, 1.0)
     cue[:, 1] = sums[:, nb]  # the three single-character cue counts follow the classes
@@ -830,14 +865,19 @@ def _base(
     cue[:, 4] = sums[:, nb + 2]
 
     # repetition within the page, and whole-line UI labels
-    keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
-    keys = list(map(str.strip, keys))
-    counts = Counter(keys)
-    dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
+    if _native is not None and low is not page:  # the kernel: a hash table over the keys' spans
+        dup = np.empty(n)
+        chrome_line = np.empty(n)
+        _native.line_keys(low, n, _CHROME_LINES, _STRIP_CHARS, _CHROME_MAX, dup, chrome_line)
+    else:
+        keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
+        keys = list(map(str.strip, keys))
+        counts = Counter(keys)
+        dup = np.fromiter(map(counts.__getitem__, keys), dtype=np.float64, count=n) - 1.0
+        chrome_line = np.fromiter(
+            map(_CHROME_LINES.__contains__, map(str.strip, keys, repeat(_STRIP_CHARS))), dtype=np.float64, count=n
+        )
     dup[n_tok == 0] = 0.0
-    chrome_line = np.fromiter(
-        map(_CHROME_LINES.__contains__, map(str.strip, keys, repeat(_STRIP_CHARS))), dtype=np.float64, count=n
-    )
 
     # length in "words": a CJK character is about half a word of information
     words = (n_tok - n_cjk) + n_cjk / 2.0

@@ -206,6 +206,8 @@ def test_literal_cue_scans_find_what_the_regexes_find(pieces: list[str]) -> None
     url_alts = (("://", False), ("www.", False), *((f".{w}", True) for w in ("com", "html", "htm", "aspx", "asp")))
     assert F._literal_starts(text, url_alts) == [m.start() for m in url.finditer(text)]
     assert F._url_starts(text) == [m.start() for m in F._URL.finditer(text)]
+    for alts in (F._COMMENT_CJK_LITERALS, F._COMMENT_LITERALS):
+        assert F._cue_starts(text, alts) == (F._url_starts(text), F._literal_starts(text, alts))
 
 
 def test_literal_cue_scan_takes_the_regex_choice_among_overlaps() -> None:

@@ -5,6 +5,7 @@ install time); ``CLEANER_NO_NATIVE=1`` forces the numpy path, which the rest of 
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -19,7 +20,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner import boilerplate as S
 from cleaner.boilerplate import features as F
+from cleaner.boilerplate import rules
 from cleaner.boilerplate.model import Forest, default_model
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -264,11 +267,14 @@ def test_a_built_extension_imports() -> None:
         pytest.skip("numpy path forced by CLEANER_NO_NATIVE")
     assert NATIVE is not None, f"built but not importable, or a stale build: {built}"
     assert NATIVE.ABI == F.NATIVE_ABI
-    for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes"):
+    for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes", "literal_hits",
+                 "new_frozen"):
         assert callable(getattr(NATIVE, name))
 
 
 def test_env_var_zero_keeps_the_native_path() -> None:
+    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
+        pytest.skip("this process runs the numpy path by CLEANER_NO_NATIVE: NATIVE says nothing of the build")
     code = "import cleaner.boilerplate.features as F; print(F._native is None)"
     env = {**os.environ, "CLEANER_NO_NATIVE": "0", "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
@@ -314,3 +320,112 @@ def test_float32_inputs_take_the_numpy_path_and_agree() -> None:
     c32 = F.context_features(base.astype(np.float32), n_tok)
     with numpy_path():
         assert c32.tobytes() == F.context_features(base.astype(np.float32), n_tok).tobytes()
+
+
+def _find_loops(hay: str, lits: tuple[str, ...], boundary: bytes) -> list[tuple[int, int]]:
+    with numpy_path():
+        return F.literal_hits(hay, lits, boundary)
+
+
+_LIT_ALPHABET = [*"abyB _1é\n中文", "\U0001f600", "\u0161", "by", "aby", "bb", "中文", "\U0001f600a"]
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(_LIT_ALPHABET), max_size=20).map("".join),
+    st.lists(st.tuples(st.lists(st.sampled_from(_LIT_ALPHABET), min_size=1, max_size=3).map("".join), st.booleans()),
+             min_size=1, max_size=6),
+)
+def test_literal_hits_are_the_find_loops(hay: str, needles: list[tuple[str, bool]]) -> None:
+    # needles sharing first characters or low bytes (a/\u0161, a/\U0001f600a), repeated, overlapping,
+    # one character long, at the text's end, above the BMP, with and without the word boundary
+    lits = tuple(w for w, _ in needles)
+    bounds = bytes(b for _, b in needles)
+    assert F.literal_hits(hay, lits, bounds) == _find_loops(hay, lits, bounds)
+
+
+@needs_native
+def test_literal_hits_edges() -> None:
+    hits = NATIVE.literal_hits("abc by bye by_ x by", ("by", "abc", "c b"), b"\1\0\0")
+    assert hits == [(4, 0), (17, 0), (0, 1), (2, 2)]
+    assert NATIVE.literal_hits("aaa", ("aa", "a"), b"\0\0") == [(0, 0), (1, 0), (0, 1), (1, 1), (2, 1)]
+    assert NATIVE.literal_hits("", ("a",), b"\0") == []
+    assert NATIVE.literal_hits("x", (), b"") == []
+    with pytest.raises(ValueError):
+        NATIVE.literal_hits("x", ("",), b"\0")
+    with pytest.raises(ValueError):
+        NATIVE.literal_hits("x", ("a", "b"), b"\0")
+    with pytest.raises(TypeError):
+        NATIVE.literal_hits("x", ["a"], b"\0")
+
+
+@needs_native
+def test_literal_hits_on_dev_pages() -> None:
+    path = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line)["text"] for line in f]
+    for text in pages:
+        low = text.lower()
+        for hay, lits, bounds in (
+            (low, *F._split_alternatives(F._COMMENT_CJK_LITERALS + F._URL_ALTERNATIVES)),
+            (text, rules._LOWER_PREFIXES, rules._NO_BOUNDARY),
+            (text, S._LOWER_BY_WORDS, S._WORD_BOUNDARY),
+        ):
+            assert F.literal_hits(hay, lits, bounds) == _find_loops(hay, lits, bounds)
+
+
+@needs_native
+def test_removed_records_are_the_dataclass_records() -> None:
+    from cleaner.document import Removed
+
+    assert S._REMOVED_BY_SLOTS
+    cols = (["chrome", "related"], ["footer", "related-block"], ["© 2024", "More: x"], [0, 10], [6, 17])
+    got = S._removed_records(*cols)
+    with numpy_path():
+        want = S._removed_records(*cols)
+    assert want == list(map(Removed, *cols))
+    assert got == want and [type(r) for r in got] == [Removed, Removed]
+    assert [hash(r) for r in got] == [hash(r) for r in want] and list(map(repr, got)) == list(map(repr, want))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        got[0].kind = "body"  # type: ignore[misc]
+    assert S._removed_records([], [], [], [], []) == []
+
+
+@needs_native
+def test_new_frozen_refuses_what_it_cannot_build() -> None:
+    from cleaner.document import Removed
+
+    names = S._REMOVED_FIELDS
+    one = (["a"], ["b"], ["c"], [1], [2])
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, names, one[:4])  # a column short
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, names, (*one[:4], [2, 3]))  # columns of two lengths
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "nope"), one)  # not a slot
+    with pytest.raises(ValueError):
+        NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "__doc__"), one)  # not a member
+    with pytest.raises(TypeError):
+        NATIVE.new_frozen(Removed, list(names), one)
+
+
+_KEY_LINES = ["Home", " home ", "-- Home --", "HOME:", "Share", "share this", "| Menu |", "12 Comments", "x", "", " ",
+              "\u3000Home\u3000", "\u00a0Login\u00a0", "相关新闻", "首页", "Skip to main content", "The same line.",
+              "the same line.", "(Archives)", "#tags", "ΣΟΦΙΑ", "Iİ"]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_KEY_LINES), min_size=1, max_size=15))
+def test_repeated_and_ui_label_lines_same_columns(lines: list[str]) -> None:
+    # the kernel's hash table of stripped lines and its label test against Counter and str.strip
+    both(lines)
+    X, _ = F.base_features(lines, "en")
+    with numpy_path():
+        X0, _ = F.base_features(lines, "en")
+    for name in ("dup", "dup_log", "chrome_line"):
+        j = F.BASE_NAMES.index(name)
+        assert X[:, j].tolist() == X0[:, j].tolist()

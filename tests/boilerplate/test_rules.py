@@ -140,3 +140,111 @@ def test_contains_starts_when_a_lower_case_match_hides_a_cased_one() -> None:
     # "iStock via AFP": the cased scan finds "AFP" (a wire credit at the line end) inside the iStock match
     for text in ("Photo: iStock via AFP\nbody", "iStock via AFP", "x all rights reserved AFP"):
         assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
+
+
+def test_fold_classes_are_what_ignorecase_matches() -> None:
+    # every cased character of the rules (and of the line decoration) against every code point
+    import re
+
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, 0x110000)]))
+    letters = {c for c in rules._lexicon_body(rules.RULES) if c.lower() != c.upper() or c in "\u0130\u0131\u017f\u212a"}
+    assert {"a", "s", "k", "i", "z", "\u010d", "\u0161"} <= letters
+    for c in sorted(letters):
+        want = set(re.findall(re.escape(c), every, re.IGNORECASE))
+        got = set(re.findall(rules._fold_class(c), every))
+        assert got == want, c
+
+
+def test_case_expanded_spellings() -> None:
+    import re
+
+    assert rules.case_expanded("ab") == "[aA][bB]"
+    assert rules.case_expanded("is") == "[iI\u0130\u0131][sS\u017f]"
+    assert rules.case_expanded(r"\s+x(?P<r1>y)(?-i:Tt[A-Z]){1,2}") == r"\s+[xX](?P<r1>[yY])(?-i:Tt[A-Z]){1,2}"
+    assert rules.case_expanded("(?:a|(?=b))[0-9]") == "(?:[aA]|(?=[bB]))[0-9]"
+    with pytest.raises(ValueError):
+        rules.case_expanded("[a-z]")
+    p = re.compile(rules.case_expanded("share|(?-i:AP)|k"))
+    assert p.fullmatch("SHARE") and p.fullmatch("\u017fhare") and p.fullmatch("\u212a") and not p.fullmatch("ap")
+
+
+def test_fast_lexicon_is_the_named_one() -> None:
+    # one flat alternation without IGNORECASE, each alternative closing an empty group a<j>: the
+    # same matches as the named lexicon, and the rule of the alternative that matched
+    lines = [c for c, _ in CHROME] + ["", "  ", "\r", "Share\r", "SHARE ON FACEBOOK", "\u017fhare", "Top \u00bb",
+                                      "The council met on Tuesday. Share this story.", "- Related:", "【相关新闻】"]
+    for text in ("\n".join(lines), "\n" + "\n".join(reversed(lines)) + "\n", "Share", ""):
+        want = [(m.span(), m.lastgroup) for m in rules._LEXICON_NL.finditer("\n" + text)]
+        got = [(m.span(), f"r{rules._ALT_RULE[m.lastindex - 1]}") for m in rules._LEXICON_FAST.finditer("\n" + text)]
+        assert got == want
+
+
+_LEX_PIECES = [
+    "Share", "share", "SHARE", "\u017fhare", " on ", "Facebook", " | ", "Twitter", "Home", " > ", "News", " / ",
+    "Copyright", "\u00a9 2024", "Related", " stories", "Read more", "Photo: ", "AP", "www.x.com", "mail@x.org",
+    "- ", "\u2022 ", "\u3010", "\u3011", ":", "\u5206\u4eab\u5230", "\u76f8\u5173", "Back to top", "Top",
+    "Comments", "3 comments", "Tel: 555 1234", "Advertisement", "Most read", "Pro\u010ditajte i", "\u0130", "K",
+    "\u212a", "x", " ", "\t", "\n", "\r\n", "the council met", ".",
+]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_LEX_PIECES), max_size=14))
+def test_fast_lexicon_on_generated_lines(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    want = [(m.span(), m.lastgroup) for m in rules._LEXICON_NL.finditer("\n" + text)]
+    got = [(m.span(), f"r{rules._ALT_RULE[m.lastindex - 1]}") for m in rules._LEXICON_FAST.finditer("\n" + text)]
+    assert got == want
+
+
+def test_fast_lexicon_on_dev_pages() -> None:
+    import gzip
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            text = "\n" + json.loads(line)["text"]
+            want = [(m.span(), m.lastgroup) for m in rules._LEXICON_NL.finditer(text)]
+            got = [(m.span(), f"r{rules._ALT_RULE[m.lastindex - 1]}") for m in rules._LEXICON_FAST.finditer(text)]
+            assert got == want
+
+
+def test_literal_prefixes() -> None:
+    assert rules._literal_prefix(r"Licen[cs]e\h+for") == "Licen"
+    assert rules._literal_prefix(r"\((?:[Ss]ource)") == "("
+    assert rules._literal_prefix("未经.{0,10}") == "未经"
+    assert rules._literal_prefix("abc?d") == "ab" and rules._literal_prefix("ab*") == "a"
+    assert rules._literal_prefix("ab+c") == "ab" and rules._literal_prefix("a{2}") == ""
+    assert rules._literal_prefix(r"Reuters\b") == "Reuters"
+    assert rules._literal_prefix(r"/19\d\d") == "/19" and rules._literal_prefix(r":(?=\s*$)") == ":"
+    assert rules._literal_prefix("（[^)]{2}") == "（" and rules._literal_prefix(".x") == ""
+    assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_contains_starts_on_dev_pages_both_paths(native: bool) -> None:
+    import gzip
+    import json
+    from pathlib import Path
+
+    from cleaner.boilerplate import features
+
+    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not path.exists():
+        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
+    saved = features._native
+    if native and saved is None:
+        pytest.skip("cleaner._native not built")
+    if not native:
+        features._native = None
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                text = json.loads(line)["text"]
+                assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
+    finally:
+        features._native = saved
