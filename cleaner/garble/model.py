@@ -32,7 +32,7 @@ import numpy as np
 from .features import Lexicon
 from .lm import LM
 from .nn import NN_FILE, ConvNet, linear_signature, load_convnet
-from .vec import HASH_SIZE, Batch, Tables, featurise, zh_features
+from .vec import HASH_SIZE, ZH_NAMES, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
 LEXICON_FILE = "garble_lexicon.json.gz"
@@ -218,6 +218,10 @@ def load_model() -> GarbleModel:
         if w_sparse.shape[0] != HASH_SIZE:
             raise ValueError(f"{MODEL_FILE} has {w_sparse.shape[0]} buckets, features expect {HASH_SIZE}")
         meta = json.loads(str(z["meta"]))
+        if meta.get("zh_features") != list(ZH_NAMES) or z["zh_w"].shape != (len(ZH_NAMES),):
+            raise ValueError(f"{MODEL_FILE}'s Chinese model was built for inputs {meta.get('zh_features')}, "
+                             f"vec.zh_features gives {list(ZH_NAMES)}: rebuild it (scripts/build_garble_model.py "
+                             "--zh-only)")
         calib = z["calib"].astype(np.float64)
         cnn = _matching_convnet(linear_signature(z["w_dense"], float(z["intercept"])))
         if cnn is not None:

@@ -597,6 +597,8 @@ _ZH_QUOTE = re.compile(f'[{_ZH_HAN}]"|"[{_ZH_HAN}]')
 # are not counted because NFKC, common in scraped Chinese, folds them into ASCII (seed 001).
 _ZH_MARK = re.compile("[。、《》“”‘’「」『』【】｡､｢｣]")
 _ZH_HAN_RE = re.compile(f"[{_ZH_HAN}]")
+ZH_MARK_CAP = 0.5
+"""Upper bound of ``cjk_mark_rate`` (see :func:`zh_features`)."""
 
 
 def zh_features(sentences: list[str], batch: Batch) -> np.ndarray:
@@ -611,5 +613,8 @@ def zh_features(sentences: list[str], batch: Batch) -> np.ndarray:
     out[:, 0] = batch.dense[:, DENSE_NAMES.index("zh_bigram_logp")]
     out[:, 1] = [1.0 if _ZH_DOT.search(s) else 0.0 for s in sentences]
     out[:, 2] = [1.0 if _ZH_QUOTE.search(s) else 0.0 for s in sentences]
-    out[:, 3] = [len(_ZH_MARK.findall(s)) / max(1, len(_ZH_HAN_RE.findall(s))) for s in sentences]
+    # capped at 0.5, the most any train item reaches: a list of titles (《家》、《春》、《秋》。, 1.1)
+    # or a quoted name alone would otherwise give a sentence logit of -10 or less and cancel a
+    # document's flag by itself (the document score is the mean of sentence logits)
+    out[:, 3] = [min(ZH_MARK_CAP, len(_ZH_MARK.findall(s)) / max(1, len(_ZH_HAN_RE.findall(s)))) for s in sentences]
     return out

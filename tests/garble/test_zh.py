@@ -55,3 +55,36 @@ def test_chinese_with_latin_names_is_routed_to_the_chinese_model() -> None:
         detect_language("Global Edition 中文 The council met on Monday and approved the budget for the year.") == "en"
     )
     assert detect_language("Tokyo Motor Showで新型車を発表した Toyota Corolla Cross Hybrid") != "zh"
+    # other scripts with a few Han glosses are not Chinese (the non-Han letters must be Latin)
+    assert detect_language("Слово 你好 означает привет, а 谢谢 — спасибо. Это простые слова.") != "zh"
+    assert detect_language("คำว่า 你好 แปลว่า สวัสดี และ 谢谢 แปลว่า ขอบคุณ") != "zh"
+
+
+def test_cjk_mark_rate_is_capped_so_one_list_of_titles_cannot_cancel_a_flag() -> None:
+    rate = vec.ZH_NAMES.index("cjk_mark_rate")
+    assert _features(["主要作品有《家》、《春》、《秋》。", "《》《》《》"])[:, rate].tolist() == [vec.ZH_MARK_CAP] * 2
+    mt = ["黄蜂出现在永恒动漫画中,由凯莉谢里丹配音.", "他说\"好\"然后走了.", "蛾类包括异形蛾扫帚蛾等."]
+    alone = score_garble("\n".join(mt), "zh").score
+    with_titles = score_garble("\n".join([*mt, "主要作品有《家》、《春》、《秋》。", "《家》、《春》。"]), "zh").score
+    # 0.99 -> 0.88 with the cap; 0.64 without it
+    assert alone is not None and with_titles is not None and with_titles > alone - 0.15
+
+
+def test_a_chinese_model_built_for_other_inputs_is_refused_at_load(monkeypatch, tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from cleaner.garble import model as gm
+
+    with np.load(gm._data_path(gm.MODEL_FILE).open("rb")) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays["meta"]))
+    meta["zh_features"] = meta["zh_features"][:3]
+    arrays["meta"] = np.array(json.dumps(meta))
+    arrays["zh_w"] = arrays["zh_w"][:3]
+    np.savez(tmp_path / gm.MODEL_FILE, **arrays)
+    real = gm._data_path
+    monkeypatch.setattr(gm, "_data_path", lambda name: tmp_path / name if name == gm.MODEL_FILE else real(name))
+    with pytest.raises(ValueError, match="rebuild it"):
+        gm.load_model.__wrapped__()  # (the cached load_model, uncached)
