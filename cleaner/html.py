@@ -116,8 +116,13 @@ def _load_html(html: str) -> Any:
     """``trafilatura.utils.load_html(html)`` for a str, parsed by :func:`_parser`: the same steps
     (its repairs, a str parse then bytes, its rejection of a dubious one-element tree)."""
     from lxml.html import fromstring
-    from trafilatura.utils import is_dubious_html, repair_faulty_html
 
+    try:  # trafilatura's own (internal) steps; a release without them gets its public loader
+        from trafilatura.utils import is_dubious_html, repair_faulty_html
+    except ImportError:  # pragma: no cover - another trafilatura
+        from trafilatura.utils import load_html
+
+        return load_html(html)
     parser = _parser()
     beginning = html[:50].lower()
     check_flag = is_dubious_html(beginning)
