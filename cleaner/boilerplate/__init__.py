@@ -211,16 +211,8 @@ def _probe_cased(text: str) -> list[tuple[int, int, str]]:
     that stops at every digit "1"/"2" and every capital letter."""
     if F._native is None:
         return [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
-    out: list[tuple[int, int, str]] = []
-    end = -1
-    for p in sorted({i for i, _ in F.literal_hits(text, _PROBE_PREFIXES, _PROBE_NO_BOUNDARY)}):
-        if p < end:
-            continue
-        m = _META_PROBE_CASED.match(text, p)
-        if m is not None:
-            end = m.end()
-            out.append((p, end, m.group()))
-    return out
+    return [(m.start(), m.end(), m.group()) for m in F.literal_walk(_META_PROBE_CASED, text, _PROBE_PREFIXES,
+                                                                      _PROBE_NO_BOUNDARY)]
 
 
 def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:

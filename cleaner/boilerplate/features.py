@@ -282,6 +282,24 @@ def literal_hits(hay: str, lits: tuple[str, ...], boundary: bytes) -> list[tuple
             i = hay.find(lit, i + 1)
     return out
 
+def literal_walk(pattern: re.Pattern[str], hay: str, lits: tuple[str, ...], boundary: bytes) -> list[re.Match[str]]:
+    """``list(pattern.finditer(hay))`` when every alternative of ``pattern`` starts with one of ``lits``
+    (``boundary`` as in :func:`literal_hits`): the candidates are those literals' occurrences, and the
+    walk takes, at each candidate in order past the last match's end, the pattern's own match there
+    (finditer's leftmost-first, non-overlapping walk, without a scan that stops at every character
+    an alternative could start with)."""
+    out: list[re.Match[str]] = []
+    end = -1
+    for p in sorted({i for i, _ in literal_hits(hay, lits, boundary)}):
+        if p < end:
+            continue
+        m = pattern.match(hay, p)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
+
+
 # Chrome vocabulary, looked up per token (a set lookup per token is far cheaper than a regex
 # alternation scanned over the page).  Multilingual (en, de, fr, es, it, pt, ca) because the model
 # learns from mostly English pages and these cues carry over to the other languages.

@@ -438,16 +438,7 @@ def _contains_starts(text: str) -> list[int]:
         # (the cased scan stopped at every capital letter; 0.37 G of the stage's 10 G instructions
         # on the dev texts), then finditer's walk: at each candidate in order past the last match's
         # end, the alternation's own match there
-        out: list[int] = []
-        end = -1
-        for p in sorted({i for i, _ in features.literal_hits(text, _CONTAINS_PREFIXES, _CONTAINS_NO_BOUNDARY)}):
-            if p < end:
-                continue
-            m = CONTAINS.match(text, p)
-            if m is not None:
-                out.append(p)
-                end = m.end()
-        return out
+        return [m.start() for m in features.literal_walk(CONTAINS, text, _CONTAINS_PREFIXES, _CONTAINS_NO_BOUNDARY)]
     cased = [m.start() for m in _CONTAINS_CASED.finditer(text)]
     cands = [i for i, _ in features.literal_hits(text, _LOWER_PREFIXES, _NO_BOUNDARY)]
     if not cands:
