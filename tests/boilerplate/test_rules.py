@@ -225,26 +225,6 @@ def test_literal_prefixes() -> None:
     assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
 
 
-@pytest.mark.parametrize("native", [True, False])
-def test_contains_starts_on_dev_pages_both_paths(native: bool) -> None:
-    import gzip
-    import json
-    from pathlib import Path
-
-    from cleaner.boilerplate import features
-
-    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
-    if not path.exists():
-        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
-    saved = features._native
-    if native and saved is None:
-        pytest.skip("cleaner._native not built")
-    if not native:
-        features._native = None
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                text = json.loads(line)["text"]
-                assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
-    finally:
-        features._native = saved
+def test_contains_starts_on_dev_pages_both_paths(dev_texts: list[str], kernel_path: str) -> None:
+    for text in dev_texts:
+        assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]

@@ -249,29 +249,13 @@ def test_unknown_source_is_a_clear_error() -> None:
         strip_boilerplate("Some text.\n", "en", Config(), source="pdf")
 
 
-@pytest.mark.parametrize("native", [True, False])
-def test_probe_scans_on_dev_pages_both_paths(native: bool) -> None:
+def test_probe_scans_on_dev_pages_both_paths(dev_texts: list[str], kernel_path: str) -> None:
     # the compiled path's literal candidates + match walk, and the numpy path's regex scan, against
     # the one regex on the short lines of every dev page
-    import gzip
-
     import cleaner.boilerplate as S
-    from cleaner.boilerplate import features
 
-    path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
-    if not path.exists():
-        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
-    saved = features._native
-    if native and saved is None:
-        pytest.skip("cleaner._native not built")
-    if not native:
-        features._native = None
-    try:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                text = "\n".join(s for s in json.loads(line)["text"].split("\n") if 0 < len(s.strip()) <= 160)
-                want = [(m.start(), m.end(), m.group()) for m in S._META_PROBE_CASED.finditer(text)]
-                assert S._probe_cased(text) == want
-                assert S._probe_hits(text) == [(m.start(), m.group()) for m in S._META_PROBE.finditer(text)]
-    finally:
-        features._native = saved
+    for page in dev_texts:
+        text = "\n".join(s for s in page.split("\n") if 0 < len(s.strip()) <= 160)
+        want = [(m.start(), m.end(), m.group()) for m in S._META_PROBE_CASED.finditer(text)]
+        assert S._probe_cased(text) == want
+        assert S._probe_hits(text) == [(m.start(), m.group()) for m in S._META_PROBE.finditer(text)]
