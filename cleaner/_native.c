@@ -1895,15 +1895,20 @@ static PyObject *vec_lookup(PyObject *self, PyObject *args) {
         const int64_t *index = bi.buf;
         uint8_t *found = bf.buf;
         int64_t *pos = bp.buf;
-        for (Py_ssize_t b = 0; b < nb; b++)
-            if (index[b] < 0 || index[b] > len || (b && index[b] < index[b - 1]) || (b == nb - 1 && index[b] != len)) {
-                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
-                goto done;
-            }
+        /* (the index is checked where it is read, not all of it on every call: 4,097 entries cost more
+         * than a sentence's look-ups; vec._bucket_index builds it, these checks keep a bad one in bounds) */
+        if (index[0] != 0 || index[nb - 1] != len) {
+            PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+            goto done;
+        }
         for (Py_ssize_t i = 0; i < m; i++) {
             uint32_t key = keys[i];
             uint32_t b = key >> shift;
             int64_t lo = index[b], hi = index[b + 1];
+            if (lo < 0 || lo > hi || hi > len) {
+                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+                goto done;
+            }
             while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
                 int64_t mid = lo + (hi - lo) / 2;
                 if (table[mid] < key)
@@ -2092,13 +2097,12 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
                 PyErr_SetString(PyExc_ValueError, "o3 out of [0, n)");
                 goto done;
             }
-        for (Py_ssize_t b = 0; b < nbk; b++)
-            if (index[b] < 0 || index[b] > nt || (b && index[b] < index[b - 1]) || (b == nbk - 1 && index[b] != nt)) {
-                PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
-                goto done;
-            }
         /* per sentence: 0 tokens, 1 words, 2 oov, 3 lower oov, 4 ulp sum, 5 ulp min, 6 bigrams, 7 unseen,
          * 8 blp sum, 9 max surprisal, 10 caps, 11 skel3 trigrams, 12 skel3 unseen, 13 distinct bigrams */
+        if (index[0] != 0 || index[nbk - 1] != nt) {
+            PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
+            goto done;
+        }
         enum { K = 14 };
         acc = PyMem_Calloc((size_t)(n ? n : 1), K * sizeof(double));
         keys = PyMem_Malloc((size_t)(t ? t : 1) * sizeof(uint64_t));
@@ -2129,6 +2133,10 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
                 uint32_t key = (uint32_t)(bh_ >> 32);
                 uint32_t bkt = key >> shift;
                 int64_t lo = index[bkt], hi = index[bkt + 1];
+                if (lo < 0 || lo > hi || hi > nt) { /* (checked where read, as in vec_lookup) */
+                    PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
+                    goto done;
+                }
                 while (lo < hi) {
                     int64_t mid = lo + (hi - lo) / 2;
                     if (table[mid] < key)

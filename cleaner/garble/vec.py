@@ -410,7 +410,8 @@ def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np
     ):
         out = np.empty(len(tok.h), dtype=np.uint64)
         _native.vec_skeleton(
-            np.ascontiguousarray(found).view(np.uint8), np.ascontiguousarray(pos), np.ascontiguousarray(tab.vocab_fw).view(np.uint8),
+            np.ascontiguousarray(found).view(np.uint8), np.ascontiguousarray(pos),
+            np.ascontiguousarray(tab.vocab_fw).view(np.uint8),
             np.ascontiguousarray(tab.vocab_logp), np.ascontiguousarray(tok.upper).view(np.uint8),
             np.ascontiguousarray(tok.cls, dtype=np.uint8), np.ascontiguousarray(tok.h, dtype=np.uint64), _SHAPE,
             int(_NUM), LET, DIG, out,
@@ -530,7 +531,8 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
             np.ascontiguousarray(tok.upper).view(np.uint8), np.ascontiguousarray(tok.start, dtype=np.int64),
             np.ascontiguousarray(tok.end, dtype=np.int64), np.ascontiguousarray(found).view(np.uint8),
             np.ascontiguousarray(pos, dtype=np.int64), np.ascontiguousarray(tab.vocab_logp), tab.oov_logp,
-            bt, _bucket_index(bt), _LOOKUP_SHIFT, np.ascontiguousarray(tab.bigram_logp), np.ascontiguousarray(f3).view(np.uint8),
+            bt, _bucket_index(bt), _LOOKUP_SHIFT, np.ascontiguousarray(tab.bigram_logp),
+            np.ascontiguousarray(f3).view(np.uint8),
             np.ascontiguousarray(o3, dtype=np.int64), int(_SALT["lm2"]), _P, LET, n, d,
         )
         # (columns 2-10 and 12 are done, the repeated bigrams among them: big_h stays None)
