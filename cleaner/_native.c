@@ -2208,6 +2208,79 @@ done:
     PyBuffer_Release(&bseg);
     return result;
 }
+/* signals.has_tortured_head's prefilter: a 64-bit hash of every word (FNV-1a, then vec_mix), of every
+ * pair of consecutive words (vec_mix(h1 * P + h2)) and of every triple (vec_mix(pair * P + h3)), modulo
+ * 2**64; signals._head_hashes computes the same for the phrase heads in Python. */
+static inline uint64_t sig_word_hash(const unsigned char *w, Py_ssize_t n) {
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ w[i]) * 0x100000001B3ULL;
+    return vec_mix(h);
+}
+
+static int sorted_has(const uint64_t *t, Py_ssize_t n, uint64_t key) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (t[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t[lo] == key;
+}
+
+static inline int ascii_space(unsigned char c) { /* bytes.split()'s separators */
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
+}
+
+/* sig_heads(words, pairs, triples) -> bool
+ *
+ * words: bytes whose words are the runs between bytes.split()'s separators; pairs / triples: sorted
+ * uint64 hashes of the two-word and three-word phrase heads.  False: no pair and no triple of
+ * consecutive words hashes into them, so none of them is a head (a hash of equal words is equal);
+ * True: maybe (the caller checks the words themselves). */
+static PyObject *sig_heads(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_t;
+    const char *s;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "y#OO", &s, &len, &o_p, &o_t)) return NULL;
+    Py_buffer bp = {0}, bt = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "pairs") < 0) goto done;
+    if (get_buf(o_t, &bt, 8, 0, 0, "triples") < 0) goto done;
+    {
+        const unsigned char *u = (const unsigned char *)s;
+        const uint64_t *pairs = bp.buf, *triples = bt.buf;
+        Py_ssize_t np_ = bp.len / 8, nt = bt.len / 8, i = 0, nw = 0;
+        /* (the tables are not checked for order on each call: ~15,000 entries cost more than a sample's
+         * words; signals._head_hashes sorts them, and the search stays inside them either way) */
+        uint64_t h1 = 0, h2 = 0; /* the previous two words' hashes (h2 the last) */
+        int hit = 0;
+        while (!hit) {
+            while (i < len && ascii_space(u[i])) i++;
+            if (i >= len) break;
+            Py_ssize_t a = i;
+            while (i < len && !ascii_space(u[i])) i++;
+            uint64_t h = sig_word_hash(u + a, i - a);
+            if (nw >= 1) {
+                uint64_t ph = vec_mix(h2 * 0x100000001B3ULL + h);
+                if (sorted_has(pairs, np_, ph)) hit = 1;
+            }
+            if (nw >= 2) {
+                uint64_t th = vec_mix(vec_mix(h1 * 0x100000001B3ULL + h2) * 0x100000001B3ULL + h);
+                if (sorted_has(triples, nt, th)) hit = 1;
+            }
+            h1 = h2;
+            h2 = h;
+            nw++;
+        }
+        result = PyBool_FromLong(hit);
+    }
+done:
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bp);
+    return result;
+}
 /* ---- end garble ---- */
 
 /* ---- boilerplate s6 ---- */
@@ -2574,6 +2647,7 @@ static PyMethodDef methods[] = {
     {"vec_lookup", vec_lookup, METH_VARARGS, "Positions of fingerprints in a sorted table (bucketed binary search)."},
     {"vec_skeleton", vec_skeleton, METH_VARARGS, "Skeleton token values of the garble featuriser."},
     {"vec_dense_en", vec_dense_en, METH_VARARGS, "English dense feature columns of the garble featuriser."},
+    {"sig_heads", sig_heads, METH_VARARGS, "Whether consecutive words may be a tortured phrase's head (hashed)."},
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
