@@ -275,6 +275,15 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         ]
         hit = _HEADS[id(acronyms)] = (acronyms, groups)
     low = text.lower()
+    needles = _needles(hit[1])
+    if _native is not None and needles is not None:
+        # (one compiled pass for every expansion: the same "e in low" answers)
+        flags = _native.sig_needles(low, needles[0], needles[1])
+        present = [group for group, idx in zip(hit[1], needles[2], strict=True) if sum(flags[k] for k in idx) >= 2]
+        if not present:
+            return False
+        words = set(_FAST_WORDS.findall(low))
+        return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
     present = []
     for group in hit[1]:
         missing = len(group) - 2  # absent expansions the group can afford and still show two
@@ -293,6 +302,29 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         return False
     words = set(_FAST_WORDS.findall(low))
     return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
+
+
+_Needles = tuple[tuple[str, ...], bytes, list[list[int]]]
+_NEEDLES: dict[int, tuple[list[tuple[tuple[str, str], ...]], _Needles | None]] = {}
+
+
+def _needles(groups: list[tuple[tuple[str, str], ...]]) -> _Needles | None:
+    """The expansions of ``groups`` for ``_native.sig_needles`` (each once), its bitmap of their first three
+    characters, and each group's expansions as indices; None when one is not ASCII or shorter than three
+    characters (then the ``in`` scans run).  Built once per groups list."""
+    hit = _NEEDLES.get(id(groups))
+    if hit is None or hit[0] is not groups:
+        exps = sorted({e for g in groups for e, _ in g})
+        out = None
+        if all(e.isascii() and len(e) >= 3 for e in exps):
+            bm = bytearray(8192)
+            for e in exps:
+                h = ((ord(e[0]) * 131 + ord(e[1])) * 131 + ord(e[2])) & 0xFFFF
+                bm[h >> 3] |= 1 << (h & 7)
+            pos = {e: k for k, e in enumerate(exps)}
+            out = (tuple(exps), bytes(bm), [[pos[e] for e, _ in g] for g in groups])
+        hit = _NEEDLES[id(groups)] = (groups, out)
+    return hit[1]
 
 
 def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:

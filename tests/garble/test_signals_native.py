@@ -64,3 +64,46 @@ def test_prefilter_on_a_small_lexicon_and_odd_bytes() -> None:
         signals._native.sig_heads("not bytes", two, three)
     with pytest.raises(ValueError):
         signals._native.sig_heads(b"a b", two.view(np.uint8)[:3], three)
+
+
+def _senses_both(text: str, acronyms: dict[str, list[str]]) -> tuple[bool, bool]:
+    got = signals._maybe_two_senses(text, acronyms)
+    saved = signals._native
+    signals._native = None
+    try:
+        want = signals._maybe_two_senses(text, acronyms)
+    finally:
+        signals._native = saved
+    return got, want
+
+
+@needs_native
+def test_needles_are_substring_tests() -> None:
+    needles = ("abc", "bcd", "aaaa", "xyz", "the end")
+    bm = bytearray(8192)
+    for e in needles:
+        h = ((ord(e[0]) * 131 + ord(e[1])) * 131 + ord(e[2])) & 0xFFFF
+        bm[h >> 3] |= 1 << (h & 7)
+    for text in ("", "ab", "abcd", "aaa", "aaaaa", "xyzxy", "the end", "the en", "é€😀abc", "😀the end😀", "ab\u0100cd",
+                 "zzzzz" * 1000 + "bcd", "xy"):
+        flags = signals._native.sig_needles(text, needles, bytes(bm))
+        assert list(flags) == [int(e in text) for e in needles], text
+    with pytest.raises(ValueError):
+        signals._native.sig_needles("abc", ("ab",), bytes(bm))
+    with pytest.raises(ValueError):
+        signals._native.sig_needles("abc", ("abé",), bytes(bm))
+    with pytest.raises(ValueError):
+        signals._native.sig_needles("abc", needles, bytes(100))
+    with pytest.raises(TypeError):
+        signals._native.sig_needles("abc", list(needles), bytes(bm))
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["AI", "artificial intelligence", "Amnesty International", "air conditioning",
+                                 "alternating current", "intelligence", "California", "the", "CA", "Amnesty",
+                                 "chartered accountant", "’", "é", "😀", "press", "Associated Press"]), max_size=30),
+       st.sampled_from([" ", ", ", "\n", "-"]))
+def test_two_senses_answers_like_the_scans(words: list[str], sep: str) -> None:
+    got, want = _senses_both(sep.join(words), load_model().acronyms)
+    assert got == want
