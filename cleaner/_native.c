@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 3
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 2
+#define CLEANER_GARBLE_ABI 3
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -1895,15 +1895,20 @@ static PyObject *vec_lookup(PyObject *self, PyObject *args) {
         const int64_t *index = bi.buf;
         uint8_t *found = bf.buf;
         int64_t *pos = bp.buf;
-        for (Py_ssize_t b = 0; b < nb; b++)
-            if (index[b] < 0 || index[b] > len || (b && index[b] < index[b - 1]) || (b == nb - 1 && index[b] != len)) {
-                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
-                goto done;
-            }
+        /* (the index is checked where it is read, not all of it on every call: 4,097 entries cost more
+         * than a sentence's look-ups; vec._bucket_index builds it, these checks keep a bad one in bounds) */
+        if (index[0] != 0 || index[nb - 1] != len) {
+            PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+            goto done;
+        }
         for (Py_ssize_t i = 0; i < m; i++) {
             uint32_t key = keys[i];
             uint32_t b = key >> shift;
             int64_t lo = index[b], hi = index[b + 1];
+            if (lo < 0 || lo > hi || hi > len) {
+                PyErr_SetString(PyExc_ValueError, "index does not fit the table");
+                goto done;
+            }
             while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
                 int64_t mid = lo + (hi - lo) / 2;
                 if (table[mid] < key)
@@ -1924,6 +1929,425 @@ done:
     PyBuffer_Release(&bk);
     PyBuffer_Release(&bi);
     PyBuffer_Release(&bt);
+    return result;
+}
+/* ---- garble dense (s6b) ---- */
+/* vec.skeleton's frequency class: numpy's float32 floor division -lp // 3 (npy_divmodf: fmodf, a
+ * division, floorf: all exact in IEEE single precision, so the same float), np.minimum(4, x), the
+ * cast to int64 and np.clip(., 0, 5).  A NaN or a negative class clips to 0 (numpy's cast gives
+ * INT64_MIN there on x86-64, which the clip also takes to 0). */
+static int vec_freq_class(float lp) {
+    float a = -lp, b = 3.0f, mod = fmodf(a, b), div = (a - mod) / b, fl;
+    if (mod) {
+        if ((b < 0) != (mod < 0)) div -= 1.0f;
+    }
+    if (div) {
+        fl = floorf(div);
+        if (isgreater(div - fl, 0.5f)) fl += 1.0f;
+    } else {
+        fl = copysignf(0.0f, a / b);
+    }
+    float x = (4.0f < fl || isnan(4.0f)) ? 4.0f : fl; /* np.minimum(4, fl): the first unless the second is smaller or NaN */
+    if (isnan(x) || !(x >= 0.0f)) return 0;
+    return (int)x; /* 0..4 */
+}
+
+/* vec_skeleton(found, pos, vocab_fw, vocab_logp, upper, cls, h, shape, num, let, dig, out)
+ *
+ * vec.skeleton for found (uint8) / pos (int64) of every token in the vocabulary, vocab_fw (uint8) and
+ * vocab_logp (float32, the same length as the vocabulary), the tokens' upper-case start (uint8),
+ * class (uint8) and hash (uint64); shape: the 12 shape salts, num: the <N> salt.  out (uint64): a
+ * word's hash if it is a function word, else its shape + frequency class; a number's <N>; any
+ * other token's hash. */
+static PyObject *vec_skeleton(PyObject *self, PyObject *args) {
+    PyObject *o_f, *o_p, *o_fw, *o_lp, *o_u, *o_c, *o_h, *o_sh, *o_out;
+    unsigned long long num;
+    int let, dig;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOKiiO", &o_f, &o_p, &o_fw, &o_lp, &o_u, &o_c, &o_h, &o_sh, &num, &let, &dig,
+                          &o_out))
+        return NULL;
+    Py_buffer bf = {0}, bp = {0}, bfw = {0}, blp = {0}, bu = {0}, bc = {0}, bh = {0}, bsh = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_h, &bh, 8, 0, 0, "h") < 0) goto done;
+    Py_ssize_t t = bh.len / 8;
+    if (get_buf(o_f, &bf, 1, t, 0, "found") < 0) goto done;
+    if (get_buf(o_p, &bp, 8, t, 0, "pos") < 0) goto done;
+    if (get_buf(o_fw, &bfw, 1, 0, 0, "vocab_fw") < 0) goto done;
+    if (get_buf(o_lp, &blp, 4, bfw.len, 0, "vocab_logp") < 0) goto done;
+    if (get_buf(o_u, &bu, 1, t, 0, "upper") < 0) goto done;
+    if (get_buf(o_c, &bc, 1, t, 0, "cls") < 0) goto done;
+    if (get_buf(o_sh, &bsh, 8, 12, 0, "shape") < 0) goto done;
+    if (get_buf(o_out, &bo, 8, t, 1, "out") < 0) goto done;
+    {
+        const uint8_t *found = bf.buf, *fw = bfw.buf, *upper = bu.buf, *cls = bc.buf;
+        const int64_t *pos = bp.buf;
+        const float *lps = blp.buf;
+        const uint64_t *h = bh.buf, *shape = bsh.buf;
+        uint64_t *out = bo.buf;
+        Py_ssize_t nv = bfw.len;
+        for (Py_ssize_t i = 0; i < t; i++)
+            if (found[i] && (pos[i] < 0 || pos[i] >= nv)) {
+                PyErr_SetString(PyExc_ValueError, "pos out of the vocabulary");
+                goto done;
+            }
+        for (Py_ssize_t i = 0; i < t; i++) {
+            uint64_t v = h[i];
+            if (cls[i] == dig) {
+                v = num;
+            } else if (cls[i] == let && !(found[i] && fw[pos[i]])) {
+                int fc = found[i] ? vec_freq_class(lps[pos[i]]) : 5;
+                v = shape[(upper[i] ? 6 : 0) + fc];
+            }
+            out[i] = v;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bsh);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bu);
+    PyBuffer_Release(&blp);
+    PyBuffer_Release(&bfw);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    return result;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* numpy's np.minimum / np.maximum on doubles (ufunc.at's scalar loop): a NaN in either wins, and of
+ * equal values (0.0 and -0.0) the second. */
+static inline double np_min(double a, double b) { return (a < b || isnan(a)) ? a : b; }
+static inline double np_max(double a, double b) { return (a > b || isnan(a)) ? a : b; }
+
+/* vec_dense_en(seg, cls, h, upper, start, end, found, pos, vocab_logp, oov_logp, bigram, bindex, shift,
+ *              bigram_logp, f3, o3, lm2_salt, p, let, n, d)
+ *
+ * The English dense columns of vec.featurise (2-10 and 12 of vec.DENSE_NAMES) for n sentences, into
+ * d (float32, n rows of d's width, C order): tokens (owner int64 non-decreasing in [0, n), class
+ * uint8, hash uint64, upper uint8, start/end int64), their vocabulary look-up (found uint8, pos
+ * int64), vocab_logp (float32) and oov_logp (the float vec.featurise rounds to float32), the sorted
+ * clean bigram fingerprints (uint32, not empty) with their vec._bucket_index (int64) and shift, and
+ * bigram_logp (float32); the skeleton trigrams' found (uint8) and owners o3 (int64).
+ *
+ * Exact because the numpy path's float work is: per-sentence sums of float32 values (widened)
+ * by np.bincount (a sequential double sum from 0.0, done here in the same order), minima and
+ * maxima by ufunc.at from 0.0 (np_min / np_max above), float32 subtractions, and double divisions of
+ * those sums and of counts, then the float32 cast of the assignment: each the same IEEE operation. */
+static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
+    PyObject *o_seg, *o_cls, *o_h, *o_u, *o_st, *o_en, *o_f, *o_p, *o_vlp, *o_bt, *o_bi, *o_blp, *o_f3, *o_o3, *o_d;
+    double oov_logp;
+    int shift, let;
+    unsigned long long salt, pmul;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOdOOiOOOKKinO", &o_seg, &o_cls, &o_h, &o_u, &o_st, &o_en, &o_f, &o_p, &o_vlp,
+                          &oov_logp, &o_bt, &o_bi, &shift, &o_blp, &o_f3, &o_o3, &salt, &pmul, &let, &n, &o_d))
+        return NULL;
+    if (shift < 8 || shift > 31 || n < 0) {
+        PyErr_SetString(PyExc_ValueError, "shift must be in [8, 31] and n >= 0");
+        return NULL;
+    }
+    Py_buffer bseg = {0}, bcls = {0}, bh = {0}, bu = {0}, bst = {0}, ben = {0}, bf = {0}, bp = {0}, bvlp = {0},
+              bbt = {0}, bbi = {0}, bblp = {0}, bf3 = {0}, bo3 = {0}, bd = {0};
+    PyObject *result = NULL;
+    double *acc = NULL;
+    uint64_t *keys = NULL;
+    Py_ssize_t nbk = ((Py_ssize_t)1 << (32 - shift)) + 1;
+    if (get_buf(o_seg, &bseg, 8, 0, 0, "seg") < 0) goto done;
+    Py_ssize_t t = bseg.len / 8;
+    if (get_buf(o_cls, &bcls, 1, t, 0, "cls") < 0) goto done;
+    if (get_buf(o_h, &bh, 8, t, 0, "h") < 0) goto done;
+    if (get_buf(o_u, &bu, 1, t, 0, "upper") < 0) goto done;
+    if (get_buf(o_st, &bst, 8, t, 0, "start") < 0) goto done;
+    if (get_buf(o_en, &ben, 8, t, 0, "end") < 0) goto done;
+    if (get_buf(o_f, &bf, 1, t, 0, "found") < 0) goto done;
+    if (get_buf(o_p, &bp, 8, t, 0, "pos") < 0) goto done;
+    if (get_buf(o_vlp, &bvlp, 4, 0, 0, "vocab_logp") < 0) goto done;
+    if (get_buf(o_bt, &bbt, 4, 1, 0, "bigram") < 0) goto done;
+    if (get_buf(o_bi, &bbi, 8, nbk, 0, "bindex") < 0) goto done;
+    if (get_buf(o_blp, &bblp, 4, bbt.len / 4, 0, "bigram_logp") < 0) goto done;
+    if (get_buf(o_f3, &bf3, 1, 0, 0, "f3") < 0) goto done;
+    if (get_buf(o_o3, &bo3, 8, bf3.len, 0, "o3") < 0) goto done;
+    if (get_buf(o_d, &bd, 4, 0, 1, "d") < 0) goto done;
+    if ((n == 0 && bd.len != 0) || (n > 0 && (bd.len / 4) % n != 0) || (n > 0 && bd.len / 4 / n < 13)) {
+        PyErr_SetString(PyExc_ValueError, "d must hold n rows of at least 13 columns");
+        goto done;
+    }
+    {
+        const int64_t *seg = bseg.buf, *start = bst.buf, *end = ben.buf, *pos = bp.buf, *index = bbi.buf, *o3 = bo3.buf;
+        const uint8_t *cls = bcls.buf, *upper = bu.buf, *found = bf.buf, *f3 = bf3.buf;
+        const uint64_t *h = bh.buf;
+        const uint32_t *table = bbt.buf;
+        const float *vlp = bvlp.buf, *blps = bblp.buf;
+        float *d = bd.buf;
+        Py_ssize_t nv = bvlp.len / 4, nt = bbt.len / 4, m3 = bf3.len, w = n ? bd.len / 4 / n : 0;
+        for (Py_ssize_t i = 0; i < t; i++)
+            if (seg[i] < 0 || seg[i] >= n || (i && seg[i] < seg[i - 1]) || (found[i] && (pos[i] < 0 || pos[i] >= nv))) {
+                PyErr_SetString(PyExc_ValueError, "owners must be non-decreasing in [0, n), pos inside vocab_logp");
+                goto done;
+            }
+        for (Py_ssize_t i = 0; i < m3; i++)
+            if (o3[i] < 0 || o3[i] >= n) {
+                PyErr_SetString(PyExc_ValueError, "o3 out of [0, n)");
+                goto done;
+            }
+        /* per sentence: 0 tokens, 1 words, 2 oov, 3 lower oov, 4 ulp sum, 5 ulp min, 6 bigrams, 7 unseen,
+         * 8 blp sum, 9 max surprisal, 10 caps, 11 skel3 trigrams, 12 skel3 unseen, 13 distinct bigrams */
+        if (index[0] != 0 || index[nbk - 1] != nt) {
+            PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
+            goto done;
+        }
+        enum { K = 14 };
+        acc = PyMem_Calloc((size_t)(n ? n : 1), K * sizeof(double));
+        keys = PyMem_Malloc((size_t)(t ? t : 1) * sizeof(uint64_t));
+        if (!acc || !keys) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        float oov32 = (float)oov_logp;
+        Py_ssize_t nk = 0;
+        for (Py_ssize_t i = 0; i < t; i++) {
+            double *a = acc + seg[i] * K;
+            int word = cls[i] == let;
+            float ulp = found[i] ? vlp[pos[i]] : oov32;
+            a[0] += 1.0;
+            if (word) {
+                a[1] += 1.0;
+                if (!found[i]) {
+                    a[2] += 1.0;
+                    if (!upper[i] && end[i] - start[i] >= 4) a[3] += 1.0;
+                }
+                a[4] += (double)ulp;
+                a[5] = np_min(a[5], (double)ulp);
+            }
+            int same = i > 0 && seg[i - 1] == seg[i];
+            if (word && upper[i] && same) a[10] += 1.0;
+            if (same) {
+                uint64_t bh_ = vec_mix(((h[i - 1] ^ (uint64_t)salt) * (uint64_t)pmul) ^ h[i]);
+                uint32_t key = (uint32_t)(bh_ >> 32);
+                uint32_t bkt = key >> shift;
+                int64_t lo = index[bkt], hi = index[bkt + 1];
+                if (lo < 0 || lo > hi || hi > nt) { /* (checked where read, as in vec_lookup) */
+                    PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
+                    goto done;
+                }
+                while (lo < hi) {
+                    int64_t mid = lo + (hi - lo) / 2;
+                    if (table[mid] < key)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                int64_t p = lo < nt - 1 ? lo : nt - 1;
+                int fb = table[p] == key;
+                float back = ulp - 2.5f; /* the second word's unigram log-probability, backed off */
+                float blp = fb ? blps[p] : back;
+                a[6] += 1.0;
+                if (!fb) a[7] += 1.0;
+                a[8] += (double)blp;
+                a[9] = np_max(a[9], (double)(-blp));
+                keys[nk++] = bh_ >> 24;
+            }
+        }
+        for (Py_ssize_t i = 0; i < m3; i++) {
+            double *a = acc + o3[i] * K;
+            a[11] += 1.0;
+            if (!f3[i]) a[12] += 1.0;
+        }
+        for (Py_ssize_t s = 0, kpos = 0; s < n; s++) {
+            double *a = acc + s * K;
+            Py_ssize_t c = (Py_ssize_t)a[6];
+            if (c > 0) { /* the bigrams of one sentence are consecutive */
+                uint64_t *ks = keys + kpos;
+                qsort(ks, (size_t)c, sizeof(uint64_t), cmp_u64);
+                Py_ssize_t u = 1;
+                for (Py_ssize_t q = 1; q < c; q++) u += ks[q] != ks[q - 1];
+                a[13] = (double)u;
+            }
+            kpos += c;
+            double nw = a[1] > 1.0 ? a[1] : 1.0, nb = a[6] > 1.0 ? a[6] : 1.0, ntok = a[0] > 1.0 ? a[0] : 1.0;
+            double n3 = a[11] > 1.0 ? a[11] : 1.0;
+            float *row = d + s * w;
+            row[2] = (float)(a[2] / nw);
+            row[3] = (float)(a[3] / nw);
+            row[4] = (float)(a[4] / nw / 10.0);
+            row[5] = (float)(a[5] / 10.0);
+            row[6] = (float)(a[7] / nb);
+            row[7] = (float)(a[8] / nb / 10.0);
+            row[8] = (float)(a[9] / 10.0);
+            row[9] = (float)(a[12] / n3);
+            row[10] = (float)((a[6] - a[13]) / nb);
+            row[12] = (float)(a[10] / ntok);
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyMem_Free(keys);
+    PyMem_Free(acc);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bo3);
+    PyBuffer_Release(&bf3);
+    PyBuffer_Release(&bblp);
+    PyBuffer_Release(&bbi);
+    PyBuffer_Release(&bbt);
+    PyBuffer_Release(&bvlp);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&ben);
+    PyBuffer_Release(&bst);
+    PyBuffer_Release(&bu);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bcls);
+    PyBuffer_Release(&bseg);
+    return result;
+}
+/* signals.has_tortured_head's prefilter: a 64-bit hash of every word (FNV-1a, then vec_mix), of every
+ * pair of consecutive words (vec_mix(h1 * P + h2)) and of every triple (vec_mix(pair * P + h3)), modulo
+ * 2**64; signals._head_hashes computes the same for the phrase heads in Python. */
+static inline uint64_t sig_word_hash(const unsigned char *w, Py_ssize_t n) {
+    uint64_t h = 0xCBF29CE484222325ULL;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ w[i]) * 0x100000001B3ULL;
+    return vec_mix(h);
+}
+
+static int sorted_has(const uint64_t *t, Py_ssize_t n, uint64_t key) {
+    Py_ssize_t lo = 0, hi = n;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (t[mid] < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && t[lo] == key;
+}
+
+static inline int ascii_space(unsigned char c) { /* bytes.split()'s separators */
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\x0b' || c == '\x0c';
+}
+
+/* sig_heads(words, pairs, triples) -> bool
+ *
+ * words: bytes whose words are the runs between bytes.split()'s separators; pairs / triples: sorted
+ * uint64 hashes of the two-word and three-word phrase heads.  False: no pair and no triple of
+ * consecutive words hashes into them, so none of them is a head (a hash of equal words is equal);
+ * True: maybe (the caller checks the words themselves). */
+static PyObject *sig_heads(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_t;
+    const char *s;
+    Py_ssize_t len;
+    if (!PyArg_ParseTuple(args, "y#OO", &s, &len, &o_p, &o_t)) return NULL;
+    Py_buffer bp = {0}, bt = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "pairs") < 0) goto done;
+    if (get_buf(o_t, &bt, 8, 0, 0, "triples") < 0) goto done;
+    {
+        const unsigned char *u = (const unsigned char *)s;
+        const uint64_t *pairs = bp.buf, *triples = bt.buf;
+        Py_ssize_t np_ = bp.len / 8, nt = bt.len / 8, i = 0, nw = 0;
+        /* (the tables are not checked for order on each call: ~15,000 entries cost more than a sample's
+         * words; signals._head_hashes sorts them, and the search stays inside them either way) */
+        uint64_t h1 = 0, h2 = 0; /* the previous two words' hashes (h2 the last) */
+        int hit = 0;
+        while (!hit) {
+            while (i < len && ascii_space(u[i])) i++;
+            if (i >= len) break;
+            Py_ssize_t a = i;
+            while (i < len && !ascii_space(u[i])) i++;
+            uint64_t h = sig_word_hash(u + a, i - a);
+            if (nw >= 1) {
+                uint64_t ph = vec_mix(h2 * 0x100000001B3ULL + h);
+                if (sorted_has(pairs, np_, ph)) hit = 1;
+            }
+            if (nw >= 2) {
+                uint64_t th = vec_mix(vec_mix(h1 * 0x100000001B3ULL + h2) * 0x100000001B3ULL + h);
+                if (sorted_has(triples, nt, th)) hit = 1;
+            }
+            h1 = h2;
+            h2 = h;
+            nw++;
+        }
+        result = PyBool_FromLong(hit);
+    }
+done:
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bp);
+    return result;
+}
+
+/* sig_needles(text, needles, bitmap) -> bytes
+ *
+ * Which of `needles` (a tuple of ASCII str, each of >= 3 characters) occur in `text` (any str) as
+ * substrings: flag k of the result is 1 when needles[k] occurs (`needles[k] in text`).  One pass over
+ * the text: bitmap (8,192 bytes) has bit ((c0 * 131 + c1) * 131 + c2) & 0xFFFF set for the first three
+ * characters of every needle; only where that bit is set are the needles compared.  (28 `in` scans of
+ * signals._maybe_two_senses cost ~25 ns per character.) */
+static PyObject *sig_needles(PyObject *self, PyObject *args) {
+    PyObject *text, *needles, *o_bm;
+    if (!PyArg_ParseTuple(args, "UO!O", &text, &PyTuple_Type, &needles, &o_bm)) return NULL;
+    Py_buffer bm = {0};
+    PyObject *result = NULL;
+    uint32_t *nh = NULL; /* each needle's three-character hash */
+    if (get_buf(o_bm, &bm, 1, 8192, 0, "bitmap") < 0) return NULL;
+    Py_ssize_t k = PyTuple_GET_SIZE(needles), n = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t j = 0; j < k; j++) {
+        PyObject *s = PyTuple_GET_ITEM(needles, j);
+        if (!PyUnicode_Check(s) || !PyUnicode_IS_ASCII(s) || PyUnicode_GET_LENGTH(s) < 3) {
+            PyErr_SetString(PyExc_ValueError, "needles must be ASCII str of >= 3 characters");
+            goto done;
+        }
+    }
+    nh = PyMem_Malloc((size_t)(k ? k : 1) * sizeof(uint32_t));
+    if (!nh) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t j = 0; j < k; j++) {
+        const Py_UCS1 *p = PyUnicode_1BYTE_DATA(PyTuple_GET_ITEM(needles, j));
+        nh[j] = ((p[0] * 131u + p[1]) * 131u + p[2]) & 0xFFFFu;
+    }
+    result = PyBytes_FromStringAndSize(NULL, k);
+    if (!result) goto done;
+    {
+        char *found = PyBytes_AS_STRING(result);
+        memset(found, 0, (size_t)k);
+        const uint8_t *bits = bm.buf;
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t left = k;
+        for (Py_ssize_t i = 0; i + 3 <= n && left > 0; i++) {
+            Py_UCS4 c0 = PyUnicode_READ(kind, data, i), c1, c2;
+            if (c0 >= 128) continue;
+            c1 = PyUnicode_READ(kind, data, i + 1);
+            c2 = PyUnicode_READ(kind, data, i + 2);
+            if (c1 >= 128 || c2 >= 128) continue;
+            uint32_t hsh = ((c0 * 131u + c1) * 131u + c2) & 0xFFFFu;
+            if (!(bits[hsh >> 3] & (1u << (hsh & 7)))) continue;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                if (found[j] || nh[j] != hsh) continue;
+                PyObject *s = PyTuple_GET_ITEM(needles, j);
+                Py_ssize_t m = PyUnicode_GET_LENGTH(s);
+                if (m > n - i) continue;
+                const Py_UCS1 *p = PyUnicode_1BYTE_DATA(s);
+                Py_ssize_t q = 0;
+                while (q < m && PyUnicode_READ(kind, data, i + q) == p[q]) q++;
+                if (q == m) {
+                    found[j] = 1;
+                    left--;
+                }
+            }
+        }
+    }
+done:
+    PyMem_Free(nh);
+    PyBuffer_Release(&bm);
     return result;
 }
 /* ---- end garble ---- */
@@ -2290,6 +2714,10 @@ static PyMethodDef methods[] = {
     {"vec_keys", vec_keys, METH_VARARGS, "Sorted unique sparse feature keys of the garble featuriser."},
     {"vec_token_ngrams", vec_token_ngrams, METH_VARARGS, "Word and skeleton n-gram hashes of the garble featuriser."},
     {"vec_lookup", vec_lookup, METH_VARARGS, "Positions of fingerprints in a sorted table (bucketed binary search)."},
+    {"vec_skeleton", vec_skeleton, METH_VARARGS, "Skeleton token values of the garble featuriser."},
+    {"vec_dense_en", vec_dense_en, METH_VARARGS, "English dense feature columns of the garble featuriser."},
+    {"sig_heads", sig_heads, METH_VARARGS, "Whether consecutive words may be a tortured phrase's head (hashed)."},
+    {"sig_needles", sig_needles, METH_VARARGS, "Which of some ASCII strings occur in a text (one pass)."},
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},

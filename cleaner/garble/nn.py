@@ -74,11 +74,11 @@ def _load_native() -> Any:
     return mod
 
 
-GARBLE_ABI = 2
+GARBLE_ABI = 3
 """The argument/result layout of the garble kernels of ``cleaner/_native.c`` (its ``GARBLE_ABI``)."""
-_KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool",
-            "vec_tokenize", "vec_ngrams", "vec_token_ngrams", "vec_keys", "vec_lookup")
-"""Every garble kernel nn.py and vec.py call: a build that lacks one (an in-place build of an older
+_KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool", "vec_tokenize", "vec_ngrams", "vec_token_ngrams",
+            "vec_keys", "vec_lookup", "vec_skeleton", "vec_dense_en", "sig_heads", "sig_needles")
+"""Every garble kernel nn.py, vec.py and signals.py call: a build that lacks one (an in-place build of an older
 checkout with the same ABI number) is refused as stale rather than failing on every featurise."""
 _native: Any = _load_native()
 """The compiled kernels or None; either way :func:`encode` gives the same arrays (tests/garble/test_nn.py

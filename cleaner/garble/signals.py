@@ -13,11 +13,13 @@ import itertools
 import re
 from collections import Counter
 
+import numpy as np
 import regex
 
 from ..document import Evidence
 from .features import ALPHA_RE, GLUED_RE, HALFWIDTH_RE, Lexicon, known_word, nonwords
 from .features import FAST_WORDS_RE as _FAST_WORDS
+from .nn import _native
 
 # Anchored at token starts, so each token is scanned once (an unanchored ``\S*`` prefix
 # retried from every position of a 100,000-character token is quadratic).
@@ -120,13 +122,53 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
     heads: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
     head_pairs: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
     if text.isascii():
-        words, heads, head_pairs = ascii_lower_words(text), hit[3], hit[4]
+        t = ascii_word_bytes(text, _LOWER_WORD_BYTES)
+        if _native is not None and not _native.sig_heads(t, *_head_hashes(hit[3])):
+            return False  # no pair or triple of its words hashes like a head: none is one
+        words, heads, head_pairs = t.split(), hit[3], hit[4]
     else:
         words, heads, head_pairs = _FAST_WORDS.findall(text.lower()), hit[1], hit[2]
     pairs = list(itertools.pairwise(words))
     if not heads.isdisjoint(pairs):
         return True
     return not (head_pairs.isdisjoint(pairs) or heads.isdisjoint(zip(words, words[1:], words[2:], strict=False)))
+
+
+_M64 = (1 << 64) - 1
+_FNV_P = 0x100000001B3
+_HEAD_HASHES: dict[int, tuple[frozenset[tuple[bytes, ...]], np.ndarray, np.ndarray]] = {}
+
+
+def _word_hash(w: bytes) -> int:
+    h = 0xCBF29CE484222325
+    for b in w:
+        h = ((h ^ b) * _FNV_P) & _M64
+    return _mix64(h)
+
+
+def _mix64(h: int) -> int:
+    """``vec._mix`` of one Python int (modulo 2**64)."""
+    h ^= h >> 29
+    h = (h * 0x9E3779B97F4A7C15) & _M64
+    return h ^ (h >> 32)
+
+
+def _head_hashes(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted hashes of the two-word and three-word ASCII heads, as ``_native.sig_heads`` hashes word runs
+    (FNV-1a of each word, mixed; a pair ``mix(h1 * P + h2)``, a triple ``mix(pair * P + h3)``); built once."""
+    hit = _HEAD_HASHES.get(id(heads))
+    if hit is None or hit[0] is not heads:
+        two, three = [], []
+        for head in heads:
+            hs = [_word_hash(w) for w in head]
+            pair = _mix64((hs[0] * _FNV_P + hs[1]) & _M64)
+            if len(hs) == 2:
+                two.append(pair)
+            else:
+                three.append(_mix64((pair * _FNV_P + hs[2]) & _M64))
+        hit = _HEAD_HASHES[id(heads)] = (heads, np.array(sorted(two), dtype=np.uint64),
+                                         np.array(sorted(three), dtype=np.uint64))
+    return hit[1], hit[2]
 
 
 _ASCII_WORD_SPANS = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
@@ -233,6 +275,15 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         ]
         hit = _HEADS[id(acronyms)] = (acronyms, groups)
     low = text.lower()
+    needles = _needles(hit[1])
+    if _native is not None and needles is not None:
+        # (one compiled pass for every expansion: the same "e in low" answers)
+        flags = _native.sig_needles(low, needles[0], needles[1])
+        present = [group for group, idx in zip(hit[1], needles[2], strict=True) if sum(flags[k] for k in idx) >= 2]
+        if not present:
+            return False
+        words = set(_FAST_WORDS.findall(low))
+        return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
     present = []
     for group in hit[1]:
         missing = len(group) - 2  # absent expansions the group can afford and still show two
@@ -251,6 +302,29 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         return False
     words = set(_FAST_WORDS.findall(low))
     return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
+
+
+_Needles = tuple[tuple[str, ...], bytes, list[list[int]]]
+_NEEDLES: dict[int, tuple[list[tuple[tuple[str, str], ...]], _Needles | None]] = {}
+
+
+def _needles(groups: list[tuple[tuple[str, str], ...]]) -> _Needles | None:
+    """The expansions of ``groups`` for ``_native.sig_needles`` (each once), its bitmap of their first three
+    characters, and each group's expansions as indices; None when one is not ASCII or shorter than three
+    characters (then the ``in`` scans run).  Built once per groups list."""
+    hit = _NEEDLES.get(id(groups))
+    if hit is None or hit[0] is not groups:
+        exps = sorted({e for g in groups for e, _ in g})
+        out = None
+        if all(e.isascii() and len(e) >= 3 for e in exps):
+            bm = bytearray(8192)
+            for e in exps:
+                h = ((ord(e[0]) * 131 + ord(e[1])) * 131 + ord(e[2])) & 0xFFFF
+                bm[h >> 3] |= 1 << (h & 7)
+            pos = {e: k for k, e in enumerate(exps)}
+            out = (tuple(exps), bytes(bm), [[pos[e] for e, _ in g] for g in groups])
+        hit = _NEEDLES[id(groups)] = (groups, out)
+    return hit[1]
 
 
 def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:

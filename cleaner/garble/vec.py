@@ -399,7 +399,24 @@ def _token_ngrams_native(
 
 
 def skeleton(tok: Tokens, found: np.ndarray, pos: np.ndarray, tab: Tables) -> np.ndarray:
-    """Function words verbatim, other words as shape + frequency class, numbers as <N>, marks verbatim."""
+    """Function words verbatim, other words as shape + frequency class, numbers as <N>, marks verbatim.
+
+    Compiled (``vec_skeleton``) when built and the vocabulary columns are float32 / bool and not empty:
+    the same values (its frequency class copies numpy's float32 floor division; tests/garble/test_vec.py)."""
+    if (
+        _native is not None and len(tab.vocab_logp) and tab.vocab_logp.dtype == np.float32
+        and tab.vocab_fw.dtype == np.bool_ and len(tab.vocab_fw) == len(tab.vocab_logp)
+        and found.dtype == np.bool_ and pos.dtype == np.int64
+    ):
+        out = np.empty(len(tok.h), dtype=np.uint64)
+        _native.vec_skeleton(
+            np.ascontiguousarray(found).view(np.uint8), np.ascontiguousarray(pos),
+            np.ascontiguousarray(tab.vocab_fw).view(np.uint8),
+            np.ascontiguousarray(tab.vocab_logp), np.ascontiguousarray(tok.upper).view(np.uint8),
+            np.ascontiguousarray(tok.cls, dtype=np.uint8), np.ascontiguousarray(tok.h, dtype=np.uint64), _SHAPE,
+            int(_NUM), LET, DIG, out,
+        )
+        return out
     fw = _vals(tab.vocab_fw, pos, found, 0.0).astype(bool)
     lp = _vals(tab.vocab_logp, pos, found, 99.0)
     fc = np.where(found, np.minimum(4, (-lp // 3)).astype(np.int64), 5)
@@ -442,6 +459,20 @@ def _seg_max(seg: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
     out = np.zeros(n)
     np.maximum.at(out, seg, vals)
     return out
+
+
+def _dense_native(tab: Tables, tok: Tokens, n: int) -> bool:
+    """Whether ``vec_dense_en`` computes the English dense columns: the kernel is built and the tables have
+    the types that make the numpy path's float work float32 (float32 columns, not empty; ``oov_logp`` a
+    Python float, which numpy rounds to float32 beside them; a numpy float64 would make it float64), and
+    fewer than 2**24 sentences (the numpy path's repeated-bigram keys hold the owner in 24 bits)."""
+    return (
+        _native is not None and n < (1 << 24) and type(tab.oov_logp) is float
+        and tab.vocab_logp.dtype == np.float32 and len(tab.vocab_logp) > 0
+        and tab.bigram.dtype == np.uint32 and len(tab.bigram) > 0
+        and tab.bigram_logp.dtype == np.float32 and len(tab.bigram_logp) >= len(tab.bigram)
+        and tok.seg.dtype == np.int64 and tok.seg.flags.c_contiguous
+    )
 
 
 @dataclass
@@ -492,6 +523,24 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
                 parts.append(h)
                 owners.append(o)
         f3, _ = lookup(tab.skel3, fingerprint(h3))
+    big_h: np.ndarray | None = None
+    if not is_zh and _dense_native(tab, tok, n):
+        bt = np.ascontiguousarray(tab.bigram)
+        _native.vec_dense_en(
+            tok.seg, np.ascontiguousarray(tok.cls, dtype=np.uint8), np.ascontiguousarray(tok.h, dtype=np.uint64),
+            np.ascontiguousarray(tok.upper).view(np.uint8), np.ascontiguousarray(tok.start, dtype=np.int64),
+            np.ascontiguousarray(tok.end, dtype=np.int64), np.ascontiguousarray(found).view(np.uint8),
+            np.ascontiguousarray(pos, dtype=np.int64), np.ascontiguousarray(tab.vocab_logp), tab.oov_logp,
+            bt, _bucket_index(bt), _LOOKUP_SHIFT, np.ascontiguousarray(tab.bigram_logp),
+            np.ascontiguousarray(f3).view(np.uint8),
+            np.ascontiguousarray(o3, dtype=np.int64), int(_SALT["lm2"]), _P, LET, n, d,
+        )
+        # (columns 2-10 and 12 are done, the repeated bigrams among them: big_h stays None)
+        if tab.lm is not None:
+            from .lm import lm_features
+
+            d[:, len(DENSE_NAMES) :] = lm_features(tab.lm, tok, n, names=LM_DENSE)
+    elif not is_zh:
         d[:, 9] = _per_sent(o3, (~f3).astype(np.float64), n) / np.maximum(np.bincount(o3, minlength=n), 1)
         nw = np.bincount(tok.seg[word], minlength=n).astype(np.float64)
         oov = word & ~found
@@ -542,7 +591,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
         d[:, 16] = nlet / np.maximum(nlet + nhan, 1)
         big_seg, big_h = zseg, zb
     # repeated bigrams ("the the", "露天露天")
-    if len(big_h):
+    if big_h is not None and len(big_h):
         key = np.sort(big_seg.astype(np.uint64) << np.uint64(40) ^ (big_h >> np.uint64(24)))
         uniq = key[np.concatenate([[True], key[1:] != key[:-1]])]
         nb = np.bincount(big_seg, minlength=n)

@@ -314,3 +314,149 @@ def test_native_lookup_on_the_shipped_tables_and_bad_index() -> None:
         vec._native.vec_lookup(t, idx, vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
     with pytest.raises(ValueError):  # index too short for the shift
         vec._native.vec_lookup(t, idx[:100], vec._LOOKUP_SHIFT, t, np.empty(10, np.uint8), np.empty(10, np.int64))
+
+
+# ---- vec_skeleton and vec_dense_en (the English dense columns) against numpy ----
+
+_WORDS = "the cat sat on a mat The Cat ran far away don't 42 7 , . ! offerEstablishing Über naïve Σίσυφος".split()
+
+
+def _random_tables(seed: int, special: bool) -> vec.Tables:
+    """Tables whose vocabulary and bigrams hold some of ``_WORDS``, with random float32 values (``special``:
+    also NaN, infinities, signed zeros and exact multiples of 3 and their float32 neighbours)."""
+    rng = np.random.default_rng(seed)
+    words = sorted(set(_WORDS) | {w.lower() for w in _WORDS})
+    h = vec.hash_strings(words)
+    keep = rng.random(len(words)) < 0.7
+    fp = np.unique(np.concatenate([vec.fingerprint(h[keep]), rng.integers(0, 2**32, 50, dtype=np.uint32)]))
+
+    def values(m: int) -> np.ndarray:
+        v = (rng.standard_normal(m) * 8 - 6).astype(np.float32)
+        if special:
+            pool = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, -3.0, -6.0, -12.0, 3.0, -1e30, 1e-45], np.float32)
+            near = pool[5:9]  # multiples of 3 and their float32 neighbours
+            pool = np.concatenate([pool, np.nextafter(near, np.float32(0)), np.nextafter(near, np.float32(-99))])
+            pick = rng.random(m) < 0.4
+            v[pick] = rng.choice(pool, int(pick.sum()))
+        return v
+
+    pairs = [(a, b) for a in h for b in h if rng.random() < 0.2]
+    bfp = np.unique(vec.fingerprint(vec.lm_bigram_hash(np.array([a for a, _ in pairs], dtype=np.uint64),
+                                                       np.array([b for _, b in pairs], dtype=np.uint64))))
+    base = load_model().tables
+    return vec.Tables(
+        vocab=fp, vocab_logp=values(len(fp)), vocab_fw=rng.random(len(fp)) < 0.3, oov_logp=float(values(1)[0]),
+        bigram=bfp, bigram_logp=values(len(bfp)), skel3=base.skel3, zh_uni=base.zh_uni, zh_uni_logp=base.zh_uni_logp,
+        zh_oov_logp=base.zh_oov_logp, zh_bi=base.zh_bi, zh_bi_logp=base.zh_bi_logp,
+    )
+
+
+def _featurise_both_tab(sentences: list[str], tab: vec.Tables) -> tuple[vec.Batch, vec.Batch]:
+    native = vec.featurise(sentences, "en", tab)
+    saved = vec._native
+    vec._native = None
+    try:
+        with np.errstate(all="ignore"):
+            plain = vec.featurise(sentences, "en", tab)
+    finally:
+        vec._native = saved
+    return native, plain
+
+
+@needs_native
+def test_native_dense_columns_are_used_on_the_shipped_tables() -> None:
+    tok = _tokens(["a b"])[0]
+    assert vec._dense_native(load_model().tables, tok, 1)
+    assert not vec._dense_native(vec.Tables(**{**load_model().tables.__dict__, "oov_logp": np.float64(-20.0)}), tok, 1)
+
+
+@needs_native
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(_WORDS), max_size=30).map(" ".join), min_size=1, max_size=6),
+    st.integers(0, 2**31),
+    st.booleans(),
+)
+def test_native_dense_columns_are_numpys_on_random_tables(sentences: list[str], seed: int, special: bool) -> None:
+    tab = _random_tables(seed, special)
+    assert vec._dense_native(tab, _tokens(sentences)[0], len(sentences))
+    assert_same_batch(*_featurise_both_tab(sentences, tab))
+
+
+@needs_native
+@pytest.mark.parametrize("special", [False, True])
+def test_native_dense_columns_on_odd_text(special: bool) -> None:
+    tab = _random_tables(7, special)
+    assert_same_batch(*_featurise_both_tab(ODD, tab))
+    long = [" ".join(_WORDS * 40), "the the the the cat cat", ""]  # > 128 tokens, repeats, an empty sentence
+    assert_same_batch(*_featurise_both_tab(long, tab))
+
+
+@needs_native
+def test_native_skeleton_frequency_class_is_numpys_floor_division() -> None:
+    lp = np.array([0.0, -0.0, -3.0, -6.0, -12.0, -15.0, 3.0, -1e-45, np.nan, np.inf, -np.inf, -1e30, 1e30, -2.9999998,
+                   -5.9999995, -11.999999, -12.000001], dtype=np.float32)
+    rng = np.random.default_rng(3)
+    lp = np.concatenate([lp, (rng.standard_normal(5000) * 10).astype(np.float32),
+                         np.nextafter(np.float32(-3) * np.arange(6, dtype=np.float32), np.float32(0))])
+    n = len(lp)
+    tab = vec.Tables(**{**load_model().tables.__dict__, "vocab_logp": lp, "vocab_fw": rng.random(n) < 0.2})
+    tok = vec.Tokens(np.zeros(n, np.int64), rng.choice(np.array([1, 1, 1, 2, 4], np.uint8), n),
+                     rng.integers(0, 2**63, n, dtype=np.uint64), rng.random(n) < 0.5, np.zeros(n, np.int64),
+                     np.ones(n, np.int64))
+    found, pos = rng.random(n) < 0.8, rng.permutation(n).astype(np.int64)
+    got = vec.skeleton(tok, found, pos, tab)
+    saved = vec._native
+    vec._native = None
+    try:
+        with np.errstate(all="ignore"):
+            want = vec.skeleton(tok, found, pos, tab)
+    finally:
+        vec._native = saved
+    assert got.dtype == want.dtype and got.tolist() == want.tolist()
+
+
+@needs_native
+def test_native_dense_kernels_check_their_inputs() -> None:
+    tab = load_model().tables
+    n, t = 2, 4
+    seg = np.array([0, 0, 1, 1], np.int64)
+    u8, i64 = np.zeros(t, np.uint8), np.zeros(t, np.int64)
+    h = np.arange(t, dtype=np.uint64)
+    bt, bi = tab.bigram, vec._bucket_index(tab.bigram)
+
+    def call(seg: np.ndarray = seg, pos: np.ndarray = i64, found: np.ndarray = u8, d: np.ndarray | None = None,
+             o3: np.ndarray = i64[:1], bi: np.ndarray = bi) -> None:
+        vec._native.vec_dense_en(seg, u8, h, u8, i64, i64, found, pos, tab.vocab_logp, -20.0, bt, bi,
+                                 vec._LOOKUP_SHIFT, tab.bigram_logp, np.zeros(len(o3), np.uint8), o3, 1, vec._P,
+                                 vec.LET, n, np.zeros((n, 18), np.float32) if d is None else d)
+
+    call()
+    for bad in (
+        {"seg": np.array([1, 0, 0, 1], np.int64)},  # owners must not decrease
+        {"seg": np.array([0, 0, 1, 2], np.int64)},  # nor reach n
+        {"found": np.ones(t, np.uint8), "pos": np.full(t, len(tab.vocab_logp), np.int64)},  # pos past the table
+        {"d": np.zeros((n, 12), np.float32)},  # too few columns
+        {"d": np.zeros(37, np.float32)},  # not n rows
+        {"o3": np.array([n], np.int64)},
+        {"bi": bi[:100]},
+    ):
+        with pytest.raises(ValueError):
+            call(**bad)
+    bad_index = bi.copy()
+    bad_index[1:-1] = len(bt) + 5  # every bucket's bounds leave the table
+    tok = vec.Tokens(seg, np.ones(t, np.uint8), vec.hash_strings(["the", "cat", "sat", "on"]), u8.astype(bool), i64,
+                     i64 + 3)
+    with pytest.raises(ValueError):
+        vec._native.vec_dense_en(seg, tok.cls, tok.h, u8, i64, i64, u8, i64, tab.vocab_logp, -20.0, bt, bad_index,
+                                 vec._LOOKUP_SHIFT, tab.bigram_logp, u8[:0], i64[:0], int(vec._SALT["lm2"]), vec._P,
+                                 vec.LET, n, np.zeros((n, 18), np.float32))
+    with pytest.raises(ValueError):
+        vec._native.vec_lookup(bt, bad_index, vec._LOOKUP_SHIFT, np.array([1, 2**31], np.uint32), np.empty(2, np.uint8),
+                               np.empty(2, np.int64))
+    with pytest.raises(ValueError):
+        vec._native.vec_skeleton(u8 + 1, np.full(t, 10**9, np.int64), np.ascontiguousarray(tab.vocab_fw).view(np.uint8),
+                                 tab.vocab_logp, u8, u8, h, vec._SHAPE, 0, vec.LET, vec.DIG, np.empty(t, np.uint64))
+    with pytest.raises(ValueError):
+        vec._native.vec_skeleton(u8, i64, np.ascontiguousarray(tab.vocab_fw).view(np.uint8), tab.vocab_logp, u8, u8,
+                                 h, vec._SHAPE[:5], 0, vec.LET, vec.DIG, np.empty(t, np.uint64))
