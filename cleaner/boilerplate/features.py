@@ -30,11 +30,8 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import re
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +43,7 @@ from typing import Any
 import numpy as np
 import regex
 
+from .. import native
 from . import rules as R
 
 NATIVE_ABI = 3
@@ -55,22 +53,8 @@ TypeError inside the stage."""
 
 
 def _load_native() -> Any:
-    """The compiled kernels, or None: not built (no compiler at install time), switched off by
-    ``CLEANER_NO_NATIVE`` (any value but empty or ``0``), or built from another version of the C file."""
-    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
-        return None
-    try:
-        mod = importlib.import_module("cleaner._native")
-    except ImportError:
-        return None
-    if getattr(mod, "ABI", None) != NATIVE_ABI:
-        warnings.warn(
-            f"cleaner._native is a stale build (ABI {getattr(mod, 'ABI', None)}, expected {NATIVE_ABI}): "
-            "using the numpy path; rebuild with `pip install -e .`",
-            stacklevel=2,
-        )
-        return None
-    return mod
+    """The compiled kernels, or None (:func:`cleaner.native.load`)."""
+    return native.load("ABI", NATIVE_ABI, (), "using the numpy path")
 
 
 _native: Any = _load_native()

@@ -16,9 +16,6 @@ on the other sentences of the batch.
 
 from __future__ import annotations
 
-import importlib
-import os
-import warnings
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +25,8 @@ from typing import Any
 
 import numpy as np
 import regex
+
+from .. import native
 
 NN_FILE = "garble_nn.npz"
 MAX_TOKENS = 64
@@ -54,24 +53,8 @@ def _shape(tok: str) -> int:
 
 
 def _load_native() -> Any:
-    """The compiled token coder (``cnn_encode`` in ``cleaner/_native.c``), or None: not built, switched off
-    by ``CLEANER_NO_NATIVE`` (any value but empty or ``0``), or a build of another garble layout."""
-    if os.environ.get("CLEANER_NO_NATIVE", "") not in ("", "0"):
-        return None
-    try:
-        mod = importlib.import_module("cleaner._native")
-    except ImportError:
-        return None
-    missing = [f for f in _KERNELS if not hasattr(mod, f)]
-    if getattr(mod, "GARBLE_ABI", None) != GARBLE_ABI or missing:
-        warnings.warn(
-            f"cleaner._native is a stale build (GARBLE_ABI {getattr(mod, 'GARBLE_ABI', None)}, expected "
-            f"{GARBLE_ABI}{'; lacks ' + ', '.join(missing) if missing else ''}): the garble CNN and featuriser "
-            "run in Python/numpy; rebuild with `pip install -e .`",
-            stacklevel=2,
-        )
-        return None
-    return mod
+    """The compiled garble kernels, or None (:func:`cleaner.native.load`)."""
+    return native.load("GARBLE_ABI", GARBLE_ABI, _KERNELS, "the garble CNN and featuriser run in Python/numpy")
 
 
 GARBLE_ABI = 3

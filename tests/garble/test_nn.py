@@ -339,9 +339,11 @@ def test_a_build_lacking_a_kernel_is_refused_as_stale(monkeypatch: pytest.Monkey
     """An in-place build of an older checkout can carry the current ABI number without every kernel."""
     import types
 
+    from cleaner import native
+
     fake = types.SimpleNamespace(GARBLE_ABI=gnn.GARBLE_ABI, cnn_encode=len)
     monkeypatch.delenv("CLEANER_NO_NATIVE", raising=False)
-    monkeypatch.setattr(gnn.importlib, "import_module", lambda name: fake)
+    monkeypatch.setattr(native.importlib, "import_module", lambda name: fake)
     with pytest.warns(UserWarning, match="lacks cnn_embed"):
         assert gnn._load_native() is None
 
