@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _native_paths import python_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -15,12 +16,8 @@ needs_native = pytest.mark.skipif(signals._native is None, reason="cleaner._nati
 
 def _both(text: str, phrases: dict[str, str]) -> tuple[bool, bool]:
     got = signals.has_tortured_head(text, phrases)
-    saved = signals._native
-    signals._native = None
-    try:
+    with python_path(signals):
         want = signals.has_tortured_head(text, phrases)
-    finally:
-        signals._native = saved
     return got, want
 
 
@@ -68,12 +65,8 @@ def test_prefilter_on_a_small_lexicon_and_odd_bytes() -> None:
 
 def _senses_both(text: str, acronyms: dict[str, list[str]]) -> tuple[bool, bool]:
     got = signals._maybe_two_senses(text, acronyms)
-    saved = signals._native
-    signals._native = None
-    try:
+    with python_path(signals):
         want = signals._maybe_two_senses(text, acronyms)
-    finally:
-        signals._native = saved
     return got, want
 
 

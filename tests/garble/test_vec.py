@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+from _native_paths import python_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,12 +130,8 @@ ODD = [
 def featurise_both(sentences: list[str], lang: str) -> tuple[vec.Batch, vec.Batch]:
     tab = load_model().tables
     native = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         plain = vec.featurise(sentences, lang, tab, sparse=lang != "zh")
-    finally:
-        vec._native = saved
     return native, plain
 
 
@@ -174,12 +171,8 @@ def test_native_ngram_hashes_are_numpys(values: list[int], owners: int, seed: in
     seg = np.sort(rng.integers(0, owners + 1, size=len(seq))).astype(np.int64)
     ns, salts = (1, 2, 3, 4, 5), tuple(vec._SALT[f"c{k}"] for k in (1, 2, 3, 4, 5))
     got = vec._ngrams_native(seq, seg, ns, salts)
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         want = vec.ngram_hashes_multi(seq, seg, ns, salts)
-    finally:
-        vec._native = saved
     for (h, o), (h0, o0) in zip(got, want, strict=True):
         assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
 
@@ -217,12 +210,8 @@ def test_native_sparse_keys_are_numpys(pairs: list[tuple[int, int]], nparts: int
     parts = [h[a:b] for a, b in itertools.pairwise(cut)]
     owners = [o[a:b] for a, b in itertools.pairwise(cut)]
     got = vec._sparse_keys(parts, owners)
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         want = vec._sparse_keys(parts, owners)
-    finally:
-        vec._native = saved
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
 
 
@@ -252,12 +241,8 @@ def test_native_token_ngrams_are_numpys(owners: list[int], extra: int, seed: int
                      np.zeros(len(seg), bool), np.arange(len(seg)), np.arange(len(seg)) + 1)
     sk = rng.integers(0, 2**63, size=len(seg), dtype=np.uint64)
     grams, (h3, o3) = vec.token_ngrams(tok, sk, n)
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         grams0, (h30, o30) = vec.token_ngrams(tok, sk, n)
-    finally:
-        vec._native = saved
     for (h, o), (h0, o0) in zip(grams, grams0, strict=True):
         assert h.tolist() == h0.tolist() and o.tolist() == o0.tolist()
     assert h3.tolist() == h30.tolist() and o3.tolist() == o30.tolist()
@@ -276,12 +261,8 @@ def test_native_token_ngrams_check_their_inputs() -> None:
 
 
 def _lookup_numpy(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         return vec.lookup(table, keys)
-    finally:
-        vec._native = saved
 
 
 @needs_native
@@ -353,13 +334,9 @@ def _random_tables(seed: int, special: bool) -> vec.Tables:
 
 def _featurise_both_tab(sentences: list[str], tab: vec.Tables) -> tuple[vec.Batch, vec.Batch]:
     native = vec.featurise(sentences, "en", tab)
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         with np.errstate(all="ignore"):
             plain = vec.featurise(sentences, "en", tab)
-    finally:
-        vec._native = saved
     return native, plain
 
 
@@ -406,13 +383,9 @@ def test_native_skeleton_frequency_class_is_numpys_floor_division() -> None:
                      np.ones(n, np.int64))
     found, pos = rng.random(n) < 0.8, rng.permutation(n).astype(np.int64)
     got = vec.skeleton(tok, found, pos, tab)
-    saved = vec._native
-    vec._native = None
-    try:
+    with python_path(vec):
         with np.errstate(all="ignore"):
             want = vec.skeleton(tok, found, pos, tab)
-    finally:
-        vec._native = saved
     assert got.dtype == want.dtype and got.tolist() == want.tolist()
 
 
