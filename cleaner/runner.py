@@ -915,6 +915,9 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     retries = 0  # one-document retries of a dead worker's batch not answered yet
     finished = False
     old_reaper = _set_subreaper(True)
+    # here too: a large line, its pickle and its encoded record come and go in the parent (its heap is
+    # its private memory in the PSS sum); the threshold stays fixed after the run, at glibc's starting value
+    _fix_mmap_threshold()
     global _last_exit
     _last_exit = ""
 
