@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import signal
 from pathlib import Path
 
@@ -104,19 +105,23 @@ def test_html_tasks_are_recognised_for_preloading() -> None:
 
 def test_preload_builds_what_workers_would_each_build_lazily() -> None:
     """The loader's warm-up leaves the language stage's hanzi tables and courlan's public-suffix trie
-    built (shared by the forked workers instead of built in each); checked in a fresh process."""
+    built and the modules the pipeline imports lazily (numpy.ma, _strptime) imported (shared by the
+    forked workers instead of built in each); checked in a fresh process."""
     import subprocess
     import sys
 
     code = (
+        "import sys\n"
         "from cleaner import runner\n"
         "from cleaner.config import Config\n"
         "from cleaner.language import hanzi\n"
         "import tld.utils\n"
         "assert hanzi.tables.cache_info().currsize == 0 and not tld.utils.tld_names\n"
+        "assert 'numpy.ma' not in sys.modules and '_strptime' not in sys.modules\n"
         "runner.preload(Config(), html=True)\n"
         "assert hanzi.tables.cache_info().currsize == 1, 'hanzi tables not built'\n"
         "assert tld.utils.tld_names, 'tld trie not loaded'\n"
+        "assert 'numpy.ma' in sys.modules and '_strptime' in sys.modules, 'lazy modules not imported'\n"
     )
     repo = str(Path(__file__).resolve().parents[1])
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
@@ -617,3 +622,62 @@ def test_a_worker_that_dies_reading_a_huge_frame_blames_that_document(monkeypatc
     out = list(runner._run_forked(iter(tasks), Config(garble=False, timeout=0), {}, 1))
     assert [r["id"] for r in out] == list(range(8))
     assert [(r["id"], r["error"]["type"]) for r in out if "error" in r] == [(3, "WorkerCrashed")]
+
+
+def test_a_worker_lets_go_of_each_raw_line_before_cleaning_it(monkeypatch) -> None:
+    """While a document is cleaned, neither its raw JSONL line nor an earlier one is held by the batch
+    (a 1.5 MB page's line sat beside its parsed record through its extraction); the records are the
+    ones :func:`process_task` makes of the raw lines."""
+    import json
+    import sys
+
+    import cleaner.runner as runner
+
+    cleaner = Cleaner(Config(garble=False))
+    lines = [json.dumps({"id": i, "text": f"Story {i}. " + TEXT}).encode() for i in range(4)] + [b'{"id": 9']
+    expected = [process_task(cleaner, ("line", n, line)) for n, line in enumerate(lines, 1)]
+    base = [sys.getrefcount(lines[j]) for j in range(len(lines))]
+    batch: list = [("line", n, line) for n, line in enumerate(lines, 1)]
+    seen: list[list[int]] = []
+    real = runner.process_task
+
+    def spy(c, task):  # type: ignore[no-untyped-def]
+        assert task[0] == "record"
+        # the references each line has beyond the test's own: 1 while the batch holds its task
+        seen.append([sys.getrefcount(lines[j]) - base[j] for j in range(len(lines))])
+        assert all(t is None for t in batch[:len(seen)])
+        return real(c, task)
+
+    monkeypatch.setattr(runner, "_worker_cleaner", cleaner)
+    monkeypatch.setattr(runner, "process_task", spy)
+    out, _ = runner._run_batch_report(batch)
+    assert out == expected and out[-1]["error"]["type"] == "InvalidLine"
+    # cleaning document k: lines 0..k are gone from the batch, the later ones still in it
+    assert seen == [[0] * (k + 1) + [1] * (len(lines) - k - 1) for k in range(len(lines))]
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt(M_MMAP_THRESHOLD) is glibc's")
+@pytest.mark.parametrize("fix", [True, False])
+def test_fixed_mmap_threshold_gives_large_buffers_back_at_free(fix: bool) -> None:
+    """With the threshold fixed (what the loader does before forking the workers) a 2 MB buffer freed after
+    a 4 MB one goes back to the system at once; with glibc's rising default it stays in the heap."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cleaner import runner\n"
+        f"assert runner._fix_mmap_threshold() if {fix} else True\n"
+        "a = b'x' * (4 << 20)\n"
+        "del a\n"  # glibc's own threshold rises past 4 MB here
+        "before = runner._resident()\n"
+        "b = b'y' * (2 << 20)\n"
+        "del b\n"
+        "print(runner._resident() - before)\n"
+    )
+    repo = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr[-2000:]
+    grown = int(p.stdout)
+    assert (grown < 500_000) if fix else (grown > 1_500_000)
