@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 import platform
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,15 @@ from cleaner.runner import process_task, run_tasks
 
 TEXT = "The harbour authority said on Monday that ferry services would resume after the storm.\n"
 
+
+
+def _python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh interpreter that imports this checkout; fails the test on a non-zero exit."""
+    repo = str(Path(__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
+    assert p.returncode == 0, p.stderr[-2000:]
+    return p
 
 def _tasks(n: int):
     for i in range(n):
@@ -107,8 +118,6 @@ def test_preload_builds_what_workers_would_each_build_lazily() -> None:
     """The loader's warm-up leaves the language stage's hanzi tables and courlan's public-suffix trie
     built and the modules the pipeline imports lazily (numpy.ma, _strptime) imported (shared by the
     forked workers instead of built in each); checked in a fresh process."""
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -123,10 +132,7 @@ def test_preload_builds_what_workers_would_each_build_lazily() -> None:
         "assert tld.utils.tld_names, 'tld trie not loaded'\n"
         "assert 'numpy.ma' in sys.modules and '_strptime' in sys.modules, 'lazy modules not imported'\n"
     )
-    repo = str(Path(__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert p.returncode == 0, p.stderr[-2000:]
+    _python(code, timeout=120)
 
 
 def test_pool_records_equal_in_process_records() -> None:
@@ -661,8 +667,6 @@ def test_a_worker_lets_go_of_each_raw_line_before_cleaning_it(monkeypatch) -> No
 def test_fixed_mmap_threshold_gives_large_buffers_back_at_free(fix: bool) -> None:
     """With the threshold fixed (what the loader does before forking the workers) a 2 MB buffer freed after
     a 4 MB one goes back to the system at once; with glibc's rising default it stays in the heap."""
-    import subprocess
-    import sys
 
     code = (
         "import sys\n"
@@ -675,9 +679,6 @@ def test_fixed_mmap_threshold_gives_large_buffers_back_at_free(fix: bool) -> Non
         "del b\n"
         "print(runner._resident() - before)\n"
     )
-    repo = str(Path(__file__).resolve().parents[1])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([repo, os.environ.get("PYTHONPATH", "")]))
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
-    assert p.returncode == 0, p.stderr[-2000:]
+    p = _python(code, timeout=60)
     grown = int(p.stdout)
     assert (grown < 500_000) if fix else (grown > 1_500_000)
