@@ -2555,6 +2555,10 @@ static PyObject *new_frozen(PyObject *self, PyObject *args) {
         PyObject *obj = cls->tp_new(cls, empty, NULL);
         if (!obj) goto fail;
         PyList_SET_ITEM(out, i, obj);
+        if (!PyObject_TypeCheck(obj, cls)) { /* a __new__ that returns another type: no slots at those offsets */
+            PyErr_SetString(PyExc_TypeError, "new_frozen: cls.__new__ did not return an instance of cls");
+            goto fail;
+        }
         for (Py_ssize_t f = 0; f < nf; f++) {
             /* a column may be shorter now if the caller's lists changed: re-checked per row */
             PyObject *c = PyTuple_GET_ITEM(cols, f);
@@ -2630,10 +2634,12 @@ static PyObject *line_keys(PyObject *self, PyObject *args) {
         Py_ssize_t a = start, b = i;
         while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) a++;
         while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) b--;
-        /* the key's hash (FNV-1a over code points) and its slot */
+        /* the key's hash (FNV-1a over code points) and its slot: the low bits of FNV-1a depend only on the
+         * low bits of each code point (lines of code points 2^17 apart would share a slot, and linear
+         * probing would go quadratic), so the slot comes from the mixed hash */
         uint64_t h = 1469598103934665603ULL;
         for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)PyUnicode_READ(kind, data, j)) * 1099511628211ULL;
-        Py_ssize_t k = (Py_ssize_t)(h & (uint64_t)(cap - 1)), found = -1;
+        Py_ssize_t k = (Py_ssize_t)(vec_mix(h) & (uint64_t)(cap - 1)), found = -1;
         while (slot[k] >= 0) {
             KeyRow *r = &rows[slot[k]];
             if (r->h == (Py_hash_t)h && r->b - r->a == b - a) {

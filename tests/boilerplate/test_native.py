@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -405,6 +406,31 @@ def test_new_frozen_refuses_what_it_cannot_build() -> None:
         NATIVE.new_frozen(Removed, ("kind", "reason", "text", "start", "__doc__"), one)  # not a member
     with pytest.raises(TypeError):
         NATIVE.new_frozen(Removed, list(names), one)
+
+    class Other:  # slots, but a __new__ that returns another type: the kernel must not write into it
+        __slots__ = ("a", "b")
+
+        def __new__(cls, *args: object) -> Other:
+            return 12345678901234567890  # type: ignore[return-value]
+
+    with pytest.raises(TypeError, match="did not return an instance"):
+        NATIVE.new_frozen(Other, ("a", "b"), ([1] * 50, [2] * 50))
+
+
+@needs_native
+def test_line_keys_on_lines_whose_code_points_share_low_bits() -> None:
+    """FNV-1a's low bits depend only on the code points' low bits: lines of code points 2**17 apart must
+    still get their own slots (they shared one, and probing went quadratic) and the same counts."""
+    import itertools
+
+    var = [chr(0x41 + j * 0x20000) for j in range(9)]
+    lines = ["".join(p) for p in itertools.islice(itertools.product(var, repeat=5), 20000)]
+    lines += lines[:100]  # some repeated
+    low = "\n".join(lines)
+    dup, chrome = np.empty(len(lines)), np.empty(len(lines))
+    NATIVE.line_keys(low, len(lines), F._CHROME_LINES, F._STRIP_CHARS, F._CHROME_MAX, dup, chrome)
+    counts = Counter(lines)
+    assert dup.tolist() == [counts[k] - 1.0 for k in lines] and not chrome.any()
 
 
 _KEY_LINES = ["Home", " home ", "-- Home --", "HOME:", "Share", "share this", "| Menu |", "12 Comments", "x", "", " ",
