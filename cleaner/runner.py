@@ -471,6 +471,7 @@ def preload(config: Config, *, html: bool = False) -> None:
     if html:
         cleaner.clean(_WARM_UP_HTML, html=True)
         _warm_date_parser()
+        _warm_url_parser()
     _warm_lazy_modules()
 
 
@@ -505,8 +506,7 @@ def _warm_date_parser() -> None:
     dateparser loads all its locales and compiles their regexes: ~30 MB and ~2.5 s, paid by every
     worker again unless the loader pays once and the workers share it.  Nothing changes in the
     output: the parser is deterministic and only its caches fill.  Skipped quietly when
-    htmldate's internals differ from the ones this was written against.  The same for courlan's
-    public-suffix trie (``tld``).
+    htmldate's internals differ from the ones this was written against.
     """
     try:
         from htmldate.extractors import get_external_parser, month_words
@@ -517,12 +517,17 @@ def _warm_date_parser() -> None:
             parser.get_date_data(text)
     except Exception as e:  # an optimisation only: never fail a run over it
         log.debug("date parser warm-up skipped: %s", e)
-    try:  # the public-suffix trie behind trafilatura's URL handling (courlan -> tld): 1.6 MB of Python
-        # objects that every worker built for itself on its first page whose URL courlan's regex misses
+
+
+def _warm_url_parser() -> None:
+    """Load the public-suffix trie behind trafilatura's URL handling (courlan -> ``tld``): 1.6 MB of
+    Python objects that every worker built for itself on its first page whose URL courlan's regex
+    misses.  Skipped quietly when courlan's internals differ."""
+    try:
         from courlan.urlutils import get_tldinfo
 
         get_tldinfo("https://www.example.co.uk/warm-up")
-    except Exception as e:
+    except Exception as e:  # an optimisation only
         log.debug("tld warm-up skipped: %s", e)
 
 
