@@ -13,13 +13,19 @@ from cleaner.boilerplate import features
 
 
 @pytest.fixture(scope="session")
-def dev_texts() -> list[str]:
-    """The plain ``text`` of every page of ../shared/bench/boilerplate/dev.jsonl.gz (skips without it)."""
+def dev_pages() -> list[dict]:
+    """Every page of ../shared/bench/boilerplate/dev.jsonl.gz, read once per session (skips without it)."""
     path = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
     if not path.exists():
         pytest.skip(f"{path} not found")
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line)["text"] for line in f]
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="session")
+def dev_texts(dev_pages: list[dict]) -> list[str]:
+    """The plain ``text`` of every dev page."""
+    return [p["text"] for p in dev_pages]
 
 
 @pytest.fixture(params=["native", "numpy"])

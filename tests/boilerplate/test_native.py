@@ -6,8 +6,6 @@ install time); ``CLEANER_NO_NATIVE=1`` forces the numpy path, which the rest of 
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import json
 import os
 import subprocess
 import sys
@@ -161,15 +159,10 @@ def test_env_var_forces_the_numpy_path() -> None:
 
 
 @needs_native
-def test_dev_pages_same_features_and_scores() -> None:
-    path = SHARED / "bench" / "boilerplate" / "dev.jsonl.gz"
-    if not path.exists():
-        pytest.skip("../shared/bench/boilerplate/dev.jsonl.gz not found")
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        pages = [json.loads(line) for line in f]
+def test_dev_pages_same_features_and_scores(dev_pages: list[dict]) -> None:
     from cleaner import boilerplate as B
 
-    for page in pages:
+    for page in dev_pages:
         both(page["text"].split("\n"), page.get("lang"))
         lines, starts, ends = B._line_table(page["text"])
         stripped = [s.strip() for s in lines]
