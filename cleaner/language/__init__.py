@@ -369,7 +369,6 @@ def detect_blocks(
         return doc, [], {}
     own = _own_script_lines(names, cols, total, doc, doc_script)
     judge = _Judge(doc, cfg.language_backend, doc_script)
-    langs: list[Language] = [judge.half] * len(rows)
     letters = total[rows]
     # Lines still to decide (position in ``rows``): own-script lines of BLOCK_MIN_LETTERS letters or
     # more, and every line not wholly in the document's script.  The rest (short own-script lines)
@@ -387,7 +386,10 @@ def detect_blocks(
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
-    detected: list[int] = []  # positions in ``rows`` that may be in another language than the document's
+    # Each line's language as a code into ``palette`` (0: ``judge.half``, what short own-script lines
+    # keep), equal languages sharing a code, so that runs of equal blocks are found in numpy.
+    codes = np.zeros(len(rows), dtype=np.intp)
+    palette = _Palette(judge.half)
     if todo:
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
@@ -398,22 +400,17 @@ def detect_blocks(
             if len(batch):
                 rest = np.flatnonzero((own_rows == 0) | (long_own & ~ascii_rows)).tolist()
                 at = rows[batch]
-                found: list[int] = []
-                got = judge.ascii_lines(text, starts[at].tolist(), ends[at].tolist(), own_rows[batch].tolist(), found)
-                batch_l = batch.tolist()
-                for j, lang in zip(batch_l, got, strict=True):
-                    langs[j] = lang
-                detected = [batch_l[k] for k in found]
+                _judge_ascii(judge, text, starts[at], ends[at], own_rows[batch], batch, codes, palette)
         starts_l, ends_l, rows_l = starts.tolist(), ends.tolist(), rows.tolist()
         own_l = own_rows.tolist() if own_rows is not None else None
         col_l = [c.tolist() for c in cols]
+        code = palette.code
         for j in rest:
-            detected.append(j)
             i = rows_l[j]
             start, end = starts_l[i], ends_l[i]
             n = own_l[j] if own_l is not None else 0
             if n:
-                langs[j] = judge.line(text, start, end, n, None)
+                codes[j] = code(judge.line(text, start, end, n, None))
                 continue
             counts = {name: col[i] for name, col in zip(names, col_l, strict=True) if col[i]}
             n = sum(counts.values())
@@ -421,24 +418,88 @@ def detect_blocks(
             line = text[start:end]
             routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
             if routed is not None:
-                langs[j] = routed
+                codes[j] = code(routed)
             elif script == doc_script and doc.language != "und":
-                langs[j] = judge.line(text, start, end, n, counts)
+                codes[j] = code(judge.line(text, start, end, n, counts))
             else:
-                langs[j] = _detect(line, cfg.language_backend, counts)
-    blocks = list(map(_block, starts[rows].tolist(), ends[rows].tolist(), langs))
-    # letters per language (exact: sums of integers); the lines that are surely in the document's
-    # language (``langs`` says so everywhere but at ``detected``) in one sum
+                codes[j] = code(_detect(line, cfg.language_backend, counts))
+    # One block per run of lines with the same (language, script, score): its first line's start and
+    # its last line's end (lines without letters between them are inside it).
+    cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    first = np.concatenate(([0], cut))
+    last = np.concatenate((cut - 1, [len(rows) - 1]))
+    langs = palette.langs
+    blocks = list(map(_block, starts[rows[first]].tolist(), ends[rows[last]].tolist(),
+                      [langs[c] for c in codes[first].tolist()]))
+    # letters per language (exact: sums of integers)
     weight: dict[str, float] = {}
-    letters_l = letters.tolist()
-    if len(detected) < len(rows):
-        weight[doc.language] = float(letters.sum() - sum(letters_l[j] for j in detected))
-    for j in detected:
-        code = langs[j].language
-        weight[code] = weight.get(code, 0.0) + letters_l[j]
+    for c, w in enumerate(np.bincount(codes, weights=letters, minlength=len(langs)).tolist()):
+        if w:
+            code_l = langs[c].language
+            weight[code_l] = weight.get(code_l, 0.0) + w
     total_w = sum(weight.values()) or 1.0
     shares = {k: round(v / total_w, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
     return doc, blocks, shares
+
+
+class _Palette:
+    """The distinct languages of a page's lines, each with a small integer code (its index in ``langs``)."""
+
+    __slots__ = ("index", "langs")
+
+    def __init__(self, first: Language) -> None:
+        self.langs = [first]
+        self.index = {(first.language, first.script, first.score): 0}
+
+    def code(self, lang: Language) -> int:
+        key = (lang.language, lang.script, lang.score)
+        c = self.index.get(key)
+        if c is None:
+            c = self.index[key] = len(self.langs)
+            self.langs.append(lang)
+        return c
+
+
+def _judge_ascii(judge: _Judge, text: str, starts: np.ndarray, ends: np.ndarray, letters: np.ndarray,
+                 batch: np.ndarray, codes: np.ndarray, palette: _Palette) -> None:
+    """:meth:`_Judge.ascii_lines` for the lines ``[starts, ends)`` of ``text``, written as codes at ``batch``
+    in ``codes``: in C when the kernel is built (:func:`_native_judge`), else in Python (same answers)."""
+    nat = _native_judge()
+    if nat is None:
+        got = judge.ascii_lines(text, starts.tolist(), ends.tolist(), letters.tolist(), [])
+        codes[batch] = [palette.code(lang) for lang in got]
+        return
+    words, masks, bits = _judge_words()
+    decided = np.frombuffer(nat.lang_judge(text, starts, ends, _CONFIRM_CHARS, words, masks, bits[judge.lang]),
+                            dtype=np.uint8)
+    codes[batch[decided == 1]] = palette.code(judge.full)
+    for k in np.flatnonzero(decided == 2).tolist():
+        lang = judge.detect(text, int(starts[k]), int(ends[k]), int(letters[k]), None)
+        codes[batch[k]] = palette.code(lang)
+
+
+LANGUAGE_ABI = 1
+"""The argument/result layout of the language kernel of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _native_judge() -> Any:
+    """The compiled kernels with ``lang_judge``, or None (:func:`cleaner.native.load`; loaded at first use)."""
+    from .. import native
+
+    return native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lang_judge",), "the line judge runs in Python")
+
+
+@functools.lru_cache(maxsize=1)
+def _judge_words() -> tuple[tuple[bytes, ...], np.ndarray, dict[str, int]]:
+    """The ASCII function words (as bytes), the languages each is a function word of (uint32 bit masks)
+    and each language's bit: :func:`_function_word_languages` in the layout ``lang_judge`` reads."""
+    bits = {lang: b for b, lang in enumerate(sorted(FUNCTION_WORDS))}
+    table = {w: langs for w, langs in _function_word_languages().items() if isinstance(w, bytes)}
+    assert len(bits) <= 32 and all(len(w) <= 32 for w in table)  # the kernel's limits
+    words = tuple(sorted(table))
+    masks = np.array([sum(1 << bits[lang] for lang in table[w]) for w in words], dtype=np.uint32)
+    return words, masks, bits
 
 
 # the slot descriptors of BlockLanguage's fields (see _block)
