@@ -2713,6 +2713,16 @@ done:
 
 static int lj_letter(Py_UCS4 c) { return c < 128 && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
 
+/* lb[0, len_line) = the line's head s.. as the Python path's byte table translates it */
+#define LJ_FILL(T)                                                                                         \
+    {                                                                                                      \
+        const T *src = (const T *)data + s;                                                                \
+        for (Py_ssize_t q = 0; q < len_line; q++) {                                                        \
+            Py_UCS4 c = src[q];                                                                            \
+            lb[q] = lj_letter(c) ? (unsigned char)(c | 0x20) : (c == '-' ? '-' : ' ');                     \
+        }                                                                                                  \
+    }
+
 static uint32_t lj_hash(const unsigned char *w, Py_ssize_t n) {
     uint32_t h = 2166136261u;
     for (Py_ssize_t i = 0; i < n; i++) h = (h ^ w[i]) * 16777619u;
@@ -2757,6 +2767,7 @@ static PyObject *lang_judge(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyObject *result = NULL;
+    unsigned char *lb = NULL;
     if (bs.itemsize != 8 || bs.len % 8 || ((uintptr_t)bs.buf % 8)) {
         PyErr_SetString(PyExc_ValueError, "lang_judge starts: int64 expected");
         goto done;
@@ -2779,6 +2790,11 @@ static PyObject *lang_judge(PyObject *self, PyObject *args) {
     Py_ssize_t tlen = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
+    lb = malloc((size_t)head + 1);
+    if (!lb) {
+        PyErr_NoMemory();
+        goto done;
+    }
     result = PyBytes_FromStringAndSize(NULL, n);
     if (!result) goto done;
     char *out = PyBytes_AS_STRING(result);
@@ -2791,43 +2807,38 @@ static PyObject *lang_judge(PyObject *self, PyObject *args) {
             goto done;
         }
         if (e - s > head) e = s + head;
+        Py_ssize_t len_line = e - s;
+        /* the head as bytes: ASCII letters lower-cased, hyphens kept, anything else a blank */
+        switch (kind) {
+        case PyUnicode_1BYTE_KIND: LJ_FILL(Py_UCS1) break;
+        case PyUnicode_2BYTE_KIND: LJ_FILL(Py_UCS2) break;
+        default: LJ_FILL(Py_UCS4) break;
+        }
         Py_ssize_t ntok = 0, own = 0, found = 0;
         int counts[32] = {0};
-        unsigned char buf[LJ_MAXW];
-        Py_ssize_t j = s;
-        while (j < e) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, j);
-            if (!lj_letter(c)) {
+        Py_ssize_t j = 0;
+        while (j < len_line) {
+            if (lb[j] == ' ' || lb[j] == '-') {
                 j++;
                 continue;
             }
             /* a token: letters, and hyphens with a letter on both sides (within the head) */
-            Py_ssize_t len = 0;
-            while (j < e) {
-                c = PyUnicode_READ(kind, data, j);
-                if (lj_letter(c)) {
-                    if (len < LJ_MAXW) buf[len] = (unsigned char)(c | 0x20);
-                    len++;
-                    j++;
-                } else if (c == '-' && j + 1 < e && lj_letter(PyUnicode_READ(kind, data, j + 1))) {
-                    if (len < LJ_MAXW) buf[len] = '-';
-                    len++;
-                    j++;
-                } else {
-                    break;
-                }
-            }
+            Py_ssize_t b = j;
+            while (j < len_line && (lb[j] != ' ' && (lb[j] != '-' || (j + 1 < len_line && lb[j + 1] != ' ' &&
+                                                                        lb[j + 1] != '-'))))
+                j++;
+            Py_ssize_t len = j - b;
             ntok++;
             if (len > LJ_MAXW) continue;
-            uint32_t h = lj_hash(buf, len) & (LJ_SLOTS - 1);
+            uint32_t h = lj_hash(lb + b, len) & (LJ_SLOTS - 1);
             for (int16_t k; (k = slot[h]) != 0; h = (h + 1) & (LJ_SLOTS - 1)) {
                 PyObject *w = PyTuple_GET_ITEM(words, k - 1);
-                if (PyBytes_GET_SIZE(w) == len && memcmp(PyBytes_AS_STRING(w), buf, (size_t)len) == 0) {
+                if (PyBytes_GET_SIZE(w) == len && memcmp(PyBytes_AS_STRING(w), lb + b, (size_t)len) == 0) {
                     uint32_t m = masks[k - 1];
                     found++;
                     if (m & dbit) own++;
-                    for (int b = 0; b < 32; b++)
-                        if ((m >> b) & 1u) counts[b]++;
+                    for (int bit = 0; bit < 32 && (m >> bit); bit++)
+                        if ((m >> bit) & 1u) counts[bit]++;
                     break;
                 }
             }
@@ -2847,6 +2858,7 @@ static PyObject *lang_judge(PyObject *self, PyObject *args) {
         out[i] = d;
     }
 done:
+    free(lb);
     PyBuffer_Release(&bs);
     PyBuffer_Release(&be);
     PyBuffer_Release(&bm);
