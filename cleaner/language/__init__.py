@@ -347,21 +347,9 @@ def detect_blocks(
     doc = detect_language(text, cfg)
     if not text:
         return doc, [], {}
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    ids = script_ids_of(cps)
     doc_script = _doc_script(doc)
-    starts, ends = _line_spans(cps)
-    if not len(starts):
-        return doc, [], {}
-    # Letters per script for every line at once: one cumulative sum per script present.
-    names: list[str] = []
-    cols: list[np.ndarray] = []
-    for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
-        if sid:
-            cum = np.concatenate(([0], np.cumsum(ids == sid)))
-            names.append(SCRIPTS[sid])
-            cols.append(cum[ends] - cum[starts])
-    if not names:
+    starts, ends, names, cols, ascii_lines = _page_lines(text)
+    if not len(starts) or not names:
         return doc, [], {}
     total = cols[0] if len(cols) == 1 else np.sum(cols, axis=0)
     rows = np.flatnonzero(total)  # the lines that become blocks
@@ -382,7 +370,7 @@ def detect_blocks(
     hans: list[int] | None = None
     hant: list[int] | None = None
     if "Hani" in names and todo:
-        cls = hanzi_classes_of(cps)
+        cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
@@ -394,7 +382,7 @@ def detect_blocks(
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
             # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
-            ascii_rows = _ascii_lettered(cps, ids, starts, ends)[rows]
+            ascii_rows = ascii_lines()[rows]
             long_own = own_rows >= BLOCK_MIN_LETTERS
             batch = np.flatnonzero(long_own & ascii_rows)
             if len(batch):
@@ -484,10 +472,11 @@ LANGUAGE_ABI = 1
 
 @functools.lru_cache(maxsize=1)
 def _native_judge() -> Any:
-    """The compiled kernels with ``lang_judge``, or None (:func:`cleaner.native.load`; loaded at first use)."""
+    """The compiled kernels with ``lang_judge`` and ``lang_lines``, or None (:func:`cleaner.native.load`;
+    loaded at first use)."""
     from .. import native
 
-    return native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lang_judge",), "the line judge runs in Python")
+    return native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lang_judge", "lang_lines"), "the line pass runs in numpy")
 
 
 @functools.lru_cache(maxsize=1)
@@ -500,6 +489,40 @@ def _judge_words() -> tuple[tuple[bytes, ...], np.ndarray, dict[str, int]]:
     words = tuple(sorted(table))
     masks = np.array([sum(1 << bits[lang] for lang in table[w]) for w in words], dtype=np.uint32)
     return words, masks, bits
+
+
+def _page_lines(text: str) -> tuple[np.ndarray, np.ndarray, list[str], list[np.ndarray], Callable[[], np.ndarray]]:
+    """The lines of 2+ characters of ``text`` (starts, ends), the scripts with a letter on the page,
+    each one's letters per line, and a function giving per line whether none of its letters is
+    non-ASCII (:func:`_ascii_lettered`; computed when asked).
+
+    One compiled pass over the text (``lang_lines``) when the kernel is built; else numpy: the
+    text as UTF-32 once, script ids by table, a cumulative sum per script present.  Same numbers.
+    """
+    nat = _native_judge()
+    if nat is not None:
+        n, st, en, co, asc, page = nat.lang_lines(text, script_table(), len(SCRIPTS))
+        starts = np.frombuffer(st, dtype=np.int64, count=n)
+        ends = np.frombuffer(en, dtype=np.int64, count=n)
+        counts = np.frombuffer(co, dtype=np.int64, count=n * len(SCRIPTS)).reshape(n, len(SCRIPTS))
+        present = np.flatnonzero(np.frombuffer(page, dtype=np.int64)).tolist() if n else []
+        names = [SCRIPTS[sid] for sid in present if sid]
+        cols = [counts[:, sid] for sid in present if sid]
+        flags = np.frombuffer(asc, dtype=np.uint8, count=n).astype(bool)
+        return starts, ends, names, cols, lambda: flags
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = script_ids_of(cps)
+    starts, ends = _line_spans(cps)
+    # Letters per script for every line at once: one cumulative sum per script present.
+    names = []
+    cols = []
+    if len(starts):
+        for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
+            if sid:
+                cum = np.concatenate(([0], np.cumsum(ids == sid)))
+                names.append(SCRIPTS[sid])
+                cols.append(cum[ends] - cum[starts])
+    return starts, ends, names, cols, lambda: _ascii_lettered(cps, ids, starts, ends)
 
 
 # the slot descriptors of BlockLanguage's fields (see _block)

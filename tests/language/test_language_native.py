@@ -124,3 +124,36 @@ def test_line_judge_on_any_page(lines: list[str], cut: int) -> None:
         native = detect_blocks(text)
         m.setattr(lang_mod, "_native_judge", lambda: None)
         assert detect_blocks(text) == native
+
+
+def _page_lines_python(text: str, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    with monkeypatch.context() as m:
+        m.setattr(lang_mod, "_native_judge", lambda: None)
+        return lang_mod._page_lines(text)
+
+
+def _same_lines(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    got = lang_mod._page_lines(text)
+    want = _page_lines_python(text, monkeypatch)
+    assert got[0].tolist() == want[0].tolist() and got[1].tolist() == want[1].tolist()  # starts, ends
+    assert got[2] == want[2]  # scripts present
+    assert [c.tolist() for c in got[3]] == [c.tolist() for c in want[3]]  # letters per script per line
+    if len(got[0]):
+        assert got[4]().tolist() == want[4]().tolist()  # no non-ASCII letter
+
+
+@needs_native
+def test_line_pass_is_the_numpy_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for f in sorted(FIX.glob("*.txt")):
+        _same_lines(f.read_text(encoding="utf-8"), monkeypatch)
+    for text in ["", "\n", "a", "ab", "ab\r\ncd\r\n\r\n", "x\r", "\r\n\r\n", "中文\nабв\n\U0002a700\U00030001z",
+                 "\ud800\udfff ok", "é\u0301\n" * 3, "no newline at all here"]:
+        _same_lines(text, monkeypatch)
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \r\n\t-éЖ中かㄱ١\u0301\U0002a700\U00030001\ud800")), max_size=120))
+def test_line_pass_on_any_text(text: str) -> None:
+    with pytest.MonkeyPatch.context() as m:
+        _same_lines(text, m)
