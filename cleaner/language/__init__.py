@@ -22,12 +22,18 @@ Decision order (each step is cheap and certain before the next is tried):
 
 Documents: the document language comes from a bounded sample of its longest
 lines (navigation is short, prose is long), so glued navigation in another
-language cannot flip it.  Blocks are lines, made cheap: script counts for the
-whole page in one vectorised pass, script routing for lines whose script names
+language cannot flip it.  Lines are judged cheaply: script counts for the
+whole page in one pass, script routing for lines whose script names
 their language, inheritance for short lines, a function-word check for long
 lines in the document's language, and a detector only for the remaining
 lines that show a cue of another language (a letter outside the document
 language's alphabet, another language's function words, prose length).
+Blocks are runs of consecutive lines with the same (language, script, score)
+(a web page's ~200 lines are ~40 runs).
+
+Compiled kernels (``cleaner/_native.c``, "language s7" block, ``LANGUAGE_ABI``), each with a
+Python/numpy path giving the same answers: fastText lid.176 inference (``backends``), the page's
+line pass (:func:`_page_lines`) and the function-word judge of ASCII lines (:func:`_judge_ascii`).
 """
 
 from __future__ import annotations
@@ -332,11 +338,13 @@ def detect_language(text: str, config: Config | None = None) -> Language:
 def detect_blocks(
     text: str, config: Config | None = None
 ) -> tuple[Language, list[BlockLanguage], dict[str, float]]:
-    """Document language, per-line languages and each language's share of the letters.
+    """Document language, the languages of its runs of lines, and each language's share of the letters.
 
     Lines with no letters are skipped; lines in the document's script are
     confirmed cheaply (:class:`_Judge`); lines in another script are
-    detected (script routing makes most of those free).
+    detected (script routing makes most of those free).  Consecutive lines (with letters) of the
+    same (language, script, score) are one block, from the first one's start to the last one's end
+    (lines without letters between them lie inside it): on the dev pages 92,793 lines make 17,216 blocks.
 
     Everything that can be done for all lines at once is: script counts per line are one
     cumulative sum per script, short lines written in the document's script (most lines of a
