@@ -3043,9 +3043,17 @@ fail:
 }
 
 /* one input row added to the hidden vector: QuantMatrix::addRowToVector + ProductQuantizer::addcode */
-static void ft_add_row(const FtModel *f, float *x, int64_t id) {
+static inline void ft_add_row(const FtModel *f, float *x, int64_t id) {
     float norm = f->qnorm ? f->ncent[f->ncodes[id]] : 1.0f;
     const uint8_t *code = f->codes + (int64_t)f->nsubq * id;
+    if (f->dsub == 2 && f->lastdsub == 2) { /* lid.176's layout: pairs of floats, the same operations */
+        for (int32_t m = 0; m < f->nsubq; m++) {
+            const float *c = f->cent + ((int64_t)m * 256 + code[m]) * 2;
+            x[2 * m] += norm * c[0];
+            x[2 * m + 1] += norm * c[1];
+        }
+        return;
+    }
     for (int32_t m = 0; m < f->nsubq; m++) {
         int32_t d = f->dsub;
         const float *c;
