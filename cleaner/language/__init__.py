@@ -461,11 +461,12 @@ def _judge_ascii(judge: _Judge, text: str, starts: np.ndarray, ends: np.ndarray,
     """:meth:`_Judge.ascii_lines` for the lines ``[starts, ends)`` of ``text``, written as codes at ``batch``
     in ``codes``: in C when the kernel is built (:func:`_native_judge`), else in Python (same answers)."""
     nat = _native_judge()
-    if nat is None:
+    table = _judge_words()
+    if nat is None or table is None:
         got = judge.ascii_lines(text, starts.tolist(), ends.tolist(), letters.tolist(), [])
         codes[batch] = [palette.code(lang) for lang in got]
         return
-    words, masks, bits = _judge_words()
+    words, masks, bits = table
     decided = np.frombuffer(nat.lang_judge(text, starts, ends, _CONFIRM_CHARS, words, masks, bits[judge.lang]),
                             dtype=np.uint8)
     codes[batch[decided == 1]] = palette.code(judge.full)
@@ -474,26 +475,25 @@ def _judge_ascii(judge: _Judge, text: str, starts: np.ndarray, ends: np.ndarray,
         codes[batch[k]] = palette.code(lang)
 
 
-LANGUAGE_ABI = 1
-"""The argument/result layout of the language kernel of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``)."""
-
-
 @functools.lru_cache(maxsize=1)
 def _native_judge() -> Any:
     """The compiled kernels with ``lang_judge`` and ``lang_lines``, or None (:func:`cleaner.native.load`;
     loaded at first use)."""
     from .. import native
 
-    return native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lang_judge", "lang_lines"), "the line pass runs in numpy")
+    return native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("lang_judge", "lang_lines"),
+                       "the line pass runs in numpy")
 
 
 @functools.lru_cache(maxsize=1)
-def _judge_words() -> tuple[tuple[bytes, ...], np.ndarray, dict[str, int]]:
+def _judge_words() -> tuple[tuple[bytes, ...], np.ndarray, dict[str, int]] | None:
     """The ASCII function words (as bytes), the languages each is a function word of (uint32 bit masks)
-    and each language's bit: :func:`_function_word_languages` in the layout ``lang_judge`` reads."""
+    and each language's bit: :func:`_function_word_languages` in the layout ``lang_judge`` reads.
+    None past the kernel's limits (32 languages, words of 32 letters, 512 words): then Python judges."""
     bits = {lang: b for b, lang in enumerate(sorted(FUNCTION_WORDS))}
     table = {w: langs for w, langs in _function_word_languages().items() if isinstance(w, bytes)}
-    assert len(bits) <= 32 and all(len(w) <= 32 for w in table)  # the kernel's limits
+    if len(bits) > 32 or len(table) > 512 or any(len(w) > 32 for w in table):
+        return None
     words = tuple(sorted(table))
     masks = np.array([sum(1 << bits[lang] for lang in table[w]) for w in words], dtype=np.uint32)
     return words, masks, bits

@@ -96,7 +96,8 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
 
 
 LANGUAGE_ABI = 1
-"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``)."""
+"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText
+here, the line pass and the line judge in ``cleaner.language``."""
 
 
 def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
