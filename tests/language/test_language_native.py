@@ -157,3 +157,11 @@ def test_line_pass_is_the_numpy_one(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_line_pass_on_any_text(text: str) -> None:
     with pytest.MonkeyPatch.context() as m:
         _same_lines(text, m)
+
+
+def test_judge_beyond_the_kernels_limits_runs_in_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Function-word tables the kernel cannot hold (``_judge_words`` is None) are judged in Python, alike."""
+    text = "\n".join(_LINES * 3)
+    want = detect_blocks(text)
+    monkeypatch.setattr(lang_mod, "_judge_words", lambda: None)
+    assert detect_blocks(text) == want
