@@ -49,7 +49,7 @@ def main() -> int:
         line = " ".join(r["text"].split())
         cut = page.find("\n", len(page) // 2) + 1
         _, blocks, _ = detect_blocks(page[:cut] + line + "\n" + page[cut:], cfg)
-        block = next(b for b in blocks if b.start == cut)
+        block = next(b for b in blocks if b.start <= cut < b.end)  # (a block is a run of lines)
         key = (r["bucket"], "ASCII" if line.isascii() else "non-ASCII")
         total[key] += 1
         found[key] += block.language != "en"

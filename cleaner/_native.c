@@ -2704,6 +2704,647 @@ done:
 
 /* ---- end boilerplate s6 ---- */
 
+/* ---- language s7 ---- */
+/* The language kernels' own layout version (cleaner/language/__init__.py checks it). */
+#define CLEANER_LANGUAGE_ABI 1
+
+#define LJ_SLOTS 2048 /* open addressing, power of two; more than 4x the function words of all languages */
+#define LJ_MAXW 32    /* longer tokens match no function word (and are still counted as tokens) */
+
+static int lj_letter(Py_UCS4 c) { return c < 128 && ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+
+/* lb[0, len_line) = the line's head s.. as the Python path's byte table translates it */
+#define LJ_FILL(T)                                                                                         \
+    {                                                                                                      \
+        const T *src = (const T *)data + s;                                                                \
+        for (Py_ssize_t q = 0; q < len_line; q++) {                                                        \
+            Py_UCS4 c = src[q];                                                                            \
+            lb[q] = lj_letter(c) ? (unsigned char)(c | 0x20) : (c == '-' ? '-' : ' ');                     \
+        }                                                                                                  \
+    }
+
+static uint32_t lj_hash(const unsigned char *w, Py_ssize_t n) {
+    uint32_t h = 2166136261u;
+    for (Py_ssize_t i = 0; i < n; i++) h = (h ^ w[i]) * 16777619u;
+    return h ^ (h >> 15);
+}
+
+/* lang_judge(text, starts, ends, head, words, masks, doc) -> bytes, one decision per line
+ *
+ * For lines [starts[i], ends[i]) of text (int64 offsets) whose letters are all ASCII, the decision
+ * _Judge.ascii_lines makes in Python (cleaner/language/__init__.py), from the first `head`
+ * characters of each line: its tokens are the runs of ASCII letters joined by single hyphens,
+ * lower-cased (any other character, non-ASCII ones included, separates them); words (a tuple of
+ * lower-case ASCII bytes) are the function words and masks (uint32, one per word) the languages
+ * (bits) each is a function word of; doc is the document language's bit number.
+ *   1: confirmed (3+ hits and >= 20% of the tokens are doc's function words),
+ *   2: may be another language (_may_differ: 12+ tokens with < 2 or < 10% doc hits, or 2+ tokens
+ *      in the table and another language's count >= max(2, doc hits + 1)),
+ *   0: inherits.
+ * The comparisons are the Python ones, in doubles, so the decisions are the same line for line.
+ */
+static PyObject *lang_judge(PyObject *self, PyObject *args) {
+    PyObject *text, *words;
+    Py_buffer bs, be, bm;
+    Py_ssize_t head;
+    int doc;
+    PyObject *obs, *obe, *obm;
+    if (!PyArg_ParseTuple(args, "UOOnO!Oi", &text, &obs, &obe, &head, &PyTuple_Type, &words, &obm, &doc)) return NULL;
+    Py_ssize_t nw = PyTuple_GET_SIZE(words);
+    if (nw > LJ_SLOTS / 4 || doc < 0 || doc > 31 || head < 0) {
+        PyErr_SetString(PyExc_ValueError, "lang_judge: too many words, or doc/head out of range");
+        return NULL;
+    }
+    if (PyObject_GetBuffer(obs, &bs, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t n = bs.len / 8;
+    if (get_buf(obe, &be, 8, n, 0, "lang_judge ends") < 0) {
+        PyBuffer_Release(&bs);
+        return NULL;
+    }
+    if (get_buf(obm, &bm, 4, nw, 0, "lang_judge masks") < 0) {
+        PyBuffer_Release(&bs);
+        PyBuffer_Release(&be);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    unsigned char *lb = NULL;
+    if (bs.itemsize != 8 || bs.len % 8 || ((uintptr_t)bs.buf % 8)) {
+        PyErr_SetString(PyExc_ValueError, "lang_judge starts: int64 expected");
+        goto done;
+    }
+    const int64_t *st = bs.buf, *en = be.buf;
+    const uint32_t *masks = bm.buf;
+    /* the table: slot -> word index + 1 (0: empty) */
+    int16_t slot[LJ_SLOTS];
+    memset(slot, 0, sizeof slot);
+    for (Py_ssize_t k = 0; k < nw; k++) {
+        PyObject *w = PyTuple_GET_ITEM(words, k);
+        if (!PyBytes_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "lang_judge: words must be bytes");
+            goto done;
+        }
+        uint32_t h = lj_hash((const unsigned char *)PyBytes_AS_STRING(w), PyBytes_GET_SIZE(w)) & (LJ_SLOTS - 1);
+        while (slot[h]) h = (h + 1) & (LJ_SLOTS - 1);
+        slot[h] = (int16_t)(k + 1);
+    }
+    Py_ssize_t tlen = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    lb = malloc((size_t)head + 1);
+    if (!lb) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    result = PyBytes_FromStringAndSize(NULL, n);
+    if (!result) goto done;
+    char *out = PyBytes_AS_STRING(result);
+    const uint32_t dbit = 1u << doc;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_ssize_t s = (Py_ssize_t)st[i], e = (Py_ssize_t)en[i];
+        if (s < 0 || e > tlen || s > e) {
+            Py_CLEAR(result);
+            PyErr_SetString(PyExc_ValueError, "lang_judge: a line outside the text");
+            goto done;
+        }
+        if (e - s > head) e = s + head;
+        Py_ssize_t len_line = e - s;
+        /* the head as bytes: ASCII letters lower-cased, hyphens kept, anything else a blank */
+        switch (kind) {
+        case PyUnicode_1BYTE_KIND: LJ_FILL(Py_UCS1) break;
+        case PyUnicode_2BYTE_KIND: LJ_FILL(Py_UCS2) break;
+        default: LJ_FILL(Py_UCS4) break;
+        }
+        Py_ssize_t ntok = 0, own = 0, found = 0;
+        int counts[32] = {0};
+        Py_ssize_t j = 0;
+        while (j < len_line) {
+            if (lb[j] == ' ' || lb[j] == '-') {
+                j++;
+                continue;
+            }
+            /* a token: letters, and hyphens with a letter on both sides (within the head) */
+            Py_ssize_t b = j;
+            while (j < len_line && (lb[j] != ' ' && (lb[j] != '-' || (j + 1 < len_line && lb[j + 1] != ' ' &&
+                                                                        lb[j + 1] != '-'))))
+                j++;
+            Py_ssize_t len = j - b;
+            ntok++;
+            if (len > LJ_MAXW) continue;
+            uint32_t h = lj_hash(lb + b, len) & (LJ_SLOTS - 1);
+            for (int16_t k; (k = slot[h]) != 0; h = (h + 1) & (LJ_SLOTS - 1)) {
+                PyObject *w = PyTuple_GET_ITEM(words, k - 1);
+                if (PyBytes_GET_SIZE(w) == len && memcmp(PyBytes_AS_STRING(w), lb + b, (size_t)len) == 0) {
+                    uint32_t m = masks[k - 1];
+                    found++;
+                    if (m & dbit) own++;
+                    for (int bit = 0; bit < 32 && (m >> bit); bit++)
+                        if ((m >> bit) & 1u) counts[bit]++;
+                    break;
+                }
+            }
+        }
+        char d = 0;
+        if (own >= 3 && (double)own >= 0.2 * (double)ntok) {
+            d = 1;
+        } else if (ntok >= 12 && (own < 2 || (double)own < 0.1 * (double)ntok)) {
+            d = 2;
+        } else if (ntok >= 2 && found >= 2) {
+            int other = 0;
+            for (int b = 0; b < 32; b++)
+                if (b != doc && counts[b] > other) other = counts[b];
+            Py_ssize_t need = own + 1 > 2 ? own + 1 : 2;
+            if (other > 0 && other >= need) d = 2;
+        }
+        out[i] = d;
+    }
+done:
+    free(lb);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&be);
+    PyBuffer_Release(&bm);
+    return result;
+}
+/* fastText lid.176 inference (the supervised, hierarchical-softmax, quantized-input model the language
+ * stage ships with), written after fastText 0.9.2's Dictionary::getLine/computeSubwords, Model::
+ * computeHidden, ProductQuantizer::addcode and HierarchicalSoftmaxLoss::dfs, operation for operation in
+ * the same float order, so that the probabilities are fastText's to the bit (tests/language/
+ * test_language_native.py compares them with fasttext-predict's).  Why: fasttext-predict spends ~0.29 us
+ * per character (a std::string and an unordered_map lookup per character n-gram); this is several
+ * times cheaper, and the document sample's call was a quarter of the language stage. */
+
+typedef struct {
+    int32_t nwords, nlabels, bucket, minn, maxn, dim, nsubq, dsub, lastdsub, qnorm, eos;
+    int64_t rows, npr;
+    char *vbytes;        /* the vocabulary's words, back to back */
+    int64_t *voff;       /* word i is vbytes[voff[i], voff[i + 1]) */
+    int32_t nvocab;
+    int32_t *vtab;       /* open addressing by fastText's hash: vocabulary id, -1 empty */
+    uint32_t vmask;
+    int32_t *pkv;         /* the pruned n-gram buckets as (key, row) pairs, one cache line per probe: key -1 empty */
+    uint32_t pmask;
+    uint8_t *codes, *ncodes;
+    float *cent, *ncent, *wo;
+    int32_t *left, *right;
+} FtModel;
+
+static void ft_free(FtModel *f) {
+    if (!f) return;
+    free(f->vbytes); free(f->voff); free(f->vtab); free(f->pkv);
+    free(f->codes); free(f->ncodes); free(f->cent); free(f->ncent); free(f->wo); free(f->left); free(f->right);
+    free(f);
+}
+
+static void ft_capsule_free(PyObject *cap) { ft_free(PyCapsule_GetPointer(cap, "cleaner.ftmodel")); }
+
+static uint32_t ft_hash(const unsigned char *s, Py_ssize_t n) {
+    uint32_t h = 2166136261u;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        h = h ^ (uint32_t)(int32_t)(int8_t)s[i];
+        h = h * 16777619u;
+    }
+    return h;
+}
+
+static void *ft_copy(PyObject *obj, Py_ssize_t itemsize, Py_ssize_t n, const char *what) {
+    Py_buffer v;
+    if (get_buf(obj, &v, itemsize, n, 0, what) < 0) return NULL;
+    void *p = malloc((size_t)(n * itemsize) + 1);
+    if (!p) {
+        PyBuffer_Release(&v);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    memcpy(p, v.buf, (size_t)(n * itemsize));
+    PyBuffer_Release(&v);
+    return p;
+}
+
+static uint32_t ft_pow2(int64_t n) {
+    uint32_t s = 1;
+    while ((int64_t)s < 2 * n + 2) s <<= 1;
+    return s;
+}
+
+/* ft_model(ints, vocab, prune_keys, prune_vals, codes, centroids, norm_codes, norm_centroids, wo, left, right)
+ *   -> capsule
+ * ints: (nwords, nlabels, bucket, minn, maxn, dim, nsubq, dsub, lastdsub, qnorm, rows, npr) as a tuple;
+ * vocab: tuple of bytes (the dictionary in id order, labels last); prune_* (int32, npr each; npr -1:
+ * not pruned); codes (uint8, rows * nsubq); centroids (float32, dim * 256); norm_codes (uint8, rows)
+ * and norm_centroids (float32, 256) when qnorm; wo (float32, (nlabels - 1) * dim): the internal
+ * nodes' rows; left/right (int32, 2 * nlabels - 1): the Huffman tree as fastText builds it. */
+static PyObject *ft_model(PyObject *self, PyObject *args) {
+    int32_t nwords, nlabels, bucket, minn, maxn, dim, nsubq, dsub, lastdsub, qnorm;
+    long long rows, npr;
+    PyObject *vocab, *pk, *pv, *codes, *cent, *ncodes, *ncent, *wo, *left, *right;
+    if (!PyArg_ParseTuple(args, "(iiiiiiiiiiLL)O!OOOOOOOOO", &nwords, &nlabels, &bucket, &minn, &maxn, &dim, &nsubq,
+                          &dsub, &lastdsub, &qnorm, &rows, &npr, &PyTuple_Type, &vocab, &pk, &pv, &codes, &cent,
+                          &ncodes, &ncent, &wo, &left, &right))
+        return NULL;
+    Py_ssize_t nvocab = PyTuple_GET_SIZE(vocab);
+    if (nwords < 1 || nlabels < 2 || bucket < 1 || dim < 1 || dim > 256 || nsubq < 1 || dsub < 1 || lastdsub < 1 ||
+        (int64_t)(nsubq - 1) * dsub + lastdsub != dim || nvocab != (Py_ssize_t)nwords + nlabels || rows < nwords ||
+        rows > (1LL << 31) || npr > (1LL << 30) || minn < 1 || maxn < minn || maxn > 64) {
+        PyErr_SetString(PyExc_ValueError, "ft_model: unsupported model layout");
+        return NULL;
+    }
+    FtModel *f = calloc(1, sizeof(FtModel));
+    if (!f) return PyErr_NoMemory();
+    f->nwords = nwords; f->nlabels = nlabels; f->bucket = bucket; f->minn = minn; f->maxn = maxn; f->dim = dim;
+    f->nsubq = nsubq; f->dsub = dsub; f->lastdsub = lastdsub; f->qnorm = qnorm; f->rows = rows; f->npr = npr;
+    f->nvocab = (int32_t)nvocab;
+    f->eos = -1;
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < nvocab; i++) {
+        PyObject *w = PyTuple_GET_ITEM(vocab, i);
+        if (!PyBytes_Check(w)) {
+            PyErr_SetString(PyExc_TypeError, "ft_model: vocabulary words must be bytes");
+            goto fail;
+        }
+        total += PyBytes_GET_SIZE(w);
+    }
+    f->vbytes = malloc((size_t)total + 1);
+    f->voff = malloc(sizeof(int64_t) * (size_t)(nvocab + 1));
+    f->vmask = ft_pow2(nvocab) - 1;
+    f->vtab = malloc(sizeof(int32_t) * ((size_t)f->vmask + 1));
+    if (!f->vbytes || !f->voff || !f->vtab) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    memset(f->vtab, 0xFF, sizeof(int32_t) * ((size_t)f->vmask + 1));
+    total = 0;
+    for (Py_ssize_t i = 0; i < nvocab; i++) {
+        PyObject *w = PyTuple_GET_ITEM(vocab, i);
+        Py_ssize_t n = PyBytes_GET_SIZE(w);
+        memcpy(f->vbytes + total, PyBytes_AS_STRING(w), (size_t)n);
+        f->voff[i] = total;
+        uint32_t h = ft_hash((const unsigned char *)PyBytes_AS_STRING(w), n) & f->vmask;
+        while (f->vtab[h] >= 0) h = (h + 1) & f->vmask;
+        f->vtab[h] = (int32_t)i;
+        if (n == 4 && memcmp(PyBytes_AS_STRING(w), "</s>", 4) == 0) f->eos = (int32_t)i;
+        total += n;
+    }
+    f->voff[nvocab] = total;
+    if (f->eos < 0 || f->eos >= nwords) {
+        PyErr_SetString(PyExc_ValueError, "ft_model: no </s> word");
+        goto fail;
+    }
+    if (npr > 0) {
+        int32_t *keys = ft_copy(pk, 4, (Py_ssize_t)npr, "ft_model prune_keys");
+        int32_t *vals = keys ? ft_copy(pv, 4, (Py_ssize_t)npr, "ft_model prune_vals") : NULL;
+        f->pmask = ft_pow2(npr) - 1;
+        f->pkv = malloc(2 * sizeof(int32_t) * ((size_t)f->pmask + 1));
+        if (!keys || !vals || !f->pkv) {
+            free(keys); free(vals);
+            if (!PyErr_Occurred()) PyErr_NoMemory();
+            goto fail;
+        }
+        memset(f->pkv, 0xFF, 2 * sizeof(int32_t) * ((size_t)f->pmask + 1));
+        for (int64_t i = 0; i < npr; i++) {
+            if (keys[i] < 0 || vals[i] < 0 || (int64_t)nwords + vals[i] >= rows) {
+                free(keys); free(vals);
+                PyErr_SetString(PyExc_ValueError, "ft_model: a pruned bucket out of range");
+                goto fail;
+            }
+            uint32_t h = ((uint32_t)keys[i] * 2654435761u) & f->pmask;
+            while (f->pkv[2 * h] >= 0 && f->pkv[2 * h] != keys[i]) h = (h + 1) & f->pmask;
+            f->pkv[2 * h] = keys[i]; /* a repeated key keeps the last value, as std::unordered_map's operator[] does */
+            f->pkv[2 * h + 1] = vals[i];
+        }
+        free(keys); free(vals);
+    } else if (npr == 0 || rows < (int64_t)nwords + bucket) {
+        if (npr != 0) {
+            PyErr_SetString(PyExc_ValueError, "ft_model: fewer rows than buckets");
+            goto fail;
+        }
+    }
+    if (!(f->codes = ft_copy(codes, 1, (Py_ssize_t)(rows * nsubq), "ft_model codes"))) goto fail;
+    if (!(f->cent = ft_copy(cent, 4, (Py_ssize_t)dim * 256, "ft_model centroids"))) goto fail;
+    if (qnorm) {
+        if (!(f->ncodes = ft_copy(ncodes, 1, (Py_ssize_t)rows, "ft_model norm_codes"))) goto fail;
+        if (!(f->ncent = ft_copy(ncent, 4, 256, "ft_model norm_centroids"))) goto fail;
+    }
+    if (!(f->wo = ft_copy(wo, 4, (Py_ssize_t)(nlabels - 1) * dim, "ft_model wo"))) goto fail;
+    if (!(f->left = ft_copy(left, 4, 2 * (Py_ssize_t)nlabels - 1, "ft_model left"))) goto fail;
+    if (!(f->right = ft_copy(right, 4, 2 * (Py_ssize_t)nlabels - 1, "ft_model right"))) goto fail;
+    for (int32_t i = 0; i < 2 * nlabels - 1; i++) {
+        int32_t l = f->left[i], r = f->right[i];
+        int ok = (l == -1 && r == -1) ? i < nlabels : (i >= nlabels && l >= 0 && r >= 0 && l < i && r < i);
+        if (!ok) {
+            PyErr_SetString(PyExc_ValueError, "ft_model: not a tree");
+            goto fail;
+        }
+    }
+    PyObject *cap = PyCapsule_New(f, "cleaner.ftmodel", ft_capsule_free);
+    if (!cap) goto fail;
+    return cap;
+fail:
+    ft_free(f);
+    return NULL;
+}
+
+/* one input row added to the hidden vector: QuantMatrix::addRowToVector + ProductQuantizer::addcode */
+static inline void ft_add_row(const FtModel *f, float *x, int64_t id) {
+    float norm = f->qnorm ? f->ncent[f->ncodes[id]] : 1.0f;
+    const uint8_t *code = f->codes + (int64_t)f->nsubq * id;
+    if (f->dsub == 2 && f->lastdsub == 2) { /* lid.176's layout: pairs of floats, the same operations */
+        for (int32_t m = 0; m < f->nsubq; m++) {
+            const float *c = f->cent + ((int64_t)m * 256 + code[m]) * 2;
+            x[2 * m] += norm * c[0];
+            x[2 * m + 1] += norm * c[1];
+        }
+        return;
+    }
+    for (int32_t m = 0; m < f->nsubq; m++) {
+        int32_t d = f->dsub;
+        const float *c;
+        if (m == f->nsubq - 1) {
+            c = f->cent + (int64_t)m * 256 * f->dsub + (int64_t)code[m] * f->lastdsub;
+            d = f->lastdsub;
+        } else {
+            c = f->cent + ((int64_t)m * 256 + code[m]) * f->dsub;
+        }
+        for (int32_t n = 0; n < d; n++) x[m * f->dsub + n] += norm * c[n];
+    }
+}
+
+static int32_t ft_find(const FtModel *f, const unsigned char *w, Py_ssize_t n) {
+    uint32_t h = ft_hash(w, n) & f->vmask;
+    for (int32_t id; (id = f->vtab[h]) >= 0; h = (h + 1) & f->vmask) {
+        if (f->voff[id + 1] - f->voff[id] == n && memcmp(f->vbytes + f->voff[id], w, (size_t)n) == 0) return id;
+    }
+    return -1;
+}
+
+/* Dictionary::computeSubwords of "<" + word + ">" (built in buf), each kept n-gram's row added */
+static void ft_subwords(const FtModel *f, const unsigned char *word, Py_ssize_t len, float *x, int64_t *count) {
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if ((word[i] & 0xC0) == 0x80) continue;
+        uint32_t h = 2166136261u;
+        Py_ssize_t j = i;
+        for (int32_t n = 1; j < len && n <= f->maxn; n++) {
+            h = (h ^ (uint32_t)(int32_t)(int8_t)word[j]) * 16777619u;
+            j++;
+            while (j < len && (word[j] & 0xC0) == 0x80) {
+                h = (h ^ (uint32_t)(int32_t)(int8_t)word[j]) * 16777619u;
+                j++;
+            }
+            if (n >= f->minn && !(n == 1 && (i == 0 || j == len))) {
+                int32_t id = (int32_t)(h % (uint32_t)f->bucket);
+                if (f->npr == 0) continue;
+                if (f->npr > 0) {
+                    uint32_t p = ((uint32_t)id * 2654435761u) & f->pmask;
+                    int32_t k;
+                    while ((k = f->pkv[2 * p]) >= 0 && k != id) p = (p + 1) & f->pmask;
+                    if (k < 0) continue;
+                    id = f->pkv[2 * p + 1];
+                }
+                ft_add_row(f, x, (int64_t)f->nwords + id);
+                (*count)++;
+            }
+        }
+    }
+}
+
+typedef struct {
+    float score;
+    int32_t label;
+} FtPred;
+
+/* std::push_heap / std::pop_heap of libstdc++ with fastText's comparePairs (l.first > r.first: the
+ * heap's front is the lowest score), so that ties come out in fastText's order */
+static void ft_push_heap(FtPred *h, Py_ssize_t len) {
+    Py_ssize_t hole = len - 1;
+    FtPred v = h[hole];
+    Py_ssize_t parent = (hole - 1) / 2;
+    while (hole > 0 && h[parent].score > v.score) {
+        h[hole] = h[parent];
+        hole = parent;
+        parent = (hole - 1) / 2;
+    }
+    h[hole] = v;
+}
+
+static void ft_adjust_heap(FtPred *h, Py_ssize_t hole, Py_ssize_t len, FtPred v) {
+    Py_ssize_t top = hole, child = hole;
+    while (child < (len - 1) / 2) {
+        child = 2 * (child + 1);
+        if (h[child].score > h[child - 1].score) child--;
+        h[hole] = h[child];
+        hole = child;
+    }
+    if ((len & 1) == 0 && child == (len - 2) / 2) {
+        child = 2 * (child + 1);
+        h[hole] = h[child - 1];
+        hole = child - 1;
+    }
+    Py_ssize_t parent = (hole - 1) / 2;
+    while (hole > top && h[parent].score > v.score) {
+        h[hole] = h[parent];
+        hole = parent;
+        parent = (hole - 1) / 2;
+    }
+    h[hole] = v;
+}
+
+static void ft_pop_heap(FtPred *h, Py_ssize_t len) {
+    if (len < 2) return;
+    FtPred v = h[len - 1];
+    h[len - 1] = h[0];
+    ft_adjust_heap(h, 0, len - 1, v);
+}
+
+static float ft_std_log(float x) { return (float)log((double)x + 1e-5); }
+
+static void ft_dfs(const FtModel *f, int32_t k, float thr, int32_t node, float score, FtPred *heap, Py_ssize_t *size,
+                   const float *hidden) {
+    if (score < thr) return;
+    if (*size == k && score < heap[0].score) return;
+    if (f->left[node] == -1 && f->right[node] == -1) {
+        heap[*size].score = score;
+        heap[*size].label = node;
+        (*size)++;
+        ft_push_heap(heap, *size);
+        if (*size > k) {
+            ft_pop_heap(heap, *size);
+            (*size)--;
+        }
+        return;
+    }
+    const float *w = f->wo + (int64_t)(node - f->nlabels) * f->dim;
+    float d = 0.0f;
+    for (int32_t j = 0; j < f->dim; j++) d += w[j] * hidden[j];
+    float p = (float)(1. / (double)(1.0f + expf(-d)));
+    ft_dfs(f, k, thr, f->left[node], score + ft_std_log((float)(1.0 - (double)p)), heap, size, hidden);
+    ft_dfs(f, k, thr, f->right[node], score + ft_std_log(p), heap, size, hidden);
+}
+
+/* ft_predict(model, text, k) -> list of (label id, probability), best first: FastText::predictLine on
+ * text (UTF-8 bytes, no newline; the line's end adds </s> as fastText's reader does) with threshold 0 */
+static PyObject *ft_predict(PyObject *self, PyObject *args) {
+    PyObject *cap;
+    const char *s;
+    Py_ssize_t n;
+    int k;
+    if (!PyArg_ParseTuple(args, "Oy#i", &cap, &s, &n, &k)) return NULL;
+    const FtModel *f = PyCapsule_GetPointer(cap, "cleaner.ftmodel");
+    if (!f) return NULL;
+    if (k < 1 || k > f->nlabels) {
+        PyErr_SetString(PyExc_ValueError, "ft_predict: k out of range");
+        return NULL;
+    }
+    float hidden[256];
+    memset(hidden, 0, sizeof hidden);
+    int64_t count = 0;
+    unsigned char stackbuf[512];
+    unsigned char *buf = stackbuf;
+    Py_ssize_t cap_buf = (Py_ssize_t)sizeof stackbuf;
+    const unsigned char *t = (const unsigned char *)s;
+    Py_ssize_t i = 0;
+    int stop = 0, oom = 0;
+    Py_BEGIN_ALLOW_THREADS
+    while (!stop) {
+        while (i < n && (t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t' || t[i] == '\v' || t[i] == '\f' ||
+                         t[i] == 0))
+            i++;
+        const unsigned char *w;
+        Py_ssize_t len;
+        if (i >= n) { /* the line's end: </s> */
+            w = (const unsigned char *)"</s>";
+            len = 4;
+            stop = 1;
+        } else {
+            Py_ssize_t b = i;
+            while (i < n && !(t[i] == ' ' || t[i] == '\n' || t[i] == '\r' || t[i] == '\t' || t[i] == '\v' ||
+                              t[i] == '\f' || t[i] == 0))
+                i++;
+            w = t + b;
+            len = i - b;
+        }
+        int32_t wid = ft_find(f, w, len);
+        if (wid >= f->nwords) continue;                              /* a label */
+        if (wid < 0 && len >= 9 && memcmp(w, "__label__", 9) == 0) continue; /* an unknown label */
+        if (wid >= 0) {
+            ft_add_row(f, hidden, wid);
+            count++;
+            if (wid == f->eos) break; /* (</s> has no subwords, and ends the line) */
+        }
+        if (len + 2 > cap_buf) {
+            unsigned char *nb = realloc(buf == stackbuf ? NULL : buf, (size_t)(len + 2));
+            if (!nb) {
+                oom = 1;
+                break;
+            }
+            buf = nb;
+            cap_buf = len + 2;
+        }
+        buf[0] = '<';
+        memcpy(buf + 1, w, (size_t)len);
+        buf[len + 1] = '>';
+        ft_subwords(f, buf, len + 2, hidden, &count);
+    }
+    Py_END_ALLOW_THREADS
+    if (buf != stackbuf) free(buf);
+    if (oom) return PyErr_NoMemory();
+    FtPred heap[2 * 176 + 2];
+    FtPred *hp = heap;
+    if (k + 1 > (int)(sizeof heap / sizeof heap[0])) {
+        hp = malloc(sizeof(FtPred) * (size_t)(k + 1));
+        if (!hp) return PyErr_NoMemory();
+    }
+    Py_ssize_t size = 0;
+    if (count > 0) {
+        float a = (float)(1.0 / (double)count);
+        for (int32_t j = 0; j < f->dim; j++) hidden[j] *= a;
+        ft_dfs(f, k, ft_std_log(0.0f), 2 * f->nlabels - 2, 0.0f, hp, &size, hidden);
+        for (Py_ssize_t m = size; m > 1; m--) ft_pop_heap(hp, m); /* std::sort_heap */
+    }
+    PyObject *out = PyList_New(size);
+    for (Py_ssize_t m = 0; out && m < size; m++) {
+        PyObject *item = Py_BuildValue("(id)", hp[m].label, (double)expf(hp[m].score));
+        if (!item) Py_CLEAR(out);
+        else PyList_SET_ITEM(out, m, item);
+    }
+    if (hp != heap) free(hp);
+    return out;
+}
+/* lang_lines(text, table, nscripts) -> (n, starts, ends, counts, ascii, page)
+ *
+ * The per-character pass of detect_blocks in one loop over the text instead of ~10 numpy passes (a
+ * UTF-32 copy, a table gather, a bincount and a cumulative sum per script): the lines exactly as
+ * cleaner.document.split_lines cuts them (at "\n"; a "\r" before the "\n" is not part of the line),
+ * those of 2+ characters kept (n of them): starts/ends (int64 offsets), counts (int64, n x nscripts:
+ * the characters of each script id in the line, by table: uint8 script id per code point, code
+ * points past its end read its last entry, as np.minimum does in scripts.script_ids_of), ascii
+ * (uint8 per line: 1 when no character of the line is >= 128 and a letter (id != 0) or past the
+ * table) and page (int64, nscripts: every character of the text by script id).  The buffers hold
+ * room for every line; the first n are filled. */
+static PyObject *lang_lines(PyObject *self, PyObject *args) {
+    PyObject *text, *otab;
+    int ns;
+    if (!PyArg_ParseTuple(args, "UOi", &text, &otab, &ns)) return NULL;
+    if (ns < 1 || ns > 255) {
+        PyErr_SetString(PyExc_ValueError, "lang_lines: nscripts out of range");
+        return NULL;
+    }
+    Py_buffer bt;
+    if (get_buf(otab, &bt, 1, 1, 0, "lang_lines table") < 0) return NULL;
+    const uint8_t *tab = bt.buf;
+    Py_ssize_t ntab = bt.len;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t lines = 1;
+    for (Py_ssize_t i = 0; i < n; i++) lines += PyUnicode_READ(kind, data, i) == '\n';
+    PyObject *ost = PyBytes_FromStringAndSize(NULL, lines * 8);
+    PyObject *oen = PyBytes_FromStringAndSize(NULL, lines * 8);
+    PyObject *oco = size_mul(lines, 8 * (Py_ssize_t)ns) >= 0 ? PyBytes_FromStringAndSize(NULL, lines * 8 * ns) : NULL;
+    PyObject *oas = PyBytes_FromStringAndSize(NULL, lines);
+    PyObject *opg = PyBytes_FromStringAndSize(NULL, 8 * (Py_ssize_t)ns);
+    PyObject *result = NULL;
+    if (!ost || !oen || !oco || !oas || !opg) goto done;
+    int64_t *st = (int64_t *)PyBytes_AS_STRING(ost), *en = (int64_t *)PyBytes_AS_STRING(oen);
+    int64_t *co = (int64_t *)PyBytes_AS_STRING(oco), *pg = (int64_t *)PyBytes_AS_STRING(opg);
+    uint8_t *as = (uint8_t *)PyBytes_AS_STRING(oas);
+    memset(pg, 0, 8 * (size_t)ns);
+    int64_t row[256]; /* (any uint8 id fits; ids past nscripts are counted here and not returned) */
+    Py_ssize_t kept = 0, start = 0;
+    while (start <= n) {
+        memset(row, 0, 8 * (size_t)ns);
+        int ascii = 1;
+        Py_ssize_t i = start;
+        for (; i < n; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (c == '\n') break;
+            uint8_t id = tab[c < (Py_UCS4)ntab ? c : (Py_UCS4)(ntab - 1)];
+            row[id]++;
+            if (c >= 128 && (id != 0 || c >= (Py_UCS4)ntab)) ascii = 0;
+        }
+        Py_ssize_t end = i;
+        /* (a "\r" is id 0 and below 128: dropping it from the line changes neither counts nor ascii) */
+        if (i < n && end > start && PyUnicode_READ(kind, data, end - 1) == '\r') end--;
+        for (int s = 0; s < ns; s++) pg[s] += row[s];
+        if (end - start >= 2) {
+            st[kept] = start;
+            en[kept] = end;
+            memcpy(co + kept * ns, row, 8 * (size_t)ns);
+            as[kept] = (uint8_t)ascii;
+            kept++;
+        }
+        start = i + 1;
+    }
+    pg[0] += lines - 1; /* the newlines (id 0) */
+    result = Py_BuildValue("(nOOOOO)", kept, ost, oen, oco, oas, opg);
+done:
+    Py_XDECREF(ost);
+    Py_XDECREF(oen);
+    Py_XDECREF(oco);
+    Py_XDECREF(oas);
+    Py_XDECREF(opg);
+    PyBuffer_Release(&bt);
+    return result;
+}
+/* ---- end language s7 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -2727,6 +3368,10 @@ static PyMethodDef methods[] = {
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
+    {"lang_judge", lang_judge, METH_VARARGS, "Function-word decisions for ASCII lines (language s7)."},
+    {"lang_lines", lang_lines, METH_VARARGS, "Lines, script counts per line and ASCII-letter flags of a page (language s7)."},
+    {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
+    {"ft_predict", ft_predict, METH_VARARGS, "fastText lid.176 top-k labels and probabilities (language s7)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -2736,7 +3381,8 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled 
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
     if (m && (PyModule_AddIntConstant(m, "ABI", CLEANER_NATIVE_ABI) < 0 ||
-              PyModule_AddIntConstant(m, "GARBLE_ABI", CLEANER_GARBLE_ABI) < 0)) {
+              PyModule_AddIntConstant(m, "GARBLE_ABI", CLEANER_GARBLE_ABI) < 0 ||
+              PyModule_AddIntConstant(m, "LANGUAGE_ABI", CLEANER_LANGUAGE_ABI) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

@@ -22,12 +22,18 @@ Decision order (each step is cheap and certain before the next is tried):
 
 Documents: the document language comes from a bounded sample of its longest
 lines (navigation is short, prose is long), so glued navigation in another
-language cannot flip it.  Blocks are lines, made cheap: script counts for the
-whole page in one vectorised pass, script routing for lines whose script names
+language cannot flip it.  Lines are judged cheaply: script counts for the
+whole page in one pass, script routing for lines whose script names
 their language, inheritance for short lines, a function-word check for long
 lines in the document's language, and a detector only for the remaining
 lines that show a cue of another language (a letter outside the document
 language's alphabet, another language's function words, prose length).
+Blocks are runs of consecutive lines with the same (language, script, score)
+(a web page's ~200 lines are ~40 runs).
+
+Compiled kernels (``cleaner/_native.c``, "language s7" block, ``LANGUAGE_ABI``), each with a
+Python/numpy path giving the same answers: fastText lid.176 inference (``backends``), the page's
+line pass (:func:`_page_lines`) and the function-word judge of ASCII lines (:func:`_judge_ascii`).
 """
 
 from __future__ import annotations
@@ -332,11 +338,13 @@ def detect_language(text: str, config: Config | None = None) -> Language:
 def detect_blocks(
     text: str, config: Config | None = None
 ) -> tuple[Language, list[BlockLanguage], dict[str, float]]:
-    """Document language, per-line languages and each language's share of the letters.
+    """Document language, the languages of its runs of lines, and each language's share of the letters.
 
     Lines with no letters are skipped; lines in the document's script are
     confirmed cheaply (:class:`_Judge`); lines in another script are
-    detected (script routing makes most of those free).
+    detected (script routing makes most of those free).  Consecutive lines (with letters) of the
+    same (language, script, score) are one block, from the first one's start to the last one's end
+    (lines without letters between them lie inside it): on the dev pages 92,793 lines make 17,216 blocks.
 
     Everything that can be done for all lines at once is: script counts per line are one
     cumulative sum per script, short lines written in the document's script (most lines of a
@@ -347,21 +355,9 @@ def detect_blocks(
     doc = detect_language(text, cfg)
     if not text:
         return doc, [], {}
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    ids = script_ids_of(cps)
     doc_script = _doc_script(doc)
-    starts, ends = _line_spans(cps)
-    if not len(starts):
-        return doc, [], {}
-    # Letters per script for every line at once: one cumulative sum per script present.
-    names: list[str] = []
-    cols: list[np.ndarray] = []
-    for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
-        if sid:
-            cum = np.concatenate(([0], np.cumsum(ids == sid)))
-            names.append(SCRIPTS[sid])
-            cols.append(cum[ends] - cum[starts])
-    if not names:
+    starts, ends, names, cols, ascii_lines = _page_lines(text)
+    if not len(starts) or not names:
         return doc, [], {}
     total = cols[0] if len(cols) == 1 else np.sum(cols, axis=0)
     rows = np.flatnonzero(total)  # the lines that become blocks
@@ -369,7 +365,6 @@ def detect_blocks(
         return doc, [], {}
     own = _own_script_lines(names, cols, total, doc, doc_script)
     judge = _Judge(doc, cfg.language_backend, doc_script)
-    langs: list[Language] = [judge.half] * len(rows)
     letters = total[rows]
     # Lines still to decide (position in ``rows``): own-script lines of BLOCK_MIN_LETTERS letters or
     # more, and every line not wholly in the document's script.  The rest (short own-script lines)
@@ -383,37 +378,35 @@ def detect_blocks(
     hans: list[int] | None = None
     hant: list[int] | None = None
     if "Hani" in names and todo:
-        cls = hanzi_classes_of(cps)
+        cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
         cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
         cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
         hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
-    detected: list[int] = []  # positions in ``rows`` that may be in another language than the document's
+    # Each line's language as a code into ``palette`` (0: ``judge.half``, what short own-script lines
+    # keep), equal languages sharing a code, so that runs of equal blocks are found in numpy.
+    codes = np.zeros(len(rows), dtype=np.intp)
+    palette = _Palette(judge.half)
     if todo:
         rest = todo
         if own_rows is not None and judge.table is not None and doc.language in ALPHABETS:
             # own-script lines whose letters are all ASCII (and none beyond the script table): in one batch
-            ascii_rows = _ascii_lettered(cps, ids, starts, ends)[rows]
+            ascii_rows = ascii_lines()[rows]
             long_own = own_rows >= BLOCK_MIN_LETTERS
             batch = np.flatnonzero(long_own & ascii_rows)
             if len(batch):
                 rest = np.flatnonzero((own_rows == 0) | (long_own & ~ascii_rows)).tolist()
                 at = rows[batch]
-                found: list[int] = []
-                got = judge.ascii_lines(text, starts[at].tolist(), ends[at].tolist(), own_rows[batch].tolist(), found)
-                batch_l = batch.tolist()
-                for j, lang in zip(batch_l, got, strict=True):
-                    langs[j] = lang
-                detected = [batch_l[k] for k in found]
+                _judge_ascii(judge, text, starts[at], ends[at], own_rows[batch], batch, codes, palette)
         starts_l, ends_l, rows_l = starts.tolist(), ends.tolist(), rows.tolist()
         own_l = own_rows.tolist() if own_rows is not None else None
         col_l = [c.tolist() for c in cols]
+        code = palette.code
         for j in rest:
-            detected.append(j)
             i = rows_l[j]
             start, end = starts_l[i], ends_l[i]
             n = own_l[j] if own_l is not None else 0
             if n:
-                langs[j] = judge.line(text, start, end, n, None)
+                codes[j] = code(judge.line(text, start, end, n, None))
                 continue
             counts = {name: col[i] for name, col in zip(names, col_l, strict=True) if col[i]}
             n = sum(counts.values())
@@ -421,24 +414,123 @@ def detect_blocks(
             line = text[start:end]
             routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
             if routed is not None:
-                langs[j] = routed
+                codes[j] = code(routed)
             elif script == doc_script and doc.language != "und":
-                langs[j] = judge.line(text, start, end, n, counts)
+                codes[j] = code(judge.line(text, start, end, n, counts))
             else:
-                langs[j] = _detect(line, cfg.language_backend, counts)
-    blocks = list(map(_block, starts[rows].tolist(), ends[rows].tolist(), langs))
-    # letters per language (exact: sums of integers); the lines that are surely in the document's
-    # language (``langs`` says so everywhere but at ``detected``) in one sum
+                codes[j] = code(_detect(line, cfg.language_backend, counts))
+    # One block per run of lines with the same (language, script, score): its first line's start and
+    # its last line's end (lines without letters between them are inside it).
+    cut = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    first = np.concatenate(([0], cut))
+    last = np.concatenate((cut - 1, [len(rows) - 1]))
+    langs = palette.langs
+    blocks = list(map(_block, starts[rows[first]].tolist(), ends[rows[last]].tolist(),
+                      [langs[c] for c in codes[first].tolist()]))
+    # letters per language (exact: sums of integers)
     weight: dict[str, float] = {}
-    letters_l = letters.tolist()
-    if len(detected) < len(rows):
-        weight[doc.language] = float(letters.sum() - sum(letters_l[j] for j in detected))
-    for j in detected:
-        code = langs[j].language
-        weight[code] = weight.get(code, 0.0) + letters_l[j]
+    for c, w in enumerate(np.bincount(codes, weights=letters, minlength=len(langs)).tolist()):
+        if w:
+            code_l = langs[c].language
+            weight[code_l] = weight.get(code_l, 0.0) + w
     total_w = sum(weight.values()) or 1.0
     shares = {k: round(v / total_w, 4) for k, v in sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))}
     return doc, blocks, shares
+
+
+class _Palette:
+    """The distinct languages of a page's lines, each with a small integer code (its index in ``langs``)."""
+
+    __slots__ = ("index", "langs")
+
+    def __init__(self, first: Language) -> None:
+        self.langs = [first]
+        self.index = {(first.language, first.script, first.score): 0}
+
+    def code(self, lang: Language) -> int:
+        key = (lang.language, lang.script, lang.score)
+        c = self.index.get(key)
+        if c is None:
+            c = self.index[key] = len(self.langs)
+            self.langs.append(lang)
+        return c
+
+
+def _judge_ascii(judge: _Judge, text: str, starts: np.ndarray, ends: np.ndarray, letters: np.ndarray,
+                 batch: np.ndarray, codes: np.ndarray, palette: _Palette) -> None:
+    """:meth:`_Judge.ascii_lines` for the lines ``[starts, ends)`` of ``text``, written as codes at ``batch``
+    in ``codes``: in C when the kernel is built (:func:`_native_judge`), else in Python (same answers)."""
+    nat = _native_judge()
+    table = _judge_words()
+    if nat is None or table is None:
+        got = judge.ascii_lines(text, starts.tolist(), ends.tolist(), letters.tolist(), [])
+        codes[batch] = [palette.code(lang) for lang in got]
+        return
+    words, masks, bits = table
+    decided = np.frombuffer(nat.lang_judge(text, starts, ends, _CONFIRM_CHARS, words, masks, bits[judge.lang]),
+                            dtype=np.uint8)
+    codes[batch[decided == 1]] = palette.code(judge.full)
+    for k in np.flatnonzero(decided == 2).tolist():
+        lang = judge.detect(text, int(starts[k]), int(ends[k]), int(letters[k]), None)
+        codes[batch[k]] = palette.code(lang)
+
+
+@functools.lru_cache(maxsize=1)
+def _native_judge() -> Any:
+    """The compiled kernels with ``lang_judge`` and ``lang_lines``, or None (:func:`cleaner.native.load`;
+    loaded at first use)."""
+    from .. import native
+
+    return native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("lang_judge", "lang_lines"),
+                       "the line pass runs in numpy")
+
+
+@functools.lru_cache(maxsize=1)
+def _judge_words() -> tuple[tuple[bytes, ...], np.ndarray, dict[str, int]] | None:
+    """The ASCII function words (as bytes), the languages each is a function word of (uint32 bit masks)
+    and each language's bit: :func:`_function_word_languages` in the layout ``lang_judge`` reads.
+    None past the kernel's limits (32 languages, words of 32 letters, 512 words): then Python judges."""
+    bits = {lang: b for b, lang in enumerate(sorted(FUNCTION_WORDS))}
+    table = {w: langs for w, langs in _function_word_languages().items() if isinstance(w, bytes)}
+    if len(bits) > 32 or len(table) > 512 or any(len(w) > 32 for w in table):
+        return None
+    words = tuple(sorted(table))
+    masks = np.array([sum(1 << bits[lang] for lang in table[w]) for w in words], dtype=np.uint32)
+    return words, masks, bits
+
+
+def _page_lines(text: str) -> tuple[np.ndarray, np.ndarray, list[str], list[np.ndarray], Callable[[], np.ndarray]]:
+    """The lines of 2+ characters of ``text`` (starts, ends), the scripts with a letter on the page,
+    each one's letters per line, and a function giving per line whether none of its letters is
+    non-ASCII (:func:`_ascii_lettered`; computed when asked).
+
+    One compiled pass over the text (``lang_lines``) when the kernel is built; else numpy: the
+    text as UTF-32 once, script ids by table, a cumulative sum per script present.  Same numbers.
+    """
+    nat = _native_judge()
+    if nat is not None:
+        n, st, en, co, asc, page = nat.lang_lines(text, script_table(), len(SCRIPTS))
+        starts = np.frombuffer(st, dtype=np.int64, count=n)
+        ends = np.frombuffer(en, dtype=np.int64, count=n)
+        counts = np.frombuffer(co, dtype=np.int64, count=n * len(SCRIPTS)).reshape(n, len(SCRIPTS))
+        present = np.flatnonzero(np.frombuffer(page, dtype=np.int64)).tolist() if n else []
+        names = [SCRIPTS[sid] for sid in present if sid]
+        cols = [counts[:, sid] for sid in present if sid]
+        flags = np.frombuffer(asc, dtype=np.uint8, count=n).astype(bool)
+        return starts, ends, names, cols, lambda: flags
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    ids = script_ids_of(cps)
+    starts, ends = _line_spans(cps)
+    # Letters per script for every line at once: one cumulative sum per script present.
+    names = []
+    cols = []
+    if len(starts):
+        for sid in np.flatnonzero(np.bincount(ids, minlength=len(SCRIPTS))).tolist():
+            if sid:
+                cum = np.concatenate(([0], np.cumsum(ids == sid)))
+                names.append(SCRIPTS[sid])
+                cols.append(cum[ends] - cum[starts])
+    return starts, ends, names, cols, lambda: _ascii_lettered(cps, ids, starts, ends)
 
 
 # the slot descriptors of BlockLanguage's fields (see _block)

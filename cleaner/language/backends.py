@@ -72,15 +72,148 @@ def _load_fasttext() -> Any:
 
 
 def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
-    """fastText lid.176's top-``k`` (labels, probabilities) for ``text`` read as one line."""
-    model = _load("fasttext", _load_fasttext)
+    """fastText lid.176's top-``k`` (labels, probabilities) for ``text`` read as one line.
+
+    Computed by the compiled kernel (:func:`_native_fasttext`) when it is built, else by fasttext-predict:
+    the same labels and probabilities, to the bit."""
     line = text.replace("\n", " ")
+    nat = _native_fasttext()
+    if nat is not None:
+        kernel, model, labels = nat
+        try:
+            data = line.encode("utf-8")
+        except UnicodeError:  # lone surrogates: replaced as below
+            data = line.encode("utf-8", "replace")
+        got = kernel(model, data, k)
+        return tuple(labels[i] for i, _ in got), tuple(p for _, p in got)
+    model = _load("fasttext", _load_fasttext)
     try:
         labels, probs = model.predict(line, k=k, threshold=0.0)
     except (TypeError, UnicodeError):  # lone surrogates cannot cross into C++: replace them
         line = line.encode("utf-8", "replace").decode("utf-8")
         labels, probs = model.predict(line, k=k, threshold=0.0)
     return labels, probs
+
+
+LANGUAGE_ABI = 1
+"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText
+here, the line pass and the line judge in ``cleaner.language``."""
+
+
+def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
+    """(``ft_predict``, the model capsule, the label strings) of the compiled fastText, or None: not built,
+    switched off, or a model file of another layout than lid.176's (then fasttext-predict runs)."""
+    got = _models.get("fasttext-native", False)
+    if got is False:
+        got = _load("fasttext-native", _load_native_fasttext)
+    return got  # type: ignore[no-any-return]
+
+
+def _load_native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("ft_model", "ft_predict"), "fastText runs in fasttext-predict")
+    if mod is None:
+        return None
+    try:
+        args, vocab, arrays = read_ftz(model_path().read_bytes())
+        model = mod.ft_model(args, vocab, *arrays)
+    except (OSError, ValueError) as e:  # another model layout than the kernel's
+        log.info("compiled fastText not used: %s", e)
+        return None
+    labels = tuple(w.decode("utf-8") for w in vocab[args[0] :])
+    return mod.ft_predict, model, labels
+
+
+def read_ftz(data: bytes) -> tuple[tuple[int, ...], tuple[bytes, ...], tuple[np.ndarray, ...]]:
+    """A quantized supervised fastText model file (``.ftz``, fastText 0.9's layout) as what ``ft_model``
+    takes: the sizes, the dictionary's words in id order, and the arrays (pruned buckets, product
+    quantizer codes and centroids, norm codes and centroids, the hierarchical softmax's rows and tree).
+
+    Raises ValueError for any other layout (a non-quantized model, another loss than hierarchical
+    softmax, word n-grams) or a truncated file: the kernel reproduces only this one.
+    """
+    import struct
+
+    try:
+        magic, version = struct.unpack_from("<ii", data, 0)
+        (dim, _ws, _epoch, _min_count, _neg, word_ngrams, loss, model, bucket, minn, maxn, _lr_update,
+         _t) = struct.unpack_from("<12id", data, 8)
+        o = 8 + 12 * 4 + 8
+        if magic != 793712314 or version != 12 or loss != 1 or model != 3 or word_ngrams != 1:
+            raise ValueError("not a supervised hierarchical-softmax fastText model without word n-grams")
+        size, nwords, nlabels = struct.unpack_from("<iii", data, o)
+        _ntokens, npr = struct.unpack_from("<qq", data, o + 12)
+        o += 28
+        vocab: list[bytes] = []
+        counts: list[int] = []
+        for _ in range(size):
+            end = data.index(b"\0", o)
+            vocab.append(data[o:end])
+            count, _kind = struct.unpack_from("<qb", data, end + 1)
+            counts.append(count)
+            o = end + 10
+        pairs = np.frombuffer(data, dtype="<i4", count=2 * max(npr, 0), offset=o).reshape(-1, 2)
+        o += 8 * max(npr, 0)
+        if data[o] != 1:
+            raise ValueError("the input matrix is not quantized")
+        qnorm = data[o + 1]
+        rows, cols = struct.unpack_from("<qq", data, o + 2)
+        (codesize,) = struct.unpack_from("<i", data, o + 18)
+        o += 22
+        codes = np.frombuffer(data, dtype=np.uint8, count=codesize, offset=o)
+        o += codesize
+        pq_dim, nsubq, dsub, lastdsub = struct.unpack_from("<4i", data, o)
+        o += 16
+        cent = np.frombuffer(data, dtype="<f4", count=pq_dim * 256, offset=o)
+        o += 4 * pq_dim * 256
+        ncodes = ncent = np.zeros(0, dtype=np.uint8)
+        if qnorm:
+            ncodes = np.frombuffer(data, dtype=np.uint8, count=rows, offset=o)
+            o += rows
+            if struct.unpack_from("<4i", data, o) != (1, 1, 1, 1):
+                raise ValueError("unexpected norm quantizer")
+            ncent = np.frombuffer(data, dtype="<f4", count=256, offset=o + 16)
+            o += 16 + 4 * 256
+        if data[o] != 0:
+            raise ValueError("the output matrix is quantized")
+        orows, ocols = struct.unpack_from("<qq", data, o + 1)
+        o += 17
+        wo = np.frombuffer(data, dtype="<f4", count=orows * ocols, offset=o)
+        o += 4 * orows * ocols
+    except (struct.error, IndexError) as e:
+        raise ValueError(f"truncated or malformed fastText model: {e}") from None
+    if (o != len(data) or size != nwords + nlabels or cols != dim or pq_dim != dim or ocols != dim
+            or orows != nlabels or codesize != rows * nsubq or nlabels < 2):
+        raise ValueError("unexpected fastText model layout")
+    left, right = _huffman_tree(counts[nwords:])
+    sizes = (nwords, nlabels, bucket, minn, maxn, dim, nsubq, dsub, lastdsub, int(qnorm), rows, npr)
+    # (copies: aligned, native-endian; the hierarchical softmax reads only the internal nodes' rows)
+    arrays = tuple(np.array(a, dtype=a.dtype.newbyteorder("=")) for a in (
+        pairs[:, 0], pairs[:, 1], codes, cent, ncodes, ncent, wo[: (nlabels - 1) * dim], left, right))
+    return sizes, tuple(vocab), arrays
+
+
+def _huffman_tree(counts: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(left, right) children of each node of fastText's hierarchical-softmax tree
+    (``HierarchicalSoftmaxLoss::buildTree``: labels sorted by falling count are the leaves)."""
+    n = len(counts)
+    count = counts + [10**15] * (n - 1)
+    left = [-1] * (2 * n - 1)
+    right = [-1] * (2 * n - 1)
+    leaf, node = n - 1, n
+    for i in range(n, 2 * n - 1):
+        mini = [0, 0]
+        for j in range(2):
+            if leaf >= 0 and count[leaf] < count[node]:
+                mini[j] = leaf
+                leaf -= 1
+            else:
+                mini[j] = node
+                node += 1
+        left[i], right[i] = mini
+        count[i] = count[mini[0]] + count[mini[1]]
+    return np.array(left, dtype=np.int32), np.array(right, dtype=np.int32)
 
 
 def fasttext_dist(text: str, k: int = 8) -> Dist:

@@ -239,9 +239,10 @@ def test_choosing_the_backend_loads_fasttext_only(monkeypatch: pytest.MonkeyPatc
     assert set(backends._models) == {"fasttext"} and lang_mod._resolved["auto"] == "auto"
     got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
                                    "the schools, the roads and the library, which will open on Sundays.")
-    assert got.language == "en" and set(backends._models) == {"fasttext"}
+    # ("fasttext-native": the compiled kernel's copy of the same model, where it is built)
+    assert got.language == "en" and set(backends._models) - {"fasttext-native"} == {"fasttext"}
     assert lang_mod.detect_language("Guten Tag").language == "de"  # short: the second opinion loads now
-    assert set(backends._models) == {"fasttext", "py3langid"}
+    assert set(backends._models) - {"fasttext-native"} == {"fasttext", "py3langid"}
 
 
 def test_installed_checks_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:

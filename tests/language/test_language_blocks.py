@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 from cleaner.config import Config
@@ -47,8 +48,72 @@ def test_bilingual_page_reports_both_languages() -> None:
 def test_short_lines_inherit_the_document_language_with_lower_score() -> None:
     text = _read("en_glued_nav.txt")
     doc, blocks, _ = detect_blocks(text)
-    share = next(b for b in blocks if text[b.start : b.end] == "Share")
+    at = text.index("\nShare\n") + 1
+    share = next(b for b in blocks if b.start <= at < b.end)  # (in the run of short lines around it)
     assert share.language == "en" and share.score < doc.score
+
+
+_PROSE = (
+    "The library will open on Sundays from the first of May, and the council has agreed to pay for the extra staff.",
+    "Members of the public who want to help with the reading club can write to the library or call in at the desk.",
+    "The new opening hours are on the notice board at the entrance and on the council's page about the library.",
+)
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line of ``text`` (without its newline)."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        out.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return out
+
+
+def _assert_runs(text: str, blocks: list) -> None:
+    """Blocks are runs of whole lines, in order, not overlapping; every line with a letter is in one;
+    neighbours differ in (language, script, score) (equal neighbours are one block)."""
+    lines = _lines(text)
+    starts = {s for s, _ in lines}
+    ends = {e for _, e in lines}
+    for b in blocks:
+        assert b.start in starts and b.end in ends and b.start < b.end
+    for a, b in itertools.pairwise(blocks):
+        assert a.end < b.start
+        assert (a.language, a.script, a.score) != (b.language, b.script, b.score)
+    for s, e in lines:
+        if any(c.isalpha() for c in text[s:e]) and e - s >= 2:
+            assert sum(b.start <= s and e <= b.end for b in blocks) == 1, text[s:e]
+
+
+def test_adjacent_lines_of_one_language_are_one_block() -> None:
+    """Three English prose lines (blank lines between them) confirmed alike are one block, from the
+    first line's start to the last line's end."""
+    text = "\n\n".join(_PROSE) + "\n"
+    doc, blocks, shares = detect_blocks(text)
+    assert doc.language == "en" and shares == {"en": 1.0}
+    assert len(blocks) == 1
+    b = blocks[0]
+    assert (b.start, b.end) == (0, len(text) - 1) and (b.language, b.script, b.score) == ("en", "Latn", doc.score)
+    _assert_runs(text, blocks)
+
+
+def test_lines_of_different_languages_or_scores_stay_apart() -> None:
+    """A French line between English ones is a block of its own and splits the English run; a short
+    menu line (inherited: half the score) is its own block too."""
+    fr = ("La bibliothèque sera ouverte le dimanche à partir du premier mai, et la commune paiera le "
+          "personnel supplémentaire.")
+    text = "\n".join([_PROSE[0], fr, _PROSE[1], "Home", _PROSE[2]])
+    _doc, blocks, _ = detect_blocks(text)
+    got = [(text[b.start : b.end], b.language) for b in blocks]
+    assert [lang for _, lang in got] == ["en", "fr", "en", "en", "en"]
+    assert got[3][0] == "Home" and blocks[3].score < blocks[2].score == blocks[4].score
+    _assert_runs(text, blocks)
+
+
+def test_blocks_are_runs_on_every_fixture() -> None:
+    for name in ("en_glued_nav.txt", "en_fr_bilingual.txt", "zh_hans_with_hant_line.txt"):
+        text = _read(name)
+        _assert_runs(text, detect_blocks(text)[1])
 
 
 def test_empty_and_letterless_documents() -> None:

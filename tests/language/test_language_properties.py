@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -32,9 +34,12 @@ def test_langdetect_backend_total(text: str) -> None:
 def test_detect_blocks_offsets(lines: list[str]) -> None:
     text = "\n".join(lines)
     _doc, blocks, shares = detect_blocks(text)
-    for b in blocks:
+    for b in blocks:  # runs of whole lines, in order, equal neighbours merged
         assert 0 <= b.start < b.end <= len(text)
-        assert "\n" not in text[b.start : b.end]
+        assert b.start == 0 or text[b.start - 1] == "\n"
+        assert b.end == len(text) or text[b.end] in "\r\n"
+    for a, b in itertools.pairwise(blocks):
+        assert a.end < b.start and (a.language, a.script, a.score) != (b.language, b.script, b.score)
     if shares:
         assert abs(sum(shares.values()) - 1.0) < 1e-3
 
