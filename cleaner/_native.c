@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 3
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 3
+#define CLEANER_GARBLE_ABI 4
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -2704,6 +2704,89 @@ done:
 
 /* ---- end boilerplate s6 ---- */
 
+/* ---- garble s7 ---- */
+/* sig_heads_text(text, pairs, triples, bitmap) -> bool
+ *
+ * sig_heads of the words signals.has_tortured_head's byte tokeniser finds, straight from the str (no
+ * translated copy): a word is a run of ASCII letters (lower-cased for the hash) and of apostrophes
+ * (U+0027) that have an ASCII letter on either side; every other code point, a non-ASCII one included,
+ * ends a word.  On ASCII text these are the words of signals.ascii_word_bytes(text, _LOWER_WORD_BYTES)
+ * with their bytes; on other text those of the same tokeniser on text.encode("ascii", "replace")
+ * (signals._may_hold_head says why that is a sound prefilter).  bitmap (32,768 bytes): bit h >> 46 set
+ * for every hash of pairs and triples; a pair or triple whose bit is clear is not searched (the two
+ * binary searches per word in ~8,000 hashes were most of sig_heads' time).  Same answer as sig_heads. */
+static inline int sig_letter(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static inline int sig_bit(const unsigned char *bm, uint64_t h) {
+    uint64_t b = h >> 46;
+    return (bm[b >> 3] >> (b & 7)) & 1;
+}
+
+static PyObject *sig_heads_text(PyObject *self, PyObject *args) {
+    PyObject *text, *o_p, *o_t, *o_bm;
+    if (!PyArg_ParseTuple(args, "UOOO", &text, &o_p, &o_t, &o_bm)) return NULL;
+    Py_buffer bp = {0}, bt = {0}, bm = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "pairs") < 0) goto done;
+    if (get_buf(o_t, &bt, 8, 0, 0, "triples") < 0) goto done;
+    if (get_buf(o_bm, &bm, 1, 1 << 15, 0, "bitmap") < 0) goto done;
+    if (bm.len != (1 << 15)) {
+        PyErr_SetString(PyExc_ValueError, "bitmap must hold 32,768 bytes");
+        goto done;
+    }
+    {
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text), i = 0, nw = 0;
+        const uint64_t *pairs = bp.buf, *triples = bt.buf;
+        const unsigned char *bits = bm.buf;
+        Py_ssize_t np_ = bp.len / 8, nt = bt.len / 8;
+        uint64_t h1 = 0, h2 = 0; /* the previous two words' hashes (h2 the last) */
+        int hit = 0;
+        while (!hit && i < len) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (!sig_letter(c)) { /* a word starts with a letter: a kept apostrophe follows one */
+                i++;
+                continue;
+            }
+            uint64_t h = 0xCBF29CE484222325ULL;
+            for (;;) {
+                h = (h ^ (uint64_t)(c | 0x20)) * 0x100000001B3ULL;
+                i++;
+                if (i >= len) break;
+                c = PyUnicode_READ(kind, data, i);
+                if (sig_letter(c)) continue;
+                if (c == '\'' && i + 1 < len && sig_letter(PyUnicode_READ(kind, data, i + 1))) {
+                    h = (h ^ (uint64_t)'\'') * 0x100000001B3ULL;
+                    i++;
+                    c = PyUnicode_READ(kind, data, i); /* a letter: the loop goes on with it */
+                    continue;
+                }
+                break;
+            }
+            h = vec_mix(h);
+            if (nw >= 1) {
+                uint64_t ph = vec_mix(h2 * 0x100000001B3ULL + h);
+                if (sig_bit(bits, ph) && sorted_has(pairs, np_, ph)) hit = 1;
+            }
+            if (nw >= 2) {
+                uint64_t th = vec_mix(vec_mix(h1 * 0x100000001B3ULL + h2) * 0x100000001B3ULL + h);
+                if (sig_bit(bits, th) && sorted_has(triples, nt, th)) hit = 1;
+            }
+            h1 = h2;
+            h2 = h;
+            nw++;
+        }
+        result = PyBool_FromLong(hit);
+    }
+done:
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bp);
+    return result;
+}
+/* ---- end garble s7 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -2724,6 +2807,7 @@ static PyMethodDef methods[] = {
     {"vec_dense_en", vec_dense_en, METH_VARARGS, "English dense feature columns of the garble featuriser."},
     {"sig_heads", sig_heads, METH_VARARGS, "Whether consecutive words may be a tortured phrase's head (hashed)."},
     {"sig_needles", sig_needles, METH_VARARGS, "Which of some ASCII strings occur in a text (one pass)."},
+    {"sig_heads_text", sig_heads_text, METH_VARARGS, "sig_heads of a str's ASCII letter words, with a bitmap prefilter (garble s7)."},
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
