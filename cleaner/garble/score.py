@@ -179,20 +179,23 @@ def _prose_flags(text: str, spans: list[tuple[int, int]], lang: str, url_free: b
     :func:`_ascii_word_stats` of a sentence only reads its own bytes of :func:`ascii_word_bytes`, and those are
     the sentence's bytes of the whole text's translation except for an apostrophe at either end (whether it is
     kept depends on the character beyond it): spans with one there, spans holding a non-ASCII character (the
-    translation of ``encode("ascii", "replace")`` has a ``?`` where the text has none) and texts that may hold a
-    URL take :func:`is_prose`.  ``bytes.count`` with bounds then replaces a slice, an encoding and a
-    translation per sentence (the short texts' 8,700 sentences on the dev pages).
+    translation of ``encode("ascii", "replace")`` has a ``?`` where the text has none) and, unless ``url_free``,
+    spans that may hold a URL (:func:`_may_hold_url`, by bounded ``str.find``) take :func:`is_prose`.
+    ``bytes.count`` with bounds then replaces a slice, an encoding and a translation per sentence (8,700
+    sentences of the short texts and 3,300 of the flag candidates on the dev pages).
     """
-    if lang == "zh" or not url_free or len(spans) < 2:
+    if lang == "zh" or len(spans) < 2:
         return [is_prose(text[a:b], lang, url_free=url_free) for a, b in spans]
     ascii_text = text.isascii()
     data = text.encode("ascii", "replace")
     t = word_bytes(data, _WORD_STAT_BYTES)
     out = []
     for a, b in spans:
-        if (text[a] == "'" or text[b - 1] == "'"
-                or (not ascii_text and data.count(b"?", a, b) != text.count("?", a, b))):
-            out.append(is_prose(text[a:b], lang, url_free=True))
+        if (b <= a or text[a] == "'" or text[b - 1] == "'"
+                or (not ascii_text and data.count(b"?", a, b) != text.count("?", a, b))
+                or (not url_free and (text.find("@", a, b) >= 0 or text.find("www.", a, b) >= 0
+                                      or text.find("http", a, b) >= 0))):  # (_may_hold_url of the sentence)
+            out.append(is_prose(text[a:b], lang, url_free=url_free))
             continue
         n_words = t.count(b" a", a, b) + (t[a] == 0x61)
         if n_words < 4:
@@ -405,7 +408,7 @@ def _all_prose(text: str, lang: str, cap: int) -> list[tuple[int, int]]:
     the pieces kept by the first thinning are trimmed (a flag candidate's text has thousands).
     """
     spans = [_trim(text, a, b) for a, b in _thin(_pieces(text), 3 * cap)]  # bound the prose test too
-    prose = [sp for sp in spans if is_prose(text[sp[0] : sp[1]], lang)]
+    prose = [sp for sp, ok in zip(spans, _prose_flags(text, spans, lang, False), strict=True) if ok]
     return _thin(prose or spans, cap)
 
 

@@ -50,11 +50,12 @@ def test_blank_pieces_are_dropped_and_kept_ones_trimmed() -> None:
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(["The", "cat", "sat", "on", "the", "mat", "don't", "'", "’", "é", "café", "42", "?",
-                                 "--", ".", "\n", "a", "I", "x_y", "'tis", "dogs'", "Zoë", "😀"]), max_size=60),
+                                 "--", ".", "\n", "a", "I", "x_y", "'tis", "dogs'", "Zoë", "😀", "http://x.org", "a@b",
+                                 "www.c", "@"]), max_size=60),
        st.sampled_from([" ", "  ", ". ", ".\n"]))
 def test_prose_flags_are_is_prose_per_sentence(words: list[str], sep: str) -> None:
     text = sep.join(words)
-    spans = S.split_sentences(text)
+    spans = S.split_sentences(text) + S.fast_split(text) + [(0, 0), (len(text), len(text))]
     for lang in ("en", "zh"):
         for url_free in (True, False):
             want = [S.is_prose(text[a:b], lang, url_free=url_free) for a, b in spans]
