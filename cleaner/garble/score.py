@@ -426,9 +426,10 @@ def _thin_positions(n: int, cap: int) -> tuple[int, ...]:
 
 
 def _sentence_records(spans: list[tuple[int, int]], sents: list[str], sent_p: np.ndarray) -> tuple[dict, ...]:
+    # (tolist: the same doubles as float(p), without a numpy scalar per sentence)
     return tuple(
-        {"text": s, "start": a, "end": b, "score": round(float(p), 4)}
-        for (a, b), s, p in zip(spans, sents, sent_p, strict=True)
+        {"text": s, "start": a, "end": b, "score": round(p, 4)}
+        for (a, b), s, p in zip(spans, sents, sent_p.tolist(), strict=True)
     )
 
 
