@@ -227,6 +227,25 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return codes, low, seg, offs
 
 
+def _encode_batch(
+    sentences: list[str], want64: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool | None]:
+    """:func:`encode`, plus (compiled path) ``low`` as uint64 when ``want64`` and :func:`featurise`'s glued-word
+    hint; the numpy path gives None for both (the caller computes them).
+
+    Compiled (``vec_encode``) for a non-empty list: one pass instead of the join, the UTF-32 encoding, the table
+    gather, ``np.repeat`` and ``np.cumsum``; the same arrays (tests/garble/test_vec.py)."""
+    if _native is not None and type(sentences) is list and sentences:
+        total = sum(map(len, sentences)) + 2 * len(sentences)
+        codes, low = np.empty(total, dtype=np.uint32), np.empty(total, dtype=np.uint32)
+        seg, offs = np.empty(total, dtype=np.int64), np.empty(len(sentences) + 1, dtype=np.int64)
+        low64 = np.empty(total, dtype=np.uint64) if want64 else None
+        hint = _native.vec_encode(sentences, _tables()[0], codes, low, seg, offs, low64)
+        return codes, low, seg, offs, low64, bool(hint)
+    codes, low, seg, offs = encode(sentences)
+    return codes, low, seg, offs, None, None
+
+
 def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
     """Tokens of the joined code points: the compiled kernel (``vec_tokenize``) when built, else numpy;
     the same arrays either way (tests/garble/test_vec.py)."""
@@ -507,9 +526,9 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
     ``sparse=False`` leaves the bucket ids empty (no n-gram hashing, no sort): the Chinese model
     reads dense columns only, and its batches skipped about a quarter of this work's time."""
     n = len(sentences)
-    codes, low, seg, offs = encode(sentences)
-    tok = tokenize(codes, low, seg)
     is_zh = lang == "zh"
+    codes, low, seg, offs, low64, glued_hint = _encode_batch(sentences, sparse and not is_zh)
+    tok = tokenize(codes, low, seg)
     parts: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     # character n-grams (Chinese: 1..3 over the text without spaces; English: 3..5)
@@ -518,7 +537,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
             keep = codes != 32
             cl, cs = low[keep].astype(np.uint64), seg[keep]
         else:
-            cl, cs = low.astype(np.uint64), seg
+            cl, cs = (low.astype(np.uint64) if low64 is None else low64), seg
         for h, o in ngram_hashes_multi(cl, cs, _C_NS[is_zh], _C_SALTS[is_zh]):
             parts.append(h)
             owners.append(o)
@@ -613,7 +632,9 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
     # glued words need a lower-case letter followed by an upper-case one: a vectorised test of
     # that (a superset: codes >= 97 that lower-case to themselves, then a code that does not)
     # runs first, the regex only when it passes
-    if not is_zh and bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97))):
+    if glued_hint is None and not is_zh:
+        glued_hint = bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97)))
+    if not is_zh and glued_hint:
         joined_off = offs
         gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
         if gl:
