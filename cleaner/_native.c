@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 3
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 3
+#define CLEANER_GARBLE_ABI 4
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -3345,6 +3345,167 @@ done:
 }
 /* ---- end language s7 ---- */
 
+/* ---- garble s7 ---- */
+/* sig_heads_text(text, pairs, triples, bitmap) -> bool
+ *
+ * sig_heads of the words signals.has_tortured_head's byte tokeniser finds, straight from the str (no
+ * translated copy): a word is a run of ASCII letters (lower-cased for the hash) and of apostrophes
+ * (U+0027) that have an ASCII letter on either side; every other code point, a non-ASCII one included,
+ * ends a word.  On ASCII text these are the words of signals.ascii_word_bytes(text, _LOWER_WORD_BYTES)
+ * with their bytes; on other text those of the same tokeniser on text.encode("ascii", "replace")
+ * (signals._may_hold_head says why that is a sound prefilter).  bitmap (32,768 bytes): bit h >> 46 set
+ * for every hash of pairs and triples; a pair or triple whose bit is clear is not searched (the two
+ * binary searches per word in ~8,000 hashes were most of sig_heads' time).  Same answer as sig_heads. */
+static inline int sig_letter(Py_UCS4 c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static inline int sig_bit(const unsigned char *bm, uint64_t h) {
+    uint64_t b = h >> 46;
+    return (bm[b >> 3] >> (b & 7)) & 1;
+}
+
+static PyObject *sig_heads_text(PyObject *self, PyObject *args) {
+    PyObject *text, *o_p, *o_t, *o_bm;
+    if (!PyArg_ParseTuple(args, "UOOO", &text, &o_p, &o_t, &o_bm)) return NULL;
+    Py_buffer bp = {0}, bt = {0}, bm = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_p, &bp, 8, 0, 0, "pairs") < 0) goto done;
+    if (get_buf(o_t, &bt, 8, 0, 0, "triples") < 0) goto done;
+    if (get_buf(o_bm, &bm, 1, 1 << 15, 0, "bitmap") < 0) goto done;
+    if (bm.len != (1 << 15)) {
+        PyErr_SetString(PyExc_ValueError, "bitmap must hold 32,768 bytes");
+        goto done;
+    }
+    {
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text), i = 0, nw = 0;
+        const uint64_t *pairs = bp.buf, *triples = bt.buf;
+        const unsigned char *bits = bm.buf;
+        Py_ssize_t np_ = bp.len / 8, nt = bt.len / 8;
+        uint64_t h1 = 0, h2 = 0; /* the previous two words' hashes (h2 the last) */
+        int hit = 0;
+        while (!hit && i < len) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            if (!sig_letter(c)) { /* a word starts with a letter: a kept apostrophe follows one */
+                i++;
+                continue;
+            }
+            uint64_t h = 0xCBF29CE484222325ULL;
+            for (;;) {
+                h = (h ^ (uint64_t)(c | 0x20)) * 0x100000001B3ULL;
+                i++;
+                if (i >= len) break;
+                c = PyUnicode_READ(kind, data, i);
+                if (sig_letter(c)) continue;
+                if (c == '\'' && i + 1 < len && sig_letter(PyUnicode_READ(kind, data, i + 1))) {
+                    h = (h ^ (uint64_t)'\'') * 0x100000001B3ULL;
+                    i++;
+                    c = PyUnicode_READ(kind, data, i); /* a letter: the loop goes on with it */
+                    continue;
+                }
+                break;
+            }
+            h = vec_mix(h);
+            if (nw >= 1) {
+                uint64_t ph = vec_mix(h2 * 0x100000001B3ULL + h);
+                if (sig_bit(bits, ph) && sorted_has(pairs, np_, ph)) hit = 1;
+            }
+            if (nw >= 2) {
+                uint64_t th = vec_mix(vec_mix(h1 * 0x100000001B3ULL + h2) * 0x100000001B3ULL + h);
+                if (sig_bit(bits, th) && sorted_has(triples, nt, th)) hit = 1;
+            }
+            h1 = h2;
+            h2 = h;
+            nw++;
+        }
+        result = PyBool_FromLong(hit);
+    }
+done:
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bp);
+    return result;
+}
+/* vec_encode(sentences, low_table, codes, low, seg, offs, low64) -> glued_hint
+ *
+ * vec.encode in one pass: the sentences (a list of str) laid out as " " + "  ".join(sentences) + " " (each
+ * sentence between two spaces), as code points (codes, uint32; lone surrogates as their values, as
+ * "utf-32-le"/"surrogatepass" gives them), lower-cased by low_table (uint32, 0x10000 entries; code points above
+ * the BMP kept), the owner sentence of each (seg, int64) and the sentence offsets (offs, int64, n + 1 entries).
+ * low64: None or a uint64 copy of low (featurise's character n-grams).  Capacities: exactly sum(len + 2).
+ * glued_hint: featurise's glued-word prefilter, any i >= 1 with codes[i] != low[i], codes[i-1] == low[i-1] and
+ * codes[i-1] >= 97 (the numpy expression on the same arrays).  Why: the join, the UTF-32 encoding, the table
+ * gather, np.repeat and np.cumsum were eight array operations per batch of ~9 sentences. */
+static PyObject *vec_encode(PyObject *self, PyObject *args) {
+    PyObject *o_sent, *o_tab, *o_codes, *o_low, *o_seg, *o_offs, *o_low64;
+    if (!PyArg_ParseTuple(args, "O!OOOOOO", &PyList_Type, &o_sent, &o_tab, &o_codes, &o_low, &o_seg, &o_offs,
+                          &o_low64))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(o_sent), total = 0;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        PyObject *s = PyList_GET_ITEM(o_sent, r);
+        if (!PyUnicode_Check(s)) {
+            PyErr_SetString(PyExc_TypeError, "sentences must be str");
+            return NULL;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+        if (len > PY_SSIZE_T_MAX / 8 - 2 - total) {
+            PyErr_SetString(PyExc_OverflowError, "sentences too long");
+            return NULL;
+        }
+        total += len + 2;
+    }
+    Py_buffer bt = {0}, bc = {0}, bl = {0}, bs = {0}, bo = {0}, b64 = {0};
+    PyObject *result = NULL;
+    int want64 = o_low64 != Py_None;
+    if (get_buf(o_tab, &bt, 4, 0x10000, 0, "low_table") < 0) goto done;
+    if (get_buf(o_codes, &bc, 4, total, 1, "codes") < 0) goto done;
+    if (get_buf(o_low, &bl, 4, total, 1, "low") < 0) goto done;
+    if (get_buf(o_seg, &bs, 8, total, 1, "seg") < 0) goto done;
+    if (get_buf(o_offs, &bo, 8, n + 1, 1, "offs") < 0) goto done;
+    if (want64 && get_buf(o_low64, &b64, 8, total, 1, "low64") < 0) goto done;
+    {
+        const uint32_t *tab = bt.buf;
+        uint32_t *codes = bc.buf, *low = bl.buf;
+        int64_t *seg = bs.buf, *offs = bo.buf;
+        uint64_t *low64 = want64 ? b64.buf : NULL;
+        Py_ssize_t w = 0;
+        offs[0] = 0;
+        for (Py_ssize_t r = 0; r < n; r++) {
+            PyObject *s = PyList_GET_ITEM(o_sent, r);
+            int kind = PyUnicode_KIND(s);
+            const void *data = PyUnicode_DATA(s);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(s);
+            codes[w] = ' ';
+            seg[w++] = r;
+            for (Py_ssize_t i = 0; i < len; i++) {
+                codes[w] = (uint32_t)PyUnicode_READ(kind, data, i);
+                seg[w++] = r;
+            }
+            codes[w] = ' ';
+            seg[w++] = r;
+            offs[r + 1] = w;
+        }
+        int hint = 0;
+        for (Py_ssize_t i = 0; i < total; i++) {
+            uint32_t c = codes[i], l = c < 0x10000 ? tab[c] : c;
+            low[i] = l;
+            if (want64) low64[i] = l;
+            if (i && c != l && codes[i - 1] == low[i - 1] && codes[i - 1] >= 97) hint = 1;
+        }
+        result = PyBool_FromLong(hint);
+    }
+done:
+    PyBuffer_Release(&b64);
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bl);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bt);
+    return result;
+}
+/* ---- end garble s7 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
@@ -3365,6 +3526,8 @@ static PyMethodDef methods[] = {
     {"vec_dense_en", vec_dense_en, METH_VARARGS, "English dense feature columns of the garble featuriser."},
     {"sig_heads", sig_heads, METH_VARARGS, "Whether consecutive words may be a tortured phrase's head (hashed)."},
     {"sig_needles", sig_needles, METH_VARARGS, "Which of some ASCII strings occur in a text (one pass)."},
+    {"sig_heads_text", sig_heads_text, METH_VARARGS, "sig_heads of a str's ASCII letter words, with a bitmap prefilter (garble s7)."},
+    {"vec_encode", vec_encode, METH_VARARGS, "The joined code points, lower case, owners and offsets of sentences (garble s7)."},
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
@@ -3375,7 +3538,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the boilerplate and garble stages.",
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native", "Compiled kernels of the language, boilerplate and garble stages.",
                                     -1, methods};
 
 PyMODINIT_FUNC PyInit__native(void) {

@@ -48,7 +48,12 @@ def ascii_word_bytes(text: str, table: bytes) -> bytes:
     spaces), with every apostrophe that is not between two letters a space too: its words are the runs
     that are not spaces.  One translation and a substitution that stops only at apostrophes: the word
     regexes paid a repeat group per word and ~100-480 instructions per character."""
-    t = text.encode("ascii").translate(table)
+    return word_bytes(text.encode("ascii"), table)
+
+
+def word_bytes(data: bytes, table: bytes) -> bytes:
+    """:func:`ascii_word_bytes` of text already encoded (one byte per code point)."""
+    t = data.translate(table)
     if b"'" in t:
         t = _LONE_APOSTROPHE.sub(b" ", t)
     return t
@@ -122,16 +127,51 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
     heads: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
     head_pairs: frozenset[tuple[str, ...]] | frozenset[tuple[bytes, ...]]
     if text.isascii():
-        t = ascii_word_bytes(text, _LOWER_WORD_BYTES)
-        if _native is not None and not _native.sig_heads(t, *_head_hashes(hit[3])):
-            return False  # no pair or triple of its words hashes like a head: none is one
-        words, heads, head_pairs = t.split(), hit[3], hit[4]
+        # (no pair or triple of its words hashes like a head: none is one)
+        if _native is not None and not _native.sig_heads_text(text, *_head_tables(hit[3])):
+            return False
+        words, heads, head_pairs = ascii_word_bytes(text, _LOWER_WORD_BYTES).split(), hit[3], hit[4]
     else:
-        words, heads, head_pairs = _FAST_WORDS.findall(text.lower()), hit[1], hit[2]
+        low = text.lower()
+        if _native is not None and not _may_hold_head(text, low, hit[3], hit[1]):
+            return False
+        words, heads, head_pairs = _FAST_WORDS.findall(low), hit[1], hit[2]
     pairs = list(itertools.pairwise(words))
     if not heads.isdisjoint(pairs):
         return True
     return not (head_pairs.isdisjoint(pairs) or heads.isdisjoint(zip(words, words[1:], words[2:], strict=False)))
+
+
+_LOWERS_TO_ASCII = ("\u0130", "\u212a")
+"""The only non-ASCII characters whose ``str.lower()`` holds an ASCII character (İ -> "i̇", the Kelvin sign -> "k";
+tests/garble/test_signals.py checks every code point)."""
+_NON_ASCII_HEADS: dict[int, tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]] = {}
+
+
+def _may_hold_head(text: str, low: str, heads_b: frozenset[tuple[bytes, ...]],
+                   str_heads: frozenset[tuple[str, ...]]) -> bool:
+    """Prefilter of :func:`has_tortured_head` for a non-ASCII ``text`` (``low`` its ``lower()``): False only when
+    no head can occur, so the answer stays exact (True: the word test runs).
+
+    ASCII heads: ``text`` read as if every non-ASCII code point were ``?`` (``encode("ascii", "replace")``, one
+    byte each) through the ASCII path's byte tokeniser and ``_native.sig_heads`` (``_native.sig_heads_text`` does
+    both on the str).  A word of the lower-cased
+    text made of ASCII letters only keeps its letters there and stays a word (the characters around it in the
+    text are not letters and become ``?`` or stay ASCII marks; an apostrophe next to it is no more between two
+    letters than before), and the characters between two such consecutive words hold no letter of either text:
+    every pair or triple of consecutive ASCII words is a pair or triple of the proxy.  A word with a non-ASCII
+    letter can equal no ASCII head word; its ``?`` only splits it into extra proxy words (a false "maybe" at
+    most).  Two characters lower-case to ASCII (:data:`_LOWERS_TO_ASCII`): a text holding one takes the word test.
+    Non-ASCII heads (8 of the shipped ones): all of their words must be substrings of ``low``.
+    """
+    if any(c in text for c in _LOWERS_TO_ASCII):
+        return True
+    hit = _NON_ASCII_HEADS.get(id(str_heads))
+    if hit is None or hit[0] is not str_heads:
+        hit = _NON_ASCII_HEADS[id(str_heads)] = (str_heads, tuple(h for h in str_heads if not all(map(str.isascii, h))))
+    if any(all(w in low for w in h) for h in hit[1]):
+        return True
+    return bool(_native.sig_heads_text(text, *_head_tables(heads_b)))
 
 
 _M64 = (1 << 64) - 1
@@ -169,6 +209,24 @@ def _head_hashes(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.nd
         hit = _HEAD_HASHES[id(heads)] = (heads, np.array(sorted(two), dtype=np.uint64),
                                          np.array(sorted(three), dtype=np.uint64))
     return hit[1], hit[2]
+
+
+_HEAD_TABLES: dict[int, tuple[frozenset[tuple[bytes, ...]], tuple[np.ndarray, np.ndarray, bytes]]] = {}
+HEAD_BITS = 18
+"""Bits of the head hashes' bitmap (``_native.sig_heads_text``): 2**18 bits (32 kB, in the L1 cache) for ~8,000
+pair and triple hashes pass ~3% of the pairs and triples that are no head to the binary search."""
+
+
+def _head_tables(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.ndarray, bytes]:
+    """:func:`_head_hashes` and the bitmap of their top :data:`HEAD_BITS` bits, for ``_native.sig_heads_text``."""
+    hit = _HEAD_TABLES.get(id(heads))
+    if hit is None or hit[0] is not heads:
+        two, three = _head_hashes(heads)
+        top = np.concatenate([two, three]) >> np.uint64(64 - HEAD_BITS)
+        bm = np.zeros(1 << (HEAD_BITS - 3), dtype=np.uint8)
+        np.bitwise_or.at(bm, (top >> np.uint64(3)).astype(np.int64), (1 << (top & np.uint64(7))).astype(np.uint8))
+        hit = _HEAD_TABLES[id(heads)] = (heads, (two, three, bm.tobytes()))
+    return hit[1]
 
 
 _ASCII_WORD_SPANS = re.compile(r"[a-z]+(?:['\-][a-z]+)*")
@@ -240,12 +298,73 @@ def _present_expansions_pattern(order: tuple[str, ...], text: str) -> regex.Patt
     dropping the others changes no match (the order of the rest, which decides between overlapping
     alternatives, is kept).  Non-ASCII expansions, if a lexicon has any, are always kept.
     """
+    return _alternation(_present_alternatives(order, text)[0], regex.IGNORECASE)
+
+
+def _present_alternatives(order: tuple[str, ...], text: str) -> tuple[tuple[str, ...], str]:
+    """The alternatives of :func:`_present_expansions_pattern` (in ``order``) and the folded lower-case text."""
     if not text.isascii():
         for c, ascii_c in _ASCII_FOLDS.items():
             if c in text:  # (str.translate with a mapping costs ~40 ns per character; these are rare)
                 text = text.replace(c, ascii_c)
     low = text.lower()
-    return _alternation(tuple(e for e in order if not e.isascii() or e in low), regex.IGNORECASE)
+    table = _order_needles(order) if _native is not None else None
+    if table is not None:
+        # (one compiled pass for the ~60 expansions: the same "e in low" answers; 60 scans of a long text cost
+        # ~5 ms per 100,000 characters)
+        flags = _native.sig_needles(low, table[0], table[1])
+        present = {e for e, f in zip(table[0], flags, strict=True) if f}
+        return tuple(e for e in order if not e.isascii() or (e in present if len(e) >= 3 else e in low)), low
+    return tuple(e for e in order if not e.isascii() or e in low), low
+
+
+_ORDER_NEEDLES: dict[int, tuple[tuple[str, ...], tuple[tuple[str, ...], bytes] | None]] = {}
+
+
+def _order_needles(order: tuple[str, ...]) -> tuple[tuple[str, ...], bytes] | None:
+    """The ASCII expansions of at least three characters in ``order`` and their ``sig_needles`` bitmap (as
+    :func:`_needles` builds it), once per ``order``; None when there are none."""
+    hit = _ORDER_NEEDLES.get(id(order))
+    if hit is None or hit[0] is not order:
+        exps = tuple(sorted({e for e in order if e.isascii() and len(e) >= 3}))
+        bm = bytearray(8192)
+        for e in exps:
+            h = ((ord(e[0]) * 131 + ord(e[1])) * 131 + ord(e[2])) & 0xFFFF
+            bm[h >> 3] |= 1 << (h & 7)
+        hit = _ORDER_NEEDLES[id(order)] = (order, (exps, bytes(bm)) if exps else None)
+    return hit[1]
+
+
+def _expansion_matches(order: tuple[str, ...], text: str) -> list[regex.Match[str]]:
+    """``list(_present_expansions_pattern(order, text).finditer(text))``, the pattern tried only where one of its
+    expansions starts.
+
+    As that function argues, an ASCII expansion matches only where its lower-case form is a substring of the
+    folded text, and there at the same offsets (only İ changes length in ``str.lower``, and it is folded to
+    ``i`` first); ``pat.match(text, p)`` is ``finditer``'s attempt at ``p`` (its look-behind sees the text
+    before ``p``), and ``finditer`` goes on after a match's end.  The long flag candidates are scanned by
+    ``str.find`` for the few expansions present instead of by the regex (~0.2 µs per character).
+    Non-ASCII expansions: ``finditer``.
+    """
+    alts, low = _present_alternatives(order, text)
+    pat = _alternation(alts, regex.IGNORECASE)
+    if len(low) != len(text) or not all(e.isascii() for e in alts):
+        return list(pat.finditer(text))
+    starts: set[int] = set()
+    for e in alts:
+        i = low.find(e)
+        while i >= 0:
+            starts.add(i)
+            i = low.find(e, i + 1)
+    out = []
+    last = 0
+    for p in sorted(starts):
+        if p >= last:
+            m = pat.match(text, p)
+            if m is not None:
+                out.append(m)
+                last = m.end()
+    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -282,8 +401,9 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         present = [group for group, idx in zip(hit[1], needles[2], strict=True) if sum(flags[k] for k in idx) >= 2]
         if not present:
             return False
-        words = set(_FAST_WORDS.findall(low))
-        return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
+        # (the few last words asked about, each found where it occurs: a word set of the whole text cost
+        # ~60 ns per character on the long flag candidates)
+        return any(sum(1 for _, last in group if _is_token(low, last)) >= 2 for group in present)
     present = []
     for group in hit[1]:
         missing = len(group) - 2  # absent expansions the group can afford and still show two
@@ -302,6 +422,33 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
         return False
     words = set(_FAST_WORDS.findall(low))
     return any(sum(1 for _, last in group if last in words) >= 2 for group in present)
+
+
+def _word_char(c: str) -> bool:
+    r"""Whether ``c`` is ``[^\W\d_]`` for ``re`` (``\w`` is ``str.isalnum`` or ``_``, ``\d`` is ``str.isdecimal``)."""
+    return c.isalnum() and not c.isdecimal()
+
+
+def _is_token(text: str, word: str) -> bool:
+    r"""``word in set(FAST_WORDS_RE.findall(text))`` for a ``word`` that is one such token, without the token list.
+
+    ``FAST_WORDS_RE`` (``[^\W\d_]+(?:['’][^\W\d_]+)*``, greedy) cuts maximal tokens: an occurrence of ``word``
+    is one exactly when the token cannot reach into it from the left (no word character before it, nor an
+    apostrophe after a word character) nor go on past its end (no word character after it, nor an apostrophe
+    before a word character).  ``str.find`` visits the occurrences at C speed.
+    """
+    n, k = len(text), len(word)
+    if not k:
+        return False
+    i = text.find(word)
+    while i >= 0:
+        j = i + k
+        before = i > 0 and (_word_char(text[i - 1]) or (text[i - 1] in "'’" and i > 1 and _word_char(text[i - 2])))
+        after = j < n and (_word_char(text[j]) or (text[j] in "'’" and j + 1 < n and _word_char(text[j + 1])))
+        if not before and not after:
+            return True
+        i = text.find(word, i + 1)
+    return False
 
 
 _Needles = tuple[tuple[str, ...], bytes, list[list[int]]]
@@ -339,9 +486,8 @@ def entity_swaps(text: str, acronyms: dict[str, list[str]]) -> list[Evidence]:
     if not _maybe_two_senses(text, acronyms):
         return []
     _, owner, order = _expansion_table(acronyms)
-    pat = _present_expansions_pattern(order, text)
     by_acr: dict[str, dict[str, list[tuple[int, int]]]] = {}
-    for m in pat.finditer(text):
+    for m in _expansion_matches(order, text):
         exp = m.group().lower()
         acr = owner[exp]
         by_acr.setdefault(acr, {}).setdefault(exp, []).append(m.span())
@@ -402,6 +548,12 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
         # the lower-case words only (the test below wants them), cut on bytes: the word regex paid a
         # repeat group per word and a string per occurrence
         words: set[str] = set(map(bytes.decode, filter(bytes.islower, set(_ascii_alpha_words(text)))))
+    elif _native is not None:
+        # Non-ASCII text: the byte tokeniser on text.encode("ascii", "replace") finds every ASCII word of
+        # ALPHA_RE (its neighbours are not letters there either) plus fragments of words with a non-ASCII letter
+        # ("café" -> "caf"); the candidates that are no ALPHA_RE word of the text are dropped below.
+        proxy = word_bytes(text.encode("ascii", "replace"), _ALPHA_WORD_BYTES).split()
+        words = set(map(bytes.decode, filter(bytes.islower, set(proxy))))
     else:
         words = set(ALPHA_RE.findall(text))
     # (set.difference with a dict looks each word up in it: C speed, the vocabulary is not iterated)
@@ -414,4 +566,28 @@ def nonword_candidates(text: str, lex: Lexicon) -> frozenset[str]:
                 known = memo[w] = known_word(w, vocab)
             if not known:
                 out.append(w)
+    if out and not text.isascii() and _native is not None:
+        out = [w for w in out if _is_alpha_token(text, w)]
     return frozenset(out)
+
+
+_LETTER = regex.compile(r"\p{L}")
+"""``ALPHA_RE``'s letter (the ``regex`` module's Unicode tables, which may be newer than ``str.isalpha``'s)."""
+
+
+def _is_alpha_token(text: str, word: str) -> bool:
+    """``word in set(ALPHA_RE.findall(text))`` for an ASCII ``word`` of letters (and inner apostrophes): as
+    :func:`_is_token`, an occurrence is a token when no letter, nor an apostrophe after a letter, precedes it,
+    and no letter, nor an apostrophe before a letter, follows it (``ALPHA_RE`` is greedy and cuts maximal runs)."""
+    n, k = len(text), len(word)
+    i = text.find(word)
+    while i >= 0:
+        j = i + k
+        before = i > 0 and (_LETTER.match(text, i - 1) is not None
+                            or (text[i - 1] in "'’" and i > 1 and _LETTER.match(text, i - 2) is not None))
+        after = j < n and (_LETTER.match(text, j) is not None
+                           or (text[j] in "'’" and j + 1 < n and _LETTER.match(text, j + 1) is not None))
+        if not before and not after:
+            return True
+        i = text.find(word, i + 1)
+    return False

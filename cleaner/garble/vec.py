@@ -136,9 +136,12 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POW["p"], _POW["q"]
 
 
+_U32 = np.uint64(32)
+
+
 def fingerprint(h: np.ndarray) -> np.ndarray:
     """32-bit fingerprint of 64-bit hashes (for the sorted look-up tables)."""
-    return (h >> np.uint64(32)).astype(np.uint32)
+    return (h >> _U32).astype(np.uint32)
 
 
 def lookup(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -224,6 +227,25 @@ def encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     return codes, low, seg, offs
 
 
+def _encode_batch(
+    sentences: list[str], want64: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, bool | None]:
+    """:func:`encode`, plus (compiled path) ``low`` as uint64 when ``want64`` and :func:`featurise`'s glued-word
+    hint; the numpy path gives None for both (the caller computes them).
+
+    Compiled (``vec_encode``) for a non-empty list: one pass instead of the join, the UTF-32 encoding, the table
+    gather, ``np.repeat`` and ``np.cumsum``; the same arrays (tests/garble/test_vec.py)."""
+    if _native is not None and type(sentences) is list and sentences:
+        total = sum(map(len, sentences)) + 2 * len(sentences)
+        codes, low = np.empty(total, dtype=np.uint32), np.empty(total, dtype=np.uint32)
+        seg, offs = np.empty(total, dtype=np.int64), np.empty(len(sentences) + 1, dtype=np.int64)
+        low64 = np.empty(total, dtype=np.uint64) if want64 else None
+        hint = _native.vec_encode(sentences, _tables()[0], codes, low, seg, offs, low64)
+        return codes, low, seg, offs, low64, bool(hint)
+    codes, low, seg, offs = encode(sentences)
+    return codes, low, seg, offs, None, None
+
+
 def tokenize(codes: np.ndarray, low: np.ndarray, seg: np.ndarray) -> Tokens:
     """Tokens of the joined code points: the compiled kernel (``vec_tokenize``) when built, else numpy;
     the same arrays either way (tests/garble/test_vec.py)."""
@@ -307,16 +329,22 @@ def ngram_hashes_multi(
     return out
 
 
+@lru_cache(maxsize=16)
+def _ngram_args(ns: tuple[int, ...], salts: tuple[np.uint64, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``vec_ngrams``' order and salt arrays (read-only, cached: the same two or three tuples every batch)."""
+    a, b = np.array(ns, dtype=np.int64), np.array(salts, dtype=np.uint64)
+    a.flags.writeable = b.flags.writeable = False
+    return a, b
+
+
 def _ngrams_native(
     seq: np.ndarray, seg: np.ndarray, ns: tuple[int, ...], salts: tuple[np.uint64, ...]
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """:func:`ngram_hashes_multi` by the compiled kernel (``vec_ngrams``): the same hashes, in the same order."""
     cap = sum(max(len(seq) - n + 1, 0) for n in ns)
     h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
-    counts = _native.vec_ngrams(
-        np.ascontiguousarray(seq), np.ascontiguousarray(seg), np.array(ns, dtype=np.int64),
-        np.array(salts, dtype=np.uint64), _Q, h, o,
-    )
+    ns_arr, salts_arr = _ngram_args(ns, salts)
+    counts = _native.vec_ngrams(np.ascontiguousarray(seq), np.ascontiguousarray(seg), ns_arr, salts_arr, _Q, h, o)
     out = []
     a = 0
     for c in counts:
@@ -335,6 +363,12 @@ _EOS = _salt("</s>")
 _NUM = _salt("<N>")
 _SHAPE = np.array([_salt(f"{u}{c}") for u in "lC" for c in range(6)], dtype=np.uint64)
 _SALT = {k: _salt(k) for k in ("c1", "c2", "c3", "c4", "c5", "a1", "a2", "a3", "a4", "lm2")}
+_A_SALTS = np.array([_SALT[f"a{k}"] for k in (1, 2, 3, 4)], dtype=np.uint64)
+_A_SALTS.flags.writeable = False
+_C_NS = {False: (3, 4, 5), True: (1, 2, 3)}
+"""Character n-gram orders of :func:`featurise` (by ``is_zh``), with their salts below (built once, not per batch)."""
+_C_SALTS = {z: tuple(_SALT[f"c{k}"] for k in ns) for z, ns in _C_NS.items()}
+_IS_ZH = DENSE_NAMES.index("is_zh")
 
 
 def lm_bigram_hash(prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
@@ -385,7 +419,7 @@ def _token_ngrams_native(
     cap = sum(max(e - k + 1, 0) for k in (1, 2, 3, 4))
     h, o = np.empty(cap, dtype=np.uint64), np.empty(cap, dtype=np.int64)
     h3, o3 = np.empty(e, dtype=np.uint64), np.empty(e, dtype=np.int64)
-    salts = np.array([_SALT[f"a{k}"] for k in (1, 2, 3, 4)], dtype=np.uint64)
+    salts = _A_SALTS
     counts, n3 = _native.vec_token_ngrams(
         np.ascontiguousarray(tok.h), np.ascontiguousarray(sk), np.ascontiguousarray(tok.seg), n, salts,
         int(_SKEL), int(_BOS), int(_EOS), _Q, h, o, h3, o3,
@@ -492,9 +526,9 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
     ``sparse=False`` leaves the bucket ids empty (no n-gram hashing, no sort): the Chinese model
     reads dense columns only, and its batches skipped about a quarter of this work's time."""
     n = len(sentences)
-    codes, low, seg, offs = encode(sentences)
-    tok = tokenize(codes, low, seg)
     is_zh = lang == "zh"
+    codes, low, seg, offs, low64, glued_hint = _encode_batch(sentences, sparse and not is_zh)
+    tok = tokenize(codes, low, seg)
     parts: list[np.ndarray] = []
     owners: list[np.ndarray] = []
     # character n-grams (Chinese: 1..3 over the text without spaces; English: 3..5)
@@ -502,11 +536,9 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
         if is_zh:
             keep = codes != 32
             cl, cs = low[keep].astype(np.uint64), seg[keep]
-            ns = (1, 2, 3)
         else:
-            cl, cs = low.astype(np.uint64), seg
-            ns = (3, 4, 5)
-        for h, o in ngram_hashes_multi(cl, cs, ns, tuple(_SALT[f"c{k}"] for k in ns)):
+            cl, cs = (low.astype(np.uint64) if low64 is None else low64), seg
+        for h, o in ngram_hashes_multi(cl, cs, _C_NS[is_zh], _C_SALTS[is_zh]):
             parts.append(h)
             owners.append(o)
     found, pos = lookup(tab.vocab, fingerprint(tok.h))
@@ -515,7 +547,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
     d[:, 0] = 1.0
     ntok = np.bincount(tok.seg, minlength=n).astype(np.float64)
     d[:, 1] = np.log1p(ntok)
-    d[:, DENSE_NAMES.index("is_zh")] = float(is_zh)
+    d[:, _IS_ZH] = float(is_zh)
     if not is_zh:
         grams, (h3, o3) = token_ngrams(tok, skeleton(tok, found, pos, tab), n)
         if sparse:
@@ -600,7 +632,9 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
     # glued words need a lower-case letter followed by an upper-case one: a vectorised test of
     # that (a superset: codes >= 97 that lower-case to themselves, then a code that does not)
     # runs first, the regex only when it passes
-    if not is_zh and bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97))):
+    if glued_hint is None and not is_zh:
+        glued_hint = bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97)))
+    if not is_zh and glued_hint:
         joined_off = offs
         gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
         if gl:

@@ -46,3 +46,17 @@ def test_blank_pieces_are_dropped_and_kept_ones_trimmed() -> None:
     text = "  First one.   \n \u3000 \n Second!  \u2028 "
     assert [text[a:b] for a, b in S.fast_split(text)] == ["First one.", "Second!"]
     assert S.fast_split("") == [] and S.fast_split(" \n\t ") == []
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["The", "cat", "sat", "on", "the", "mat", "don't", "'", "’", "é", "café", "42", "?",
+                                 "--", ".", "\n", "a", "I", "x_y", "'tis", "dogs'", "Zoë", "😀", "http://x.org", "a@b",
+                                 "www.c", "@"]), max_size=60),
+       st.sampled_from([" ", "  ", ". ", ".\n"]))
+def test_prose_flags_are_is_prose_per_sentence(words: list[str], sep: str) -> None:
+    text = sep.join(words)
+    spans = S.split_sentences(text) + S.fast_split(text) + [(0, 0), (len(text), len(text))]
+    for lang in ("en", "zh"):
+        for url_free in (True, False):
+            want = [S.is_prose(text[a:b], lang, url_free=url_free) for a, b in spans]
+            assert S._prose_flags(text, spans, lang, url_free) == want

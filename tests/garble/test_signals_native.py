@@ -100,3 +100,114 @@ def test_needles_are_substring_tests() -> None:
 def test_two_senses_answers_like_the_scans(words: list[str], sep: str) -> None:
     got, want = _senses_both(sep.join(words), load_model().acronyms)
     assert got == want
+
+
+# ---- session 7: sig_heads_text (the str tokeniser with the bitmap), non-ASCII texts, _is_token ----
+
+_ODD = ["é", "’", "'", "İ", "\u212a", "K", "ß", "😀", "\u0301", "?", "-", "_", "1", "²", " ", "\n", "\ud800", "ǅ"]
+
+
+def _heads_both(text: str, phrases: dict[str, str]) -> tuple[bool, bool, bool]:
+    """(sig_heads_text, sig_heads of the byte tokeniser on the ``?`` proxy, has_tortured_head's Python path)."""
+    signals.has_tortured_head("", phrases)  # (builds the head tables)
+    heads_b = signals._HEADS3[id(phrases)][3]
+    two, three, bm = signals._head_tables(heads_b)
+    proxy = signals.word_bytes(text.encode("ascii", "replace"), signals._LOWER_WORD_BYTES)
+    with python_path(signals):
+        want = signals.has_tortured_head(text, phrases)
+    got_text = bool(signals._native.sig_heads_text(text, two, three, bm))
+    return got_text, bool(signals._native.sig_heads(proxy, two, three)), want
+
+
+@needs_native
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_head_words()), st.sampled_from([*_ODD, "don't", "a", "the"])), max_size=40),
+       st.lists(st.sampled_from([" ", "  ", "\n", ", ", "'", "’", "é", "?", "—", "😀"]), min_size=1, max_size=5))
+def test_str_prefilter_is_the_byte_prefilter_and_never_misses(words: list[str], seps: list[str]) -> None:
+    text = "".join(w + seps[i % len(seps)] for i, w in enumerate(words))
+    phrases = load_model().tortured
+    got_text, got_bytes, want = _heads_both(text, phrases)
+    assert got_text == got_bytes  # the same words and hashes: the bitmap only skips searches
+    assert got_text or not want or not text.isascii()  # "no" is exact on ASCII text
+    assert signals.has_tortured_head(text, phrases) == want  # and the answer is exact on any text
+
+
+@needs_native
+def test_non_ascii_texts_answer_like_the_sets() -> None:
+    phrases = load_model().tortured
+    heads = sorted(p for p in phrases if " " in p)[::50]
+    odd_heads = [p for p in phrases if not p.isascii()]
+    for p in heads + odd_heads:
+        for text in (f"Le {p} — “{p}”.", f"é{p}é", f"{p}’s", f"’{p}", f"\u212a{p}", f"İ {p}", f"x\u0301 {p.upper()}",
+                     p.replace(" ", " é "), p.replace(" ", "’"), f"😀{p}😀", p.replace("k", "\u212a")):
+            got = signals.has_tortured_head(text, phrases)
+            with python_path(signals):
+                want = signals.has_tortured_head(text, phrases)
+            assert got == want, text
+
+
+def test_only_two_code_points_lower_case_to_ascii() -> None:
+    """signals._LOWERS_TO_ASCII is complete: every other non-ASCII character lower-cases to non-ASCII characters."""
+    found = [chr(c) for c in range(0x80, 0x110000) if not 0xD800 <= c < 0xE000 and any(
+        ch.isascii() for ch in chr(c).lower())]
+    assert tuple(found) == signals._LOWERS_TO_ASCII
+
+
+@needs_native
+def test_sig_heads_text_checks_its_arguments() -> None:
+    two, three, bm = signals._head_tables(frozenset({(b"red", b"fox")}))
+    assert signals._native.sig_heads_text("the Red fox", two, three, bm)
+    assert signals._native.sig_heads_text("RED'FOX red fox", two, three, bm)
+    assert signals._native.sig_heads_text("red’fox", two, three, bm)  # (a non-ASCII character ends a word)
+    assert signals._native.sig_heads_text("red1fox", two, three, bm)
+    assert not signals._native.sig_heads_text("redfox fox red, red-x fox", two, three, bm)
+    assert not signals._native.sig_heads_text("", two, three, bm)
+    with pytest.raises(ValueError):
+        signals._native.sig_heads_text("red fox", two, three, bm[:-1])
+    with pytest.raises(ValueError):
+        signals._native.sig_heads_text("red fox", two, three, bm + b"x")
+    with pytest.raises(ValueError):
+        signals._native.sig_heads_text("red fox", two.view(np.uint8)[:3], three, bm)
+    with pytest.raises(TypeError):
+        signals._native.sig_heads_text(b"red fox", two, three, bm)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "ab", "'", "’", "1", "²", "_", " ", "é", "-", "\u0301", "İ", "A"]),
+                max_size=16).map("".join),
+       st.sampled_from(["a", "ab", "b", "a'b", "ab’a", "é", "²"]))
+def test_is_token_is_membership_in_the_word_set(text: str, word: str) -> None:
+    from cleaner.garble.features import FAST_WORDS_RE
+
+    assert signals._is_token(text, word) == (word in set(FAST_WORDS_RE.findall(text)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["geosus", "gesterodes", "zzzqx", "council", "café", "cafégeosus", "geosusé", "é",
+                                 "’", "'", "geosus's", "geosus’s", "zzzqx'", "'zzzqx", "😀", "İ", "ǅ", "Geosus", "1",
+                                 "-", "\u0301", "flibbertigib"]), max_size=30),
+       st.sampled_from([" ", "", "\n", "’", "'", "é"]))
+def test_nonword_candidates_of_non_ascii_text_match_the_python_path(words: list[str], sep: str) -> None:
+    lex = load_model().lexicon
+    text = sep.join(words)
+    got = signals.nonword_candidates(text, lex)
+    with python_path(signals):
+        want = signals.nonword_candidates(text, lex)
+    assert got == want
+
+
+_SWAP = ["AI", "artificial intelligence", "Amnesty International", "ARTIFICIAL INTELLIGENCE", "amneſty international",
+         "\u0130ntellectual property", "intellectual property", "air conditioning", "alternating current", "\u212aing",
+         "artificial intelligences", "xartificial intelligence", "é", "x", " ", ", ", "-", "\n", "’", "1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SWAP), max_size=14).map("".join))
+def test_expansion_matches_are_the_full_alternations_matches(text: str) -> None:
+    import regex
+
+    acronyms = load_model().acronyms
+    order = signals._expansion_table(acronyms)[2]
+    full = signals._alternation(order, regex.IGNORECASE)
+    got = signals._expansion_matches(order, text)
+    assert [(m.span(), m.group()) for m in got] == [(m.span(), m.group()) for m in full.finditer(text)]

@@ -433,3 +433,45 @@ def test_native_dense_kernels_check_their_inputs() -> None:
     with pytest.raises(ValueError):
         vec._native.vec_skeleton(u8, i64, np.ascontiguousarray(tab.vocab_fw).view(np.uint8), tab.vocab_logp, u8, u8,
                                  h, vec._SHAPE[:5], 0, vec.LET, vec.DIG, np.empty(t, np.uint64))
+
+
+# ---- session 7: vec_encode ----
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="aZzé ÉΣσİǅ\ud800\udfff😀𝐀\t\n'’中1", max_size=30), min_size=1, max_size=6),
+       st.booleans())
+def test_native_encode_is_numpys(sentences: list[str], want64: bool) -> None:
+    codes, low, seg, offs, low64, hint = vec._encode_batch(sentences, want64)
+    c2, l2, s2, o2 = vec.encode(sentences)
+    for x, y in ((codes, c2), (low, l2), (seg, s2), (offs, o2)):
+        assert x.dtype == y.dtype and x.tobytes() == y.tobytes()
+    assert (low64 is not None) == want64 and (low64 is None or low64.tobytes() == l2.astype(np.uint64).tobytes())
+    assert hint == bool(np.any((c2[1:] != l2[1:]) & (c2[:-1] == l2[:-1]) & (c2[:-1] >= 97)))
+
+
+@needs_native
+def test_native_encode_checks_its_inputs() -> None:
+    k = vec._native
+    tab = vec._tables()[0]
+    ok = [np.empty(6, dtype=np.uint32), np.empty(6, dtype=np.uint32), np.empty(6, dtype=np.int64),
+          np.empty(3, dtype=np.int64)]
+    assert k.vec_encode(["a", "b"], tab, *ok, None) is False
+    assert ok[0].tolist() == [32, 97, 32, 32, 98, 32] and ok[3].tolist() == [0, 3, 6]
+    assert ok[2].tolist() == [0, 0, 0, 1, 1, 1]
+    with pytest.raises(TypeError):
+        k.vec_encode(["a", b"b"], tab, *ok, None)
+    with pytest.raises(TypeError):
+        k.vec_encode(("a", "b"), tab, *ok, None)
+    with pytest.raises(ValueError):
+        k.vec_encode(["a", "bc"], tab, *ok, None)  # 7 code points: codes too short
+    with pytest.raises(ValueError):
+        k.vec_encode(["a", "b"], tab[:100], *ok, None)
+    with pytest.raises(ValueError):
+        k.vec_encode(["a", "b"], tab, *ok[:3], np.empty(2, dtype=np.int64), None)
+    with pytest.raises(ValueError):
+        k.vec_encode(["a", "b"], tab, *ok, np.empty(5, dtype=np.uint64))
+    with pytest.raises(ValueError):
+        k.vec_encode(["a", "b"], tab, ok[0], ok[1], ok[2].astype(np.int32), ok[3], None)
+    assert vec._encode_batch([], True)[4] is None  # (an empty batch: numpy's arrays)
