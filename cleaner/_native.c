@@ -2560,7 +2560,14 @@ typedef struct {
 #define CHAR_PASS_LOOP(NAME, T, TMAX)                                                                     \
     static int NAME(CharPassState *st, const T *t, Py_ssize_t len) {                                      \
         const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;    \
-        const uint16_t *table = st->table;                                                                \
+        const uint16_t *const table = st->table, *const lower = st->lower, *const sum_bits = st->sum_bits;  \
+        const int packed = st->packed;                                                                    \
+        const Py_ssize_t nbc = st->nb, ncol = st->ncol, n_lines = st->n_lines, tok_cap = st->tok_cap;      \
+        double *const sums = st->sums;                                                                    \
+        int64_t *const starts = st->starts, *const ends = st->ends;                                       \
+        int64_t *const tok_line = st->tok_line, *const tok_len = st->tok_len;                             \
+        uint16_t fb = 0, lb = 0;                                                                          \
+        uint32_t lcp = 0;                                                                                 \
         T *m = (T *)st->mbuf, *lo = (T *)st->lbuf, *ml = (T *)st->mlbuf;                                  \
         int low_ok = st->low_ok && lo != NULL && ml != NULL;                                              \
         int64_t tot[16], cnt[16];                                                                         \
@@ -2577,42 +2584,47 @@ typedef struct {
         uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                   \
         for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
             if (i == len || c1 == '\n') {                                                                 \
-                if (line >= st->n_lines) {                                                                \
+                if (line >= n_lines) {                                                                \
                     PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                         \
                     return -1;                                                                            \
                 }                                                                                         \
-                st->starts[line] = line_start;                                                            \
-                st->ends[line] = i;                                                                       \
+                starts[line] = line_start;                                                            \
+                ends[line] = i;                                                                       \
                 line_start = i + 1;                                                                       \
-                double *row = st->sums + line * st->ncol;                                                 \
-                if (st->packed) {                                                                         \
+                double *row = sums + line * ncol;                                                 \
+                if (packed) {                                                                         \
                     for (int j = 0; j < 8; j++) {                                                         \
                         tot[j] += (int64_t)((acc_lo >> (8 * j)) & 0xFF);                                  \
                         tot[8 + j] += (int64_t)((acc_hi >> (8 * j)) & 0xFF);                              \
                     }                                                                                     \
                     acc_lo = acc_hi = 0;                                                                  \
                     since = 0;                                                                            \
-                    for (Py_ssize_t k = 0; k < st->nb; k++) row[k] = (double)tot[st->bitpos[k]];          \
+                    for (Py_ssize_t k = 0; k < nbc; k++) row[k] = (double)tot[st->bitpos[k]];          \
                     memset(tot, 0, sizeof tot);                                                           \
                 } else {                                                                                  \
-                    for (Py_ssize_t k = 0; k < st->nb; k++) row[k] = (double)cnt[k];                      \
+                    for (Py_ssize_t k = 0; k < nbc; k++) row[k] = (double)cnt[k];                      \
                     memset(cnt, 0, sizeof cnt);                                                           \
                 }                                                                                         \
-                Py_ssize_t nb = st->nb;                                                                   \
+                Py_ssize_t nb = nbc;                                                                   \
                 row[nb] = (double)at;                                                                     \
                 row[nb + 1] = (double)date;                                                               \
                 row[nb + 2] = (double)ell;                                                                \
                 row[nb + 3] = (double)runs;                                                               \
                 row[nb + 4] = (double)title;                                                              \
                 at = date = ell = runs = title = 0;                                                       \
+                if (have) { /* the first and last non-space character (zero on a blank line) */            \
+                    st->first_bits[line] = fb;                                                            \
+                    st->last_bits[line] = lb;                                                             \
+                    st->last_cp[line] = lcp;                                                              \
+                }                                                                                         \
                 have = 0;                                                                                 \
                 if (run_start >= 0) { /* a word run ends at the newline */                                \
-                    st->tok_len[ntok - 1] = i - run_start;                                                \
+                    tok_len[ntok - 1] = i - run_start;                                                \
                     run_start = -1;                                                                       \
                 }                                                                                         \
                 prev_word = 0;                                                                            \
                 if (i < len) {                                                                            \
-                    if (line + 1 >= st->n_lines) { /* before the next line's first write */               \
+                    if (line + 1 >= n_lines) { /* before the next line's first write */               \
                         PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                     \
                         return -1;                                                                        \
                     }                                                                                     \
@@ -2636,7 +2648,7 @@ typedef struct {
             c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                                     \
             b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                    \
             /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */            \
-            if (st->packed) {                                                                             \
+            if (packed) {                                                                             \
                 acc_lo += cp_spread[b0 & 0xFF];                                                           \
                 acc_hi += cp_spread[b0 >> 8];                                                             \
                 if (++since == 255) { /* before an 8-bit counter could wrap */                           \
@@ -2648,27 +2660,29 @@ typedef struct {
                     since = 0;                                                                            \
                 }                                                                                         \
             } else {                                                                                      \
-                for (Py_ssize_t k = 0; k < st->nb; k++) cnt[k] += (b0 & st->sum_bits[k]) != 0;            \
+                for (Py_ssize_t k = 0; k < nbc; k++) cnt[k] += (b0 & sum_bits[k]) != 0;            \
             }                                                                                             \
             int w = (b0 & WORD) != 0;                                                                     \
-            int w1 = i + 1 < len && (b1 & WORD) != 0;                                                     \
-            at += (b0 & AT) && w1;                                                                        \
-            if (i + 2 < len) {                                                                            \
-                date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);                                      \
-                ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');                               \
-            } else {                                                                                      \
-                ell += (b0 & ELL) != 0;                                                                   \
+            if ((b0 & (AT | DIGIT | ELL)) || c0 == '.') { /* the cues start only at these characters */  \
+                int w1 = i + 1 < len && (b1 & WORD) != 0;                                                 \
+                at += (b0 & AT) && w1;                                                                    \
+                if (i + 2 < len) {                                                                        \
+                    date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);                                  \
+                    ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');                           \
+                } else {                                                                                  \
+                    ell += (b0 & ELL) != 0;                                                               \
+                }                                                                                         \
             }                                                                                             \
             if (!(b0 & SPACE)) {                                                                          \
-                if (!have) st->first_bits[line] = b0;                                                     \
+                if (!have) fb = b0;                                                                       \
                 have = 1;                                                                                 \
-                st->last_bits[line] = b0;                                                                 \
-                st->last_cp[line] = (uint32_t)c0;                                                         \
+                lb = b0;                                                                                  \
+                lcp = (uint32_t)c0;                                                                       \
             }                                                                                             \
             if (low_ok) {                                                                                 \
                 Py_UCS4 lc;                                                                               \
                 if (c0 < 0x10000) {                                                                       \
-                    lc = st->lower[c0];                                                                   \
+                    lc = lower[c0];                                                                   \
                 } else { /* above the BMP, str.lower() is the simple mapping: keep the uncased only */    \
                     lc = Py_UNICODE_TOLOWER(c0) == c0 ? c0 : 0xFFFF;                                      \
                 }                                                                                         \
@@ -2682,11 +2696,11 @@ typedef struct {
             if (w) {                                                                                      \
                 m[i] = (T)c0;                                                                             \
                 if (!prev_word) {                                                                         \
-                    if (ntok >= st->tok_cap) {                                                            \
+                    if (ntok >= tok_cap) {                                                            \
                         PyErr_SetString(PyExc_ValueError, "token capacity too small");                    \
                         return -1;                                                                        \
                     }                                                                                     \
-                    st->tok_line[ntok++] = line;                                                          \
+                    tok_line[ntok++] = line;                                                          \
                     run_start = i;                                                                        \
                     runs++;                                                                               \
                     title += (b0 & UPPER) != 0;                                                           \
@@ -2694,13 +2708,13 @@ typedef struct {
             } else {                                                                                      \
                 m[i] = ' ';                                                                               \
                 if (run_start >= 0) {                                                                     \
-                    st->tok_len[ntok - 1] = i - run_start;                                                \
+                    tok_len[ntok - 1] = i - run_start;                                                \
                     run_start = -1;                                                                       \
                 }                                                                                         \
             }                                                                                             \
             prev_word = w;                                                                                \
         }                                                                                                 \
-        if (line + 1 != st->n_lines) {                                                                    \
+        if (line + 1 != n_lines) {                                                                    \
             PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");                                \
             return -1;                                                                                    \
         }                                                                                                 \
