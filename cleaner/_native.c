@@ -2868,6 +2868,143 @@ done:
     return result;
 }
 
+/* lexicon_lines(text, flags, first, second, width, req_bits, col_req, col_multi, multi_count) -> int64 bytes
+ *
+ * The lines (split at "\n") that a whole-line rule of rules._LEXICON_FAST can match, by the necessary
+ * conditions rules._line_filter reads off its alternatives (filter "columns"; nb bytes of column bits
+ * per table row, numpy's packbits order: column j is bit 7 - j % 8 of byte j / 8):
+ *   flags (uint16, 0x10001 entries, the last for anything above the BMP): bit 0 a space _PRE skips,
+ *     bit 1 a bullet _PRE skips, bit 2 a character _POST (or "\r") can take, bit 3 a rule space (\h),
+ *     bits 4.. membership of the counted sets (at most 12);
+ *   first / second (uint8, 0x10001 x nb): the columns a match can start with that character / whose
+ *     second character it can be;
+ *   width (uint8, (cap + 1) x nb): the columns that can consume that many non-spaces (row cap: more);
+ *   req_bits (uint64, 0x10001): which required sets (one character of it) each code point is in;
+ *   col_req (uint64 per column): the sets a column needs one character of (all of them; 0: none);
+ *   col_multi (int32 per column): the counted set a column needs (-1: none), multi_count (int32 per
+ *     column) how many of its characters.
+ * A column holds for a line when, at one of the two places _PRE can leave the match (after the leading
+ * spaces; after the leading bullets and spaces), it can start with the character there and continue
+ * with the next, the non-spaces between there and the last character _POST cannot take are no more
+ * than it can consume, and the line holds the characters it must.  Returns the line indices as int64
+ * (native byte order) in a bytes object.
+ */
+static PyObject *lexicon_lines(PyObject *self, PyObject *args) {
+    PyObject *text, *o_flags, *o_first, *o_second, *o_width, *o_req, *o_colreq, *o_colm, *o_mcount;
+    if (!PyArg_ParseTuple(args, "UOOOOOOOO", &text, &o_flags, &o_first, &o_second, &o_width, &o_req, &o_colreq,
+                          &o_colm, &o_mcount))
+        return NULL;
+    Py_buffer bf = {0}, b1 = {0}, b2 = {0}, bw = {0}, br = {0}, bc = {0}, bm = {0}, bn = {0};
+    PyObject *result = NULL;
+    int64_t *out = NULL;
+    if (get_buf(o_colreq, &bc, 8, 1, 0, "col_req") < 0) goto done;
+    Py_ssize_t ncol = bc.len / 8, nb = (ncol + 7) / 8;
+    if (get_buf(o_colm, &bm, 4, ncol, 0, "col_multi") < 0) goto done;
+    if (get_buf(o_mcount, &bn, 4, ncol, 0, "multi_count") < 0) goto done;
+    if (get_buf(o_flags, &bf, 2, 0x10001, 0, "flags") < 0) goto done;
+    if (get_buf(o_first, &b1, 1, size_mul(0x10001, nb), 0, "first") < 0) goto done;
+    if (get_buf(o_second, &b2, 1, size_mul(0x10001, nb), 0, "second") < 0) goto done;
+    if (get_buf(o_width, &bw, 1, nb, 0, "width") < 0) goto done;
+    if (get_buf(o_req, &br, 8, 0x10001, 0, "req_bits") < 0) goto done;
+    {
+        const uint16_t *flags = bf.buf;
+        const uint8_t *first = b1.buf, *second = b2.buf, *width = bw.buf;
+        const uint64_t *req = br.buf, *col_req = bc.buf;
+        const int32_t *col_multi = bm.buf, *mcount = bn.buf;
+        Py_ssize_t cap = bw.len / nb - 1;
+        for (Py_ssize_t j = 0; j < ncol; j++) {
+            if (col_multi[j] < -1 || col_multi[j] >= 12) {
+                PyErr_SetString(PyExc_ValueError, "col_multi: a counted set out of range");
+                goto done;
+            }
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        Py_ssize_t n_out = 0, cap_out = 64, line = 0, start = 0;
+        out = PyMem_Malloc((size_t)cap_out * sizeof(int64_t));
+        if (!out) {
+            PyErr_NoMemory();
+            goto done;
+        }
+#define LX_CP(i) ((i) < len ? PyUnicode_READ(kind, data, (i)) : (Py_UCS4)'\n')
+#define LX_IX(c) ((c) < 0x10000 ? (Py_ssize_t)(c) : (Py_ssize_t)0x10000)
+        while (start <= len) {
+            Py_ssize_t end = start; /* the line's newline (or the text's end) */
+            uint64_t present = 0;
+            int32_t counts[12] = {0};
+            while (end < len) {
+                Py_UCS4 c = PyUnicode_READ(kind, data, end);
+                if (c == '\n') break;
+                Py_ssize_t ix = LX_IX(c);
+                present |= req[ix];
+                uint16_t f = flags[ix] >> 4;
+                for (int k = 0; f; k++, f >>= 1) counts[k] += f & 1;
+                end++;
+            }
+            /* p0: after the leading spaces; p1: after the bullets and spaces that follow */
+            Py_ssize_t p0 = start;
+            while (p0 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p0))] & 1)) p0++;
+            Py_ssize_t p1 = p0;
+            while (p1 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p1))] & 2)) p1++;
+            while (p1 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p1))] & 1)) p1++;
+            /* the non-spaces from p1 to the last character _POST cannot take */
+            Py_ssize_t last = end - 1;
+            while (last >= start && (flags[LX_IX(PyUnicode_READ(kind, data, last))] & 4)) last--;
+            Py_ssize_t core = 0;
+            for (Py_ssize_t i = p1; i <= last; i++) core += !(flags[LX_IX(PyUnicode_READ(kind, data, i))] & 8);
+            if (core > cap) core = cap;
+            Py_ssize_t c0 = LX_IX(LX_CP(p0)), n0 = LX_IX(LX_CP(p0 + 1));
+            Py_ssize_t c1 = LX_IX(LX_CP(p1)), n1 = LX_IX(LX_CP(p1 + 1));
+            const uint8_t *f0 = first + c0 * nb, *s0 = second + n0 * nb, *f1 = first + c1 * nb, *s1 = second + n1 * nb;
+            const uint8_t *wr = width + core * nb;
+            int hit = 0;
+            for (Py_ssize_t b = 0; b < nb && !hit; b++) {
+                unsigned m = (unsigned)(((f0[b] & s0[b]) | (f1[b] & s1[b])) & wr[b]);
+                while (m) {
+                    int bit = 7;
+                    while (!((m >> bit) & 1u)) bit--;
+                    m &= ~(1u << bit);
+                    Py_ssize_t j = b * 8 + (7 - bit);
+                    if (j >= ncol) continue;
+                    if ((present & col_req[j]) != col_req[j]) continue;
+                    if (col_multi[j] >= 0 && counts[col_multi[j]] < mcount[j]) continue;
+                    hit = 1;
+                    break;
+                }
+            }
+            if (hit) {
+                if (n_out == cap_out) {
+                    int64_t *nw = PyMem_Realloc(out, (size_t)cap_out * 2 * sizeof(int64_t));
+                    if (!nw) {
+                        PyErr_NoMemory();
+                        goto done;
+                    }
+                    out = nw;
+                    cap_out *= 2;
+                }
+                out[n_out++] = line;
+            }
+            line++;
+            start = end + 1;
+        }
+#undef LX_CP
+#undef LX_IX
+        result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)(n_out * (Py_ssize_t)sizeof(int64_t)));
+    }
+done:
+    if (out) PyMem_Free(out);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&br);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&b2);
+    PyBuffer_Release(&b1);
+    PyBuffer_Release(&bf);
+    return result;
+}
+
 /* ---- end boilerplate s7 ---- */
 
 static PyMethodDef methods[] = {
@@ -2894,6 +3031,7 @@ static PyMethodDef methods[] = {
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
     {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
+    {"lexicon_lines", lexicon_lines, METH_VARARGS, "The lines a whole-line rule can match (boilerplate s7)."},
     {NULL, NULL, 0, NULL},
 };
 

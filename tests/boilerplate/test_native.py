@@ -262,7 +262,7 @@ def test_a_built_extension_imports() -> None:
     assert NATIVE is not None, f"built but not importable, or a stale build: {built}"
     assert NATIVE.ABI == F.NATIVE_ABI
     for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes", "literal_hits",
-                 "new_frozen"):
+                 "new_frozen", "lexicon_lines"):
         assert callable(getattr(NATIVE, name))
 
 
@@ -520,3 +520,18 @@ def test_repeated_and_ui_label_lines_same_columns(lines: list[str]) -> None:
     for name in ("dup", "dup_log", "chrome_line"):
         j = F.BASE_NAMES.index(name)
         assert X[:, j].tolist() == X0[:, j].tolist()
+
+
+@needs_native
+def test_lexicon_lines_refuses_bad_tables() -> None:
+    lf = rules._line_filter()
+    args = [lf.flags, lf.first, lf.second, lf.width, lf.req_bits, lf.col_req, lf.col_multi, lf.multi_count]
+    assert np.frombuffer(NATIVE.lexicon_lines("Share\nprose", *args), np.int64).tolist() == [0]
+    bad = lf.col_multi.copy()
+    bad[0] = 12  # a counted set beyond the flag bits
+    with pytest.raises(ValueError, match="col_multi"):
+        NATIVE.lexicon_lines("Share", *args[:6], bad, lf.multi_count)
+    with pytest.raises(ValueError, match="first"):  # a table too short for the columns
+        NATIVE.lexicon_lines("Share", lf.flags, lf.first[:100], *args[2:])
+    with pytest.raises(ValueError, match="col_multi"):
+        NATIVE.lexicon_lines("Share", *args[:6], lf.col_multi[:3], lf.multi_count)
