@@ -254,6 +254,13 @@ __attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, 
 }
 #endif
 
+#ifdef CLEANER_AVX2_DISPATCH
+/* in the "boilerplate s7" block */
+__attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
+                                                                const double *th, Py_ssize_t depth,
+                                                                const double *leaf, Py_ssize_t j0, Py_ssize_t m);
+#endif
+
 /* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
  *
  * Oblivious trees over the rows of `blocks` (a tuple of C-contiguous float64 buffers, each
@@ -320,6 +327,7 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         const double *xs[32];
 #ifdef CLEANER_AVX2_DISPATCH
         int avx2 = __builtin_cpu_supports("avx2");
+        int avx512 = __builtin_cpu_supports("avx512f") && getenv("CLEANER_NO_AVX512") == NULL;
 #endif
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {
@@ -328,7 +336,9 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
             for (Py_ssize_t t = 0; t < trees; t++) {
                 for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
 #ifdef CLEANER_AVX2_DISPATCH
-                if (avx2)
+                if (avx512)
+                    add_tree_avx512(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+                else if (avx2)
                     add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
                 else
 #endif
@@ -2867,6 +2877,40 @@ done:
     PyBuffer_Release(&b_table);
     return result;
 }
+
+#ifdef CLEANER_AVX2_DISPATCH
+/* add_tree with AVX-512F (forest_raw, s7), used when the CPU has it: eight rows per register, each
+ * level's comparison a mask (_CMP_GT_OQ: false on NaN, as C's >) merged into the rows' leaf indices,
+ * the eight leaves gathered and added to the eight sums at once.  Every row's sum takes the same
+ * leaves in the same order as add_tree (one IEEE addition per tree per row), so the same bits. */
+__attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
+                                                                const double *th, Py_ssize_t depth,
+                                                                const double *leaf, Py_ssize_t j0, Py_ssize_t m) {
+    Py_ssize_t j = 0;
+    const __m512i one = _mm512_set1_epi64(1);
+    for (; j + 16 <= m; j += 16) {
+        __m512i v = _mm512_setzero_si512(), w = _mm512_setzero_si512();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m512d t = _mm512_set1_pd(th[lev]);
+            __mmask8 c = _mm512_cmp_pd_mask(_mm512_loadu_pd(xs[lev] + j0 + j), t, _CMP_GT_OQ);
+            __mmask8 d = _mm512_cmp_pd_mask(_mm512_loadu_pd(xs[lev] + j0 + j + 8), t, _CMP_GT_OQ);
+            v = _mm512_slli_epi64(v, 1);
+            w = _mm512_slli_epi64(w, 1);
+            v = _mm512_mask_or_epi64(v, c, v, one);
+            w = _mm512_mask_or_epi64(w, d, w, one);
+        }
+        __m512d a = _mm512_add_pd(_mm512_loadu_pd(acc + j), _mm512_i64gather_pd(v, leaf, 8));
+        __m512d b = _mm512_add_pd(_mm512_loadu_pd(acc + j + 8), _mm512_i64gather_pd(w, leaf, 8));
+        _mm512_storeu_pd(acc + j, a);
+        _mm512_storeu_pd(acc + j + 8, b);
+    }
+    for (; j < m; j++) {
+        uint64_t i = 0;
+        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
+        acc[j] += leaf[i];
+    }
+}
+#endif
 
 /* lexicon_lines(text, flags, first, second, width, req_bits, col_req, col_multi, multi_count) -> int64 bytes
  *

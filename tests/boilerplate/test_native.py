@@ -151,6 +151,28 @@ def test_forest_raw_same_scores(trees: int, depth: int, n: int, seed: int) -> No
     assert native.tobytes() == plain.tobytes() == unprepared.tobytes()
 
 
+@needs_native
+def test_forest_raw_same_scores_with_and_without_avx512() -> None:
+    # the AVX-512 loop (where the CPU has it) against the AVX2/SSE2 ones, in a process told not to use it
+    code = (
+        "import hashlib, numpy as np; from cleaner.boilerplate.model import Forest\n"
+        "rng = np.random.default_rng(7); n = 1203\n"
+        "x = rng.integers(0, 5, size=(n, 9)).astype(np.float64); x[rng.random(n) < 0.05, 2] = np.nan\n"
+        "out = [Forest(rng.integers(0, 9, size=(40, d)), rng.integers(0, 5, size=(40, d)) - 0.5,"
+        " rng.normal(size=(40, 2**d)), 0.25).prepare().raw(x).tobytes() for d in (1, 4, 6, 8)]\n"
+        "print(hashlib.sha256(b''.join(out)).hexdigest())"
+    )
+    got = []
+    for env in ({}, {"CLEANER_NO_AVX512": "1"}):
+        full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        full.pop("CLEANER_NO_NATIVE", None)
+        out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True)
+        got.append(out.stdout.strip())
+    with numpy_path():
+        exec(code.replace("print(", "want = ("), scope := {})  # the same computation on the numpy path
+    assert got[0] == got[1] == scope["want"]
+
+
 def test_env_var_forces_the_numpy_path() -> None:
     code = "import cleaner.boilerplate.features as F; print(F._native is None)"
     env = {**os.environ, "CLEANER_NO_NATIVE": "1", "PYTHONPATH": str(ROOT)}
