@@ -2912,6 +2912,104 @@ __attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict 
 }
 #endif
 
+typedef struct {
+    const uint16_t *flags;
+    const uint8_t *first, *second, *width;
+    const uint64_t *req, *col_req;
+    const int32_t *col_multi, *mcount;
+    Py_ssize_t ncol, nb, cap;
+} LexTables;
+
+/* whether a column of the line holds (see lexicon_lines) */
+static int lex_line_hit(const LexTables *lt, Py_ssize_t c0, Py_ssize_t n0, Py_ssize_t c1, Py_ssize_t n1, Py_ssize_t core,
+                        uint64_t present, const int32_t *counts) {
+    Py_ssize_t nb = lt->nb;
+    const uint8_t *f0 = lt->first + c0 * nb, *s0 = lt->second + n0 * nb, *f1 = lt->first + c1 * nb,
+                  *s1 = lt->second + n1 * nb, *wr = lt->width + core * nb;
+    for (Py_ssize_t b = 0; b < nb; b++) {
+        unsigned m = (unsigned)(((f0[b] & s0[b]) | (f1[b] & s1[b])) & wr[b]);
+        while (m) {
+            int bit = 7;
+            while (!((m >> bit) & 1u)) bit--;
+            m &= ~(1u << bit);
+            Py_ssize_t j = b * 8 + (7 - bit);
+            if (j >= lt->ncol) continue;
+            if ((present & lt->col_req[j]) != lt->col_req[j]) continue;
+            if (lt->col_multi[j] >= 0 && counts[lt->col_multi[j]] < lt->mcount[j]) continue;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One pass per text kind: per line, the characters' required sets and counted sets, p0 and p1 (the
+ * leading spaces; bullets; spaces), the non-spaces before p1 and up to the last character _POST cannot
+ * take, then the column test.  Characters past the text's end read as newlines. */
+#define LEX_LINES(NAME, T)                                                                                \
+    static int NAME(const LexTables *lt, const T *t, Py_ssize_t len, int64_t **pout, Py_ssize_t *pn) {     \
+        const uint16_t *flags = lt->flags;                                                                \
+        const uint64_t *req = lt->req;                                                                    \
+        Py_ssize_t cap_out = 64, n_out = 0, line = 0, start = 0;                                          \
+        int64_t *out = PyMem_Malloc((size_t)cap_out * sizeof(int64_t));                                  \
+        if (!out) {                                                                                       \
+            PyErr_NoMemory();                                                                             \
+            return -1;                                                                                    \
+        }                                                                                                 \
+        *pout = out;                                                                                      \
+        while (start <= len) {                                                                            \
+            Py_ssize_t i = start;                                                                         \
+            /* the lead: spaces (p0), bullets, spaces (p1); the non-spaces before p1 */                  \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 1)) i++;                          \
+            Py_ssize_t p0 = i;                                                                            \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 2)) i++;                          \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 1)) i++;                          \
+            Py_ssize_t p1 = i;                                                                            \
+            Py_ssize_t nonh = 0, nonh_last = 0, last = start - 1, end = start;                            \
+            uint64_t present = 0;                                                                         \
+            int32_t counts[12] = {0};                                                                     \
+            for (Py_ssize_t k = start; k < len && t[k] != '\n'; k++) {                                    \
+                Py_ssize_t ix = t[k] < 0x10000 ? (Py_ssize_t)t[k] : 0x10000;                              \
+                uint16_t f = flags[ix];                                                                   \
+                present |= req[ix];                                                                       \
+                if (f >> 4) {                                                                             \
+                    uint16_t g = f >> 4;                                                                  \
+                    for (int q = 0; g; q++, g >>= 1) counts[q] += g & 1;                                  \
+                }                                                                                         \
+                if (k >= p1 && !(f & 8)) nonh++;                                                          \
+                if (!(f & 4)) {                                                                           \
+                    last = k;                                                                             \
+                    nonh_last = nonh;                                                                     \
+                }                                                                                         \
+                end = k + 1;                                                                              \
+            }                                                                                             \
+            Py_ssize_t core = last >= p1 ? nonh_last : 0;                                                 \
+            if (core > lt->cap) core = lt->cap;                                                           \
+            Py_UCS4 a0 = p0 < len ? (Py_UCS4)t[p0] : '\n', b0 = p0 + 1 < len ? (Py_UCS4)t[p0 + 1] : '\n';   \
+            Py_UCS4 a1 = p1 < len ? (Py_UCS4)t[p1] : '\n', b1 = p1 + 1 < len ? (Py_UCS4)t[p1 + 1] : '\n';   \
+            if (lex_line_hit(lt, a0 < 0x10000 ? a0 : 0x10000, b0 < 0x10000 ? b0 : 0x10000,                 \
+                             a1 < 0x10000 ? a1 : 0x10000, b1 < 0x10000 ? b1 : 0x10000, core, present, counts)) { \
+                if (n_out == cap_out) {                                                                   \
+                    int64_t *nw = PyMem_Realloc(out, (size_t)cap_out * 2 * sizeof(int64_t));              \
+                    if (!nw) {                                                                            \
+                        PyErr_NoMemory();                                                                 \
+                        return -1;                                                                        \
+                    }                                                                                     \
+                    out = nw;                                                                             \
+                    *pout = out;                                                                          \
+                    cap_out *= 2;                                                                         \
+                }                                                                                         \
+                out[n_out++] = line;                                                                      \
+            }                                                                                             \
+            line++;                                                                                       \
+            start = end + 1;                                                                              \
+        }                                                                                                 \
+        *pn = n_out;                                                                                      \
+        return 0;                                                                                         \
+    }
+LEX_LINES(lex_lines_1, Py_UCS1)
+LEX_LINES(lex_lines_2, Py_UCS2)
+LEX_LINES(lex_lines_4, Py_UCS4)
+
 /* lexicon_lines(text, flags, first, second, width, req_bits, col_req, col_multi, multi_count) -> int64 bytes
  *
  * The lines (split at "\n") that a whole-line rule of rules._LEXICON_FAST can match, by the necessary
@@ -2965,75 +3063,12 @@ static PyObject *lexicon_lines(PyObject *self, PyObject *args) {
         Py_ssize_t len = PyUnicode_GET_LENGTH(text);
         int kind = PyUnicode_KIND(text);
         const void *data = PyUnicode_DATA(text);
-        Py_ssize_t n_out = 0, cap_out = 64, line = 0, start = 0;
-        out = PyMem_Malloc((size_t)cap_out * sizeof(int64_t));
-        if (!out) {
-            PyErr_NoMemory();
-            goto done;
-        }
-#define LX_CP(i) ((i) < len ? PyUnicode_READ(kind, data, (i)) : (Py_UCS4)'\n')
-#define LX_IX(c) ((c) < 0x10000 ? (Py_ssize_t)(c) : (Py_ssize_t)0x10000)
-        while (start <= len) {
-            Py_ssize_t end = start; /* the line's newline (or the text's end) */
-            uint64_t present = 0;
-            int32_t counts[12] = {0};
-            while (end < len) {
-                Py_UCS4 c = PyUnicode_READ(kind, data, end);
-                if (c == '\n') break;
-                Py_ssize_t ix = LX_IX(c);
-                present |= req[ix];
-                uint16_t f = flags[ix] >> 4;
-                for (int k = 0; f; k++, f >>= 1) counts[k] += f & 1;
-                end++;
-            }
-            /* p0: after the leading spaces; p1: after the bullets and spaces that follow */
-            Py_ssize_t p0 = start;
-            while (p0 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p0))] & 1)) p0++;
-            Py_ssize_t p1 = p0;
-            while (p1 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p1))] & 2)) p1++;
-            while (p1 < end && (flags[LX_IX(PyUnicode_READ(kind, data, p1))] & 1)) p1++;
-            /* the non-spaces from p1 to the last character _POST cannot take */
-            Py_ssize_t last = end - 1;
-            while (last >= start && (flags[LX_IX(PyUnicode_READ(kind, data, last))] & 4)) last--;
-            Py_ssize_t core = 0;
-            for (Py_ssize_t i = p1; i <= last; i++) core += !(flags[LX_IX(PyUnicode_READ(kind, data, i))] & 8);
-            if (core > cap) core = cap;
-            Py_ssize_t c0 = LX_IX(LX_CP(p0)), n0 = LX_IX(LX_CP(p0 + 1));
-            Py_ssize_t c1 = LX_IX(LX_CP(p1)), n1 = LX_IX(LX_CP(p1 + 1));
-            const uint8_t *f0 = first + c0 * nb, *s0 = second + n0 * nb, *f1 = first + c1 * nb, *s1 = second + n1 * nb;
-            const uint8_t *wr = width + core * nb;
-            int hit = 0;
-            for (Py_ssize_t b = 0; b < nb && !hit; b++) {
-                unsigned m = (unsigned)(((f0[b] & s0[b]) | (f1[b] & s1[b])) & wr[b]);
-                while (m) {
-                    int bit = 7;
-                    while (!((m >> bit) & 1u)) bit--;
-                    m &= ~(1u << bit);
-                    Py_ssize_t j = b * 8 + (7 - bit);
-                    if (j >= ncol) continue;
-                    if ((present & col_req[j]) != col_req[j]) continue;
-                    if (col_multi[j] >= 0 && counts[col_multi[j]] < mcount[j]) continue;
-                    hit = 1;
-                    break;
-                }
-            }
-            if (hit) {
-                if (n_out == cap_out) {
-                    int64_t *nw = PyMem_Realloc(out, (size_t)cap_out * 2 * sizeof(int64_t));
-                    if (!nw) {
-                        PyErr_NoMemory();
-                        goto done;
-                    }
-                    out = nw;
-                    cap_out *= 2;
-                }
-                out[n_out++] = line;
-            }
-            line++;
-            start = end + 1;
-        }
-#undef LX_CP
-#undef LX_IX
+        LexTables lt = {flags, first, second, width, req, col_req, col_multi, mcount, ncol, nb, cap};
+        Py_ssize_t n_out = 0;
+        int rc = kind == PyUnicode_1BYTE_KIND   ? lex_lines_1(&lt, (const Py_UCS1 *)data, len, &out, &n_out)
+                 : kind == PyUnicode_2BYTE_KIND ? lex_lines_2(&lt, (const Py_UCS2 *)data, len, &out, &n_out)
+                                                : lex_lines_4(&lt, (const Py_UCS4 *)data, len, &out, &n_out);
+        if (rc < 0) goto done;
         result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)(n_out * (Py_ssize_t)sizeof(int64_t)));
     }
 done:
