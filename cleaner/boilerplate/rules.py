@@ -672,6 +672,10 @@ def _spaces_only(op: Any, av: Any, space: np.ndarray) -> bool:
     return False  # a negation or a category holds other characters too
 
 
+_IN_WIDTH: dict[str, int] = {}
+""":func:`_width` of a parsed character class by its ``repr`` (0: spaces only)."""
+
+
 def _width(items: list[tuple[Any, Any]], space: np.ndarray) -> int:
     """The most characters outside ``space`` (a table) a match of the parsed sequence ``items`` can
     consume (:data:`_INF`: no bound).  Counting no spaces bounds the rules whose words are joined by
@@ -682,7 +686,11 @@ def _width(items: list[tuple[Any, Any]], space: np.ndarray) -> int:
         if name == "LITERAL":
             w = 0 if space[min(int(av), _BMP)] else 1
         elif name == "IN":
-            w = 0 if all(_spaces_only(o, a, space) for o, a in av) else 1
+            key = repr(av)
+            got = _IN_WIDTH.get(key)
+            if got is None:
+                got = _IN_WIDTH[key] = 0 if all(_spaces_only(o, a, space) for o, a in av) else 1
+            w = got
         elif name in ("ANY", "NOT_LITERAL", "CATEGORY"):
             w = 1
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
@@ -769,8 +777,8 @@ def _line_filter() -> _LineFilter:
     columns = [c for a in _top_alternatives(_FLAT_BODY) for c in _split(list(_re_parser.parse(a)))]
     n = len(columns)
     space = _char_table(_H_CHARS)
-    first = np.zeros((_BMP + 1, n), dtype=bool)
-    second = np.zeros((_BMP + 1, n), dtype=bool)
+    first = np.zeros((n, _BMP + 1), dtype=bool)  # a row per column (contiguous writes), packed per code point below
+    second = np.zeros((n, _BMP + 1), dtype=bool)
     widths = []
     single: dict[frozenset[str], int] = {}
     col_req = np.zeros(n, dtype=np.uint64)
@@ -780,19 +788,16 @@ def _line_filter() -> _LineFilter:
     for j, items in enumerate(columns):
         f, empty = _first_chars(items)
         if f is None or empty:  # a column that can match empty starts with any character
-            first[:, j] = True
-            second[:, j] = True
+            first[j] = True
+            second[j] = True
         else:
-            first[f, j] = True
+            first[j] = f
             f2 = _second_chars(items)
-            if f2 is None:
-                second[:, j] = True
-            else:
-                second[f2, j] = True
+            second[j] = True if f2 is None else f2
         widths.append(_width(items, space))
     # the required characters, the columns that start with the most characters first: the tables have
     # room for 64 sets and 12 counted ones, and a requirement tells most where the first character says little
-    for j in np.argsort(-first.sum(axis=0), kind="stable").tolist():
+    for j in np.argsort(-first.sum(axis=1), kind="stable").tolist():
         req = _required(columns[j])
         counted = [(count, chars) for chars, count in req.items() if count > 1]
         if counted:  # the set needed most often (one counted set per column)
@@ -817,7 +822,8 @@ def _line_filter() -> _LineFilter:
     for chars, k in multi.items():
         flags[_char_table("".join(chars))] |= 1 << (4 + k)
     return _LineFilter(
-        flags, np.packbits(first, axis=1), np.packbits(second, axis=1), np.packbits(width, axis=1), req_bits, col_req,
+        flags, np.ascontiguousarray(np.packbits(first, axis=0).T), np.ascontiguousarray(np.packbits(second, axis=0).T),
+        np.packbits(width, axis=1), req_bits, col_req,
         col_multi, multi_count,
     )
 
@@ -888,6 +894,11 @@ class RuleHit:
 
 LINE_FILTER_MIN_LINES = 8
 """Pages of fewer lines are scanned whole (the filter's dozen array operations cost more there)."""
+LINE_FILTER_AFTER_PAGES = 200
+"""Pages a process scans whole before it builds the filter's tables (~0.15-0.25 s, once): the filter
+saves ~0.4 ms on a dev page, so it pays from some 500 pages on, and a process that cleans one
+document (the CLI on a file, a notebook) never builds it -- the same matches either way."""
+_pages_scanned = 0
 
 
 def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
@@ -898,7 +909,10 @@ def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     from . import features  # features imports this module
 
-    if features._native is None:  # the filter by array operations costs more than the scan it saves
+    global _pages_scanned
+    _pages_scanned += 1
+    if features._native is None or _pages_scanned <= LINE_FILTER_AFTER_PAGES:
+        # the numpy path: the filter by array operations costs more than the scan it saves
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     rows = lexicon_lines(text).tolist()
     if not rows:
