@@ -480,7 +480,8 @@ def _contains_starts(text: str) -> list[int]:
 # the dev lines) are joined and scanned, and the matches are those of the one scan (tested on every
 # dev page and on generated lines, with the array version :func:`_lexicon_lines_numpy` as the
 # reference): 320 -> 165 M instructions per MB.  The numpy path scans every line (the array version
-# costs more than the scan it saves).
+# costs more than the scan it saves), and so does every process for its first LINE_FILTER_AFTER_PAGES
+# pages (the tables take ~0.2 s to build).
 
 _BMP = 0x10000
 """Tables index code points below this; one more slot stands for every code point above the BMP."""
@@ -504,7 +505,9 @@ def _category_table(cat: Any) -> np.ndarray:
     """Which BMP code points ``re``'s category (``\\d``, ``\\w``, ``\\s`` and their negations) holds; above
     the BMP: True (conservative)."""
     pattern = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
-               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}[str(cat)]
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}.get(str(cat))
+    if pattern is None:  # another category: any character (a superset is safe)
+        return np.ones(_BMP + 1, dtype=bool)
     bmp = "".join(map(chr, range(_BMP))).replace("\x01", "\x02")
     marked = re.sub(pattern, "\x01", bmp)
     t = np.ones(_BMP + 1, dtype=bool)
@@ -772,8 +775,8 @@ _MULTI_SETS = 12
 
 @lru_cache(maxsize=1)
 def _line_filter() -> _LineFilter:
-    """Tables of :func:`lexicon_lines`, from the parsed alternatives of :data:`_LEXICON_FAST` (built on
-    the first page)."""
+    """Tables of :func:`lexicon_lines`, from the parsed alternatives of :data:`_LEXICON_FAST` (built once,
+    when a process has scanned :data:`LINE_FILTER_AFTER_PAGES` pages)."""
     columns = [c for a in _top_alternatives(_FLAT_BODY) for c in _split(list(_re_parser.parse(a)))]
     n = len(columns)
     space = _char_table(_H_CHARS)
