@@ -1,5 +1,5 @@
 /* Optional compiled kernels for the boilerplate line model (cleaner/boilerplate/features.py, model.py,
- * rules.py, __init__.py: the "boilerplate" and "boilerplate s6" blocks) and the garble stage's
+ * rules.py, __init__.py: the "boilerplate", "boilerplate s6" and "boilerplate s7" blocks) and the garble stage's
  * featuriser and sentence CNN (cleaner/garble/vec.py, nn.py: the "garble" block, with its own
  * GARBLE_ABI; tests/garble/test_nn.py and test_vec.py compare those with numpy).
  *
@@ -28,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 3
+#define CLEANER_NATIVE_ABI 4
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 4
 
@@ -55,191 +55,8 @@ static int get_buf(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, Py_ssize
     return 0;
 }
 
-/* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len)
- *   -> (n_tokens, masked)
- *
- * page: the joined page ("\n" between lines, no other line breaks inside lines, n_lines lines).
- * table: uint16 class bits per code point (0x10001 entries; the last for anything above the BMP).
- * sum_bits: uint16 class bits counted per line, in the column order of `sums`.
- * starts / ends (int64): each line's [start, end) offsets in the page (its newline is in neither).
- * sums: float64 (n_lines, len(sum_bits) + 5), row-major: the classes, then @ before a word
- *   character, digit-separator-digit triples, ellipses (a cue char or "..."), non-CJK word runs,
- *   word runs starting with an upper-case letter.  All counts, per line, of the character (or
- *   run) *starting* in the line, as the numpy path bins them.
- * first_bits / last_bits (uint16), last_cp (uint32): the first and last non-space character of
- *   each line (0 for a blank line).
- * tok_line / tok_len (int64, capacity >= the number of word runs): each non-CJK word run's line
- *   and length in code points.
- * masked: the page with every non-word character replaced by a space (the token strings).
- */
-static PyObject *char_pass(PyObject *self, PyObject *args) {
-    PyObject *page, *o_table, *o_bits, *o_st, *o_en, *o_sums, *o_fb, *o_lb, *o_lc, *o_tl, *o_tn;
-    Py_ssize_t n_lines;
-    if (!PyArg_ParseTuple(args, "UOOnOOOOOOOO", &page, &o_table, &o_bits, &n_lines, &o_st, &o_en, &o_sums, &o_fb,
-                          &o_lb, &o_lc, &o_tl, &o_tn))
-        return NULL;
-    Py_buffer b_table = {0}, b_bits = {0}, b_st = {0}, b_en = {0}, b_sums = {0}, b_fb = {0}, b_lb = {0}, b_lc = {0}, b_tl = {0}, b_tn = {0};  /* obj NULL: releasing is a no-op */
-    PyObject *result = NULL;
-    void *mbuf = NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(page);
-    if (get_buf(o_table, &b_table, 2, 0x10001, 0, "table") < 0) goto done;
-    if (get_buf(o_bits, &b_bits, 2, 1, 0, "sum_bits") < 0) goto done;
-    Py_ssize_t nb = b_bits.len / 2, ncol = nb + 5;
-    if (nb > 16) {
-        PyErr_SetString(PyExc_ValueError, "at most 16 classes");
-        goto done;
-    }
-    if (n_lines < 0 || size_mul(n_lines, ncol) < 0) {
-        PyErr_SetString(PyExc_ValueError, "bad n_lines");
-        goto done;
-    }
-    if (get_buf(o_sums, &b_sums, 8, size_mul(n_lines, ncol), 1, "sums") < 0) goto done;
-    if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
-    if (get_buf(o_lb, &b_lb, 2, n_lines, 1, "last_bits") < 0) goto done;
-    if (get_buf(o_lc, &b_lc, 4, n_lines, 1, "last_cp") < 0) goto done;
-    if (get_buf(o_tl, &b_tl, 8, 0, 1, "tok_line") < 0) goto done;
-    if (get_buf(o_tn, &b_tn, 8, 0, 1, "tok_len") < 0) goto done;
-    if (get_buf(o_st, &b_st, 8, n_lines, 1, "starts") < 0) goto done;
-    if (get_buf(o_en, &b_en, 8, n_lines, 1, "ends") < 0) goto done;
-    {
-        int64_t *starts = (int64_t *)b_st.buf, *ends = (int64_t *)b_en.buf;
-        Py_ssize_t line_start = 0;
-        const uint16_t *table = (const uint16_t *)b_table.buf;
-        const uint16_t *sum_bits = (const uint16_t *)b_bits.buf;
-        double *sums = (double *)b_sums.buf;
-        uint16_t *first_bits = (uint16_t *)b_fb.buf, *last_bits = (uint16_t *)b_lb.buf;
-        uint32_t *last_cp = (uint32_t *)b_lc.buf;
-        int64_t *tok_line = (int64_t *)b_tl.buf, *tok_len = (int64_t *)b_tn.buf;
-        Py_ssize_t tok_cap = b_tl.len / 8 < b_tn.len / 8 ? b_tl.len / 8 : b_tn.len / 8;
-        int kind = PyUnicode_KIND(page);
-        const void *data = PyUnicode_DATA(page);
-        mbuf = PyMem_Malloc((size_t)(len ? len : 1) * (size_t)kind);
-        if (!mbuf) {
-            PyErr_NoMemory();
-            goto done;
-        }
-        /* bit masks of the classes the kernel reads (the same values as features.py) */
-        const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;
-        int64_t cnt[16];
-        int64_t at = 0, date = 0, ell = 0, runs = 0, title = 0;
-        Py_ssize_t line = 0, ntok = 0, run_start = -1;
-        int have = 0;
-        memset(cnt, 0, sizeof cnt);
-        memset(first_bits, 0, (size_t)n_lines * 2);
-        memset(last_bits, 0, (size_t)n_lines * 2);
-        memset(last_cp, 0, (size_t)n_lines * 4);
-        /* a three-character window: c0 at i, c1 at i+1, c2 at i+2 */
-        Py_UCS4 c1 = len > 0 ? PyUnicode_READ(kind, data, 0) : 0;
-        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;
-        Py_UCS4 c2 = len > 1 ? PyUnicode_READ(kind, data, 1) : 0;
-        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
-        int prev_word = 0;
-        for (Py_ssize_t i = 0; i <= len; i++) {
-            if (i == len || c1 == '\n') {
-                /* close the line (the newline itself belongs to no line, as in the numpy path's
-                   [start, end) spans) */
-                if (line >= n_lines) {
-                    PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
-                    goto done;
-                }
-                starts[line] = line_start;
-                ends[line] = i;
-                line_start = i + 1;
-                double *row = sums + line * ncol;
-                for (Py_ssize_t k = 0; k < nb; k++) row[k] = (double)cnt[k];
-                row[nb] = (double)at;
-                row[nb + 1] = (double)date;
-                row[nb + 2] = (double)ell;
-                row[nb + 3] = (double)runs;
-                row[nb + 4] = (double)title;
-                memset(cnt, 0, sizeof cnt);
-                at = date = ell = runs = title = 0;
-                have = 0;
-                if (run_start >= 0) { /* a word run ends at the newline */
-                    tok_len[ntok - 1] = i - run_start;
-                    run_start = -1;
-                }
-                prev_word = 0;
-                if (i < len) {
-                    if (line + 1 >= n_lines) { /* before the next line's first write */
-                        PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
-                        goto done;
-                    }
-                    PyUnicode_WRITE(kind, mbuf, i, ' ');
-                    line++;
-                    c1 = c2;
-                    b1 = b2;
-                    c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
-                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
-                }
-                continue;
-            }
-            uint16_t b0 = b1;
-            Py_UCS4 c0 = c1;
-            c1 = c2;
-            b1 = b2;
-            c2 = i + 2 < len ? PyUnicode_READ(kind, data, i + 2) : 0;
-            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;
-            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */
-            for (Py_ssize_t k = 0; k < nb; k++) cnt[k] += (b0 & sum_bits[k]) != 0;
-            int w = (b0 & WORD) != 0;
-            int w1 = i + 1 < len && (b1 & WORD) != 0;
-            at += (b0 & AT) && w1;
-            if (i + 2 < len) {
-                date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);
-                ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');
-            } else {
-                ell += (b0 & ELL) != 0;
-            }
-            if (!(b0 & SPACE)) {
-                if (!have) first_bits[line] = b0;
-                have = 1;
-                last_bits[line] = b0;
-                last_cp[line] = (uint32_t)c0;
-            }
-            if (w) {
-                PyUnicode_WRITE(kind, mbuf, i, c0);
-                if (!prev_word) {
-                    if (ntok >= tok_cap) {
-                        PyErr_SetString(PyExc_ValueError, "token capacity too small");
-                        goto done;
-                    }
-                    tok_line[ntok++] = line;
-                    run_start = i;
-                    runs++;
-                    title += (b0 & UPPER) != 0;
-                }
-            } else {
-                PyUnicode_WRITE(kind, mbuf, i, ' ');
-                if (run_start >= 0) {
-                    tok_len[ntok - 1] = i - run_start;
-                    run_start = -1;
-                }
-            }
-            prev_word = w;
-        }
-        if (line + 1 != n_lines) {
-            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");
-            goto done;
-        }
-        PyObject *masked = PyUnicode_FromKindAndData(kind, mbuf, len);
-        if (!masked) goto done;
-        result = Py_BuildValue("nN", ntok, masked);
-    }
-done:
-    if (mbuf) PyMem_Free(mbuf);
-    PyBuffer_Release(&b_en);
-    PyBuffer_Release(&b_st);
-    PyBuffer_Release(&b_tn);
-    PyBuffer_Release(&b_tl);
-    PyBuffer_Release(&b_lc);
-    PyBuffer_Release(&b_lb);
-    PyBuffer_Release(&b_fb);
-    PyBuffer_Release(&b_sums);
-    PyBuffer_Release(&b_bits);
-    PyBuffer_Release(&b_table);
-    return result;
-}
+/* char_pass: in the "boilerplate s7" block (one loop per text kind, packed class counters, the
+ * lower-cased page in the same pass). */
 
 /* A token in the hash table of token_columns: its span in the text, its first position. */
 typedef struct {
@@ -437,6 +254,13 @@ __attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, 
 }
 #endif
 
+#ifdef CLEANER_AVX2_DISPATCH
+/* in the "boilerplate s7" block */
+__attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
+                                                                const double *th, Py_ssize_t depth,
+                                                                const double *leaf, Py_ssize_t j0, Py_ssize_t m);
+#endif
+
 /* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
  *
  * Oblivious trees over the rows of `blocks` (a tuple of C-contiguous float64 buffers, each
@@ -503,6 +327,7 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         const double *xs[32];
 #ifdef CLEANER_AVX2_DISPATCH
         int avx2 = __builtin_cpu_supports("avx2");
+        int avx512 = __builtin_cpu_supports("avx512f") && getenv("CLEANER_NO_AVX512") == NULL;
 #endif
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {
@@ -511,7 +336,9 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
             for (Py_ssize_t t = 0; t < trees; t++) {
                 for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
 #ifdef CLEANER_AVX2_DISPATCH
-                if (avx2)
+                if (avx512)
+                    add_tree_avx512(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
+                else if (avx2)
                     add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
                 else
 #endif
@@ -3506,8 +3333,564 @@ done:
 }
 /* ---- end garble s7 ---- */
 
+/* ---- boilerplate s7 ---- */
+
+/* cp_spread[b]: bit j of the byte b moved to the lowest bit of byte j of a uint64 -- eight 8-bit
+ * counters, so one addition per byte of a character's class bits counts all eight classes */
+static uint64_t cp_spread[256];
+static int cp_spread_ready = 0;
+
+static void cp_spread_init(void) {
+    for (unsigned b = 0; b < 256; b++) {
+        uint64_t v = 0;
+        for (unsigned j = 0; j < 8; j++) v |= (uint64_t)((b >> j) & 1u) << (8 * j);
+        cp_spread[b] = v;
+    }
+    cp_spread_ready = 1;
+}
+
+/* what the per-kind loop of char_pass reads and writes */
+typedef struct {
+    const uint16_t *table, *sum_bits, *lower;
+    Py_ssize_t nb, ncol, n_lines, tok_cap;
+    int bitpos[16];     /* the class bit each sum_bits entry counts; packed counters only when all are one bit */
+    int packed;
+    int64_t *starts, *ends, *tok_line, *tok_len;
+    double *sums;
+    uint16_t *first_bits, *last_bits;
+    uint32_t *last_cp;
+    void *mbuf, *lbuf, *mlbuf; /* masked page; lower-cased page and masked page (NULL: not asked) */
+    int low_ok;                /* every character has a one-character lower case the table or Python gives */
+    Py_ssize_t ntok;
+} CharPassState;
+
+/* One loop per text kind T (Py_UCS1/2/4), the characters read directly.  Per character: its class
+ * bits (the table), the per-line class counts (packed: two additions of cp_spread, flushed every
+ * 255 characters and at each line end; otherwise one test per class), the cue counts, the first and
+ * last non-space character, the word runs, the masked page and, with a lower-case table, the
+ * lower-cased page and masked page.  The same counts, in the same places, as the numpy path. */
+#define CHAR_PASS_LOOP(NAME, T, TMAX)                                                                     \
+    static int NAME(CharPassState *st, const T *t, Py_ssize_t len) {                                      \
+        const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;    \
+        const uint16_t *const table = st->table, *const lower = st->lower, *const sum_bits = st->sum_bits;  \
+        const int packed = st->packed;                                                                    \
+        const Py_ssize_t nbc = st->nb, ncol = st->ncol, n_lines = st->n_lines, tok_cap = st->tok_cap;      \
+        double *const sums = st->sums;                                                                    \
+        int64_t *const starts = st->starts, *const ends = st->ends;                                       \
+        int64_t *const tok_line = st->tok_line, *const tok_len = st->tok_len;                             \
+        uint16_t fb = 0, lb = 0;                                                                          \
+        uint32_t lcp = 0;                                                                                 \
+        T *m = (T *)st->mbuf, *lo = (T *)st->lbuf, *ml = (T *)st->mlbuf;                                  \
+        int low_ok = st->low_ok && lo != NULL && ml != NULL;                                              \
+        int64_t tot[16], cnt[16];                                                                         \
+        uint64_t acc_lo = 0, acc_hi = 0;                                                                  \
+        int since = 0;                                                                                    \
+        int64_t at = 0, date = 0, ell = 0, runs = 0, title = 0;                                           \
+        Py_ssize_t line = 0, ntok = 0, run_start = -1, line_start = 0;                                    \
+        int have = 0, prev_word = 0;                                                                      \
+        memset(tot, 0, sizeof tot);                                                                       \
+        memset(cnt, 0, sizeof cnt);                                                                       \
+        Py_UCS4 c1 = len > 0 ? (Py_UCS4)t[0] : 0;                                                         \
+        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;                                   \
+        Py_UCS4 c2 = len > 1 ? (Py_UCS4)t[1] : 0;                                                         \
+        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                   \
+        for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
+            if (i == len || c1 == '\n') {                                                                 \
+                if (line >= n_lines) {                                                                \
+                    PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                         \
+                    return -1;                                                                            \
+                }                                                                                         \
+                starts[line] = line_start;                                                            \
+                ends[line] = i;                                                                       \
+                line_start = i + 1;                                                                       \
+                double *row = sums + line * ncol;                                                 \
+                if (packed) {                                                                         \
+                    for (int j = 0; j < 8; j++) {                                                         \
+                        tot[j] += (int64_t)((acc_lo >> (8 * j)) & 0xFF);                                  \
+                        tot[8 + j] += (int64_t)((acc_hi >> (8 * j)) & 0xFF);                              \
+                    }                                                                                     \
+                    acc_lo = acc_hi = 0;                                                                  \
+                    since = 0;                                                                            \
+                    for (Py_ssize_t k = 0; k < nbc; k++) row[k] = (double)tot[st->bitpos[k]];          \
+                    memset(tot, 0, sizeof tot);                                                           \
+                } else {                                                                                  \
+                    for (Py_ssize_t k = 0; k < nbc; k++) row[k] = (double)cnt[k];                      \
+                    memset(cnt, 0, sizeof cnt);                                                           \
+                }                                                                                         \
+                Py_ssize_t nb = nbc;                                                                   \
+                row[nb] = (double)at;                                                                     \
+                row[nb + 1] = (double)date;                                                               \
+                row[nb + 2] = (double)ell;                                                                \
+                row[nb + 3] = (double)runs;                                                               \
+                row[nb + 4] = (double)title;                                                              \
+                at = date = ell = runs = title = 0;                                                       \
+                if (have) { /* the first and last non-space character (zero on a blank line) */            \
+                    st->first_bits[line] = fb;                                                            \
+                    st->last_bits[line] = lb;                                                             \
+                    st->last_cp[line] = lcp;                                                              \
+                }                                                                                         \
+                have = 0;                                                                                 \
+                if (run_start >= 0) { /* a word run ends at the newline */                                \
+                    tok_len[ntok - 1] = i - run_start;                                                \
+                    run_start = -1;                                                                       \
+                }                                                                                         \
+                prev_word = 0;                                                                            \
+                if (i < len) {                                                                            \
+                    if (line + 1 >= n_lines) { /* before the next line's first write */               \
+                        PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                     \
+                        return -1;                                                                        \
+                    }                                                                                     \
+                    m[i] = ' ';                                                                           \
+                    if (low_ok) {                                                                         \
+                        lo[i] = '\n';                                                                     \
+                        ml[i] = ' ';                                                                      \
+                    }                                                                                     \
+                    line++;                                                                               \
+                    c1 = c2;                                                                              \
+                    b1 = b2;                                                                              \
+                    c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                             \
+                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                            \
+                }                                                                                         \
+                continue;                                                                                 \
+            }                                                                                             \
+            uint16_t b0 = b1;                                                                             \
+            Py_UCS4 c0 = c1;                                                                              \
+            c1 = c2;                                                                                      \
+            b1 = b2;                                                                                      \
+            c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                                     \
+            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                    \
+            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */            \
+            if (packed) {                                                                             \
+                acc_lo += cp_spread[b0 & 0xFF];                                                           \
+                acc_hi += cp_spread[b0 >> 8];                                                             \
+                if (++since == 255) { /* before an 8-bit counter could wrap */                           \
+                    for (int j = 0; j < 8; j++) {                                                         \
+                        tot[j] += (int64_t)((acc_lo >> (8 * j)) & 0xFF);                                  \
+                        tot[8 + j] += (int64_t)((acc_hi >> (8 * j)) & 0xFF);                              \
+                    }                                                                                     \
+                    acc_lo = acc_hi = 0;                                                                  \
+                    since = 0;                                                                            \
+                }                                                                                         \
+            } else {                                                                                      \
+                for (Py_ssize_t k = 0; k < nbc; k++) cnt[k] += (b0 & sum_bits[k]) != 0;            \
+            }                                                                                             \
+            int w = (b0 & WORD) != 0;                                                                     \
+            if ((b0 & (AT | DIGIT | ELL)) || c0 == '.') { /* the cues start only at these characters */  \
+                int w1 = i + 1 < len && (b1 & WORD) != 0;                                                 \
+                at += (b0 & AT) && w1;                                                                    \
+                if (i + 2 < len) {                                                                        \
+                    date += (b0 & DIGIT) && (b1 & DSEP) && (b2 & DIGIT);                                  \
+                    ell += (b0 & ELL) || (c0 == '.' && c1 == '.' && c2 == '.');                           \
+                } else {                                                                                  \
+                    ell += (b0 & ELL) != 0;                                                               \
+                }                                                                                         \
+            }                                                                                             \
+            if (!(b0 & SPACE)) {                                                                          \
+                if (!have) fb = b0;                                                                       \
+                have = 1;                                                                                 \
+                lb = b0;                                                                                  \
+                lcp = (uint32_t)c0;                                                                       \
+            }                                                                                             \
+            if (low_ok) {                                                                                 \
+                Py_UCS4 lc;                                                                               \
+                if (c0 < 0x10000) {                                                                       \
+                    lc = lower[c0];                                                                   \
+                } else { /* above the BMP, str.lower() is the simple mapping: keep the uncased only */    \
+                    lc = Py_UNICODE_TOLOWER(c0) == c0 ? c0 : 0xFFFF;                                      \
+                }                                                                                         \
+                if (lc == 0xFFFF || lc > (Py_UCS4)(TMAX)) {                                               \
+                    low_ok = 0; /* the caller lower-cases in Python */                                    \
+                } else {                                                                                  \
+                    lo[i] = (T)lc;                                                                        \
+                    ml[i] = w ? (T)lc : (T)' ';                                                           \
+                }                                                                                         \
+            }                                                                                             \
+            if (w) {                                                                                      \
+                m[i] = (T)c0;                                                                             \
+                if (!prev_word) {                                                                         \
+                    if (ntok >= tok_cap) {                                                            \
+                        PyErr_SetString(PyExc_ValueError, "token capacity too small");                    \
+                        return -1;                                                                        \
+                    }                                                                                     \
+                    tok_line[ntok++] = line;                                                          \
+                    run_start = i;                                                                        \
+                    runs++;                                                                               \
+                    title += (b0 & UPPER) != 0;                                                           \
+                }                                                                                         \
+            } else {                                                                                      \
+                m[i] = ' ';                                                                               \
+                if (run_start >= 0) {                                                                     \
+                    tok_len[ntok - 1] = i - run_start;                                                \
+                    run_start = -1;                                                                       \
+                }                                                                                         \
+            }                                                                                             \
+            prev_word = w;                                                                                \
+        }                                                                                                 \
+        if (line + 1 != n_lines) {                                                                    \
+            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");                                \
+            return -1;                                                                                    \
+        }                                                                                                 \
+        st->ntok = ntok;                                                                                  \
+        st->low_ok = low_ok;                                                                              \
+        return 0;                                                                                         \
+    }
+CHAR_PASS_LOOP(char_pass_1, Py_UCS1, 0xFF)
+CHAR_PASS_LOOP(char_pass_2, Py_UCS2, 0xFFFF)
+CHAR_PASS_LOOP(char_pass_4, Py_UCS4, 0x10FFFF)
+
+/* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len,
+ *           lower) -> (n_tokens, masked, low, masked_low)
+ *
+ * page: the joined page ("\n" between lines, no other line breaks inside lines, n_lines lines).
+ * table: uint16 class bits per code point (0x10001 entries; the last for anything above the BMP).
+ * sum_bits: uint16 class bits counted per line, in the column order of `sums` (at most 16).
+ * starts / ends (int64): each line's [start, end) offsets in the page (its newline is in neither).
+ * sums: float64 (n_lines, len(sum_bits) + 5), row-major: the classes, then @ before a word
+ *   character, digit-separator-digit triples, ellipses (a cue char or "..."), non-CJK word runs,
+ *   word runs starting with an upper-case letter.  All counts, per line, of the character (or
+ *   run) *starting* in the line, as the numpy path bins them.
+ * first_bits / last_bits (uint16), last_cp (uint32): the first and last non-space character of
+ *   each line (0 for a blank line).
+ * tok_line / tok_len (int64, capacity >= the number of word runs): each non-CJK word run's line
+ *   and length in code points.
+ * lower: None, or uint16 (0x10000 entries): each BMP code point's lower case when str.lower() gives
+ *   one BMP character for it whatever surrounds it, else 0xFFFF (U+0130, capital sigma, ...).
+ * masked: the page with every non-word character replaced by a space (the token strings).
+ * low / masked_low: page.lower() and masked.lower(), built in the same pass; None without `lower`
+ *   or when a character of the page is one the table (or, above the BMP, a cased one) refers to Python.
+ */
+static PyObject *char_pass(PyObject *self, PyObject *args) {
+    PyObject *page, *o_table, *o_bits, *o_st, *o_en, *o_sums, *o_fb, *o_lb, *o_lc, *o_tl, *o_tn, *o_lower;
+    Py_ssize_t n_lines;
+    if (!PyArg_ParseTuple(args, "UOOnOOOOOOOOO", &page, &o_table, &o_bits, &n_lines, &o_st, &o_en, &o_sums, &o_fb,
+                          &o_lb, &o_lc, &o_tl, &o_tn, &o_lower))
+        return NULL;
+    Py_buffer b_table = {0}, b_bits = {0}, b_st = {0}, b_en = {0}, b_sums = {0}, b_fb = {0}, b_lb = {0}, b_lc = {0},
+              b_tl = {0}, b_tn = {0}, b_lower = {0}; /* obj NULL: releasing is a no-op */
+    PyObject *result = NULL, *masked = NULL, *low = NULL, *masked_low = NULL;
+    CharPassState st;
+    memset(&st, 0, sizeof st);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(page);
+    int kind = PyUnicode_KIND(page);
+    if (!cp_spread_ready) cp_spread_init();
+    if (get_buf(o_table, &b_table, 2, 0x10001, 0, "table") < 0) goto done;
+    if (get_buf(o_bits, &b_bits, 2, 1, 0, "sum_bits") < 0) goto done;
+    st.nb = b_bits.len / 2;
+    st.ncol = st.nb + 5;
+    if (st.nb > 16) {
+        PyErr_SetString(PyExc_ValueError, "at most 16 classes");
+        goto done;
+    }
+    if (n_lines < 0 || size_mul(n_lines, st.ncol) < 0) {
+        PyErr_SetString(PyExc_ValueError, "bad n_lines");
+        goto done;
+    }
+    st.n_lines = n_lines;
+    if (get_buf(o_sums, &b_sums, 8, size_mul(n_lines, st.ncol), 1, "sums") < 0) goto done;
+    if (get_buf(o_fb, &b_fb, 2, n_lines, 1, "first_bits") < 0) goto done;
+    if (get_buf(o_lb, &b_lb, 2, n_lines, 1, "last_bits") < 0) goto done;
+    if (get_buf(o_lc, &b_lc, 4, n_lines, 1, "last_cp") < 0) goto done;
+    if (get_buf(o_tl, &b_tl, 8, 0, 1, "tok_line") < 0) goto done;
+    if (get_buf(o_tn, &b_tn, 8, 0, 1, "tok_len") < 0) goto done;
+    if (get_buf(o_st, &b_st, 8, n_lines, 1, "starts") < 0) goto done;
+    if (get_buf(o_en, &b_en, 8, n_lines, 1, "ends") < 0) goto done;
+    if (o_lower != Py_None && get_buf(o_lower, &b_lower, 2, 0x10000, 0, "lower") < 0) goto done;
+    st.table = (const uint16_t *)b_table.buf;
+    st.sum_bits = (const uint16_t *)b_bits.buf;
+    st.lower = o_lower != Py_None ? (const uint16_t *)b_lower.buf : NULL;
+    st.packed = 1;
+    for (Py_ssize_t k = 0; k < st.nb; k++) {
+        uint16_t v = st.sum_bits[k];
+        if (v == 0 || (v & (v - 1)) != 0) { /* not a single bit: one test per class */
+            st.packed = 0;
+            st.bitpos[k] = 0;
+            continue;
+        }
+        int p = 0;
+        while (!((v >> p) & 1u)) p++;
+        st.bitpos[k] = p;
+    }
+    st.starts = (int64_t *)b_st.buf;
+    st.ends = (int64_t *)b_en.buf;
+    st.sums = (double *)b_sums.buf;
+    st.first_bits = (uint16_t *)b_fb.buf;
+    st.last_bits = (uint16_t *)b_lb.buf;
+    st.last_cp = (uint32_t *)b_lc.buf;
+    st.tok_line = (int64_t *)b_tl.buf;
+    st.tok_len = (int64_t *)b_tn.buf;
+    st.tok_cap = b_tl.len / 8 < b_tn.len / 8 ? b_tl.len / 8 : b_tn.len / 8;
+    memset(st.first_bits, 0, (size_t)n_lines * 2);
+    memset(st.last_bits, 0, (size_t)n_lines * 2);
+    memset(st.last_cp, 0, (size_t)n_lines * 4);
+    {
+        size_t bytes = (size_t)(len ? len : 1) * (size_t)kind;
+        st.mbuf = PyMem_Malloc(bytes);
+        if (!st.mbuf) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (st.lower) {
+            st.lbuf = PyMem_Malloc(bytes);
+            st.mlbuf = PyMem_Malloc(bytes);
+            if (!st.lbuf || !st.mlbuf) {
+                PyErr_NoMemory();
+                goto done;
+            }
+            st.low_ok = 1;
+        }
+    }
+    {
+        const void *data = PyUnicode_DATA(page);
+        int rc = kind == PyUnicode_1BYTE_KIND   ? char_pass_1(&st, (const Py_UCS1 *)data, len)
+                 : kind == PyUnicode_2BYTE_KIND ? char_pass_2(&st, (const Py_UCS2 *)data, len)
+                                                : char_pass_4(&st, (const Py_UCS4 *)data, len);
+        if (rc < 0) goto done;
+    }
+    masked = PyUnicode_FromKindAndData(kind, st.mbuf, len);
+    if (!masked) goto done;
+    if (st.lower && st.low_ok) {
+        low = PyUnicode_FromKindAndData(kind, st.lbuf, len);
+        if (!low) goto done;
+        masked_low = PyUnicode_FromKindAndData(kind, st.mlbuf, len);
+        if (!masked_low) goto done;
+    } else {
+        low = Py_NewRef(Py_None);
+        masked_low = Py_NewRef(Py_None);
+    }
+    result = Py_BuildValue("nNNN", st.ntok, masked, low, masked_low); /* steals the three references */
+    masked = low = masked_low = NULL;
+done:
+    Py_XDECREF(masked);
+    Py_XDECREF(low);
+    Py_XDECREF(masked_low);
+    if (st.mbuf) PyMem_Free(st.mbuf);
+    if (st.lbuf) PyMem_Free(st.lbuf);
+    if (st.mlbuf) PyMem_Free(st.mlbuf);
+    PyBuffer_Release(&b_lower);
+    PyBuffer_Release(&b_en);
+    PyBuffer_Release(&b_st);
+    PyBuffer_Release(&b_tn);
+    PyBuffer_Release(&b_tl);
+    PyBuffer_Release(&b_lc);
+    PyBuffer_Release(&b_lb);
+    PyBuffer_Release(&b_fb);
+    PyBuffer_Release(&b_sums);
+    PyBuffer_Release(&b_bits);
+    PyBuffer_Release(&b_table);
+    return result;
+}
+
+#ifdef CLEANER_AVX2_DISPATCH
+/* add_tree with AVX-512F (forest_raw, s7), used when the CPU has it: eight rows per register, each
+ * level's comparison a mask (_CMP_GT_OQ: false on NaN, as C's >) merged into the rows' leaf indices,
+ * the eight leaves gathered and added to the eight sums at once.  Every row's sum takes the same
+ * leaves in the same order as add_tree (one IEEE addition per tree per row), so the same bits. */
+__attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
+                                                                const double *th, Py_ssize_t depth,
+                                                                const double *leaf, Py_ssize_t j0, Py_ssize_t m) {
+    Py_ssize_t j = 0;
+    const __m512i one = _mm512_set1_epi64(1);
+    for (; j + 16 <= m; j += 16) {
+        __m512i v = _mm512_setzero_si512(), w = _mm512_setzero_si512();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __m512d t = _mm512_set1_pd(th[lev]);
+            __mmask8 c = _mm512_cmp_pd_mask(_mm512_loadu_pd(xs[lev] + j0 + j), t, _CMP_GT_OQ);
+            __mmask8 d = _mm512_cmp_pd_mask(_mm512_loadu_pd(xs[lev] + j0 + j + 8), t, _CMP_GT_OQ);
+            v = _mm512_slli_epi64(v, 1);
+            w = _mm512_slli_epi64(w, 1);
+            v = _mm512_mask_or_epi64(v, c, v, one);
+            w = _mm512_mask_or_epi64(w, d, w, one);
+        }
+        __m512d a = _mm512_add_pd(_mm512_loadu_pd(acc + j), _mm512_i64gather_pd(v, leaf, 8));
+        __m512d b = _mm512_add_pd(_mm512_loadu_pd(acc + j + 8), _mm512_i64gather_pd(w, leaf, 8));
+        _mm512_storeu_pd(acc + j, a);
+        _mm512_storeu_pd(acc + j + 8, b);
+    }
+    for (; j < m; j++) {
+        uint64_t i = 0;
+        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
+        acc[j] += leaf[i];
+    }
+}
+#endif
+
+typedef struct {
+    const uint16_t *flags;
+    const uint8_t *first, *second, *width;
+    const uint64_t *req, *col_req;
+    const int32_t *col_multi, *mcount;
+    Py_ssize_t ncol, nb, cap;
+} LexTables;
+
+/* whether a column of the line holds (see lexicon_lines) */
+static int lex_line_hit(const LexTables *lt, Py_ssize_t c0, Py_ssize_t n0, Py_ssize_t c1, Py_ssize_t n1, Py_ssize_t core,
+                        uint64_t present, const int32_t *counts) {
+    Py_ssize_t nb = lt->nb;
+    const uint8_t *f0 = lt->first + c0 * nb, *s0 = lt->second + n0 * nb, *f1 = lt->first + c1 * nb,
+                  *s1 = lt->second + n1 * nb, *wr = lt->width + core * nb;
+    for (Py_ssize_t b = 0; b < nb; b++) {
+        unsigned m = (unsigned)(((f0[b] & s0[b]) | (f1[b] & s1[b])) & wr[b]);
+        while (m) {
+            int bit = 7;
+            while (!((m >> bit) & 1u)) bit--;
+            m &= ~(1u << bit);
+            Py_ssize_t j = b * 8 + (7 - bit);
+            if (j >= lt->ncol) continue;
+            if ((present & lt->col_req[j]) != lt->col_req[j]) continue;
+            if (lt->col_multi[j] >= 0 && counts[lt->col_multi[j]] < lt->mcount[j]) continue;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* One pass per text kind: per line, the characters' required sets and counted sets, p0 and p1 (the
+ * leading spaces; bullets; spaces), the non-spaces before p1 and up to the last character _POST cannot
+ * take, then the column test.  Characters past the text's end read as newlines. */
+#define LEX_LINES(NAME, T)                                                                                \
+    static int NAME(const LexTables *lt, const T *t, Py_ssize_t len, int64_t **pout, Py_ssize_t *pn) {     \
+        const uint16_t *flags = lt->flags;                                                                \
+        const uint64_t *req = lt->req;                                                                    \
+        Py_ssize_t cap_out = 64, n_out = 0, line = 0, start = 0;                                          \
+        int64_t *out = PyMem_Malloc((size_t)cap_out * sizeof(int64_t));                                  \
+        if (!out) {                                                                                       \
+            PyErr_NoMemory();                                                                             \
+            return -1;                                                                                    \
+        }                                                                                                 \
+        *pout = out;                                                                                      \
+        while (start <= len) {                                                                            \
+            Py_ssize_t i = start;                                                                         \
+            /* the lead: spaces (p0), bullets, spaces (p1); the non-spaces before p1 */                  \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 1)) i++;                          \
+            Py_ssize_t p0 = i;                                                                            \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 2)) i++;                          \
+            while (i < len && (flags[t[i] < 0x10000 ? t[i] : 0x10000] & 1)) i++;                          \
+            Py_ssize_t p1 = i;                                                                            \
+            Py_ssize_t nonh = 0, nonh_last = 0, last = start - 1, end = start;                            \
+            uint64_t present = 0;                                                                         \
+            int32_t counts[12] = {0};                                                                     \
+            for (Py_ssize_t k = start; k < len && t[k] != '\n'; k++) {                                    \
+                Py_ssize_t ix = t[k] < 0x10000 ? (Py_ssize_t)t[k] : 0x10000;                              \
+                uint16_t f = flags[ix];                                                                   \
+                present |= req[ix];                                                                       \
+                if (f >> 4) {                                                                             \
+                    uint16_t g = f >> 4;                                                                  \
+                    for (int q = 0; g; q++, g >>= 1) counts[q] += g & 1;                                  \
+                }                                                                                         \
+                if (k >= p1 && !(f & 8)) nonh++;                                                          \
+                if (!(f & 4)) {                                                                           \
+                    last = k;                                                                             \
+                    nonh_last = nonh;                                                                     \
+                }                                                                                         \
+                end = k + 1;                                                                              \
+            }                                                                                             \
+            Py_ssize_t core = last >= p1 ? nonh_last : 0;                                                 \
+            if (core > lt->cap) core = lt->cap;                                                           \
+            Py_UCS4 a0 = p0 < len ? (Py_UCS4)t[p0] : '\n', b0 = p0 + 1 < len ? (Py_UCS4)t[p0 + 1] : '\n';   \
+            Py_UCS4 a1 = p1 < len ? (Py_UCS4)t[p1] : '\n', b1 = p1 + 1 < len ? (Py_UCS4)t[p1 + 1] : '\n';   \
+            if (lex_line_hit(lt, a0 < 0x10000 ? a0 : 0x10000, b0 < 0x10000 ? b0 : 0x10000,                 \
+                             a1 < 0x10000 ? a1 : 0x10000, b1 < 0x10000 ? b1 : 0x10000, core, present, counts)) { \
+                if (n_out == cap_out) {                                                                   \
+                    int64_t *nw = PyMem_Realloc(out, (size_t)cap_out * 2 * sizeof(int64_t));              \
+                    if (!nw) {                                                                            \
+                        PyErr_NoMemory();                                                                 \
+                        return -1;                                                                        \
+                    }                                                                                     \
+                    out = nw;                                                                             \
+                    *pout = out;                                                                          \
+                    cap_out *= 2;                                                                         \
+                }                                                                                         \
+                out[n_out++] = line;                                                                      \
+            }                                                                                             \
+            line++;                                                                                       \
+            start = end + 1;                                                                              \
+        }                                                                                                 \
+        *pn = n_out;                                                                                      \
+        return 0;                                                                                         \
+    }
+LEX_LINES(lex_lines_1, Py_UCS1)
+LEX_LINES(lex_lines_2, Py_UCS2)
+LEX_LINES(lex_lines_4, Py_UCS4)
+
+/* lexicon_lines(text, flags, first, second, width, req_bits, col_req, col_multi, multi_count) -> int64 bytes
+ *
+ * The lines (split at "\n") that a whole-line rule of rules._LEXICON_FAST can match, by the necessary
+ * conditions rules._line_filter reads off its alternatives (filter "columns"; nb bytes of column bits
+ * per table row, numpy's packbits order: column j is bit 7 - j % 8 of byte j / 8):
+ *   flags (uint16, 0x10001 entries, the last for anything above the BMP): bit 0 a space _PRE skips,
+ *     bit 1 a bullet _PRE skips, bit 2 a character _POST (or "\r") can take, bit 3 a rule space (\h),
+ *     bits 4.. membership of the counted sets (at most 12);
+ *   first / second (uint8, 0x10001 x nb): the columns a match can start with that character / whose
+ *     second character it can be;
+ *   width (uint8, (cap + 1) x nb): the columns that can consume that many non-spaces (row cap: more);
+ *   req_bits (uint64, 0x10001): which required sets (one character of it) each code point is in;
+ *   col_req (uint64 per column): the sets a column needs one character of (all of them; 0: none);
+ *   col_multi (int32 per column): the counted set a column needs (-1: none), multi_count (int32 per
+ *     column) how many of its characters.
+ * A column holds for a line when, at one of the two places _PRE can leave the match (after the leading
+ * spaces; after the leading bullets and spaces), it can start with the character there and continue
+ * with the next, the non-spaces between there and the last character _POST cannot take are no more
+ * than it can consume, and the line holds the characters it must.  Returns the line indices as int64
+ * (native byte order) in a bytes object.
+ */
+static PyObject *lexicon_lines(PyObject *self, PyObject *args) {
+    PyObject *text, *o_flags, *o_first, *o_second, *o_width, *o_req, *o_colreq, *o_colm, *o_mcount;
+    if (!PyArg_ParseTuple(args, "UOOOOOOOO", &text, &o_flags, &o_first, &o_second, &o_width, &o_req, &o_colreq,
+                          &o_colm, &o_mcount))
+        return NULL;
+    Py_buffer bf = {0}, b1 = {0}, b2 = {0}, bw = {0}, br = {0}, bc = {0}, bm = {0}, bn = {0};
+    PyObject *result = NULL;
+    int64_t *out = NULL;
+    if (get_buf(o_colreq, &bc, 8, 1, 0, "col_req") < 0) goto done;
+    Py_ssize_t ncol = bc.len / 8, nb = (ncol + 7) / 8;
+    if (get_buf(o_colm, &bm, 4, ncol, 0, "col_multi") < 0) goto done;
+    if (get_buf(o_mcount, &bn, 4, ncol, 0, "multi_count") < 0) goto done;
+    if (get_buf(o_flags, &bf, 2, 0x10001, 0, "flags") < 0) goto done;
+    if (get_buf(o_first, &b1, 1, size_mul(0x10001, nb), 0, "first") < 0) goto done;
+    if (get_buf(o_second, &b2, 1, size_mul(0x10001, nb), 0, "second") < 0) goto done;
+    if (get_buf(o_width, &bw, 1, nb, 0, "width") < 0) goto done;
+    if (get_buf(o_req, &br, 8, 0x10001, 0, "req_bits") < 0) goto done;
+    {
+        const uint16_t *flags = bf.buf;
+        const uint8_t *first = b1.buf, *second = b2.buf, *width = bw.buf;
+        const uint64_t *req = br.buf, *col_req = bc.buf;
+        const int32_t *col_multi = bm.buf, *mcount = bn.buf;
+        Py_ssize_t cap = bw.len / nb - 1;
+        for (Py_ssize_t j = 0; j < ncol; j++) {
+            if (col_multi[j] < -1 || col_multi[j] >= 12) {
+                PyErr_SetString(PyExc_ValueError, "col_multi: a counted set out of range");
+                goto done;
+            }
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+        int kind = PyUnicode_KIND(text);
+        const void *data = PyUnicode_DATA(text);
+        LexTables lt = {flags, first, second, width, req, col_req, col_multi, mcount, ncol, nb, cap};
+        Py_ssize_t n_out = 0;
+        int rc = kind == PyUnicode_1BYTE_KIND   ? lex_lines_1(&lt, (const Py_UCS1 *)data, len, &out, &n_out)
+                 : kind == PyUnicode_2BYTE_KIND ? lex_lines_2(&lt, (const Py_UCS2 *)data, len, &out, &n_out)
+                                                : lex_lines_4(&lt, (const Py_UCS4 *)data, len, &out, &n_out);
+        if (rc < 0) goto done;
+        result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)(n_out * (Py_ssize_t)sizeof(int64_t)));
+    }
+done:
+    if (out) PyMem_Free(out);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&br);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&b2);
+    PyBuffer_Release(&b1);
+    PyBuffer_Release(&bf);
+    return result;
+}
+
+/* ---- end boilerplate s7 ---- */
+
 static PyMethodDef methods[] = {
-    {"char_pass", char_pass, METH_VARARGS, "Per-line class counts, first/last characters and word runs of a page."},
+    {"char_pass", char_pass, METH_VARARGS,
+     "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
     {"token_columns", token_columns, METH_VARARGS, "Token ids, vocabulary counts per line and content words."},
     {"forest_raw", forest_raw, METH_VARARGS, "Log-odds of oblivious trees over column blocks."},
     {"score_context", score_context, METH_VARARGS, "The second pass's score-context columns."},
@@ -3535,6 +3918,7 @@ static PyMethodDef methods[] = {
     {"lang_lines", lang_lines, METH_VARARGS, "Lines, script counts per line and ASCII-letter flags of a page (language s7)."},
     {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
     {"ft_predict", ft_predict, METH_VARARGS, "fastText lid.176 top-k labels and probabilities (language s7)."},
+    {"lexicon_lines", lexicon_lines, METH_VARARGS, "The lines a whole-line rule can match (boilerplate s7)."},
     {NULL, NULL, 0, NULL},
 };
 

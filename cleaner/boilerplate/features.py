@@ -46,7 +46,7 @@ import regex
 from .. import native
 from . import rules as R
 
-NATIVE_ABI = 3
+NATIVE_ABI = 4
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
 An in-place build survives ``git pull``: a stale one is refused here instead of raising
 TypeError inside the stage."""
@@ -741,9 +741,37 @@ def _char_pass_numpy(page: str, n: int) -> CharPass:
     return starts, ends, sums, first_bits, last_bits, last_cp, wline, wend - wpos + 1, masked
 
 
+@lru_cache(maxsize=1)
+def _lower_table() -> np.ndarray:
+    """uint16 per BMP code point: its lower case where ``str.lower()`` gives one BMP character for it
+    whatever surrounds it, else 0xFFFF (U+0130 lower-cases to two characters, capital sigma by its
+    neighbours): what :func:`_char_pass_native` lower-cases the page with (built once, ~2 ms)."""
+    special = "\u0130\u03a3"
+    bmp = "".join(map(chr, range(0x10000)))
+    low = bmp.translate(dict.fromkeys(map(ord, special), "\uffff")).lower()
+    table = np.full(0x10000, 0xFFFF, dtype=np.uint16)
+    if len(low) == 0x10000:  # every other code point lower-cases to one character
+        cp = np.frombuffer(low.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        table[cp < 0xFFFF] = cp[cp < 0xFFFF]
+    else:  # (not so in any Unicode version so far) one code point at a time
+        for c in range(0x10000):
+            lc = chr(c).lower()
+            if len(lc) == 1 and ord(lc) < 0xFFFF and chr(c) not in special:
+                table[c] = ord(lc)
+    return table
+
+
 def _char_pass_native(page: str, n: int) -> CharPass:
     """:data:`CharPass` by the compiled kernel (``cleaner/_native.c``): one loop over the code
     points, the same counts (tested equal to :func:`_char_pass_numpy`)."""
+    return _char_pass_native_low(page, n, False)[0]
+
+
+def _char_pass_native_low(page: str, n: int, lower: bool = True) -> tuple[CharPass, str | None, str | None]:
+    """:func:`_char_pass_native` and, with ``lower``, ``page.lower()`` and the masked page's ``lower()``
+    built in the same pass by a table lookup per character (None, None where a character needs
+    Python's own ``lower()``: U+0130, capital sigma, cased letters above the BMP).  ``str.lower()`` of
+    a non-ASCII page looks up every character's case record: 10% of :func:`_base`."""
     assert _native is not None
     starts = np.empty(n, dtype=np.int64)
     ends = np.empty(n, dtype=np.int64)
@@ -754,10 +782,11 @@ def _char_pass_native(page: str, n: int) -> CharPass:
     cap = len(page) // 2 + 1  # word runs are separated by at least one character
     wline = np.empty(cap, dtype=np.int64)
     wlen = np.empty(cap, dtype=np.int64)
-    k, masked = _native.char_pass(
-        page, _class_table(), _SUM_BITS, n, starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen
+    k, masked, low, masked_low = _native.char_pass(
+        page, _class_table(), _SUM_BITS, n, starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen,
+        _lower_table() if lower else None,
     )
-    return starts, ends, sums, first_bits, last_bits, last_cp, wline[:k], wlen[:k], masked
+    return (starts, ends, sums, first_bits, last_bits, last_cp, wline[:k], wlen[:k], masked), low, masked_low
 
 
 def _token_ids_python(low_masked: str, wline: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -826,9 +855,13 @@ def _base(
     if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
         lines = _normalise_lines(lines)
         page = "\n".join(lines)
-    starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen, masked = (
-        _char_pass_numpy(page, n) if _native is None else _char_pass_native(page, n)
-    )
+    low: str | None = None
+    masked_low: str | None = None
+    if _native is None:
+        chars = _char_pass_numpy(page, n)
+    else:
+        chars, low, masked_low = _char_pass_native_low(page, n)
+    starts, ends, sums, first_bits, last_bits, last_cp, wline, wlen, masked = chars
     nb = _SUM_BITS.shape[0]  # sums: the classes, then the cue counts and word runs (CharPass)
     n_word, n_cjk, n_up, n_low, n_dig, n_pun, n_sp, n_sep, n_sym, n_cjk_stop, n_comma, n_copy = sums[:, :nb].T
     n_chars = (ends - starts).astype(np.float64)
@@ -842,7 +875,7 @@ def _base(
     # page-local word ids (the position of a word's first occurrence), the vocabulary bits looked up
     # once per distinct word, per line the stop/chrome/month words and byline-led lines
     ids, vcounts, content = (_token_columns_numpy if _native is None else _token_columns_native)(
-        masked.lower(), language, wline, wlen, n
+        masked.lower() if masked_low is None else masked_low, language, wline, wlen, n
     )
     n_stop = vcounts[:, 0] + n_cjk_stop
     n_chrome_tok = vcounts[:, 1]
@@ -850,7 +883,8 @@ def _base(
     byline = vcounts[:, 3]
 
     # rare cues
-    low = page.lower()
+    if low is None:
+        low = page.lower()
     if len(low) != len(page):  # case folding changed lengths (rare): keep offsets valid
         low = page
     cue = np.zeros((n, len(_CUE_NAMES)))

@@ -25,6 +25,10 @@ from collections.abc import Sequence
 from .rules import HAN
 
 _LETTERS = re.compile(rf"[^\W\d_{HAN}]{{3,}}")
+_ASCII_LETTERS = re.compile(r"[a-z]{3,}")
+""":data:`_LETTERS` on lower-cased ASCII text: there its class is exactly ``[a-z]`` (no upper case is
+left, no ASCII character is Han), and a bitmap class is tested faster than the negated category
+class (the body of a page is tokenised for every related header; tested equal on every dev page)."""
 _HAN_RUN = re.compile(rf"[{HAN}]+")
 """Topical tokens: words of 3+ letters, and Han runs (cut into bigrams).  Stdlib ``re`` with the
 Han script spelled out as a class (``regex``'s ``\\p{Han}`` is 3x slower here), one pass each,
@@ -54,6 +58,9 @@ _TEASER_MARKS = re.compile(
     rf"|[{HAN}]{{1,6}}(?:网|社)[{HAN}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电"  # 中新网北京5月5日电
     r"|\.\.\.\s*$|…\s*$"  # truncated snippet
 )
+_TEASER_MARK_LITERALS = ("【", "[", "日电", "...", "…")
+"""One of these is in every :data:`_TEASER_MARKS` match: a line without any skips the regex search
+(which tries its Han-run alternative at every character of a long paragraph)."""
 _TIME_PREFIX = re.compile(r"\d{1,2}[:/.-]\d{1,2}\s")
 """A time/date prefix, matched after ``lstrip()`` (a leading ``\\s*`` would make a full scan of
 a run of spaces quadratic)."""
@@ -71,17 +78,20 @@ def teaser_shaped(line: str) -> bool:
         if a >= 0 and b < len(line) and not line[a].isspace() and line[a] != "|" and not line[b].isspace() \
                 and line[b] != "|":
             return True
-    return bool(_TEASER_MARKS.search(line) or _TIME_PREFIX.match(line.lstrip()))
+    if any(map(line.__contains__, _TEASER_MARK_LITERALS)) and _TEASER_MARKS.search(line):
+        return True
+    return bool(_TIME_PREFIX.match(line.lstrip()))
 
 
 def tokens(text: str) -> set[str]:
     """Distinct topical tokens of ``text`` (words >= 3 letters minus stopwords, Han bigrams;
     a kana word is cut into bigrams too)."""
     low = text.lower()
-    out = set(_LETTERS.findall(low))
     if low.isascii():
+        out = set(_ASCII_LETTERS.findall(low))
         out -= _STOP
         return out
+    out = set(_LETTERS.findall(low))
     # distinct tokens only: a word or Han run starting in the CJK ranges is cut into bigrams,
     # any other is kept unless it is a stopword (a set difference, in C)
     out.update(_HAN_RUN.findall(low))

@@ -19,11 +19,15 @@ not from benchmark items.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
-from typing import NamedTuple
+from re import _parser as _re_parser  # type: ignore[attr-defined]
+from typing import Any, NamedTuple
 
+import numpy as np
 import regex
 
 
@@ -458,6 +462,429 @@ def _contains_starts(text: str) -> list[int]:
     return out
 
 
+# -- which lines the lexicon can match (necessary conditions per alternative, checked per line) --------
+# The lexicon is some 80 alternatives tried at every line start: ~16k instructions a line, 17% of the
+# stage (320 M instructions per MB of dev text), although few lines can match any.  Every alternative is
+# split into "columns" (a leading alternation or optional part into one sequence per branch: "tweet",
+# "twitter", ...), and a column can match a line only when
+#   (1) at one of the two places _PRE can leave the match (after the leading spaces; after the leading
+#       bullets and spaces) the character there is one it can start with and the next one can follow;
+#   (2) the non-space characters from there to the last character _POST cannot take are no more than
+#       it can consume (rules joined by \s+ are unbounded in characters, not in non-spaces);
+#   (3) the line holds at least one character of every set it must consume one of ("c", "o", "m", ...
+#       of "comments") and, for one set, as many as it must (two separators of the navigation shape,
+#       eight digits of a phone number).
+# All three are read off the compiled alternatives by ``re``'s own parser (:func:`_first_chars`,
+# :func:`_width`, :func:`_required`), so they hold for any rule set; unknown constructs count as "any".
+# The compiled kernel (``_native.lexicon_lines``) checks them per line; the lines that pass (16% of
+# the dev lines) are joined and scanned, and the matches are those of the one scan (tested on every
+# dev page and on generated lines, with the array version :func:`_lexicon_lines_numpy` as the
+# reference): 320 -> 165 M instructions per MB.  The numpy path scans every line (the array version
+# costs more than the scan it saves), and so does every process for its first LINE_FILTER_AFTER_PAGES
+# pages (the tables take ~0.2 s to build).
+
+_BMP = 0x10000
+"""Tables index code points below this; one more slot stands for every code point above the BMP."""
+_PRE_SPACES = " \t\u3000"
+_PRE_BULLETS = "-–—•·*»›▶►◆■□●○【[(（「"
+_POST_CHARS = " \t\u3000]）)」】|:：>»›.。!！…-\r"
+if _PRE != r"[ \t\u3000]*+(?:[-–—•·*»›▶►◆■□●○【\[(（「]++[ \t\u3000]*+)?" or _POST != (
+    r"[ \t\u3000]*+(?:[\]）)」】|:：>»›.。!！…-]++[ \t\u3000]*+)?"
+):
+    raise AssertionError("lexicon_lines reads _PRE and _POST as these characters: update both together")
+
+
+def _char_table(chars: str) -> np.ndarray:
+    t = np.zeros(_BMP + 1, dtype=bool)
+    t[[min(ord(c), _BMP) for c in chars]] = True
+    return t
+
+
+@lru_cache(maxsize=8)
+def _category_table(cat: Any) -> np.ndarray:
+    """Which BMP code points ``re``'s category (``\\d``, ``\\w``, ``\\s`` and their negations) holds; above
+    the BMP: True (conservative)."""
+    pattern = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}.get(str(cat))
+    if pattern is None:  # another category: any character (a superset is safe)
+        return np.ones(_BMP + 1, dtype=bool)
+    bmp = "".join(map(chr, range(_BMP))).replace("\x01", "\x02")
+    marked = re.sub(pattern, "\x01", bmp)
+    t = np.ones(_BMP + 1, dtype=bool)
+    t[:_BMP] = np.frombuffer(marked.encode("utf-32-le", "surrogatepass"), dtype=np.uint32) == 1
+    return t
+
+
+_ANY = None
+"""What :func:`_first_chars` returns for "any character" (a table would say the same, more slowly)."""
+
+
+def _first_chars(items: list[tuple[Any, Any]]) -> tuple[np.ndarray | None, bool]:
+    """The characters a match of the parsed sequence ``items`` can start with (None: any) and whether it
+    can match the empty string; anything not understood counts as "any" (a superset is safe)."""
+    out = np.zeros(_BMP + 1, dtype=bool)
+    for op, av in items:
+        first, empty = _first_of(op, av)
+        if first is None:
+            return None, empty
+        out |= first
+        if not empty:
+            return out, False
+    return out, True
+
+
+_FIRST_MEMO: dict[str, tuple[np.ndarray | None, bool]] = {}
+""":func:`_first_of` by the parsed item's ``repr`` (the columns share most items; the tables are read-only)."""
+
+
+def _first_of(op: Any, av: Any) -> tuple[np.ndarray | None, bool]:
+    key = repr((op, av))
+    got = _FIRST_MEMO.get(key)
+    if got is None:
+        got = _first_of_item(op, av)
+        if got[0] is not None:
+            got[0].flags.writeable = False
+        _FIRST_MEMO[key] = got
+    return got
+
+
+def _first_of_item(op: Any, av: Any) -> tuple[np.ndarray | None, bool]:
+    name = str(op)
+    if name == "LITERAL":
+        t = np.zeros(_BMP + 1, dtype=bool)
+        t[min(int(av), _BMP)] = True
+        return t, False
+    if name == "IN":
+        t = np.zeros(_BMP + 1, dtype=bool)
+        negate = False
+        for o, a in av:
+            on = str(o)
+            if on == "NEGATE":
+                negate = True
+            elif on == "LITERAL":
+                t[min(a, _BMP)] = True
+            elif on == "RANGE":
+                t[min(a[0], _BMP) : min(a[1], _BMP) + 1] = True
+                t[_BMP] |= a[1] >= _BMP
+            elif on == "CATEGORY":
+                t |= _category_table(a)
+            else:
+                return None, False
+        if negate:
+            t = ~t
+            t[_BMP] = True
+        return t, False
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, _hi, sub = av
+        first, empty = _first_chars(list(sub))
+        return first, empty or lo == 0
+    if name == "SUBPATTERN":
+        _group, add_flags, _del_flags, sub = av
+        if add_flags & re.IGNORECASE:
+            return None, True
+        return _first_chars(list(sub))
+    if name == "ATOMIC_GROUP":
+        return _first_chars(list(av))
+    if name == "BRANCH":
+        t = np.zeros(_BMP + 1, dtype=bool)
+        empty = False
+        for sub in av[1]:
+            first, e = _first_chars(list(sub))
+            if first is None:
+                return None, True
+            t |= first
+            empty |= e
+        return t, empty
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return np.zeros(_BMP + 1, dtype=bool), True  # zero width: adds no first character
+    return None, True
+
+
+Required = dict[frozenset[str], int]
+"""Character sets and how many characters of each every match consumes (at least): all of them hold."""
+
+_REQUIRED_MAX_SET = 1000
+"""Larger character sets are not kept as requirements (a line holds some of them anyway)."""
+
+
+def _required(items: list[tuple[Any, Any]]) -> Required:
+    """What every match of the sequence ``items`` consumes: its elements' requirements together (the
+    elements consume different characters, so the counts of one set add up)."""
+    out: Required = {}
+    for op, av in items:
+        for chars, count in _required_of(op, av).items():
+            out[chars] = out.get(chars, 0) + count
+    return out
+
+
+_IN_CHARS: dict[str, frozenset[str]] = {}
+"""A parsed character class's characters for :func:`_required_of` (empty: too many to keep)."""
+
+
+def _required_of(op: Any, av: Any) -> Required:
+    name = str(op)
+    if name == "LITERAL":
+        return {frozenset(chr(int(av))): 1}
+    if name == "IN":
+        key = repr(av)
+        chars = _IN_CHARS.get(key)
+        if chars is None:
+            table, _ = _first_of(op, av)
+            if table is None or table[_BMP] or int(table.sum()) > _REQUIRED_MAX_SET:
+                chars = frozenset()
+            else:
+                chars = frozenset(map(chr, np.flatnonzero(table).tolist()))
+            _IN_CHARS[key] = chars
+        return {chars: 1} if chars else {}
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        lo, _hi, sub = av
+        return {k: v * lo for k, v in _required(list(sub)).items()} if lo >= 1 else {}
+    if name == "SUBPATTERN":
+        return _required(list(av[-1]))
+    if name == "ATOMIC_GROUP":
+        return _required(list(av))
+    if name == "BRANCH":
+        subs = [_required(list(sub)) for sub in av[1]]
+        if not subs or not all(subs):
+            return {}
+        common = set.intersection(*(set(r) for r in subs))
+        out = {k: min(r[k] for r in subs) for k in common}
+        # one character of the union of each branch's smallest set
+        union = frozenset().union(*(min(r, key=len) for r in subs))
+        if len(union) <= _REQUIRED_MAX_SET and union not in out:
+            out[union] = 1
+        return out
+    return {}
+
+
+_H_CHARS = "\t \xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u202f\u205f\u3000"
+"""The characters of :data:`_H` (what the rules' ``\\s``/``\\h`` match), which :func:`_width` does not count."""
+_INF = 1 << 30
+_MAXREPEAT = _re_parser.MAXREPEAT
+"""How ``re``'s parser writes an unbounded repeat's upper bound."""
+
+
+def _spaces_only(op: Any, av: Any, space: np.ndarray) -> bool:
+    """Whether one member of a parsed character class holds only characters of ``space``."""
+    name = str(op)
+    if name == "LITERAL":
+        return bool(space[min(int(av), _BMP)])
+    if name == "RANGE":
+        lo, hi = av
+        return hi - lo < len(_H_CHARS) and all(space[c] for c in range(lo, hi + 1))
+    return False  # a negation or a category holds other characters too
+
+
+_IN_WIDTH: dict[str, int] = {}
+""":func:`_width` of a parsed character class by its ``repr`` (0: spaces only)."""
+
+
+def _width(items: list[tuple[Any, Any]], space: np.ndarray) -> int:
+    """The most characters outside ``space`` (a table) a match of the parsed sequence ``items`` can
+    consume (:data:`_INF`: no bound).  Counting no spaces bounds the rules whose words are joined by
+    ``\\s+`` (``getwidth`` says unbounded for those)."""
+    total = 0
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            w = 0 if space[min(int(av), _BMP)] else 1
+        elif name == "IN":
+            key = repr(av)
+            got = _IN_WIDTH.get(key)
+            if got is None:
+                got = _IN_WIDTH[key] = 0 if all(_spaces_only(o, a, space) for o, a in av) else 1
+            w = got
+        elif name in ("ANY", "NOT_LITERAL", "CATEGORY"):
+            w = 1
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            _lo, hi, sub = av
+            inner = _width(list(sub), space)
+            w = 0 if inner == 0 else _INF if hi == _MAXREPEAT or inner >= _INF else hi * inner
+        elif name == "SUBPATTERN":
+            w = _width(list(av[-1]), space)
+        elif name == "ATOMIC_GROUP":
+            w = _width(list(av), space)
+        elif name == "BRANCH":
+            w = max(_width(list(sub), space) for sub in av[1])
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            w = 0
+        else:
+            return _INF
+        total = min(total + w, _INF)
+    return total
+
+
+_SPLIT_MAX = 64
+"""Most filter columns one alternative is split into (:func:`_split`)."""
+
+
+def _split(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
+    """Sequences whose matches together include every match of ``items``: a leading alternation (or
+    group of one, or an optional part) is split into one sequence per branch, each followed by the
+    rest, so that each column's first characters, second characters and width are those of one
+    branch ("tweet", "twitter": "t" then "w") instead of the union of all."""
+    if not items:
+        return [items]
+    op, av = items[0]
+    name, rest = str(op), items[1:]
+    heads: list[list[tuple[Any, Any]]] | None = None
+    if name == "BRANCH":
+        heads = [list(sub) for sub in av[1]]
+    elif name == "SUBPATTERN" and not av[1] & re.IGNORECASE:
+        heads = [list(av[-1])]
+    elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == 0 and av[1] == 1:
+        heads = [list(av[2]), []]
+    if heads is None:
+        return [items]
+    out: list[list[tuple[Any, Any]]] = []
+    for h in heads:
+        out.extend(_split(h + rest))
+        if len(out) > _SPLIT_MAX:
+            return [items]
+    return out
+
+
+def _second_chars(items: list[tuple[Any, Any]]) -> np.ndarray | None:
+    """The characters that can follow the first one in a match of ``items`` when the first element is
+    one character (None: any, or not known)."""
+    if not items or str(items[0][0]) not in ("LITERAL", "IN"):
+        return None
+    first, empty = _first_chars(items[1:])
+    return None if first is None or empty else first
+
+
+@dataclass(frozen=True)
+class _LineFilter:
+    """The lexicon's filter columns as tables (see :func:`_line_filter`); a column is one bit of a row
+    of ``nbytes`` bytes (numpy's ``packbits`` order)."""
+
+    flags: np.ndarray  # (BMP + 1,) uint16: _PRE space, _PRE bullet, _POST character, rule space, counted sets
+    first: np.ndarray  # (BMP + 1, nbytes) uint8: the columns that can start with each code point
+    second: np.ndarray  # (BMP + 1, nbytes) uint8: the columns whose second character can be it
+    width: np.ndarray  # (cap + 1, nbytes) uint8: the columns that can consume that many non-spaces
+    req_bits: np.ndarray  # (BMP + 1,) uint64: the required sets (one character of it) each code point is in
+    col_req: np.ndarray  # (columns,) uint64: the sets a column needs a character of
+    col_multi: np.ndarray  # (columns,) int32: the counted set a column needs (-1: none)
+    multi_count: np.ndarray  # (columns,) int32: how many of that set's characters
+
+
+_F_SPACE, _F_BULLET, _F_POST, _F_H = 1, 2, 4, 8
+_MULTI_SETS = 12
+"""Counted sets (flag bits 4..15): a column that needs more of one than the table has room for needs none."""
+
+
+@lru_cache(maxsize=1)
+def _line_filter() -> _LineFilter:
+    """Tables of :func:`lexicon_lines`, from the parsed alternatives of :data:`_LEXICON_FAST` (built once,
+    when a process has scanned :data:`LINE_FILTER_AFTER_PAGES` pages)."""
+    columns = [c for a in _top_alternatives(_FLAT_BODY) for c in _split(list(_re_parser.parse(a)))]
+    n = len(columns)
+    space = _char_table(_H_CHARS)
+    first = np.zeros((n, _BMP + 1), dtype=bool)  # a row per column (contiguous writes), packed per code point below
+    second = np.zeros((n, _BMP + 1), dtype=bool)
+    widths = []
+    single: dict[frozenset[str], int] = {}
+    col_req = np.zeros(n, dtype=np.uint64)
+    multi: dict[frozenset[str], int] = {}
+    col_multi = np.full(n, -1, dtype=np.int32)
+    multi_count = np.zeros(n, dtype=np.int32)
+    for j, items in enumerate(columns):
+        f, empty = _first_chars(items)
+        if f is None or empty:  # a column that can match empty starts with any character
+            first[j] = True
+            second[j] = True
+        else:
+            first[j] = f
+            f2 = _second_chars(items)
+            second[j] = True if f2 is None else f2
+        widths.append(_width(items, space))
+    # the required characters, the columns that start with the most characters first: the tables have
+    # room for 64 sets and 12 counted ones, and a requirement tells most where the first character says little
+    for j in np.argsort(-first.sum(axis=1), kind="stable").tolist():
+        req = _required(columns[j])
+        counted = [(count, chars) for chars, count in req.items() if count > 1]
+        if counted:  # the set needed most often (one counted set per column)
+            count, chars = max(counted, key=lambda t: (t[0], -len(t[1])))
+            if chars in multi or len(multi) < _MULTI_SETS:
+                col_multi[j] = multi.setdefault(chars, len(multi))
+                multi_count[j] = count
+        for chars in req:  # one character of each set (those beyond 64 sets are dropped: weaker, still true)
+            if chars in single or len(single) < 64:
+                col_req[j] |= np.uint64(1 << single.setdefault(chars, len(single)))
+    bounded = [w for w in widths if w < _INF]
+    cap = max(bounded) + 1 if bounded else 0
+    width = np.zeros((cap + 1, n), dtype=bool)
+    for j, w in enumerate(widths):
+        width[: min(w, cap) + 1, j] = True  # non-space counts 0..w (cap: beyond every bounded one)
+    req_bits = np.zeros(_BMP + 1, dtype=np.uint64)
+    for chars, k in single.items():
+        req_bits[_char_table("".join(chars))] |= np.uint64(1 << k)
+    flags = np.zeros(_BMP + 1, dtype=np.uint16)
+    for bit, members in ((_F_SPACE, _PRE_SPACES), (_F_BULLET, _PRE_BULLETS), (_F_POST, _POST_CHARS), (_F_H, _H_CHARS)):
+        flags[_char_table(members)] |= bit
+    for chars, k in multi.items():
+        flags[_char_table("".join(chars))] |= 1 << (4 + k)
+    return _LineFilter(
+        flags, np.ascontiguousarray(np.packbits(first, axis=0).T), np.ascontiguousarray(np.packbits(second, axis=0).T),
+        np.packbits(width, axis=1), req_bits, col_req,
+        col_multi, multi_count,
+    )
+
+
+def lexicon_lines(text: str) -> np.ndarray:
+    """Indices (int64) of the lines of ``text`` (split at ``\\n``) that some :data:`_LEXICON_FAST`
+    alternative can match as a whole line; the others cannot (see the section's comment).  By the
+    compiled kernel when it is built, else :func:`_lexicon_lines_numpy` (the same lines, tested)."""
+    from . import features  # features imports this module
+
+    if features._native is None:
+        return _lexicon_lines_numpy(text)
+    lf = _line_filter()
+    raw = features._native.lexicon_lines(
+        text, lf.flags, lf.first, lf.second, lf.width, lf.req_bits, lf.col_req, lf.col_multi, lf.multi_count
+    )
+    return np.frombuffer(raw, dtype=np.int64)
+
+
+def _lexicon_lines_numpy(text: str) -> np.ndarray:
+    """:func:`lexicon_lines` by array operations over the page (the reference of the kernel; slower
+    than scanning every line, so the numpy path scans every line instead)."""
+    lf = _line_filter()
+    # the text, a newline that closes its last line and one more character to read after that newline
+    cpn = np.minimum(np.frombuffer((text + "\n\n").encode("utf-32-le", "surrogatepass"), dtype=np.uint32), _BMP)
+    cpi = cpn[:-1]
+    ends = np.flatnonzero(cpi == 10)
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    fl = lf.flags[cpi]
+    # where the alternatives start: after the leading spaces (p0), or after bullets and spaces (p1)
+    ns = np.flatnonzero((fl & _F_SPACE) == 0)  # a newline is no space: every search ends at the line's end
+    p0 = ns[np.searchsorted(ns, starts)]
+    nb = np.flatnonzero((fl & _F_BULLET) == 0)
+    p1 = ns[np.searchsorted(ns, nb[np.searchsorted(nb, p0)])]
+    ok = (lf.first[cpi[p0]] & lf.second[cpn[p0 + 1]]) | (lf.first[cpi[p1]] & lf.second[cpn[p1 + 1]])
+    # the non-spaces no _PRE/_POST can take: from p1 to the last character _POST cannot take
+    nq = np.flatnonzero((fl & _F_POST) == 0)  # newlines included
+    k = np.searchsorted(nq, ends) - 1  # the last non-_POST character before the line's end (-1: none)
+    last = np.where(k >= 0, nq[np.maximum(k, 0)], -1)
+    cs = np.zeros(cpi.shape[0] + 1, dtype=np.int64)
+    np.cumsum((fl & _F_H) == 0, out=cs[1:])
+    cap = lf.width.shape[0] - 1
+    core = np.clip(cs[np.maximum(last + 1, p1)] - cs[p1], 0, cap)
+    ok &= lf.width[core]
+    # the characters a column must consume: one of each of its sets (bits per code point, OR-ed per
+    # line: each line's segment holds its newline, so none is empty), or several of one (counted)
+    present = np.bitwise_or.reduceat(lf.req_bits[cpi], starts)
+    need = (present[:, None] & lf.col_req[None, :]) == lf.col_req[None, :]
+    for m in np.unique(lf.col_multi[lf.col_multi >= 0]).tolist():
+        cc = np.zeros(cpi.shape[0] + 1, dtype=np.int64)
+        np.cumsum((fl >> (4 + m)) & 1, out=cc[1:])
+        have = cc[ends] - cc[starts]
+        cols = lf.col_multi == m
+        need[:, cols] &= have[:, None] >= lf.multi_count[cols][None, :]
+    ok &= np.packbits(need, axis=1)
+    return np.flatnonzero(ok.any(axis=1)).astype(np.int64)
+
+
 @dataclass(frozen=True, slots=True)
 class RuleHit:
     """A whole-line rule match: line span in the page text and the rule that fired."""
@@ -468,14 +895,51 @@ class RuleHit:
     reason: str
 
 
+LINE_FILTER_MIN_LINES = 8
+"""Pages of fewer lines are scanned whole (the filter's dozen array operations cost more there)."""
+LINE_FILTER_AFTER_PAGES = 200
+"""Pages a process scans whole before it builds the filter's tables (~0.15-0.25 s, once): the filter
+saves ~0.4 ms on a dev page, so it pays from some 500 pages on, and a process that cleans one
+document (the CLI on a file, a notebook) never builds it -- the same matches either way."""
+_pages_scanned = 0
+
+
+def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
+    """Start, end (offsets in ``text``: the line's) and alternative of every :data:`_LEXICON_FAST` match
+    in ``"\\n" + text``, as its ``finditer`` finds them: every match is one whole line (no alternative
+    consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined."""
+    if text.count("\n") + 1 < LINE_FILTER_MIN_LINES:
+        return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
+    from . import features  # features imports this module
+
+    global _pages_scanned
+    _pages_scanned += 1
+    if features._native is None or _pages_scanned <= LINE_FILTER_AFTER_PAGES:
+        # the numpy path: the filter by array operations costs more than the scan it saves
+        return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
+    rows = lexicon_lines(text).tolist()
+    if not rows:
+        return []
+    lines = text.split("\n")
+    picked = list(map(lines.__getitem__, rows))
+    lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
+    starts = np.concatenate(([0], np.cumsum(lens[:-1])))[rows].tolist()
+    sub_starts = np.concatenate(([0], np.cumsum(lens[rows][:-1]))).tolist()
+    out = []
+    for m in _LEXICON_FAST.finditer("\n" + "\n".join(picked)):
+        k = bisect.bisect_right(sub_starts, m.start()) - 1
+        s = starts[k]
+        out.append((s, s + m.end() - m.start() - 1, m.lastindex - 1))  # type: ignore[operator]
+    return out
+
+
 def scan(text: str) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
     out: list[RuleHit] = []
-    for m in _LEXICON_FAST.finditer("\n" + text):
-        s, e = m.start(), m.end() - 1  # offsets in ``text``: the match starts at the newline before the line
+    for s, e, alt in _lexicon_matches(text):
         if e - s > _MAX_RULE_LINE or s == e:
             continue
-        rule = RULES[_ALT_RULE[m.lastindex - 1]]  # type: ignore[operator]
+        rule = RULES[_ALT_RULE[alt]]
         out.append(RuleHit(s, e, rule.kind, rule.reason))
     seen = {h.start for h in out}
     for start in _contains_starts(text):

@@ -151,6 +151,28 @@ def test_forest_raw_same_scores(trees: int, depth: int, n: int, seed: int) -> No
     assert native.tobytes() == plain.tobytes() == unprepared.tobytes()
 
 
+@needs_native
+def test_forest_raw_same_scores_with_and_without_avx512() -> None:
+    # the AVX-512 loop (where the CPU has it) against the AVX2/SSE2 ones, in a process told not to use it
+    code = (
+        "import hashlib, numpy as np; from cleaner.boilerplate.model import Forest\n"
+        "rng = np.random.default_rng(7); n = 1203\n"
+        "x = rng.integers(0, 5, size=(n, 9)).astype(np.float64); x[rng.random(n) < 0.05, 2] = np.nan\n"
+        "out = [Forest(rng.integers(0, 9, size=(40, d)), rng.integers(0, 5, size=(40, d)) - 0.5,"
+        " rng.normal(size=(40, 2**d)), 0.25).prepare().raw(x).tobytes() for d in (1, 4, 6, 8)]\n"
+        "print(hashlib.sha256(b''.join(out)).hexdigest())"
+    )
+    got = []
+    for env in ({}, {"CLEANER_NO_AVX512": "1"}):
+        full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+        full.pop("CLEANER_NO_NATIVE", None)
+        out = subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True, check=True)
+        got.append(out.stdout.strip())
+    with numpy_path():
+        exec(code.replace("print(", "want = ("), scope := {})  # the same computation on the numpy path
+    assert got[0] == got[1] == scope["want"]
+
+
 def test_env_var_forces_the_numpy_path() -> None:
     code = "import cleaner.boilerplate.features as F; print(F._native is None)"
     env = {**os.environ, "CLEANER_NO_NATIVE": "1", "PYTHONPATH": str(ROOT)}
@@ -262,7 +284,7 @@ def test_a_built_extension_imports() -> None:
     assert NATIVE is not None, f"built but not importable, or a stale build: {built}"
     assert NATIVE.ABI == F.NATIVE_ABI
     for name in ("char_pass", "token_columns", "forest_raw", "score_context", "context", "line_shapes", "literal_hits",
-                 "new_frozen"):
+                 "new_frozen", "lexicon_lines"):
         assert callable(getattr(NATIVE, name))
 
 
@@ -292,10 +314,87 @@ def test_char_pass_refuses_a_page_with_more_lines_than_its_buffers() -> None:
     u16, i64 = np.zeros(n, np.uint16), np.zeros(len(page), np.int64)
     starts, ends, last_cp = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.uint32)
     args = (starts, ends, sums, u16, u16.copy(), last_cp, i64, i64.copy())
-    with pytest.raises(ValueError, match="more lines"):
-        NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, n, *args)
-    with pytest.raises(ValueError):
-        NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, -1, *args)
+    for lower in (None, F._lower_table()):
+        with pytest.raises(ValueError, match="more lines"):
+            NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, n, *args, lower)
+        with pytest.raises(ValueError):
+            NATIVE.char_pass(page, F._class_table(), F._SUM_BITS, -1, *args, lower)
+    with pytest.raises(ValueError, match="lower"):  # a lower-case table too short
+        NATIVE.char_pass("ab", F._class_table(), F._SUM_BITS, 1, *args, np.zeros(100, np.uint16))
+
+
+def _lowered(page: str) -> tuple[str | None, str | None, str]:
+    n = page.count("\n") + 1
+    chars, low, masked_low = F._char_pass_native_low(page, n)
+    return low, masked_low, chars[-1]
+
+
+_LOWER_ALPHABET = [*"aZé9 .,_-年中\t", "\n", "\u0130", "\u03a3", "\u03c3", "\u1e9e", "ß", "\u212a", "\u01c5", "ǅ",
+                   "\U0001f600", "\U00010400", "\U00010428", "\u0100", "Ω", "\uffff", "\u00b5", "\u0178", "ÿ"]
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_LOWER_ALPHABET), max_size=40).map("".join))
+def test_char_pass_lowers_the_page_as_str_lower(page: str) -> None:
+    low, masked_low, masked = _lowered(page)
+    # refers to Python exactly where a character needs it: U+0130 (two characters), capital sigma
+    # (final form by context), cased letters above the BMP (Deseret U+10400); U+FFFF is the table's mark
+    python_only = any(c in page for c in "\u0130\u03a3\U00010400\uffff")
+    assert (low is None) == python_only and (masked_low is None) == python_only
+    if low is not None:
+        assert low == page.lower() and masked_low == masked.lower()
+
+
+@needs_native
+def test_lower_table_is_str_lower_per_code_point() -> None:
+    table = F._lower_table()
+    for c in range(0x10000):
+        want = chr(c).lower()
+        if table[c] != 0xFFFF:
+            assert chr(table[c]) == want and c not in (0x130, 0x3A3)
+        else:
+            assert len(want) != 1 or c in (0x3A3, 0xFFFF)
+
+
+@needs_native
+def test_dev_pages_lowered_in_the_char_pass(dev_texts: list[str]) -> None:
+    python_only = 0
+    for text in dev_texts:
+        page = text.replace("\r", " ")
+        low, masked_low, masked = _lowered(page)
+        if low is None:
+            python_only += 1
+            continue
+        assert low == page.lower() and masked_low == masked.lower()
+    assert python_only < len(dev_texts) // 10
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_ALPHABET), max_size=600).map("".join), min_size=1, max_size=4),
+       st.sampled_from([1, 2, 3]))
+def test_char_pass_class_counts_packed_and_one_test_per_class(lines: list[str], spread: int) -> None:
+    # the packed counters (single-bit classes) against the one-test-per-class loop (a class of two
+    # bits forces it), on lines longer than the 255-character flush of the packed counters
+    page = "\n".join(ln.replace("\n", " ").replace("\r", " ") * spread for ln in lines)
+    n = page.count("\n") + 1
+    bits = F._SUM_BITS
+    two = np.concatenate([bits, np.array([F._WORD | F._DIGIT], dtype=np.uint16)])
+    out = []
+    for sb in (bits, two):
+        sums = np.empty((n, sb.shape[0] + 5))
+        args = (np.empty(n, np.int64), np.empty(n, np.int64), sums, np.empty(n, np.uint16), np.empty(n, np.uint16),
+                np.empty(n, np.uint32), np.empty(len(page) // 2 + 1, np.int64), np.empty(len(page) // 2 + 1, np.int64))
+        NATIVE.char_pass(page, F._class_table(), sb, n, *args, None)
+        out.append(sums)
+    nb = bits.shape[0]
+    assert out[0][:, :nb].tobytes() == out[1][:, :nb].tobytes()
+    assert out[0][:, nb:].tobytes() == out[1][:, nb + 1 :].tobytes()
+    table = F._class_table()
+    cps = [[min(ord(c), 0x10000) for c in ln] for ln in page.split("\n")]
+    want = [[sum((int(table[c]) & int(b)) != 0 for c in row) for b in two] for row in cps]
+    assert out[1][:, : nb + 1].tolist() == want
 
 
 @needs_native
@@ -443,3 +542,18 @@ def test_repeated_and_ui_label_lines_same_columns(lines: list[str]) -> None:
     for name in ("dup", "dup_log", "chrome_line"):
         j = F.BASE_NAMES.index(name)
         assert X[:, j].tolist() == X0[:, j].tolist()
+
+
+@needs_native
+def test_lexicon_lines_refuses_bad_tables() -> None:
+    lf = rules._line_filter()
+    args = [lf.flags, lf.first, lf.second, lf.width, lf.req_bits, lf.col_req, lf.col_multi, lf.multi_count]
+    assert np.frombuffer(NATIVE.lexicon_lines("Share\nprose", *args), np.int64).tolist() == [0]
+    bad = lf.col_multi.copy()
+    bad[0] = 12  # a counted set beyond the flag bits
+    with pytest.raises(ValueError, match="col_multi"):
+        NATIVE.lexicon_lines("Share", *args[:6], bad, lf.multi_count)
+    with pytest.raises(ValueError, match="first"):  # a table too short for the columns
+        NATIVE.lexicon_lines("Share", lf.flags, lf.first[:100], *args[2:])
+    with pytest.raises(ValueError, match="col_multi"):
+        NATIVE.lexicon_lines("Share", *args[:6], lf.col_multi[:3], lf.multi_count)

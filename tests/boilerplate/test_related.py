@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cleaner.boilerplate import related as rel
 from cleaner.boilerplate import strip_boilerplate
 
@@ -71,3 +73,40 @@ def test_teaser_shapes() -> None:
 def test_tokens_cut_kana_and_han_into_bigrams() -> None:
     assert rel.tokens("レイノルズとは") == {"レイ", "イノ", "ノル", "ルズ", "ズと", "とは"}
     assert rel.tokens("The the AND ferry") == {"ferry"}
+
+
+def _tokens_reference(text: str) -> set[str]:
+    """:func:`related.tokens` as it was written first: one :data:`related._LETTERS` pass for every text."""
+    low = text.lower()
+    out = set(rel._LETTERS.findall(low))
+    if not low.isascii():
+        out.update(rel._HAN_RUN.findall(low))
+        cjk = [w for w in out if "\u2e80" <= w[0] <= "\u9fff" or "\uf900" <= w[0] <= "\ufaff"]
+        out.difference_update(cjk)
+        for w in cjk:
+            if len(w) > 1:
+                out.update(map(str.__add__, w, w[1:]))
+    return out - rel._STOP
+
+
+def test_tokens_and_teaser_shapes_are_the_one_regex_answers_on_dev_pages(dev_texts: list[str]) -> None:
+    # the ASCII word pattern and the literal test before the teaser-mark search are shortcuts only
+    for text in dev_texts:
+        for line in text.split("\n"):
+            assert rel.tokens(line) == _tokens_reference(line)
+            want = any(True for m in rel._GAP.finditer(line) if 0 < m.start() and m.end() < len(line)
+                       and not line[m.start() - 1].isspace() and line[m.start() - 1] != "|"
+                       and not line[m.end()].isspace() and line[m.end()] != "|")
+            want = want or bool(rel._TEASER_MARKS.search(line) or rel._TIME_PREFIX.match(line.lstrip()))
+            assert rel.teaser_shaped(line) == want
+        assert rel.tokens(text) == _tokens_reference(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["Ab_cd ABC ábc x1yz ſtop KELVIN", "İstanbul straße ǅemal", "a...", "…", "x [新华社电]"]
+)
+def test_tokens_and_teaser_shapes_edge_cases(text: str) -> None:
+    assert rel.tokens(text) == _tokens_reference(text)
+    assert rel.teaser_shaped(text) == bool(
+        rel._TEASER_MARKS.search(text) or rel._TIME_PREFIX.match(text.lstrip()) or "  " in text.strip()
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -228,3 +229,55 @@ def test_literal_prefixes() -> None:
 def test_contains_starts_on_dev_pages_both_paths(dev_texts: list[str], kernel_path: str) -> None:
     for text in dev_texts:
         assert rules._contains_starts(text) == [m.start() for m in rules.CONTAINS.finditer(text)]
+
+
+def _one_scan(text: str) -> list[tuple[int, int, int]]:
+    return [(m.start(), m.end() - 1, m.lastindex - 1) for m in rules._LEXICON_FAST.finditer("\n" + text)]
+
+
+def _lines_matched(text: str) -> set[int]:
+    """The lines the one scan matches (index of the line a match starts on)."""
+    line_of = np.cumsum([0] + [c == "\n" for c in text])
+    return {int(line_of[s]) for s, _, _ in _one_scan(text)}
+
+
+def _check_line_filter(text: str) -> None:
+    from cleaner.boilerplate import features
+
+    lines = rules._lexicon_lines_numpy(text)
+    assert _lines_matched(text) <= set(lines.tolist())  # the filter never drops a line that matches
+    if features._native is not None:
+        assert rules.lexicon_lines(text).tolist() == lines.tolist()
+    saved = rules.LINE_FILTER_AFTER_PAGES
+    rules.LINE_FILTER_AFTER_PAGES = 0  # the filtered scan from the first page on
+    try:
+        assert rules._lexicon_matches(text) == _one_scan(text)
+    finally:
+        rules.LINE_FILTER_AFTER_PAGES = saved
+
+
+_FILTER_PIECES = [*_LEX_PIECES, "12", "2024-05-01", "(0)20 7946 0000", "+44", "\u2013", "|", "&gt;", "\u00bb", "\u203a",
+                  "\u6761\u8bc4\u8bba", "\u8bc4\u8bba(3)", "Loading...", "\u3000", "\U0001f600", "Editor's pick", "a",
+                  "menu", "MENU", "Skip to content", "Image credit: ", "GETTY IMAGES / AFP", "ab/cd/ef", "\u4e2d"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FILTER_PIECES), max_size=10).map("".join), min_size=8, max_size=16))
+def test_line_filter_keeps_every_matching_line(lines: list[str]) -> None:
+    # at least LINE_FILTER_MIN_LINES lines, so the filtered scan runs
+    _check_line_filter("\n".join(lines))
+
+
+def test_line_filter_edges() -> None:
+    for text in ("", "\n" * 9, "Share\n" * 9, "x\n" * 8 + "Share", " \t\u3000\n" * 9, "\u2022 Home\n" * 9,
+                 "Home \u00bb News \u00bb World\n" * 9 + "\r", "- - Share -\r\n" * 9, "\U00010400\n" * 9):
+        _check_line_filter(text)
+
+
+def test_line_filter_on_dev_pages(dev_texts: list[str]) -> None:
+    kept = total = 0
+    for text in dev_texts:
+        _check_line_filter(text)
+        kept += rules.lexicon_lines(text).shape[0]
+        total += text.count("\n") + 1
+    assert kept < total / 3  # what the filter is for: most lines are not scanned
