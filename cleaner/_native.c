@@ -2746,11 +2746,17 @@ static void *ft_copy(PyObject *obj, Py_ssize_t itemsize, Py_ssize_t n, const cha
     return p;
 }
 
+/* the smallest power of two >= 2n + 2; callers bound n below 2^30, so it fits in 32 bits */
 static uint32_t ft_pow2(int64_t n) {
-    uint32_t s = 1;
+    uint64_t s = 1;
     while ((int64_t)s < 2 * n + 2) s <<= 1;
-    return s;
+    return (uint32_t)s;
 }
+
+/* FT_MAX_DEPTH: deepest label tree accepted. ft_dfs recurses once per level, and fastText's Huffman
+ * tree over lid.176's 176 labels is about 20 deep; a file that builds a chain of 100,000 levels would
+ * overflow the C stack (fastText itself crashes on it). */
+#define FT_MAX_DEPTH 1024
 
 /* ft_model(ints, vocab, prune_keys, prune_vals, codes, centroids, norm_codes, norm_centroids, wo, left, right)
  *   -> capsule
@@ -2770,7 +2776,7 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
     Py_ssize_t nvocab = PyTuple_GET_SIZE(vocab);
     if (nwords < 1 || nlabels < 2 || bucket < 1 || dim < 1 || dim > 256 || nsubq < 1 || dsub < 1 || lastdsub < 1 ||
         (int64_t)(nsubq - 1) * dsub + lastdsub != dim || nvocab != (Py_ssize_t)nwords + nlabels || rows < nwords ||
-        rows > (1LL << 31) || npr > (1LL << 30) || minn < 1 || maxn < minn || maxn > 64) {
+        rows > (1LL << 31) || npr >= (1LL << 30) || minn < 1 || maxn < minn || maxn > 64) {
         PyErr_SetString(PyExc_ValueError, "ft_model: unsupported model layout");
         return NULL;
     }
@@ -2819,7 +2825,7 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
         int32_t *keys = ft_copy(pk, 4, (Py_ssize_t)npr, "ft_model prune_keys");
         int32_t *vals = keys ? ft_copy(pv, 4, (Py_ssize_t)npr, "ft_model prune_vals") : NULL;
         f->pmask = ft_pow2(npr) - 1;
-        f->pkv = malloc(2 * sizeof(int32_t) * ((size_t)f->pmask + 1));
+        f->pkv = vals ? malloc(2 * sizeof(int32_t) * ((size_t)f->pmask + 1)) : NULL;
         if (!keys || !vals || !f->pkv) {
             free(keys); free(vals);
             if (!PyErr_Occurred()) PyErr_NoMemory();
@@ -2858,6 +2864,37 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
         int ok = (l == -1 && r == -1) ? i < nlabels : (i >= nlabels && l >= 0 && r >= 0 && l < i && r < i);
         if (!ok) {
             PyErr_SetString(PyExc_ValueError, "ft_model: not a tree");
+            goto fail;
+        }
+    }
+    {
+        /* children have smaller ids than their parent, so one pass from the root down gives every
+         * node's depth; each node but the root must have exactly one parent (a DAG would make
+         * ft_dfs's walk exponential), and no leaf may lie deeper than FT_MAX_DEPTH */
+        int32_t nn = 2 * nlabels - 1;
+        int32_t *depth = malloc(sizeof(int32_t) * (size_t)nn);
+        if (!depth) {
+            PyErr_NoMemory();
+            goto fail;
+        }
+        for (int32_t i = 0; i < nn; i++) depth[i] = -1;
+        depth[nn - 1] = 0;
+        int ok = 1;
+        for (int32_t i = nn - 1; i >= 0 && ok; i--) {
+            if (depth[i] < 0 || depth[i] > FT_MAX_DEPTH) {
+                ok = 0;
+                break;
+            }
+            if (f->left[i] == -1) continue;
+            int32_t kids[2] = {f->left[i], f->right[i]};
+            for (int c = 0; c < 2; c++) {
+                if (depth[kids[c]] != -1) ok = 0; /* a second parent */
+                depth[kids[c]] = depth[i] + 1;
+            }
+        }
+        free(depth);
+        if (!ok) {
+            PyErr_SetString(PyExc_ValueError, "ft_model: not a tree of at most 1024 levels");
             goto fail;
         }
     }
@@ -3124,7 +3161,8 @@ static PyObject *lang_lines(PyObject *self, PyObject *args) {
     for (Py_ssize_t i = 0; i < n; i++) lines += PyUnicode_READ(kind, data, i) == '\n';
     PyObject *ost = PyBytes_FromStringAndSize(NULL, lines * 8);
     PyObject *oen = PyBytes_FromStringAndSize(NULL, lines * 8);
-    PyObject *oco = size_mul(lines, 8 * (Py_ssize_t)ns) >= 0 ? PyBytes_FromStringAndSize(NULL, lines * 8 * ns) : NULL;
+    PyObject *oco = size_mul(lines, 8 * (Py_ssize_t)ns) >= 0 ? PyBytes_FromStringAndSize(NULL, lines * 8 * ns)
+                                                               : PyErr_NoMemory();
     PyObject *oas = PyBytes_FromStringAndSize(NULL, lines);
     PyObject *opg = PyBytes_FromStringAndSize(NULL, 8 * (Py_ssize_t)ns);
     PyObject *result = NULL;
@@ -3133,7 +3171,7 @@ static PyObject *lang_lines(PyObject *self, PyObject *args) {
     int64_t *co = (int64_t *)PyBytes_AS_STRING(oco), *pg = (int64_t *)PyBytes_AS_STRING(opg);
     uint8_t *as = (uint8_t *)PyBytes_AS_STRING(oas);
     memset(pg, 0, 8 * (size_t)ns);
-    int64_t row[256]; /* (any uint8 id fits; ids past nscripts are counted here and not returned) */
+    int64_t row[256]; /* ids past nscripts are not counted: they are not returned */
     Py_ssize_t kept = 0, start = 0;
     while (start <= n) {
         memset(row, 0, 8 * (size_t)ns);
@@ -3143,7 +3181,7 @@ static PyObject *lang_lines(PyObject *self, PyObject *args) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
             if (c == '\n') break;
             uint8_t id = tab[c < (Py_UCS4)ntab ? c : (Py_UCS4)(ntab - 1)];
-            row[id]++;
+            if (id < ns) row[id]++;
             if (c >= 128 && (id != 0 || c >= (Py_UCS4)ntab)) ascii = 0;
         }
         Py_ssize_t end = i;

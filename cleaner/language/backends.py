@@ -118,10 +118,10 @@ def _load_native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
     try:
         args, vocab, arrays = read_ftz(model_path().read_bytes())
         model = mod.ft_model(args, vocab, *arrays)
-    except (OSError, ValueError) as e:  # another model layout than the kernel's
+        labels = tuple(w.decode("utf-8") for w in vocab[args[0] :])
+    except (OSError, ValueError) as e:  # another model layout than the kernel's (or labels not UTF-8)
         log.info("compiled fastText not used: %s", e)
         return None
-    labels = tuple(w.decode("utf-8") for w in vocab[args[0] :])
     return mod.ft_predict, model, labels
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -165,3 +166,33 @@ def test_judge_beyond_the_kernels_limits_runs_in_python(monkeypatch: pytest.Monk
     want = detect_blocks(text)
     monkeypatch.setattr(lang_mod, "_judge_words", lambda: None)
     assert detect_blocks(text) == want
+
+
+@needs_native
+def test_compiled_model_refuses_a_graph_that_is_not_a_shallow_tree() -> None:
+    """ft_dfs recurses once per level and walks every path: a node with two parents (exponential walk),
+    a chain deeper than FT_MAX_DEPTH (C stack) or a prune table past 2^30 entries is a ValueError."""
+    from cleaner import _native
+
+    args, vocab, arrays = backends.read_ftz(backends.model_path().read_bytes())
+    nwords, nlabels, dim = args[0], args[1], args[5]
+    *head, wo, left, right = arrays
+    assert _native.ft_model(args, vocab, *head, wo, left, right) is not None
+    shared = right.copy()
+    shared[-1] = left[-1]  # the root's two children are one node
+    with pytest.raises(ValueError, match="tree"):
+        _native.ft_model(args, vocab, *head, wo, left, shared)
+    with pytest.raises(ValueError):
+        _native.ft_model((*args[:11], 2**30), vocab, *arrays)
+    n = 2000  # labels in a chain: node n + i has leaf i and node n + i - 1 (or leaf 0) below it
+    chain_left = np.full(2 * n - 1, -1, dtype=np.int32)
+    chain_right = np.full(2 * n - 1, -1, dtype=np.int32)
+    for i in range(1, n):
+        chain_left[n + i - 1] = i
+        chain_right[n + i - 1] = n + i - 2 if i > 1 else 0
+    deep_args = (nwords, n, *args[2:])
+    deep_vocab = tuple(vocab[:nwords]) + tuple(b"__label__%d" % i for i in range(n))
+    deep_wo = np.zeros((n - 1) * dim, dtype=np.float32)
+    with pytest.raises(ValueError, match="1024"):
+        _native.ft_model(deep_args, deep_vocab, *head, deep_wo, chain_left, chain_right)
+    assert nlabels == 176
