@@ -327,7 +327,8 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
         const double *xs[32];
 #ifdef CLEANER_AVX2_DISPATCH
         int avx2 = __builtin_cpu_supports("avx2");
-        int avx512 = __builtin_cpu_supports("avx512f") && getenv("CLEANER_NO_AVX512") == NULL;
+        const char *no512 = getenv("CLEANER_NO_AVX512"); /* as CLEANER_NO_NATIVE: any value but "" and "0" */
+        int avx512 = __builtin_cpu_supports("avx512f") && (!no512 || !no512[0] || strcmp(no512, "0") == 0);
 #endif
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t j0 = 0; j0 < n; j0 += CHUNK) {

@@ -10,7 +10,6 @@ are an error, so a typo never silently falls back to a default.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
@@ -123,10 +122,7 @@ class Config:
     @classmethod
     def from_toml(cls, path: str | Path) -> Config:
         """Load a TOML file of field names (top level or a ``[cleaner]`` table)."""
-        if sys.version_info >= (3, 11):
-            import tomllib
-        else:  # pragma: no cover
-            import tomli as tomllib
+        import tomllib
         try:
             with open(path, "rb") as f:
                 data = tomllib.load(f)
