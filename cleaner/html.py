@@ -1,9 +1,10 @@
 """Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
 The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
-that tree (it works on a copy; a large page it parses itself, :data:`REPARSE_CHARS`) and finds
-the metadata; then :mod:`cleaner.htmlblocks` cuts the same tree into text blocks and its learned
-model re-selects the article block by block, with what trafilatura kept as one of its cues
+that tree and finds the metadata (:func:`_extraction`: ``bare_extraction``'s steps for our settings,
+without its copy of the tree or the metadata we do not keep), after :mod:`cleaner.htmlblocks` has cut
+the same tree into text blocks; its learned model re-selects the article block by block, with what
+trafilatura kept as one of its cues
 (5-fold CV on dev, bench/results/boilerplate-html.md:
 F1 0.906 for trafilatura alone, 0.934 for the block selection, 0.932 after the text stage).
 The plain-text boilerplate stage then moves the bylines and date lines to metadata and cuts a related block
@@ -45,9 +46,9 @@ bench/boilerplate_html.py times trafilatura alone with exactly these."""
 def parse(html: str) -> Any:
     """The page as an lxml.html tree, parsed the way trafilatura parses it, or None.
 
-    Parsed once: the block walk reads this tree and trafilatura gets it as input (it works on
-    a copy).  trafilatura's own loader rejects a page that is a bare fragment (a ``<div>``
-    without ``<html>``: 2 CleanEval dev pages); such a page is parsed as a document instead.
+    Parsed once: the block walk reads this tree, then trafilatura works on it.  trafilatura's own
+    loader rejects a page that is a bare fragment (a ``<div>`` without ``<html>``: 2 CleanEval dev
+    pages); such a page is parsed as a document instead.
     """
     return _parse(html)[0]
 
@@ -55,7 +56,7 @@ def parse(html: str) -> Any:
 def _parse(html: str) -> tuple[Any, str | None]:
     """``(tree, source)``: the tree of :func:`parse`, and the repaired markup that trafilatura's own
     loader turned into that very tree (None when the tree came from the fallback parser or there is
-    none): ``trafilatura.bare_extraction(source)`` then parses the same tree itself."""
+    none): ``trafilatura.bare_extraction(source)`` parses the same tree itself (tests/test_html.py)."""
     html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
     if not html.strip():
         return None, None
@@ -163,16 +164,10 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     from . import htmlblocks
 
     cfg = config or Config()
-    tree, source = _parse(html)
+    tree = parse(html)
     model = htmlblocks.default_model() if cfg.html_blocks and tree is not None else None
-    # page_blocks only reads the tree, and trafilatura works on a copy of a tree it is given: the order is free
+    # page_blocks reads the tree first: trafilatura then works on it (own) rather than on a copy
     blocks = htmlblocks.page_blocks(tree) if model is not None else None
-    if blocks is not None and source is not None and len(html) >= REPARSE_CHARS:
-        # a large page: let trafilatura parse the markup itself, so that our tree is gone before
-        # trafilatura makes its copies (same tree: same text, same metadata)
-        tree = source
-    del source
-    # with the blocks cut, nothing reads our tree again: trafilatura may work on it rather than on a copy
     text, data = _trafilatura(tree, cfg, url, own=blocks is not None)
     meta: dict[str, str] = {"extractor": "trafilatura"}
     if model is not None and blocks is not None:
@@ -192,24 +187,11 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     return text, meta
 
 
-REPARSE_CHARS = 400_000
-"""From this many characters of HTML (with the block model on) trafilatura gets the page's markup
-instead of our tree and parses it itself: ``bare_extraction`` copies a tree it is given and holds
-the original until it returns, so a large page's tree was alive twice over all of trafilatura's
-own copies.  On the largest real article among the dev pages (1.04 M characters, 9,888 elements) a
-tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``extract`` went from
-+36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
-7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
-small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
-is the same: the markup is the one :func:`_parse` parsed with trafilatura's loading steps, which build
-the same tree from it (every dev page's record byte-identical)."""
-
-
 def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) -> tuple[str, dict[str, Any]]:
     """trafilatura's text (comments after a blank line) and its result as a dict.
 
-    ``tree`` is a parsed page or the markup trafilatura's loader parses (:data:`REPARSE_CHARS`).  ``own``:
-    the caller is done with the tree, so trafilatura may work on it instead of a copy (:func:`_extraction`)."""
+    ``tree`` is a parsed page or markup for trafilatura's loader.  ``own``: the caller is done with the
+    tree, so trafilatura may work on it instead of a copy (:func:`_extraction`)."""
     if tree is None:
         return "", {}
     share_justext_stoplist()  # once per process (cached)
