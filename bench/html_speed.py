@@ -6,11 +6,16 @@ with its parts wrapped in ``process_time`` counters (our parse, the block walk, 
 we call it and its metadata steps), then one pass of ``trafilatura.bare_extraction`` alone (our settings)
 with the same counters on trafilatura's functions.  A markdown table of CPU seconds.
 
+``alternate N``: a warm-up pass of both, then N passes in which every page goes through trafilatura alone
+and the pipeline in turn (which one first alternates by page and pass), CPU seconds summed per system: a
+load that changes during the run hits both alike, unlike whole passes one after the other.
+
 ``loop WHAT N``: a warm-up pass, then N passes of WHAT (``traf``: trafilatura alone; ``clean``: the HTML
 pipeline).  Under ``perf stat -e instructions -x,`` the count for N=1 minus N=0 is one pass, a figure
 that, unlike time, other jobs on a shared machine do not move.
 
     PYTHONPATH=$PWD python bench/html_speed.py split --shared ../shared
+    PYTHONPATH=$PWD python bench/html_speed.py alternate 2 --shared ../shared
     perf stat -e instructions -x, python bench/html_speed.py loop clean 1 --shared ../shared
 """
 
@@ -93,10 +98,28 @@ def split(htmls: list[str]) -> list[str]:
             "", f"ratio (trafilatura / pipeline): {totals['traf'] / totals['clean']:.3f}"]
 
 
+def alternate(htmls: list[str], passes: int) -> list[str]:
+    systems = _systems()
+    for h in htmls:
+        for fn in systems.values():
+            fn(h)
+    lines = [f"{len(htmls)} dev pages, page by page alternating, CPU seconds.", "",
+             "| pass | trafilatura alone | HTML pipeline | ratio |", "|---|---|---|---|"]
+    for rep in range(passes):
+        acc = dict.fromkeys(systems, 0.0)
+        for i, h in enumerate(htmls):
+            for name in (("traf", "clean") if (i + rep) % 2 == 0 else ("clean", "traf")):
+                t = time.process_time()
+                systems[name](h)
+                acc[name] += time.process_time() - t
+        lines.append(f"| {rep + 1} | {acc['traf']:.2f} | {acc['clean']:.2f} | {acc['traf'] / acc['clean']:.3f} |")
+    return lines
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["split", "loop"])
-    ap.add_argument("args", nargs="*", help="loop: WHAT (traf|clean) N")
+    ap.add_argument("command", choices=["split", "alternate", "loop"])
+    ap.add_argument("args", nargs="*", help="alternate: N; loop: WHAT (traf|clean) N")
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
     a = ap.parse_args()
     dev = Path(a.shared) / "bench" / "boilerplate" / "dev.jsonl.gz"
@@ -104,6 +127,9 @@ def main() -> int:
         htmls = [json.loads(line)["html"] for line in f]
     if a.command == "split":
         print("\n".join(split(htmls)))
+        return 0
+    if a.command == "alternate":
+        print("\n".join(alternate(htmls, int(a.args[0]))))
         return 0
     fn = _systems()[a.args[0]]
     for _ in range(int(a.args[1]) + 1):
