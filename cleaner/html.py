@@ -1,9 +1,10 @@
 """Stage 2 (HTML only): main-content extraction with trafilatura and the DOM block model.
 
 The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
-that tree (it works on a copy; a large page it parses itself, :data:`REPARSE_CHARS`) and finds
-the metadata; then :mod:`cleaner.htmlblocks` cuts the same tree into text blocks and its learned
-model re-selects the article block by block, with what trafilatura kept as one of its cues
+that tree and finds the metadata (:func:`_extraction`: ``bare_extraction``'s steps for our settings,
+without its copy of the tree or the metadata we do not keep), after :mod:`cleaner.htmlblocks` has cut
+the same tree into text blocks; its learned model re-selects the article block by block, with what
+trafilatura kept as one of its cues
 (5-fold CV on dev, bench/results/boilerplate-html.md:
 F1 0.906 for trafilatura alone, 0.934 for the block selection, 0.932 after the text stage).
 The plain-text boilerplate stage then moves the bylines and date lines to metadata and cuts a related block
@@ -45,9 +46,9 @@ bench/boilerplate_html.py times trafilatura alone with exactly these."""
 def parse(html: str) -> Any:
     """The page as an lxml.html tree, parsed the way trafilatura parses it, or None.
 
-    Parsed once: the block walk reads this tree and trafilatura gets it as input (it works on
-    a copy).  trafilatura's own loader rejects a page that is a bare fragment (a ``<div>``
-    without ``<html>``: 2 CleanEval dev pages); such a page is parsed as a document instead.
+    Parsed once: the block walk reads this tree, then trafilatura works on it.  trafilatura's own
+    loader rejects a page that is a bare fragment (a ``<div>`` without ``<html>``: 2 CleanEval dev
+    pages); such a page is parsed as a document instead.
     """
     return _parse(html)[0]
 
@@ -55,7 +56,7 @@ def parse(html: str) -> Any:
 def _parse(html: str) -> tuple[Any, str | None]:
     """``(tree, source)``: the tree of :func:`parse`, and the repaired markup that trafilatura's own
     loader turned into that very tree (None when the tree came from the fallback parser or there is
-    none): ``trafilatura.bare_extraction(source)`` then parses the same tree itself."""
+    none): ``trafilatura.bare_extraction(source)`` parses the same tree itself (tests/test_html.py)."""
     html = _INTERNAL_SUBSET.sub(r"\1", html, count=1)
     if not html.strip():
         return None, None
@@ -163,16 +164,11 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     from . import htmlblocks
 
     cfg = config or Config()
-    tree, source = _parse(html)
+    tree = parse(html)
     model = htmlblocks.default_model() if cfg.html_blocks and tree is not None else None
-    # page_blocks only reads the tree, and trafilatura works on a copy of a tree it is given: the order is free
+    # page_blocks reads the tree first: trafilatura then works on it (own) rather than on a copy
     blocks = htmlblocks.page_blocks(tree) if model is not None else None
-    if blocks is not None and source is not None and len(html) >= REPARSE_CHARS:
-        # a large page: let trafilatura parse the markup itself, so that our tree is gone before
-        # trafilatura makes its copies (same tree: same text, same metadata)
-        tree = source
-    del source
-    text, data = _trafilatura(tree, cfg, url)
+    text, data = _trafilatura(tree, cfg, url, own=blocks is not None)
     meta: dict[str, str] = {"extractor": "trafilatura"}
     if model is not None and blocks is not None:
         if len(blocks):
@@ -191,43 +187,241 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     return text, meta
 
 
-REPARSE_CHARS = 400_000
-"""From this many characters of HTML (with the block model on) trafilatura gets the page's markup
-instead of our tree and parses it itself: ``bare_extraction`` copies a tree it is given and holds
-the original until it returns, so a large page's tree was alive twice over all of trafilatura's
-own copies.  On the largest real article among the dev pages (1.04 M characters, 9,888 elements) a
-tree is 7.5 MB of C heap and a copy 7.7 MB; the process's resident peak over ``extract`` went from
-+36/+40 MB to +25/+32 MB (two runs each, bench/results/speed.md).  The price is a second parse:
-7% of trafilatura's CPU on the 16 dev pages this large, 0.7% over all 459, so pages where a tree is
-small (and the saving too) do not pay it; the same size as the runner's ``SOLO_CHARS``.  The output
-is the same: the markup is the one :func:`_parse` parsed with trafilatura's loading steps, which build
-the same tree from it (every dev page's record byte-identical)."""
-
-
-def _trafilatura(tree: Any, cfg: Config, url: str | None) -> tuple[str, dict[str, Any]]:
+def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) -> tuple[str, dict[str, Any]]:
     """trafilatura's text (comments after a blank line) and its result as a dict.
 
-    ``tree`` is a parsed page or the markup trafilatura's loader parses (:data:`REPARSE_CHARS`)."""
+    ``tree`` is a parsed page or markup for trafilatura's loader.  ``own``: the caller is done with the
+    tree, so trafilatura may work on it instead of a copy (:func:`_extraction`)."""
     if tree is None:
         return "", {}
-    import trafilatura
-
     share_justext_stoplist()  # once per process (cached)
+    kwargs: dict[str, Any] = {"url": url, "include_comments": cfg.html_comments,
+                              "favor_precision": cfg.html_favor == "precision",
+                              "favor_recall": cfg.html_favor == "recall", **TRAFILATURA_SETTINGS}
+    data = _extraction(tree, own, **kwargs)
+    if data is _NOT_REPLICATED:
+        import trafilatura
 
-    doc: Any = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        include_comments=cfg.html_comments,
-        favor_precision=cfg.html_favor == "precision",
-        favor_recall=cfg.html_favor == "recall",
-        **TRAFILATURA_SETTINGS,
-    )
-    data = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
+        doc: Any = trafilatura.bare_extraction(tree, **kwargs)
+        data = (doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)) if doc is not None else {}
     text = data.get("text") or ""
     comments = data.get("comments") or ""
     if comments and cfg.html_comments:
         text = f"{text}\n\n{comments}" if text else comments
     return text, data
+
+
+_NOT_REPLICATED: dict[str, Any] = {}
+""":func:`_extraction`'s answer where the installed trafilatura is not the one it replicates."""
+
+
+def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool, favor_precision: bool,
+                favor_recall: bool, with_metadata: bool, include_tables: bool, deduplicate: bool) -> dict[str, Any]:
+    """``trafilatura.bare_extraction(tree, ...).as_dict()`` for our settings ({} where it returns None), less
+    the work whose result nobody reads; :data:`_NOT_REPLICATED` where this trafilatura is another.
+
+    bare_extraction's own steps (options, metadata, ``trafilatura_sequence``, its size check, ``xmltotxt``),
+    except that (1) a tree we are done with (``own``, the document's root) is not copied first: trafilatura
+    copies a tree it is given only to leave the caller's alone; (2) the metadata are
+    ``extract_metadata``'s without categories, tags and licence (no field of ours; each a set of
+    XPath searches over the page, read-only); (3) the author comes from :func:`_author`.  Over the 459 dev
+    pages (CPU, one process): catstags 0.49 s, licence 0.14 s, the copy ~0.2 s, author 1.4 -> ~0.3 s, of
+    trafilatura's ~10.5 s; every dev page's record byte-identical (bench/results/html_speed_s7.md)."""
+    try:
+        from trafilatura.core import trafilatura_sequence
+        from trafilatura.metadata import (
+            META_URL,
+            extract_domain,
+            extract_meta_json,
+            extract_sitename,
+            extract_title,
+            extract_url,
+            find_date,
+        )
+        from trafilatura.metadata import examine_meta as _examine_meta
+        from trafilatura.settings import Document, Extractor
+        from trafilatura.utils import load_html
+        from trafilatura.xml import xmltotxt
+    except ImportError:  # pragma: no cover - another trafilatura
+        return _NOT_REPLICATED
+    if not with_metadata or deduplicate or _author_xpaths_changed():
+        return _NOT_REPLICATED  # pragma: no cover - settings or a trafilatura this was not written for
+    options = Extractor(output_format="python", precision=favor_precision, recall=favor_recall,
+                        comments=include_comments, tables=include_tables, dedup=deduplicate, url=url,
+                        with_metadata=with_metadata)
+    if options.lang or options.max_tree_size:  # pragma: no cover - a trafilatura config this does not replicate
+        return _NOT_REPLICATED
+    try:
+        if isinstance(tree, str):
+            tree = load_html(tree, options.max_file_size)
+            if tree is None:
+                raise ValueError
+        elif not own or tree.getparent() is not None:  # a fragment's element: trafilatura's copy is a new document
+            from copy import copy
+
+            tree = copy(tree)
+        # extract_metadata(tree, options.url, options.date_params, ...), its steps
+        document: Any = _examine_meta(tree)
+        if document.author and " " not in document.author:
+            document.author = None
+        try:
+            document = extract_meta_json(tree, document)
+        except Exception:  # as trafilatura: bugs in its json_metadata.py
+            pass
+        if not document.title:
+            document.title = extract_title(tree)
+        if not document.author:
+            document.author = _author(tree)
+        if not document.url:
+            document.url = extract_url(tree, options.url)
+        if document.url:
+            document.hostname = extract_domain(document.url, fast=True)
+        date_config = {**options.date_params, "url": document.url}
+        document.date = find_date(tree, **date_config)
+        if not document.sitename:
+            document.sitename = extract_sitename(tree)
+        if document.sitename:
+            document.sitename = document.sitename.lstrip("@")
+            if document.sitename and "." not in document.sitename and not document.sitename[0].isupper():
+                document.sitename = document.sitename.title()
+        elif document.url:
+            mymatch = META_URL.match(document.url)
+            if mymatch:
+                document.sitename = mymatch[1]
+        document.filedate = date_config.get("max_date")
+        document.clean_and_trim()
+        if document.url in options.url_blacklist:  # pragma: no cover - empty: no blacklist is given
+            raise ValueError
+        postbody, temp_text, commentsbody, temp_comments = trafilatura_sequence(
+            tree, options, options.url or document.url)
+        if len(temp_text) < options.min_output_size and len(temp_comments) < options.min_output_comm_size:
+            raise ValueError
+    except (TypeError, ValueError):
+        return {}
+    assert isinstance(document, Document)
+    document.text = xmltotxt(postbody, options.formatting)
+    if options.comments:
+        document.comments = xmltotxt(commentsbody, options.formatting)
+        document.commentsbody = commentsbody
+    document.raw_text = document.text
+    document.body = postbody
+    return document.as_dict()
+
+
+# trafilatura's author search (trafilatura.xpaths, as of the version this was written against): three
+# XPaths tried in turn on a copy of the page from which the matches of two "discard" XPaths were deleted.
+_AUTHOR_PATHS = (
+    "\n        //*[self::a or self::address or self::div or self::link or self::p or self::span or self::strong][\n"
+    "        @rel='author' or @id='author' or @class='author' or @itemprop='author name' or rel='me' or\n"
+    "        @data-testid='AuthorCard' or @data-testid='AuthorURL' or\n"
+    "        re:test(@class, 'author-?name|AuthorName|authorName')]|//author\n        ",
+    "\n        //*[self::a or self::div or self::h3 or self::h4 or self::p or self::span][\n"
+    "        @class='byline' or @class='username' or @class='byl' or @class='BBL' or\n"
+    "        contains(@itemprop, 'author') or\n"
+    "        re:test(@id, 'author|zuozhe|bianji|xiaobian') or\n"
+    "        re:test(@class, 'author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name')]\n"
+    "        ",
+    "\n        //*[\n        contains(@data-component, 'Byline') or contains(@itemprop, 'author') or\n"
+    "        re:test(@id, '[Aa]uthor') or\n        re:test(@class, '[Aa]uthor|screenname|writer|[Bb]yline')]\n        ",
+)
+_AUTHOR_DISCARD_PATHS = (
+    "\n        .//*[self::a or self::div or self::section or self::span][\n"
+    "        @id='comments' or @class='comments' or @class='title' or @class='date' or\n"
+    "        re:test(@id, '^comments|comment-?list|ProductReviews') or\n"
+    "        re:test(@class, '^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+    "article-(?:share|support)|print|category|meta-date|meta-reviewer') or\n"
+    "        contains(@data-component, 'Figure')]\n        ",
+    "//time|//figure",
+)
+# The same predicates in Python (lxml's EXSLT ``re:test`` is ``re.search``; an absent attribute is "").
+_A0_TAGS = frozenset("a address div link p span strong".split())
+_A1_TAGS = frozenset("a div h3 h4 p span".split())
+_D1_TAGS = frozenset("a div section span".split())
+_D2_TAGS = frozenset(("time", "figure"))
+_A0_CLASS = re.compile("author-?name|AuthorName|authorName")
+_A1_ID = re.compile("author|zuozhe|bianji|xiaobian")
+_A1_CLASS = re.compile("author|channel-name|zuozhe|bianji|xiaobian|submitted-by|posted-by|journalist-name")
+_A2_ID = re.compile("[Aa]uthor")
+_A2_CLASS = re.compile("[Aa]uthor|screenname|writer|[Bb]yline")
+_D1_ID = re.compile("^comments|comment-?list|ProductReviews")
+_D1_CLASS = re.compile("^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
+                       "article-(?:share|support)|print|category|meta-date|meta-reviewer")
+
+
+@functools.cache
+def _author_xpaths_changed() -> bool:
+    """Whether trafilatura's author XPaths are other than those :func:`_author` evaluates in Python."""
+    try:
+        from trafilatura.xpaths import AUTHOR_DISCARD_XPATHS, AUTHOR_XPATHS
+    except ImportError:  # pragma: no cover - another trafilatura
+        return True
+    return (tuple(x.path for x in AUTHOR_XPATHS) != _AUTHOR_PATHS
+            or tuple(x.path for x in AUTHOR_DISCARD_XPATHS) != _AUTHOR_DISCARD_PATHS)
+
+
+def _author(tree: Any) -> str | None:
+    """``trafilatura.metadata.extract_author(tree)``, the same answer at a fifth of the cost.
+
+    trafilatura deep-copies the page, deletes the matches of its two discard XPaths from the copy (a
+    comment thread, a sidebar, ``<time>``, ``<figure>``...; the tail text of each kept) and tries its three
+    author XPaths in turn on what is left, taking the first match whose text has 3-119 characters.  Those
+    XPaths call Python's ``re`` for every element through EXSLT (1.4 s over the 459 dev pages, the copy
+    and deletions included).  Here one pass over the page's elements evaluates the same predicates in
+    Python, on the page itself: a match is skipped where it or an ancestor is a discard match (it was
+    deleted from the copy), and its text is the same where no discard match lies inside it.  Where one
+    does (its text in the copy lost that element and had its tail merged), or where an element
+    named ``rel`` makes the ``rel='me'`` test (a child element, not the attribute) matter,
+    trafilatura's own function answers.  Checked against it on every dev page (tests/test_html.py)."""
+    from lxml import etree
+    from trafilatura.json_metadata import normalize_authors
+    from trafilatura.metadata import extract_author
+    from trafilatura.utils import trim
+
+    found: tuple[list[Any], list[Any], list[Any]] = ([], [], [])
+    discard: set[Any] = set()
+    for el in tree.iter(etree.Element):
+        tag = el.tag
+        cls = el.get("class")
+        ident = el.get("id")
+        comp = el.get("data-component")
+        prop = el.get("itemprop")
+        if tag == "rel":
+            return extract_author(tree)
+        if (tag in _A0_TAGS and (el.get("rel") == "author" or ident == "author" or cls == "author"
+                                or prop == "author name" or el.get("data-testid") in ("AuthorCard", "AuthorURL")
+                                or (cls is not None and _A0_CLASS.search(cls)))) or tag == "author":
+            found[0].append(el)
+        if tag in _A1_TAGS and (cls in ("byline", "username", "byl", "BBL") or (prop is not None and "author" in prop)
+                                or (ident is not None and _A1_ID.search(ident))
+                                or (cls is not None and _A1_CLASS.search(cls))):
+            found[1].append(el)
+        if ((comp is not None and "Byline" in comp) or (prop is not None and "author" in prop)
+                or (ident is not None and _A2_ID.search(ident)) or (cls is not None and _A2_CLASS.search(cls))):
+            found[2].append(el)
+        if tag in _D2_TAGS or (tag in _D1_TAGS and (
+                ident == "comments" or cls in ("comments", "title", "date")
+                or (ident is not None and _D1_ID.search(ident)) or (cls is not None and _D1_CLASS.search(cls))
+                or (comp is not None and "Figure" in comp))):
+            discard.add(el)
+    if not any(found):
+        return None
+    discard.discard(tree)  # the root is never deleted (it has no parent)
+    holds_discarded: set[Any] = set()  # ancestors of a discard match
+    for d in discard:
+        for a in d.iterancestors():
+            if a in holds_discarded:
+                break
+            holds_discarded.add(a)
+    for results in found:
+        for el in results:
+            if el in discard or any(a in discard for a in el.iterancestors()):
+                continue  # deleted from trafilatura's copy
+            if el in holds_discarded:
+                return extract_author(tree)
+            content = trim(" ".join(el.itertext()))
+            if content and 2 < len(content) < 120:
+                return normalize_authors(None, content)
+    return None
 
 
 @functools.cache

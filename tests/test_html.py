@@ -109,7 +109,7 @@ def test_justext_uses_trafilaturas_stoplist_itself() -> None:
 
 def _pages_for_reparse() -> list[str]:
     """Pages of every kind ``_parse`` handles: plain, a title never closed, a DOCTYPE with an
-    internal subset, a bare fragment (fallback parser), and one past REPARSE_CHARS by its own size."""
+    internal subset, a bare fragment (fallback parser), and a large one (its own size: 640 KB)."""
     en = (FIXTURES / "en_article.html").read_text(encoding="utf-8")
     zh = (FIXTURES / "zh_article.html").read_text(encoding="utf-8")
     unclosed = en.replace("</title>", "", 1)
@@ -123,61 +123,45 @@ def _pages_for_reparse() -> list[str]:
 
 
 @pytest.mark.parametrize("index", range(6))
-def test_trafilatura_parsing_the_markup_itself_changes_nothing(index: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A large page goes to trafilatura as markup (it parses it itself, REPARSE_CHARS): the same
-    text and metadata as when it is given our tree, for every kind of page."""
+def test_trafilatura_on_our_tree_owned_or_not_or_on_the_markup_answers_alike(index: int) -> None:
+    """trafilatura working on our tree itself (``own``: extract() is done with it), on a copy, or
+    parsing the repaired markup itself: the same text and metadata, for every kind of page."""
     import cleaner.html as html_mod
+
+    def answer(result: tuple[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+        return result[0], {k: v for k, v in result[1].items() if k in _FIELDS}
 
     page = _pages_for_reparse()[index]
-    got_types: list[type] = []
-    original = html_mod._trafilatura
-
-    def spy(tree, cfg, url):  # type: ignore[no-untyped-def]
-        got_types.append(type(tree))
-        return original(tree, cfg, url)
-
-    monkeypatch.setattr(html_mod, "_trafilatura", spy)
+    markup = html_mod._parse(page)[1]
     for mode in ("precision", "balanced"):
-        cfg = Config(mode=mode)
-        monkeypatch.setattr(html_mod, "REPARSE_CHARS", 10**12)
-        as_tree = extract(page, cfg)
-        monkeypatch.setattr(html_mod, "REPARSE_CHARS", 0)
-        as_markup = extract(page, cfg)
-        assert as_markup == as_tree
-        assert as_tree[0].strip()
-    # the bare fragment comes from the fallback parser: trafilatura's loader cannot rebuild it
-    assert got_types[1] is (got_types[0] if index == 4 else str)
-    assert got_types[0] is not str
+        cfg = Config(html_favor=mode)
+        want = answer(html_mod._trafilatura(html_mod.parse(page), cfg, None))
+        assert want[0].strip()
+        assert answer(html_mod._trafilatura(html_mod.parse(page), cfg, None, own=True)) == want
+        if markup is not None:  # the bare fragment comes from the fallback parser: no markup rebuilds it
+            assert answer(html_mod._trafilatura(markup, cfg, None)) == want
+    assert (markup is None) == (index == 4)
 
 
-def test_large_page_tree_is_released_before_trafilatura_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The point of REPARSE_CHARS: on a large page our tree is gone while trafilatura builds its
-    copies; below it trafilatura gets the tree (no second parse)."""
-    import weakref
-
+def test_trafilatura_works_on_our_tree_once_the_blocks_are_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the block model, trafilatura gets our tree to work on (no copy: nothing reads it after the
+    block walk); without it, the page-text fallback may read the tree afterwards, so it gets a copy."""
     import cleaner.html as html_mod
 
-    page = _pages_for_reparse()[-1]
-    refs: list[Any] = []
-    alive: list[bool] = []
-    parse, trafilatura = html_mod._parse, html_mod._trafilatura
+    page = (FIXTURES / "en_article.html").read_text(encoding="utf-8")
+    owns: list[bool] = []
+    trafilatura = html_mod._trafilatura
 
-    def parse_spy(html: str) -> Any:
-        tree, source = parse(html)
-        refs.append(weakref.ref(tree))
-        return tree, source
+    def spy(tree, cfg, url, **kw):  # type: ignore[no-untyped-def]
+        owns.append(kw.get("own", False))
+        return trafilatura(tree, cfg, url, **kw)
 
-    def trafilatura_spy(tree, cfg, url):  # type: ignore[no-untyped-def]
-        alive.append(refs[-1]() is not None)
-        return trafilatura(tree, cfg, url)
-
-    monkeypatch.setattr(html_mod, "_parse", parse_spy)
-    monkeypatch.setattr(html_mod, "_trafilatura", trafilatura_spy)
-    text, _ = extract(page, Config())
-    assert "Marine biologists say the giant kelp" in text
-    monkeypatch.setattr(html_mod, "REPARSE_CHARS", len(page) + 1)
-    extract(page, Config())
-    assert alive == [False, True]
+    monkeypatch.setattr(html_mod, "_trafilatura", spy)
+    text, meta = extract(page, Config())
+    assert "Marine biologists say the giant kelp" in text and meta["extractor"] == "html-blocks"
+    text, meta = extract(page, Config(html_blocks=False))
+    assert "Marine biologists say the giant kelp" in text and meta["extractor"] == "trafilatura"
+    assert owns == [True, False]
 
 
 @pytest.mark.parametrize("markup", [
@@ -208,3 +192,85 @@ def test_our_parser_builds_trafilaturas_tree_with_the_same_classes(markup: str) 
         from copy import copy, deepcopy
 
         assert [type(e) for e in copy(ours).iter()] == [type(e) for e in deepcopy(theirs).iter()]
+
+
+_FIELDS = ("text", "comments", "title", "author", "date", "sitename", "url", "description", "hostname")
+
+
+def _extraction_pages() -> list[str]:
+    """The reparse pages (fixtures, an unclosed title, an internal subset, a fragment, a huge page) and
+    pages shaped for the author search: a byline with a <time> inside (trafilatura's copy loses it), a
+    byline inside a comment thread (deleted from the copy), an element named ``rel``, an author link."""
+    body = "<p>" + "The harbour board met on Tuesday to weigh the plan for the new pier and its costs. " * 6 + "</p>"
+    return [*_pages_for_reparse(),
+            f'<html><body><div class="byline">By Ann Lee, <time>3 May 2021</time> in Oslo</div>{body}</body></html>',
+            f'<html><body>{body}<div id="comments"><span class="author">Bob Stone</span></div>'
+            f'<p class="author-name">Carla Diaz</p></body></html>',
+            f'<html><body><div class="author">x<rel>me</rel></div><p>By <a rel="author">Dan Wu</a></p>{body}'
+            '</body></html>',
+            f'<html><body><div data-component="Byline"><figure>img</figure>tail text by Eve Ng</div>{body}'
+            '</body></html>']
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_our_extraction_answers_as_bare_extraction(index: int) -> None:
+    """cleaner.html._extraction replicates ``trafilatura.bare_extraction`` (less categories, tags and
+    licence, and without copying a tree we are done with): the same text and metadata fields, on our
+    tree (owned or not) and on the markup; a tree not owned is left as it was."""
+    import trafilatura
+    from lxml import etree
+
+    from cleaner.html import _NOT_REPLICATED, TRAFILATURA_SETTINGS, _extraction, _parse, parse
+
+    page = _extraction_pages()[index]
+    markup = _parse(page)[1] or page  # the repaired markup trafilatura's loader parses to our tree
+    for precision, comments in ((False, True), (True, True), (False, False)):
+        kw: dict[str, Any] = {"url": None, "include_comments": comments, "favor_precision": precision,
+                              "favor_recall": False, **TRAFILATURA_SETTINGS}
+        doc = trafilatura.bare_extraction(parse(page), **kw)
+        want = {k: v for k, v in doc.as_dict().items() if k in _FIELDS} if doc is not None else {}
+        tree = parse(page)
+        before = etree.tostring(tree)
+        for got in (_extraction(tree, False, **kw), _extraction(parse(page), True, **kw)):
+            assert got is not _NOT_REPLICATED
+            assert {k: v for k, v in got.items() if k in _FIELDS} == want
+        assert etree.tostring(tree) == before
+        if _parse(page)[1] is not None:  # the fallback parser's tree (a bare fragment) has no markup to hand over
+            got = _extraction(markup, False, **kw)
+            assert {k: v for k, v in got.items() if k in _FIELDS} == want
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_author_search_answers_as_trafilaturas(index: int) -> None:
+    """cleaner.html._author is ``trafilatura.metadata.extract_author`` on every kind of page, its fallback
+    included (a discarded element inside the match; an element named ``rel``)."""
+    from trafilatura.metadata import extract_author
+
+    from cleaner.html import _author, _author_xpaths_changed, parse
+
+    assert not _author_xpaths_changed()
+    tree = parse(_extraction_pages()[index])
+    assert _author(tree) == extract_author(tree)
+
+
+def test_author_search_answers_as_trafilaturas_on_the_dev_pages() -> None:
+    """The same on every page of ../shared's boilerplate dev set (195 of 459 have an author there)."""
+    import gzip
+    import json
+
+    from trafilatura.metadata import extract_author
+
+    from cleaner.html import _author, parse
+
+    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("../shared not available")
+    found = 0
+    with gzip.open(dev, "rt", encoding="utf-8") as f:
+        for line in f:
+            tree = parse(json.loads(line)["html"])
+            if tree is not None:
+                want = extract_author(tree)
+                assert _author(tree) == want
+                found += want is not None
+    assert found > 100
