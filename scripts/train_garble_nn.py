@@ -331,6 +331,7 @@ def main() -> None:
     ap.add_argument("--cv-only", action="store_true")
     ap.add_argument("--seed", type=int, default=0, help="torch seeds of the runs (the CV's seed spread)")
     ap.add_argument("--save-oof", default="")
+    ap.add_argument("--reuse-oof", default="", help="take the CNN OOF from this --save-oof file of the same settings")
     ap.add_argument("--goodmt-rate", type=float, default=0.025, help="OOF goodmt flag rate the threshold aims at")
     a = ap.parse_args()
     import torch
@@ -422,7 +423,15 @@ def main() -> None:
     )
     oof = np.full(n_lab, np.nan)
     folds = range(a.fold_limit or a.folds)
-    for k in folds:
+    if a.reuse_oof:
+        # the --save-oof file of an earlier run with the same settings and seed (seeded, one torch thread: the
+        # same logits), so the shipped build need not refit the 5 fold models
+        with np.load(a.reuse_oof) as zo:
+            if not np.array_equal(np.asarray(zo["owner"]), owner):
+                raise SystemExit(f"{a.reuse_oof}: its owner array differs from this run's")
+            oof = np.asarray(zo["oof"], dtype=np.float64)
+        folds = range(a.folds)
+    for k in [] if a.reuse_oof else folds:
         net = fit_on(ifold != k, seed=k + 100 * a.seed)
         m = np.flatnonzero(en & (ifold[owner] == k))
         oof[m] = predict(torch, net, [sents[int(j)] for j in m], a.buckets)
