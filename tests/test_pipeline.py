@@ -122,3 +122,20 @@ def test_character_class_scans_match_the_regex_module(seed: int) -> None:
             theirs = regex.compile(ours.pattern)
             assert ours.findall(text) == theirs.findall(text)
             assert ours.sub("\ufffd", text) == theirs.sub("\ufffd", text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_binary_reason_counts_ascii_controls_as_the_pattern_does(seed: int) -> None:
+    """ASCII text is counted by bytes.translate, other text by the regex: both give one answer."""
+    import random
+
+    from cleaner import pipeline
+
+    rng = random.Random(seed)
+    for _ in range(2000):
+        n = rng.randrange(0, 120)
+        ascii_text = "".join(chr(rng.choice([rng.randrange(0, 32), 0x7F, rng.randrange(32, 127)])) for _ in range(n))
+        for text in (ascii_text, ascii_text + "é"):  # the second takes the regex path
+            bad = len(pipeline._NON_TEXT.findall(text))
+            binary = bad >= pipeline._BINARY_MIN and bad >= pipeline._BINARY_SHARE * len(text)
+            assert (pipeline.binary_reason(text=text) is not None) == binary, repr(text)
