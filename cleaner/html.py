@@ -211,8 +211,14 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) 
     return text, data
 
 
-_NOT_REPLICATED: dict[str, Any] = {}
+_NOT_REPLICATED: Any = object()
 """:func:`_extraction`'s answer where the installed trafilatura is not the one it replicates."""
+
+REPLICATED_TRAFILATURA = ("2.3.1",)
+"""The trafilatura releases whose ``bare_extraction``, ``extract_metadata`` and ``extract_author`` steps
+:func:`_extraction` and :func:`_author` were written from and checked against (every dev page, and
+tests/test_html.py).  Any other release gets ``bare_extraction`` itself: slower, but never a silent
+difference from a changed step."""
 
 
 def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool, favor_precision: bool,
@@ -244,7 +250,7 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
         from trafilatura.xml import xmltotxt
     except ImportError:  # pragma: no cover - another trafilatura
         return _NOT_REPLICATED
-    if not with_metadata or deduplicate or _author_xpaths_changed():
+    if not with_metadata or deduplicate or not _replicable():
         return _NOT_REPLICATED  # pragma: no cover - settings or a trafilatura this was not written for
     options = Extractor(output_format="python", precision=favor_precision, recall=favor_recall,
                         comments=include_comments, tables=include_tables, dedup=deduplicate, url=url,
@@ -346,6 +352,14 @@ _A2_CLASS = re.compile("[Aa]uthor|screenname|writer|[Bb]yline")
 _D1_ID = re.compile("^comments|comment-?list|ProductReviews")
 _D1_CLASS = re.compile("^[Cc]omments|commentlist|comments-list|sidebar|is-hidden|quote|embedly-instagram|"
                        "article-(?:share|support)|print|category|meta-date|meta-reviewer")
+
+
+@functools.cache
+def _replicable() -> bool:
+    """Whether the installed trafilatura is a release :func:`_extraction` replicates, with the same author XPaths."""
+    import trafilatura
+
+    return getattr(trafilatura, "__version__", None) in REPLICATED_TRAFILATURA and not _author_xpaths_changed()
 
 
 @functools.cache

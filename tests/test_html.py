@@ -274,3 +274,48 @@ def test_author_search_answers_as_trafilaturas_on_the_dev_pages() -> None:
                 assert _author(tree) == want
                 found += want is not None
     assert found > 100
+
+
+def test_another_trafilatura_release_gets_bare_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trafilatura release _extraction was not written from falls back to bare_extraction itself
+    (a changed step would otherwise differ silently), and the record stays the same on this one."""
+    from cleaner import html as html_mod
+
+    page = _extraction_pages()[-1]
+    want = html_mod.extract(page, Config())
+    monkeypatch.setattr(html_mod, "REPLICATED_TRAFILATURA", ("0.0",))
+    html_mod._replicable.cache_clear()
+    try:
+        kw: dict[str, Any] = {"url": None, "include_comments": True, "favor_precision": False,
+                              "favor_recall": False, **html_mod.TRAFILATURA_SETTINGS}
+        assert html_mod._extraction(html_mod.parse(page), True, **kw) is html_mod._NOT_REPLICATED
+        assert html_mod.extract(page, Config()) == want
+    finally:
+        html_mod._replicable.cache_clear()
+
+
+def test_our_extraction_answers_as_bare_extraction_on_dev_pages() -> None:
+    """_extraction against bare_extraction on every 12th page of ../shared's boilerplate dev set (all 459
+    were checked once by hand: bench/results/html_speed_s7.md), owned tree and copied tree."""
+    import gzip
+    import json
+
+    import trafilatura
+
+    from cleaner.html import TRAFILATURA_SETTINGS, _extraction, parse
+
+    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("../shared not available")
+    kw: dict[str, Any] = {"url": None, "include_comments": True, "favor_precision": False,
+                          "favor_recall": False, **TRAFILATURA_SETTINGS}
+    with gzip.open(dev, "rt", encoding="utf-8") as f:
+        pages = [json.loads(line)["html"] for i, line in enumerate(f) if i % 12 == 0]
+    for page in pages:
+        if parse(page) is None:
+            continue
+        doc = trafilatura.bare_extraction(parse(page), **kw)
+        want = {k: v for k, v in doc.as_dict().items() if k in _FIELDS} if doc is not None else {}
+        for own in (False, True):
+            got = _extraction(parse(page), own, **kw)
+            assert {k: v for k, v in got.items() if k in _FIELDS} == want
