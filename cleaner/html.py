@@ -199,7 +199,7 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) 
                               "favor_precision": cfg.html_favor == "precision",
                               "favor_recall": cfg.html_favor == "recall", **TRAFILATURA_SETTINGS}
     data = _extraction(tree, own, **kwargs)
-    if data is _NOT_REPLICATED:
+    if data is None:  # _NOT_REPLICATED
         import trafilatura
 
         doc: Any = trafilatura.bare_extraction(tree, **kwargs)
@@ -211,7 +211,7 @@ def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) 
     return text, data
 
 
-_NOT_REPLICATED: Any = object()
+_NOT_REPLICATED = None
 """:func:`_extraction`'s answer where the installed trafilatura is not the one it replicates."""
 
 REPLICATED_TRAFILATURA = ("2.3.1",)
@@ -222,7 +222,8 @@ difference from a changed step."""
 
 
 def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool, favor_precision: bool,
-                favor_recall: bool, with_metadata: bool, include_tables: bool, deduplicate: bool) -> dict[str, Any]:
+                favor_recall: bool, with_metadata: bool, include_tables: bool,
+                deduplicate: bool) -> dict[str, Any] | None:
     """``trafilatura.bare_extraction(tree, ...).as_dict()`` for our settings ({} where it returns None), less
     the work whose result nobody reads; :data:`_NOT_REPLICATED` where this trafilatura is another.
 
