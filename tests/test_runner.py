@@ -725,3 +725,26 @@ def test_mmap_threshold_and_large_document_trims_only_in_an_html_pool(monkeypatc
     large_batch = out[5]["trims"]
     assert large_batch == ([0] if html else [runner.TRIM_GROWTH_BYTES])
     assert all(r["trims"] == [runner.TRIM_GROWTH_BYTES] for r in out if r["id"] >= 16)
+
+
+@LINUX
+def test_parent_freezes_its_objects_for_the_pools_life_only() -> None:
+    """The parent's objects are frozen while its pool runs (its full collections would otherwise write every
+    object's header, copying the pages its workers share) and unfrozen after, unless the caller froze first."""
+    import gc
+
+    import cleaner.runner as runner
+
+    gc.unfreeze()
+    during = []
+    for _rec in runner._run_forked(_tasks(40), Config(garble=False, timeout=0), {}, 2):
+        during.append(gc.get_freeze_count())
+    assert len(during) == 40 and min(during) > 0
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the caller's own freeze stays
+    try:
+        frozen = gc.get_freeze_count()
+        assert len(list(runner._run_forked(_tasks(40), Config(garble=False, timeout=0), {}, 2))) == 40
+        assert gc.get_freeze_count() >= frozen
+    finally:
+        gc.unfreeze()
