@@ -92,7 +92,9 @@ bytes (``mallinfo2``: ~25 MB of free chunks after a trim as before it) nor a sma
 tell churn from growth (at 8 MB a plain-text worker still trimmed 37 times in 63 batches, each
 time faulting the pages back).  What grows a heap for good is a large document: an HTML page's
 lxml trees take tens of MB.  On the dev data 1.6% of the plain-text records and 58% of the HTML
-ones are this large."""
+ones are this large.  In a plain-text pool (no HTML at the start of the stream) large documents do not
+trim: a plain-text record's buffers are a few MB at most, and the trims after its 1.6% large records
+faulted ~70 k pages back in over 3,000 records (bench/results/scale_s7.md); growth still trims."""
 TRIM_GROWTH_BYTES = 48 << 20
 """The safety net for growth that comes without a large document: above the ~35 MB a plain-text
 worker's heap churns through between batches (measured: resident 116-129 MB trimmed every batch,
@@ -207,6 +209,7 @@ def _run_batch(batch: list[Task], encoded: bool = False) -> list[Any]:
 
 
 _checked_at = 0.0  # when this worker last read its private memory
+_html_pool = False  # set in a forked pool's loader (so its workers) when the stream has HTML
 
 
 def _run_batch_report(batch: list[Task], encoded: bool = False) -> tuple[list[Any], int]:
@@ -220,7 +223,7 @@ def _run_batch_report(batch: list[Task], encoded: bool = False) -> tuple[list[An
     for i in range(len(batch)):
         rec = process_task(cleaner, _take_task(batch, i))
         out.append(encode_record(rec) if encoded else rec)
-    _release_memory(0 if large else TRIM_GROWTH_BYTES)
+    _release_memory(0 if large and _html_pool else TRIM_GROWTH_BYTES)
     now = time.monotonic()
     if not large and now - _checked_at < PRIVATE_CHECK_SECONDS:
         return out, 0
@@ -314,7 +317,14 @@ stream).  Fixing the threshold at its default starting value stops that rise.  M
 HTML stream with 2 workers (bench/results/html_mem_s6b.md, with items of the same commit): PSS peak
 310-311 -> 302-304 MB, samples above 300 MB 5.7-6.9% -> 3.1-3.4%.  The ``mmap``/``munmap`` and page
 faults of large buffers: +0.45 G kernel instructions over 600 HTML records (+27% page faults), +0.2% of
-the command's instructions."""
+the command's instructions.
+
+Only for a stream with HTML (the loader's and the parent's ``html``): on plain text the language and
+boilerplate stages allocate and free 128 kB-4 MB buffers for every document, which the fixed threshold
+mmapped and faulted in anew each time (3,000 dev texts, ``--workers 2``: 748 k page faults and 4.1 G kernel
+instructions, against 30 k / 0.34 G with one worker: 3% more instructions than one worker, the pool's
+whole overhead; with glibc's rising threshold 68 k / 1.1 G), while the text stream's memory is far under
+its limit (bench/results/scale_s7.md)."""
 
 
 def _fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
@@ -822,7 +832,10 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
         code = 1
         try:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
-            _fix_mmap_threshold()  # the workers inherit it
+            global _html_pool
+            _html_pool = html  # the workers inherit it
+            if html:
+                _fix_mmap_threshold()  # the workers inherit it
             # each worker closes the other workers' ends and the pid pipe when it is forked
             _POOL_FDS.update([p[0] for p in pipes] + [p[3] for p in pipes] + [pid_w])
             try:
@@ -922,9 +935,16 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
     retries = 0  # one-document retries of a dead worker's batch not answered yet
     finished = False
     old_reaper = _set_subreaper(True)
+    # The objects this process holds now (its modules: ~10 MB) are shared with the loaders and workers it forks;
+    # its own garbage collector would write the header of every one of them at each full collection, making the
+    # pages private to this process while the workers keep the originals.  Measured 30 s into the 0.3 GB HTML
+    # stream: the parent's private memory 17 -> 12 MB (its anonymous pages 11 -> 5 MB; bench/results/scale_s7.md).
+    froze = not gc.get_freeze_count()
+    gc.freeze()
     # here too: a large line, its pickle and its encoded record come and go in the parent (its heap is
     # its private memory in the PSS sum); the threshold stays fixed after the run, at glibc's starting value
-    _fix_mmap_threshold()
+    if html:
+        _fix_mmap_threshold()
     global _last_exit
     _last_exit = ""
 
@@ -1027,7 +1047,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
             while order and order[0].missing == 0:
                 done = order.popleft()
                 yield from done.out
-                if max(done.sizes) >= TRIM_DOC_CHARS:
+                if html and max(done.sizes) >= TRIM_DOC_CHARS:
                     # the parent's heap too: a large line, its pickle and its record come and go, and
                     # glibc serves the next ones from the heap it keeps (its mmap threshold rises)
                     _release_memory()
@@ -1124,6 +1144,8 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
                 w.close(stop=finished)
                 gen.reap_worker(w)
         _set_subreaper(old_reaper)
+        if froze:  # a caller's own frozen objects (a freeze count before ours) stay frozen
+            gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- elsewhere: an executor
