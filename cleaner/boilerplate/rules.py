@@ -250,10 +250,13 @@ def case_expanded(pattern: str) -> str:
     letter outside ``(?-i:...)`` spelled as the class of what it matches under that flag: compiled
     without the flag, the same matches.  Why: ``re`` tries an alternative only after checking its
     first character when that is a plain literal or class, not a case-folded literal, and the
-    lexicon is some 150 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  Letters
-    inside character classes are refused (none of the rules has one outside ``(?-i:...)``)."""
+    lexicon is some 150 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  A letter
+    inside a character class gets the members of its class added there ("[ \\tT]" -> "[ \\tTt]"); one
+    in a negated class or next to a range's "-" is refused (folding a range or a complement is not a
+    member-by-member matter)."""
     out: list[str] = []
     i = depth = cls = 0
+    neg = False
     cased_off: int | None = None  # the group depth at which a (?-i: scope opened
     while i < len(pattern):
         c = pattern[i]
@@ -263,10 +266,15 @@ def case_expanded(pattern: str) -> str:
             continue
         if cls:
             cls = 0 if c == "]" else cls
-            if cased_off is None and _fold_class(c) != c:
-                raise ValueError(f"a cased letter inside a character class: {pattern[max(0, i - 20) : i + 5]!r}")
+            if cls and cased_off is None and (fc := _fold_class(c)) != c:
+                if neg or pattern[i - 1] == "-" or pattern[i + 1] == "-":
+                    raise ValueError(f"a cased letter in a range or negated class: {pattern[max(0, i - 20) : i + 5]!r}")
+                out.append(fc[1:-1])
+                i += 1
+                continue
         elif c == "[":
             cls = 1
+            neg = pattern.startswith("[^", i)
             if pattern.startswith("[]", i) or pattern.startswith("[^]", i):
                 raise ValueError("a class led by ']' is not supported")
         elif c == "(":

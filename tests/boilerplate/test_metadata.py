@@ -89,3 +89,44 @@ def test_bare_label() -> None:
 def test_leftover_limit_with_and_without_the_noise_scan(line: str, want: tuple | None) -> None:
     ml = meta.parse_line(line)
     assert (None if ml is None else (ml.reason, ml.fields, ml.remove)) == want
+
+
+_FUZZ_WORDS = [
+    "ı", "İ", "K", "ſ", "AM", "P.M.", "pm", "T", "t", "GMT", "utc+8", "Posted On", "UPDATED:", "JAN", "MAY", "ſept",
+    "Tues", "day", "Sunday,", "星期一", "阅读", "views:", "12", "2024", "1999", "5", "31", "/", "-", ".", "年", "月",
+    "日", "10:30", "１２", "٣", "|", "（", "）", "Nov.", "DECEMBER", "3rd", "a.m.", "Last  Updated", "published",
+    "发布时间", "字号", "大", "example.com", "x.CN", "ORG", " ", "  ", "\t", "\u3000", "\ud800", "\U0001F600", "k",
+    "ſun", "satur", "wednes", "reads", "Comments(", "次阅读", "By", "作者：", "来源:",
+]
+
+
+def _date_scan(s: str) -> list[tuple[tuple[int, int], str | None]]:
+    """What parse_line takes from the date scan: the fast patterns, chosen as it chooses them."""
+    fast = meta._DATE_CASED if any(map(s.lower().__contains__, meta._MONTH_PREFIXES)) or "\u017f" in s \
+        else meta._DATE_NUMERIC
+    return [(m.span(), meta.iso_date(m)) for m in fast.finditer(s)]
+
+
+def _noise(s: str) -> str:
+    return (meta._NOISE if meta._DOMAIN_END.search(s) else meta._NOISE_NO_DOMAIN).sub(" ", s)
+
+
+def _hostile_lines() -> list[str]:
+    import random
+
+    rnd = random.Random(5)
+    out = ["", " ", "\ud800", "\U0001d7d8" * 3, "x" * 5000, "May 5, 2024 " * 30, "ſep 5, 2024", "5 ſEPT 2024",
+           "2024-05-05 10:30 pm", "Posted on 2024/5/5 utc+8 | views: 12"]
+    for _ in range(4000):
+        out.append("".join(rnd.choice(_FUZZ_WORDS) + rnd.choice(("", " ")) for _ in range(rnd.randint(1, 14))))
+    return out
+
+
+def test_fast_date_and_noise_scans_equal_the_case_folded_patterns(dev_texts: list[str]) -> None:
+    # parse_line scans with DATE and _NOISE spelled without re.IGNORECASE (and without the alternatives
+    # a line cannot match): the same spans and ISO dates, the same substitutions, on every short dev
+    # line and on generated lines full of the characters IGNORECASE folds (ſ, K, ı, İ)
+    lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 200}
+    for s in sorted(lines) + _hostile_lines():
+        assert _date_scan(s) == [(m.span(), meta.iso_date(m)) for m in meta.DATE.finditer(s)], s
+        assert _noise(s) == meta._NOISE.sub(" ", s), s

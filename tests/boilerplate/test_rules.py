@@ -281,3 +281,18 @@ def test_line_filter_on_dev_pages(dev_texts: list[str]) -> None:
         kept += rules.lexicon_lines(text).shape[0]
         total += text.count("\n") + 1
     assert kept < total / 3  # what the filter is for: most lines are not scanned
+
+
+def test_case_expanded_folds_letters_inside_classes() -> None:
+    import re
+
+    assert rules.case_expanded("[ \t,T]") == "[ \t,Tt]"
+    assert rules.case_expanded("[AaPp]") == "[AaaAPppP]"
+    for bad in ("[^a]", "[0-a]", "[a-]", "[^ks]"):
+        with pytest.raises(ValueError):
+            rules.case_expanded(bad)
+    # each class member matches, without the flag, what it matches under re.IGNORECASE
+    every = "".join(map(chr, range(0x110000)))
+    for c in "aeiksxAEIKSX":
+        p = re.compile(rules.case_expanded(f"[0{c}]"))
+        assert set(p.findall(every)) == set(re.findall(f"[0{c}]", every, re.IGNORECASE)), c
