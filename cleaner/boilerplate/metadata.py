@@ -14,7 +14,7 @@ time) so that ``metadata.date`` is ISO 8601.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import regex
@@ -63,6 +63,22 @@ _MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep"
 ``re.IGNORECASE``: in the line's ``str.lower()``, or with a long s ("ſep", which that flag matches
 to "sep" and ``lower()`` leaves as it is; no other character that the flag matches to one of these
 letters is left alone by ``lower()``)."""
+
+
+_DATE_LEAD = 16
+"""Non-space characters a :data:`DATE` match can hold before its year: "september." + day + "th,"
+(9 + 1 + 2 + 2 + 1 = 15) or day + "th." + "september.," (2 + 2 + 1 + 9 + 2 = 16); the numeric forms
+hold 0 and 6."""
+
+
+def _date_scan_start(s: str, y0: int) -> int:
+    """Where a :data:`DATE` scan of ``s`` can start without missing a match, ``y0`` being the first
+    place ``(?:19|20)\\d\\d`` matches: every match holds such a year at or after ``y0``, and before
+    it at most :data:`_DATE_LEAD` non-space characters and the white space between them -- at most
+    all the white space before ``y0``.  (A scan from there finds what a scan from 0 finds: nothing
+    starts earlier, and the look-behinds still see the characters before the start.)"""
+    head = s[:y0]
+    return max(0, y0 - _DATE_LEAD - (len(head) - len("".join(head.split()))))
 
 
 def iso_date(m: re.Match[str]) -> str | None:
@@ -240,10 +256,11 @@ def parse_line(line: str) -> MetaLine | None:
     reason = ""
     # Each field pattern runs only when a literal it needs is on the line (a substring test costs
     # far less than a regex search; most probed lines hold a date or a name and nothing else).
-    date = None
+    dates: Iterable[re.Match[str]] = ()
     if year is not None:
         date = _DATE_CASED if any(map(has, _MONTH_PREFIXES)) or "\u017f" in s else _DATE_NUMERIC
-    for dm in date.finditer(s) if date is not None else ():
+        dates = date.finditer(s, _date_scan_start(s, year.start()))
+    for dm in dates:
         iso = iso_date(dm)
         if iso and "date" not in fields:
             fields["date"] = iso

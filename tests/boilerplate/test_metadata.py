@@ -160,3 +160,22 @@ def test_narrowed_gates_give_the_same_lines(dev_texts: list[str]) -> None:
     lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 200}
     for s in sorted(lines) + _hostile_lines():
         assert meta.parse_line(s) == ref(s), s
+
+
+def test_date_scan_from_the_computed_start_finds_every_match(dev_texts: list[str]) -> None:
+    # parse_line scans for dates from _date_scan_start (at most 16 non-space characters and all the
+    # white space before the first year): the same matches as a scan from 0
+    import random
+
+    rnd = random.Random(3)
+    words = ["september", "September", "30th,", "3rd.", "\u017feptember", "2nd", "May", "1.", "12/", "2024", "1999",
+             " ", "\u2003", "\n", "\t", "x", "|", "31", "/", "-", "dec.", "Jan"]
+    lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 400}
+    fuzz = ["".join(rnd.choice(words) + rnd.choice(("", " ")) for _ in range(rnd.randint(1, 20))) for _ in range(4000)]
+    for s in sorted(lines) + fuzz + _hostile_lines():
+        y = meta._YEAR.search(s)
+        if y is None:
+            continue
+        for p in (meta._DATE_CASED, meta._DATE_NUMERIC):
+            assert [m.span() for m in p.finditer(s, meta._date_scan_start(s, y.start()))] == [
+                m.span() for m in p.finditer(s)], s
