@@ -301,7 +301,8 @@ def strip_boilerplate(
 
     # 1. whole-line rules, one pass over the page.
     related_headers: list[int] = []
-    hits = scan(text) if n else []
+    # the rules' scan reuses the split lines and their offsets (not when \r was cut from them)
+    hits = (scan(text) if "\r" in text else scan(text, lines=lines, starts=starts)) if n else []
     hit_rows = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist() if hits else []
     for hit, i in zip(hits, hit_rows, strict=True):
         if label[i] != "body":

@@ -912,10 +912,13 @@ document (the CLI on a file, a notebook) never builds it -- the same matches eit
 _pages_scanned = 0
 
 
-def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
+def _lexicon_matches(
+    text: str, lines: list[str] | None = None, starts: np.ndarray | None = None
+) -> list[tuple[int, int, int]]:
     """Start, end (offsets in ``text``: the line's) and alternative of every :data:`_LEXICON_FAST` match
     in ``"\\n" + text``, as its ``finditer`` finds them: every match is one whole line (no alternative
-    consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined."""
+    consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined.
+    ``lines``/``starts``: ``text.split("\\n")`` and their offsets when the caller has them already."""
     if text.count("\n") + 1 < LINE_FILTER_MIN_LINES:
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     from . import features  # features imports this module
@@ -928,23 +931,28 @@ def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
     rows = lexicon_lines(text).tolist()
     if not rows:
         return []
-    lines = text.split("\n")
+    if lines is None:
+        lines = text.split("\n")
     picked = list(map(lines.__getitem__, rows))
-    lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
-    starts = np.concatenate(([0], np.cumsum(lens[:-1])))[rows].tolist()
-    sub_starts = np.concatenate(([0], np.cumsum(lens[rows][:-1]))).tolist()
+    if starts is None:
+        lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
+        starts = np.concatenate(([0], np.cumsum(lens[:-1])))
+    line_starts = starts[rows].tolist()
+    picked_lens = np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) + 1
+    sub_starts = np.concatenate(([0], np.cumsum(picked_lens[:-1]))).tolist()
     out = []
     for m in _LEXICON_FAST.finditer("\n" + "\n".join(picked)):
         k = bisect.bisect_right(sub_starts, m.start()) - 1
-        s = starts[k]
+        s = line_starts[k]
         out.append((s, s + m.end() - m.start() - 1, m.lastindex - 1))  # type: ignore[operator]
     return out
 
 
-def scan(text: str) -> list[RuleHit]:
-    """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
+def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None = None) -> list[RuleHit]:
+    """Every whole-line chrome/related match in ``text`` (one pass over the page).  ``lines``: the
+    caller's ``text.split("\\n")`` (``\\r`` kept) and ``starts`` their offsets, when it has them."""
     out: list[RuleHit] = []
-    for s, e, alt in _lexicon_matches(text):
+    for s, e, alt in _lexicon_matches(text, lines, starts):
         if e - s > _MAX_RULE_LINE or s == e:
             continue
         rule = RULES[_ALT_RULE[alt]]
