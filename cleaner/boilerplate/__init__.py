@@ -594,7 +594,9 @@ def _related_cut(
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
     tail = [stripped[i] for i in body_idx[-12:]] if len(body_idx) >= 2 * rel.MIN_TEASERS else []
-    if tail and sum(map(rel.teaser_shaped, tail)) >= rel.MIN_TEASERS:
+    # unrelated_tail needs its last MIN_TEASERS lines teaser-shaped (a run from the end), and then the
+    # tail holds MIN_TEASERS teaser-shaped lines: testing those few decides as counting all twelve did
+    if tail and all(map(rel.teaser_shaped, tail[-rel.MIN_TEASERS :])):
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
         k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
         if k:
