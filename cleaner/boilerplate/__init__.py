@@ -497,7 +497,7 @@ def _pick_metadata(
         out["author"] = out["editor"]
     if "author" not in out:
         for s in stripped[: first + 6]:
-            m = meta.PHOTO_BY.search(s)
+            m = meta.PHOTO_BY.search(s) if "摄" in s else None  # the credit's last character
             if m:
                 out["author"] = m.group("name")
                 break
