@@ -102,6 +102,8 @@ _PROBE_PREFIXES = tuple(dict.fromkeys(
 if not all(_PROBE_PREFIXES):
     raise AssertionError("every probe alternative must start with a literal")
 _PROBE_NO_BOUNDARY = bytes(len(_PROBE_PREFIXES))
+_PROBE_ALL_LITERALS = _PROBE_PREFIXES + _LOWER_BY_WORDS
+_PROBE_ALL_BOUNDARY = _PROBE_NO_BOUNDARY + _WORD_BOUNDARY
 _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re.compile(r"\w")
@@ -153,7 +155,7 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     if rows_s.shape[0] == 0:
         return []
     sub_rows = rows_s.tolist()
-    sub_lines = [lines[i] for i in sub_rows]
+    sub_lines = list(map(lines.__getitem__, sub_rows))
     text = "\n".join(sub_lines)
     hits = _probe_hits(text)
     if not hits:
@@ -188,9 +190,18 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
     hides a cased one; a word hit is dropped when it starts inside a cased match (a bracket
     "(by Reuters)"), as the one scan skips it; two word hits cannot overlap (no word holds the
     start of another after a word boundary)."""
-    cased = _probe_cased(text)
-    # every word with the \b after it (all of them end in a word character)
-    words = [(k, _LOWER_BY_WORDS[j]) for k, j in F.literal_hits(text, _LOWER_BY_WORDS, _WORD_BOUNDARY)]
+    if F._native is None:
+        cased = _probe_cased(text)
+        # every word with the \b after it (all of them end in a word character)
+        words = [(k, _LOWER_BY_WORDS[j]) for k, j in F.literal_hits(text, _LOWER_BY_WORDS, _WORD_BOUNDARY)]
+    else:
+        # compiled: the cased alternatives' prefixes and the words in one literal_hits pass, then
+        # _probe_cased's walk over the prefixes' hits
+        hits = F._native.literal_hits(text, _PROBE_ALL_LITERALS, _PROBE_ALL_BOUNDARY)
+        m = len(_PROBE_PREFIXES)
+        cased = [(a.start(), a.end(), a.group())
+                 for a in F.walk_candidates(_META_PROBE_CASED, text, {i for i, k in hits if k < m})]
+        words = [(i, _LOWER_BY_WORDS[k - m]) for i, k in hits if k >= m]
     if not words:
         return [(a, g) for a, _, g in cased]
     starts = [a for a, _, _ in cased]
@@ -301,7 +312,8 @@ def strip_boilerplate(
 
     # 1. whole-line rules, one pass over the page.
     related_headers: list[int] = []
-    hits = scan(text) if n else []
+    # the rules' scan reuses the split lines and their offsets (not when \r was cut from them)
+    hits = (scan(text) if "\r" in text else scan(text, lines=lines, starts=starts)) if n else []
     hit_rows = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist() if hits else []
     for hit, i in zip(hits, hit_rows, strict=True):
         if label[i] != "body":
@@ -485,7 +497,7 @@ def _pick_metadata(
         out["author"] = out["editor"]
     if "author" not in out:
         for s in stripped[: first + 6]:
-            m = meta.PHOTO_BY.search(s)
+            m = meta.PHOTO_BY.search(s) if "摄" in s else None  # the credit's last character
             if m:
                 out["author"] = m.group("name")
                 break
@@ -582,7 +594,9 @@ def _related_cut(
     # header-less run of teasers at the end of the page
     body_idx = body_para.tolist()
     tail = [stripped[i] for i in body_idx[-12:]] if len(body_idx) >= 2 * rel.MIN_TEASERS else []
-    if tail and sum(map(rel.teaser_shaped, tail)) >= rel.MIN_TEASERS:
+    # unrelated_tail needs its last MIN_TEASERS lines teaser-shaped (a run from the end), and then the
+    # tail holds MIN_TEASERS teaser-shaped lines: testing those few decides as counting all twelve did
+    if tail and all(map(rel.teaser_shaped, tail[-rel.MIN_TEASERS :])):
         head = [stripped[i] for i in body_idx[:-12]] or [stripped[i] for i in body_idx[: len(body_idx) // 2]]
         k = rel.unrelated_tail(tail, rel.tokens(" ".join(head)))
         if k:

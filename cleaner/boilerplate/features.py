@@ -272,9 +272,14 @@ def literal_walk(pattern: re.Pattern[str], hay: str, lits: tuple[str, ...], boun
     walk takes, at each candidate in order past the last match's end, the pattern's own match there
     (finditer's leftmost-first, non-overlapping walk, without a scan that stops at every character
     an alternative could start with)."""
+    return walk_candidates(pattern, hay, {i for i, _ in literal_hits(hay, lits, boundary)})
+
+
+def walk_candidates(pattern: re.Pattern[str], hay: str, candidates: set[int]) -> list[re.Match[str]]:
+    """:func:`literal_walk` over the candidate offsets given (every place a match can start)."""
     out: list[re.Match[str]] = []
     end = -1
-    for p in sorted({i for i, _ in literal_hits(hay, lits, boundary)}):
+    for p in sorted(candidates):
         if p < end:
             continue
         m = pattern.match(hay, p)

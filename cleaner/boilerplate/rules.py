@@ -250,10 +250,13 @@ def case_expanded(pattern: str) -> str:
     letter outside ``(?-i:...)`` spelled as the class of what it matches under that flag: compiled
     without the flag, the same matches.  Why: ``re`` tries an alternative only after checking its
     first character when that is a plain literal or class, not a case-folded literal, and the
-    lexicon is some 150 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  Letters
-    inside character classes are refused (none of the rules has one outside ``(?-i:...)``)."""
+    lexicon is some 150 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  A letter
+    inside a character class gets the members of its class added there ("[ \\tT]" -> "[ \\tTt]"); one
+    in a negated class or next to a range's "-" is refused (folding a range or a complement is not a
+    member-by-member matter)."""
     out: list[str] = []
     i = depth = cls = 0
+    neg = False
     cased_off: int | None = None  # the group depth at which a (?-i: scope opened
     while i < len(pattern):
         c = pattern[i]
@@ -263,10 +266,15 @@ def case_expanded(pattern: str) -> str:
             continue
         if cls:
             cls = 0 if c == "]" else cls
-            if cased_off is None and _fold_class(c) != c:
-                raise ValueError(f"a cased letter inside a character class: {pattern[max(0, i - 20) : i + 5]!r}")
+            if cls and cased_off is None and (fc := _fold_class(c)) != c:
+                if neg or pattern[i - 1] == "-" or pattern[i + 1] == "-":
+                    raise ValueError(f"a cased letter in a range or negated class: {pattern[max(0, i - 20) : i + 5]!r}")
+                out.append(fc[1:-1])
+                i += 1
+                continue
         elif c == "[":
             cls = 1
+            neg = pattern.startswith("[^", i)
             if pattern.startswith("[]", i) or pattern.startswith("[^]", i):
                 raise ValueError("a class led by ']' is not supported")
         elif c == "(":
@@ -904,10 +912,13 @@ document (the CLI on a file, a notebook) never builds it -- the same matches eit
 _pages_scanned = 0
 
 
-def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
+def _lexicon_matches(
+    text: str, lines: list[str] | None = None, starts: np.ndarray | None = None
+) -> list[tuple[int, int, int]]:
     """Start, end (offsets in ``text``: the line's) and alternative of every :data:`_LEXICON_FAST` match
     in ``"\\n" + text``, as its ``finditer`` finds them: every match is one whole line (no alternative
-    consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined."""
+    consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined.
+    ``lines``/``starts``: ``text.split("\\n")`` and their offsets when the caller has them already."""
     if text.count("\n") + 1 < LINE_FILTER_MIN_LINES:
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     from . import features  # features imports this module
@@ -920,23 +931,28 @@ def _lexicon_matches(text: str) -> list[tuple[int, int, int]]:
     rows = lexicon_lines(text).tolist()
     if not rows:
         return []
-    lines = text.split("\n")
+    if lines is None:
+        lines = text.split("\n")
     picked = list(map(lines.__getitem__, rows))
-    lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
-    starts = np.concatenate(([0], np.cumsum(lens[:-1])))[rows].tolist()
-    sub_starts = np.concatenate(([0], np.cumsum(lens[rows][:-1]))).tolist()
+    if starts is None:
+        lens = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines)) + 1
+        starts = np.concatenate(([0], np.cumsum(lens[:-1])))
+    line_starts = starts[rows].tolist()
+    picked_lens = np.fromiter(map(len, picked), dtype=np.int64, count=len(picked)) + 1
+    sub_starts = np.concatenate(([0], np.cumsum(picked_lens[:-1]))).tolist()
     out = []
     for m in _LEXICON_FAST.finditer("\n" + "\n".join(picked)):
         k = bisect.bisect_right(sub_starts, m.start()) - 1
-        s = starts[k]
+        s = line_starts[k]
         out.append((s, s + m.end() - m.start() - 1, m.lastindex - 1))  # type: ignore[operator]
     return out
 
 
-def scan(text: str) -> list[RuleHit]:
-    """Every whole-line chrome/related match in ``text`` (one pass over the page)."""
+def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None = None) -> list[RuleHit]:
+    """Every whole-line chrome/related match in ``text`` (one pass over the page).  ``lines``: the
+    caller's ``text.split("\\n")`` (``\\r`` kept) and ``starts`` their offsets, when it has them."""
     out: list[RuleHit] = []
-    for s, e, alt in _lexicon_matches(text):
+    for s, e, alt in _lexicon_matches(text, lines, starts):
         if e - s > _MAX_RULE_LINE or s == e:
             continue
         rule = RULES[_ALT_RULE[alt]]

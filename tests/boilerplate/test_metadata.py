@@ -89,3 +89,93 @@ def test_bare_label() -> None:
 def test_leftover_limit_with_and_without_the_noise_scan(line: str, want: tuple | None) -> None:
     ml = meta.parse_line(line)
     assert (None if ml is None else (ml.reason, ml.fields, ml.remove)) == want
+
+
+_FUZZ_WORDS = [
+    "ı", "İ", "K", "ſ", "AM", "P.M.", "pm", "T", "t", "GMT", "utc+8", "Posted On", "UPDATED:", "JAN", "MAY", "ſept",
+    "Tues", "day", "Sunday,", "星期一", "阅读", "views:", "12", "2024", "1999", "5", "31", "/", "-", ".", "年", "月",
+    "日", "10:30", "１２", "٣", "|", "（", "）", "Nov.", "DECEMBER", "3rd", "a.m.", "Last  Updated", "published",
+    "发布时间", "字号", "大", "example.com", "x.CN", "ORG", " ", "  ", "\t", "\u3000", "\ud800", "\U0001F600", "k",
+    "ſun", "satur", "wednes", "reads", "Comments(", "次阅读", "By", "作者：", "来源:", "由", "于", "是", "在",
+    "[", "【",
+    "稿源", "•", "·", "written", "Words", "edited", "主编", "编辑", "编", "poſted", "20", "19", "Author", "by", "发表",
+]
+
+
+def _date_scan(s: str) -> list[tuple[tuple[int, int], str | None]]:
+    """What parse_line takes from the date scan: the fast patterns, chosen as it chooses them."""
+    fast = meta._DATE_CASED if any(map(s.lower().__contains__, meta._MONTH_PREFIXES)) or "\u017f" in s \
+        else meta._DATE_NUMERIC
+    return [(m.span(), meta.iso_date(m)) for m in fast.finditer(s)]
+
+
+def _noise(s: str) -> str:
+    return (meta._NOISE if meta._DOMAIN_END.search(s) else meta._NOISE_NO_DOMAIN).sub(" ", s)
+
+
+def _hostile_lines() -> list[str]:
+    import random
+
+    rnd = random.Random(5)
+    out = ["", " ", "\ud800", "\U0001d7d8" * 3, "x" * 5000, "May 5, 2024 " * 30, "ſep 5, 2024", "5 ſEPT 2024",
+           "2024-05-05 10:30 pm", "Posted on 2024/5/5 utc+8 | views: 12"]
+    for _ in range(4000):
+        out.append("".join(rnd.choice(_FUZZ_WORDS) + rnd.choice(("", " ")) for _ in range(rnd.randint(1, 14))))
+    return out
+
+
+def test_fast_date_and_noise_scans_equal_the_case_folded_patterns(dev_texts: list[str]) -> None:
+    # parse_line scans with DATE and _NOISE spelled without re.IGNORECASE (and without the alternatives
+    # a line cannot match): the same spans and ISO dates, the same substitutions, on every short dev
+    # line and on generated lines full of the characters IGNORECASE folds (ſ, K, ı, İ)
+    lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 200}
+    for s in sorted(lines) + _hostile_lines():
+        assert _date_scan(s) == [(m.span(), meta.iso_date(m)) for m in meta.DATE.finditer(s)], s
+        assert _noise(s) == meta._NOISE.sub(" ", s), s
+
+
+def _reference_parse_line():
+    """parse_line as it was before its gates were narrowed: every field pattern behind its plain
+    literal cues only (this module's patterns; the gates are what the fast path changed)."""
+    import inspect
+
+    src = inspect.getsource(meta.parse_line)
+    for old, new in (
+        ("    if year is None and _ANY_CUE.search(low) is None:\n", "    if False:\n"),
+        (' and (s[0] in "bBwWaA" or any(map(has, "|•·")))', ""),
+        (" and _posted_possible(s, has)", ""),
+        ("_EDITOR_WORDS", "_EDITOR_CUES"),
+    ):
+        assert old in src, old
+        src = src.replace(old, new)
+    ns = dict(vars(meta))
+    exec(compile(src, "reference", "exec"), ns)
+    return ns["parse_line"]
+
+
+def test_narrowed_gates_give_the_same_lines(dev_texts: list[str]) -> None:
+    # the early exit (no year, no cue), the AUTHOR_EN/POSTED_BY/EDITOR gates only skip searches that
+    # cannot match: the same MetaLine on every short dev line and on generated ones
+    ref = _reference_parse_line()
+    lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 200}
+    for s in sorted(lines) + _hostile_lines():
+        assert meta.parse_line(s) == ref(s), s
+
+
+def test_date_scan_from_the_computed_start_finds_every_match(dev_texts: list[str]) -> None:
+    # parse_line scans for dates from _date_scan_start (at most 16 non-space characters and all the
+    # white space before the first year): the same matches as a scan from 0
+    import random
+
+    rnd = random.Random(3)
+    words = ["september", "September", "30th,", "3rd.", "\u017feptember", "2nd", "May", "1.", "12/", "2024", "1999",
+             " ", "\u2003", "\n", "\t", "x", "|", "31", "/", "-", "dec.", "Jan"]
+    lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 400}
+    fuzz = ["".join(rnd.choice(words) + rnd.choice(("", " ")) for _ in range(rnd.randint(1, 20))) for _ in range(4000)]
+    for s in sorted(lines) + fuzz + _hostile_lines():
+        y = meta._YEAR.search(s)
+        if y is None:
+            continue
+        for p in (meta._DATE_CASED, meta._DATE_NUMERIC):
+            assert [m.span() for m in p.finditer(s, meta._date_scan_start(s, y.start()))] == [
+                m.span() for m in p.finditer(s)], s

@@ -110,3 +110,21 @@ def test_tokens_and_teaser_shapes_edge_cases(text: str) -> None:
     assert rel.teaser_shaped(text) == bool(
         rel._TEASER_MARKS.search(text) or rel._TIME_PREFIX.match(text.lstrip()) or "  " in text.strip()
     )
+
+
+def test_unrelated_tail_needs_its_last_lines_teaser_shaped(dev_texts: list[str]) -> None:
+    # _related_cut tests only the last MIN_TEASERS lines of the tail before calling unrelated_tail (it
+    # counted teaser-shaped lines among all twelve): a tail unrelated_tail cuts always has those lines
+    # teaser-shaped, and then at least MIN_TEASERS teaser-shaped lines
+    cut = 0
+    for text in dev_texts:
+        lines = [x.strip() for x in text.split("\n") if x.strip()]
+        if len(lines) < 2 * rel.MIN_TEASERS:
+            continue
+        tail, body = lines[-12:], rel.tokens(" ".join(lines[:-12] or lines[: len(lines) // 2]))
+        k = rel.unrelated_tail(tail, body)
+        last = all(map(rel.teaser_shaped, tail[-rel.MIN_TEASERS :]))
+        assert not k or last
+        assert not last or sum(map(rel.teaser_shaped, tail)) >= rel.MIN_TEASERS
+        cut += bool(k)
+    assert cut  # some dev pages end in such a run

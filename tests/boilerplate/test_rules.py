@@ -281,3 +281,31 @@ def test_line_filter_on_dev_pages(dev_texts: list[str]) -> None:
         kept += rules.lexicon_lines(text).shape[0]
         total += text.count("\n") + 1
     assert kept < total / 3  # what the filter is for: most lines are not scanned
+
+
+def test_case_expanded_folds_letters_inside_classes() -> None:
+    import re
+
+    assert rules.case_expanded("[ \t,T]") == "[ \t,Tt]"
+    assert rules.case_expanded("[AaPp]") == "[AaaAPppP]"
+    for bad in ("[^a]", "[0-a]", "[a-]", "[^ks]"):
+        with pytest.raises(ValueError):
+            rules.case_expanded(bad)
+    # each class member matches, without the flag, what it matches under re.IGNORECASE
+    every = "".join(map(chr, range(0x110000)))
+    for c in "aeiksxAEIKSX":
+        p = re.compile(rules.case_expanded(f"[0{c}]"))
+        assert set(p.findall(every)) == set(re.findall(f"[0{c}]", every, re.IGNORECASE)), c
+
+
+def test_scan_with_the_callers_lines_and_offsets(dev_texts: list[str]) -> None:
+    # strip_boilerplate hands scan its split lines and their offsets: the same hits as scan(text)
+    saved = rules.LINE_FILTER_AFTER_PAGES
+    rules.LINE_FILTER_AFTER_PAGES = 0  # the filtered path, where they are used
+    try:
+        for text in [*dev_texts[:150], "", "\n", "Share\nMenu\n\nHome | News | Sport\n" * 3]:
+            lines = text.split("\n")
+            starts = np.concatenate(([0], np.cumsum(np.array([len(x) + 1 for x in lines[:-1]], dtype=np.int64))))
+            assert rules.scan(text, lines=lines, starts=starts) == rules.scan(text)
+    finally:
+        rules.LINE_FILTER_AFTER_PAGES = saved
