@@ -1477,11 +1477,8 @@ static PyObject *vec_ngrams(PyObject *self, PyObject *args) {
             Py_ssize_t n = (Py_ssize_t)ns[j], got = 0;
             for (Py_ssize_t i = 0; i + n <= len; i++) {
                 if (seg[i] != seg[i + n - 1]) continue;
-                uint64_t h = 0, qk = 1;
-                for (Py_ssize_t t = 0; t < n; t++) {
-                    h += seq[i + t] * qk;
-                    qk *= (uint64_t)q;
-                }
+                uint64_t h = 0; /* (s7b) Horner: the same sum modulo 2**64, one product per item, not two */
+                for (Py_ssize_t t = n - 1; t >= 0; t--) h = h * (uint64_t)q + seq[i + t];
                 oh[w] = vec_mix(h ^ salts[j]);
                 oo[w++] = seg[i];
                 got++;
@@ -1677,11 +1674,8 @@ static PyObject *vec_token_ngrams(PyObject *self, PyObject *args) {
             Py_ssize_t got = 0;
             for (Py_ssize_t i = 0; i + k <= e; i++) {
                 if (eseg[i] != eseg[i + k - 1]) continue;
-                uint64_t v = 0, qk = 1;
-                for (Py_ssize_t j = 0; j < k; j++) {
-                    v += ext[i + j] * qk;
-                    qk *= (uint64_t)q;
-                }
+                uint64_t v = 0; /* (s7b) Horner, as vec_ngrams */
+                for (Py_ssize_t j = k - 1; j >= 0; j--) v = v * (uint64_t)q + ext[i + j];
                 v = vec_mix(v ^ salts[k - 1]);
                 oh[wo] = v;
                 oo[wo++] = eseg[i] % n;
