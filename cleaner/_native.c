@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 4
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 4
+#define CLEANER_GARBLE_ABI 5
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -1477,11 +1477,8 @@ static PyObject *vec_ngrams(PyObject *self, PyObject *args) {
             Py_ssize_t n = (Py_ssize_t)ns[j], got = 0;
             for (Py_ssize_t i = 0; i + n <= len; i++) {
                 if (seg[i] != seg[i + n - 1]) continue;
-                uint64_t h = 0, qk = 1;
-                for (Py_ssize_t t = 0; t < n; t++) {
-                    h += seq[i + t] * qk;
-                    qk *= (uint64_t)q;
-                }
+                uint64_t h = 0; /* (s7b) Horner: the same sum modulo 2**64, one product per item, not two */
+                for (Py_ssize_t t = n - 1; t >= 0; t--) h = h * (uint64_t)q + seq[i + t];
                 oh[w] = vec_mix(h ^ salts[j]);
                 oo[w++] = seg[i];
                 got++;
@@ -1552,21 +1549,40 @@ static PyObject *vec_keys(PyObject *self, PyObject *args) {
         }
     }
     if (w > 1) {
-        /* LSD radix sort, 8 bits a pass, over the bits the keys use */
-        tmp = PyMem_Malloc(sizeof(int64_t) * (size_t)w);
+        /* LSD radix sort over the bits the keys use, in as few passes of at most 12 bits as cover them
+         * (s7b: 2 passes instead of 3 for the usual 23 bits: batches of 8 sentences), every pass's
+         * histogram from one read of the keys, and a pass skipped when all keys share its digit */
+        uint64_t top = 0;
+        for (Py_ssize_t i = 0; i < w; i++) top |= (uint64_t)out[i];
+        int used = 0;
+        while (used < 64 && (top >> used)) used++;
+        int passes = (used + 11) / 12, dbits = passes ? (used + passes - 1) / passes : 1;
+        size_t nb = (size_t)1 << dbits;
+        uint64_t dmask = nb - 1;
+        tmp = PyMem_Malloc(sizeof(int64_t) * (size_t)w + sizeof(Py_ssize_t) * nb * (size_t)(passes ? passes : 1));
         if (!tmp) {
             PyErr_NoMemory();
             goto done;
         }
-        uint64_t top = 0;
-        for (Py_ssize_t i = 0; i < w; i++) top |= (uint64_t)out[i];
+        Py_ssize_t *count = (Py_ssize_t *)(tmp + w);
+        memset(count, 0, sizeof(Py_ssize_t) * nb * (size_t)passes);
+        for (Py_ssize_t i = 0; i < w; i++) {
+            uint64_t v = (uint64_t)out[i];
+            for (int p = 0; p < passes; p++) count[(size_t)p * nb + ((v >> (p * dbits)) & dmask)]++;
+        }
         int64_t *src = out, *dst = tmp;
-        for (int shift = 0; shift < 64 && (top >> shift); shift += 8) {
-            Py_ssize_t count[257];
-            memset(count, 0, sizeof count);
-            for (Py_ssize_t i = 0; i < w; i++) count[(((uint64_t)src[i] >> shift) & 0xFF) + 1]++;
-            for (int b = 0; b < 256; b++) count[b + 1] += count[b];
-            for (Py_ssize_t i = 0; i < w; i++) dst[count[((uint64_t)src[i] >> shift) & 0xFF]++] = src[i];
+        for (int p = 0; p < passes; p++) {
+            Py_ssize_t *c = count + (size_t)p * nb, sum = 0;
+            int trivial = 0;
+            for (size_t b = 0; b < nb; b++) {
+                Py_ssize_t k = c[b];
+                if (k == w) trivial = 1;
+                c[b] = sum;
+                sum += k;
+            }
+            if (trivial) continue;
+            int shift = p * dbits;
+            for (Py_ssize_t i = 0; i < w; i++) dst[c[((uint64_t)src[i] >> shift) & dmask]++] = src[i];
             int64_t *t = src;
             src = dst;
             dst = t;
@@ -1658,11 +1674,8 @@ static PyObject *vec_token_ngrams(PyObject *self, PyObject *args) {
             Py_ssize_t got = 0;
             for (Py_ssize_t i = 0; i + k <= e; i++) {
                 if (eseg[i] != eseg[i + k - 1]) continue;
-                uint64_t v = 0, qk = 1;
-                for (Py_ssize_t j = 0; j < k; j++) {
-                    v += ext[i + j] * qk;
-                    qk *= (uint64_t)q;
-                }
+                uint64_t v = 0; /* (s7b) Horner, as vec_ngrams */
+                for (Py_ssize_t j = k - 1; j >= 0; j--) v = v * (uint64_t)q + ext[i + j];
                 v = vec_mix(v ^ salts[k - 1]);
                 oh[wo] = v;
                 oo[wo++] = eseg[i] % n;
@@ -3300,7 +3313,9 @@ done:
  * the BMP kept), the owner sentence of each (seg, int64) and the sentence offsets (offs, int64, n + 1 entries).
  * low64: None or a uint64 copy of low (featurise's character n-grams).  Capacities: exactly sum(len + 2).
  * glued_hint: featurise's glued-word prefilter, any i >= 1 with codes[i] != low[i], codes[i-1] == low[i-1] and
- * codes[i-1] >= 97 (the numpy expression on the same arrays).  Why: the join, the UTF-32 encoding, the table
+ * codes[i-1] >= 97 (the numpy expression on the same arrays), and (GARBLE_ABI 5) some i in [3, len - 2) where
+ * GLUED_RE could match (see the loop): when the hint is false the regex finds nothing that the numpy path
+ * would count, so d[:, 11] is the same; it ran on 153 of 474 batches of the dev pages before, ~70 us each.  Why: the join, the UTF-32 encoding, the table
  * gather, np.repeat and np.cumsum were eight array operations per batch of ~9 sentences. */
 static PyObject *vec_encode(PyObject *self, PyObject *args) {
     PyObject *o_sent, *o_tab, *o_codes, *o_low, *o_seg, *o_offs, *o_low64;
@@ -3358,6 +3373,20 @@ static PyObject *vec_encode(PyObject *self, PyObject *args) {
             low[i] = l;
             if (want64) low64[i] = l;
             if (i && c != l && codes[i - 1] == low[i - 1] && codes[i - 1] >= 97) hint = 1;
+        }
+        if (hint) {
+            /* (s7b) and a place where features.GLUED_RE could match: a possible \p{Lu} (a code point that
+             * lower-cases to another, or any non-ASCII one) with three possible \p{Ll} before it and two
+             * after (>= 'a' and lower-casing to themselves: every \p{Ll} is both) */
+            int glued = 0;
+            for (Py_ssize_t i = 3; i + 2 < total && !glued; i++) {
+                uint32_t c = codes[i];
+                if (c == low[i] && c < 128) continue;
+                glued = 1;
+                for (Py_ssize_t k = i - 3; k <= i + 2 && glued; k++)
+                    if (k != i) glued = codes[k] >= 97 && codes[k] == low[k];
+            }
+            hint = glued;
         }
         result = PyBool_FromLong(hint);
     }
@@ -3927,6 +3956,230 @@ done:
 
 /* ---- end boilerplate s7 ---- */
 
+/* ---- garble s7b ---- */
+/* The English sentence model's glue around its three BLAS products (cleaner/garble/model.py
+ * batch_logits, nn.ConvNet._forward_native): ~20 small numpy operations per batch fused into four
+ * calls.  Every float operation is the one numpy performs, in the same order (float64 sums in array
+ * order as np.bincount does; float32 element-wise arithmetic), so the logits are the same bits. */
+
+/* lin_prep(owner, ids, w_sparse, dense, mean, std, n, s, z)
+ *
+ * s (float64, n) = np.bincount(owner, weights=w_sparse[ids], minlength=n) / np.sqrt(np.maximum(
+ * np.bincount(owner, minlength=n), 1)): each sentence's weights summed in float64 in array order;
+ * z (float32, dense's shape (rows, k) with k = len(mean) = len(std)) = (dense - mean) / std.
+ * owner, ids: int64 of one length, owner in [0, n), ids in [0, len(w_sparse)). */
+static PyObject *lin_prep(PyObject *self, PyObject *args) {
+    PyObject *o_own, *o_ids, *o_w, *o_d, *o_mu, *o_sd, *o_s, *o_z;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "OOOOOOnOO", &o_own, &o_ids, &o_w, &o_d, &o_mu, &o_sd, &n, &o_s, &o_z)) return NULL;
+    if (n < 0) {
+        PyErr_SetString(PyExc_ValueError, "n must be >= 0");
+        return NULL;
+    }
+    Py_buffer bo = {0}, bi = {0}, bw = {0}, bd = {0}, bm = {0}, bsd = {0}, bs = {0}, bz = {0};
+    PyObject *result = NULL;
+    int64_t *cnt = NULL;
+    if (get_buf(o_own, &bo, 8, 0, 0, "owner") < 0) goto done;
+    if (get_buf(o_ids, &bi, 8, bo.len / 8, 0, "ids") < 0) goto done;
+    if (get_buf(o_w, &bw, 4, 0, 0, "w_sparse") < 0) goto done;
+    if (get_buf(o_mu, &bm, 4, 1, 0, "mean") < 0) goto done;
+    if (get_buf(o_sd, &bsd, 4, bm.len / 4, 0, "std") < 0) goto done;
+    if (get_buf(o_d, &bd, 4, 0, 0, "dense") < 0) goto done;
+    if (get_buf(o_s, &bs, 8, n, 1, "s") < 0) goto done;
+    if (get_buf(o_z, &bz, 4, bd.len / 4, 1, "z") < 0) goto done;
+    {
+        Py_ssize_t m = bo.len / 8, nw = bw.len / 4, k = bm.len / 4, cells = bd.len / 4;
+        if (bi.len / 8 != m || bsd.len / 4 != k || cells % k) {
+            PyErr_SetString(PyExc_ValueError, "owner/ids or mean/std differ in length, or dense is not (rows, k)");
+            goto done;
+        }
+        const int64_t *own = bo.buf, *ids = bi.buf;
+        const float *w = bw.buf, *dense = bd.buf, *mu = bm.buf, *sd = bsd.buf;
+        double *s = bs.buf;
+        float *z = bz.buf;
+        cnt = PyMem_Calloc((size_t)(n ? n : 1), sizeof(int64_t));
+        if (!cnt) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t r = 0; r < n; r++) s[r] = 0.0;
+        for (Py_ssize_t i = 0; i < m; i++) {
+            int64_t o = own[i], b = ids[i];
+            if (o < 0 || o >= n || b < 0 || b >= nw) {
+                PyErr_SetString(PyExc_IndexError, "an owner or a bucket is out of range");
+                goto done;
+            }
+            s[o] += (double)w[b];
+            cnt[o]++;
+        }
+        for (Py_ssize_t r = 0; r < n; r++) s[r] = s[r] / sqrt((double)(cnt[r] > 1 ? cnt[r] : 1));
+        for (Py_ssize_t i = 0; i < cells; i++) z[i] = (dense[i] - mu[i % k]) / sd[i % k];
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyMem_Free(cnt);
+    PyBuffer_Release(&bz);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bsd);
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&bi);
+    PyBuffer_Release(&bo);
+    return result;
+}
+
+/* np.maximum(v, 0.0) of a float32 (NaN propagates); the callers refuse a bias holding -0.0, the only
+ * way v + b gives -0.0, where numpy's SIMD and scalar loops might pick different zeros. */
+static inline float relu_np(float v) { return (v >= 0.0f || v != v) ? v : 0.0f; }
+
+/* cnn_relu_window(h, b, c, lengths, out): h (float32, (T, c), T = sum(lengths)) becomes
+ * np.maximum(h + b, 0.0) in place (b: float32, c), then out (float32, (T, 3c)) = cnn_window(h). */
+static PyObject *cnn_relu_window(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_b, *o_len, *o_out;
+    Py_ssize_t c;
+    if (!PyArg_ParseTuple(args, "OOnOO", &o_h, &o_b, &c, &o_len, &o_out)) return NULL;
+    if (c < 1) {
+        PyErr_SetString(PyExc_ValueError, "c must be >= 1");
+        return NULL;
+    }
+    Py_buffer bh = {0}, bb = {0}, bl = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_len, &bl, 8, 0, 0, "lengths") < 0) goto done;
+    if (get_buf(o_b, &bb, 4, c, 0, "b") < 0) goto done;
+    {
+        Py_ssize_t n = bl.len / 8, total = 0;
+        const int64_t *lengths = bl.buf;
+        if (cnn_lengths(lengths, n, PY_SSIZE_T_MAX, &total) < 0) goto done;
+        if (get_buf(o_h, &bh, 4, size_mul(total, c), 1, "h") < 0) goto done;
+        if (get_buf(o_out, &bo, 4, size_mul(total, size_mul(3, c)), 1, "out") < 0) goto done;
+        float *h = bh.buf, *out = bo.buf;
+        const float *b = bb.buf;
+        for (Py_ssize_t t = 0; t < total; t++)
+            for (Py_ssize_t j = 0; j < c; j++) h[t * c + j] = relu_np(h[t * c + j] + b[j]);
+        size_t row = (size_t)c * sizeof(float);
+        Py_ssize_t t = 0;
+        for (Py_ssize_t r = 0; r < n; r++)
+            for (Py_ssize_t k = 0; k < lengths[r]; k++, t++) {
+                float *o = out + t * 3 * c;
+                if (k > 0)
+                    memcpy(o, h + (t - 1) * c, row);
+                else
+                    memset(o, 0, row);
+                memcpy(o + c, h + t * c, row);
+                if (k + 1 < lengths[r])
+                    memcpy(o + 2 * c, h + (t + 1) * c, row);
+                else
+                    memset(o + 2 * c, 0, row);
+            }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&bl);
+    return result;
+}
+
+/* cnn_relu_pool(h2, b2, h1, c, lengths, init, out) -> None
+ *
+ * h2 (float32, (T, c)) becomes np.maximum(h2 + b2, 0.0) + h1 in place; out (float32, (n, 2c)) the
+ * pooled rows as cnn_pool gives them (the product pooled @ w_out stays numpy's). */
+static PyObject *cnn_relu_pool(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_b, *o_h1, *o_len, *o_out;
+    Py_ssize_t c;
+    float init;
+    if (!PyArg_ParseTuple(args, "OOOnOfO", &o_h, &o_b, &o_h1, &c, &o_len, &init, &o_out)) return NULL;
+    if (c < 1 || c > CNN_MAXC) {
+        PyErr_SetString(PyExc_ValueError, "c must be in [1, 256]");
+        return NULL;
+    }
+    Py_buffer bh = {0}, bb = {0}, b1 = {0}, bl = {0}, bo = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_len, &bl, 8, 0, 0, "lengths") < 0) goto done;
+    if (get_buf(o_b, &bb, 4, c, 0, "b") < 0) goto done;
+    {
+        Py_ssize_t n = bl.len / 8, total = 0;
+        const int64_t *lengths = bl.buf;
+        if (cnn_lengths(lengths, n, PY_SSIZE_T_MAX, &total) < 0) goto done;
+        if (get_buf(o_h, &bh, 4, size_mul(total, c), 1, "h2") < 0) goto done;
+        if (get_buf(o_h1, &b1, 4, size_mul(total, c), 0, "h1") < 0) goto done;
+        if (get_buf(o_out, &bo, 4, size_mul(n, 2 * c), 1, "out") < 0) goto done;
+        float *h = bh.buf, *out = bo.buf;
+        const float *b = bb.buf, *h1 = b1.buf;
+        for (Py_ssize_t i = 0; i < total; i++)
+            for (Py_ssize_t j = 0; j < c; j++) h[i * c + j] = relu_np(h[i * c + j] + b[j]) + h1[i * c + j];
+        Py_ssize_t t = 0;
+        for (Py_ssize_t r = 0; r < n; r++) {
+            float *mean = out + r * 2 * c, *top = mean + c;
+            Py_ssize_t len = (Py_ssize_t)lengths[r];
+            if (!len) {
+                memset(mean, 0, (size_t)(2 * c) * sizeof(float));
+                continue;
+            }
+            cnn_reduceat(mean, h, NULL, c, t, len, c, init);
+            float fl = (float)len;
+            for (Py_ssize_t j = 0; j < c; j++) mean[j] = mean[j] / fl;
+            memcpy(top, h + t * c, (size_t)c * sizeof(float));
+            for (Py_ssize_t i = 1; i < len; i++) {
+                const float *row = h + (t + i) * c;
+                for (Py_ssize_t j = 0; j < c; j++) top[j] = (top[j] > row[j] || top[j] != top[j]) ? top[j] : row[j];
+            }
+            t += len;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&b1);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&bl);
+    return result;
+}
+
+/* lin_stack(s, zw, intercept, pw, b_out, stack, out): out (float64, n) = the English sentence logits:
+ * lin = (s + zw) + intercept (s float64, zw float32: model.batch_logits' s + z @ w_dense + intercept);
+ * with pw (float32, n: pooled @ w_out) not None, stack[0] * lin + stack[1] * (pw + b_out) + stack[2]
+ * (ConvNet.stacked over ConvNet.forward's float64 logit), else lin. */
+static PyObject *lin_stack(PyObject *self, PyObject *args) {
+    PyObject *o_s, *o_zw, *o_pw, *o_st, *o_out;
+    double intercept, b_out;
+    if (!PyArg_ParseTuple(args, "OOdOdOO", &o_s, &o_zw, &intercept, &o_pw, &b_out, &o_st, &o_out)) return NULL;
+    Py_buffer bs = {0}, bz = {0}, bp = {0}, bt = {0}, bo = {0};
+    PyObject *result = NULL;
+    int cnn = o_pw != Py_None;
+    if (get_buf(o_s, &bs, 8, 0, 0, "s") < 0) goto done;
+    {
+        Py_ssize_t n = bs.len / 8;
+        if (get_buf(o_zw, &bz, 4, n, 0, "zw") < 0) goto done;
+        if (cnn && get_buf(o_pw, &bp, 4, n, 0, "pw") < 0) goto done;
+        if (cnn && get_buf(o_st, &bt, 8, 3, 0, "stack") < 0) goto done;
+        if (get_buf(o_out, &bo, 8, n, 1, "out") < 0) goto done;
+        const double *s = bs.buf, *st = cnn ? bt.buf : NULL;
+        const float *zw = bz.buf, *pw = cnn ? bp.buf : NULL;
+        double *out = bo.buf;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            double lin = (s[i] + (double)zw[i]) + intercept;
+            out[i] = cnn ? (st[0] * lin + st[1] * ((double)pw[i] + b_out)) + st[2] : lin;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bt);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bz);
+    PyBuffer_Release(&bs);
+    return result;
+}
+/* ---- end garble s7b ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -3958,6 +4211,10 @@ static PyMethodDef methods[] = {
     {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
     {"ft_predict", ft_predict, METH_VARARGS, "fastText lid.176 top-k labels and probabilities (language s7)."},
     {"lexicon_lines", lexicon_lines, METH_VARARGS, "The lines a whole-line rule can match (boilerplate s7)."},
+    {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
+    {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
+    {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
+    {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
     {NULL, NULL, 0, NULL},
 };
 

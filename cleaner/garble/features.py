@@ -179,6 +179,10 @@ _HAS_LETTER = regex.compile(r"\p{L}")
 # greedy run of them, which is where either branch's lookbehind ends).  Marks never occur inside a
 # run of closers, so every such position is the end of one of these C-speed ``re`` matches.
 _END_CANDIDATE = re.compile(r"[.!?][\"'”’)\]]*|[。！？][\"'”’」』）)]*")
+_END_CANDIDATE_ASCII = re.compile(r"[.!?][\"')\]]*")
+"""``_END_CANDIDATE`` on ASCII text, where its other characters cannot occur: a set of ASCII characters only lets
+``re`` test each position against a bitmap (the full pattern's sets of ASCII and CJK marks cost ~4x more per
+character, ~7 ns; tests/garble/test_fast_paths.py compares the two)."""
 
 
 def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
@@ -193,7 +197,7 @@ def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     last = 0
     match = _SENT_END.match
-    for cand in _END_CANDIDATE.finditer(seg):
+    for cand in (_END_CANDIDATE_ASCII if seg.isascii() else _END_CANDIDATE).finditer(seg):
         p = cand.end()
         if p >= last:
             m = match(seg, p)

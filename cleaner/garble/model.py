@@ -23,7 +23,7 @@ import json
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -31,7 +31,7 @@ import numpy as np
 
 from .features import Lexicon
 from .lm import LM
-from .nn import NN_FILE, ConvNet, linear_signature, load_convnet
+from .nn import NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet
 from .vec import HASH_SIZE, ZH_NAMES, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
@@ -138,6 +138,9 @@ class GarbleModel:
             zl: np.ndarray = ((zh_features(sentences, b) - self.zh_mu) / self.zh_sd) @ self.zh_w + self.zh_b
             return zl, b
         n = len(sentences)
+        if (_native is not None and self._fused and b.dense.shape[1:] == self.dense_mean.shape
+                and b.owner.dtype == b.ids.dtype == np.int64):
+            return self._logits_native(sentences, b), b
         cnt = np.bincount(b.owner, minlength=n)
         s = np.bincount(b.owner, weights=self.w_sparse[b.ids], minlength=n) / np.sqrt(np.maximum(cnt, 1))
         z = (b.dense - self.dense_mean) / self.dense_std
@@ -145,6 +148,41 @@ class GarbleModel:
         if self.cnn is not None:
             return self.cnn.stacked(lin, sentences), b
         return lin, b
+
+    @cached_property
+    def _fused(self) -> bool:
+        """Whether :meth:`_logits_native` scores English batches when the kernels are built: the weights have
+        the float32 types the numpy path computes in (the loader's), the standardisation one value per column."""
+        k = self.dense_mean.shape
+        return (
+            len(k) == 1 and self.dense_std.shape == k and self.w_dense.shape == k
+            and all(a.dtype == np.float32 for a in (self.w_sparse, self.w_dense, self.dense_mean, self.dense_std))
+            and self.w_sparse.ndim == 1
+        )
+
+    def _logits_native(self, sentences: list[str], b: Batch) -> np.ndarray:
+        """The English branch of :meth:`batch_logits` with its element-wise numpy in four kernels: ``lin_prep``
+        (the sparse sums and standardised dense rows), ``cnn_relu_window`` / ``cnn_relu_pool`` (the CNN's biases,
+        ReLUs, residual and pooling, :meth:`ConvNet.pooled_out`) and ``lin_stack`` (the linear logit and the stack).
+        The three products (``z @ w_dense`` and the CNN's two) stay numpy's; the same floats to the bit
+        (tests/garble/test_model_native.py)."""
+        assert _native is not None
+        n = len(sentences)
+        s = np.empty(n, dtype=np.float64)
+        z = np.empty(b.dense.shape, dtype=np.float32)
+        _native.lin_prep(np.ascontiguousarray(b.owner), np.ascontiguousarray(b.ids), self.w_sparse,
+                         np.ascontiguousarray(b.dense, dtype=np.float32), self.dense_mean, self.dense_std, n, s, z)
+        zw = z @ self.w_dense
+        out = np.empty(n, dtype=np.float64)
+        cnn = self.cnn
+        if cnn is not None and cnn.native_width and cnn.fused:
+            pw = cnn.pooled_out(encode(sentences, cnn.buckets))
+            _native.lin_stack(s, zw, self.intercept, pw, cnn.b_out, cnn.stack, out)
+            return out
+        _native.lin_stack(s, zw, self.intercept, None, 0.0, None, out)
+        if cnn is not None:
+            return cnn.stacked(out, sentences)
+        return out
 
     def calibrate(self, agg: np.ndarray, boost: float = 0.0, lang: str = "en") -> float:
         """Calibrated probability from :func:`aggregate` output (+ explicit-signal logit boost)."""

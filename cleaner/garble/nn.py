@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 from itertools import chain, islice
 from typing import Any
@@ -57,11 +57,11 @@ def _load_native() -> Any:
     return native.load("GARBLE_ABI", GARBLE_ABI, _KERNELS, "the garble CNN and featuriser run in Python/numpy")
 
 
-GARBLE_ABI = 4
+GARBLE_ABI = 5
 """The argument/result layout of the garble kernels of ``cleaner/_native.c`` (its ``GARBLE_ABI``)."""
 _KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool", "vec_tokenize", "vec_ngrams", "vec_token_ngrams",
             "vec_keys", "vec_lookup", "vec_skeleton", "vec_dense_en", "sig_heads", "sig_needles",
-            "sig_heads_text", "vec_encode")
+            "sig_heads_text", "vec_encode", "lin_prep", "cnn_relu_window", "cnn_relu_pool", "lin_stack")
 """Every garble kernel nn.py, vec.py and signals.py call: a build that lacks one (an in-place build of an older
 checkout with the same ABI number) is refused as stale rather than failing on every featurise."""
 _native: Any = _load_native()
@@ -235,17 +235,51 @@ class ConvNet:
 
     def forward(self, enc: Encoded) -> np.ndarray:
         """CNN logits of an encoded batch (float64 [n]); the compiled kernels when built, the same floats."""
-        if _native is not None and max(self.emb.shape[1], self.w1.shape[1]) <= _NATIVE_MAX_WIDTH:
+        if _native is not None and self.native_width:
             return self._forward_native(enc)
         return self._forward_numpy(enc)
 
-    def _forward_native(self, enc: Encoded) -> np.ndarray:
-        """:meth:`_forward_numpy` with the gathers, bag means, convolution windows and pooling in C
-        (``cnn_embed``, ``cnn_window``, ``cnn_pool``): the ~30 small numpy operations per batch were most
-        of the CNN's time.  The two matrix products stay numpy's (BLAS), on the same inputs."""
+    @cached_property
+    def native_width(self) -> bool:
+        """Whether the compiled forward takes these weights (no layer wider than its buffers)."""
+        return bool(max(self.emb.shape[1], self.w1.shape[1]) <= _NATIVE_MAX_WIDTH)
+
+    @cached_property
+    def fused(self) -> bool:
+        """Whether, with the kernels built, the biases and ReLUs run inside the window and pooling kernels
+        (``cnn_relu_window``, ``cnn_relu_pool``): float32 biases of the layers' widths without a -0.0 (the one
+        value of ``h + b`` where numpy's SIMD and scalar ``maximum`` loops could pick different zeros), float32
+        ``w_out``."""
+        c = self.w1.shape[1]
+        return (
+            self.native_width and self.w2.shape[1] == c
+            and all(b.dtype == np.float32 and b.shape == (c,) and not bool(np.any((b == 0) & np.signbit(b)))
+                    for b in (self.b1, self.b2))
+            and self.w_out.dtype == np.float32 and self.w_out.shape == (2 * c,)
+        )
+
+    def pooled_out(self, enc: Encoded) -> np.ndarray:
+        """``pooled @ w_out`` (float32 [n]) of :meth:`_forward_native`, by the fused kernels (needs :attr:`fused`):
+        the CNN logit is its float64 plus ``b_out``, which ``lin_stack`` adds."""
         assert _native is not None
         n = enc.words.shape[0]
         lens = np.ascontiguousarray(enc.lengths, dtype=np.int64)
+        x, total = self._embed_native(enc, lens)
+        d = self.emb.shape[1]
+        cat = np.empty((total, 3 * d), dtype=np.float32)
+        _native.cnn_window(x, d, lens, cat)
+        h1 = np.ascontiguousarray(_matmul(cat, self.w1), dtype=np.float32)
+        c = h1.shape[1]
+        cat = np.empty((total, 3 * c), dtype=np.float32)
+        _native.cnn_relu_window(h1, self.b1, c, lens, cat)  # h1 = np.maximum(h1 + b1, 0.0) in place
+        h2 = np.ascontiguousarray(_matmul(cat, self.w2), dtype=np.float32)
+        pooled = np.empty((n, 2 * c), dtype=np.float32)
+        _native.cnn_relu_pool(h2, self.b2, h1, c, lens, _SUM_INIT, pooled)  # h2 = np.maximum(h2 + b2, 0.0) + h1
+        out: np.ndarray = pooled @ self.w_out
+        return out
+
+    def _embed_native(self, enc: Encoded, lens: np.ndarray) -> tuple[np.ndarray, int]:
+        assert _native is not None
         total, d = int(lens.sum()), self.emb.shape[1]
         x = np.empty((total, d), dtype=np.float32)
         _native.cnn_embed(
@@ -261,6 +295,20 @@ class ConvNet:
             _SUM_INIT,
             x,
         )
+        return x, total
+
+    def _forward_native(self, enc: Encoded) -> np.ndarray:
+        """:meth:`_forward_numpy` with the gathers, bag means, convolution windows and pooling in C
+        (``cnn_embed``, ``cnn_window``, ``cnn_pool``): the ~30 small numpy operations per batch were most
+        of the CNN's time.  The two matrix products stay numpy's (BLAS), on the same inputs."""
+        assert _native is not None
+        if self.fused:  # (the kernels are built: forward checked)
+            pw: np.ndarray = (self.pooled_out(enc)).astype(np.float64) + self.b_out
+            return pw
+        n = enc.words.shape[0]
+        lens = np.ascontiguousarray(enc.lengths, dtype=np.int64)
+        x, total = self._embed_native(enc, lens)
+        d = self.emb.shape[1]
         cat = np.empty((total, 3 * d), dtype=np.float32)
         _native.cnn_window(x, d, lens, cat)
         h1 = np.maximum(_matmul(cat, self.w1) + self.b1, 0.0)

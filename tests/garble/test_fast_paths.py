@@ -8,7 +8,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.garble.features import _SENT_END, _sentence_cuts
+from cleaner.garble.features import _END_CANDIDATE, _END_CANDIDATE_ASCII, _SENT_END, _sentence_cuts
 
 # every character the sentence-end pattern looks at, plus letters, digits and other spaces
 _SENT_ALPHABET = [
@@ -22,6 +22,13 @@ _SENT_ALPHABET = [
 @given(st.lists(st.sampled_from(_SENT_ALPHABET), max_size=40).map("".join))
 def test_sentence_cuts_equal_the_full_scan(seg: str) -> None:
     assert _sentence_cuts(seg) == [m.span() for m in _SENT_END.finditer(seg)]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from([c for c in _SENT_ALPHABET if c.isascii()] + ["'", '"', ")", "]", "a.b", "!?"]),
+                max_size=40).map("".join))
+def test_ascii_end_candidates_equal_the_full_pattern(seg: str) -> None:
+    assert [m.span() for m in _END_CANDIDATE_ASCII.finditer(seg)] == [m.span() for m in _END_CANDIDATE.finditer(seg)]
 
 
 def test_sentence_cuts_examples() -> None:
