@@ -309,3 +309,26 @@ def test_scan_with_the_callers_lines_and_offsets(dev_texts: list[str]) -> None:
             assert rules.scan(text, lines=lines, starts=starts) == rules.scan(text)
     finally:
         rules.LINE_FILTER_AFTER_PAGES = saved
+
+
+def test_line_filter_tables_hold_each_columns_first_characters_and_no_build_memo() -> None:
+    """The packed first/second tables are np.packbits of the per-column tables along the columns (column j:
+    bit 7 - j % 8 of byte j // 8), built column by column; the per-item tables memoised while building
+    are dropped after (they held ~8 MB in every process)."""
+    rules._line_filter.cache_clear()
+    lf = rules._line_filter()
+    assert not rules._FIRST_MEMO
+    alternatives = rules._top_alternatives(rules._FLAT_BODY)
+    columns = [c for a in alternatives for c in rules._split(list(rules._re_parser.parse(a)))]
+    assert lf.first.shape == lf.second.shape == (rules._BMP + 1, (len(columns) + 7) // 8)
+    first = np.unpackbits(lf.first, axis=1)[:, : len(columns)].astype(bool)
+    second = np.unpackbits(lf.second, axis=1)[:, : len(columns)].astype(bool)
+    for j, items in enumerate(columns):
+        f, empty = rules._first_chars(items)
+        if f is None or empty:
+            assert first[:, j].all() and second[:, j].all()
+            continue
+        assert np.array_equal(first[:, j], f)
+        f2 = rules._second_chars(items)
+        assert second[:, j].all() if f2 is None else np.array_equal(second[:, j], f2)
+    rules._FIRST_MEMO.clear()
