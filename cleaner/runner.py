@@ -478,6 +478,10 @@ def preload(config: Config, *, html: bool = False) -> None:
     cleaner = Cleaner(config)
     for text in _WARM_UP:
         cleaner.clean(text, html=False)
+    if config.boilerplate:
+        from .boilerplate.rules import build_line_filter
+
+        build_line_filter()
     if html:
         cleaner.clean(_WARM_UP_HTML, html=True)
         _warm_date_parser()

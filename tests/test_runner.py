@@ -115,20 +115,24 @@ def test_html_tasks_are_recognised_for_preloading() -> None:
 
 
 def test_preload_builds_what_workers_would_each_build_lazily() -> None:
-    """The loader's warm-up leaves the language stage's hanzi tables and courlan's public-suffix trie
-    built and the modules the pipeline imports lazily (numpy.ma, _strptime) imported (shared by the
-    forked workers instead of built in each); checked in a fresh process."""
+    """The loader's warm-up leaves the language stage's hanzi tables, the boilerplate line filter's
+    tables (with the compiled kernel) and courlan's public-suffix trie built and the modules the pipeline
+    imports lazily (numpy.ma, _strptime) imported (shared by the forked workers instead of built in
+    each); checked in a fresh process."""
 
     code = (
         "import sys\n"
         "from cleaner import runner\n"
         "from cleaner.config import Config\n"
         "from cleaner.language import hanzi\n"
+        "from cleaner.boilerplate import features, rules\n"
         "import tld.utils\n"
         "assert hanzi.tables.cache_info().currsize == 0 and not tld.utils.tld_names\n"
+        "assert rules._line_filter.cache_info().currsize == 0\n"
         "assert 'numpy.ma' not in sys.modules and '_strptime' not in sys.modules\n"
         "runner.preload(Config(), html=True)\n"
         "assert hanzi.tables.cache_info().currsize == 1, 'hanzi tables not built'\n"
+        "assert rules._line_filter.cache_info().currsize == (features._native is not None), 'line filter'\n"
         "assert tld.utils.tld_names, 'tld trie not loaded'\n"
         "assert 'numpy.ma' in sys.modules and '_strptime' in sys.modules, 'lazy modules not imported'\n"
     )
