@@ -4030,8 +4030,8 @@ done:
     return result;
 }
 
-/* np.maximum(v, 0.0) of a float32 (NaN propagates); the callers refuse a bias holding -0.0, the only
- * way v + b gives -0.0, where numpy's SIMD and scalar loops might pick different zeros. */
+/* np.maximum(v, 0.0) of a float32 (NaN propagates), except at v = -0.0: numpy gives +0.0, this -0.0.
+ * The callers refuse a bias holding -0.0, the only way v = h + b can be -0.0. */
 static inline float relu_np(float v) { return (v >= 0.0f || v != v) ? v : 0.0f; }
 
 /* cnn_relu_window(h, b, c, lengths, out): h (float32, (T, c), T = sum(lengths)) becomes

@@ -247,15 +247,18 @@ class ConvNet:
     @cached_property
     def fused(self) -> bool:
         """Whether, with the kernels built, the biases and ReLUs run inside the window and pooling kernels
-        (``cnn_relu_window``, ``cnn_relu_pool``): float32 biases of the layers' widths without a -0.0 (the one
-        value of ``h + b`` where numpy's SIMD and scalar ``maximum`` loops could pick different zeros), float32
-        ``w_out``."""
+        (``cnn_relu_window``, ``cnn_relu_pool``): float32 weights and biases of the layers' widths, biases without
+        a -0.0 (``h + b`` is -0.0 only when both are; numpy's ``maximum(-0.0, 0.0)`` gives +0.0 where the
+        kernel's ReLU keeps -0.0), float32 ``w_out`` and a float64 ``stack`` of three (the kernels read the
+        buffers by item size, so another dtype would be misread, not refused)."""
         c = self.w1.shape[1]
         return (
             self.native_width and self.w2.shape[1] == c
+            and self.w1.dtype == np.float32 and self.w2.dtype == np.float32
             and all(b.dtype == np.float32 and b.shape == (c,) and not bool(np.any((b == 0) & np.signbit(b)))
                     for b in (self.b1, self.b2))
             and self.w_out.dtype == np.float32 and self.w_out.shape == (2 * c,)
+            and self.stack.dtype == np.float64 and self.stack.shape == (3,) and self.stack.flags.c_contiguous
         )
 
     def pooled_out(self, enc: Encoded) -> np.ndarray:

@@ -190,3 +190,23 @@ def test_fused_cnn_refuses_a_negative_zero_bias() -> None:
     assert not replace(m.cnn, b1=b1).fused
     assert not replace(m.cnn, b2=m.cnn.b2.astype(np.float64)).fused
     assert replace(m.cnn, b1=m.cnn.b1.copy()).fused == m.cnn.native_width
+
+
+def test_fused_cnn_refuses_weights_the_kernels_would_misread() -> None:
+    """The kernels read buffers by item size: an int64 stack (8 bytes, like float64) would be read as
+    doubles, so ConvNet.fused refuses it, a strided stack and float64 layer weights; the model then
+    scores by numpy and gives numpy's answer (review of session 7)."""
+    m = load_model()
+    if m.cnn is None or not m.cnn.fused:
+        pytest.skip("no fused CNN here")
+    from dataclasses import replace
+
+    assert not replace(m.cnn, stack=np.array([1, 1, 0])).fused
+    assert not replace(m.cnn, stack=np.repeat(m.cnn.stack, 2)[::2]).fused
+    assert not replace(m.cnn, w1=m.cnn.w1.astype(np.float64)).fused
+    assert not replace(m.cnn, w2=m.cnn.w2.astype(np.float64)).fused
+    odd = replace(m, cnn=replace(m.cnn, stack=np.array([1, 1, 0])))
+    with python_path(gmodel):
+        want = odd.batch_logits(["The council met on Monday .", "It voted the budget ."], "en")[0]
+    got = odd.batch_logits(["The council met on Monday .", "It voted the budget ."], "en")[0]
+    assert np.array_equal(got, want)
