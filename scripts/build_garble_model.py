@@ -59,7 +59,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import regex
@@ -442,6 +442,29 @@ def cv_aucs(rows: list[dict], score: np.ndarray) -> dict[str, float]:
         sel = (src == "mlqe_sent") & np.array([pair_of(r) == pr for r in rows])
         res[f"sent_{pr}"] = auc(iy[sel], score[sel])
     return res
+
+
+class TrainSentences(NamedTuple):
+    """The train split as the CV scripts read it: items, their sentence units, and per item the fold,
+    balance weight, label and whether it is English."""
+
+    rows: list[dict]
+    sents: list[str]
+    owner: np.ndarray  # the item of each sentence
+    ifold: np.ndarray
+    iw: np.ndarray
+    iy: np.ndarray
+    english: np.ndarray
+
+
+def train_sentences(shared: str | Path, folds: int) -> TrainSentences:
+    """Read train.jsonl.gz and split it as every grouped CV of scripts/train_garble_*_cv.py does."""
+    rows = load_jsonl(Path(shared) / "bench" / "mtgarble" / "train.jsonl.gz")
+    units, _y, owner = sentence_units(rows)
+    return TrainSentences(
+        rows, [t for t, _ in units], owner, grouped_folds(rows, folds), balance_weights(rows),
+        np.array([r["label"] for r in rows]), np.array([r["lang"] == "en" for r in rows]),
+    )
 
 
 def pair_of(r: dict) -> str:

@@ -67,13 +67,7 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     torch.set_num_threads(1)
-    rows = bgm.load_jsonl(Path(a.shared) / "bench" / "mtgarble" / "train.jsonl.gz")
-    units, _y, owner = bgm.sentence_units(rows)
-    sents = [t for t, _ in units]
-    ifold = bgm.grouped_folds(rows, a.folds)
-    iw = bgm.balance_weights(rows)
-    iy = np.array([r["label"] for r in rows])
-    done = np.array([r["lang"] == "en" for r in rows])
+    rows, sents, owner, ifold, iw, iy, done = bgm.train_sentences(a.shared, a.folds)
     state = torch.load(a.pretrain_cache)
     if "rtd_head.weight" not in state:
         raise SystemExit(f"{a.pretrain_cache} has no rtd_head (pretrained by an older train_garble_nn.py)")

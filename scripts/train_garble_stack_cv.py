@@ -42,13 +42,7 @@ def main() -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
-    rows = bgm.load_jsonl(Path(a.shared) / "bench" / "mtgarble" / "train.jsonl.gz")
-    units, _y, owner = bgm.sentence_units(rows)
-    sents = [t for t, _ in units]
-    ifold = bgm.grouped_folds(rows, a.folds)
-    iw = bgm.balance_weights(rows)
-    iy = np.array([r["label"] for r in rows])
-    done = np.array([r["lang"] == "en" for r in rows])
+    rows, sents, owner, ifold, iw, iy, done = bgm.train_sentences(a.shared, a.folds)
     en_rows = np.flatnonzero(done[owner])
     tab = load_model().tables
     dense = np.zeros((len(sents), len(DENSE_NAMES)))
