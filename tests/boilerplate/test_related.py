@@ -125,6 +125,5 @@ def test_unrelated_tail_needs_its_last_lines_teaser_shaped(dev_texts: list[str])
         k = rel.unrelated_tail(tail, body)
         last = all(map(rel.teaser_shaped, tail[-rel.MIN_TEASERS :]))
         assert not k or last
-        assert not last or sum(map(rel.teaser_shaped, tail)) >= rel.MIN_TEASERS
         cut += bool(k)
     assert cut  # some dev pages end in such a run
