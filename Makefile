@@ -1,4 +1,4 @@
-# Set-up and everyday commands.  Only `python3` (>= 3.10) is needed on the machine:
+# Set-up and everyday commands.  Only `python3` (>= 3.11) is needed on the machine:
 # every target creates .venv and installs the package into it when missing.
 PYTHON ?= python3
 VENV   := .venv

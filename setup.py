@@ -1,11 +1,12 @@
 """Build hook for the optional compiled kernels; everything else is in pyproject.toml.
 
-``cleaner._native`` (cleaner/_native.c: the boilerplate line model's per-character pass, forests
-and literal scans, and the garble featuriser's hashing and sentence CNN; see
-bench/results/boilerplate_speed*.md and garble_speed_s6.md) needs only a C compiler and the Python
-headers.  It is ``optional``: where it does not compile, the install goes on and the package runs
-its numpy path, which gives the same features and scores (tests/boilerplate/test_native.py and
-tests/garble/test_nn.py, test_vec.py check the two against each other).
+``cleaner._native`` (cleaner/_native.c: the language stage's line pass and fastText inference, the
+boilerplate line model's per-character pass, forests, literal scans and rule filter, and the garble
+featuriser's hashing and sentence model; see bench/results/*speed*.md) needs only a C compiler and
+the Python headers.  It is ``optional``: where it does not compile, the install goes on and the
+package runs its Python/numpy path, which gives the same answers (tests/language/test_language_native.py,
+tests/boilerplate/test_native.py and tests/garble/test_nn.py, test_vec.py, test_model_native.py
+check the two against each other).
 """
 
 import sys

@@ -750,7 +750,7 @@ def _char_pass_numpy(page: str, n: int) -> CharPass:
 def _lower_table() -> np.ndarray:
     """uint16 per BMP code point: its lower case where ``str.lower()`` gives one BMP character for it
     whatever surrounds it, else 0xFFFF (U+0130 lower-cases to two characters, capital sigma by its
-    neighbours): what :func:`_char_pass_native` lower-cases the page with (built once, ~2 ms)."""
+    neighbours): what :func:`_char_pass_native_low` lower-cases the page with (built once, ~2 ms)."""
     special = "\u0130\u03a3"
     bmp = "".join(map(chr, range(0x10000)))
     low = bmp.translate(dict.fromkeys(map(ord, special), "\uffff")).lower()
@@ -766,14 +766,9 @@ def _lower_table() -> np.ndarray:
     return table
 
 
-def _char_pass_native(page: str, n: int) -> CharPass:
-    """:data:`CharPass` by the compiled kernel (``cleaner/_native.c``): one loop over the code
-    points, the same counts (tested equal to :func:`_char_pass_numpy`)."""
-    return _char_pass_native_low(page, n, False)[0]
-
-
 def _char_pass_native_low(page: str, n: int, lower: bool = True) -> tuple[CharPass, str | None, str | None]:
-    """:func:`_char_pass_native` and, with ``lower``, ``page.lower()`` and the masked page's ``lower()``
+    """:data:`CharPass` by the compiled kernel (one loop over the code points, the same counts as
+    :func:`_char_pass_numpy`, tested) and, with ``lower``, ``page.lower()`` and the masked page's ``lower()``
     built in the same pass by a table lookup per character (None, None where a character needs
     Python's own ``lower()``: U+0130, capital sigma, cased letters above the BMP).  ``str.lower()`` of
     a non-ASCII page looks up every character's case record: 10% of :func:`_base`."""

@@ -250,7 +250,7 @@ def case_expanded(pattern: str) -> str:
     letter outside ``(?-i:...)`` spelled as the class of what it matches under that flag: compiled
     without the flag, the same matches.  Why: ``re`` tries an alternative only after checking its
     first character when that is a plain literal or class, not a case-folded literal, and the
-    lexicon is some 150 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  A letter
+    lexicon is some 80 alternatives tried at every line start (see :data:`_LEXICON_FAST`).  A letter
     inside a character class gets the members of its class added there ("[ \\tT]" -> "[ \\tTt]"); one
     in a negated class or next to a range's "-" is refused (folding a range or a complement is not a
     member-by-member matter)."""
@@ -523,10 +523,6 @@ def _category_table(cat: Any) -> np.ndarray:
     return t
 
 
-_ANY = None
-"""What :func:`_first_chars` returns for "any character" (a table would say the same, more slowly)."""
-
-
 def _first_chars(items: list[tuple[Any, Any]]) -> tuple[np.ndarray | None, bool]:
     """The characters a match of the parsed sequence ``items`` can start with (None: any) and whether it
     can match the empty string; anything not understood counts as "any" (a superset is safe)."""
@@ -784,7 +780,8 @@ _MULTI_SETS = 12
 @lru_cache(maxsize=1)
 def _line_filter() -> _LineFilter:
     """Tables of :func:`lexicon_lines`, from the parsed alternatives of :data:`_LEXICON_FAST` (built once,
-    when a process has scanned :data:`LINE_FILTER_AFTER_PAGES` pages).  The per-item tables memoised
+    when a process has scanned :data:`LINE_FILTER_AFTER_PAGES` pages, or by :func:`build_line_filter` before a
+    pool forks).  The per-item tables memoised
     while building (~380 x 64 kB) are dropped after: only the 3.7 MB of packed tables stay."""
     try:
         return _build_line_filter()

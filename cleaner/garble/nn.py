@@ -62,7 +62,8 @@ GARBLE_ABI = 5
 _KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool", "vec_tokenize", "vec_ngrams", "vec_token_ngrams",
             "vec_keys", "vec_lookup", "vec_skeleton", "vec_dense_en", "sig_heads", "sig_needles",
             "sig_heads_text", "vec_encode", "lin_prep", "cnn_relu_window", "cnn_relu_pool", "lin_stack")
-"""Every garble kernel nn.py, vec.py and signals.py call: a build that lacks one (an in-place build of an older
+"""Every garble kernel nn.py, vec.py and signals.py call (and ``sig_heads``, which the tests use as the reference of
+``sig_heads_text``): a build that lacks one (an in-place build of an older
 checkout with the same ABI number) is refused as stale rather than failing on every featurise."""
 _native: Any = _load_native()
 """The compiled kernels or None; either way :func:`encode` gives the same arrays (tests/garble/test_nn.py
