@@ -1280,9 +1280,33 @@ done:
     return result;
 }
 
-/* cnn_pool(h, c, lengths, init, out): out (float32, (n, 2c)) row r = [mean, max] of sentence r's rows
- * of h (float32, (T, c)): the mean as np.add.reduceat / float32(length), the max as
- * np.maximum.reduceat (NaN propagates; of equal values the later); zeros for an empty sentence. */
+/* out (float32, (n, 2c)) row r = [mean, max] of sentence r's rows of h (float32, (T, c), rows in
+ * sentence order; lengths already checked to sum to T): the mean as np.add.reduceat / float32(length),
+ * the max as np.maximum.reduceat (NaN propagates; of equal values the later); zeros for an empty one.
+ * Shared by cnn_pool and cnn_relu_pool. */
+static void cnn_pool_rows(float *out, const float *h, const int64_t *lengths, Py_ssize_t n, Py_ssize_t c,
+                          float init) {
+    Py_ssize_t t = 0;
+    for (Py_ssize_t r = 0; r < n; r++) {
+        float *mean = out + r * 2 * c, *top = mean + c;
+        Py_ssize_t len = (Py_ssize_t)lengths[r];
+        if (!len) {
+            memset(mean, 0, (size_t)(2 * c) * sizeof(float));
+            continue;
+        }
+        cnn_reduceat(mean, h, NULL, c, t, len, c, init);
+        float fl = (float)len;
+        for (Py_ssize_t j = 0; j < c; j++) mean[j] = mean[j] / fl;
+        memcpy(top, h + t * c, (size_t)c * sizeof(float));
+        for (Py_ssize_t i = 1; i < len; i++) {
+            const float *row = h + (t + i) * c;
+            for (Py_ssize_t j = 0; j < c; j++) top[j] = (top[j] > row[j] || top[j] != top[j]) ? top[j] : row[j];
+        }
+        t += len;
+    }
+}
+
+/* cnn_pool(h, c, lengths, init, out): out (float32, (n, 2c)) the [mean, max] rows of cnn_pool_rows. */
 static PyObject *cnn_pool(PyObject *self, PyObject *args) {
     PyObject *o_h, *o_len, *o_out;
     Py_ssize_t c;
@@ -1303,24 +1327,7 @@ static PyObject *cnn_pool(PyObject *self, PyObject *args) {
         if (get_buf(o_out, &bo, 4, size_mul(n, 2 * c), 1, "out") < 0) goto done;
         const float *h = bh.buf;
         float *out = bo.buf;
-        Py_ssize_t t = 0;
-        for (Py_ssize_t r = 0; r < n; r++) {
-            float *mean = out + r * 2 * c, *top = mean + c;
-            Py_ssize_t len = (Py_ssize_t)lengths[r];
-            if (!len) {
-                memset(mean, 0, (size_t)(2 * c) * sizeof(float));
-                continue;
-            }
-            cnn_reduceat(mean, h, NULL, c, t, len, c, init);
-            float fl = (float)len;
-            for (Py_ssize_t j = 0; j < c; j++) mean[j] = mean[j] / fl;
-            memcpy(top, h + t * c, (size_t)c * sizeof(float));
-            for (Py_ssize_t i = 1; i < len; i++) {
-                const float *row = h + (t + i) * c;
-                for (Py_ssize_t j = 0; j < c; j++) top[j] = (top[j] > row[j] || top[j] != top[j]) ? top[j] : row[j];
-            }
-            t += len;
-        }
+        cnn_pool_rows(out, h, lengths, n, c, init);
         result = Py_None;
         Py_INCREF(result);
     }
@@ -4112,24 +4119,7 @@ static PyObject *cnn_relu_pool(PyObject *self, PyObject *args) {
         const float *b = bb.buf, *h1 = b1.buf;
         for (Py_ssize_t i = 0; i < total; i++)
             for (Py_ssize_t j = 0; j < c; j++) h[i * c + j] = relu_np(h[i * c + j] + b[j]) + h1[i * c + j];
-        Py_ssize_t t = 0;
-        for (Py_ssize_t r = 0; r < n; r++) {
-            float *mean = out + r * 2 * c, *top = mean + c;
-            Py_ssize_t len = (Py_ssize_t)lengths[r];
-            if (!len) {
-                memset(mean, 0, (size_t)(2 * c) * sizeof(float));
-                continue;
-            }
-            cnn_reduceat(mean, h, NULL, c, t, len, c, init);
-            float fl = (float)len;
-            for (Py_ssize_t j = 0; j < c; j++) mean[j] = mean[j] / fl;
-            memcpy(top, h + t * c, (size_t)c * sizeof(float));
-            for (Py_ssize_t i = 1; i < len; i++) {
-                const float *row = h + (t + i) * c;
-                for (Py_ssize_t j = 0; j < c; j++) top[j] = (top[j] > row[j] || top[j] != top[j]) ? top[j] : row[j];
-            }
-            t += len;
-        }
+        cnn_pool_rows(out, h, lengths, n, c, init);
         result = Py_None;
         Py_INCREF(result);
     }
