@@ -463,7 +463,7 @@ def _judge_ascii(judge: _Judge, text: str, starts: np.ndarray, ends: np.ndarray,
     nat = _native_judge()
     table = _judge_words()
     if nat is None or table is None:
-        got = judge.ascii_lines(text, starts.tolist(), ends.tolist(), letters.tolist(), [])
+        got = judge.ascii_lines(text, starts.tolist(), ends.tolist(), letters.tolist())
         codes[batch] = [palette.code(lang) for lang in got]
         return
     words, masks, bits = table
@@ -695,12 +695,10 @@ class _Judge:
                 return self.half
         return self.detect(text, start, end, letters, counts)
 
-    def ascii_lines(self, text: str, starts: list[int], ends: list[int], letters: list[int],
-                    detected: list[int]) -> list[Language]:
+    def ascii_lines(self, text: str, starts: list[int], ends: list[int], letters: list[int]) -> list[Language]:
         """:meth:`line` for own-script lines of ``BLOCK_MIN_LETTERS`` letters or more whose letters
         are all ASCII, given a function-word list and an alphabet: one encoding, translation and hyphen clean-up
-        for all of them (:func:`_ascii_word_lists`).  Appends to ``detected`` the positions of the
-        lines a detector decided (the only ones that may be in another language)."""
+        for all of them (:func:`_ascii_word_lists`)."""
         heads = [text[s : min(e, s + _CONFIRM_CHARS)] for s, e in zip(starts, ends, strict=True)]
         table = self.table_b
         full, half, lang = self.full, self.half, self.lang
@@ -714,7 +712,6 @@ class _Judge:
                 out.append(half)
             else:
                 out.append(self.detect(text, starts[k], ends[k], letters[k], None))
-                detected.append(k)
         return out
 
     def detect(self, text: str, start: int, end: int, letters: int, counts: dict[str, int] | None) -> Language:
