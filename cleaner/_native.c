@@ -1134,6 +1134,7 @@ static int cnn_lengths(const int64_t *lengths, Py_ssize_t n, Py_ssize_t width, P
  * shapes (n, width) with width = len(words) / n): emb[word] + shape_emb[shape], plus for a token
  * with trigrams their reduceat sum over emb divided by their count, as ConvNet.forward forms them.
  */
+#define EMBED_AHEAD 16
 static PyObject *cnn_embed(PyObject *self, PyObject *args) {
     PyObject *o_emb, *o_sem, *o_w, *o_s, *o_len, *o_sub, *o_pos, *o_cnt, *o_x;
     Py_ssize_t d;
@@ -1194,7 +1195,7 @@ static PyObject *cnn_embed(PyObject *self, PyObject *args) {
                 for (Py_ssize_t j = 0; j < d; j++) row[j] = a[j] + b[j];
             }
         }
-        Py_ssize_t off = 0;
+        Py_ssize_t off = 0, pf = 0;
         float sums[CNN_MAXC];
         for (Py_ssize_t b = 0; b < k; b++) {
             int64_t p = pos[b], c = cnt[b];
@@ -1206,6 +1207,10 @@ static PyObject *cnn_embed(PyObject *self, PyObject *args) {
             if (col >= lengths[r]) {
                 PyErr_SetString(PyExc_ValueError, "a bag sits on a padding position");
                 goto done;
+            }
+            for (; pf < m && pf < off + c + EMBED_AHEAD; pf++) { /* (s8) the next bags' rows: cold in a 4 MB table */
+                const float *rowp = emb + sub[pf] * d;
+                for (Py_ssize_t j = 0; j < d; j += 16) __builtin_prefetch(rowp + j);
             }
             cnn_reduceat(sums, emb, sub, d, off, (Py_ssize_t)c, d, init);
             float fc = (float)c;
@@ -1714,6 +1719,40 @@ done:
     PyBuffer_Release(&bh);
     return result;
 }
+/* The first position in [lo, hi) of the sorted uint32 `table` whose entry is >= key, else hi: the
+ * binary search of vec_lookup and vec_dense_en without branches on the data (s8: the halving step is a
+ * conditional add the compiler makes a cmov, so the searches of consecutive keys overlap in the CPU
+ * instead of each paying a mispredicted branch per level; the same position as the branchy loop). */
+static inline int64_t bucket_lower_bound(const uint32_t *table, int64_t lo, int64_t hi, uint32_t key) {
+    int64_t n = hi - lo;
+    if (n <= 0) return lo;
+    const uint32_t *base = table + lo;
+    while (n > 1) {
+        int64_t half = n / 2;
+        base += (base[half - 1] < key) ? half : 0;
+        n -= half;
+    }
+    return (int64_t)(base - table) + (*base < key);
+}
+/* (s8) Ask the cache for what a later look-up of `key` reads: its index entry (`stage` 0, some keys ahead)
+ * or its bucket's ends in the table (`stage` 1, fewer keys ahead, the index entry loaded by then).  Between a
+ * batch's calls the model's other work evicts the tables, and each look-up's dependent loads (index, then the
+ * bisection) cost ~30 ns cold; prefetched, several keys' misses overlap.  A hint only: nothing is read that
+ * the search would not read, and an index entry out of bounds is not followed (the search reports it). */
+static inline void bucket_prefetch(const uint32_t *table, const int64_t *index, int64_t len, int shift, uint32_t key,
+                                   int stage) {
+    uint32_t b = key >> shift;
+    if (stage == 0) {
+        __builtin_prefetch(index + b);
+        return;
+    }
+    int64_t lo = index[b], hi = index[b + 1];
+    if (lo >= 0 && lo < hi && hi <= len) {
+        __builtin_prefetch(table + lo);
+        __builtin_prefetch(table + hi - 1);
+    }
+}
+#define LOOKUP_AHEAD 8
 /* vec_lookup(table, index, shift, keys, found, pos)
  *
  * vec.lookup: pos = min(np.searchsorted(table, key), len(table) - 1) and found = table[pos] == key for
@@ -1757,13 +1796,7 @@ static PyObject *vec_lookup(PyObject *self, PyObject *args) {
                 PyErr_SetString(PyExc_ValueError, "index does not fit the table");
                 goto done;
             }
-            while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
-                int64_t mid = lo + (hi - lo) / 2;
-                if (table[mid] < key)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
+            lo = bucket_lower_bound(table, lo, hi, key); /* (s8) */
             int64_t p = lo < len - 1 ? lo : len - 1;
             pos[i] = p;
             found[i] = table[p] == key;
@@ -1961,6 +1994,15 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
         float oov32 = (float)oov_logp;
         Py_ssize_t nk = 0;
         for (Py_ssize_t i = 0; i < t; i++) {
+            /* (s8) prefetch the look-ups of later tokens: their vocabulary entry, their bigram's bucket */
+            for (int stage = 0; stage < 2; stage++) {
+                Py_ssize_t j = i + (stage ? LOOKUP_AHEAD : 2 * LOOKUP_AHEAD);
+                if (j < t && seg[j - 1] == seg[j]) {
+                    uint64_t bj = vec_mix(((h[j - 1] ^ (uint64_t)salt) * (uint64_t)pmul) ^ h[j]);
+                    bucket_prefetch(table, index, nt, shift, (uint32_t)(bj >> 32), stage);
+                }
+                if (stage && j < t && found[j] && pos[j] >= 0 && pos[j] < nv) __builtin_prefetch(vlp + pos[j]);
+            }
             double *a = acc + seg[i] * K;
             int word = cls[i] == let;
             float ulp = found[i] ? vlp[pos[i]] : oov32;
@@ -1985,13 +2027,7 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
                     PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
                     goto done;
                 }
-                while (lo < hi) {
-                    int64_t mid = lo + (hi - lo) / 2;
-                    if (table[mid] < key)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
+                lo = bucket_lower_bound(table, lo, hi, key); /* (s8) */
                 int64_t p = lo < nt - 1 ? lo : nt - 1;
                 int fb = table[p] == key;
                 float back = ulp - 2.5f; /* the second word's unigram log-probability, backed off */
@@ -2013,7 +2049,17 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
             Py_ssize_t c = (Py_ssize_t)a[6];
             if (c > 0) { /* the bigrams of one sentence are consecutive */
                 uint64_t *ks = keys + kpos;
-                qsort(ks, (size_t)c, sizeof(uint64_t), cmp_u64);
+                if (c <= 48) { /* (s8) a short sentence's keys by insertion (qsort's call per comparison was
+                                * most of this loop); only the number of distinct keys is read */
+                    for (Py_ssize_t q = 1; q < c; q++) {
+                        uint64_t v = ks[q];
+                        Py_ssize_t j = q;
+                        for (; j > 0 && ks[j - 1] > v; j--) ks[j] = ks[j - 1];
+                        ks[j] = v;
+                    }
+                } else {
+                    qsort(ks, (size_t)c, sizeof(uint64_t), cmp_u64);
+                }
                 Py_ssize_t u = 1;
                 for (Py_ssize_t q = 1; q < c; q++) u += ks[q] != ks[q - 1];
                 a[13] = (double)u;
@@ -4012,6 +4058,8 @@ static PyObject *lin_prep(PyObject *self, PyObject *args) {
         for (Py_ssize_t r = 0; r < n; r++) s[r] = 0.0;
         for (Py_ssize_t i = 0; i < m; i++) {
             int64_t o = own[i], b = ids[i];
+            if (i + 24 < m && (uint64_t)ids[i + 24] < (uint64_t)nw) /* (s8) the gather misses the cache: ask early */
+                __builtin_prefetch(w + ids[i + 24]);
             if (o < 0 || o >= n || b < 0 || b >= nw) {
                 PyErr_SetString(PyExc_IndexError, "an owner or a bucket is out of range");
                 goto done;

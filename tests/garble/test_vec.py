@@ -519,3 +519,14 @@ def test_native_encode_checks_its_inputs() -> None:
     with pytest.raises(ValueError):
         k.vec_encode(["a", "b"], tab, ok[0], ok[1], ok[2].astype(np.int32), ok[3], None)
     assert vec._encode_batch([], True)[4] is None  # (an empty batch: numpy's arrays)
+
+
+@needs_native
+@pytest.mark.parametrize("words", [47, 48, 49, 50])
+def test_native_repeat_rate_around_the_insertion_sort_bound(words: int) -> None:
+    """(s8) ``vec_dense_en`` counts a sentence's distinct bigrams by insertion sort up to 48 bigrams, by qsort above:
+    the repeat-rate column equals numpy's on either side of that bound, with repeated and distinct bigrams."""
+    tab = _random_tables(11, False)
+    rng = np.random.default_rng(words)
+    sents = [" ".join(rng.choice(_WORDS[:8], words)), " ".join(["the cat"] * (words // 2)), " ".join(_WORDS[:words])]
+    assert_same_batch(*_featurise_both_tab(sents, tab))
