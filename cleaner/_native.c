@@ -1134,7 +1134,6 @@ static int cnn_lengths(const int64_t *lengths, Py_ssize_t n, Py_ssize_t width, P
  * shapes (n, width) with width = len(words) / n): emb[word] + shape_emb[shape], plus for a token
  * with trigrams their reduceat sum over emb divided by their count, as ConvNet.forward forms them.
  */
-#define EMBED_AHEAD 16
 static PyObject *cnn_embed(PyObject *self, PyObject *args) {
     PyObject *o_emb, *o_sem, *o_w, *o_s, *o_len, *o_sub, *o_pos, *o_cnt, *o_x;
     Py_ssize_t d;
@@ -1195,7 +1194,7 @@ static PyObject *cnn_embed(PyObject *self, PyObject *args) {
                 for (Py_ssize_t j = 0; j < d; j++) row[j] = a[j] + b[j];
             }
         }
-        Py_ssize_t off = 0, pf = 0;
+        Py_ssize_t off = 0;
         float sums[CNN_MAXC];
         for (Py_ssize_t b = 0; b < k; b++) {
             int64_t p = pos[b], c = cnt[b];
@@ -1207,10 +1206,6 @@ static PyObject *cnn_embed(PyObject *self, PyObject *args) {
             if (col >= lengths[r]) {
                 PyErr_SetString(PyExc_ValueError, "a bag sits on a padding position");
                 goto done;
-            }
-            for (; pf < m && pf < off + c + EMBED_AHEAD; pf++) { /* (s8) the next bags' rows: cold in a 4 MB table */
-                const float *rowp = emb + sub[pf] * d;
-                for (Py_ssize_t j = 0; j < d; j += 16) __builtin_prefetch(rowp + j);
             }
             cnn_reduceat(sums, emb, sub, d, off, (Py_ssize_t)c, d, init);
             float fc = (float)c;
