@@ -120,8 +120,9 @@ def test_kernel_checks_its_inputs() -> None:
     found, pos = vec.lookup(tab.vocab, vec.fingerprint(tok.h))
     bounds = np.searchsorted(tok.seg[:-1], np.arange(3))
     out = np.empty(1, np.int64), np.empty(1, np.float64)
+    first = np.zeros(1, np.int64)
 
-    def call(w: np.ndarray = m.w_sparse, bounds: np.ndarray = bounds, drv: np.ndarray = np.zeros(1, np.int64),
+    def call(w: np.ndarray = m.w_sparse, bounds: np.ndarray = bounds, drv: np.ndarray = first,
              pos: np.ndarray = pos, out: tuple = out) -> None:
         S._native.unl_best(tok.h, tok.seg, tok.cls, found.view(np.uint8), pos, tab.vocab_logp, w,
                            int(vec._SALT["a2"]), vec._Q, vec.HASH_SIZE - 1, vec.LET, -7.5, bounds, drv, *out)
