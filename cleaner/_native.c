@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 4
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 5
+#define CLEANER_GARBLE_ABI 6
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -1714,6 +1714,40 @@ done:
     PyBuffer_Release(&bh);
     return result;
 }
+/* The first position in [lo, hi) of the sorted uint32 `table` whose entry is >= key, else hi: the
+ * binary search of vec_lookup and vec_dense_en without branches on the data (s8: the halving step is a
+ * conditional add the compiler makes a cmov, so the searches of consecutive keys overlap in the CPU
+ * instead of each paying a mispredicted branch per level; the same position as the branchy loop). */
+static inline int64_t bucket_lower_bound(const uint32_t *table, int64_t lo, int64_t hi, uint32_t key) {
+    int64_t n = hi - lo;
+    if (n <= 0) return lo;
+    const uint32_t *base = table + lo;
+    while (n > 1) {
+        int64_t half = n / 2;
+        base += (base[half - 1] < key) ? half : 0;
+        n -= half;
+    }
+    return (int64_t)(base - table) + (*base < key);
+}
+/* (s8) Ask the cache for what a later look-up of `key` reads: its index entry (`stage` 0, some keys ahead)
+ * or its bucket's ends in the table (`stage` 1, fewer keys ahead, the index entry loaded by then).  Between a
+ * batch's calls the model's other work evicts the tables, and each look-up's dependent loads (index, then the
+ * bisection) cost ~30 ns cold; prefetched, several keys' misses overlap.  A hint only: nothing is read that
+ * the search would not read, and an index entry out of bounds is not followed (the search reports it). */
+static inline void bucket_prefetch(const uint32_t *table, const int64_t *index, int64_t len, int shift, uint32_t key,
+                                   int stage) {
+    uint32_t b = key >> shift;
+    if (stage == 0) {
+        __builtin_prefetch(index + b);
+        return;
+    }
+    int64_t lo = index[b], hi = index[b + 1];
+    if (lo >= 0 && lo < hi && hi <= len) {
+        __builtin_prefetch(table + lo);
+        __builtin_prefetch(table + hi - 1);
+    }
+}
+#define LOOKUP_AHEAD 8
 /* vec_lookup(table, index, shift, keys, found, pos)
  *
  * vec.lookup: pos = min(np.searchsorted(table, key), len(table) - 1) and found = table[pos] == key for
@@ -1757,13 +1791,7 @@ static PyObject *vec_lookup(PyObject *self, PyObject *args) {
                 PyErr_SetString(PyExc_ValueError, "index does not fit the table");
                 goto done;
             }
-            while (lo < hi) { /* the first position in [lo, hi) whose entry is >= key, else hi */
-                int64_t mid = lo + (hi - lo) / 2;
-                if (table[mid] < key)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
+            lo = bucket_lower_bound(table, lo, hi, key); /* (s8) */
             int64_t p = lo < len - 1 ? lo : len - 1;
             pos[i] = p;
             found[i] = table[p] == key;
@@ -1961,6 +1989,15 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
         float oov32 = (float)oov_logp;
         Py_ssize_t nk = 0;
         for (Py_ssize_t i = 0; i < t; i++) {
+            /* (s8) prefetch the look-ups of later tokens: their vocabulary entry, their bigram's bucket */
+            for (int stage = 0; stage < 2; stage++) {
+                Py_ssize_t j = i + (stage ? LOOKUP_AHEAD : 2 * LOOKUP_AHEAD);
+                if (j < t && seg[j - 1] == seg[j]) {
+                    uint64_t bj = vec_mix(((h[j - 1] ^ (uint64_t)salt) * (uint64_t)pmul) ^ h[j]);
+                    bucket_prefetch(table, index, nt, shift, (uint32_t)(bj >> 32), stage);
+                }
+                if (stage && j < t && found[j] && pos[j] >= 0 && pos[j] < nv) __builtin_prefetch(vlp + pos[j]);
+            }
             double *a = acc + seg[i] * K;
             int word = cls[i] == let;
             float ulp = found[i] ? vlp[pos[i]] : oov32;
@@ -1985,13 +2022,7 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
                     PyErr_SetString(PyExc_ValueError, "bindex does not fit the bigram table");
                     goto done;
                 }
-                while (lo < hi) {
-                    int64_t mid = lo + (hi - lo) / 2;
-                    if (table[mid] < key)
-                        lo = mid + 1;
-                    else
-                        hi = mid;
-                }
+                lo = bucket_lower_bound(table, lo, hi, key); /* (s8) */
                 int64_t p = lo < nt - 1 ? lo : nt - 1;
                 int fb = table[p] == key;
                 float back = ulp - 2.5f; /* the second word's unigram log-probability, backed off */
@@ -2013,7 +2044,17 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
             Py_ssize_t c = (Py_ssize_t)a[6];
             if (c > 0) { /* the bigrams of one sentence are consecutive */
                 uint64_t *ks = keys + kpos;
-                qsort(ks, (size_t)c, sizeof(uint64_t), cmp_u64);
+                if (c <= 48) { /* (s8) a short sentence's keys by insertion (qsort's call per comparison was
+                                * most of this loop); only the number of distinct keys is read */
+                    for (Py_ssize_t q = 1; q < c; q++) {
+                        uint64_t v = ks[q];
+                        Py_ssize_t j = q;
+                        for (; j > 0 && ks[j - 1] > v; j--) ks[j] = ks[j - 1];
+                        ks[j] = v;
+                    }
+                } else {
+                    qsort(ks, (size_t)c, sizeof(uint64_t), cmp_u64);
+                }
                 Py_ssize_t u = 1;
                 for (Py_ssize_t q = 1; q < c; q++) u += ks[q] != ks[q - 1];
                 a[13] = (double)u;
@@ -4012,6 +4053,8 @@ static PyObject *lin_prep(PyObject *self, PyObject *args) {
         for (Py_ssize_t r = 0; r < n; r++) s[r] = 0.0;
         for (Py_ssize_t i = 0; i < m; i++) {
             int64_t o = own[i], b = ids[i];
+            if (i + 24 < m && (uint64_t)ids[i + 24] < (uint64_t)nw) /* (s8) the gather misses the cache: ask early */
+                __builtin_prefetch(w + ids[i + 24]);
             if (o < 0 || o >= n || b < 0 || b >= nw) {
                 PyErr_SetString(PyExc_IndexError, "an owner or a bucket is out of range");
                 goto done;
@@ -4170,6 +4213,111 @@ done:
 }
 /* ---- end garble s7b ---- */
 
+/* ---- garble s8 ---- */
+/* unl_best(h, seg, cls, found, pos, vocab_logp, w_sparse, salt, q, mask, let, fw_logp, bounds, driving, best, weight)
+ *
+ * score._unlikely_ngrams' search for the highest-weight word bigram of each driving sentence, ~25 small numpy
+ * operations per document in one pass.  Tokens (T >= 2): hash h (uint64), owner seg (int64), class cls (uint8),
+ * their vocabulary look-up found (uint8) / pos (int64, in [0, len(vocab_logp)) where found); vocab_logp
+ * (float32); w_sparse (float32, mask + 1 entries).  Bigram i = (i, i + 1), i < T - 1: its bucket
+ * vec_mix((h[i] + h[i+1] * q) ^ salt) & mask (vec.word_bigram_buckets), its weight the float64 of w_sparse there,
+ * -inf unless both tokens are letters of one sentence and np.minimum(lp[i], lp[i+1]) <= fw_logp with lp the
+ * word's vocab_logp, -99.0 when not found (a NaN in either makes the minimum NaN: not a candidate).  bounds
+ * (int64, n + 1): np.searchsorted(seg[:-1], arange(n + 1)); for each driving sentence k (int64, in [0, n)):
+ * best[j] = lo + np.argmax(weights[lo:hi]) for lo, hi = bounds[k], bounds[k + 1] (the first maximum, or the
+ * first NaN as numpy's argmax), -1 when hi <= lo; weight[j] = that weight (float64, 0.0 for -1). */
+static PyObject *unl_best(PyObject *self, PyObject *args) {
+    PyObject *o_h, *o_seg, *o_cls, *o_f, *o_p, *o_lp, *o_w, *o_b, *o_d, *o_best, *o_wt;
+    unsigned long long salt, q, mask;
+    int let;
+    double fw_logp;
+    if (!PyArg_ParseTuple(args, "OOOOOOOKKKidOOOO", &o_h, &o_seg, &o_cls, &o_f, &o_p, &o_lp, &o_w, &salt, &q, &mask,
+                          &let, &fw_logp, &o_b, &o_d, &o_best, &o_wt))
+        return NULL;
+    Py_buffer bh = {0}, bs = {0}, bc = {0}, bf = {0}, bp = {0}, blp = {0}, bw = {0}, bb = {0}, bd = {0}, bo = {0},
+              bwt = {0};
+    PyObject *result = NULL;
+    if (get_buf(o_h, &bh, 8, 2, 0, "h") < 0) goto done;
+    Py_ssize_t t = bh.len / 8;
+    if (get_buf(o_seg, &bs, 8, t, 0, "seg") < 0) goto done;
+    if (get_buf(o_cls, &bc, 1, t, 0, "cls") < 0) goto done;
+    if (get_buf(o_f, &bf, 1, t, 0, "found") < 0) goto done;
+    if (get_buf(o_p, &bp, 8, t, 0, "pos") < 0) goto done;
+    if (get_buf(o_lp, &blp, 4, 0, 0, "vocab_logp") < 0) goto done;
+    if (get_buf(o_w, &bw, 4, 0, 0, "w_sparse") < 0) goto done;
+    if (get_buf(o_b, &bb, 8, 1, 0, "bounds") < 0) goto done;
+    if (get_buf(o_d, &bd, 8, 0, 0, "driving") < 0) goto done;
+    if (get_buf(o_best, &bo, 8, bd.len / 8, 1, "best") < 0) goto done;
+    if (get_buf(o_wt, &bwt, 8, bd.len / 8, 1, "weight") < 0) goto done;
+    {
+        const uint64_t *h = bh.buf;
+        const int64_t *seg = bs.buf, *pos = bp.buf, *bounds = bb.buf, *drv = bd.buf;
+        const uint8_t *cls = bc.buf, *found = bf.buf;
+        const float *vlp = blp.buf, *w = bw.buf;
+        int64_t *best = bo.buf;
+        double *wt = bwt.buf;
+        Py_ssize_t nv = blp.len / 4, nw = bw.len / 4, n = bb.len / 8 - 1, nd = bd.len / 8;
+        if (mask >= (unsigned long long)nw) {
+            PyErr_SetString(PyExc_ValueError, "w_sparse must hold mask + 1 weights");
+            goto done;
+        }
+        for (Py_ssize_t i = 0; i < t; i++)
+            if (found[i] && (pos[i] < 0 || pos[i] >= nv)) {
+                PyErr_SetString(PyExc_ValueError, "pos out of vocab_logp");
+                goto done;
+            }
+        for (Py_ssize_t k = 0; k <= n; k++)
+            if (bounds[k] < 0 || bounds[k] > t - 1 || (k && bounds[k] < bounds[k - 1])) {
+                PyErr_SetString(PyExc_ValueError, "bounds must be non-decreasing in [0, len(h) - 1]");
+                goto done;
+            }
+        for (Py_ssize_t j = 0; j < nd; j++) {
+            int64_t k = drv[j];
+            if (k < 0 || k >= n) {
+                PyErr_SetString(PyExc_ValueError, "a driving sentence is out of range");
+                goto done;
+            }
+            int64_t lo = bounds[k], hi = bounds[k + 1], arg = -1;
+            double top = 0.0;
+            for (int64_t i = lo; i < hi; i++) {
+                double v = -INFINITY;
+                if (seg[i] == seg[i + 1] && cls[i] == let && cls[i + 1] == let) {
+                    double a = found[i] ? (double)vlp[pos[i]] : -99.0, b = found[i + 1] ? (double)vlp[pos[i + 1]] : -99.0;
+                    if (!isnan(a) && !isnan(b) && (a <= fw_logp || b <= fw_logp)) {
+                        uint64_t x = vec_mix((h[i] + h[i + 1] * (uint64_t)q) ^ (uint64_t)salt) & (uint64_t)mask;
+                        v = (double)w[x];
+                    }
+                }
+                if (arg < 0) {
+                    arg = i;
+                    top = v;
+                } else if (!isnan(top) && (v > top || isnan(v))) { /* np.argmax: the first maximum, a NaN wins */
+                    arg = i;
+                    top = v;
+                }
+            }
+            best[j] = arg;
+            wt[j] = arg < 0 ? 0.0 : top;
+        }
+        result = Py_None;
+        Py_INCREF(result);
+    }
+done:
+    PyBuffer_Release(&bwt);
+    PyBuffer_Release(&bo);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bb);
+    PyBuffer_Release(&bw);
+    PyBuffer_Release(&blp);
+    PyBuffer_Release(&bp);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bs);
+    PyBuffer_Release(&bh);
+    return result;
+}
+/* ---- end garble s8 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4205,6 +4353,7 @@ static PyMethodDef methods[] = {
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
+    {"unl_best", unl_best, METH_VARARGS, "The highest-weight word bigram of each driving garble sentence (garble s8)."},
     {NULL, NULL, 0, NULL},
 };
 

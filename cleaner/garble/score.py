@@ -24,7 +24,9 @@ from .features import FAST_WORDS_RE as _FAST_WORDS
 from .features import HAN_RE, split_sentences
 from .lm import least_likely_bigrams
 from .model import GarbleModel, aggregate, load_model, sigmoid
+from .nn import _native
 from .signals import (
+    _LONE_APOSTROPHE,
     ascii_word_bytes,
     entity_swaps,
     glued_words,
@@ -35,7 +37,20 @@ from .signals import (
     tortured_phrases,
     word_bytes,
 )
-from .vec import DENSE_NAMES, LET, Batch, _vals, fingerprint, lookup, word_bigram_buckets
+from .vec import (
+    _Q,
+    _SALT,
+    DENSE_NAMES,
+    HASH_SIZE,
+    LET,
+    Batch,
+    Tables,
+    Tokens,
+    _vals,
+    fingerprint,
+    lookup,
+    word_bigram_buckets,
+)
 
 SUPPORTED = ("en", "zh")
 SAMPLE_SENTENCES = 8
@@ -153,12 +168,17 @@ def is_prose(sentence: str, lang: str, *, url_free: bool = False) -> bool:
     half of the tokens alphabetic; Chinese: >= 6 Han characters.  ``url_free``: the
     caller knows the sentence holds no URL or e-mail address (its whole text has none).
     """
-    if not url_free and _may_hold_url(sentence) and _URL_OR_MAIL.search(sentence):
+    if (not url_free and ("@" in sentence or "www." in sentence or "http" in sentence)
+            and _URL_OR_MAIL.search(sentence)):  # (_may_hold_url, inline)
         return False
     if lang == "zh":
         return len(HAN_RE.findall(sentence)) >= 6
     if sentence.isascii():
-        n_words, word_chars = _ascii_word_stats(sentence)
+        # (_ascii_word_stats inline, s8: three Python calls per sentence fewer)
+        t = sentence.encode("ascii").translate(_WORD_STAT_BYTES)
+        if b"'" in t:
+            t = _LONE_APOSTROPHE.sub(b" ", t)
+        n_words, word_chars = t.count(b" a") + t.startswith(b"a"), len(t) - t.count(b" ")
     else:
         words = _FAST_WORDS.findall(sentence)
         n_words, word_chars = len(words), sum(map(len, words))
@@ -376,12 +396,12 @@ def score_garble(text: str, language: str | None = None, config: Config | None =
     strict = cfg.garble_strict_threshold
     if strict is None:
         strict = float(model.meta.get("strict_threshold", threshold))
-    in_garbled = any(
+    # (s8: the evidence scan only where it can decide the flag)
+    flagged = bool(evidence) and score >= threshold and (score >= strict or any(
         e.signal == "entity-swap"
         or (e.signal in EXPLICIT and any(spans[k][0] <= e.start < spans[k][1] for k in driving))
         for e in evidence
-    )
-    flagged = bool(evidence) and score >= threshold and (in_garbled or score >= strict)
+    ))
     return Garble(score, flagged, tuple(evidence), None, sentences)
 
 
@@ -470,10 +490,24 @@ def _analyse(
 def _boost(explicit: list[Evidence]) -> float:
     """Logit boost of the explicit signals (:data:`BOOST`: per distinct span, capped per kind)."""
     boost = 0.0
+    if not explicit:
+        return boost  # (s8) each kind adds min(cap, per * 0) = 0.0: the same 0.0
     for signal, (per, cap) in BOOST.items():
         distinct = {e.text.lower() for e in explicit if e.signal == signal}
         boost += min(cap, per * len(distinct))
     return boost
+
+
+def _unl_native(tok: Tokens, tab: Tables, model: GarbleModel, found: np.ndarray, pos: np.ndarray) -> bool:
+    """Whether ``unl_best`` takes this batch: the kernel is built and every array has the dtype it reads (uint64
+    hashes, int64 owners and positions, uint8 classes, bool found, float32 vocabulary values and sparse weights of
+    :data:`~cleaner.garble.vec.HASH_SIZE` buckets), each C-contiguous."""
+    return (
+        _native is not None and tok.h.dtype == np.uint64 and tok.seg.dtype == np.int64 and tok.cls.dtype == np.uint8
+        and found.dtype == np.bool_ and pos.dtype == np.int64 and tab.vocab_logp.dtype == np.float32
+        and model.w_sparse.dtype == np.float32 and model.w_sparse.shape == (HASH_SIZE,)
+        and all(a.flags.c_contiguous for a in (tok.h, tok.seg, tok.cls, found, pos, tab.vocab_logp, model.w_sparse))
+    )
 
 
 def _unlikely_ngrams(
@@ -488,28 +522,41 @@ def _unlikely_ngrams(
     tok = batch.tokens
     if len(tok.h) < 2 or not driving:
         return []
-    weights = model.w_sparse[word_bigram_buckets(tok)].astype(np.float64)
     tab = model.tables
     found, pos = lookup(tab.vocab, fingerprint(tok.h))
-    lp = _vals(tab.vocab_logp, pos, found, -99.0)
-    ok = (tok.seg[:-1] == tok.seg[1:]) & (tok.cls[:-1] == LET) & (tok.cls[1:] == LET)
-    ok &= np.minimum(lp[:-1], lp[1:]) <= FUNCTION_WORD_LOGP
-    weights[~ok] = -np.inf
-    out = []
     bounds = np.searchsorted(tok.seg[:-1], np.arange(len(spans) + 1))
-    # the trigram LM's least expected word bigram, for sentences without a high-weight bigram
+    lp: np.ndarray | None = None
+    if _unl_native(tok, tab, model, found, pos):
+        # (s8) the weights, the candidate mask and each driving sentence's argmax in one compiled pass
+        drv = np.array(driving, dtype=np.int64)
+        best_arr, w_arr = np.empty(len(drv), dtype=np.int64), np.empty(len(drv), dtype=np.float64)
+        _native.unl_best(tok.h, tok.seg, tok.cls, found.view(np.uint8), pos, tab.vocab_logp, model.w_sparse,
+                         int(_SALT["a2"]), _Q, HASH_SIZE - 1, LET, FUNCTION_WORD_LOGP, bounds, drv, best_arr, w_arr)
+        picks = list(zip(driving, best_arr.tolist(), w_arr.tolist(), strict=True))
+    else:
+        weights = model.w_sparse[word_bigram_buckets(tok)].astype(np.float64)
+        lp = _vals(tab.vocab_logp, pos, found, -99.0)
+        ok = (tok.seg[:-1] == tok.seg[1:]) & (tok.cls[:-1] == LET) & (tok.cls[1:] == LET)
+        ok &= np.minimum(lp[:-1], lp[1:]) <= FUNCTION_WORD_LOGP
+        weights[~ok] = -np.inf
+        picks = []
+        for k in driving:
+            lo, hi = int(bounds[k]), int(bounds[k + 1])
+            best = lo + int(np.argmax(weights[lo:hi])) if hi > lo else -1
+            picks.append((k, best, float(weights[best]) if best >= 0 else 0.0))
+    out = []
     missing = []
-    for k in driving:
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        best = lo + int(np.argmax(weights[lo:hi])) if hi > lo else -1
+    for k, best, weight in picks:
         base = spans[k][0] - int(batch.offs[k]) - 1
-        if best >= 0 and weights[best] >= NGRAM_EVIDENCE_MIN:
+        if best >= 0 and weight >= NGRAM_EVIDENCE_MIN:
             s, e = int(tok.start[best]) + base, int(tok.end[best + 1]) + base
-            out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(float(weights[best])), 4)))
+            out.append(Evidence(text[s:e], "unlikely-ngram", s, e, round(sigmoid(weight), 4)))
         else:
             missing.append(k)
     if missing and tab.lm is not None:
         # the trigram LM's least expected word bigram, for driving sentences without a high-weight bigram
+        if lp is None:
+            lp = _vals(tab.vocab_logp, pos, found, -99.0)
         pick, gain = least_likely_bigrams(tab.lm, tok, len(spans), lp <= FUNCTION_WORD_LOGP)
         for k in missing:
             if pick[k] >= 1 and gain[k] <= LM_EVIDENCE_GAIN:

@@ -398,6 +398,8 @@ def _maybe_two_senses(text: str, acronyms: dict[str, list[str]]) -> bool:
     if _native is not None and needles is not None:
         # (one compiled pass for every expansion: the same "e in low" answers)
         flags = _native.sig_needles(low, needles[0], needles[1])
+        if flags.count(0) > len(flags) - 2:
+            return False  # (s8) fewer than two expansions present: no group can show two (most texts: none)
         present = [group for group, idx in zip(hit[1], needles[2], strict=True) if sum(flags[k] for k in idx) >= 2]
         if not present:
             return False

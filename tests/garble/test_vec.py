@@ -519,3 +519,53 @@ def test_native_encode_checks_its_inputs() -> None:
     with pytest.raises(ValueError):
         k.vec_encode(["a", "b"], tab, ok[0], ok[1], ok[2].astype(np.int32), ok[3], None)
     assert vec._encode_batch([], True)[4] is None  # (an empty batch: numpy's arrays)
+
+
+@needs_native
+@pytest.mark.parametrize("words", [47, 48, 49, 50])
+def test_native_repeat_rate_around_the_insertion_sort_bound(words: int) -> None:
+    """(s8) ``vec_dense_en`` counts a sentence's distinct bigrams by insertion sort up to 48 bigrams, by qsort above:
+    the repeat-rate column equals numpy's on either side of that bound, with repeated and distinct bigrams."""
+    tab = _random_tables(11, False)
+    rng = np.random.default_rng(words)
+    sents = [" ".join(rng.choice(_WORDS[:8], words)), " ".join(["the cat"] * (words // 2)), " ".join(_WORDS[:words])]
+    assert_same_batch(*_featurise_both_tab(sents, tab))
+
+
+def _featurise_general_native(sentences: list[str], tab: vec.Tables) -> vec.Batch:
+    """``featurise`` by the kernels one by one (the path before s8's streamlined English one)."""
+    saved = vec._en_native_tables
+    vec._en_native_tables = lambda tab: None  # type: ignore[assignment]
+    try:
+        return vec.featurise(sentences, "en", tab)
+    finally:
+        vec._en_native_tables = saved  # type: ignore[assignment]
+
+
+@needs_native
+def test_streamlined_english_featurise_is_the_general_path() -> None:
+    """(s8) ``_featurise_en_native`` gives the batch the general compiled path and the numpy path give: odd text,
+    one sentence at a time and together, an empty sentence among others, and real garble train sentences."""
+    tab = load_model().tables
+    assert vec._en_native_tables(tab) is not None
+    batches = [ODD, *([s] for s in ODD), ["", "A sentence.", ""], [" ".join(_WORDS * 40), "the the cat"]]
+    for sents in batches:
+        fast = vec.featurise(sents, "en", tab)
+        assert_same_batch(fast, _featurise_general_native(sents, tab))
+        with python_path(vec):
+            assert_same_batch(fast, vec.featurise(sents, "en", tab))
+
+
+@needs_native
+def test_streamlined_english_featurise_refuses_other_tables() -> None:
+    """Tables the kernels would misread take the general path (which falls back kernel by kernel)."""
+    base = load_model().tables
+    for change in ({"oov_logp": np.float64(-20.0)}, {"vocab": base.vocab.astype(np.int64)},
+                   {"skel3": base.skel3[:0]}, {"vocab_fw": base.vocab_fw.astype(np.uint8)},
+                   {"bigram_logp": base.bigram_logp.astype(np.float64)}):
+        tab = vec.Tables(**{**base.__dict__, **change})
+        assert vec._en_native_tables(tab) is None
+        with np.errstate(all="ignore"):
+            got = vec.featurise(["The cat sat on the mat.", "Don't panic!"], "en", tab)
+            with python_path(vec):
+                assert_same_batch(got, vec.featurise(["The cat sat on the mat.", "Don't panic!"], "en", tab))
