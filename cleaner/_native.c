@@ -28,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 4
+#define CLEANER_NATIVE_ABI 5
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 5
 
@@ -4170,6 +4170,227 @@ done:
 }
 /* ---- end garble s7b ---- */
 
+/* ---- boilerplate s8a ---- */
+
+/* label_codes(labels, names, out) -> None
+ *
+ * out[i] (uint8) = the index in `names` (a tuple of at most 255 str) of labels[i] (a list): the
+ * first name that is the same object, else the first equal str; 255 for none.  The stage's
+ * np.fromiter(map(name.__eq__, label)) masks, all of them from one pass. */
+static PyObject *label_codes(PyObject *self, PyObject *args) {
+    PyObject *labels, *names, *o_out;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &labels, &PyTuple_Type, &names, &o_out)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(labels), m = PyTuple_GET_SIZE(names);
+    if (m > 255) {
+        PyErr_SetString(PyExc_ValueError, "at most 255 names");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, k))) {
+            PyErr_SetString(PyExc_TypeError, "names must be str");
+            return NULL;
+        }
+    }
+    Py_buffer b_out = {0};
+    if (get_buf(o_out, &b_out, 1, n, 1, "out") < 0) return NULL;
+    uint8_t *out = (uint8_t *)b_out.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(labels, i);
+        uint8_t code = 255;
+        for (Py_ssize_t k = 0; k < m; k++) {
+            if (PyTuple_GET_ITEM(names, k) == s) {
+                code = (uint8_t)k;
+                break;
+            }
+        }
+        if (code == 255 && PyUnicode_Check(s)) { /* str comparison runs no Python code */
+            for (Py_ssize_t k = 0; k < m; k++) {
+                int r = PyUnicode_Compare(s, PyTuple_GET_ITEM(names, k));
+                if (r == -1 && PyErr_Occurred()) {
+                    PyBuffer_Release(&b_out);
+                    return NULL;
+                }
+                if (r == 0) {
+                    code = (uint8_t)k;
+                    break;
+                }
+            }
+        }
+        out[i] = code;
+    }
+    PyBuffer_Release(&b_out);
+    Py_RETURN_NONE;
+}
+
+/* fill_rows(lists, values, rows) -> None
+ *
+ * lists[j][r] = values[j] for every row r of `rows` (int64) and every list j: the stage's
+ * `for i in rows: label[i], reason[i] = a, b` loops.  Every row is checked against every list's
+ * length before anything is written. */
+static PyObject *fill_rows(PyObject *self, PyObject *args) {
+    PyObject *lists, *values, *o_rows;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyTuple_Type, &lists, &PyTuple_Type, &values, &o_rows)) return NULL;
+    Py_ssize_t nl = PyTuple_GET_SIZE(lists);
+    if (PyTuple_GET_SIZE(values) != nl) {
+        PyErr_SetString(PyExc_ValueError, "one value per list");
+        return NULL;
+    }
+    Py_ssize_t minlen = PY_SSIZE_T_MAX;
+    for (Py_ssize_t j = 0; j < nl; j++) {
+        PyObject *l = PyTuple_GET_ITEM(lists, j);
+        if (!PyList_Check(l)) {
+            PyErr_SetString(PyExc_TypeError, "lists must be lists");
+            return NULL;
+        }
+        if (PyList_GET_SIZE(l) < minlen) minlen = PyList_GET_SIZE(l);
+    }
+    Py_buffer b_rows = {0};
+    if (get_buf(o_rows, &b_rows, 8, 0, 0, "rows") < 0) return NULL;
+    const int64_t *rows = (const int64_t *)b_rows.buf;
+    Py_ssize_t nr = b_rows.len / 8;
+    for (Py_ssize_t q = 0; q < nr; q++) {
+        if (rows[q] < 0 || rows[q] >= (int64_t)minlen) {
+            PyBuffer_Release(&b_rows);
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            return NULL;
+        }
+    }
+    for (Py_ssize_t q = 0; q < nr; q++) {
+        for (Py_ssize_t j = 0; j < nl; j++) {
+            PyObject *v = PyTuple_GET_ITEM(values, j);
+            Py_INCREF(v);
+            /* PyList_SetItem checks the index again (a replaced item's finaliser could shrink the list) */
+            if (PyList_SetItem(PyTuple_GET_ITEM(lists, j), (Py_ssize_t)rows[q], v) < 0) {
+                PyBuffer_Release(&b_rows);
+                return NULL;
+            }
+        }
+    }
+    PyBuffer_Release(&b_rows);
+    Py_RETURN_NONE;
+}
+
+/* join_kept(lines, codes, kept, empty) -> str
+ *
+ * The stage's _join: the lines whose code (uint8, one per line) has its bit set in `kept` (codes
+ * below 64), "\n" between two of them, "\n\n" where a line coded `empty` lies between them. */
+static PyObject *join_kept(PyObject *self, PyObject *args) {
+    PyObject *lines, *o_codes;
+    unsigned long long kept;
+    int empty;
+    if (!PyArg_ParseTuple(args, "O!OKi", &PyList_Type, &lines, &o_codes, &kept, &empty)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    Py_buffer b_codes = {0};
+    if (get_buf(o_codes, &b_codes, 1, n, 0, "codes") < 0) return NULL;
+    const uint8_t *codes = (const uint8_t *)b_codes.buf;
+    PyObject *pieces = PyList_New(0), *nl1 = PyUnicode_FromString("\n"), *nl2 = PyUnicode_FromString("\n\n");
+    PyObject *sep = PyUnicode_FromString(""), *result = NULL;
+    if (!pieces || !nl1 || !nl2 || !sep) goto done;
+    {
+        int gap = 0, have = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned c = codes[i];
+            if (c < 64 && ((kept >> c) & 1ull)) {
+                if (have && PyList_Append(pieces, gap ? nl2 : nl1) < 0) goto done;
+                if (PyList_Append(pieces, PyList_GET_ITEM(lines, i)) < 0) goto done;
+                have = 1;
+                gap = 0;
+            } else if ((int)c == empty && have) {
+                gap = 1;
+            }
+        }
+    }
+    result = PyUnicode_Join(sep, pieces);
+done:
+    PyBuffer_Release(&b_codes);
+    Py_XDECREF(pieces);
+    Py_XDECREF(nl1);
+    Py_XDECREF(nl2);
+    Py_XDECREF(sep);
+    return result;
+}
+
+/* expected_f(p, n, pool, gold, keep) -> kept lines, or -1
+ *
+ * features.expected_f_keep after its dot product (gold = beta**2 * p.n): the pool's lines (int64
+ * indices into p and n, float64) ordered by p descending, ties in pool order (numpy's stable
+ * argsort of -p), running sums of p*n and n (sequential, as np.cumsum), F = sum(p*n) / max(sum(n)
+ * + gold, 1e-12), and the lines up to numpy's argmax of F (the first maximum) set in keep (uint8,
+ * zeroed here).  -1 (keep untouched) when a score is NaN: numpy's order differs there, and the
+ * caller takes the numpy path. */
+static PyObject *expected_f(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_n, *o_pool, *o_keep;
+    double gold;
+    if (!PyArg_ParseTuple(args, "OOOdO", &o_p, &o_n, &o_pool, &gold, &o_keep)) return NULL;
+    Py_buffer b_p = {0}, b_n = {0}, b_pool = {0}, b_keep = {0};
+    PyObject *result = NULL;
+    rank_t *r = NULL;
+    if (get_buf(o_p, &b_p, 8, 0, 0, "p") < 0) goto done;
+    Py_ssize_t N = b_p.len / 8;
+    if (get_buf(o_n, &b_n, 8, N, 0, "n") < 0) goto done;
+    if (get_buf(o_pool, &b_pool, 8, 0, 0, "pool") < 0) goto done;
+    if (get_buf(o_keep, &b_keep, 1, N, 1, "keep") < 0) goto done;
+    {
+        const double *p = (const double *)b_p.buf, *n = (const double *)b_n.buf;
+        const int64_t *pool = (const int64_t *)b_pool.buf;
+        uint8_t *keep = (uint8_t *)b_keep.buf;
+        Py_ssize_t K = b_pool.len / 8;
+        for (Py_ssize_t j = 0; j < K; j++) {
+            if (pool[j] < 0 || pool[j] >= (int64_t)N) {
+                PyErr_SetString(PyExc_IndexError, "pool index out of range");
+                goto done;
+            }
+            if (isnan(p[pool[j]])) {
+                result = PyLong_FromLong(-1);
+                goto done;
+            }
+        }
+        memset(keep, 0, (size_t)N);
+        if (K == 0) {
+            result = PyLong_FromLong(0);
+            goto done;
+        }
+        r = PyMem_Malloc((size_t)K * sizeof(rank_t));
+        if (!r) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t j = 0; j < K; j++) {
+            r[j].v = p[pool[j]];
+            r[j].i = j; /* ties in pool order, as the stable argsort of p[pool] */
+        }
+        qsort(r, (size_t)K, sizeof(rank_t), by_desc_then_index);
+        double s1 = 0.0, s2 = 0.0, best = 0.0;
+        Py_ssize_t bi = 0;
+        int best_nan = 0;
+        for (Py_ssize_t j = 0; j < K; j++) {
+            int64_t o = pool[r[j].i];
+            double w = n[o];
+            s1 += p[o] * w;
+            s2 += w;
+            double d = s2 + gold;
+            double f = s1 / (d > 1e-12 || isnan(d) ? d : 1e-12); /* np.maximum: NaN wins */
+            if (best_nan) continue; /* np.argmax: the first NaN is the maximum */
+            if (j == 0 || isnan(f) || f > best) {
+                best = f;
+                bi = j;
+                best_nan = isnan(f);
+            }
+        }
+        for (Py_ssize_t j = 0; j <= bi; j++) keep[pool[r[j].i]] = 1;
+        result = PyLong_FromSsize_t(bi + 1);
+    }
+done:
+    if (r) PyMem_Free(r);
+    PyBuffer_Release(&b_keep);
+    PyBuffer_Release(&b_pool);
+    PyBuffer_Release(&b_n);
+    PyBuffer_Release(&b_p);
+    return result;
+}
+
+/* ---- end boilerplate s8a ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4201,6 +4422,10 @@ static PyMethodDef methods[] = {
     {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
     {"ft_predict", ft_predict, METH_VARARGS, "fastText lid.176 top-k labels and probabilities (language s7)."},
     {"lexicon_lines", lexicon_lines, METH_VARARGS, "The lines a whole-line rule can match (boilerplate s7)."},
+    {"label_codes", label_codes, METH_VARARGS, "Each label's index among some names (boilerplate s8a)."},
+    {"fill_rows", fill_rows, METH_VARARGS, "Set some rows of some lists to one value each (boilerplate s8a)."},
+    {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
+    {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},

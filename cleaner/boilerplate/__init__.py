@@ -29,6 +29,7 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import Any, Protocol
 
 import numpy as np
@@ -115,6 +116,37 @@ _HEAD_SLACK = 3
 """Lines into the body that still count as the head (a byline under the lead paragraph)."""
 _HEAD_MAX_LINES = 40
 """Metadata lines count as the page date/author only within this many lines of the body start."""
+
+
+_LABELS = ("body", "empty", "title", "metadata", "chrome", "related", "removed-title")
+"""The line labels, by code (:func:`_label_codes`); the removed kinds are the codes
+``_METADATA..._RELATED``."""
+_BODY, _EMPTY, _TITLE, _METADATA, _CHROME, _RELATED = range(6)
+_LABEL_CODE = {lab: k for k, lab in enumerate(_LABELS)}
+_KEPT_CODES = (1 << _BODY) | (1 << _TITLE)
+_BODY_OR_EMPTY = ("empty", "body")
+"""A line's first label by ``bool`` of its stripped text."""
+
+
+def _label_codes(label: list[str]) -> np.ndarray:
+    """uint8 per line: its label's index in :data:`_LABELS` (255 for another): every
+    ``np.fromiter(map("body".__eq__, label))``-style mask of the stage from one pass over the
+    labels (by the compiled kernel: one C loop instead of a Python-level call per line)."""
+    out = np.empty(len(label), dtype=np.uint8)
+    if F._native is not None:
+        F._native.label_codes(label, _LABELS, out)
+        return out
+    out[:] = np.fromiter(map(_LABEL_CODE.get, label, repeat(255)), dtype=np.uint8, count=len(label))
+    return out
+
+
+def _fill_rows(label: list[str], reason: list[str], rows: np.ndarray, lab: str, why: str) -> None:
+    """``label[i], reason[i] = lab, why`` for every row (by the compiled kernel when built)."""
+    if F._native is not None:
+        F._native.fill_rows((label, reason), (lab, why), rows.astype(np.int64, copy=False))
+        return
+    for i in rows.tolist():
+        label[i], reason[i] = lab, why
 
 
 def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -306,7 +338,7 @@ def strip_boilerplate(
     lines, starts, ends = _line_table(text)
     n = len(lines)
     stripped = list(map(str.strip, lines))
-    label: list[str] = ["body" if s else "empty" for s in stripped]
+    label: list[str] = list(map(_BODY_OR_EMPTY.__getitem__, map(bool, stripped)))
     reason: list[str] = [""] * n
     found: dict[str, str] = {}
 
@@ -344,17 +376,19 @@ def strip_boilerplate(
     # 2. related block: header + lines unrelated to the body above it.
     probs = n_tok = None
     if isinstance(model, LineModel):  # the packaged kind: hand it the rule hits already found
-        probs, n_tok = model.score_tokens(lines, language, rule_lines=(hit_rows, [h.reason for h in hits]))
+        probs, n_tok = model.score_tokens(lines, language, rule_lines=(hit_rows, [h.reason for h in hits]),
+                                          page=None if "\r" in text else text)  # lines: text split on "\n"
     elif model is not None:
         probs = np.asarray(model.score(lines, language), dtype=float)
-    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs)
+    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs,
+                       codes=_label_codes(label))
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
                 label[i], reason[i] = "related", "related-block"
 
     # 3. the article span.
-    undecided = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
+    undecided = _label_codes(label) == _BODY
     content = undecided & para
     title_idx: int | None = None
     first, last = 0, n - 1
@@ -368,7 +402,7 @@ def strip_boilerplate(
             last = int(n - 1 - np.argmax(content[::-1]))
         # inside the article, a date line or a bare link is part of it (a timeline entry,
         # a comment's timestamp, a cited URL): only the head and foot lose them
-        for i in [i for i, r in enumerate(reason) if r in _PROTECTED_INSIDE]:
+        for i in list(compress(range(n), map(_PROTECTED_INSIDE.__contains__, reason))):
             if first + _HEAD_SLACK < i < last:
                 label[i], reason[i] = "body", ""
         head_meta = [i for i, _ in meta_lines if i < first]
@@ -397,7 +431,8 @@ def strip_boilerplate(
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
     # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
-    sel = np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n))
+    codes = _label_codes(label)
+    sel = np.flatnonzero((codes >= _METADATA) & (codes <= _RELATED))  # the _REMOVED_KINDS
     rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
     removed = _removed_records(
         list(map(label.__getitem__, rows)), list(map(reason.__getitem__, rows)),
@@ -405,7 +440,8 @@ def strip_boilerplate(
     )
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
-    return BoilerplateResult(_join(lines, label), removed, found, label)
+        codes[title_idx] = _LABEL_CODE["removed-title"]
+    return BoilerplateResult(_join(lines, label, codes), removed, found, label)
 
 
 _REMOVED_FIELDS = ("kind", "reason", "text", "start", "end")
@@ -542,6 +578,8 @@ def _related_cut(
     stripped: list[str], label: list[str], para: np.ndarray, headers: list[int], cjk: np.ndarray,
     to_end: bool,
     probs: np.ndarray | None = None,
+    *,
+    codes: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """Line range ``[start, end)`` of an unrelated related block (None when there is none).
 
@@ -556,13 +594,17 @@ def _related_cut(
     than before it (paragraphs with P >= ``RELATED_STOP_P``, by characters) is a box in the
     middle or at the head of the article, not the start of the page's tail: it is skipped
     (a "Related" box near the top otherwise took the whole article with it).
+
+    ``codes``: ``_label_codes(label)`` when the caller has them.
     """
     n = len(stripped)
     mass = None
     if probs is not None and headers:
         likely = para & (probs >= RELATED_STOP_P)
         mass = np.cumsum(np.where(likely, np.fromiter(map(len, stripped), dtype=np.int64, count=n), 0))
-    body_para = np.flatnonzero(np.fromiter(map("body".__eq__, label), dtype=bool, count=n) & para)
+    if codes is None:
+        codes = _label_codes(label)
+    body_para = np.flatnonzero((codes == _BODY) & para)
     body: set[str] = set()
     done = 0  # body_para[:done] are in ``body`` (headers come in page order; tokens are per line)
     for h in headers:
@@ -653,8 +695,8 @@ def _apply_model(
     lines, to a kept line (the lead paragraphs under a byline, scored low for their position).
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
-    n = len(label)
-    body = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
+    codes = _label_codes(label)  # the labels as they are here: body, nonempty and anchor come from them
+    body = codes == _BODY
     cut = thr  # the page's own cut: the lowest score kept by expected-F decoding, else the threshold
     if EXPECTED_F and n_tok is not None:
         keep = decode_expected(probs, n_tok, MODE_BETA[cfg.mode], body if EXPECTED_F == 2 else None) & body
@@ -669,13 +711,13 @@ def _apply_model(
         keep = body & (probs >= 0.5 * best) if best > 0 else keep
     if span is not None:
         first, last = span
-        nonempty = np.flatnonzero(np.fromiter(map("empty".__ne__, label), dtype=bool, count=n))
+        nonempty = np.flatnonzero(codes != _EMPTY)
         if GROW_RATIO and nonempty.shape[0]:
             _grow(keep, body & para & (probs >= GROW_RATIO * cut), nonempty, first, last)
         if RESTORE_IN_SPAN and nonempty.shape[0]:
             # the article's own title/metadata lines count as kept neighbours; a line is restored
             # when its nearest non-empty neighbours on both sides are such anchors
-            anchor = keep | np.fromiter(map(_ANCHOR_LABELS.__contains__, label), dtype=bool, count=n)
+            anchor = keep | (codes == _TITLE) | (codes == _METADATA)  # the _ANCHOR_LABELS
             rest = body if RESTORE_ANY_SHAPE else body & para
             cand = np.flatnonzero(rest[first : last + 1] & ~keep[first : last + 1]) + first
             if cand.shape[0]:
@@ -684,17 +726,18 @@ def _apply_model(
                 nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
                 ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
                 keep[cand[ok]] = True
-    for i in np.flatnonzero(probs >= MODEL_OVERRIDES_RULE).tolist():
-        if label[i] == "chrome" and reason[i] not in HARD_RULES:
+    # (the chrome lines among the confident ones: each row's label is only changed by its own turn)
+    for i in np.flatnonzero((probs >= MODEL_OVERRIDES_RULE) & (codes == _CHROME)).tolist():
+        if reason[i] not in HARD_RULES:
             label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
-    if span is not None and title:
+    # (a line holding the title is in the text after the span's end: one search decides whether any is)
+    if span is not None and title and title in "\n".join(lines[span[1] + 1 :]):
         for i in np.flatnonzero(body[span[1] + 1 :]).tolist():
             i += span[1] + 1
             if title in lines[i] and lines[i].strip() != title:
                 label[i], reason[i] = "chrome", "title-repeat"
                 body[i] = False
-    for i in np.flatnonzero(body & ~keep).tolist():
-        label[i], reason[i] = "chrome", "low-content-score"
+    _fill_rows(label, reason, np.flatnonzero(body & ~keep), "chrome", "low-content-score")
 
 
 def _grow(keep: np.ndarray, grow: np.ndarray, nonempty: np.ndarray, first: int, last: int) -> None:
@@ -757,8 +800,13 @@ RESTORE_IN_SPAN = True
 """Whether the context repairs of :func:`_apply_model` run (see its docstring)."""
 
 
-def _join(lines: list[str], label: list[str]) -> str:
-    """Kept lines, a blank line between two of them where the input had one."""
+def _join(lines: list[str], label: list[str], codes: np.ndarray | None = None) -> str:
+    """Kept lines, a blank line between two of them where the input had one.  By the compiled
+    kernel when it is built (``codes``: ``_label_codes(label)``, when the caller has them)."""
+    if F._native is not None:
+        return F._native.join_kept(  # type: ignore[no-any-return]
+            lines, _label_codes(label) if codes is None else codes, _KEPT_CODES, _EMPTY
+        )
     out: list[str] = []
     gap = False
     for line, lab in zip(lines, label, strict=True):
