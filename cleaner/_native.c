@@ -3781,10 +3781,19 @@ __attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict 
         _mm512_storeu_pd(acc + j, a);
         _mm512_storeu_pd(acc + j + 8, b);
     }
-    for (; j < m; j++) {
-        uint64_t i = 0;
-        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
-        acc[j] += leaf[i];
+    /* (s8a) the last 1-15 rows eight at a time, the rows past m masked off (masked loads and stores
+     * touch no memory there): the same comparisons and one addition per row, as the loop above */
+    for (; j < m; j += 8) {
+        __mmask8 live = m - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (m - j)) - 1u);
+        __m512i v = _mm512_setzero_si512();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __mmask8 c = _mm512_mask_cmp_pd_mask(live, _mm512_maskz_loadu_pd(live, xs[lev] + j0 + j),
+                                                 _mm512_set1_pd(th[lev]), _CMP_GT_OQ);
+            v = _mm512_slli_epi64(v, 1);
+            v = _mm512_mask_or_epi64(v, c, v, one);
+        }
+        __m512d g = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), live, v, leaf, 8);
+        _mm512_mask_storeu_pd(acc + j, live, _mm512_add_pd(_mm512_maskz_loadu_pd(live, acc + j), g));
     }
 }
 #endif
