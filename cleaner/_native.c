@@ -609,64 +609,91 @@ done:
  * (str.split's white space), whether its last non-space character is in `terminal`, and the CJK
  * count.
  */
+/* (s8a) one loop per text kind, the characters read directly and ASCII white space by table: the
+ * same counts and decisions as the one loop over PyUnicode_READ it replaced.  -1: more lines than
+ * the buffers hold. */
+#define LINE_SHAPES_LOOP(NAME, T)                                                                         \
+    static Py_ssize_t NAME(const T *d, Py_ssize_t len, const Py_UCS4 *term, Py_ssize_t tlen, int64_t *cjk, \
+                           uint8_t *para, Py_ssize_t cap) {                                               \
+        Py_ssize_t line = 0;                                                                              \
+        int64_t nc = 0, words = 0;                                                                        \
+        int inword = 0, has_last = 0;                                                                     \
+        Py_UCS4 last = 0;                                                                                 \
+        for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
+            Py_UCS4 c = i < len ? (Py_UCS4)d[i] : '\n';                                                   \
+            if (c == '\n') {                                                                              \
+                if (line >= cap) return -1;                                                               \
+                int t = 0;                                                                                \
+                if (has_last)                                                                             \
+                    for (Py_ssize_t q = 0; q < tlen; q++)                                                 \
+                        if (term[q] == last) {                                                            \
+                            t = 1;                                                                        \
+                            break;                                                                        \
+                        }                                                                                 \
+                int64_t latin = words - (words < nc ? words : nc);                                        \
+                cjk[line] = nc;                                                                           \
+                para[line] = (uint8_t)(((nc >= 15) && t) || nc >= 28 || ((latin >= 8) && t) || latin >= 20); \
+                line++;                                                                                   \
+                nc = words = 0;                                                                           \
+                inword = has_last = 0;                                                                    \
+                continue;                                                                                 \
+            }                                                                                             \
+            int space;                                                                                    \
+            if (c < 128) {                                                                                \
+                space = _Py_ascii_whitespace[c] != 0;                                                     \
+            } else {                                                                                      \
+                if (c >= 0x3040 && c <= 0x9FFF) nc++;                                                     \
+                space = Py_UNICODE_ISSPACE(c);                                                            \
+            }                                                                                             \
+            if (space) {                                                                                  \
+                inword = 0;                                                                               \
+            } else {                                                                                      \
+                words += !inword;                                                                         \
+                inword = 1;                                                                               \
+                last = c;                                                                                 \
+                has_last = 1;                                                                             \
+            }                                                                                             \
+        }                                                                                                 \
+        return line;                                                                                      \
+    }
+LINE_SHAPES_LOOP(line_shapes_1, Py_UCS1)
+LINE_SHAPES_LOOP(line_shapes_2, Py_UCS2)
+LINE_SHAPES_LOOP(line_shapes_4, Py_UCS4)
+
 static PyObject *line_shapes(PyObject *self, PyObject *args) {
     PyObject *text, *terminal, *o_cjk, *o_para;
     if (!PyArg_ParseTuple(args, "UUOO", &text, &terminal, &o_cjk, &o_para)) return NULL;
+    Py_ssize_t tlen = PyUnicode_GET_LENGTH(terminal);
+    if (tlen > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 terminal characters");
+        return NULL;
+    }
     Py_buffer bc, bpara;
     if (get_buf(o_cjk, &bc, 8, 0, 1, "cjk") < 0) return NULL;
     if (get_buf(o_para, &bpara, 1, 0, 1, "para") < 0) {
         PyBuffer_Release(&bc);
         return NULL;
     }
-    PyObject *result = NULL;
+    Py_UCS4 term[64];
+    int tkind = PyUnicode_KIND(terminal);
+    const void *tdata = PyUnicode_DATA(terminal);
+    for (Py_ssize_t q = 0; q < tlen; q++) term[q] = PyUnicode_READ(tkind, tdata, q);
     int64_t *cjk = bc.buf;
     uint8_t *para = bpara.buf;
     Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text), tlen = PyUnicode_GET_LENGTH(terminal);
-    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(terminal);
-    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(terminal);
-    Py_ssize_t line = 0;
-    int64_t nc = 0, words = 0;
-    int inword = 0;
-    Py_UCS4 last = 0;
-    int has_last = 0;
-    for (Py_ssize_t i = 0; i <= len; i++) {
-        Py_UCS4 c = i < len ? PyUnicode_READ(kind, data, i) : '\n';
-        if (c == '\n') {
-            if (line >= cap) {
-                PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
-                goto done;
-            }
-            int term = 0;
-            if (has_last)
-                for (Py_ssize_t t = 0; t < tlen; t++)
-                    if (PyUnicode_READ(tkind, tdata, t) == last) {
-                        term = 1;
-                        break;
-                    }
-            int64_t latin = words - (words < nc ? words : nc);
-            cjk[line] = nc;
-            para[line] = (uint8_t)(((nc >= 15) && term) || nc >= 28 || ((latin >= 8) && term) || latin >= 20);
-            line++;
-            nc = words = 0;
-            inword = has_last = 0;
-            continue;
-        }
-        if (c >= 0x3040 && c <= 0x9FFF) nc++;
-        if (Py_UNICODE_ISSPACE(c)) {
-            inword = 0;
-        } else {
-            if (!inword) words++;
-            inword = 1;
-            last = c;
-            has_last = 1;
-        }
-    }
-    result = PyLong_FromSsize_t(line);
-done:
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t line = kind == PyUnicode_1BYTE_KIND   ? line_shapes_1((const Py_UCS1 *)data, len, term, tlen, cjk, para, cap)
+                      : kind == PyUnicode_2BYTE_KIND ? line_shapes_2((const Py_UCS2 *)data, len, term, tlen, cjk, para, cap)
+                                                     : line_shapes_4((const Py_UCS4 *)data, len, term, tlen, cjk, para, cap);
     PyBuffer_Release(&bc);
     PyBuffer_Release(&bpara);
-    return result;
+    if (line < 0) {
+        PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(line);
 }
 
 /* context(base, n, cols, keep, words, out)
