@@ -64,7 +64,7 @@ typedef struct {
     uint64_t hash;
 } slot_t;
 
-/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content) -> n_tokens
+/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content, filter) -> n_tokens
  *
  * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of its
  * first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token, position)`
@@ -73,15 +73,19 @@ typedef struct {
  * float64, zeroed by the caller) the tokens with the stop, chrome and month bits and the lines
  * whose first token has the byline bit; content (uint8 per token): no stop bit and 3+ characters
  * (wlen).  wline: each token's line (int64, non-decreasing).
+ * filter (s8a): None, or vocab_filter's bitmap of the vocabulary's words (uint64, a power of two of
+ * them): a token whose bit is clear is in no vocabulary, so no str is made for it and no lookup is done.
  */
 static PyObject *token_columns(PyObject *self, PyObject *args) {
-    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content;
+    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content, *o_filter;
     Py_ssize_t n;
     long b_stop, b_chrome, b_month, b_byline;
-    if (!PyArg_ParseTuple(args, "UO!OOnllllOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop, &b_chrome,
-                          &b_month, &b_byline, &o_ids, &o_counts, &o_content))
+    if (!PyArg_ParseTuple(args, "UO!OOnllllOOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop,
+                          &b_chrome, &b_month, &b_byline, &o_ids, &o_counts, &o_content, &o_filter))
         return NULL;
-    Py_buffer bl = {0}, bn = {0}, bi = {0}, bc = {0}, bt = {0};  /* obj NULL: releasing is a no-op */
+    Py_buffer bl = {0}, bn = {0}, bi = {0}, bc = {0}, bt = {0}, bf = {0};  /* obj NULL: releasing is a no-op */
+    const uint64_t *filt = NULL;
+    uint64_t fmask = 0;
     PyObject *result = NULL;
     slot_t *slots = NULL;
     long *codes = NULL;
@@ -91,6 +95,16 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
     if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
     if (get_buf(o_counts, &bc, 8, size_mul(4, n), 1, "counts") < 0) goto done;
     if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
+    if (o_filter != Py_None) {
+        if (get_buf(o_filter, &bf, 8, 1, 0, "filter") < 0) goto done;
+        Py_ssize_t words = bf.len / 8;
+        if (words & (words - 1)) {
+            PyErr_SetString(PyExc_ValueError, "filter: a power of two of words");
+            goto done;
+        }
+        filt = (const uint64_t *)bf.buf;
+        fmask = (uint64_t)words * 64 - 1;
+    }
     {
         const int64_t *wline = bl.buf, *wlen = bn.buf;
         int64_t *ids = bi.buf;
@@ -129,15 +143,18 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
             for (;;) {
                 slot_t *sl = &slots[j];
                 if (sl->len == 0) {
-                    PyObject *tok = PyUnicode_Substring(text, s0, i);
-                    if (!tok) goto done;
-                    PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
-                    Py_DECREF(tok);
-                    if (v) {
-                        code = PyLong_AsLong(v);
-                        if (code == -1 && PyErr_Occurred()) goto done;
-                    } else if (PyErr_Occurred()) {
-                        goto done;
+                    uint64_t fb = (h >> 20) & fmask;
+                    if (!filt || ((filt[fb >> 6] >> (fb & 63)) & 1u)) {
+                        PyObject *tok = PyUnicode_Substring(text, s0, i);
+                        if (!tok) goto done;
+                        PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
+                        Py_DECREF(tok);
+                        if (v) {
+                            code = PyLong_AsLong(v);
+                            if (code == -1 && PyErr_Occurred()) goto done;
+                        } else if (PyErr_Occurred()) {
+                            goto done;
+                        }
                     }
                     sl->start = s0;
                     sl->len = tl;
@@ -174,6 +191,7 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
 done:
     if (slots) PyMem_Free(slots);
     if (codes) PyMem_Free(codes);
+    PyBuffer_Release(&bf);
     PyBuffer_Release(&bt);
     PyBuffer_Release(&bc);
     PyBuffer_Release(&bi);
@@ -4425,6 +4443,42 @@ done:
     return result;
 }
 
+/* vocab_filter(words, bits) -> None
+ *
+ * For token_columns' filter: sets in `bits` (writable uint64, a power of two of words, zeroed by the
+ * caller) the bit of every str of `words` (a tuple), from the FNV-1a hash of its code points that
+ * token_columns computes for a token (an equal token has the same hash, so its bit is set). */
+static PyObject *vocab_filter(PyObject *self, PyObject *args) {
+    PyObject *words, *o_bits;
+    if (!PyArg_ParseTuple(args, "O!O", &PyTuple_Type, &words, &o_bits)) return NULL;
+    Py_buffer bb = {0};
+    if (get_buf(o_bits, &bb, 8, 1, 1, "bits") < 0) return NULL;
+    Py_ssize_t nw = bb.len / 8;
+    if (nw & (nw - 1)) {
+        PyBuffer_Release(&bb);
+        PyErr_SetString(PyExc_ValueError, "bits: a power of two of words");
+        return NULL;
+    }
+    uint64_t *bits = (uint64_t *)bb.buf, mask = (uint64_t)nw * 64 - 1;
+    for (Py_ssize_t q = 0; q < PyTuple_GET_SIZE(words); q++) {
+        PyObject *w = PyTuple_GET_ITEM(words, q);
+        if (!PyUnicode_Check(w)) {
+            PyBuffer_Release(&bb);
+            PyErr_SetString(PyExc_TypeError, "words must be str");
+            return NULL;
+        }
+        int kind = PyUnicode_KIND(w);
+        const void *data = PyUnicode_DATA(w);
+        uint64_t h = 1469598103934665603ULL;
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(w); i++)
+            h = (h ^ (uint64_t)PyUnicode_READ(kind, data, i)) * 1099511628211ULL;
+        uint64_t b = (h >> 20) & mask;
+        bits[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
+    PyBuffer_Release(&bb);
+    Py_RETURN_NONE;
+}
+
 /* ---- end boilerplate s8a ---- */
 
 static PyMethodDef methods[] = {
@@ -4462,6 +4516,7 @@ static PyMethodDef methods[] = {
     {"fill_rows", fill_rows, METH_VARARGS, "Set some rows of some lists to one value each (boilerplate s8a)."},
     {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
     {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
+    {"vocab_filter", vocab_filter, METH_VARARGS, "token_columns' bitmap of the vocabulary's words (boilerplate s8a)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},

@@ -131,3 +131,22 @@ def test_dev_pages_same_stage_answers(dev_pages: list[dict]) -> None:
         with numpy_path():
             want = _record(B.strip_boilerplate(page["text"], page.get("lang"), cfg))
         assert got == want, page.get("id")
+
+
+@needs_native
+@pytest.mark.parametrize("language", ["en", "de", "zh", None, "xx"])
+def test_vocab_filter_lets_every_vocabulary_word_through(language: str | None) -> None:
+    """token_columns with the bitmap counts what the dict alone counts: every vocabulary word (and
+    words next to them) on a page, native (filtered) against the numpy path."""
+    words = sorted(F._vocab(language))
+    rng = np.random.default_rng(0)
+    extra = ["".join(rng.choice(list("abcdefghijklmnopqrstuvwxyzäöü中文"), 6)) for _ in range(200)]
+    pool = words + extra
+    lines = [" ".join(pool[i : i + 9]) for i in range(0, len(pool), 9)]
+    X1, n1, t1 = F._base(lines, language)
+    with numpy_path():
+        X0, n0, t0 = F._base(lines, language)
+    assert X1.tobytes() == X0.tobytes()
+    assert np.array_equal(t1.ids, t0.ids) and np.array_equal(t1.line, t0.line)
+    bits = F._vocab_filter(language)
+    assert 0 < int(np.unpackbits(bits.view(np.uint8)).sum()) <= len(words)
