@@ -532,8 +532,10 @@ def _pick_metadata(
     if "author" not in out and "editor" in out:
         out["author"] = out["editor"]
     if "author" not in out:
-        for s in stripped[: first + 6]:
-            m = meta.PHOTO_BY.search(s) if "摄" in s else None  # the credit's last character
+        lead = stripped[: first + 6]
+        # only lines holding the credit's last character "摄" can match (picked by C-level iteration)
+        for s in compress(lead, map(str.__contains__, lead, repeat("摄"))):
+            m = meta.PHOTO_BY.search(s)
             if m:
                 out["author"] = m.group("name")
                 break

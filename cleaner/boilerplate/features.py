@@ -350,6 +350,7 @@ _RULE_GROUP: dict[str, int] = {
     "image-credit": 5,
     "related-header": 6,
 }
+_RELATED_GROUP = _RULE_GROUP["related-header"]
 RULE_NAMES: tuple[str, ...] = (
     "rule_ui", "rule_footer", "rule_link", "rule_nav", "rule_popular", "rule_credit", "rule_related"
 )
@@ -696,8 +697,9 @@ def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines |
 
 def _rule_rows(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None, out: np.ndarray) -> None:
     """:func:`_rule_columns` written into ``out`` (columns, n): one contiguous row per column, as
-    :func:`_base` lays out its features (the any-rule maximum and the header search then run over
-    contiguous rows instead of strided columns; the same values)."""
+    :func:`_base` lays out its features.  The any-rule column is set with the group columns and the
+    related headers are collected from the hits (no reduction over the columns, no search of the
+    header column): the same values."""
     if rule_lines is None:
         hits = R.scan(page)
         rows: Sequence[int] = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist()
@@ -706,14 +708,16 @@ def _rule_rows(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | No
         rows, reasons = rule_lines
     nr = len(RULE_NAMES)
     out[: nr + 2] = 0.0
+    headers: set[int] = set()
     for i, r in zip(rows, reasons, strict=True):
         g = _RULE_GROUP.get(r)
         if g is not None:
             out[g, i] = 1.0
-    if n:
-        np.max(out[:nr], axis=0, out=out[nr])
-    rel = np.flatnonzero(out[_RULE_GROUP["related-header"]])
-    if rel.shape[0]:
+            out[nr, i] = 1.0  # any rule: the maximum of the group columns (all 0 or 1)
+            if g == _RELATED_GROUP:
+                headers.add(i)
+    if headers:  # the lines of the related-header column that are set, in order
+        rel = np.array(sorted(headers), dtype=np.intp)
         idx = np.arange(n)
         k = np.searchsorted(rel, idx, side="left") - 1  # the last header strictly above
         above = k >= 0
