@@ -632,8 +632,8 @@ done:
  * the buffers hold. */
 #define LINE_SHAPES_LOOP(NAME, T)                                                                         \
     static Py_ssize_t NAME(const T *d, Py_ssize_t len, const Py_UCS4 *term, Py_ssize_t tlen, int64_t *cjk, \
-                           uint8_t *para, Py_ssize_t cap) {                                               \
-        Py_ssize_t line = 0;                                                                              \
+                           uint8_t *para, Py_ssize_t cap, int64_t *st, int64_t *en) {                     \
+        Py_ssize_t line = 0, line_start = 0;                                                              \
         int64_t nc = 0, words = 0;                                                                        \
         int inword = 0, has_last = 0;                                                                     \
         Py_UCS4 last = 0;                                                                                 \
@@ -651,6 +651,11 @@ done:
                 int64_t latin = words - (words < nc ? words : nc);                                        \
                 cjk[line] = nc;                                                                           \
                 para[line] = (uint8_t)(((nc >= 15) && t) || nc >= 28 || ((latin >= 8) && t) || latin >= 20); \
+                if (st) {                                                                                 \
+                    st[line] = line_start;                                                                \
+                    en[line] = i;                                                                         \
+                    line_start = i + 1;                                                                   \
+                }                                                                                         \
                 line++;                                                                                   \
                 nc = words = 0;                                                                           \
                 inword = has_last = 0;                                                                    \
@@ -678,19 +683,39 @@ LINE_SHAPES_LOOP(line_shapes_1, Py_UCS1)
 LINE_SHAPES_LOOP(line_shapes_2, Py_UCS2)
 LINE_SHAPES_LOOP(line_shapes_4, Py_UCS4)
 
+/* (s8a) line_shapes(text, terminal, cjk, para[, starts, ends]): with the two int64 buffers, also each
+ * line's [start, end) offsets in `text` (its "\n" in neither), as boilerplate._line_table finds them. */
 static PyObject *line_shapes(PyObject *self, PyObject *args) {
-    PyObject *text, *terminal, *o_cjk, *o_para;
-    if (!PyArg_ParseTuple(args, "UUOO", &text, &terminal, &o_cjk, &o_para)) return NULL;
+    PyObject *text, *terminal, *o_cjk, *o_para, *o_st = NULL, *o_en = NULL;
+    if (!PyArg_ParseTuple(args, "UUOO|OO", &text, &terminal, &o_cjk, &o_para, &o_st, &o_en)) return NULL;
+    if ((o_st == NULL) != (o_en == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "starts and ends go together");
+        return NULL;
+    }
     Py_ssize_t tlen = PyUnicode_GET_LENGTH(terminal);
     if (tlen > 64) {
         PyErr_SetString(PyExc_ValueError, "at most 64 terminal characters");
         return NULL;
     }
-    Py_buffer bc, bpara;
+    Py_buffer bc = {0}, bpara = {0}, bst = {0}, ben = {0}; /* obj NULL: releasing is a no-op */
+    int64_t *st = NULL, *en = NULL;
     if (get_buf(o_cjk, &bc, 8, 0, 1, "cjk") < 0) return NULL;
     if (get_buf(o_para, &bpara, 1, 0, 1, "para") < 0) {
         PyBuffer_Release(&bc);
         return NULL;
+    }
+    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
+    if (o_st) {
+        if (get_buf(o_st, &bst, 8, 0, 1, "starts") < 0 || get_buf(o_en, &ben, 8, 0, 1, "ends") < 0) {
+            PyBuffer_Release(&bst);
+            PyBuffer_Release(&bc);
+            PyBuffer_Release(&bpara);
+            return NULL;
+        }
+        st = (int64_t *)bst.buf;
+        en = (int64_t *)ben.buf;
+        if (bst.len / 8 < cap) cap = bst.len / 8;
+        if (ben.len / 8 < cap) cap = ben.len / 8;
     }
     Py_UCS4 term[64];
     int tkind = PyUnicode_KIND(terminal);
@@ -698,13 +723,15 @@ static PyObject *line_shapes(PyObject *self, PyObject *args) {
     for (Py_ssize_t q = 0; q < tlen; q++) term[q] = PyUnicode_READ(tkind, tdata, q);
     int64_t *cjk = bc.buf;
     uint8_t *para = bpara.buf;
-    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
     Py_ssize_t len = PyUnicode_GET_LENGTH(text);
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
-    Py_ssize_t line = kind == PyUnicode_1BYTE_KIND   ? line_shapes_1((const Py_UCS1 *)data, len, term, tlen, cjk, para, cap)
-                      : kind == PyUnicode_2BYTE_KIND ? line_shapes_2((const Py_UCS2 *)data, len, term, tlen, cjk, para, cap)
-                                                     : line_shapes_4((const Py_UCS4 *)data, len, term, tlen, cjk, para, cap);
+    Py_ssize_t line =
+        kind == PyUnicode_1BYTE_KIND   ? line_shapes_1((const Py_UCS1 *)data, len, term, tlen, cjk, para, cap, st, en)
+        : kind == PyUnicode_2BYTE_KIND ? line_shapes_2((const Py_UCS2 *)data, len, term, tlen, cjk, para, cap, st, en)
+                                       : line_shapes_4((const Py_UCS4 *)data, len, term, tlen, cjk, para, cap, st, en);
+    PyBuffer_Release(&ben);
+    PyBuffer_Release(&bst);
     PyBuffer_Release(&bc);
     PyBuffer_Release(&bpara);
     if (line < 0) {

@@ -289,6 +289,26 @@ def _line_shapes(
     return cjk, para.view(bool)
 
 
+def _line_table_shapes(text: str) -> tuple[list[str], np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`_line_table` and, by the compiled kernel when it is built and the text holds no
+    ``"\\r"``, :func:`_line_shapes` in the same pass over the text (the offsets from the kernel's
+    line breaks instead of a length per line and a cumulative sum; the same values, tested).  None
+    in place of the shapes: the caller computes them."""
+    native = F._native
+    if native is None or "\r" in text:
+        lines, starts, ends = _line_table(text)
+        return lines, starts, ends, None
+    lines = text.split("\n")
+    n = len(lines)
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    cjk = np.empty(n, dtype=np.int64)
+    para = np.empty(n, dtype=np.uint8)
+    if native.line_shapes(text, _TERMINAL_CHARS, cjk, para, starts, ends) != n:
+        raise AssertionError("line count")
+    return lines, starts, ends, (cjk, para.view(bool))
+
+
 def _headline_like(s: str, cjk: int) -> bool:
     """Short, no sentence end, at least a few words: a title or a teaser headline."""
     if not s or s[-1] in ".!?。！？;；:：,，":
@@ -335,7 +355,7 @@ def strip_boilerplate(
         model = default_model()  # packaged, loaded once (None when none ships)
     if model is False or extracted:
         model = None
-    lines, starts, ends = _line_table(text)
+    lines, starts, ends, shapes = _line_table_shapes(text)
     n = len(lines)
     stripped = list(map(str.strip, lines))
     label: list[str] = list(map(_BODY_OR_EMPTY.__getitem__, map(bool, stripped)))
@@ -356,7 +376,7 @@ def strip_boilerplate(
             label[i], reason[i] = hit.kind, hit.reason
 
     # 1b. metadata lines (cheap probe first: a year or a label word).
-    cjk, para = _line_shapes(text, stripped, starts, ends)
+    cjk, para = _line_shapes(text, stripped, starts, ends) if shapes is None else shapes
     meta_lines: list[tuple[int, meta.MetaLine]] = []
     label_lines: list[int] = []
     probed = _probe_rows(lines, stripped)

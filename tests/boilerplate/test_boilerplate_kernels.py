@@ -150,3 +150,31 @@ def test_vocab_filter_lets_every_vocabulary_word_through(language: str | None) -
     assert np.array_equal(t1.ids, t0.ids) and np.array_equal(t1.line, t0.line)
     bits = F._vocab_filter(language)
     assert 0 < int(np.unpackbits(bits.view(np.uint8)).sum()) <= len(words)
+
+
+def _table_and_shapes_agree(text: str) -> None:
+    lines, starts, ends, shapes = B._line_table_shapes(text)
+    lines0, starts0, ends0 = B._line_table(text)
+    assert lines == lines0 and starts.tolist() == starts0.tolist() and ends.tolist() == ends0.tolist()
+    assert starts.dtype == starts0.dtype and ends.dtype == ends0.dtype
+    stripped = [s.strip() for s in lines]
+    with numpy_path():
+        cjk0, para0 = B._line_shapes(text, stripped, starts0, ends0)
+    if shapes is None:
+        assert "\r" in text or NATIVE is None
+        return
+    assert shapes[0].tolist() == cjk0.tolist() and shapes[1].tolist() == para0.tolist()
+
+
+@needs_native
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "word ", "中文字", "。", ".", "\n", "\r", " ", "\u3000", "\x1c", "\U0001f600",
+                                 "é", "Long sentence with eight words in it here."]), max_size=60).map("".join))
+def test_line_table_with_shapes_is_table_then_shapes(text: str) -> None:
+    _table_and_shapes_agree(text)
+
+
+@needs_native
+def test_line_table_with_shapes_on_dev_pages(dev_texts: list[str]) -> None:
+    for text in dev_texts:
+        _table_and_shapes_agree(text)
