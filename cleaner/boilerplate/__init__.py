@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -173,14 +174,15 @@ def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.zeros(len(starts), dtype=np.int64)
 
 
-def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
+def _probe_rows(lines: list[str], stripped: list[str], lengths: np.ndarray | None = None) -> list[int]:
     """Rows (sorted) of the non-empty lines of at most 160 characters that :data:`_META_PROBE`
     hits: candidate metadata lines for :func:`.metadata.parse_line`.
 
     Only those lines are scanned, joined by newlines: every alternative of the probe matches
     inside one line and the checks below look at most one character back (a newline before a
     line start, as in the page), so the rows are those a scan of the whole page finds, for a
-    scan of about half the text (long lines are prose)."""
+    scan of about half the text (long lines are prose).  ``lengths``: ``len`` of every line, when
+    the caller has them (the line table's ``ends - starts``)."""
     n = len(stripped)
     lens = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
     rows_s = np.flatnonzero((lens > 0) & (lens <= 160))
@@ -192,9 +194,13 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     hits = _probe_hits(text)
     if not hits:
         return []
-    sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
+    if lengths is None:
+        sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
+    else:
+        sub_len = lengths[rows_s] + 1
     sub_starts = np.concatenate(([0], np.cumsum(sub_len[:-1])))
-    rows = rows_s[np.searchsorted(sub_starts, [k for k, _ in hits], side="right") - 1].tolist()
+    pos = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+    rows = rows_s[np.searchsorted(sub_starts, pos, side="right") - 1].tolist()
     out: set[int] = set()
     for (k, g), i in zip(hits, rows, strict=True):
         if i in out:
@@ -379,7 +385,7 @@ def strip_boilerplate(
     cjk, para = _line_shapes(text, stripped, starts, ends) if shapes is None else shapes
     meta_lines: list[tuple[int, meta.MetaLine]] = []
     label_lines: list[int] = []
-    probed = _probe_rows(lines, stripped)
+    probed = _probe_rows(lines, stripped, ends - starts)
     for i in probed:
         s = stripped[i]
         if s:

@@ -178,3 +178,11 @@ def test_line_table_with_shapes_is_table_then_shapes(text: str) -> None:
 def test_line_table_with_shapes_on_dev_pages(dev_texts: list[str]) -> None:
     for text in dev_texts:
         _table_and_shapes_agree(text)
+
+
+def test_probe_rows_with_the_line_lengths_given(dev_texts: list[str]) -> None:
+    """The stage hands _probe_rows its line table's lengths: the same rows as measuring them."""
+    for text in [*dev_texts[::4], "a\r\nBy Jane Doe\r\n\r\n(Reuters)\nUpdated: 2021-03-04\n作者：张三"]:
+        lines, starts, ends = B._line_table(text)
+        stripped = [s.strip() for s in lines]
+        assert B._probe_rows(lines, stripped, ends - starts) == B._probe_rows(lines, stripped)
