@@ -28,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 4
+#define CLEANER_NATIVE_ABI 5
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 6
 
@@ -64,7 +64,7 @@ typedef struct {
     uint64_t hash;
 } slot_t;
 
-/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content) -> n_tokens
+/* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content, filter) -> n_tokens
  *
  * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of its
  * first occurrence in the token sequence (ids, int64), as `first_seen.setdefault(token, position)`
@@ -73,15 +73,19 @@ typedef struct {
  * float64, zeroed by the caller) the tokens with the stop, chrome and month bits and the lines
  * whose first token has the byline bit; content (uint8 per token): no stop bit and 3+ characters
  * (wlen).  wline: each token's line (int64, non-decreasing).
+ * filter (s8a): None, or vocab_filter's bitmap of the vocabulary's words (uint64, a power of two of
+ * them): a token whose bit is clear is in no vocabulary, so no str is made for it and no lookup is done.
  */
 static PyObject *token_columns(PyObject *self, PyObject *args) {
-    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content;
+    PyObject *text, *vocab, *o_wline, *o_wlen, *o_ids, *o_counts, *o_content, *o_filter;
     Py_ssize_t n;
     long b_stop, b_chrome, b_month, b_byline;
-    if (!PyArg_ParseTuple(args, "UO!OOnllllOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop, &b_chrome,
-                          &b_month, &b_byline, &o_ids, &o_counts, &o_content))
+    if (!PyArg_ParseTuple(args, "UO!OOnllllOOOO", &text, &PyDict_Type, &vocab, &o_wline, &o_wlen, &n, &b_stop,
+                          &b_chrome, &b_month, &b_byline, &o_ids, &o_counts, &o_content, &o_filter))
         return NULL;
-    Py_buffer bl = {0}, bn = {0}, bi = {0}, bc = {0}, bt = {0};  /* obj NULL: releasing is a no-op */
+    Py_buffer bl = {0}, bn = {0}, bi = {0}, bc = {0}, bt = {0}, bf = {0};  /* obj NULL: releasing is a no-op */
+    const uint64_t *filt = NULL;
+    uint64_t fmask = 0;
     PyObject *result = NULL;
     slot_t *slots = NULL;
     long *codes = NULL;
@@ -91,6 +95,16 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
     if (get_buf(o_ids, &bi, 8, k, 1, "ids") < 0) goto done;
     if (get_buf(o_counts, &bc, 8, size_mul(4, n), 1, "counts") < 0) goto done;
     if (get_buf(o_content, &bt, 1, k, 1, "content") < 0) goto done;
+    if (o_filter != Py_None) {
+        if (get_buf(o_filter, &bf, 8, 1, 0, "filter") < 0) goto done;
+        Py_ssize_t words = bf.len / 8;
+        if (words & (words - 1)) {
+            PyErr_SetString(PyExc_ValueError, "filter: a power of two of words");
+            goto done;
+        }
+        filt = (const uint64_t *)bf.buf;
+        fmask = (uint64_t)words * 64 - 1;
+    }
     {
         const int64_t *wline = bl.buf, *wlen = bn.buf;
         int64_t *ids = bi.buf;
@@ -129,15 +143,18 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
             for (;;) {
                 slot_t *sl = &slots[j];
                 if (sl->len == 0) {
-                    PyObject *tok = PyUnicode_Substring(text, s0, i);
-                    if (!tok) goto done;
-                    PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
-                    Py_DECREF(tok);
-                    if (v) {
-                        code = PyLong_AsLong(v);
-                        if (code == -1 && PyErr_Occurred()) goto done;
-                    } else if (PyErr_Occurred()) {
-                        goto done;
+                    uint64_t fb = (h >> 20) & fmask;
+                    if (!filt || ((filt[fb >> 6] >> (fb & 63)) & 1u)) {
+                        PyObject *tok = PyUnicode_Substring(text, s0, i);
+                        if (!tok) goto done;
+                        PyObject *v = PyDict_GetItemWithError(vocab, tok); /* borrowed */
+                        Py_DECREF(tok);
+                        if (v) {
+                            code = PyLong_AsLong(v);
+                            if (code == -1 && PyErr_Occurred()) goto done;
+                        } else if (PyErr_Occurred()) {
+                            goto done;
+                        }
                     }
                     sl->start = s0;
                     sl->len = tl;
@@ -174,6 +191,7 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
 done:
     if (slots) PyMem_Free(slots);
     if (codes) PyMem_Free(codes);
+    PyBuffer_Release(&bf);
     PyBuffer_Release(&bt);
     PyBuffer_Release(&bc);
     PyBuffer_Release(&bi);
@@ -609,64 +627,118 @@ done:
  * (str.split's white space), whether its last non-space character is in `terminal`, and the CJK
  * count.
  */
+/* (s8a) one loop per text kind, the characters read directly and ASCII white space by table: the
+ * same counts and decisions as the one loop over PyUnicode_READ it replaced.  -1: more lines than
+ * the buffers hold. */
+#define LINE_SHAPES_LOOP(NAME, T)                                                                         \
+    static Py_ssize_t NAME(const T *d, Py_ssize_t len, const Py_UCS4 *term, Py_ssize_t tlen, int64_t *cjk, \
+                           uint8_t *para, Py_ssize_t cap, int64_t *st, int64_t *en) {                     \
+        Py_ssize_t line = 0, line_start = 0;                                                              \
+        int64_t nc = 0, words = 0;                                                                        \
+        int inword = 0, has_last = 0;                                                                     \
+        Py_UCS4 last = 0;                                                                                 \
+        for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
+            Py_UCS4 c = i < len ? (Py_UCS4)d[i] : '\n';                                                   \
+            if (c == '\n') {                                                                              \
+                if (line >= cap) return -1;                                                               \
+                int t = 0;                                                                                \
+                if (has_last)                                                                             \
+                    for (Py_ssize_t q = 0; q < tlen; q++)                                                 \
+                        if (term[q] == last) {                                                            \
+                            t = 1;                                                                        \
+                            break;                                                                        \
+                        }                                                                                 \
+                int64_t latin = words - (words < nc ? words : nc);                                        \
+                cjk[line] = nc;                                                                           \
+                para[line] = (uint8_t)(((nc >= 15) && t) || nc >= 28 || ((latin >= 8) && t) || latin >= 20); \
+                if (st) {                                                                                 \
+                    st[line] = line_start;                                                                \
+                    en[line] = i;                                                                         \
+                    line_start = i + 1;                                                                   \
+                }                                                                                         \
+                line++;                                                                                   \
+                nc = words = 0;                                                                           \
+                inword = has_last = 0;                                                                    \
+                continue;                                                                                 \
+            }                                                                                             \
+            int space;                                                                                    \
+            if (c < 128) {                                                                                \
+                space = _Py_ascii_whitespace[c] != 0;                                                     \
+            } else {                                                                                      \
+                if (c >= 0x3040 && c <= 0x9FFF) nc++;                                                     \
+                space = Py_UNICODE_ISSPACE(c);                                                            \
+            }                                                                                             \
+            if (space) {                                                                                  \
+                inword = 0;                                                                               \
+            } else {                                                                                      \
+                words += !inword;                                                                         \
+                inword = 1;                                                                               \
+                last = c;                                                                                 \
+                has_last = 1;                                                                             \
+            }                                                                                             \
+        }                                                                                                 \
+        return line;                                                                                      \
+    }
+LINE_SHAPES_LOOP(line_shapes_1, Py_UCS1)
+LINE_SHAPES_LOOP(line_shapes_2, Py_UCS2)
+LINE_SHAPES_LOOP(line_shapes_4, Py_UCS4)
+
+/* (s8a) line_shapes(text, terminal, cjk, para[, starts, ends]): with the two int64 buffers, also each
+ * line's [start, end) offsets in `text` (its "\n" in neither), as boilerplate._line_table finds them. */
 static PyObject *line_shapes(PyObject *self, PyObject *args) {
-    PyObject *text, *terminal, *o_cjk, *o_para;
-    if (!PyArg_ParseTuple(args, "UUOO", &text, &terminal, &o_cjk, &o_para)) return NULL;
-    Py_buffer bc, bpara;
+    PyObject *text, *terminal, *o_cjk, *o_para, *o_st = NULL, *o_en = NULL;
+    if (!PyArg_ParseTuple(args, "UUOO|OO", &text, &terminal, &o_cjk, &o_para, &o_st, &o_en)) return NULL;
+    if ((o_st == NULL) != (o_en == NULL)) {
+        PyErr_SetString(PyExc_TypeError, "starts and ends go together");
+        return NULL;
+    }
+    Py_ssize_t tlen = PyUnicode_GET_LENGTH(terminal);
+    if (tlen > 64) {
+        PyErr_SetString(PyExc_ValueError, "at most 64 terminal characters");
+        return NULL;
+    }
+    Py_buffer bc = {0}, bpara = {0}, bst = {0}, ben = {0}; /* obj NULL: releasing is a no-op */
+    int64_t *st = NULL, *en = NULL;
     if (get_buf(o_cjk, &bc, 8, 0, 1, "cjk") < 0) return NULL;
     if (get_buf(o_para, &bpara, 1, 0, 1, "para") < 0) {
         PyBuffer_Release(&bc);
         return NULL;
     }
-    PyObject *result = NULL;
+    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
+    if (o_st) {
+        if (get_buf(o_st, &bst, 8, 0, 1, "starts") < 0 || get_buf(o_en, &ben, 8, 0, 1, "ends") < 0) {
+            PyBuffer_Release(&bst);
+            PyBuffer_Release(&bc);
+            PyBuffer_Release(&bpara);
+            return NULL;
+        }
+        st = (int64_t *)bst.buf;
+        en = (int64_t *)ben.buf;
+        if (bst.len / 8 < cap) cap = bst.len / 8;
+        if (ben.len / 8 < cap) cap = ben.len / 8;
+    }
+    Py_UCS4 term[64];
+    int tkind = PyUnicode_KIND(terminal);
+    const void *tdata = PyUnicode_DATA(terminal);
+    for (Py_ssize_t q = 0; q < tlen; q++) term[q] = PyUnicode_READ(tkind, tdata, q);
     int64_t *cjk = bc.buf;
     uint8_t *para = bpara.buf;
-    Py_ssize_t cap = bc.len / 8 < bpara.len ? bc.len / 8 : bpara.len;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(text), tlen = PyUnicode_GET_LENGTH(terminal);
-    int kind = PyUnicode_KIND(text), tkind = PyUnicode_KIND(terminal);
-    const void *data = PyUnicode_DATA(text), *tdata = PyUnicode_DATA(terminal);
-    Py_ssize_t line = 0;
-    int64_t nc = 0, words = 0;
-    int inword = 0;
-    Py_UCS4 last = 0;
-    int has_last = 0;
-    for (Py_ssize_t i = 0; i <= len; i++) {
-        Py_UCS4 c = i < len ? PyUnicode_READ(kind, data, i) : '\n';
-        if (c == '\n') {
-            if (line >= cap) {
-                PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
-                goto done;
-            }
-            int term = 0;
-            if (has_last)
-                for (Py_ssize_t t = 0; t < tlen; t++)
-                    if (PyUnicode_READ(tkind, tdata, t) == last) {
-                        term = 1;
-                        break;
-                    }
-            int64_t latin = words - (words < nc ? words : nc);
-            cjk[line] = nc;
-            para[line] = (uint8_t)(((nc >= 15) && term) || nc >= 28 || ((latin >= 8) && term) || latin >= 20);
-            line++;
-            nc = words = 0;
-            inword = has_last = 0;
-            continue;
-        }
-        if (c >= 0x3040 && c <= 0x9FFF) nc++;
-        if (Py_UNICODE_ISSPACE(c)) {
-            inword = 0;
-        } else {
-            if (!inword) words++;
-            inword = 1;
-            last = c;
-            has_last = 1;
-        }
-    }
-    result = PyLong_FromSsize_t(line);
-done:
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t line =
+        kind == PyUnicode_1BYTE_KIND   ? line_shapes_1((const Py_UCS1 *)data, len, term, tlen, cjk, para, cap, st, en)
+        : kind == PyUnicode_2BYTE_KIND ? line_shapes_2((const Py_UCS2 *)data, len, term, tlen, cjk, para, cap, st, en)
+                                       : line_shapes_4((const Py_UCS4 *)data, len, term, tlen, cjk, para, cap, st, en);
+    PyBuffer_Release(&ben);
+    PyBuffer_Release(&bst);
     PyBuffer_Release(&bc);
     PyBuffer_Release(&bpara);
-    return result;
+    if (line < 0) {
+        PyErr_SetString(PyExc_ValueError, "more lines than the buffers hold");
+        return NULL;
+    }
+    return PyLong_FromSsize_t(line);
 }
 
 /* context(base, n, cols, keep, words, out)
@@ -3822,10 +3894,19 @@ __attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict 
         _mm512_storeu_pd(acc + j, a);
         _mm512_storeu_pd(acc + j + 8, b);
     }
-    for (; j < m; j++) {
-        uint64_t i = 0;
-        for (Py_ssize_t lev = 0; lev < depth; lev++) i = (i << 1) | (uint64_t)(xs[lev][j0 + j] > th[lev]);
-        acc[j] += leaf[i];
+    /* (s8a) the last 1-15 rows eight at a time, the rows past m masked off (masked loads and stores
+     * touch no memory there): the same comparisons and one addition per row, as the loop above */
+    for (; j < m; j += 8) {
+        __mmask8 live = m - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (m - j)) - 1u);
+        __m512i v = _mm512_setzero_si512();
+        for (Py_ssize_t lev = 0; lev < depth; lev++) {
+            __mmask8 c = _mm512_mask_cmp_pd_mask(live, _mm512_maskz_loadu_pd(live, xs[lev] + j0 + j),
+                                                 _mm512_set1_pd(th[lev]), _CMP_GT_OQ);
+            v = _mm512_slli_epi64(v, 1);
+            v = _mm512_mask_or_epi64(v, c, v, one);
+        }
+        __m512d g = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), live, v, leaf, 8);
+        _mm512_mask_storeu_pd(acc + j, live, _mm512_add_pd(_mm512_maskz_loadu_pd(live, acc + j), g));
     }
 }
 #endif
@@ -4318,6 +4399,263 @@ done:
 }
 /* ---- end garble s8 ---- */
 
+/* ---- boilerplate s8a ---- */
+
+/* label_codes(labels, names, out) -> None
+ *
+ * out[i] (uint8) = the index in `names` (a tuple of at most 255 str) of labels[i] (a list): the
+ * first name that is the same object, else the first equal str; 255 for none.  The stage's
+ * np.fromiter(map(name.__eq__, label)) masks, all of them from one pass. */
+static PyObject *label_codes(PyObject *self, PyObject *args) {
+    PyObject *labels, *names, *o_out;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyList_Type, &labels, &PyTuple_Type, &names, &o_out)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(labels), m = PyTuple_GET_SIZE(names);
+    if (m > 255) {
+        PyErr_SetString(PyExc_ValueError, "at most 255 names");
+        return NULL;
+    }
+    for (Py_ssize_t k = 0; k < m; k++) {
+        if (!PyUnicode_Check(PyTuple_GET_ITEM(names, k))) {
+            PyErr_SetString(PyExc_TypeError, "names must be str");
+            return NULL;
+        }
+    }
+    Py_buffer b_out = {0};
+    if (get_buf(o_out, &b_out, 1, n, 1, "out") < 0) return NULL;
+    uint8_t *out = (uint8_t *)b_out.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PyList_GET_ITEM(labels, i);
+        uint8_t code = 255;
+        for (Py_ssize_t k = 0; k < m; k++) {
+            if (PyTuple_GET_ITEM(names, k) == s) {
+                code = (uint8_t)k;
+                break;
+            }
+        }
+        if (code == 255 && PyUnicode_Check(s)) { /* str comparison runs no Python code */
+            for (Py_ssize_t k = 0; k < m; k++) {
+                int r = PyUnicode_Compare(s, PyTuple_GET_ITEM(names, k));
+                if (r == -1 && PyErr_Occurred()) {
+                    PyBuffer_Release(&b_out);
+                    return NULL;
+                }
+                if (r == 0) {
+                    code = (uint8_t)k;
+                    break;
+                }
+            }
+        }
+        out[i] = code;
+    }
+    PyBuffer_Release(&b_out);
+    Py_RETURN_NONE;
+}
+
+/* fill_rows(lists, values, rows) -> None
+ *
+ * lists[j][r] = values[j] for every row r of `rows` (int64) and every list j: the stage's
+ * `for i in rows: label[i], reason[i] = a, b` loops.  Every row is checked against every list's
+ * length before anything is written. */
+static PyObject *fill_rows(PyObject *self, PyObject *args) {
+    PyObject *lists, *values, *o_rows;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyTuple_Type, &lists, &PyTuple_Type, &values, &o_rows)) return NULL;
+    Py_ssize_t nl = PyTuple_GET_SIZE(lists);
+    if (PyTuple_GET_SIZE(values) != nl) {
+        PyErr_SetString(PyExc_ValueError, "one value per list");
+        return NULL;
+    }
+    Py_ssize_t minlen = PY_SSIZE_T_MAX;
+    for (Py_ssize_t j = 0; j < nl; j++) {
+        PyObject *l = PyTuple_GET_ITEM(lists, j);
+        if (!PyList_Check(l)) {
+            PyErr_SetString(PyExc_TypeError, "lists must be lists");
+            return NULL;
+        }
+        if (PyList_GET_SIZE(l) < minlen) minlen = PyList_GET_SIZE(l);
+    }
+    Py_buffer b_rows = {0};
+    if (get_buf(o_rows, &b_rows, 8, 0, 0, "rows") < 0) return NULL;
+    const int64_t *rows = (const int64_t *)b_rows.buf;
+    Py_ssize_t nr = b_rows.len / 8;
+    for (Py_ssize_t q = 0; q < nr; q++) {
+        if (rows[q] < 0 || rows[q] >= (int64_t)minlen) {
+            PyBuffer_Release(&b_rows);
+            PyErr_SetString(PyExc_IndexError, "row out of range");
+            return NULL;
+        }
+    }
+    for (Py_ssize_t q = 0; q < nr; q++) {
+        for (Py_ssize_t j = 0; j < nl; j++) {
+            PyObject *v = PyTuple_GET_ITEM(values, j);
+            Py_INCREF(v);
+            /* PyList_SetItem checks the index again (a replaced item's finaliser could shrink the list) */
+            if (PyList_SetItem(PyTuple_GET_ITEM(lists, j), (Py_ssize_t)rows[q], v) < 0) {
+                PyBuffer_Release(&b_rows);
+                return NULL;
+            }
+        }
+    }
+    PyBuffer_Release(&b_rows);
+    Py_RETURN_NONE;
+}
+
+/* join_kept(lines, codes, kept, empty) -> str
+ *
+ * The stage's _join: the lines whose code (uint8, one per line) has its bit set in `kept` (codes
+ * below 64), "\n" between two of them, "\n\n" where a line coded `empty` lies between them. */
+static PyObject *join_kept(PyObject *self, PyObject *args) {
+    PyObject *lines, *o_codes;
+    unsigned long long kept;
+    int empty;
+    if (!PyArg_ParseTuple(args, "O!OKi", &PyList_Type, &lines, &o_codes, &kept, &empty)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines);
+    Py_buffer b_codes = {0};
+    if (get_buf(o_codes, &b_codes, 1, n, 0, "codes") < 0) return NULL;
+    const uint8_t *codes = (const uint8_t *)b_codes.buf;
+    PyObject *pieces = PyList_New(0), *nl1 = PyUnicode_FromString("\n"), *nl2 = PyUnicode_FromString("\n\n");
+    PyObject *sep = PyUnicode_FromString(""), *result = NULL;
+    if (!pieces || !nl1 || !nl2 || !sep) goto done;
+    {
+        int gap = 0, have = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            unsigned c = codes[i];
+            if (c < 64 && ((kept >> c) & 1ull)) {
+                if (have && PyList_Append(pieces, gap ? nl2 : nl1) < 0) goto done;
+                if (PyList_Append(pieces, PyList_GET_ITEM(lines, i)) < 0) goto done;
+                have = 1;
+                gap = 0;
+            } else if ((int)c == empty && have) {
+                gap = 1;
+            }
+        }
+    }
+    result = PyUnicode_Join(sep, pieces);
+done:
+    PyBuffer_Release(&b_codes);
+    Py_XDECREF(pieces);
+    Py_XDECREF(nl1);
+    Py_XDECREF(nl2);
+    Py_XDECREF(sep);
+    return result;
+}
+
+/* expected_f(p, n, pool, gold, keep) -> kept lines, or -1
+ *
+ * features.expected_f_keep after its dot product (gold = beta**2 * p.n): the pool's lines (int64
+ * indices into p and n, float64) ordered by p descending, ties in pool order (numpy's stable
+ * argsort of -p), running sums of p*n and n (sequential, as np.cumsum), F = sum(p*n) / max(sum(n)
+ * + gold, 1e-12), and the lines up to numpy's argmax of F (the first maximum) set in keep (uint8,
+ * zeroed here).  -1 (keep untouched) when a score is NaN: numpy's order differs there, and the
+ * caller takes the numpy path. */
+static PyObject *expected_f(PyObject *self, PyObject *args) {
+    PyObject *o_p, *o_n, *o_pool, *o_keep;
+    double gold;
+    if (!PyArg_ParseTuple(args, "OOOdO", &o_p, &o_n, &o_pool, &gold, &o_keep)) return NULL;
+    Py_buffer b_p = {0}, b_n = {0}, b_pool = {0}, b_keep = {0};
+    PyObject *result = NULL;
+    rank_t *r = NULL;
+    if (get_buf(o_p, &b_p, 8, 0, 0, "p") < 0) goto done;
+    Py_ssize_t N = b_p.len / 8;
+    if (get_buf(o_n, &b_n, 8, N, 0, "n") < 0) goto done;
+    if (get_buf(o_pool, &b_pool, 8, 0, 0, "pool") < 0) goto done;
+    if (get_buf(o_keep, &b_keep, 1, N, 1, "keep") < 0) goto done;
+    {
+        const double *p = (const double *)b_p.buf, *n = (const double *)b_n.buf;
+        const int64_t *pool = (const int64_t *)b_pool.buf;
+        uint8_t *keep = (uint8_t *)b_keep.buf;
+        Py_ssize_t K = b_pool.len / 8;
+        for (Py_ssize_t j = 0; j < K; j++) {
+            if (pool[j] < 0 || pool[j] >= (int64_t)N) {
+                PyErr_SetString(PyExc_IndexError, "pool index out of range");
+                goto done;
+            }
+            if (isnan(p[pool[j]])) {
+                result = PyLong_FromLong(-1);
+                goto done;
+            }
+        }
+        memset(keep, 0, (size_t)N);
+        if (K == 0) {
+            result = PyLong_FromLong(0);
+            goto done;
+        }
+        r = PyMem_Malloc((size_t)K * sizeof(rank_t));
+        if (!r) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t j = 0; j < K; j++) {
+            r[j].v = p[pool[j]];
+            r[j].i = j; /* ties in pool order, as the stable argsort of p[pool] */
+        }
+        qsort(r, (size_t)K, sizeof(rank_t), by_desc_then_index);
+        double s1 = 0.0, s2 = 0.0, best = 0.0;
+        Py_ssize_t bi = 0;
+        int best_nan = 0;
+        for (Py_ssize_t j = 0; j < K; j++) {
+            int64_t o = pool[r[j].i];
+            double w = n[o];
+            s1 += p[o] * w;
+            s2 += w;
+            double d = s2 + gold;
+            double f = s1 / (d > 1e-12 || isnan(d) ? d : 1e-12); /* np.maximum: NaN wins */
+            if (best_nan) continue; /* np.argmax: the first NaN is the maximum */
+            if (j == 0 || isnan(f) || f > best) {
+                best = f;
+                bi = j;
+                best_nan = isnan(f);
+            }
+        }
+        for (Py_ssize_t j = 0; j <= bi; j++) keep[pool[r[j].i]] = 1;
+        result = PyLong_FromSsize_t(bi + 1);
+    }
+done:
+    if (r) PyMem_Free(r);
+    PyBuffer_Release(&b_keep);
+    PyBuffer_Release(&b_pool);
+    PyBuffer_Release(&b_n);
+    PyBuffer_Release(&b_p);
+    return result;
+}
+
+/* vocab_filter(words, bits) -> None
+ *
+ * For token_columns' filter: sets in `bits` (writable uint64, a power of two of words, zeroed by the
+ * caller) the bit of every str of `words` (a tuple), from the FNV-1a hash of its code points that
+ * token_columns computes for a token (an equal token has the same hash, so its bit is set). */
+static PyObject *vocab_filter(PyObject *self, PyObject *args) {
+    PyObject *words, *o_bits;
+    if (!PyArg_ParseTuple(args, "O!O", &PyTuple_Type, &words, &o_bits)) return NULL;
+    Py_buffer bb = {0};
+    if (get_buf(o_bits, &bb, 8, 1, 1, "bits") < 0) return NULL;
+    Py_ssize_t nw = bb.len / 8;
+    if (nw & (nw - 1)) {
+        PyBuffer_Release(&bb);
+        PyErr_SetString(PyExc_ValueError, "bits: a power of two of words");
+        return NULL;
+    }
+    uint64_t *bits = (uint64_t *)bb.buf, mask = (uint64_t)nw * 64 - 1;
+    for (Py_ssize_t q = 0; q < PyTuple_GET_SIZE(words); q++) {
+        PyObject *w = PyTuple_GET_ITEM(words, q);
+        if (!PyUnicode_Check(w)) {
+            PyBuffer_Release(&bb);
+            PyErr_SetString(PyExc_TypeError, "words must be str");
+            return NULL;
+        }
+        int kind = PyUnicode_KIND(w);
+        const void *data = PyUnicode_DATA(w);
+        uint64_t h = 1469598103934665603ULL;
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(w); i++)
+            h = (h ^ (uint64_t)PyUnicode_READ(kind, data, i)) * 1099511628211ULL;
+        uint64_t b = (h >> 20) & mask;
+        bits[b >> 6] |= (uint64_t)1 << (b & 63);
+    }
+    PyBuffer_Release(&bb);
+    Py_RETURN_NONE;
+}
+
+/* ---- end boilerplate s8a ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4349,6 +4687,11 @@ static PyMethodDef methods[] = {
     {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
     {"ft_predict", ft_predict, METH_VARARGS, "fastText lid.176 top-k labels and probabilities (language s7)."},
     {"lexicon_lines", lexicon_lines, METH_VARARGS, "The lines a whole-line rule can match (boilerplate s7)."},
+    {"label_codes", label_codes, METH_VARARGS, "Each label's index among some names (boilerplate s8a)."},
+    {"fill_rows", fill_rows, METH_VARARGS, "Set some rows of some lists to one value each (boilerplate s8a)."},
+    {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
+    {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
+    {"vocab_filter", vocab_filter, METH_VARARGS, "token_columns' bitmap of the vocabulary's words (boilerplate s8a)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},

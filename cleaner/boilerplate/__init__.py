@@ -29,6 +29,8 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import itemgetter
 from typing import Any, Protocol
 
 import numpy as np
@@ -117,6 +119,37 @@ _HEAD_MAX_LINES = 40
 """Metadata lines count as the page date/author only within this many lines of the body start."""
 
 
+_LABELS = ("body", "empty", "title", "metadata", "chrome", "related", "removed-title")
+"""The line labels, by code (:func:`_label_codes`); the removed kinds are the codes
+``_METADATA..._RELATED``."""
+_BODY, _EMPTY, _TITLE, _METADATA, _CHROME, _RELATED = range(6)
+_LABEL_CODE = {lab: k for k, lab in enumerate(_LABELS)}
+_KEPT_CODES = (1 << _BODY) | (1 << _TITLE)
+_BODY_OR_EMPTY = ("empty", "body")
+"""A line's first label by ``bool`` of its stripped text."""
+
+
+def _label_codes(label: list[str]) -> np.ndarray:
+    """uint8 per line: its label's index in :data:`_LABELS` (255 for another): every
+    ``np.fromiter(map("body".__eq__, label))``-style mask of the stage from one pass over the
+    labels (by the compiled kernel: one C loop instead of a Python-level call per line)."""
+    out = np.empty(len(label), dtype=np.uint8)
+    if F._native is not None:
+        F._native.label_codes(label, _LABELS, out)
+        return out
+    out[:] = np.fromiter(map(_LABEL_CODE.get, label, repeat(255)), dtype=np.uint8, count=len(label))
+    return out
+
+
+def _fill_rows(label: list[str], reason: list[str], rows: np.ndarray, lab: str, why: str) -> None:
+    """``label[i], reason[i] = lab, why`` for every row (by the compiled kernel when built)."""
+    if F._native is not None:
+        F._native.fill_rows((label, reason), (lab, why), rows.astype(np.int64, copy=False))
+        return
+    for i in rows.tolist():
+        label[i], reason[i] = lab, why
+
+
 def _line_table(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Lines (without ``\\r``) and their start/end offsets into ``text``."""
     raw = text.split("\n")
@@ -141,14 +174,15 @@ def _cjk_counts(text: str, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.zeros(len(starts), dtype=np.int64)
 
 
-def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
+def _probe_rows(lines: list[str], stripped: list[str], lengths: np.ndarray | None = None) -> list[int]:
     """Rows (sorted) of the non-empty lines of at most 160 characters that :data:`_META_PROBE`
     hits: candidate metadata lines for :func:`.metadata.parse_line`.
 
     Only those lines are scanned, joined by newlines: every alternative of the probe matches
     inside one line and the checks below look at most one character back (a newline before a
     line start, as in the page), so the rows are those a scan of the whole page finds, for a
-    scan of about half the text (long lines are prose)."""
+    scan of about half the text (long lines are prose).  ``lengths``: ``len`` of every line, when
+    the caller has them (the line table's ``ends - starts``)."""
     n = len(stripped)
     lens = np.fromiter(map(len, stripped), dtype=np.int64, count=n)
     rows_s = np.flatnonzero((lens > 0) & (lens <= 160))
@@ -160,9 +194,13 @@ def _probe_rows(lines: list[str], stripped: list[str]) -> list[int]:
     hits = _probe_hits(text)
     if not hits:
         return []
-    sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
+    if lengths is None:
+        sub_len = np.fromiter(map(len, sub_lines), dtype=np.int64, count=len(sub_rows)) + 1
+    else:
+        sub_len = lengths[rows_s] + 1
     sub_starts = np.concatenate(([0], np.cumsum(sub_len[:-1])))
-    rows = rows_s[np.searchsorted(sub_starts, [k for k, _ in hits], side="right") - 1].tolist()
+    pos = np.fromiter(map(itemgetter(0), hits), dtype=np.int64, count=len(hits))
+    rows = rows_s[np.searchsorted(sub_starts, pos, side="right") - 1].tolist()
     out: set[int] = set()
     for (k, g), i in zip(hits, rows, strict=True):
         if i in out:
@@ -257,6 +295,26 @@ def _line_shapes(
     return cjk, para.view(bool)
 
 
+def _line_table_shapes(text: str) -> tuple[list[str], np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+    """:func:`_line_table` and, by the compiled kernel when it is built and the text holds no
+    ``"\\r"``, :func:`_line_shapes` in the same pass over the text (the offsets from the kernel's
+    line breaks instead of a length per line and a cumulative sum; the same values, tested).  None
+    in place of the shapes: the caller computes them."""
+    native = F._native
+    if native is None or "\r" in text:
+        lines, starts, ends = _line_table(text)
+        return lines, starts, ends, None
+    lines = text.split("\n")
+    n = len(lines)
+    starts = np.empty(n, dtype=np.int64)
+    ends = np.empty(n, dtype=np.int64)
+    cjk = np.empty(n, dtype=np.int64)
+    para = np.empty(n, dtype=np.uint8)
+    if native.line_shapes(text, _TERMINAL_CHARS, cjk, para, starts, ends) != n:
+        raise AssertionError("line count")
+    return lines, starts, ends, (cjk, para.view(bool))
+
+
 def _headline_like(s: str, cjk: int) -> bool:
     """Short, no sentence end, at least a few words: a title or a teaser headline."""
     if not s or s[-1] in ".!?。！？;；:：,，":
@@ -303,10 +361,10 @@ def strip_boilerplate(
         model = default_model()  # packaged, loaded once (None when none ships)
     if model is False or extracted:
         model = None
-    lines, starts, ends = _line_table(text)
+    lines, starts, ends, shapes = _line_table_shapes(text)
     n = len(lines)
     stripped = list(map(str.strip, lines))
-    label: list[str] = ["body" if s else "empty" for s in stripped]
+    label: list[str] = list(map(_BODY_OR_EMPTY.__getitem__, map(bool, stripped)))
     reason: list[str] = [""] * n
     found: dict[str, str] = {}
 
@@ -324,10 +382,10 @@ def strip_boilerplate(
             label[i], reason[i] = hit.kind, hit.reason
 
     # 1b. metadata lines (cheap probe first: a year or a label word).
-    cjk, para = _line_shapes(text, stripped, starts, ends)
+    cjk, para = _line_shapes(text, stripped, starts, ends) if shapes is None else shapes
     meta_lines: list[tuple[int, meta.MetaLine]] = []
     label_lines: list[int] = []
-    probed = _probe_rows(lines, stripped)
+    probed = _probe_rows(lines, stripped, ends - starts)
     for i in probed:
         s = stripped[i]
         if s:
@@ -344,17 +402,19 @@ def strip_boilerplate(
     # 2. related block: header + lines unrelated to the body above it.
     probs = n_tok = None
     if isinstance(model, LineModel):  # the packaged kind: hand it the rule hits already found
-        probs, n_tok = model.score_tokens(lines, language, rule_lines=(hit_rows, [h.reason for h in hits]))
+        probs, n_tok = model.score_tokens(lines, language, rule_lines=(hit_rows, [h.reason for h in hits]),
+                                          page=None if "\r" in text else text)  # lines: text split on "\n"
     elif model is not None:
         probs = np.asarray(model.score(lines, language), dtype=float)
-    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs)
+    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs,
+                       codes=_label_codes(label))
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
                 label[i], reason[i] = "related", "related-block"
 
     # 3. the article span.
-    undecided = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
+    undecided = _label_codes(label) == _BODY
     content = undecided & para
     title_idx: int | None = None
     first, last = 0, n - 1
@@ -368,7 +428,7 @@ def strip_boilerplate(
             last = int(n - 1 - np.argmax(content[::-1]))
         # inside the article, a date line or a bare link is part of it (a timeline entry,
         # a comment's timestamp, a cited URL): only the head and foot lose them
-        for i in [i for i, r in enumerate(reason) if r in _PROTECTED_INSIDE]:
+        for i in list(compress(range(n), map(_PROTECTED_INSIDE.__contains__, reason))):
             if first + _HEAD_SLACK < i < last:
                 label[i], reason[i] = "body", ""
         head_meta = [i for i, _ in meta_lines if i < first]
@@ -397,7 +457,8 @@ def strip_boilerplate(
     found.update(_pick_metadata(stripped, meta_lines, label_lines, first_body, last_body, title_idx, found))
 
     # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
-    sel = np.flatnonzero(np.fromiter(map(_REMOVED_KINDS.__contains__, label), dtype=bool, count=n))
+    codes = _label_codes(label)
+    sel = np.flatnonzero((codes >= _METADATA) & (codes <= _RELATED))  # the _REMOVED_KINDS
     rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
     removed = _removed_records(
         list(map(label.__getitem__, rows)), list(map(reason.__getitem__, rows)),
@@ -405,7 +466,8 @@ def strip_boilerplate(
     )
     if not cfg.keep_title and title_idx is not None:
         label[title_idx] = "removed-title"
-    return BoilerplateResult(_join(lines, label), removed, found, label)
+        codes[title_idx] = _LABEL_CODE["removed-title"]
+    return BoilerplateResult(_join(lines, label, codes), removed, found, label)
 
 
 _REMOVED_FIELDS = ("kind", "reason", "text", "start", "end")
@@ -496,8 +558,10 @@ def _pick_metadata(
     if "author" not in out and "editor" in out:
         out["author"] = out["editor"]
     if "author" not in out:
-        for s in stripped[: first + 6]:
-            m = meta.PHOTO_BY.search(s) if "摄" in s else None  # the credit's last character
+        lead = stripped[: first + 6]
+        # only lines holding the credit's last character "摄" can match (picked by C-level iteration)
+        for s in compress(lead, map(str.__contains__, lead, repeat("摄"))):
+            m = meta.PHOTO_BY.search(s)
             if m:
                 out["author"] = m.group("name")
                 break
@@ -542,6 +606,8 @@ def _related_cut(
     stripped: list[str], label: list[str], para: np.ndarray, headers: list[int], cjk: np.ndarray,
     to_end: bool,
     probs: np.ndarray | None = None,
+    *,
+    codes: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """Line range ``[start, end)`` of an unrelated related block (None when there is none).
 
@@ -556,13 +622,17 @@ def _related_cut(
     than before it (paragraphs with P >= ``RELATED_STOP_P``, by characters) is a box in the
     middle or at the head of the article, not the start of the page's tail: it is skipped
     (a "Related" box near the top otherwise took the whole article with it).
+
+    ``codes``: ``_label_codes(label)`` when the caller has them.
     """
     n = len(stripped)
     mass = None
     if probs is not None and headers:
         likely = para & (probs >= RELATED_STOP_P)
         mass = np.cumsum(np.where(likely, np.fromiter(map(len, stripped), dtype=np.int64, count=n), 0))
-    body_para = np.flatnonzero(np.fromiter(map("body".__eq__, label), dtype=bool, count=n) & para)
+    if codes is None:
+        codes = _label_codes(label)
+    body_para = np.flatnonzero((codes == _BODY) & para)
     body: set[str] = set()
     done = 0  # body_para[:done] are in ``body`` (headers come in page order; tokens are per line)
     for h in headers:
@@ -653,8 +723,8 @@ def _apply_model(
     lines, to a kept line (the lead paragraphs under a byline, scored low for their position).
     """
     thr = model.threshold(cfg.mode) if hasattr(model, "threshold") else THRESHOLDS[cfg.mode]
-    n = len(label)
-    body = np.fromiter(map("body".__eq__, label), dtype=bool, count=n)
+    codes = _label_codes(label)  # the labels as they are here: body, nonempty and anchor come from them
+    body = codes == _BODY
     cut = thr  # the page's own cut: the lowest score kept by expected-F decoding, else the threshold
     if EXPECTED_F and n_tok is not None:
         keep = decode_expected(probs, n_tok, MODE_BETA[cfg.mode], body if EXPECTED_F == 2 else None) & body
@@ -669,13 +739,13 @@ def _apply_model(
         keep = body & (probs >= 0.5 * best) if best > 0 else keep
     if span is not None:
         first, last = span
-        nonempty = np.flatnonzero(np.fromiter(map("empty".__ne__, label), dtype=bool, count=n))
+        nonempty = np.flatnonzero(codes != _EMPTY)
         if GROW_RATIO and nonempty.shape[0]:
             _grow(keep, body & para & (probs >= GROW_RATIO * cut), nonempty, first, last)
         if RESTORE_IN_SPAN and nonempty.shape[0]:
             # the article's own title/metadata lines count as kept neighbours; a line is restored
             # when its nearest non-empty neighbours on both sides are such anchors
-            anchor = keep | np.fromiter(map(_ANCHOR_LABELS.__contains__, label), dtype=bool, count=n)
+            anchor = keep | (codes == _TITLE) | (codes == _METADATA)  # the _ANCHOR_LABELS
             rest = body if RESTORE_ANY_SHAPE else body & para
             cand = np.flatnonzero(rest[first : last + 1] & ~keep[first : last + 1]) + first
             if cand.shape[0]:
@@ -684,17 +754,18 @@ def _apply_model(
                 nxt = nonempty[np.minimum(k + 1, nonempty.shape[0] - 1)]
                 ok = (k > 0) & anchor[prv] & (k + 1 < nonempty.shape[0]) & anchor[nxt]
                 keep[cand[ok]] = True
-    for i in np.flatnonzero(probs >= MODEL_OVERRIDES_RULE).tolist():
-        if label[i] == "chrome" and reason[i] not in HARD_RULES:
+    # (the chrome lines among the confident ones: each row's label is only changed by its own turn)
+    for i in np.flatnonzero((probs >= MODEL_OVERRIDES_RULE) & (codes == _CHROME)).tolist():
+        if reason[i] not in HARD_RULES:
             label[i], reason[i] = "body", ""  # a soft rule yields to a confident model
-    if span is not None and title:
+    # (a line holding the title is in the text after the span's end: one search decides whether any is)
+    if span is not None and title and title in "\n".join(lines[span[1] + 1 :]):
         for i in np.flatnonzero(body[span[1] + 1 :]).tolist():
             i += span[1] + 1
             if title in lines[i] and lines[i].strip() != title:
                 label[i], reason[i] = "chrome", "title-repeat"
                 body[i] = False
-    for i in np.flatnonzero(body & ~keep).tolist():
-        label[i], reason[i] = "chrome", "low-content-score"
+    _fill_rows(label, reason, np.flatnonzero(body & ~keep), "chrome", "low-content-score")
 
 
 def _grow(keep: np.ndarray, grow: np.ndarray, nonempty: np.ndarray, first: int, last: int) -> None:
@@ -757,8 +828,13 @@ RESTORE_IN_SPAN = True
 """Whether the context repairs of :func:`_apply_model` run (see its docstring)."""
 
 
-def _join(lines: list[str], label: list[str]) -> str:
-    """Kept lines, a blank line between two of them where the input had one."""
+def _join(lines: list[str], label: list[str], codes: np.ndarray | None = None) -> str:
+    """Kept lines, a blank line between two of them where the input had one.  By the compiled
+    kernel when it is built (``codes``: ``_label_codes(label)``, when the caller has them)."""
+    if F._native is not None:
+        return F._native.join_kept(  # type: ignore[no-any-return]
+            lines, _label_codes(label) if codes is None else codes, _KEPT_CODES, _EMPTY
+        )
     out: list[str] = []
     gap = False
     for line, lab in zip(lines, label, strict=True):

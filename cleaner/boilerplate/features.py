@@ -46,7 +46,7 @@ import regex
 from .. import native
 from . import rules as R
 
-NATIVE_ABI = 4
+NATIVE_ABI = 5
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
 An in-place build survives ``git pull``: a stale one is refused here instead of raising
 TypeError inside the stage."""
@@ -350,6 +350,7 @@ _RULE_GROUP: dict[str, int] = {
     "image-credit": 5,
     "related-header": 6,
 }
+_RELATED_GROUP = _RULE_GROUP["related-header"]
 RULE_NAMES: tuple[str, ...] = (
     "rule_ui", "rule_footer", "rule_link", "rule_nav", "rule_popular", "rule_credit", "rule_related"
 )
@@ -519,6 +520,24 @@ def _vocab(language: str | None) -> dict[str, int]:
     return out
 
 
+_FILTER_WORDS = 1 << 11
+"""uint64 words of :func:`_vocab_filter`'s bitmap (2**17 bits, 16 kB): the union of every stoplist
+(~5,000 words, for pages in other languages) sets ~4% of the bits."""
+
+
+@lru_cache(maxsize=64)
+def _vocab_filter(language: str | None) -> np.ndarray:
+    """A bitmap of :func:`_vocab`'s words for the compiled ``token_columns``: a distinct token whose
+    bit is clear (by the hash of its code points the kernel computes anyway) is in no vocabulary,
+    so the kernel makes no ``str`` and no dict lookup for it (most tokens; ~1 in 25 of the others
+    is looked up for nothing).  The same counts either way."""
+    assert _native is not None
+    bits = np.zeros(_FILTER_WORDS, dtype=np.uint64)
+    _native.vocab_filter(tuple(_vocab(language)), bits)
+    bits.flags.writeable = False
+    return bits
+
+
 def _normalise_lines(lines: Sequence[str]) -> list[str]:
     return [ln.replace("\r", " ").replace("\n", " ") if ("\n" in ln or "\r" in ln) else ln for ln in lines]
 
@@ -626,19 +645,22 @@ def base_features(lines: Sequence[str], language: str | None = None) -> tuple[np
     return X, n_tok
 
 
-def _comment_page_columns(comment: np.ndarray, n_tok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _comment_page_columns(comment: np.ndarray, n_tok: np.ndarray) -> tuple[float, float]:
     """How much of the page carries readers'-comment cues, and where the first one is.
 
     On an article page the cues ("says:", "Reply", "3 hours ago") sit in a tail after the body;
     on a forum thread or a comment page they are everywhere, and there the posts are the
     content.  Per line the model sees only the cue; these page columns let it tell the two apart
-    (a German forum thread lost its posts to the per-line cue)."""
+    (a German forum thread lost its posts to the per-line cue).  Two page-wide values (the
+    columns are constant); counted with ``np.count_nonzero`` (the same integers as the sums of
+    the boolean arrays, so the same floats)."""
     n = comment.shape[0]
     has = n_tok > 0
     hit = (comment > 0) & has
-    share = float(hit.sum()) / max(float(has.sum()), 1.0)
-    first = float(np.argmax(hit)) / max(n - 1, 1) if hit.any() else 1.0
-    return np.full(n, share), np.full(n, first)
+    hits = np.count_nonzero(hit)
+    share = float(hits) / max(float(np.count_nonzero(has)), 1.0)
+    first = float(np.argmax(hit)) / max(n - 1, 1) if hits else 1.0
+    return share, first
 
 
 def expected_f_keep(p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, pool: np.ndarray | None = None) -> np.ndarray:
@@ -647,6 +669,13 @@ def expected_f_keep(p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, pool: n
     n = n_tok.astype(np.float64)
     if pool is None:
         pool = np.flatnonzero(n > 0)
+    if _native is not None and pool.shape[0] and p.dtype == np.float64 and p.shape[0] == n.shape[0]:
+        # the compiled loop after the dot product: the same order (ties in pool order), the same
+        # sequential running sums and the same first maximum (-1: a NaN score, numpy's order then)
+        out = np.empty(p.shape[0], dtype=np.uint8)
+        gold = beta * beta * float(np.dot(p, n))
+        if _native.expected_f(np.ascontiguousarray(p), n, pool.astype(np.int64, copy=False), gold, out) >= 0:
+            return out.view(bool)
     keep = np.zeros(p.shape[0], dtype=bool)
     if pool.shape[0] == 0:
         return keep
@@ -659,29 +688,43 @@ def expected_f_keep(p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, pool: n
 
 
 def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None) -> np.ndarray:
-    """Rule-group indicators, any-rule, after-a-related-header and distance from it, per line."""
+    """Rule-group indicators, any-rule, after-a-related-header and distance from it, per line
+    (``(n, columns)``; a view of :func:`_rule_rows`)."""
+    out = np.empty((len(RULE_NAMES) + 3, n))
+    _rule_rows(page, starts, n, rule_lines, out)
+    return out.T
+
+
+def _rule_rows(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None, out: np.ndarray) -> None:
+    """:func:`_rule_columns` written into ``out`` (columns, n): one contiguous row per column, as
+    :func:`_base` lays out its features.  The any-rule column is set with the group columns and the
+    related headers are collected from the hits (no reduction over the columns, no search of the
+    header column): the same values."""
     if rule_lines is None:
         hits = R.scan(page)
         rows: Sequence[int] = (np.searchsorted(starts, [h.start for h in hits], side="right") - 1).tolist()
         reasons: Sequence[str] = [h.reason for h in hits]
     else:
         rows, reasons = rule_lines
-    out = np.zeros((n, len(RULE_NAMES) + 3))
+    nr = len(RULE_NAMES)
+    out[: nr + 2] = 0.0
+    headers: set[int] = set()
     for i, r in zip(rows, reasons, strict=True):
         g = _RULE_GROUP.get(r)
         if g is not None:
-            out[i, g] = 1.0
-    out[:, len(RULE_NAMES)] = out[:, : len(RULE_NAMES)].max(axis=1) if n else 0.0
-    rel = np.flatnonzero(out[:, _RULE_GROUP["related-header"]])
-    if rel.shape[0]:
+            out[g, i] = 1.0
+            out[nr, i] = 1.0  # any rule: the maximum of the group columns (all 0 or 1)
+            if g == _RELATED_GROUP:
+                headers.add(i)
+    if headers:  # the lines of the related-header column that are set, in order
+        rel = np.array(sorted(headers), dtype=np.intp)
         idx = np.arange(n)
         k = np.searchsorted(rel, idx, side="left") - 1  # the last header strictly above
         above = k >= 0
-        out[:, -2] = above
-        out[:, -1] = np.where(above, np.log1p(np.maximum(idx - rel[np.maximum(k, 0)], 0)), np.log1p(n))
+        out[-2] = above
+        out[-1] = np.where(above, np.log1p(np.maximum(idx - rel[np.maximum(k, 0)], 0)), np.log1p(n))
     else:
-        out[:, -1] = np.log1p(n)
-    return out
+        out[-1] = np.log1p(n)
 
 
 CharPass = tuple[
@@ -838,7 +881,8 @@ def _token_columns_native(
     counts = np.zeros((n, 4))
     content = np.empty(k, dtype=np.uint8)
     got = _native.token_columns(
-        low_masked, _vocab(language), wline, wlen, n, _V_STOP, _V_CHROME, _V_MONTH, _V_BYLINE, ids, counts, content
+        low_masked, _vocab(language), wline, wlen, n, _V_STOP, _V_CHROME, _V_MONTH, _V_BYLINE, ids, counts, content,
+        _vocab_filter(language),
     )
     if got != k:
         raise AssertionError("token strings and word runs disagree")
@@ -846,15 +890,19 @@ def _token_columns_native(
 
 
 def _base(
-    lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None
+    lines: Sequence[str], language: str | None, rule_lines: RuleLines | None = None, *, page: str | None = None
 ) -> tuple[np.ndarray, np.ndarray, PageTokens]:
+    """:func:`base_features` and the page's content words.  ``page``: the caller's ``"\\n".join(lines)``
+    when it has it and knows that no line holds a line break (the stage's text, which it split on
+    ``"\\n"`` and which holds no ``"\\r"``): saves joining the page again and counting its newlines."""
     n = len(lines)
     if n == 0:
         return np.zeros((0, len(BASE_NAMES))), np.zeros(0, dtype=np.int64), _NO_TOKENS
-    page = "\n".join(lines)
-    if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
-        lines = _normalise_lines(lines)
+    if page is None:
         page = "\n".join(lines)
+        if "\r" in page or page.count("\n") != n - 1:  # a line holds a line break: read it as a space
+            lines = _normalise_lines(lines)
+            page = "\n".join(lines)
     low: str | None = None
     masked_low: str | None = None
     if _native is None:
@@ -966,9 +1014,9 @@ def _base(
     np.divide(words, p90, out=xt[c + 9])
     xt[c + 10] = np.log1p(tot_words)
     xt[c + 11] = np.log1p(n)
-    xt[c + 12] = float(np.mean(words >= 20))
+    xt[c + 12] = np.count_nonzero(words >= 20) / n  # np.mean's float64 count / n, without its overhead
     xt[c + 13], xt[c + 14] = _comment_page_columns(cue[:, 6], n_tok)
-    xt[c + 15 :] = _rule_columns(page, starts, n, rule_lines).T
+    _rule_rows(page, starts, n, rule_lines, xt[c + 15 :])
     X = xt.T
     # content words (non-stopwords of 3+ characters, from _token_columns_*) for the similarity
     # columns of later passes
@@ -987,18 +1035,22 @@ def context_features(base: np.ndarray, n_tok: np.ndarray) -> np.ndarray:
     n = base.shape[0]
     # built transposed (one contiguous row per column, the layout the forests gather), returned
     # as an (n, columns) view: the same values as row-major per-line work, with contiguous passes
-    out_t = np.zeros((len(CONTEXT_NAMES), n))
     keep = np.flatnonzero(n_tok > 0)
-    if keep.shape[0] == 0:
-        return out_t.T
     k = keep.shape[0]
+    if k == 0:
+        return np.zeros((len(CONTEXT_NAMES), n)).T
     if _native is not None and base.dtype == np.float64:  # one kernel call; expm1 and log1p stay numpy's
         rows = np.empty((len(CONTEXT_NAMES), k))
-        words_k = np.expm1(base[keep, _BASE_INDEX["log_words"]])
+        log_words = base[:, _BASE_INDEX["log_words"]]
+        words_k = np.expm1(log_words if k == n else log_words[keep])
         _native.context(np.ascontiguousarray(base.T), n, _CTX_IDX, keep.astype(np.int64, copy=False), words_k, rows)
         rows[-3:] = np.log1p(rows[-3:])
+        if k == n:  # every line holds tokens (most pages): the rows are the columns
+            return rows.T
+        out_t = np.zeros((len(CONTEXT_NAMES), n))
         out_t[:, keep] = rows
         return out_t.T
+    out_t = np.zeros((len(CONTEXT_NAMES), n))
     v = np.ascontiguousarray(base.T[_CTX_IDX][:, keep])  # (cues, lines)
     nc = v.shape[0]
     prev = np.full((nc, k), -1.0)
@@ -1061,7 +1113,7 @@ def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np
 
 def _score_context_native(
     p1: np.ndarray, p: np.ndarray, w: np.ndarray, n_tok: np.ndarray, keep: np.ndarray, toks: PageTokens | None,
-    out_t: np.ndarray,
+    out_t: np.ndarray | None,
 ) -> np.ndarray:
     """:func:`score_context_features` with its per-line arithmetic in the compiled kernel (one call
     instead of ~80 numpy operations on a page of a few hundred lines; the same operations in the
@@ -1070,14 +1122,21 @@ def _score_context_native(
     assert _native is not None
     n = p1.shape[0]
     share, logs = _similarity(p1, toks or _NO_TOKENS, n)
-    efd = expected_f_keep(p1, n_tok)[keep]
     k = keep.shape[0]
+    every = k == n  # every line holds tokens (most pages): no gathers, the rows are the columns
+    efd = expected_f_keep(p1, n_tok, 1.0, keep)  # keep: the lines with tokens, expected_f_keep's own pool
+    if not every:
+        efd, share, logs = efd[keep], share[keep], logs[keep]
     rows = np.empty((len(SCORE_CONTEXT_NAMES), k))
     _native.score_context(
-        np.ascontiguousarray(p), np.ascontiguousarray(w), np.ascontiguousarray(share[keep]), efd.view(np.uint8), rows
+        np.ascontiguousarray(p), np.ascontiguousarray(w), np.ascontiguousarray(share), efd.view(np.uint8), rows
     )
     rows[13] = np.log1p(rows[13]) * np.where(p >= 0.5, 1.0, -1.0)
-    rows[19] = logs[keep]
+    rows[19] = logs
+    if every:
+        return rows.T
+    if out_t is None:
+        out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))
     out_t[:, keep] = rows
     return out_t.T
 
@@ -1092,15 +1151,15 @@ def score_context_features(
     navigation (or a comment after the article's end) goes.
     """
     n = p1.shape[0]
-    out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))  # one contiguous row per column: the forest gathers rows
     keep = np.flatnonzero(n_tok > 0)
     k = keep.shape[0]
     if k == 0:
-        return out_t.T
-    p = p1[keep]
-    w = np.maximum(words[keep], 0.5)
+        return np.zeros((len(SCORE_CONTEXT_NAMES), n)).T
+    p = p1 if k == n else p1[keep]
+    w = np.maximum(words if k == n else words[keep], 0.5)
     if _native is not None and p.dtype == np.float64 and w.dtype == np.float64:  # the kernel reads float64
-        return _score_context_native(p1, p, w, n_tok, keep, toks, out_t)
+        return _score_context_native(p1, p, w, n_tok, keep, toks, None)
+    out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))  # one contiguous row per column: the forest gathers rows
     mass = p * w
     tot = max(float(mass.sum()), 1e-9)
     before = (np.cumsum(mass) - mass) / tot

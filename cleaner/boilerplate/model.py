@@ -383,9 +383,13 @@ class LineModel:
         return self.score_tokens(lines, language, rule_lines=rule_lines)[0]
 
     def score_tokens(
-        self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None
+        self, lines: Sequence[str], language: str | None = None, *, rule_lines: F.RuleLines | None = None,
+        page: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`score` and the metric's token count of every line (for :func:`decode_expected`)."""
+        """:meth:`score` and the metric's token count of every line (for :func:`decode_expected`).
+
+        ``page``: ``"\\n".join(lines)`` when the caller has it and no line holds a line break
+        (see :func:`.features._base`)."""
         n = len(lines)
         if n == 0:
             return np.zeros(0), np.zeros(0, dtype=np.int64)
@@ -400,7 +404,7 @@ class LineModel:
                 window_rules = ((rows[sel] - a).tolist(), [reasons[k] for k in sel]) if rule_lines is not None else None
                 parts.append(self.score_tokens(lines[a : a + WINDOW_LINES], language, rule_lines=window_rules))
             return np.concatenate([p for p, _ in parts]), np.concatenate([t for _, t in parts])
-        base, n_tok, toks = F._base(lines, language, rule_lines)
+        base, n_tok, toks = F._base(lines, language, rule_lines, page=page)
         # the line features as two blocks (base and neighbour columns, as page_features joins them)
         return self.score_features(base, n_tok, toks, blocks=(F.context_features(base, n_tok),)), n_tok
 
