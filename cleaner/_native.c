@@ -2554,7 +2554,7 @@ done:
 
 /* ---- language s7 ---- */
 /* The language kernels' own layout version (cleaner/language/__init__.py checks it). */
-#define CLEANER_LANGUAGE_ABI 1
+#define CLEANER_LANGUAGE_ABI 2
 
 #define LJ_SLOTS 2048 /* open addressing, power of two; more than 4x the function words of all languages */
 #define LJ_MAXW 32    /* longer tokens match no function word (and are still counted as tokens) */
@@ -4170,6 +4170,149 @@ done:
 }
 /* ---- end garble s7b ---- */
 
+/* ---- language s8 ---- */
+/* Character-class scans for fix_encoding and the pipeline's input checks (checked against
+ * CLEANER_LANGUAGE_ABI too).  Both read a str in place, one loop per string kind. */
+
+#define CS_MAX_LIMIT 65536
+
+/* cp_scan(text, cls, masks, limit) -> list[int] | None
+ *
+ * cls (bytes): a class number per code point below len(cls); every other code point is class 0.
+ * masks (uint64, exactly 512: two per possible class): masks[2k] the "first" bits of class k,
+ * masks[2k + 1] its "second" bits.  Bit 0 of a first mask: a character that settles the question
+ * alone -- None is returned at the first one.  Bit 1: a character that is a trigger alone (its
+ * position is listed).  Bits 2..63: pairs -- position i is listed when first(text[i]) and
+ * second(text[i + 1]) share one.  Returns the listed positions in increasing order (single
+ * triggers and pairs merged, a position once), stopping after limit + 1 of them.
+ * fix_encoding builds the tables from ftfy's own regexes (cleaner/fix_encoding.py, _scan_tables). */
+#define CS_LOOP(T)                                                                                         \
+    {                                                                                                      \
+        const T *s = (const T *)data;                                                                      \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
+            Py_UCS4 c = s[i];                                                                              \
+            unsigned k = (Py_ssize_t)c < ncls ? cls[c] : 0;                                                \
+            if (!k) {                                                                                      \
+                prev = 0;                                                                                  \
+                continue;                                                                                  \
+            }                                                                                              \
+            uint64_t f = masks[2 * k];                                                                     \
+            if (prev & masks[2 * k + 1]) {                                                                 \
+                if (!npos || pos[npos - 1] != i - 1) pos[npos++] = i - 1;                                  \
+                if (npos > limit) break;                                                                   \
+            }                                                                                              \
+            if (f & 1) {                                                                                   \
+                stop = 1;                                                                                  \
+                break;                                                                                     \
+            }                                                                                              \
+            if (f & 2) {                                                                                   \
+                pos[npos++] = i;                                                                           \
+                if (npos > limit) break;                                                                   \
+            }                                                                                              \
+            prev = f & ~(uint64_t)3;                                                                       \
+        }                                                                                                  \
+    }
+
+static PyObject *cp_scan(PyObject *self, PyObject *args) {
+    PyObject *text, *obm;
+    Py_buffer bc, bm;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Uy*On", &text, &bc, &obm, &limit)) return NULL;
+    if (limit < 0 || limit > CS_MAX_LIMIT) {
+        PyBuffer_Release(&bc);
+        PyErr_SetString(PyExc_ValueError, "cp_scan: limit out of range");
+        return NULL;
+    }
+    if (get_buf(obm, &bm, 8, 512, 0, "cp_scan masks") < 0) {
+        PyBuffer_Release(&bc);
+        return NULL;
+    }
+    const unsigned char *cls = bc.buf;
+    Py_ssize_t ncls = bc.len;
+    const uint64_t *masks = bm.buf;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *pos = PyMem_Malloc((size_t)(limit + 2) * sizeof(Py_ssize_t));
+    PyObject *result = NULL;
+    if (!pos) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t npos = 0;
+    int stop = 0;
+    uint64_t prev = 0;
+    if (kind == PyUnicode_1BYTE_KIND)
+        CS_LOOP(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        CS_LOOP(Py_UCS2)
+    else
+        CS_LOOP(Py_UCS4)
+    if (stop) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyList_New(npos);
+    if (!result) goto done;
+    for (Py_ssize_t j = 0; j < npos; j++) {
+        PyObject *v = PyLong_FromSsize_t(pos[j]);
+        if (!v) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, j, v);
+    }
+done:
+    PyMem_Free(pos);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bm);
+    return result;
+}
+#undef CS_LOOP
+
+/* cp_count(text, table, start, end) -> tuple of 8 ints
+ *
+ * table (bytes): 8 flag bits per code point below len(table) (none for the others); returns, for
+ * each bit, how many characters of text[start:end] (clipped to the text) have it.  The pipeline's
+ * input checks: control characters and U+FFFD in a sample, lone surrogates anywhere. */
+#define CC_LOOP(T)                                                                                         \
+    {                                                                                                      \
+        const T *s = (const T *)data;                                                                      \
+        for (Py_ssize_t i = start; i < end; i++) {                                                         \
+            Py_UCS4 c = s[i];                                                                              \
+            unsigned b = (Py_ssize_t)c < ntab ? tab[c] : 0;                                                \
+            if (b) {                                                                                       \
+                for (int q = 0; q < 8; q++) counts[q] += (b >> q) & 1;                                     \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+static PyObject *cp_count(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_buffer bt;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "Uy*nn", &text, &bt, &start, &end)) return NULL;
+    const unsigned char *tab = bt.buf;
+    Py_ssize_t ntab = bt.len;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (start < 0) start = 0;
+    if (end > n) end = n;
+    Py_ssize_t counts[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        CC_LOOP(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        CC_LOOP(Py_UCS2)
+    else
+        CC_LOOP(Py_UCS4)
+    PyBuffer_Release(&bt);
+    return Py_BuildValue("(nnnnnnnn)", counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6],
+                         counts[7]);
+}
+#undef CC_LOOP
+/* ---- end language s8 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4205,6 +4348,8 @@ static PyMethodDef methods[] = {
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
+    {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},
+    {"cp_count", cp_count, METH_VARARGS, "Characters of a str span per flag bit of a code-point table (language s8)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -95,7 +95,7 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
     return labels, probs
 
 
-LANGUAGE_ABI = 1
+LANGUAGE_ABI = 2
 """The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText
 here, the line pass and the line judge in ``cleaner.language``."""
 
