@@ -2730,6 +2730,8 @@ typedef struct {
     uint32_t vmask;
     int32_t *pkv;         /* the pruned n-gram buckets as (key, row) pairs, one cache line per probe: key -1 empty */
     uint32_t pmask;
+    uint64_t *pbits;      /* one bit per bucket: kept by the pruning (s8: most n-grams are not, and this 250 KB
+                           * bitmap answers them without a probe of the 1 MB table) */
     uint8_t *codes, *ncodes;
     float *cent, *ncent, *wo;
     int32_t *left, *right;
@@ -2737,7 +2739,7 @@ typedef struct {
 
 static void ft_free(FtModel *f) {
     if (!f) return;
-    free(f->vbytes); free(f->voff); free(f->vtab); free(f->pkv);
+    free(f->vbytes); free(f->voff); free(f->vtab); free(f->pkv); free(f->pbits);
     free(f->codes); free(f->ncodes); free(f->cent); free(f->ncent); free(f->wo); free(f->left); free(f->right);
     free(f);
 }
@@ -2847,7 +2849,8 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
         int32_t *vals = keys ? ft_copy(pv, 4, (Py_ssize_t)npr, "ft_model prune_vals") : NULL;
         f->pmask = ft_pow2(npr) - 1;
         f->pkv = vals ? malloc(2 * sizeof(int32_t) * ((size_t)f->pmask + 1)) : NULL;
-        if (!keys || !vals || !f->pkv) {
+        f->pbits = f->pkv ? calloc(((size_t)bucket + 63) / 64, sizeof(uint64_t)) : NULL;
+        if (!keys || !vals || !f->pkv || !f->pbits) {
             free(keys); free(vals);
             if (!PyErr_Occurred()) PyErr_NoMemory();
             goto fail;
@@ -2863,6 +2866,7 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
             while (f->pkv[2 * h] >= 0 && f->pkv[2 * h] != keys[i]) h = (h + 1) & f->pmask;
             f->pkv[2 * h] = keys[i]; /* a repeated key keeps the last value, as std::unordered_map's operator[] does */
             f->pkv[2 * h + 1] = vals[i];
+            if (keys[i] < bucket) f->pbits[keys[i] >> 6] |= (uint64_t)1 << (keys[i] & 63);
         }
         free(keys); free(vals);
     } else if (npr == 0 || rows < (int64_t)nwords + bucket) {
@@ -2977,6 +2981,7 @@ static void ft_subwords(const FtModel *f, const unsigned char *word, Py_ssize_t 
                 int32_t id = (int32_t)(h % (uint32_t)f->bucket);
                 if (f->npr == 0) continue;
                 if (f->npr > 0) {
+                    if (!((f->pbits[(uint32_t)id >> 6] >> ((uint32_t)id & 63)) & 1)) continue; /* not kept */
                     uint32_t p = ((uint32_t)id * 2654435761u) & f->pmask;
                     int32_t k;
                     while ((k = f->pkv[2 * p]) >= 0 && k != id) p = (p + 1) & f->pmask;

@@ -189,3 +189,32 @@ def test_a_long_byline_inherits_without_a_detector_call(monkeypatch: pytest.Monk
     monkeypatch.setattr(backends, "fasttext_top", lambda text: calls.append(text) or real(text))
     got = _line_languages([_EN, byline, _EN])
     assert got[byline] == "en" and not calls
+
+
+def _greedy_sample(text: str, limit: int) -> str:
+    """The document sample as the greedy loop took it before the cumulative-sum version."""
+    if len(text) <= limit:
+        return text
+    lines = list(filter(str.strip, text.splitlines()))
+    lengths = list(map(len, lines))
+    order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
+    chosen: list[int] = []
+    size = 0
+    for i in order:
+        if size >= limit:
+            break
+        chosen.append(i)
+        size += lengths[i] + 1
+    return "\n".join(lines[i] for i in sorted(chosen))[:limit]
+
+
+_SAMPLE_PIECES = ["a", "bb ", "\n", " ", "\r\n", "ccc", "\u2028", "xxxxxxx", "yyyy yyyy", "\t\n"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SAMPLE_PIECES), max_size=40), st.integers(0, 40))
+def test_sample_is_the_greedy_choice(pieces: list[str], limit: int) -> None:
+    from cleaner.language import _sample
+
+    text = "".join(pieces)
+    assert _sample(text, limit) == _greedy_sample(text, limit)
