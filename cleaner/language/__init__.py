@@ -377,13 +377,6 @@ def detect_blocks(
     else:
         own_rows = None
         todo = list(range(len(rows)))
-    hans: list[int] | None = None
-    hant: list[int] | None = None
-    if "Hani" in names and todo:
-        cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
-        cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
-        cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
-        hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
     # Each line's language as a code into ``palette`` (0: ``judge.half``, what short own-script lines
     # keep), equal languages sharing a code, so that runs of equal blocks are found in numpy.
     codes = np.zeros(len(rows), dtype=np.intp)
@@ -399,22 +392,31 @@ def detect_blocks(
                 rest = np.flatnonzero((own_rows == 0) | (long_own & ~ascii_rows)).tolist()
                 at = rows[batch]
                 _judge_ascii(judge, text, starts[at], ends[at], own_rows[batch], batch, codes, palette)
-        starts_l, ends_l, rows_l = starts.tolist(), ends.tolist(), rows.tolist()
-        own_l = own_rows.tolist() if own_rows is not None else None
-        col_l = [c.tolist() for c in cols]
+        # (the remaining lines' numbers as Python ints: only theirs, not the whole page's columns)
+        at_r = rows[rest]
+        starts_l, ends_l = starts[at_r].tolist(), ends[at_r].tolist()
+        own_l = own_rows[rest].tolist() if own_rows is not None else None
+        col_l = [c[at_r].tolist() for c in cols]
+        hanzi: list[tuple[int, int]] | None = None
+        if "Hani" in names and rest:
+            # (simplified-, traditional-leaning Han characters per line, for _route)
+            cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+            cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
+            cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
+            s_r, e_r = starts[at_r], ends[at_r]
+            hanzi = list(zip((cum_s[e_r] - cum_s[s_r]).tolist(), (cum_t[e_r] - cum_t[s_r]).tolist(), strict=True))
         code = palette.code
-        for j in rest:
-            i = rows_l[j]
-            start, end = starts_l[i], ends_l[i]
-            n = own_l[j] if own_l is not None else 0
+        for q, j in enumerate(rest):
+            start, end = starts_l[q], ends_l[q]
+            n = own_l[q] if own_l is not None else 0
             if n:
                 codes[j] = code(judge.line(text, start, end, n, None))
                 continue
-            counts = {name: col[i] for name, col in zip(names, col_l, strict=True) if col[i]}
+            counts = {name: col[q] for name, col in zip(names, col_l, strict=True) if col[q]}
             n = sum(counts.values())
             script, _ = _dominant(counts)
             line = text[start:end]
-            routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
+            routed = _route(line, counts, hanzi[q] if hanzi is not None else None)
             if routed is not None:
                 codes[j] = code(routed)
             elif script == doc_script and doc.language != "und":
