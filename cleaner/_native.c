@@ -4383,6 +4383,109 @@ static PyObject *lid_states(PyObject *self, PyObject *args) {
     PyBuffer_Release(&bd);
     return out;
 }
+
+/* lang_sample(text, limit) -> (starts, ends): language._sample's choice of lines, as spans of text
+ *
+ * The lines as str.splitlines() cuts them (at Py_UNICODE_ISLINEBREAK characters, "\r\n" as one
+ * break), those with a character that is not Py_UNICODE_ISSPACE (what filter(str.strip, ...) keeps),
+ * taken longest first (ties in document order) while the lines taken so far, each with a newline,
+ * hold fewer than limit characters; returned in document order as two lists of offsets.  The caller
+ * joins them with "\n" and cuts the result at limit, as the Python path does. */
+typedef struct {
+    Py_ssize_t start, len;
+} ls_line;
+
+static int ls_by_length(const void *a, const void *b) {
+    const ls_line *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->start < y->start ? -1 : (x->start > y->start);
+}
+
+static int ls_by_start(const void *a, const void *b) {
+    const ls_line *x = a, *y = b;
+    return x->start < y->start ? -1 : (x->start > y->start);
+}
+
+/* str.splitlines()'s line breaks (CPython's _PyUnicode_IsLinebreak: \n \v \f \r \x1c-\x1e \x85 \u2028
+ * \u2029; tests/language/test_language_fast_paths.py checks this against splitlines for every code point) */
+static int ls_break(Py_UCS4 c) {
+    return c < 128 ? ((c >= 0x0A && c <= 0x0D) || (c >= 0x1C && c <= 0x1E)) : (c == 0x85 || c == 0x2028 || c == 0x2029);
+}
+
+#define LS_SCAN(T)                                                                                         \
+    {                                                                                                      \
+        const T *u = (const T *)data;                                                                      \
+        Py_ssize_t s = 0;                                                                                  \
+        while (s < n) {                                                                                    \
+            Py_ssize_t j = s;                                                                              \
+            int blank = 1;                                                                                 \
+            for (; j < n; j++) {                                                                           \
+                Py_UCS4 c = u[j];                                                                          \
+                if (ls_break(c)) break;                                                                    \
+                if (blank && !Py_UNICODE_ISSPACE(c)) blank = 0;                                            \
+            }                                                                                              \
+            if (!blank) {                                                                                  \
+                if (kept == cap) {                                                                         \
+                    Py_ssize_t ncap = cap ? 2 * cap : 64;                                                  \
+                    ls_line *nl = PyMem_Realloc(lines, sizeof(ls_line) * (size_t)ncap);                    \
+                    if (!nl) {                                                                             \
+                        PyErr_NoMemory();                                                                  \
+                        goto done;                                                                         \
+                    }                                                                                      \
+                    lines = nl;                                                                            \
+                    cap = ncap;                                                                            \
+                }                                                                                          \
+                lines[kept].start = s;                                                                     \
+                lines[kept].len = j - s;                                                                   \
+                kept++;                                                                                    \
+            }                                                                                              \
+            if (j + 1 < n && u[j] == '\r' && u[j + 1] == '\n') j++;                                        \
+            s = j + 1;                                                                                     \
+        }                                                                                                  \
+    }
+
+static PyObject *lang_sample(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Un", &text, &limit)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    ls_line *lines = NULL;
+    Py_ssize_t kept = 0, cap = 0;
+    PyObject *starts = NULL, *ends = NULL, *result = NULL;
+    if (kind == PyUnicode_1BYTE_KIND)
+        LS_SCAN(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        LS_SCAN(Py_UCS2)
+    else
+        LS_SCAN(Py_UCS4)
+    if (kept) qsort(lines, (size_t)kept, sizeof(ls_line), ls_by_length);
+    Py_ssize_t size = 0, chosen = 0;
+    while (chosen < kept && size < limit) {
+        size += lines[chosen].len + 1;
+        chosen++;
+    }
+    if (chosen) qsort(lines, (size_t)chosen, sizeof(ls_line), ls_by_start);
+    starts = PyList_New(chosen);
+    ends = PyList_New(chosen);
+    if (!starts || !ends) goto done;
+    for (Py_ssize_t q = 0; q < chosen; q++) {
+        PyObject *a = PyLong_FromSsize_t(lines[q].start);
+        if (!a) goto done;
+        PyList_SET_ITEM(starts, q, a);
+        PyObject *b = PyLong_FromSsize_t(lines[q].start + lines[q].len);
+        if (!b) goto done;
+        PyList_SET_ITEM(ends, q, b);
+    }
+    result = PyTuple_Pack(2, starts, ends);
+done:
+    PyMem_Free(lines);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    return result;
+}
+#undef LS_SCAN
 /* ---- end language s8 ---- */
 
 static PyMethodDef methods[] = {
@@ -4423,6 +4526,7 @@ static PyMethodDef methods[] = {
     {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},
     {"cp_count", cp_count, METH_VARARGS, "Characters of a str span per flag bit of a code-point table (language s8)."},
     {"lid_states", lid_states, METH_VARARGS, "py3langid automaton states of a byte string, by longest suffix (language s8)."},
+    {"lang_sample", lang_sample, METH_VARARGS, "The document sample's lines (longest first, within a limit) as spans (language s8)."},
     {NULL, NULL, 0, NULL},
 };
 

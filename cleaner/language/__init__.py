@@ -309,6 +309,10 @@ def _sample(text: str, limit: int) -> str:
     """
     if len(text) <= limit:
         return text
+    nat = _native_sample()
+    if nat is not None:  # the same choice in one compiled pass: no string per line of the page
+        starts, ends = nat(text, limit)
+        return "\n".join([text[s:e] for s, e in zip(starts, ends, strict=True)])[:limit]
     lines = list(filter(str.strip, text.splitlines()))
     lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
     # longest first, ties in document order (a stable sort of the negated lengths); a line is taken
@@ -319,6 +323,15 @@ def _sample(text: str, limit: int) -> str:
     before = np.cumsum(sizes) - sizes
     chosen = np.sort(order[: int(np.searchsorted(before, limit, side="left"))]).tolist()
     return "\n".join([lines[i] for i in chosen])[:limit]
+
+
+@functools.lru_cache(maxsize=1)
+def _native_sample() -> Any:
+    """The compiled ``lang_sample`` (:func:`_sample`), or None (:func:`cleaner.native.load`)."""
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("lang_sample",), "the document sample is taken in Python")
+    return None if mod is None else mod.lang_sample
 
 
 def detect_language(text: str, config: Config | None = None) -> Language:
