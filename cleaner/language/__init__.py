@@ -31,9 +31,10 @@ language's alphabet, another language's function words, prose length).
 Blocks are runs of consecutive lines with the same (language, script, score)
 (a web page's ~200 lines are ~40 runs).
 
-Compiled kernels (``cleaner/_native.c``, "language s7" block, ``LANGUAGE_ABI``), each with a
-Python/numpy path giving the same answers: fastText lid.176 inference (``backends``), the page's
-line pass (:func:`_page_lines`) and the function-word judge of ASCII lines (:func:`_judge_ascii`).
+Compiled kernels (``cleaner/_native.c``, "language s7" and "language s8" blocks, ``LANGUAGE_ABI``),
+each with a Python/numpy path giving the same answers: fastText lid.176 inference and py3langid's
+automaton walk (``backends``), the page's line pass (:func:`_page_lines`), the function-word judge
+of ASCII lines (:func:`_judge_ascii`) and the document sample's choice of lines (:func:`_sample`).
 """
 
 from __future__ import annotations

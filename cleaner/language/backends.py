@@ -96,8 +96,10 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
 
 
 LANGUAGE_ABI = 2
-"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText
-here, the line pass and the line judge in ``cleaner.language``."""
+"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText and
+py3langid's walk here, the line pass, line judge and document sample in ``cleaner.language``, and the character scans
+of ``cleaner.fix_encoding`` and ``cleaner.pipeline`` (2: session 8's ``cp_scan``, ``cp_count``, ``lid_states``,
+``lang_sample``)."""
 
 
 def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
