@@ -2667,7 +2667,7 @@ done:
 
 /* ---- language s7 ---- */
 /* The language kernels' own layout version (cleaner/language/__init__.py checks it). */
-#define CLEANER_LANGUAGE_ABI 1
+#define CLEANER_LANGUAGE_ABI 2
 
 #define LJ_SLOTS 2048 /* open addressing, power of two; more than 4x the function words of all languages */
 #define LJ_MAXW 32    /* longer tokens match no function word (and are still counted as tokens) */
@@ -2843,6 +2843,8 @@ typedef struct {
     uint32_t vmask;
     int32_t *pkv;         /* the pruned n-gram buckets as (key, row) pairs, one cache line per probe: key -1 empty */
     uint32_t pmask;
+    uint64_t *pbits;      /* one bit per bucket: kept by the pruning (s8: most n-grams are not, and this 250 KB
+                           * bitmap answers them without a probe of the 1 MB table) */
     uint8_t *codes, *ncodes;
     float *cent, *ncent, *wo;
     int32_t *left, *right;
@@ -2850,7 +2852,7 @@ typedef struct {
 
 static void ft_free(FtModel *f) {
     if (!f) return;
-    free(f->vbytes); free(f->voff); free(f->vtab); free(f->pkv);
+    free(f->vbytes); free(f->voff); free(f->vtab); free(f->pkv); free(f->pbits);
     free(f->codes); free(f->ncodes); free(f->cent); free(f->ncent); free(f->wo); free(f->left); free(f->right);
     free(f);
 }
@@ -2960,7 +2962,8 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
         int32_t *vals = keys ? ft_copy(pv, 4, (Py_ssize_t)npr, "ft_model prune_vals") : NULL;
         f->pmask = ft_pow2(npr) - 1;
         f->pkv = vals ? malloc(2 * sizeof(int32_t) * ((size_t)f->pmask + 1)) : NULL;
-        if (!keys || !vals || !f->pkv) {
+        f->pbits = f->pkv ? calloc(((size_t)bucket + 63) / 64, sizeof(uint64_t)) : NULL;
+        if (!keys || !vals || !f->pkv || !f->pbits) {
             free(keys); free(vals);
             if (!PyErr_Occurred()) PyErr_NoMemory();
             goto fail;
@@ -2976,6 +2979,7 @@ static PyObject *ft_model(PyObject *self, PyObject *args) {
             while (f->pkv[2 * h] >= 0 && f->pkv[2 * h] != keys[i]) h = (h + 1) & f->pmask;
             f->pkv[2 * h] = keys[i]; /* a repeated key keeps the last value, as std::unordered_map's operator[] does */
             f->pkv[2 * h + 1] = vals[i];
+            if (keys[i] < bucket) f->pbits[keys[i] >> 6] |= (uint64_t)1 << (keys[i] & 63);
         }
         free(keys); free(vals);
     } else if (npr == 0 || rows < (int64_t)nwords + bucket) {
@@ -3090,6 +3094,7 @@ static void ft_subwords(const FtModel *f, const unsigned char *word, Py_ssize_t 
                 int32_t id = (int32_t)(h % (uint32_t)f->bucket);
                 if (f->npr == 0) continue;
                 if (f->npr > 0) {
+                    if (!((f->pbits[(uint32_t)id >> 6] >> ((uint32_t)id & 63)) & 1)) continue; /* not kept */
                     uint32_t p = ((uint32_t)id * 2654435761u) & f->pmask;
                     int32_t k;
                     while ((k = f->pkv[2 * p]) >= 0 && k != id) p = (p + 1) & f->pmask;
@@ -4656,6 +4661,319 @@ static PyObject *vocab_filter(PyObject *self, PyObject *args) {
 
 /* ---- end boilerplate s8a ---- */
 
+/* ---- language s8 ---- */
+/* Character-class scans for fix_encoding and the pipeline's input checks (checked against
+ * CLEANER_LANGUAGE_ABI too).  Both read a str in place, one loop per string kind. */
+
+#define CS_MAX_LIMIT 65536
+
+/* cp_scan(text, cls, masks, limit) -> list[int] | None
+ *
+ * cls (bytes): a class number per code point below len(cls); every other code point is class 0.
+ * masks (uint64, exactly 512: two per possible class): masks[2k] the "first" bits of class k,
+ * masks[2k + 1] its "second" bits.  Bit 0 of a first mask: a character that settles the question
+ * alone -- None is returned at the first one.  Bit 1: a character that is a trigger alone (its
+ * position is listed).  Bits 2..63: pairs -- position i is listed when first(text[i]) and
+ * second(text[i + 1]) share one.  Returns the listed positions in increasing order (single
+ * triggers and pairs merged, a position once), stopping after limit + 1 of them.
+ * fix_encoding builds the tables from ftfy's own regexes (cleaner/fix_encoding.py, _scan_tables). */
+#define CS_LOOP(T)                                                                                         \
+    {                                                                                                      \
+        const T *s = (const T *)data;                                                                      \
+        for (Py_ssize_t i = 0; i < n; i++) {                                                               \
+            Py_UCS4 c = s[i];                                                                              \
+            unsigned k = (Py_ssize_t)c < ncls ? cls[c] : 0;                                                \
+            if (!k) {                                                                                      \
+                prev = 0;                                                                                  \
+                continue;                                                                                  \
+            }                                                                                              \
+            uint64_t f = masks[2 * k];                                                                     \
+            if (prev & masks[2 * k + 1]) {                                                                 \
+                if (!npos || pos[npos - 1] != i - 1) pos[npos++] = i - 1;                                  \
+                if (npos > limit) break;                                                                   \
+            }                                                                                              \
+            if (f & 1) {                                                                                   \
+                stop = 1;                                                                                  \
+                break;                                                                                     \
+            }                                                                                              \
+            if (f & 2) {                                                                                   \
+                pos[npos++] = i;                                                                           \
+                if (npos > limit) break;                                                                   \
+            }                                                                                              \
+            prev = f & ~(uint64_t)3;                                                                       \
+        }                                                                                                  \
+    }
+
+static PyObject *cp_scan(PyObject *self, PyObject *args) {
+    PyObject *text, *obm;
+    Py_buffer bc, bm;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Uy*On", &text, &bc, &obm, &limit)) return NULL;
+    if (limit < 0 || limit > CS_MAX_LIMIT) {
+        PyBuffer_Release(&bc);
+        PyErr_SetString(PyExc_ValueError, "cp_scan: limit out of range");
+        return NULL;
+    }
+    if (get_buf(obm, &bm, 8, 512, 0, "cp_scan masks") < 0) {
+        PyBuffer_Release(&bc);
+        return NULL;
+    }
+    const unsigned char *cls = bc.buf;
+    Py_ssize_t ncls = bc.len;
+    const uint64_t *masks = bm.buf;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t *pos = PyMem_Malloc((size_t)(limit + 2) * sizeof(Py_ssize_t));
+    PyObject *result = NULL;
+    if (!pos) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_ssize_t npos = 0;
+    int stop = 0;
+    uint64_t prev = 0;
+    if (kind == PyUnicode_1BYTE_KIND)
+        CS_LOOP(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        CS_LOOP(Py_UCS2)
+    else
+        CS_LOOP(Py_UCS4)
+    if (stop) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    result = PyList_New(npos);
+    if (!result) goto done;
+    for (Py_ssize_t j = 0; j < npos; j++) {
+        PyObject *v = PyLong_FromSsize_t(pos[j]);
+        if (!v) {
+            Py_CLEAR(result);
+            goto done;
+        }
+        PyList_SET_ITEM(result, j, v);
+    }
+done:
+    PyMem_Free(pos);
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&bm);
+    return result;
+}
+#undef CS_LOOP
+
+/* cp_count(text, table, start, end) -> tuple of 8 ints
+ *
+ * table (bytes): 8 flag bits per code point below len(table) (none for the others); returns, for
+ * each bit, how many characters of text[start:end] (clipped to the text) have it.  The pipeline's
+ * input checks: control characters and U+FFFD in a sample, lone surrogates anywhere. */
+#define CC_LOOP(T)                                                                                         \
+    {                                                                                                      \
+        const T *s = (const T *)data;                                                                      \
+        for (Py_ssize_t i = start; i < end; i++) {                                                         \
+            Py_UCS4 c = s[i];                                                                              \
+            unsigned b = (Py_ssize_t)c < ntab ? tab[c] : 0;                                                \
+            if (b) {                                                                                       \
+                for (int q = 0; q < 8; q++) counts[q] += (b >> q) & 1;                                     \
+            }                                                                                              \
+        }                                                                                                  \
+    }
+
+static PyObject *cp_count(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_buffer bt;
+    Py_ssize_t start, end;
+    if (!PyArg_ParseTuple(args, "Uy*nn", &text, &bt, &start, &end)) return NULL;
+    const unsigned char *tab = bt.buf;
+    Py_ssize_t ntab = bt.len;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (start < 0) start = 0;
+    if (end > n) end = n;
+    Py_ssize_t counts[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    if (kind == PyUnicode_1BYTE_KIND)
+        CC_LOOP(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        CC_LOOP(Py_UCS2)
+    else
+        CC_LOOP(Py_UCS4)
+    PyBuffer_Release(&bt);
+    return Py_BuildValue("(nnnnnnnn)", counts[0], counts[1], counts[2], counts[3], counts[4], counts[5], counts[6],
+                         counts[7]);
+}
+#undef CC_LOOP
+
+/* lid_states(keys, nodes, depth, data) -> bytes (int32 per byte of data)
+ *
+ * cleaner.language.backends.FlatAutomaton.states in one loop: the state of py3langid's automaton
+ * after each byte of data is the node of the longest suffix (at most depth bytes) of the bytes read
+ * so far that is a node, else the root (0).  keys (uint64, sorted ascending, no duplicates: length <<
+ * 48 | the bytes big-endian) and nodes (int32, the state of each key); the keys must be a trie's nodes
+ * (every prefix of a key's bytes a key too), as FlatAutomaton's are.  A binary search per suffix
+ * length, longest first, from one more than the previous byte's (instead of numpy's search of every
+ * length at every position). */
+static PyObject *lid_states(PyObject *self, PyObject *args) {
+    PyObject *okeys, *onodes;
+    int depth;
+    Py_buffer bk, bn, bd;
+    if (!PyArg_ParseTuple(args, "OOiy*", &okeys, &onodes, &depth, &bd)) return NULL;
+    if (depth < 0 || depth > 6) {
+        PyBuffer_Release(&bd);
+        PyErr_SetString(PyExc_ValueError, "lid_states: depth out of range");
+        return NULL;
+    }
+    if (get_buf(okeys, &bk, 8, 0, 0, "lid_states keys") < 0) {
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    Py_ssize_t nk = bk.len / 8;
+    if (get_buf(onodes, &bn, 4, nk, 0, "lid_states nodes") < 0) {
+        PyBuffer_Release(&bk);
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    const uint64_t *keys = bk.buf;
+    const int32_t *nodes = bn.buf;
+    const unsigned char *b = bd.buf;
+    Py_ssize_t n = bd.len;
+    PyObject *out = size_mul(n, 4) >= 0 ? PyBytes_FromStringAndSize(NULL, n * 4) : PyErr_NoMemory();
+    if (out) {
+        int32_t *st = (int32_t *)PyBytes_AS_STRING(out);
+        int prev = 0; /* the length of the suffix found at the previous byte (0: the root) */
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t state = 0;
+            /* a trie's nodes are closed under prefixes: a node suffix of length k ending here has a node
+             * prefix of length k - 1 ending at the previous byte, so k <= prev + 1 */
+            int top = prev + 1 < depth ? prev + 1 : depth;
+            prev = 0;
+            for (int k = top; k >= 1; k--) {
+                uint64_t key = (uint64_t)k << 48;
+                for (int q = k - 1; q >= 0; q--) key |= (uint64_t)b[i - q] << (8 * q);
+                Py_ssize_t lo = 0, hi = nk; /* lower bound */
+                while (lo < hi) {
+                    Py_ssize_t mid = lo + (hi - lo) / 2;
+                    if (keys[mid] < key) lo = mid + 1;
+                    else hi = mid;
+                }
+                if (lo < nk && keys[lo] == key) {
+                    state = nodes[lo];
+                    prev = k;
+                    break;
+                }
+            }
+            st[i] = state;
+        }
+    }
+    PyBuffer_Release(&bk);
+    PyBuffer_Release(&bn);
+    PyBuffer_Release(&bd);
+    return out;
+}
+
+/* lang_sample(text, limit) -> (starts, ends): language._sample's choice of lines, as spans of text
+ *
+ * The lines as str.splitlines() cuts them (at Py_UNICODE_ISLINEBREAK characters, "\r\n" as one
+ * break), those with a character that is not Py_UNICODE_ISSPACE (what filter(str.strip, ...) keeps),
+ * taken longest first (ties in document order) while the lines taken so far, each with a newline,
+ * hold fewer than limit characters; returned in document order as two lists of offsets.  The caller
+ * joins them with "\n" and cuts the result at limit, as the Python path does. */
+typedef struct {
+    Py_ssize_t start, len;
+} ls_line;
+
+static int ls_by_length(const void *a, const void *b) {
+    const ls_line *x = a, *y = b;
+    if (x->len != y->len) return x->len > y->len ? -1 : 1;
+    return x->start < y->start ? -1 : (x->start > y->start);
+}
+
+static int ls_by_start(const void *a, const void *b) {
+    const ls_line *x = a, *y = b;
+    return x->start < y->start ? -1 : (x->start > y->start);
+}
+
+/* str.splitlines()'s line breaks (CPython's _PyUnicode_IsLinebreak: \n \v \f \r \x1c-\x1e \x85 \u2028
+ * \u2029; tests/language/test_language_fast_paths.py checks this against splitlines for every code point) */
+static int ls_break(Py_UCS4 c) {
+    return c < 128 ? ((c >= 0x0A && c <= 0x0D) || (c >= 0x1C && c <= 0x1E)) : (c == 0x85 || c == 0x2028 || c == 0x2029);
+}
+
+#define LS_SCAN(T)                                                                                         \
+    {                                                                                                      \
+        const T *u = (const T *)data;                                                                      \
+        Py_ssize_t s = 0;                                                                                  \
+        while (s < n) {                                                                                    \
+            Py_ssize_t j = s;                                                                              \
+            int blank = 1;                                                                                 \
+            for (; j < n; j++) {                                                                           \
+                Py_UCS4 c = u[j];                                                                          \
+                if (ls_break(c)) break;                                                                    \
+                if (blank && !Py_UNICODE_ISSPACE(c)) blank = 0;                                            \
+            }                                                                                              \
+            if (!blank) {                                                                                  \
+                if (kept == cap) {                                                                         \
+                    Py_ssize_t ncap = cap ? 2 * cap : 64;                                                  \
+                    ls_line *nl = PyMem_Realloc(lines, sizeof(ls_line) * (size_t)ncap);                    \
+                    if (!nl) {                                                                             \
+                        PyErr_NoMemory();                                                                  \
+                        goto done;                                                                         \
+                    }                                                                                      \
+                    lines = nl;                                                                            \
+                    cap = ncap;                                                                            \
+                }                                                                                          \
+                lines[kept].start = s;                                                                     \
+                lines[kept].len = j - s;                                                                   \
+                kept++;                                                                                    \
+            }                                                                                              \
+            if (j + 1 < n && u[j] == '\r' && u[j + 1] == '\n') j++;                                        \
+            s = j + 1;                                                                                     \
+        }                                                                                                  \
+    }
+
+static PyObject *lang_sample(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t limit;
+    if (!PyArg_ParseTuple(args, "Un", &text, &limit)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    ls_line *lines = NULL;
+    Py_ssize_t kept = 0, cap = 0;
+    PyObject *starts = NULL, *ends = NULL, *result = NULL;
+    if (kind == PyUnicode_1BYTE_KIND)
+        LS_SCAN(Py_UCS1)
+    else if (kind == PyUnicode_2BYTE_KIND)
+        LS_SCAN(Py_UCS2)
+    else
+        LS_SCAN(Py_UCS4)
+    if (kept) qsort(lines, (size_t)kept, sizeof(ls_line), ls_by_length);
+    Py_ssize_t size = 0, chosen = 0;
+    while (chosen < kept && size < limit) {
+        size += lines[chosen].len + 1;
+        chosen++;
+    }
+    if (chosen) qsort(lines, (size_t)chosen, sizeof(ls_line), ls_by_start);
+    starts = PyList_New(chosen);
+    ends = PyList_New(chosen);
+    if (!starts || !ends) goto done;
+    for (Py_ssize_t q = 0; q < chosen; q++) {
+        PyObject *a = PyLong_FromSsize_t(lines[q].start);
+        if (!a) goto done;
+        PyList_SET_ITEM(starts, q, a);
+        PyObject *b = PyLong_FromSsize_t(lines[q].start + lines[q].len);
+        if (!b) goto done;
+        PyList_SET_ITEM(ends, q, b);
+    }
+    result = PyTuple_Pack(2, starts, ends);
+done:
+    PyMem_Free(lines);
+    Py_XDECREF(starts);
+    Py_XDECREF(ends);
+    return result;
+}
+#undef LS_SCAN
+/* ---- end language s8 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4697,6 +5015,10 @@ static PyMethodDef methods[] = {
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
     {"unl_best", unl_best, METH_VARARGS, "The highest-weight word bigram of each driving garble sentence (garble s8)."},
+    {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},
+    {"cp_count", cp_count, METH_VARARGS, "Characters of a str span per flag bit of a code-point table (language s8)."},
+    {"lid_states", lid_states, METH_VARARGS, "py3langid automaton states of a byte string, by longest suffix (language s8)."},
+    {"lang_sample", lang_sample, METH_VARARGS, "The document sample's lines (longest first, within a limit) as spans (language s8)."},
     {NULL, NULL, 0, NULL},
 };
 

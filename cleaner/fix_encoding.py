@@ -9,14 +9,24 @@ Speed: a correct line can only be changed by ftfy if it matches ftfy's own mojib
 controls, surrogates, terminal escapes).  Both checks are compiled regexes, so clean text -- the
 overwhelming majority -- costs two regex scans and an NFC quick-check.  Checking line by line
 also keeps a damaged line from dragging a long document into a whole-text re-encoding.
+
+With the compiled kernels built (``cleaner/_native.c``, "language s8" block, ``LANGUAGE_ABI``) both
+checks are one pass of ``cp_scan`` over the text, for characters and *pairs* of characters that
+every match of ftfy's detector must contain (:func:`_mojibake_triggers`, read from ftfy's pattern):
+quotes, dashes and accented letters, which opened a regex window each, are no trigger alone.
+Same answers (tests/test_fix_encoding.py compares them with ftfy on real and random text).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import re
 import unicodedata
+from typing import Any
 
 import ftfy
+import numpy as np
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from ftfy.chardata import CONTROL_CHARS
 
@@ -78,8 +88,175 @@ def is_bad(text: str) -> bool:
     return False
 
 
-def _needs_ftfy(text: str) -> bool:
+def _needs_ftfy_py(text: str) -> bool:
     return bool(_SUSPECT.search(text)) or is_bad(text)
+
+
+def _needs_ftfy(text: str) -> bool:
+    """Whether ftfy may change ``text``: ``_SUSPECT.search(text) or is_bad(text)``, by the compiled
+    trigger scan (:func:`_scan_tables`) when it is built, else by those two regexes."""
+    tables = _scan_tables()
+    if tables is None:
+        return _needs_ftfy_py(text)
+    scan, cls, masks, width = tables
+    got = scan(text, cls, masks, _SCAN_LIMIT)
+    if got is None:  # a character of _SUSPECT
+        return True
+    if len(got) > _SCAN_LIMIT:  # many triggers (mojibake, or a script full of them): the windows would not pay
+        return _needs_ftfy_py(text)
+    n = len(text)
+    search = BADNESS_RE.search
+    return any(search(text, max(0, p - width), min(n, p + width + 1)) for p in got)
+
+
+_SCAN_LIMIT = 64
+"""Trigger positions beyond which :func:`_needs_ftfy` runs the regex path on the whole text."""
+
+
+def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int], frozenset[int]]], int] | None:
+    """What every match of ftfy's ``BADNESS_RE`` must contain, read from the installed pattern itself:
+    (single-character sets, pairs of sets of consecutive characters, the longest match's length).
+
+    Each alternative of the pattern is a sequence of one-character items (literals and classes) with
+    at most an optional item or an anchor among them; a match of it holds a character of each item,
+    items side by side in consecutive positions.  Of those requirements (one item, or two adjacent
+    items) the one least likely in ordinary text is kept: ``“`` or ``é`` alone occur everywhere, ``”``
+    followed by ``é`` almost never.  So any match contains a listed single or pair, and a search of
+    ``BADNESS_RE`` in the window of the longest match's length around each one finds it: exactly
+    ``ftfy.badness.is_bad``.  ``None`` when the pattern has a construct this does not read (another
+    ftfy release): then the regex path runs.
+    """
+    try:
+        parser: Any = importlib.import_module("re._parser")  # (its names include re._constants')
+    except ImportError:  # pragma: no cover - Python < 3.11
+        return None
+    if BADNESS_RE.flags & (re.IGNORECASE | re.MULTILINE):
+        return None
+    tree = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    alts = tree.data[0][1][1] if len(tree.data) == 1 and tree.data[0][0] is parser.BRANCH else [tree]
+
+    def charset(op: Any, av: Any) -> frozenset[int] | None:
+        """The code points one item matches; None: not a finite set read here (negated, categories, any)."""
+        if op is parser.LITERAL:
+            return frozenset((av,))
+        if op is not parser.IN:
+            return None
+        out: set[int] = set()
+        for o, a in av:
+            if o is parser.LITERAL:
+                out.add(a)
+            elif o is parser.RANGE:
+                out.update(range(a[0], a[1] + 1))
+            else:  # NEGATE, CATEGORY
+                return None
+        return frozenset(out)
+
+    def freq(chars: frozenset[int] | None) -> float:
+        """A rough likelihood that a character of ordinary text is in ``chars`` (it only ranks the choices:
+        ASCII letters, digits and spaces are everywhere, accented small letters, quotes, dashes and no-break
+        spaces common, capital accented letters rarer, other symbols rare)."""
+        if chars is None:
+            return 1e9
+        total = 0.0
+        for c in chars:
+            ch = chr(c)
+            cat = unicodedata.category(ch)
+            if c < 128:
+                total += 0.05 if ch.isalnum() or ch.isspace() else 0.005
+            elif cat in ("Ll", "Lo", "Pd", "Pi", "Pf", "Zs"):
+                total += 0.003
+            elif cat[0] == "L":
+                total += 0.0005
+            else:
+                total += 0.0001
+        return total
+
+    singles: list[frozenset[int]] = []
+    pairs: list[tuple[frozenset[int], frozenset[int]]] = []
+    width = 0
+    for alt in alts:
+        _, hi = alt.getwidth()
+        if hi >= parser.MAXREPEAT or hi > 32:
+            return None
+        width = max(width, hi)
+        # items as char sets; None where an item is not one character (optional, repeated): a gap
+        items: list[frozenset[int] | bool | None] = []
+        for op, av in alt.data:
+            if op is parser.AT:
+                continue  # an anchor consumes nothing: its neighbours stay adjacent
+            items.append(charset(op, av) if op in (parser.LITERAL, parser.IN, parser.ANY) else False)
+        best: tuple[float, frozenset[int] | None, frozenset[int] | None] | None = None
+        for k, a in enumerate(items):
+            if isinstance(a, frozenset) and (best is None or freq(a) < best[0]):
+                best = (freq(a), a, None)
+            b = items[k + 1] if k + 1 < len(items) else False
+            if isinstance(a, frozenset) and isinstance(b, frozenset):
+                cost = freq(a) * freq(b)
+                if best is None or cost < best[0]:
+                    best = (cost, a, b)
+        if best is None:
+            return None  # an alternative without one finite item: nothing to require
+        _, a, b = best
+        if a is None:
+            return None  # pragma: no cover - a choice is always a finite set
+        if b is None:
+            singles.append(a)
+        else:
+            pairs.append((a, b))
+    return singles, pairs, width
+
+
+@functools.lru_cache(maxsize=1)
+def _scan_tables() -> tuple[Any, bytes, np.ndarray, int] | None:
+    """(``cp_scan``, its class table, its masks, the window) for :func:`_needs_ftfy`, or None: kernel
+    not built or switched off, or ftfy's pattern not read (:func:`_mojibake_triggers`).
+
+    Bit 0: a character of ``_SUSPECT`` (ftfy's other fixers act on it: the answer is yes); bit 1:
+    a single trigger; bits 2..63: one per distinct pair."""
+    from . import native
+    from .language import backends
+
+    mod = native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("cp_scan",), "fix_encoding scans with regexes")
+    got = _mojibake_triggers()
+    if mod is None or got is None:
+        return None
+    singles, pairs, width = got
+    distinct = list(dict.fromkeys(pairs))
+    if len(distinct) > 62:
+        return None
+    first: dict[int, int] = {}
+    second: dict[int, int] = {}
+    for c in _suspect_chars():
+        first[c] = first.get(c, 0) | 1
+    for chars in singles:
+        for c in chars:
+            first[c] = first.get(c, 0) | 2
+    for bit, (a, b) in enumerate(distinct, start=2):
+        for c in a:
+            first[c] = first.get(c, 0) | 1 << bit
+        for c in b:
+            second[c] = second.get(c, 0) | 1 << bit
+    keys = sorted(set(first) | set(second))
+    classes: dict[tuple[int, int], int] = {(0, 0): 0}
+    size = keys[-1] + 1 if keys else 0
+    if size > 0x110000:
+        return None
+    cls = bytearray(size)
+    for c in keys:
+        key = (first.get(c, 0), second.get(c, 0))
+        k = classes.setdefault(key, len(classes))
+        if k > 255:
+            return None
+        cls[c] = k
+    masks = np.zeros(512, dtype=np.uint64)
+    for (f, s), k in classes.items():
+        masks[2 * k], masks[2 * k + 1] = f, s
+    return mod.cp_scan, bytes(cls), masks, width
+
+
+def _suspect_chars() -> list[int]:
+    """The code points ``_SUSPECT`` matches."""
+    return [*range(0x80, 0xA0), *range(0xD800, 0xE000), *(c for c in sorted(CONTROL_CHARS) if c < 0x10000)]
 
 
 def _fix_line(line: str, fixes: list[str]) -> str:

@@ -8,6 +8,7 @@ that fails never loses the document, later stages run on what there is.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 import traceback
@@ -67,8 +68,45 @@ class BinaryInput(ValueError):
     """The input is binary data (an image, PDF, executable, archive), not text."""
 
 
-def binary_reason(raw: bytes | None = None, text: str | None = None) -> str | None:
-    """Why ``raw`` / ``text`` is binary rather than text, or None when it looks like text."""
+_CP_NON_TEXT = 1
+_CP_SURROGATE = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _census() -> tuple[Any, bytes] | None:
+    """(``cp_count``, its table: bit 0 for ``_NON_TEXT``'s characters, bit 1 for surrogates), or None when the
+    compiled kernels are not built or switched off (then the regexes run: same counts)."""
+    from . import native
+    from .language import backends
+
+    mod = native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("cp_count",), "the input checks use regexes")
+    if mod is None:
+        return None
+    table = bytearray(0x10000)
+    for c in (*range(0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFD):
+        table[c] |= _CP_NON_TEXT
+    for c in range(0xD800, 0xE000):
+        table[c] |= _CP_SURROGATE
+    return mod.cp_count, bytes(table)
+
+
+def _scan_input(text: str) -> tuple[int | None, bool]:
+    """For a non-ASCII ``text``: (how many characters of its binary sample ``_NON_TEXT`` matches, None when
+    not counted here; whether it has a lone surrogate).  One compiled pass when the kernel is built."""
+    census = _census()
+    if census is None:
+        return None, _SURROGATE.search(text) is not None
+    count, table = census
+    head = count(text, table, 0, _BINARY_SAMPLE)
+    surrogate = bool(head[1]) or (len(text) > _BINARY_SAMPLE and bool(count(text, table, _BINARY_SAMPLE, len(text))[1]))
+    return head[0], surrogate
+
+
+def binary_reason(raw: bytes | None = None, text: str | None = None, *, non_text: int | None = None) -> str | None:
+    """Why ``raw`` / ``text`` is binary rather than text, or None when it looks like text.
+
+    ``non_text``: how many of the first ``_BINARY_SAMPLE`` characters of ``text`` are control
+    characters or U+FFFD, when the caller counted them already (:func:`_scan_input`)."""
     if raw is not None:
         for magic, what in _MAGIC:
             if raw.startswith(magic):
@@ -77,9 +115,13 @@ def binary_reason(raw: bytes | None = None, text: str | None = None) -> str | No
             return "input is a Windows executable, not text"
     if text:
         sample = text[:_BINARY_SAMPLE]
-        if sample.isascii():
+        if non_text is not None:
+            bad = non_text
+        elif sample.isascii():
             ascii_sample = sample.encode("ascii")
             bad = len(ascii_sample) - len(ascii_sample.translate(None, _NON_TEXT_ASCII))
+        elif (census := _census()) is not None:
+            bad = census[0](sample, census[1], 0, len(sample))[0]
         else:
             bad = len(_NON_TEXT.findall(sample))
         if bad >= _BINARY_MIN and bad >= _BINARY_SHARE * len(sample):
@@ -356,21 +398,25 @@ def clean(
     doc = Document(id=id, encoding_hint=encoding)
     if url:
         doc.metadata["url"] = url
+    non_text: int | None = None  # (counted with the surrogates, for binary_reason)
     if isinstance(data, (bytes, bytearray, memoryview)):
         doc.raw = bytes(data)
         size = len(doc.raw)
         doc.is_html = sniff_html(doc.raw) if html is None else html
     elif isinstance(data, str):
         text: str = data
-        if not text.isascii() and _SURROGATE.search(text):  # legal in JSON strings, not encodable as UTF-8
-            text = _SURROGATE.sub("\ufffd", text)
-            doc.encoding_fixes.append("replace-lone-surrogates")
+        if not text.isascii():
+            non_text, surrogate = _scan_input(text)
+            if surrogate:  # legal in JSON strings, not encodable as UTF-8
+                text = _SURROGATE.sub("\ufffd", text)
+                doc.encoding_fixes.append("replace-lone-surrogates")
+                non_text = None  # (each U+FFFD counts: the sample changed)
         doc.text = text
         size = len(text)  # characters; UTF-8 bytes are at least this many
         doc.is_html = sniff_html(text) if html is None else html
     else:
         raise TypeError(f"clean() takes str or bytes, not {type(data).__name__}")
-    reason = None if doc.raw is not None else binary_reason(text=doc.text)
+    reason = None if doc.raw is not None else binary_reason(text=doc.text, non_text=non_text)
     if reason:
         doc.errors.append(StageError("input", "BinaryInput", reason))
         doc.text = ""

@@ -13,6 +13,7 @@ from ftfy.badness import is_bad as ftfy_is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cleaner import fix_encoding
 from cleaner.config import Config
 from cleaner.fix_encoding import FTFY_CONFIG, fix_text, is_bad, restore_cjk_punctuation
 
@@ -84,6 +85,96 @@ def test_fast_is_bad_agrees_with_ftfy() -> None:
     disagree = [t for t in texts if is_bad(t) != ftfy_is_bad(t)]
     assert disagree == []
     assert sum(map(ftfy_is_bad, texts)) > 50  # the comparison includes many positives
+
+
+def _needs_ftfy_truth(text: str) -> bool:
+    """What the compiled scan must answer: a character another fixer acts on, or ftfy's own detector."""
+    return bool(fix_encoding._SUSPECT.search(text)) or ftfy_is_bad(text)
+
+
+def _scan_or_skip() -> tuple:
+    tables = fix_encoding._scan_tables()
+    if tables is None:
+        pytest.skip("compiled cp_scan not built (or switched off)")
+    return tables
+
+
+def test_scan_needs_ftfy_agrees_with_ftfy() -> None:
+    _scan_or_skip()
+    texts = [c["original"] for c in FTFY_CASES] + [c["fixed"] for c in FTFY_CASES]
+    texts += [c["text"] for c in NEGATIVE] + [c["original"] for c in POSITIVE]
+    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            texts += [json.loads(line)["text"] for line in f]
+    texts += [line for t in list(texts) for line in t.split("\n")]
+    disagree = [t for t in texts if fix_encoding._needs_ftfy(t) != _needs_ftfy_truth(t)]
+    assert disagree == []
+    assert sum(map(fix_encoding._needs_ftfy, texts)) > 50
+
+
+def test_scan_triggers_cover_every_alternative() -> None:
+    """Each alternative of BADNESS_RE gets a requirement: 2 single sets + pairs = its alternatives."""
+    got = fix_encoding._mojibake_triggers()
+    assert got is not None
+    singles, pairs, width = got
+    assert len(singles) + len(pairs) == len(ftfy.badness.BADNESS_RE.pattern.split("\n    |\n"))
+    assert 2 <= width <= 8
+    # quotes, dashes and accented small letters alone are no trigger: ordinary text scans clean
+    tables = _scan_or_skip()
+    assert tables[0]("“Déjà vu” — naïve café, “Ελληνικά”, «Русский» © 2024 • ½", *tables[1:3], 64) == []
+
+
+# characters every BADNESS_RE class draws from, plus ASCII and the _SUSPECT set: dense in triggers
+_MOJI_ALPHABET = "".join(sorted(set(fix_encoding._mojibake_chars()) | set("aZ .,!?\n\t0\xa0") | {"\x81", "\u200b"}))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_MOJI_ALPHABET), max_size=40) | st.text(max_size=60))
+def test_scan_needs_ftfy_agrees_on_random_text(text: str) -> None:
+    _scan_or_skip()
+    assert fix_encoding._needs_ftfy(text) == _needs_ftfy_truth(text)
+
+
+def _scan_reference(text: str, cls: bytes, masks, limit: int) -> list[int] | None:
+    """cp_scan's documented semantics, in Python."""
+    out: list[int] = []
+    prev = 0
+    for i, ch in enumerate(text):
+        c = ord(ch)
+        k = cls[c] if c < len(cls) else 0
+        f, s = int(masks[2 * k]), int(masks[2 * k + 1])
+        if prev & s and (not out or out[-1] != i - 1):
+            out.append(i - 1)
+            if len(out) > limit:
+                return out
+        if f & 1:
+            return None
+        if f & 2:
+            out.append(i)
+            if len(out) > limit:
+                return out
+        prev = f & ~3
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_MOJI_ALPHABET), max_size=80) | st.text(max_size=80),
+       st.integers(0, 5))
+def test_cp_scan_kernel_matches_reference(text: str, limit: int) -> None:
+    scan, cls, masks, _ = _scan_or_skip()
+    assert scan(text, cls, masks, limit) == _scan_reference(text, cls, masks, limit)
+    assert scan(text, cls[:200], masks, limit) == _scan_reference(text, cls[:200], masks, limit)
+
+
+def test_cp_scan_rejects_bad_arguments() -> None:
+    scan, cls, masks, _ = _scan_or_skip()
+    with pytest.raises(ValueError):
+        scan("x", cls, masks[:10], 4)  # fewer than 512 masks
+    with pytest.raises(ValueError):
+        scan("x", cls, masks, -1)
+    assert scan("", cls, masks, 0) == []
+    assert scan("abc", b"", masks, 0) == []  # every code point class 0
 
 
 def test_every_change_is_named_on_real_text() -> None:

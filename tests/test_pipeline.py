@@ -139,3 +139,43 @@ def test_binary_reason_counts_ascii_controls_as_the_pattern_does(seed: int) -> N
             bad = len(pipeline._NON_TEXT.findall(text))
             binary = bad >= pipeline._BINARY_MIN and bad >= pipeline._BINARY_SHARE * len(text)
             assert (pipeline.binary_reason(text=text) is not None) == binary, repr(text)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_input_scan_counts_as_the_patterns_do(seed: int) -> None:
+    """cp_count (one pass for the binary sample's control characters and for lone surrogates) gives the
+    regexes' answers, across the sample's edge and in every string kind."""
+    import random
+
+    from cleaner import pipeline
+
+    census = pipeline._census()
+    if census is None:
+        pytest.skip("compiled cp_count not built (or switched off)")
+    count, table = census
+    rng = random.Random(seed)
+    for _ in range(300):
+        text = "".join(rng.choice(_SCAN_CHARS) for _ in range(rng.randrange(0, 200)))
+        non_text, surrogate = pipeline._scan_input(text)
+        assert non_text == len(pipeline._NON_TEXT.findall(text[: pipeline._BINARY_SAMPLE]))
+        assert surrogate == (pipeline._SURROGATE.search(text) is not None)
+        lo, hi = rng.randrange(-5, 50), rng.randrange(0, 250)
+        got = count(text, table, lo, hi)
+        span = text[max(lo, 0) : hi]
+        assert got[0] == len(pipeline._NON_TEXT.findall(span)) and got[1] == len(pipeline._SURROGATE.findall(span))
+        assert got[2:] == (0,) * 6
+    # past the sample: a surrogate there is found, its control characters are not counted
+    big = "é" + "a" * pipeline._BINARY_SAMPLE + "\x01\ud800"
+    assert pipeline._scan_input(big) == (0, True)
+    assert pipeline._scan_input("\x01" * 20 + "😀") == (20, False)
+    assert count("abc", b"", 0, 3) == (0,) * 8
+
+
+def test_binary_and_surrogate_records_same_without_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner import pipeline
+
+    texts = ["é" + "\x01" * 40, "ok \ud800 text é", "\ufffd" * 30 + "é", "plain é text\n" * 10]
+    native = [clean(t, html=False).to_record() for t in texts]
+    monkeypatch.setattr(pipeline, "_census", lambda: None)
+    assert [clean(t, html=False).to_record() for t in texts] == native
+    assert native[0]["error"]["type"] == "BinaryInput" and "replace-lone-surrogates" in native[1]["encoding"]["fixes"]

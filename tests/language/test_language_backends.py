@@ -236,13 +236,17 @@ def test_choosing_the_backend_loads_fasttext_only(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(backends, "_models", {})
     monkeypatch.setattr(lang_mod, "_resolved", {})
     lang_mod._backend("auto")
-    assert set(backends._models) == {"fasttext"} and lang_mod._resolved["auto"] == "auto"
+    # one copy of the model: the compiled kernel's where it is built (it makes every prediction then),
+    # else fasttext-predict's
+    native = backends._models.get("fasttext-native") is not None
+    model = {"fasttext-native"} if native else {"fasttext"}
+    assert set(backends._models) - {"fasttext-native"} == model - {"fasttext-native"}
+    assert lang_mod._resolved["auto"] == "auto"
     got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
                                    "the schools, the roads and the library, which will open on Sundays.")
-    # ("fasttext-native": the compiled kernel's copy of the same model, where it is built)
-    assert got.language == "en" and set(backends._models) - {"fasttext-native"} == {"fasttext"}
+    assert got.language == "en" and set(backends._models) - {"fasttext-native"} == model - {"fasttext-native"}
     assert lang_mod.detect_language("Guten Tag").language == "de"  # short: the second opinion loads now
-    assert set(backends._models) - {"fasttext-native"} == {"fasttext", "py3langid"}
+    assert set(backends._models) - {"fasttext-native"} == (model | {"py3langid"}) - {"fasttext-native"}
 
 
 def test_installed_checks_without_importing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,3 +269,27 @@ def test_a_corrupt_fasttext_model_falls_back_to_langdetect(monkeypatch: pytest.M
     got = lang_mod.detect_language("The council approved the new budget on Monday after a long debate about "
                                    "the schools, the roads and the library, which will open on Sundays.")
     assert got.language == "en"
+
+
+def test_compiled_states_are_the_numpy_states(flat) -> None:
+    """lid_states (binary searches from one more than the previous byte's suffix length, on a trie) gives
+    FlatAutomaton's numpy states; an automaton whose keys are no trie keeps to numpy."""
+    if backends._native_lid() is None:
+        pytest.skip("compiled lid_states not built (or switched off)")
+    auto = flat.automaton
+    assert auto.prefix_closed
+    rng = random.Random(11)
+    data = [t.encode("utf-8", "surrogatepass") for t in _texts()]
+    data += [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 60))) for _ in range(300)]
+    data += [bytes(rng.choice(b"aeinorst \xc3\xa9\xe4\xb8\xad") for _ in range(rng.randrange(0, 80)))
+             for _ in range(300)]
+    for d in data:
+        assert auto.states(d).tolist() == auto.states_numpy(d).tolist(), d[:60]
+    # "bc" without "b": not a trie, so the shortcut (which would skip "bc" after a miss on "b") is not used
+    keys = np.array([1 << 48 | ord("a"), 2 << 48 | ord("b") << 8 | ord("c")], dtype=np.uint64)
+    odd = backends.FlatAutomaton.from_arrays(keys, np.array([1, 2]), np.zeros(3))
+    assert not odd.prefix_closed and odd.states(b"xbc").tolist() == [0, 0, 2]
+    with pytest.raises(ValueError):
+        backends._native_lid()(auto._keys, auto._nodes, 7, b"abc")
+    with pytest.raises(ValueError):
+        backends._native_lid()(auto._keys, auto._nodes[:5], 6, b"abc")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -189,3 +193,71 @@ def test_a_long_byline_inherits_without_a_detector_call(monkeypatch: pytest.Monk
     monkeypatch.setattr(backends, "fasttext_top", lambda text: calls.append(text) or real(text))
     got = _line_languages([_EN, byline, _EN])
     assert got[byline] == "en" and not calls
+
+
+def _greedy_sample(text: str, limit: int) -> str:
+    """The document sample as the greedy loop took it before the cumulative-sum version."""
+    if len(text) <= limit:
+        return text
+    lines = list(filter(str.strip, text.splitlines()))
+    lengths = list(map(len, lines))
+    order = sorted(range(len(lines)), key=lengths.__getitem__, reverse=True)
+    chosen: list[int] = []
+    size = 0
+    for i in order:
+        if size >= limit:
+            break
+        chosen.append(i)
+        size += lengths[i] + 1
+    return "\n".join(lines[i] for i in sorted(chosen))[:limit]
+
+
+_SAMPLE_PIECES = ["a", "bb ", "\n", " ", "\r\n", "\r", "ccc", "\u2028", "\x85", "\x1c", "\x0b", "\u3000",
+                  "\xa0", "xxxxxxx", "yyyy yyyy", "\t\n", "é", "中文", "😀"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_SAMPLE_PIECES), max_size=40), st.integers(0, 40))
+def test_sample_is_the_greedy_choice(pieces: list[str], limit: int) -> None:
+    import cleaner.language as lang_mod
+
+    text = "".join(pieces)
+    want = _greedy_sample(text, limit)
+    assert lang_mod._sample(text, limit) == want  # compiled where built
+    nat = lang_mod._native_sample
+    try:
+        lang_mod._native_sample = lambda: None
+        assert lang_mod._sample(text, limit) == want  # numpy path
+    finally:
+        lang_mod._native_sample = nat
+
+
+def test_sample_kernel_on_real_pages() -> None:
+    import cleaner.language as lang_mod
+
+    if lang_mod._native_sample() is None:
+        pytest.skip("compiled lang_sample not built (or switched off)")
+    root = Path(__file__).resolve().parents[2] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not root.exists():
+        pytest.skip("../shared not available")
+    with gzip.open(root, "rt", encoding="utf-8") as f:
+        texts = [json.loads(line)["text"] for _, line in zip(range(150), f, strict=False)]
+    for text in texts:
+        for limit in (4000, 500, 1):
+            assert lang_mod._sample(text, limit) == _greedy_sample(text, limit)
+
+
+def test_sample_kernel_breaks_lines_where_splitlines_does() -> None:
+    """lang_sample's line breaks are str.splitlines' for every code point (and "\\r\\n" is one break)."""
+    import cleaner.language as lang_mod
+
+    nat = lang_mod._native_sample()
+    if nat is None:
+        pytest.skip("compiled lang_sample not built (or switched off)")
+    breaks = [c for c in range(0x110000) if 0xD800 > c or c > 0xDFFF if len(("a" + chr(c) + "b").splitlines()) == 2]
+    assert breaks == [0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029]
+    for c in breaks:
+        text = "xx" + chr(c) + "yyy"
+        assert nat(text, 100) == ([0, 3], [2, 6])
+    assert nat("a\r\nbb", 100) == ([0, 3], [1, 5]) and nat("a\n\rbb", 100) == ([0, 3], [1, 5])
+    assert nat("", 10) == ([], []) and nat(" \n\t\n", 10) == ([], []) and nat("abc", 0) == ([], [])
