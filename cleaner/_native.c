@@ -4170,6 +4170,102 @@ done:
 }
 /* ---- end garble s7b ---- */
 
+/* ---- boilerplate s8b ---- */
+/* The rules path's own layout version (cleaner/boilerplate/related.py checks it). */
+#define CLEANER_BP_RULES_ABI 1
+
+/* whether c is in one of the n sorted, disjoint inclusive ranges rng[2k]..rng[2k+1] */
+static int bp_in_ranges(Py_UCS4 c, const uint32_t *rng, Py_ssize_t n) {
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (c < rng[2 * k]) return 0;
+        if (c <= rng[2 * k + 1]) return 1;
+    }
+    return 0;
+}
+
+/* 1: a letter of related._LETTERS ([^\W\d_HAN]: re's \w for str is Py_UNICODE_ISALNUM or "_", its \d
+ * Py_UNICODE_ISDECIMAL), 2: a Han character (related.HAN), 0: neither */
+static int bp_tok_class(Py_UCS4 c, const uint32_t *han, Py_ssize_t nhan) {
+    if (c < 128) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (bp_in_ranges(c, han, nhan)) return 2;
+    return Py_UNICODE_ISALNUM(c) && !Py_UNICODE_ISDECIMAL(c);
+}
+
+static int bp_cjk_start(Py_UCS4 c) { return (c >= 0x2e80 && c <= 0x9fff) || (c >= 0xf900 && c <= 0xfaff); }
+
+/* add text[a:b] to the set (a new reference is made and released) */
+static int bp_add(PyObject *out, PyObject *text, Py_ssize_t a, Py_ssize_t b) {
+    PyObject *w = PyUnicode_Substring(text, a, b);
+    if (!w) return -1;
+    int rc = PySet_Add(out, w);
+    Py_DECREF(w);
+    return rc;
+}
+
+/* related_tokens(low, stop, han) -> set
+ *
+ * related.tokens of an already lower-cased str: every maximal run of letters (bp_tok_class 1) of 3 or
+ * more and every maximal run of Han characters (class 2) is a token; a token whose first character is
+ * in U+2E80..U+9FFF or U+F900..U+FAFF is replaced by its character bigrams (none when it is one
+ * character long), any other is kept unless it is in stop (a set or frozenset).  han: the Han ranges
+ * as uint32 pairs (lo, hi), sorted (a bytes-like object).  The same set as the Python function
+ * (tests/boilerplate/test_related.py compares them on the dev pages and on generated text).
+ */
+static PyObject *related_tokens(PyObject *self, PyObject *args) {
+    PyObject *text, *stop, *o_han;
+    if (!PyArg_ParseTuple(args, "UOO", &text, &stop, &o_han)) return NULL;
+    if (!PyAnySet_Check(stop)) {
+        PyErr_SetString(PyExc_TypeError, "stop must be a set or frozenset");
+        return NULL;
+    }
+    Py_buffer bh = {0};
+    if (PyObject_GetBuffer(o_han, &bh, PyBUF_SIMPLE) < 0) return NULL;
+    if (bh.len % 8) {
+        PyBuffer_Release(&bh);
+        PyErr_SetString(PyExc_ValueError, "han: uint32 (lo, hi) pairs");
+        return NULL;
+    }
+    const uint32_t *han = bh.buf;
+    Py_ssize_t nhan = bh.len / 8;
+    PyObject *out = PySet_New(NULL);
+    if (!out) {
+        PyBuffer_Release(&bh);
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t i = 0;
+    while (i < n) {
+        int c0 = bp_tok_class(PyUnicode_READ(kind, data, i), han, nhan);
+        if (!c0) {
+            i++;
+            continue;
+        }
+        Py_ssize_t a = i;
+        while (i < n && bp_tok_class(PyUnicode_READ(kind, data, i), han, nhan) == c0) i++;
+        if (c0 == 1 && i - a < 3) continue;
+        if (bp_cjk_start(PyUnicode_READ(kind, data, a))) {
+            for (Py_ssize_t k = a; k + 1 < i; k++)
+                if (bp_add(out, text, k, k + 2) < 0) goto fail;
+            continue;
+        }
+        PyObject *w = PyUnicode_Substring(text, a, i);
+        if (!w) goto fail;
+        int in_stop = PySet_Contains(stop, w);
+        int rc = in_stop ? in_stop : PySet_Add(out, w);
+        Py_DECREF(w);
+        if (rc < 0) goto fail;
+    }
+    PyBuffer_Release(&bh);
+    return out;
+fail:
+    PyBuffer_Release(&bh);
+    Py_DECREF(out);
+    return NULL;
+}
+/* ---- end boilerplate s8b ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4205,6 +4301,7 @@ static PyMethodDef methods[] = {
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
+    {"related_tokens", related_tokens, METH_VARARGS, "The topical tokens of a lower-cased text (boilerplate s8b)."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -4215,7 +4312,8 @@ PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
     if (m && (PyModule_AddIntConstant(m, "ABI", CLEANER_NATIVE_ABI) < 0 ||
               PyModule_AddIntConstant(m, "GARBLE_ABI", CLEANER_GARBLE_ABI) < 0 ||
-              PyModule_AddIntConstant(m, "LANGUAGE_ABI", CLEANER_LANGUAGE_ABI) < 0)) {
+              PyModule_AddIntConstant(m, "LANGUAGE_ABI", CLEANER_LANGUAGE_ABI) < 0 ||
+              PyModule_AddIntConstant(m, "BP_RULES_ABI", CLEANER_BP_RULES_ABI) < 0)) {
         Py_DECREF(m);
         return NULL;
     }
