@@ -268,9 +268,20 @@ def test_line_filter_keeps_every_matching_line(lines: list[str]) -> None:
     _check_line_filter("\n".join(lines))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FILTER_PIECES), st.integers(1, 90)).map(lambda t: t[0] * t[1]), min_size=8,
+                max_size=12))
+def test_line_filter_on_long_lines(lines: list[str]) -> None:
+    # the kernel adds the counted sets in chunks of 31 characters: lines far longer, with many counted
+    # characters (digits, separators, letters), before and after the leading bullets
+    _check_line_filter("\n".join(lines))
+
+
 def test_line_filter_edges() -> None:
     for text in ("", "\n" * 9, "Share\n" * 9, "x\n" * 8 + "Share", " \t\u3000\n" * 9, "\u2022 Home\n" * 9,
-                 "Home \u00bb News \u00bb World\n" * 9 + "\r", "- - Share -\r\n" * 9, "\U00010400\n" * 9):
+                 "Home \u00bb News \u00bb World\n" * 9 + "\r",
+                 "- " * 40 + "Share\n" + "1" * 95 + "\n" + "a/" * 70 + "\n" * 6 + "\u2022" * 33 + "+44 " + "7" * 40,
+                 "- - Share -\r\n" * 9, "\U00010400\n" * 9):
         _check_line_filter(text)
 
 
