@@ -223,7 +223,43 @@ def test_literal_prefixes() -> None:
     assert rules._literal_prefix(r"Reuters\b") == "Reuters"
     assert rules._literal_prefix(r"/19\d\d") == "/19" and rules._literal_prefix(r":(?=\s*$)") == ":"
     assert rules._literal_prefix("（[^)]{2}") == "（" and rules._literal_prefix(".x") == ""
-    assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
+
+
+def test_literal_heads() -> None:
+    import re
+
+    def heads(p: str) -> set[str]:
+        return rules._heads(list(re._parser.parse(rules.stdlib_pattern(p))), {""})[0]  # type: ignore[attr-defined]
+
+    assert heads(r"\((?:[Ss]ource|[Pp]hoto)\h*:") == {"(Sourc", "(sourc", "(Photo", "(photo"}
+    assert heads("ab[cd]e?f") == {"abc", "abd"}  # an optional part ends the heads
+    assert heads("a(?:b|cd)e") == {"abe", "acde"} and heads("x(?:b|c+)e") == {"xb", "xc"}
+    assert heads(r"ICP\h*(?:备|证)") == {"ICP"} and heads("版权所有") == {"版权所有"}
+    assert heads("[^a]bc") == {""} and heads(r"\dabc") == {""}  # no literal head
+    assert heads(r"Getty[ \t]+Images") == {"Getty ", "Getty\t"}
+    # every alternative of CONTAINS has heads; "all"/"AP" followed by white space are found behind it
+    assert all(rules._CONTAINS_NEEDLES) and len(rules._CONTAINS_NEEDLES) == len(rules._CONTAINS_STARTS)
+    pairs = zip(rules._CONTAINS_NEEDLES, rules._CONTAINS_BEHIND, strict=True)
+    behind = {n: {lead.lead for lead in b} for n, b in pairs if b}
+    assert behind == {"Rights": {"All", "all"}, "rights": {"All", "all"}, "RIGHTS": {"ALL"}, "Photo": {"AP"}}
+    assert "(" not in rules._CONTAINS_NEEDLES and "all" not in rules._CONTAINS_NEEDLES
+
+
+_CONTAINS_PIECES = ["All", "all", "ALL", "AP", "Al", " ", "  ", "\t", "\u3000", "\xa0", "\u2009", "Rights", "rights",
+                    "RIGHTS", "Righ", " reserved", " Reserved", " RESERVED", "Photo", " via x", "(Photo: x)",
+                    "(source:", "(Source", ")", "\n", "©", "2020", "Getty", " Images", "GETTY IMAGES", "Reuters",
+                    "REUTERS",
+                    "AFP", "EPA", "版权所有", "未经", "许可", "转载", "ICP备", "Licence for publishing", "licen",
+                    "registration number", "供图", "图片来源：", "x", ".", "small", "-"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_CONTAINS_PIECES), max_size=24).map("".join))
+def test_contains_starts_on_generated_text(text: str) -> None:
+    want = [m.start() for m in rules.CONTAINS.finditer(text)]
+    assert rules._contains_starts(text) == want
+    if features._native is not None:
+        assert set(want) <= rules._contains_candidates(text)
 
 
 def test_contains_starts_on_dev_pages_both_paths(dev_texts: list[str], kernel_path: str) -> None:
