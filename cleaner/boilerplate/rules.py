@@ -20,6 +20,7 @@ not from benchmark items.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -1049,6 +1050,14 @@ class RuleHit:
     reason: str
 
 
+_HIT_BY_SLOTS = (
+    tuple(f.name for f in dataclasses.fields(RuleHit)) == ("start", "end", "kind", "reason")
+    and "__slots__" in RuleHit.__dict__
+    and not hasattr(RuleHit, "__post_init__")
+)
+"""Whether :class:`RuleHit` can be built by the kernel (see :func:`_hit_records`)."""
+
+
 LINE_FILTER_MIN_LINES = 8
 """Pages of fewer lines are scanned whole (the filter's dozen array operations cost more there)."""
 LINE_FILTER_AFTER_PAGES = 200
@@ -1078,7 +1087,7 @@ def _lexicon_matches(
     in ``"\\n" + text``, as its ``finditer`` finds them: every match is one whole line (no alternative
     consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined.
     ``lines``/``starts``: ``text.split("\\n")`` and their offsets when the caller has them already."""
-    if text.count("\n") + 1 < LINE_FILTER_MIN_LINES:
+    if (text.count("\n") + 1 if lines is None else len(lines)) < LINE_FILTER_MIN_LINES:
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     from . import features  # features imports this module
 
@@ -1108,16 +1117,39 @@ def _lexicon_matches(
     return out
 
 
+_RULE_KIND = tuple(RULES[r].kind for r in _ALT_RULE)
+_RULE_REASON = tuple(RULES[r].reason for r in _ALT_RULE)
+"""The kind and reason of each lexicon alternative's rule (by alternative number)."""
+_HIT_FIELDS = ("start", "end", "kind", "reason")
+
+
+def _hit_records(starts: list[int], ends: list[int], kinds: list[str], reasons: list[str]) -> list[RuleHit]:
+    """``list(map(RuleHit, starts, ends, kinds, reasons))``; by the compiled ``new_frozen`` when it is
+    built and :class:`RuleHit` is still a slots dataclass of these fields whose ``__init__`` only sets them
+    (the same objects: a frozen dataclass's ``__init__`` sets each field by ``object.__setattr__``, ~1 us
+    per hit, and a dev page has ~9)."""
+    from . import features  # features imports this module
+
+    if features._native is not None and _HIT_BY_SLOTS:
+        return features._native.new_frozen(RuleHit, _HIT_FIELDS, (starts, ends, kinds, reasons))  # type: ignore[no-any-return]
+    return list(map(RuleHit, starts, ends, kinds, reasons))
+
+
 def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None = None) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page).  ``lines``: the
     caller's ``text.split("\\n")`` (``\\r`` kept) and ``starts`` their offsets, when it has them."""
-    out: list[RuleHit] = []
+    s_list: list[int] = []
+    e_list: list[int] = []
+    kinds: list[str] = []
+    reasons: list[str] = []
     for s, e, alt in _lexicon_matches(text, lines, starts):
         if e - s > _MAX_RULE_LINE or s == e:
             continue
-        rule = RULES[_ALT_RULE[alt]]
-        out.append(RuleHit(s, e, rule.kind, rule.reason))
-    seen = {h.start for h in out}
+        s_list.append(s)
+        e_list.append(e)
+        kinds.append(_RULE_KIND[alt])
+        reasons.append(_RULE_REASON[alt])
+    seen = set(s_list)
     for start in _contains_starts(text):
         s = text.rfind("\n", 0, start) + 1
         if s in seen:
@@ -1130,5 +1162,8 @@ def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None
         rule, limit = CONTAINS_RULES[k]
         if e - s <= limit and (rule.reason != "copyright-footer" or _COPYRIGHT_CONFIRM.search(text, s, e)):
             seen.add(s)
-            out.append(RuleHit(s, e, rule.kind, rule.reason))
-    return out
+            s_list.append(s)
+            e_list.append(e)
+            kinds.append(rule.kind)
+            reasons.append(rule.reason)
+    return _hit_records(s_list, e_list, kinds, reasons)

@@ -380,3 +380,22 @@ def test_line_filter_tables_hold_each_columns_first_characters_and_no_build_memo
         f2 = rules._second_chars(items)
         assert second[:, j].all() if f2 is None else np.array_equal(second[:, j], f2)
     rules._FIRST_MEMO.clear()
+
+
+def test_scan_hits_same_on_both_paths(dev_texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the compiled path builds the RuleHit records by new_frozen and scans only the filtered lines
+    if features._native is None:
+        pytest.skip("cleaner._native not built")
+    monkeypatch.setattr(rules, "LINE_FILTER_AFTER_PAGES", 0)
+    native = [rules.scan(t) for t in dev_texts[:120]]
+    monkeypatch.setattr(features, "_native", None)
+    assert [rules.scan(t) for t in dev_texts[:120]] == native
+    assert sum(map(len, native)) > 500 and all(type(h) is rules.RuleHit for hs in native for h in hs)
+
+
+def test_hit_records_are_the_dataclass_records() -> None:
+    cols = ([0, 7], [5, 9], ["chrome", "related"], ["share-buttons", "related-header"])
+    want = list(map(rules.RuleHit, *cols))
+    assert rules._hit_records(*cols) == want and rules._HIT_BY_SLOTS
+    with pytest.raises(AttributeError):
+        rules._hit_records(*cols)[0].start = 3  # type: ignore[misc]
