@@ -262,6 +262,24 @@ def _posted_possible(s: str, has: Callable[[str], bool]) -> bool:
     return s[0] in "[【" and (has("来源") or has("稿源"))
 
 
+def _leftover(noise: re.Pattern[str], rest: str, cap: int) -> int:
+    """``sum(len(w) for w in noise.sub(" ", rest).split())`` -- the characters outside white space and
+    ``noise``'s matches --, or, when ``cap >= 0``, any count above ``cap`` as soon as the characters
+    between the matches seen so far pass it (a prose line is given up a few words in, instead of
+    substituted to its end).  ``noise``'s matches are never empty, so ``finditer`` walks the
+    matches ``sub`` replaces."""
+    out = 0
+    pos = 0
+    for m in noise.finditer(rest):
+        a = m.start()
+        if a > pos:
+            out += len("".join(rest[pos:a].split()))
+            if 0 <= cap < out:
+                return out
+        pos = m.end()
+    return out + len("".join(rest[pos:].split()))
+
+
 _MAX_META_LINE = 160
 """Lines longer than this are prose, not metadata (bylines with date and paper fit easily)."""
 
@@ -352,7 +370,9 @@ def parse_line(line: str) -> MetaLine | None:
     leftover = len("".join(rest_s.split()))
     if leftover > limit:
         noise = _NOISE if _DOMAIN_END.search(rest_s) else _NOISE_NO_DOMAIN
-        leftover = sum(len(w) for w in noise.sub(" ", rest_s).split())
+        # only whether the leftover exceeds the limit counts, unless the paper part below subtracts from it
+        paper_possible = "author" in fields and reason == "byline" and "|" in s
+        leftover = _leftover(noise, rest_s, -1 if paper_possible else limit)
     if "author" in fields and reason == "byline" and "|" in s and not _AUTHOR_ZH.search(s):
         # "By X | China Daily Global | Updated: ...": the middle part names the paper.
         parts = [p.strip() for p in s.split("|")]

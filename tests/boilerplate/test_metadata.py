@@ -141,6 +141,10 @@ def test_fast_date_and_noise_scans_equal_the_case_folded_patterns(dev_texts: lis
     for s in sorted(lines) + _hostile_lines():
         assert _date_scan(s) == [(m.span(), meta.iso_date(m)) for m in meta.DATE.finditer(s)], s
         assert _noise(s) == meta._NOISE.sub(" ", s), s
+        full = sum(len(w) for w in meta._NOISE.sub(" ", s).split())
+        for cap in (-1, 0, 5, 12, 40):
+            got = meta._leftover(meta._NOISE, s, cap)
+            assert got == full if cap < 0 or full <= cap else cap < got <= full, (s, cap)
 
 
 def _reference_parse_line():
@@ -154,6 +158,8 @@ def _reference_parse_line():
         ("    cued = _ANY_CUE.search(low) is not None\n", "    cued = True\n"),
         ("        dates = _dates(s, y0, _DATE_CASED if named else _DATE_NUMERIC)\n",
          "        dates = DATE.finditer(s)\n"),
+        ("        leftover = _leftover(noise, rest_s, -1 if paper_possible else limit)\n",
+         '        leftover = sum(len(w) for w in noise.sub(" ", rest_s).split())\n'),
         (' and (s[0] in "bBwWaA" or any(map(has, "|•·")))', ""),
         (" and _posted_possible(s, has)", ""),
         ("_EDITOR_WORDS", "_EDITOR_CUES"),
