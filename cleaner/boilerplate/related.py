@@ -114,7 +114,7 @@ _HAN_RANGES = _han_ranges(HAN)
 def tokens(text: str) -> set[str]:
     """Distinct topical tokens of ``text`` (words >= 3 letters minus stopwords, Han bigrams;
     a kana word is cut into bigrams too).  By the compiled kernel when it is built (one pass over the
-    text, the set built in C: 113 -> ~40 M instructions per MB of dev text for the related-block
+    text, the set built in C: 116 -> 34 M instructions per MB of dev text for the related-block
     checks), else :func:`_tokens_python` (the same set, tested on the dev pages and generated text)."""
     if _native is not None:
         return _native.related_tokens(text.lower(), _STOP, _HAN_RANGES)  # type: ignore[no-any-return]
