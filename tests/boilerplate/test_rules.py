@@ -294,7 +294,9 @@ def _check_line_filter(text: str) -> None:
 
 _FILTER_PIECES = [*_LEX_PIECES, "12", "2024-05-01", "(0)20 7946 0000", "+44", "\u2013", "|", "&gt;", "\u00bb", "\u203a",
                   "\u6761\u8bc4\u8bba", "\u8bc4\u8bba(3)", "Loading...", "\u3000", "\U0001f600", "Editor's pick", "a",
-                  "menu", "MENU", "Skip to content", "Image credit: ", "GETTY IMAGES / AFP", "ab/cd/ef", "\u4e2d"]
+                  "menu", "MENU", "Skip to content", "Image credit: ", "GETTY IMAGES / AFP", "ab/cd/ef", "\u4e2d",
+                  # digits above the BMP and outside ASCII: the phone columns count them as digits
+                  "\U0001d7d8", "\U0001d7d8\U0001d7d9\U0001d7da\U0001d7db", "\u0663\u0664\u0665", "555-0100"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -317,7 +319,8 @@ def test_line_filter_edges() -> None:
     for text in ("", "\n" * 9, "Share\n" * 9, "x\n" * 8 + "Share", " \t\u3000\n" * 9, "\u2022 Home\n" * 9,
                  "Home \u00bb News \u00bb World\n" * 9 + "\r",
                  "- " * 40 + "Share\n" + "1" * 95 + "\n" + "a/" * 70 + "\n" * 6 + "\u2022" * 33 + "+44 " + "7" * 40,
-                 "- - Share -\r\n" * 9, "\U00010400\n" * 9):
+                 "- - Share -\r\n" * 9, "\U00010400\n" * 9, "\U0001d7d8" * 8 + "\n2\n(1)\n" * 4,
+                 "\u0663" * 4 + " " + "\U0001d7d9" * 4 + "\n" + "12 345 678\n" * 8):
         _check_line_filter(text)
 
 
