@@ -873,6 +873,10 @@ def _split(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
         heads = [list(av[-1])]
     elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == 0 and av[1] == 1:
         heads = [list(av[2]), []]
+    elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == 0:
+        # x* is nothing or x{1,}: the "nothing" column is bounded by the rest ("comments" after "\\d*"), the
+        # other starts with x (s8b: every line starting with "co" passed the unbounded "\\d*\\s*comments?")
+        heads = [[], [(_re_parser.MAX_REPEAT, (1, av[1], av[2]))]]
     if heads is None:
         return [items]
     out: list[list[tuple[Any, Any]]] = []
