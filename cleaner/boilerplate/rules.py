@@ -615,11 +615,12 @@ def _contains_starts(text: str) -> list[int]:
 #       eight digits of a phone number).
 # All three are read off the compiled alternatives by ``re``'s own parser (:func:`_first_chars`,
 # :func:`_width`, :func:`_required`), so they hold for any rule set; unknown constructs count as "any".
-# The compiled kernel (``_native.lexicon_lines``) checks them per line; the lines that pass (16% of
-# the dev lines) are joined and scanned, and the matches are those of the one scan (tested on every
-# dev page and on generated lines, with the array version :func:`_lexicon_lines_numpy` as the
-# reference): 320 -> 165 M instructions per MB.  The numpy path scans every line (the array version
-# costs more than the scan it saves), and so does every process for its first LINE_FILTER_AFTER_PAGES
+# The compiled kernel (``_native.lexicon_lines``) checks them per line; the lines that pass (11% of
+# the dev lines since s8b, 16% before; see _required_of and _split) are joined and scanned, and the
+# matches are those of the one scan (tested on every dev page and on generated lines, with the array
+# version :func:`_lexicon_lines_numpy` as the reference): 320 -> 165 M instructions per MB.  The numpy
+# path scans every line (the array version costs more than the scan it saves), and so does every process
+# for its first LINE_FILTER_AFTER_PAGES
 # pages (the tables take ~0.2 s to build).
 
 _BMP = 0x10000
