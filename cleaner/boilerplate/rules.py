@@ -620,8 +620,7 @@ def _contains_starts(text: str) -> list[int]:
 # matches are those of the one scan (tested on every dev page and on generated lines, with the array
 # version :func:`_lexicon_lines_numpy` as the reference): 320 -> 165 M instructions per MB.  The numpy
 # path scans every line (the array version costs more than the scan it saves), and so does every process
-# for its first LINE_FILTER_AFTER_PAGES
-# pages (the tables take ~0.2 s to build).
+# for its first LINE_FILTER_AFTER_PAGES pages (the tables take ~0.2 s to build).
 
 _BMP = 0x10000
 """Tables index code points below this; one more slot stands for every code point above the BMP."""
