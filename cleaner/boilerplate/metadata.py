@@ -14,7 +14,7 @@ time) so that ``metadata.date`` is ISO 8601.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import regex
@@ -79,6 +79,41 @@ def _date_scan_start(s: str, y0: int) -> int:
     starts earlier, and the look-behinds still see the characters before the start.)"""
     head = s[:y0]
     return max(0, y0 - _DATE_LEAD - (len(head) - len("".join(head.split()))))
+
+
+_ASCII_DIGIT = re.compile("[0-9]")
+
+
+def _day_before_year(s: str, y0: int) -> bool:
+    """Whether a month-name alternative of :data:`DATE` can match ``s``, whose first year (``(?:19|20)\\d\\d``)
+    is at ``y0``: each holds a day -- an ASCII digit first (``3[01]|[12]\\d|0?[1-9]``) -- and then, at least
+    two characters on, a year.  So some year must start after the first ASCII digit: before ``y0``, or
+    (when that digit is the year's own) a later one.  A "March 2012" line (month and year, no day) fails:
+    the numeric alternatives alone are scanned there, half the cost."""
+    d = _ASCII_DIGIT.search(s)
+    assert d is not None  # the year's digits are ASCII
+    return d.start() < y0 or _YEAR.search(s, y0 + 1) is not None
+
+
+def _dates(s: str, y0: int, date: re.Pattern[str]) -> Iterator[re.Match[str]]:
+    """``date.finditer(s)`` (``date``: :data:`_DATE_CASED` or :data:`_DATE_NUMERIC`), ``y0`` being where
+    :data:`_YEAR` first matches ``s``.  Every match holds a year and starts at most :data:`_DATE_LEAD`
+    non-space characters (and the white space between them) before it, so each search starts there
+    (:func:`_date_scan_start`) from the next year on, and none runs past the last year: a long line
+    with a date near its start is not scanned to its end.  Every match is non-empty, so each search
+    from the last match's end finds what ``finditer`` finds next."""
+    pos = 0
+    y = y0
+    while True:
+        m = date.search(s, max(pos, _date_scan_start(s, y)))
+        if m is None:
+            return
+        yield m
+        pos = m.end()
+        nxt = _YEAR.search(s, pos)
+        if nxt is None:
+            return
+        y = nxt.start()
 
 
 def iso_date(m: re.Match[str]) -> str | None:
@@ -227,6 +262,24 @@ def _posted_possible(s: str, has: Callable[[str], bool]) -> bool:
     return s[0] in "[【" and (has("来源") or has("稿源"))
 
 
+def _leftover(noise: re.Pattern[str], rest: str, cap: int) -> int:
+    """``sum(len(w) for w in noise.sub(" ", rest).split())`` -- the characters outside white space and
+    ``noise``'s matches --, or, when ``cap >= 0``, any count above ``cap`` as soon as the characters
+    between the matches seen so far pass it (a prose line is given up a few words in, instead of
+    substituted to its end).  ``noise``'s matches are never empty, so ``finditer`` walks the
+    matches ``sub`` replaces."""
+    out = 0
+    pos = 0
+    for m in noise.finditer(rest):
+        a = m.start()
+        if a > pos:
+            out += len("".join(rest[pos:a].split()))
+            if 0 <= cap < out:
+                return out
+        pos = m.end()
+    return out + len("".join(rest[pos:].split()))
+
+
 _MAX_META_LINE = 160
 """Lines longer than this are prose, not metadata (bylines with date and paper fit easily)."""
 
@@ -248,7 +301,8 @@ def parse_line(line: str) -> MetaLine | None:
         return None
     low = s.lower()
     year = _YEAR.search(s)
-    if year is None and _ANY_CUE.search(low) is None:
+    cued = _ANY_CUE.search(low) is not None
+    if year is None and not cued:
         return None  # no date and none of the field patterns' literals: no field (tested equal)
     has = low.__contains__
     fields: dict[str, str] = {}
@@ -258,47 +312,50 @@ def parse_line(line: str) -> MetaLine | None:
     # far less than a regex search; most probed lines hold a date or a name and nothing else).
     dates: Iterable[re.Match[str]] = ()
     if year is not None:
-        date = _DATE_CASED if any(map(has, _MONTH_PREFIXES)) or "\u017f" in s else _DATE_NUMERIC
-        dates = date.finditer(s, _date_scan_start(s, year.start()))
+        y0 = year.start()
+        named = (any(map(has, _MONTH_PREFIXES)) or "\u017f" in s) and _day_before_year(s, y0)
+        dates = _dates(s, y0, _DATE_CASED if named else _DATE_NUMERIC)
     for dm in dates:
         iso = iso_date(dm)
         if iso and "date" not in fields:
             fields["date"] = iso
             reason = reason or "date-line"
         spans.append(dm.span())
-    m = _AUTHOR_EN.search(s) if (has("by") or has("author")) and (s[0] in "bBwWaA" or any(map(has, "|•·"))) \
-        else None
-    posted = _POSTED_BY.search(s) if any(map(has, _POSTED_CUES)) and _posted_possible(s, has) else None
-    sig = _SIGNATURE.match(s) if any(map(has, _SIGNATURE_CUES)) else None
-    if posted:
-        name = next(g for g in posted.groups() if g)
-        fields["author"] = _clean_zh_name(name)
-        spans.append(posted.span())
-        reason = "byline"
-    elif sig:
-        fields["author"] = _clean_zh_name(sig.group("name") or sig.group("name2"))
-        spans.append(sig.span())
-        reason = "signature" if sig.group("name") else "byline"
-    elif m and _plausible_latin_author(m.group("name")):
-        fields["author"] = m.group("name").strip(" ,")
-        spans.append(m.span())
-        reason = "byline"
-    else:
-        m = _AUTHOR_ZH.search(s) if any(map(has, _AUTHOR_ZH_CUES)) else None
-        if m and not _EDITOR.match(s, m.start()):
-            fields["author"] = _clean_zh_name(m.group("name"))
+    posted = None
+    if cued:  # else no field pattern can match (each needs one of _ANY_CUE's literals): the date alone
+        m = _AUTHOR_EN.search(s) if (has("by") or has("author")) and (s[0] in "bBwWaA" or any(map(has, "|•·"))) \
+            else None
+        posted = _POSTED_BY.search(s) if any(map(has, _POSTED_CUES)) and _posted_possible(s, has) else None
+        sig = _SIGNATURE.match(s) if any(map(has, _SIGNATURE_CUES)) else None
+        if posted:
+            name = next(g for g in posted.groups() if g)
+            fields["author"] = _clean_zh_name(name)
+            spans.append(posted.span())
+            reason = "byline"
+        elif sig:
+            fields["author"] = _clean_zh_name(sig.group("name") or sig.group("name2"))
+            spans.append(sig.span())
+            reason = "signature" if sig.group("name") else "byline"
+        elif m and _plausible_latin_author(m.group("name")):
+            fields["author"] = m.group("name").strip(" ,")
             spans.append(m.span())
             reason = "byline"
-    if any(map(has, _EDITOR_WORDS)):
-        for m in _EDITOR.finditer(s):
-            fields.setdefault("editor", _clean_zh_name(m.group("name")))
-            spans.append(m.span())
-            reason = reason or "editor-line"
-    if any(map(has, _SOURCE_CUES)):
-        for m in _SOURCE.finditer(s):
-            fields.setdefault("source", m.group("src").strip())
-            spans.append(m.span())
-            reason = reason or "source-line"
+        else:
+            m = _AUTHOR_ZH.search(s) if any(map(has, _AUTHOR_ZH_CUES)) else None
+            if m and not _EDITOR.match(s, m.start()):
+                fields["author"] = _clean_zh_name(m.group("name"))
+                spans.append(m.span())
+                reason = "byline"
+        if any(map(has, _EDITOR_WORDS)):
+            for m in _EDITOR.finditer(s):
+                fields.setdefault("editor", _clean_zh_name(m.group("name")))
+                spans.append(m.span())
+                reason = reason or "editor-line"
+        if any(map(has, _SOURCE_CUES)):
+            for m in _SOURCE.finditer(s):
+                fields.setdefault("source", m.group("src").strip())
+                spans.append(m.span())
+                reason = reason or "source-line"
     if not fields:
         return None
     # What is left after removing the recognised parts and harmless noise must be tiny.
@@ -313,7 +370,9 @@ def parse_line(line: str) -> MetaLine | None:
     leftover = len("".join(rest_s.split()))
     if leftover > limit:
         noise = _NOISE if _DOMAIN_END.search(rest_s) else _NOISE_NO_DOMAIN
-        leftover = sum(len(w) for w in noise.sub(" ", rest_s).split())
+        # only whether the leftover exceeds the limit counts, unless the paper part below subtracts from it
+        paper_possible = "author" in fields and reason == "byline" and "|" in s
+        leftover = _leftover(noise, rest_s, -1 if paper_possible else limit)
     if "author" in fields and reason == "byline" and "|" in s and not _AUTHOR_ZH.search(s):
         # "By X | China Daily Global | Updated: ...": the middle part names the paper.
         parts = [p.strip() for p in s.split("|")]

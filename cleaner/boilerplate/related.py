@@ -20,8 +20,11 @@ sits between the two.
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
+from typing import Any
 
+from .. import native
 from .rules import HAN
 
 _LETTERS = re.compile(rf"[^\W\d_{HAN}]{{3,}}")
@@ -83,9 +86,43 @@ def teaser_shaped(line: str) -> bool:
     return bool(_TIME_PREFIX.match(line.lstrip()))
 
 
+BP_RULES_ABI = 1
+"""The argument/result layout of the ``boilerplate s8b`` block of ``cleaner/_native.c`` (its
+``BP_RULES_ABI`` constant) that this module and :mod:`.metadata` call."""
+_native: Any = native.load("BP_RULES_ABI", BP_RULES_ABI, ("related_tokens",), "using the Python path")
+"""The compiled kernels, or None (:func:`cleaner.native.load`)."""
+
+
+def _han_ranges(spec: str) -> bytes:
+    """:data:`.rules.HAN` (a class body of characters and ``a-b`` ranges) as sorted uint32 (lo, hi) pairs."""
+    pairs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(spec):
+        if i + 2 < len(spec) and spec[i + 1] == "-":
+            pairs.append((ord(spec[i]), ord(spec[i + 2])))
+            i += 3
+        else:
+            pairs.append((ord(spec[i]), ord(spec[i])))
+            i += 1
+    pairs.sort()
+    return array("I", [c for p in pairs for c in p]).tobytes()
+
+
+_HAN_RANGES = _han_ranges(HAN)
+
+
 def tokens(text: str) -> set[str]:
     """Distinct topical tokens of ``text`` (words >= 3 letters minus stopwords, Han bigrams;
-    a kana word is cut into bigrams too)."""
+    a kana word is cut into bigrams too).  By the compiled kernel when it is built (one pass over the
+    text, the set built in C: 116 -> 34 M instructions per MB of dev text for the related-block
+    checks), else :func:`_tokens_python` (the same set, tested on the dev pages and generated text)."""
+    if _native is not None:
+        return _native.related_tokens(text.lower(), _STOP, _HAN_RANGES)  # type: ignore[no-any-return]
+    return _tokens_python(text)
+
+
+def _tokens_python(text: str) -> set[str]:
+    """:func:`tokens` by two ``findall`` scans and set operations (the reference of the kernel)."""
     low = text.lower()
     if low.isascii():
         out = set(_ASCII_LETTERS.findall(low))

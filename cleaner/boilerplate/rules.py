@@ -20,6 +20,7 @@ not from benchmark items.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -421,16 +422,147 @@ def _literal_prefix(alternative: str) -> str:
     return "".join(out)
 
 
-_CONTAINS_PREFIXES = tuple(dict.fromkeys(
-    _literal_prefix(a)
-    for r, _ in CONTAINS_RULES
-    for a in map(stdlib_pattern, map(str.removeprefix, _top_alternatives(r.pattern), repeat("\\b")))
-))
-"""The literal prefix of every :data:`CONTAINS` alternative ("All", "版权所有", "(", "Getty", ...): a
-match can only start where one of them does (:func:`_contains_starts`, compiled path)."""
-if not all(_CONTAINS_PREFIXES):
-    raise AssertionError("every CONTAINS alternative must start with a literal")
-_CONTAINS_NO_BOUNDARY = bytes(len(_CONTAINS_PREFIXES))
+
+
+_HEAD_LONGEST = 6
+_HEAD_MOST = 48
+"""Literal heads of an alternative (:func:`_literal_heads`) grow to this many characters, and no more
+than this many heads: a longer needle occurs less often, but many of them cost the kernel more per hit."""
+
+
+def _class_chars(av: Any) -> list[str] | None:
+    """The characters of a parsed character class (None: a category, a negation or a wide range)."""
+    out: list[str] = []
+    for o, a in av:
+        name = str(o)
+        if name == "LITERAL":
+            out.append(chr(a))
+        elif name == "RANGE" and a[1] - a[0] <= 32:
+            out.extend(map(chr, range(a[0], a[1] + 1)))
+        else:
+            return None
+    return out
+
+
+def _heads(items: list[tuple[Any, Any]], prefixes: set[str]) -> tuple[set[str], bool]:
+    """``prefixes`` each extended by what a match of the parsed sequence ``items`` starts with: literals,
+    small classes (one head per character), groups and alternations (one per branch), the first
+    occurrence of a repeat of at least one; anything else ends the heads there, and so do
+    :data:`_HEAD_LONGEST` and :data:`_HEAD_MOST`.  Every match of ``prefix + items`` starts with one
+    of the heads.  The flag: whether the whole of ``items`` was spelled out (then what follows may
+    extend the heads further)."""
+    out = prefixes
+    for op, av in items:
+        if all(len(h) >= _HEAD_LONGEST for h in out):
+            return out, False
+        name = str(op)
+        if name == "LITERAL":
+            out = {h + chr(av) for h in out}
+        elif name == "IN":
+            chars = _class_chars(av)
+            if chars is None or len(out) * len(chars) > _HEAD_MOST:
+                return out, False
+            out = {h + c for h in out for c in chars}
+        elif name == "SUBPATTERN" and not av[1] and not av[2]:
+            out, whole = _heads(list(av[3]), out)
+            if not whole:
+                return out, False
+        elif name == "BRANCH":
+            union: set[str] = set()
+            whole = True
+            for sub in av[1]:
+                got, w = _heads(list(sub), out)
+                union |= got
+                whole &= w
+            if len(union) > _HEAD_MOST:
+                return out, False
+            out = union
+            if not whole:
+                return out, False
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            got, _ = _heads(list(av[2]), out)
+            return (got if len(got) <= _HEAD_MOST else out), False
+        else:
+            return out, False
+    return out, True
+
+
+class _Anchored(NamedTuple):
+    """An alternative ``lead \\h+ rest`` with a short literal ``lead`` ("all", "AP"): its candidates are
+    found from the heads of ``rest`` ("Rights", "rights", "Photo") and the white space before them."""
+
+    lead: str
+    spaces: frozenset[str]
+
+
+_ANCHOR_MAX_LEAD = 3
+"""A literal lead this short followed by white space ("all ", "AP ") is common in prose; the alternative is
+found by what follows the white space instead (:class:`_Anchored`)."""
+
+
+def _contains_needles(alternatives: list[str]) -> tuple[tuple[str, ...], bytes, tuple[tuple[_Anchored, ...], ...]]:
+    """The needles whose occurrences give the candidates of :func:`_contains_starts` (native path): for
+    each, whether it starts a match itself (a flag byte) and the leads it stands behind.
+
+    For each alternative: its :func:`_heads`; or, when it is a literal lead of at most
+    :data:`_ANCHOR_MAX_LEAD` characters, then a repeat of at least one white-space character (no upper
+    bound), then a part whose heads start with no white space, those heads behind the lead
+    (:class:`_Anchored`).  There every match is the lead, the whole run of white space after it (the
+    repeat is greedy and the next character is none) and a head of the rest: walking back from a head's
+    occurrence over the white space to the lead finds the match's start."""
+    starts: dict[str, bool] = {}
+    behind: dict[str, list[_Anchored]] = {}
+    for a in alternatives:
+        items = list(_re_parser.parse(a))
+        k = 0
+        while k < len(items) and str(items[k][0]) == "LITERAL":
+            k += 1
+        if 0 < k <= _ANCHOR_MAX_LEAD and k < len(items) and str(items[k][0]) in ("MAX_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, hi, sub = items[k][1]
+            sub = list(sub)
+            chars = _class_chars(sub[0][1]) if len(sub) == 1 and str(sub[0][0]) == "IN" else None
+            if lo >= 1 and hi == _re_parser.MAXREPEAT and chars is not None:
+                heads, _ = _heads(items[k + 1 :], {""})
+                if all(heads) and not any(h[0] in chars for h in heads):
+                    lead = _Anchored("".join(chr(av) for _, av in items[:k]), frozenset(chars))
+                    for h in heads:
+                        starts.setdefault(h, False)
+                        behind.setdefault(h, []).append(lead)
+                    continue
+        heads, _ = _heads(items, {""})
+        if not all(heads):
+            raise AssertionError(f"an alternative without a literal head: {a!r}")
+        for h in heads:
+            starts[h] = True
+    needles = tuple(starts)
+    return needles, bytes(map(starts.__getitem__, needles)), tuple(tuple(behind.get(h, ())) for h in needles)
+
+
+_CONTAINS_NEEDLES, _CONTAINS_STARTS, _CONTAINS_BEHIND = _contains_needles([
+    stdlib_pattern(a.removeprefix("\\b")) for r, _ in CONTAINS_RULES for a in _top_alternatives(r.pattern)
+])
+""":data:`CONTAINS`'s candidates (:func:`_contains_needles`): 10 heads of "(Source"/"(Photo"/... instead of
+every "(" (7,144 on the dev texts), "Rights"/"rights" behind "all" instead of every "all" (7,017): ~400
+candidates instead of 15,678, each a ``match`` call from Python."""
+_CONTAINS_NEEDLES_NO_BOUNDARY = bytes(len(_CONTAINS_NEEDLES))
+
+
+def _contains_candidates(text: str) -> set[int]:
+    """Every offset where a :data:`CONTAINS` match can start (a superset): the occurrences of the needles
+    that start matches, and the leads found behind the others (:func:`_contains_needles`)."""
+    from . import features  # features imports this module
+
+    out: set[int] = set()
+    for i, k in features._native.literal_hits(text, _CONTAINS_NEEDLES, _CONTAINS_NEEDLES_NO_BOUNDARY):
+        if _CONTAINS_STARTS[k]:
+            out.add(i)
+        for lead in _CONTAINS_BEHIND[k]:
+            j = i
+            while j > 0 and text[j - 1] in lead.spaces:
+                j -= 1
+            if j < i and text.startswith(lead.lead, j - len(lead.lead)):
+                out.add(j - len(lead.lead))
+    return out
 
 
 def _contains_starts(text: str) -> list[int]:
@@ -446,11 +578,10 @@ def _contains_starts(text: str) -> list[int]:
     from . import features  # features imports this module
 
     if features._native is not None:
-        # compiled: every place a CONTAINS alternative's literal prefix occurs, by one kernel pass
-        # (the cased scan stopped at every capital letter; 0.37 G of the stage's 10 G instructions
-        # on the dev texts), then finditer's walk: at each candidate in order past the last match's
-        # end, the alternation's own match there
-        return [m.start() for m in features.literal_walk(CONTAINS, text, _CONTAINS_PREFIXES, _CONTAINS_NO_BOUNDARY)]
+        # compiled: every place a CONTAINS match can start (its alternatives' literal heads, by one
+        # kernel pass: the cased scan stopped at every capital letter), then finditer's walk: at each
+        # candidate in order past the last match's end, the alternation's own match there
+        return [m.start() for m in features.walk_candidates(CONTAINS, text, _contains_candidates(text))]
     cased = [m.start() for m in _CONTAINS_CASED.finditer(text)]
     cands = [i for i, _ in features.literal_hits(text, _LOWER_PREFIXES, _NO_BOUNDARY)]
     if not cands:
@@ -484,12 +615,12 @@ def _contains_starts(text: str) -> list[int]:
 #       eight digits of a phone number).
 # All three are read off the compiled alternatives by ``re``'s own parser (:func:`_first_chars`,
 # :func:`_width`, :func:`_required`), so they hold for any rule set; unknown constructs count as "any".
-# The compiled kernel (``_native.lexicon_lines``) checks them per line; the lines that pass (16% of
-# the dev lines) are joined and scanned, and the matches are those of the one scan (tested on every
-# dev page and on generated lines, with the array version :func:`_lexicon_lines_numpy` as the
-# reference): 320 -> 165 M instructions per MB.  The numpy path scans every line (the array version
-# costs more than the scan it saves), and so does every process for its first LINE_FILTER_AFTER_PAGES
-# pages (the tables take ~0.2 s to build).
+# The compiled kernel (``_native.lexicon_lines``) checks them per line; the lines that pass (11% of
+# the dev lines since s8b, 16% before; see _required_of and _split) are joined and scanned, and the
+# matches are those of the one scan (tested on every dev page and on generated lines, with the array
+# version :func:`_lexicon_lines_numpy` as the reference): 320 -> 165 M instructions per MB.  The numpy
+# path scans every line (the array version costs more than the scan it saves), and so does every process
+# for its first LINE_FILTER_AFTER_PAGES pages (the tables take ~0.2 s to build).
 
 _BMP = 0x10000
 """Tables index code points below this; one more slot stands for every code point above the BMP."""
@@ -634,9 +765,13 @@ def _required_of(op: Any, av: Any) -> Required:
         chars = _IN_CHARS.get(key)
         if chars is None:
             table, _ = _first_of(op, av)
-            if table is None or table[_BMP] or int(table.sum()) > _REQUIRED_MAX_SET:
+            if table is None or int(table.sum()) > _REQUIRED_MAX_SET:
                 chars = frozenset()
             else:
+                # a class with members above the BMP ("\\d") keeps them as U+10000, the tables' one slot for
+                # all of them: any such character then counts as a member (weaker, still true).  Before s8b
+                # such a class required nothing: the phone-number columns let every line that starts with a
+                # digit through (2.3k of the 11.9k lines the filter passed on the dev texts and no rule matched)
                 chars = frozenset(map(chr, np.flatnonzero(table).tolist()))
             _IN_CHARS[key] = chars
         return {chars: 1} if chars else {}
@@ -738,6 +873,10 @@ def _split(items: list[tuple[Any, Any]]) -> list[list[tuple[Any, Any]]]:
         heads = [list(av[-1])]
     elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == 0 and av[1] == 1:
         heads = [list(av[2]), []]
+    elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] == 0:
+        # x* is nothing or x{1,}: the "nothing" column is bounded by the rest ("comments" after "\\d*"), the
+        # other starts with x (s8b: every line starting with "co" passed the unbounded "\\d*\\s*comments?")
+        heads = [[], [(_re_parser.MAX_REPEAT, (1, av[1], av[2]))]]
     if heads is None:
         return [items]
     out: list[list[tuple[Any, Any]]] = []
@@ -919,6 +1058,14 @@ class RuleHit:
     reason: str
 
 
+_HIT_BY_SLOTS = (
+    tuple(f.name for f in dataclasses.fields(RuleHit)) == ("start", "end", "kind", "reason")
+    and "__slots__" in RuleHit.__dict__
+    and not hasattr(RuleHit, "__post_init__")
+)
+"""Whether :class:`RuleHit` can be built by the kernel (see :func:`_hit_records`)."""
+
+
 LINE_FILTER_MIN_LINES = 8
 """Pages of fewer lines are scanned whole (the filter's dozen array operations cost more there)."""
 LINE_FILTER_AFTER_PAGES = 200
@@ -948,7 +1095,7 @@ def _lexicon_matches(
     in ``"\\n" + text``, as its ``finditer`` finds them: every match is one whole line (no alternative
     consumes a newline), so only the lines :func:`lexicon_lines` lets through are scanned, joined.
     ``lines``/``starts``: ``text.split("\\n")`` and their offsets when the caller has them already."""
-    if text.count("\n") + 1 < LINE_FILTER_MIN_LINES:
+    if (text.count("\n") + 1 if lines is None else len(lines)) < LINE_FILTER_MIN_LINES:
         return [(m.start(), m.end() - 1, m.lastindex - 1) for m in _LEXICON_FAST.finditer("\n" + text)]  # type: ignore[operator]
     from . import features  # features imports this module
 
@@ -978,16 +1125,39 @@ def _lexicon_matches(
     return out
 
 
+_RULE_KIND = tuple(RULES[r].kind for r in _ALT_RULE)
+_RULE_REASON = tuple(RULES[r].reason for r in _ALT_RULE)
+"""The kind and reason of each lexicon alternative's rule (by alternative number)."""
+_HIT_FIELDS = ("start", "end", "kind", "reason")
+
+
+def _hit_records(starts: list[int], ends: list[int], kinds: list[str], reasons: list[str]) -> list[RuleHit]:
+    """``list(map(RuleHit, starts, ends, kinds, reasons))``; by the compiled ``new_frozen`` when it is
+    built and :class:`RuleHit` is still a slots dataclass of these fields whose ``__init__`` only sets them
+    (the same objects: a frozen dataclass's ``__init__`` sets each field by ``object.__setattr__``, ~1 us
+    per hit, and a dev page has ~9)."""
+    from . import features  # features imports this module
+
+    if features._native is not None and _HIT_BY_SLOTS:
+        return features._native.new_frozen(RuleHit, _HIT_FIELDS, (starts, ends, kinds, reasons))  # type: ignore[no-any-return]
+    return list(map(RuleHit, starts, ends, kinds, reasons))
+
+
 def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None = None) -> list[RuleHit]:
     """Every whole-line chrome/related match in ``text`` (one pass over the page).  ``lines``: the
     caller's ``text.split("\\n")`` (``\\r`` kept) and ``starts`` their offsets, when it has them."""
-    out: list[RuleHit] = []
+    s_list: list[int] = []
+    e_list: list[int] = []
+    kinds: list[str] = []
+    reasons: list[str] = []
     for s, e, alt in _lexicon_matches(text, lines, starts):
         if e - s > _MAX_RULE_LINE or s == e:
             continue
-        rule = RULES[_ALT_RULE[alt]]
-        out.append(RuleHit(s, e, rule.kind, rule.reason))
-    seen = {h.start for h in out}
+        s_list.append(s)
+        e_list.append(e)
+        kinds.append(_RULE_KIND[alt])
+        reasons.append(_RULE_REASON[alt])
+    seen = set(s_list)
     for start in _contains_starts(text):
         s = text.rfind("\n", 0, start) + 1
         if s in seen:
@@ -1000,5 +1170,8 @@ def scan(text: str, *, lines: list[str] | None = None, starts: np.ndarray | None
         rule, limit = CONTAINS_RULES[k]
         if e - s <= limit and (rule.reason != "copyright-footer" or _COPYRIGHT_CONFIRM.search(text, s, e)):
             seen.add(s)
-            out.append(RuleHit(s, e, rule.kind, rule.reason))
-    return out
+            s_list.append(s)
+            e_list.append(e)
+            kinds.append(rule.kind)
+            reasons.append(rule.reason)
+    return _hit_records(s_list, e_list, kinds, reasons)

@@ -103,10 +103,15 @@ _FUZZ_WORDS = [
 
 
 def _date_scan(s: str) -> list[tuple[tuple[int, int], str | None]]:
-    """What parse_line takes from the date scan: the fast patterns, chosen as it chooses them."""
-    fast = meta._DATE_CASED if any(map(s.lower().__contains__, meta._MONTH_PREFIXES)) or "\u017f" in s \
-        else meta._DATE_NUMERIC
-    return [(m.span(), meta.iso_date(m)) for m in fast.finditer(s)]
+    """What parse_line takes from the date scan: the fast patterns, chosen as it chooses them, by its walk
+    from year to year (:func:`.metadata._dates`)."""
+    year = meta._YEAR.search(s)
+    if year is None:
+        return []
+    named = (any(map(s.lower().__contains__, meta._MONTH_PREFIXES)) or "\u017f" in s) and meta._day_before_year(
+        s, year.start())
+    fast = meta._DATE_CASED if named else meta._DATE_NUMERIC
+    return [(m.span(), meta.iso_date(m)) for m in meta._dates(s, year.start(), fast)]
 
 
 def _noise(s: str) -> str:
@@ -118,7 +123,11 @@ def _hostile_lines() -> list[str]:
 
     rnd = random.Random(5)
     out = ["", " ", "\ud800", "\U0001d7d8" * 3, "x" * 5000, "May 5, 2024 " * 30, "ſep 5, 2024", "5 ſEPT 2024",
-           "2024-05-05 10:30 pm", "Posted on 2024/5/5 utc+8 | views: 12"]
+           "2024-05-05 10:30 pm", "Posted on 2024/5/5 utc+8 | views: 12", "March 2012", "March 2012 (9)",
+           "12 March 2012", "2012 March 5", "May 20199", "12019 May 5", "3 May 20199 2020", "May 2012, 5 June 2013",
+           "in 2012 and May 5, 2013 and more text after it " * 3, "2019 x 2020 y 2021-1-1 " + "z" * 150,
+           "  \u2003 5 \t May \u3000 2024 \u2003 ", "٣ May 2024", "May ٣ 2024", "1 ſept 2019 2020",
+           "2024-05-05日2024-06-06", "2024-1-1 10:30am2025-1-1", "2024年5月5日2025年6月6日 来源：x"]
     for _ in range(4000):
         out.append("".join(rnd.choice(_FUZZ_WORDS) + rnd.choice(("", " ")) for _ in range(rnd.randint(1, 14))))
     return out
@@ -132,16 +141,25 @@ def test_fast_date_and_noise_scans_equal_the_case_folded_patterns(dev_texts: lis
     for s in sorted(lines) + _hostile_lines():
         assert _date_scan(s) == [(m.span(), meta.iso_date(m)) for m in meta.DATE.finditer(s)], s
         assert _noise(s) == meta._NOISE.sub(" ", s), s
+        full = sum(len(w) for w in meta._NOISE.sub(" ", s).split())
+        for cap in (-1, 0, 5, 12, 40):
+            got = meta._leftover(meta._NOISE, s, cap)
+            assert got == full if cap < 0 or full <= cap else cap < got <= full, (s, cap)
 
 
 def _reference_parse_line():
     """parse_line as it was before its gates were narrowed: every field pattern behind its plain
-    literal cues only (this module's patterns; the gates are what the fast path changed)."""
+    literal cues only (this module's patterns; the gates are what the fast path changed), none skipped
+    for want of one of _ANY_CUE's literals, and the dates by one ``DATE.finditer`` over the line."""
     import inspect
 
     src = inspect.getsource(meta.parse_line)
     for old, new in (
-        ("    if year is None and _ANY_CUE.search(low) is None:\n", "    if False:\n"),
+        ("    cued = _ANY_CUE.search(low) is not None\n", "    cued = True\n"),
+        ("        dates = _dates(s, y0, _DATE_CASED if named else _DATE_NUMERIC)\n",
+         "        dates = DATE.finditer(s)\n"),
+        ("        leftover = _leftover(noise, rest_s, -1 if paper_possible else limit)\n",
+         '        leftover = sum(len(w) for w in noise.sub(" ", rest_s).split())\n'),
         (' and (s[0] in "bBwWaA" or any(map(has, "|•·")))', ""),
         (" and _posted_possible(s, has)", ""),
         ("_EDITOR_WORDS", "_EDITOR_CUES"),
@@ -154,8 +172,9 @@ def _reference_parse_line():
 
 
 def test_narrowed_gates_give_the_same_lines(dev_texts: list[str]) -> None:
-    # the early exit (no year, no cue), the AUTHOR_EN/POSTED_BY/EDITOR gates only skip searches that
-    # cannot match: the same MetaLine on every short dev line and on generated ones
+    # the early exits (no year, no cue; no cue, no date), the AUTHOR_EN/POSTED_BY/EDITOR gates only skip
+    # searches that cannot match, and the date walk (_day_before_year, _dates) finds DATE's matches: the
+    # same MetaLine on every short dev line and on generated ones
     ref = _reference_parse_line()
     lines = {ln.strip() for t in dev_texts for ln in t.split("\n") if 0 < len(ln.strip()) <= 200}
     for s in sorted(lines) + _hostile_lines():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner.boilerplate import related as rel
 from cleaner.boilerplate import strip_boilerplate
@@ -127,3 +129,55 @@ def test_unrelated_tail_needs_its_last_lines_teaser_shaped(dev_texts: list[str])
         assert not k or last
         cut += bool(k)
     assert cut  # some dev pages end in such a run
+
+
+NATIVE = rel._native
+needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built")
+
+
+@needs_native
+def test_tokens_kernel_is_the_python_path_on_every_code_point() -> None:
+    # each code point tripled (a word of 3 when it is a letter, two bigrams when CJK), apart and run together
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    for k in range(0, len(chars), 4096):
+        block = chars[k : k + 4096]
+        for sep in (" ", "", "1"):
+            text = sep.join(c * 3 for c in block)
+            assert rel.tokens(text) == rel._tokens_python(text), hex(ord(block[0]))
+
+
+@needs_native
+def test_tokens_kernel_on_dev_pages_and_lines(dev_texts: list[str]) -> None:
+    for text in dev_texts:
+        assert rel.tokens(text) == rel._tokens_python(text)
+        for line in text.split("\n")[::7]:
+            assert rel.tokens(line) == rel._tokens_python(line)
+
+
+_TOKEN_ALPHABET = (
+    "aBcZé_1٣²ſİ \t\n-.レイノ中国人民𠀀𠀁ㄅ々〇가ᄀ" + "\u2e80\u2fdf\u3005\u3021\u303b\u4dbf\uf900\ufaff\ufb00"
+)
+
+
+@needs_native
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=_TOKEN_ALPHABET, max_size=40) | st.text(max_size=30))
+def test_tokens_kernel_is_the_python_path_on_generated_text(text: str) -> None:
+    assert rel.tokens(text) == rel._tokens_python(text)
+
+
+@needs_native
+def test_tokens_kernel_refuses_bad_arguments() -> None:
+    with pytest.raises(TypeError):
+        NATIVE.related_tokens("abc def", ["the"], rel._HAN_RANGES)
+    with pytest.raises(ValueError):
+        NATIVE.related_tokens("abc def", rel._STOP, b"\0\0\0")
+    assert NATIVE.related_tokens("", rel._STOP, b"") == set()
+    # without Han ranges, Han characters are letters: a run of 3 starting in the CJK block, so bigrams
+    assert NATIVE.related_tokens("中国人 中国", rel._STOP, b"") == {"中国", "国人"}
+
+
+def test_tokens_python_path_without_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rel, "_native", None)
+    want = {"レイ", "イノ", "ノル", "ルズ", "ズと", "とは", "ferry", "中国", "国人"}
+    assert rel.tokens("レイノルズとは The ferry 中国人") == want

@@ -223,7 +223,43 @@ def test_literal_prefixes() -> None:
     assert rules._literal_prefix(r"Reuters\b") == "Reuters"
     assert rules._literal_prefix(r"/19\d\d") == "/19" and rules._literal_prefix(r":(?=\s*$)") == ":"
     assert rules._literal_prefix("（[^)]{2}") == "（" and rules._literal_prefix(".x") == ""
-    assert len(rules._CONTAINS_PREFIXES) >= 20 and all(rules._CONTAINS_PREFIXES)
+
+
+def test_literal_heads() -> None:
+    import re
+
+    def heads(p: str) -> set[str]:
+        return rules._heads(list(re._parser.parse(rules.stdlib_pattern(p))), {""})[0]  # type: ignore[attr-defined]
+
+    assert heads(r"\((?:[Ss]ource|[Pp]hoto)\h*:") == {"(Sourc", "(sourc", "(Photo", "(photo"}
+    assert heads("ab[cd]e?f") == {"abc", "abd"}  # an optional part ends the heads
+    assert heads("a(?:b|cd)e") == {"abe", "acde"} and heads("x(?:b|c+)e") == {"xb", "xc"}
+    assert heads(r"ICP\h*(?:备|证)") == {"ICP"} and heads("版权所有") == {"版权所有"}
+    assert heads("[^a]bc") == {""} and heads(r"\dabc") == {""}  # no literal head
+    assert heads(r"Getty[ \t]+Images") == {"Getty ", "Getty\t"}
+    # every alternative of CONTAINS has heads; "all"/"AP" followed by white space are found behind it
+    assert all(rules._CONTAINS_NEEDLES) and len(rules._CONTAINS_NEEDLES) == len(rules._CONTAINS_STARTS)
+    pairs = zip(rules._CONTAINS_NEEDLES, rules._CONTAINS_BEHIND, strict=True)
+    behind = {n: {lead.lead for lead in b} for n, b in pairs if b}
+    assert behind == {"Rights": {"All", "all"}, "rights": {"All", "all"}, "RIGHTS": {"ALL"}, "Photo": {"AP"}}
+    assert "(" not in rules._CONTAINS_NEEDLES and "all" not in rules._CONTAINS_NEEDLES
+
+
+_CONTAINS_PIECES = ["All", "all", "ALL", "AP", "Al", " ", "  ", "\t", "\u3000", "\xa0", "\u2009", "Rights", "rights",
+                    "RIGHTS", "Righ", " reserved", " Reserved", " RESERVED", "Photo", " via x", "(Photo: x)",
+                    "(source:", "(Source", ")", "\n", "©", "2020", "Getty", " Images", "GETTY IMAGES", "Reuters",
+                    "REUTERS",
+                    "AFP", "EPA", "版权所有", "未经", "许可", "转载", "ICP备", "Licence for publishing", "licen",
+                    "registration number", "供图", "图片来源：", "x", ".", "small", "-"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_CONTAINS_PIECES), max_size=24).map("".join))
+def test_contains_starts_on_generated_text(text: str) -> None:
+    want = [m.start() for m in rules.CONTAINS.finditer(text)]
+    assert rules._contains_starts(text) == want
+    if features._native is not None:
+        assert set(want) <= rules._contains_candidates(text)
 
 
 def test_contains_starts_on_dev_pages_both_paths(dev_texts: list[str], kernel_path: str) -> None:
@@ -258,7 +294,9 @@ def _check_line_filter(text: str) -> None:
 
 _FILTER_PIECES = [*_LEX_PIECES, "12", "2024-05-01", "(0)20 7946 0000", "+44", "\u2013", "|", "&gt;", "\u00bb", "\u203a",
                   "\u6761\u8bc4\u8bba", "\u8bc4\u8bba(3)", "Loading...", "\u3000", "\U0001f600", "Editor's pick", "a",
-                  "menu", "MENU", "Skip to content", "Image credit: ", "GETTY IMAGES / AFP", "ab/cd/ef", "\u4e2d"]
+                  "menu", "MENU", "Skip to content", "Image credit: ", "GETTY IMAGES / AFP", "ab/cd/ef", "\u4e2d",
+                  # digits above the BMP and outside ASCII: the phone columns count them as digits
+                  "\U0001d7d8", "\U0001d7d8\U0001d7d9\U0001d7da\U0001d7db", "\u0663\u0664\u0665", "555-0100"]
 
 
 @settings(max_examples=600, deadline=None)
@@ -268,9 +306,21 @@ def test_line_filter_keeps_every_matching_line(lines: list[str]) -> None:
     _check_line_filter("\n".join(lines))
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_FILTER_PIECES), st.integers(1, 90)).map(lambda t: t[0] * t[1]), min_size=8,
+                max_size=12))
+def test_line_filter_on_long_lines(lines: list[str]) -> None:
+    # the kernel adds the counted sets in chunks of 31 characters: lines far longer, with many counted
+    # characters (digits, separators, letters), before and after the leading bullets
+    _check_line_filter("\n".join(lines))
+
+
 def test_line_filter_edges() -> None:
     for text in ("", "\n" * 9, "Share\n" * 9, "x\n" * 8 + "Share", " \t\u3000\n" * 9, "\u2022 Home\n" * 9,
-                 "Home \u00bb News \u00bb World\n" * 9 + "\r", "- - Share -\r\n" * 9, "\U00010400\n" * 9):
+                 "Home \u00bb News \u00bb World\n" * 9 + "\r",
+                 "- " * 40 + "Share\n" + "1" * 95 + "\n" + "a/" * 70 + "\n" * 6 + "\u2022" * 33 + "+44 " + "7" * 40,
+                 "- - Share -\r\n" * 9, "\U00010400\n" * 9, "\U0001d7d8" * 8 + "\n2\n(1)\n" * 4,
+                 "\u0663" * 4 + " " + "\U0001d7d9" * 4 + "\n" + "12 345 678\n" * 8):
         _check_line_filter(text)
 
 
@@ -333,3 +383,22 @@ def test_line_filter_tables_hold_each_columns_first_characters_and_no_build_memo
         f2 = rules._second_chars(items)
         assert second[:, j].all() if f2 is None else np.array_equal(second[:, j], f2)
     rules._FIRST_MEMO.clear()
+
+
+def test_scan_hits_same_on_both_paths(dev_texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    # the compiled path builds the RuleHit records by new_frozen and scans only the filtered lines
+    if features._native is None:
+        pytest.skip("cleaner._native not built")
+    monkeypatch.setattr(rules, "LINE_FILTER_AFTER_PAGES", 0)
+    native = [rules.scan(t) for t in dev_texts[:120]]
+    monkeypatch.setattr(features, "_native", None)
+    assert [rules.scan(t) for t in dev_texts[:120]] == native
+    assert sum(map(len, native)) > 500 and all(type(h) is rules.RuleHit for hs in native for h in hs)
+
+
+def test_hit_records_are_the_dataclass_records() -> None:
+    cols = ([0, 7], [5, 9], ["chrome", "related"], ["share-buttons", "related-header"])
+    want = list(map(rules.RuleHit, *cols))
+    assert rules._hit_records(*cols) == want and rules._HIT_BY_SLOTS
+    with pytest.raises(AttributeError):
+        rules._hit_records(*cols)[0].start = 3  # type: ignore[misc]
