@@ -171,6 +171,11 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     text, data = _trafilatura(tree, cfg, url, own=blocks is not None)
     meta: dict[str, str] = {"extractor": "trafilatura"}
     if model is not None and blocks is not None:
+        tree = None  # trafilatura is done with the page: only the blocks are read from here on
+        if len(html) >= RELEASE_CHARS:
+            from .runner import _release_memory
+
+            _release_memory()
         if len(blocks):
             if not cfg.html_comments:  # the model keeps readers' comments; this drops them
                 blocks = htmlblocks.without_flag(blocks, htmlblocks.COMMENT_FLAG)
@@ -185,6 +190,17 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
         if value:
             meta["source" if key == "sitename" else key] = str(value)
     return text, meta
+
+
+RELEASE_CHARS = 200_000
+"""After trafilatura, a page of this many characters or more hands the C heap's free pages back (glibc
+``malloc_trim``, in :func:`cleaner.runner._release_memory`) before the block selection and the text stages run.
+
+Its trees (the page, trafilatura's copies, readability's) are freed by then, but their pages stay resident in
+the heap, and the block model's arrays and the text stages do not fit in them all: on the dev page of
+1,037,081 characters the worker's peak over its resident memory before the page went 23.6 -> 21.2 MB, on one
+of 476,745 characters 13.9 -> 9.6 MB (bench/html_mem_steps.py; bench/results/html_mem_s8.md).  19 of the
+459 dev pages are this large; a trim walks the heap's free chunks (~1 ms)."""
 
 
 def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) -> tuple[str, dict[str, Any]]:
@@ -235,7 +251,6 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
     pages (CPU, one process): catstags 0.49 s, licence 0.14 s, the copy ~0.2 s, author 1.4 -> ~0.3 s, of
     trafilatura's ~10.5 s; every dev page's record byte-identical (bench/results/html_speed_s7.md)."""
     try:
-        from trafilatura.core import trafilatura_sequence
         from trafilatura.metadata import (
             META_URL,
             extract_domain,
@@ -251,6 +266,8 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
         from trafilatura.xml import xmltotxt
     except ImportError:  # pragma: no cover - another trafilatura
         return _NOT_REPLICATED
+    from .htmlsequence import sequence
+
     if not with_metadata or deduplicate or not _replicable():
         return _NOT_REPLICATED  # pragma: no cover - settings or a trafilatura this was not written for
     options = Extractor(output_format="python", precision=favor_precision, recall=favor_recall,
@@ -299,8 +316,7 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
         document.clean_and_trim()
         if document.url in options.url_blacklist:  # pragma: no cover - empty: no blacklist is given
             raise ValueError
-        postbody, temp_text, commentsbody, temp_comments = trafilatura_sequence(
-            tree, options, options.url or document.url)
+        postbody, temp_text, commentsbody, temp_comments = sequence(tree, options, options.url or document.url)
         if len(temp_text) < options.min_output_size and len(temp_comments) < options.min_output_comm_size:
             raise ValueError
     except (TypeError, ValueError):
