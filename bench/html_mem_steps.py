@@ -1,16 +1,18 @@
-"""Where a large HTML page's memory goes: resident memory around each step of the HTML pipeline.
+"""Where a large HTML page's memory goes: resident and private memory around each step of the HTML pipeline.
 
-tracemalloc misses lxml's C allocations, so this reads ``/proc/self/status`` (VmRSS, VmHWM) around
-every step and resets the high-water mark (``/proc/self/clear_refs`` = 5) as each step starts: a step's
-peak is the highest resident memory reached while it (or anything it called) ran.  The process is set
-up as a pool worker is (``runner.preload``, the fixed mmap threshold, ``malloc_trim`` before each page)
-and cleans the largest dev pages as JSONL records (``Cleaner.clean_record``), each after a warm-up pass
-over 60 smaller pages.  Linux only.
+tracemalloc misses lxml's C allocations, so this reads ``/proc/self/status`` (VmRSS, VmHWM) and
+``/proc/self/smaps_rollup`` (private) around every step and resets the high-water mark
+(``/proc/self/clear_refs`` = 5) as each step starts: a step's peak is the highest resident memory reached while it
+(or anything it called) ran, over the resident memory at its start.  The process is set up as the pool's loader
+(fixed mmap threshold, ``runner.preload``, ``gc.freeze``, ``malloc_trim``) and forks a worker, which cleans
+``--warm`` dev pages (its caches, as in a stream) and then each of the largest dev pages as a batch of its own
+JSONL line (``runner._run_batch_report``: parsing the line, the pipeline, the encoded record), after a
+``malloc_trim``.  The peak of a batch is what that page adds to the worker's memory.  Linux (glibc) only.
 
-    PYTHONPATH=$PWD python bench/html_mem_steps.py --shared ../shared [--top 6]
+    PYTHONPATH=$PWD python bench/html_mem_steps.py --shared ../shared [--top 6 | --pages 389,148] [--summary]
 
-Prints, per page, a markdown table: step (indented by call depth), resident memory at its start,
-its peak over that, and what it left resident (MB).
+Prints per page a markdown table (step indented by call depth; MB), or with ``--summary`` one table with a row
+per page: the batch's peak and the peaks of its main steps.
 """
 
 from __future__ import annotations
@@ -107,10 +109,13 @@ def install(probe: Probe) -> None:
         probe.patch(html, attr)
     for attr in ("page_blocks", "select"):
         probe.patch(hb, attr)
-    import cleaner.htmlsequence as hs
-
-    for attr in ("sequence", "_cleaned", "_extract_and_compare", "_extract_content", "_compare_extraction"):
-        probe.patch(hs, attr)
+    try:
+        import cleaner.htmlsequence as hs
+    except ImportError:  # a tree from before it (the base of bench/results/html_mem_s8.md)
+        pass
+    else:
+        for attr in ("sequence", "_cleaned", "_extract_and_compare", "_extract_content", "_compare_extraction"):
+            probe.patch(hs, attr)
     for attr in ("examine_meta", "extract_meta_json", "extract_title", "extract_url", "find_date",
                  "extract_sitename"):
         probe.patch(md, attr)
@@ -164,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warm", type=int, default=200, help="dev pages cleaned first (a worker's caches)")
     ap.add_argument("--trim-before", default="", help="(experiment) comma-separated steps to malloc_trim before")
     ap.add_argument("--pages", default="", help="comma-separated dev indices instead of --top")
+    ap.add_argument("--summary", action="store_true", help="one row per page")
     ap.add_argument("--min-mb", type=float, default=0.5, help="hide steps whose peak and change are below this")
     args = ap.parse_args(argv)
 
@@ -218,11 +224,23 @@ def worker(args: argparse.Namespace, config: Any) -> None:
         trim_before(args.trim_before.split(","))
     install(probe)
     batch = probe.wrap("batch (worker)", runner._run_batch_report)
+    if args.summary:
+        steps = ("parse_json_line", "_parse", "page_blocks", "_trafilatura", "select", "text stages")
+        print("| page (characters) | batch peak | " + " | ".join(steps) + " |")
+        print("|---" * (len(steps) + 2) + "|")
     for chars, line in pages:
         runner._release_memory(0)
         probe.rows.clear()
         start, private = _status()[0], _private()
         batch([("line", 0, line)], True)
+        if args.summary:
+            peaks: dict[str, float] = {}
+            for _, name, rss, peak, *_ in probe.rows:
+                key = "text stages" if name.startswith("stage ") and name != "stage html" else name
+                peaks[key] = max(peaks.get(key, 0.0), (peak - rss) / 1024)
+            print(f"| {chars:,} | +{(probe.rows[0][3] - start) / 1024:.1f} | "
+                  + " | ".join(f"+{peaks[k]:.1f}" if k in peaks else "-" for k in steps) + " |")
+            continue
         print(f"\n### page of {chars:,} characters: before it resident {start / 1024:.1f} MB, private "
               f"{private / 1024:.1f} MB\n")
         print("| step | peak resident over start | resident change | private change |")

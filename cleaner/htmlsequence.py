@@ -7,18 +7,22 @@ readability's own copy of the page.  The backup is read in two rare cases: jusTe
 short extraction: 17 of the 459 dev pages) and a thread-forum page.  Here it is built only then, from the page's
 tree, which nothing changes between the two moments (every later step works on copies of it): the same
 ``tree_cleaning(copy(tree))``, so the same tree.  The converted copy is let go as soon as the main extractor
-returns.  Over the 459 dev pages: the same result on every page (tests/test_htmlsequence.py), one copy of the
-page less for the whole cascade, and one ``copy + tree_cleaning`` more on the 17 pages that need the backup.
+returns, and the deep copy ``extract_content`` makes of it is, on a large page (:data:`LAZY_ELEMENTS`), built
+again from the page's tree only when its wild-text recovery reads it.  Over the 459 dev pages: the same result on
+every page (tests/test_htmlsequence.py; the identity dumps of bench/results/html_mem_s8.md), one to two copies of
+the page less at the peak (the page of 1,037,081 characters: +29.5 -> +21 MB over a worker's resident memory), and
+one ``copy + tree_cleaning`` more on the 17 pages that need the backup.
 
 Written from trafilatura 2.3.1 (``core.trafilatura_sequence``, ``_prepare_tree``, ``_extract_and_compare``,
-``_recall_retry`` and ``external.compare_extraction``); :func:`cleaner.html._extraction` calls it only for that
-release (``REPLICATED_TRAFILATURA``), any other gets trafilatura's own function.
+``_recall_retry``, ``main_extractor.extract_content`` and ``external.compare_extraction``);
+:func:`cleaner.html._extraction` calls it only for that release (``REPLICATED_TRAFILATURA``), any other gets
+trafilatura's own function.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from copy import copy
+from copy import copy, deepcopy
 from typing import Any
 
 
@@ -135,16 +139,28 @@ def _extract_and_compare(cleaned: list[Any], backup: Callable[[], Any], tree: An
     return postbody, temp_text
 
 
+LAZY_ELEMENTS = 3_000
+"""``extract_content`` deep-copies a converted tree of fewer elements than this, as trafilatura does, and rebuilds a
+larger one only when the wild-text recovery reads it.  That recovery runs after 178 of the 505 main passes over the
+dev pages (mostly short pages), where building the tree again (a copy of the page, trafilatura's cleaning and tag
+conversion) costs several deep copies; none of the 19 pages over 300,000 characters reaches it, and it is on those
+that the copy weighs (~6 MB on the page of 1,037,081 characters, ~9,900 elements).  A dev page has ~660 elements on
+average."""
+
+
 def _extract_content(cleaned_tree: Any, options: Any, rebuild: Callable[[], Any]) -> tuple[Any, str]:
-    """``trafilatura.main_extractor.extract_content`` whose backup of ``cleaned_tree`` (read where the main pass
-    finds too little, to recover wild text) is ``rebuild()``, built then, instead of a deep copy made every time."""
+    """``trafilatura.main_extractor.extract_content`` whose backup of a large ``cleaned_tree`` (read where the main
+    pass finds too little, to recover wild text) is ``rebuild()``, built then, instead of a deep copy made every
+    time (:data:`LAZY_ELEMENTS`)."""
     from lxml.etree import strip_elements, strip_tags
     from trafilatura import main_extractor as me
 
     order = list(cleaned_tree.iter())
+    backup_tree = deepcopy(cleaned_tree) if len(order) < LAZY_ELEMENTS else None
     result_body, temp_text, potential_tags = me._extract(cleaned_tree, options)
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
-        backup_tree = rebuild()
+        if backup_tree is None:
+            backup_tree = rebuild()
         consumed: set[Any] = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
         result_body = me.recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
         temp_text = " ".join(result_body.itertext()).strip()

@@ -82,16 +82,21 @@ def _count(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.parametrize("lazy", [0, htmlsequence.LAZY_ELEMENTS])
 @pytest.mark.parametrize("name", sorted(PAGES))
 @pytest.mark.parametrize(("focus", "comments"), SETTINGS)
-def test_sequence_answers_as_trafilaturas(name: str, focus: str, comments: bool) -> None:
-    """The same body, text, comments and comment text as ``trafilatura_sequence``, for every setting."""
+def test_sequence_answers_as_trafilaturas(name: str, focus: str, comments: bool, lazy: int,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same body, text, comments and comment text as ``trafilatura_sequence``, for every setting, with
+    ``extract_content``'s backup rebuilt (``LAZY_ELEMENTS`` 0: every tree counts as large) or deep-copied."""
+    monkeypatch.setattr(htmlsequence, "LAZY_ELEMENTS", lazy)
     _same_as_trafilatura(PAGES[name], focus, comments)
 
 
 def test_the_pages_reach_the_steps_that_read_a_backup(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fixture pages above do take the paths where a backup is built again (else the comparison proves
     nothing about them): wild-text recovery, jusText's rescue after an unclean or short extraction, a forum."""
+    monkeypatch.setattr(htmlsequence, "LAZY_ELEMENTS", 0)
     counts = _count(monkeypatch)
     for name in ("short", "unclean"):
         htmlsequence.sequence(parse(PAGES[name]), _options("balanced", True), None)
@@ -102,25 +107,28 @@ def test_the_pages_reach_the_steps_that_read_a_backup(monkeypatch: pytest.Monkey
 
 
 def test_an_article_is_cleaned_once_and_never_copied_for_a_backup(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Where nothing reads a backup none is made: one copy of the page is cleaned and converted, and
-    ``extract_content``'s deep copy is gone (the memory this module is for)."""
+    """Where nothing reads a backup none is made: one copy of the page is cleaned and converted, and a large
+    tree's deep copy in ``extract_content`` is gone (the memory this module is for); a small one is still made."""
     import copy as copy_module
-
-    from trafilatura import main_extractor
 
     counts = _count(monkeypatch)
     deep: list[int] = []
-    monkeypatch.setattr(main_extractor, "deepcopy", lambda x: deep.append(1) or copy_module.deepcopy(x))
-    _, text, _, _ = htmlsequence.sequence(parse(PAGES["article"]), _options("balanced", True), None)
-    assert "council approved" in text
-    assert counts == {"wild": 0, "justext": 0, "cleaned": 1}
-    assert not deep
+    monkeypatch.setattr(htmlsequence, "deepcopy", lambda x: deep.append(1) or copy_module.deepcopy(x))
+    for lazy, copies in ((0, 0), (10**9, 1)):
+        monkeypatch.setattr(htmlsequence, "LAZY_ELEMENTS", lazy)
+        deep.clear()
+        counts.update(cleaned=0)
+        _, text, _, _ = htmlsequence.sequence(parse(PAGES["article"]), _options("balanced", True), None)
+        assert "council approved" in text
+        assert counts == {"wild": 0, "justext": 0, "cleaned": 1}
+        assert len(deep) == copies
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="../shared not available")
 def test_sequence_answers_as_trafilaturas_on_dev_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dev pages that reach wild-text recovery and jusText's rescue (found by a scan of the first 200, both
-    paths counted in our calls), and every 25th page, with and without comments."""
+    paths counted in our calls), and every 25th page, with and without comments; every backup rebuilt."""
+    monkeypatch.setattr(htmlsequence, "LAZY_ELEMENTS", 0)
     counts = _count(monkeypatch)
     ours: dict[str, int] = {}
     chosen = {1, 3, 17, 72, 86, 142, 147, 157, 199}
