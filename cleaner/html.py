@@ -2,7 +2,8 @@
 
 The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
 that tree and finds the metadata (:func:`_extraction`: ``bare_extraction``'s steps for our settings,
-without its copy of the tree or the metadata we do not keep), after :mod:`cleaner.htmlblocks` has cut
+without its copy of the tree or the metadata we do not keep, and trafilatura's cascade as
+:mod:`cleaner.htmlsequence` runs it: fewer copies of a large page at once), after :mod:`cleaner.htmlblocks` has cut
 the same tree into text blocks; its learned model re-selects the article block by block, with what
 trafilatura kept as one of its cues
 (5-fold CV on dev, bench/results/boilerplate-html.md:
@@ -281,8 +282,9 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
     the work whose result nobody reads; :data:`_NOT_REPLICATED` where this trafilatura is another.
 
     bare_extraction's own steps (options, metadata, ``trafilatura_sequence``, its size check, ``xmltotxt``),
-    except that (1) a tree we are done with (``own``, the document's root) is not copied first: trafilatura
-    copies a tree it is given only to leave the caller's alone; (2) the metadata are
+    except that (0) ``trafilatura_sequence`` is :func:`cleaner.htmlsequence.sequence` (the same answer with its
+    backup trees built only when read); (1) a tree we are done with (``own``, the document's root) is not copied
+    first: trafilatura copies a tree it is given only to leave the caller's alone; (2) the metadata are
     ``extract_metadata``'s without categories, tags and licence (no field of ours; each a set of
     XPath searches over the page, read-only); (3) the author comes from :func:`_author`.  Over the 459 dev
     pages (CPU, one process): catstags 0.49 s, licence 0.14 s, the copy ~0.2 s, author 1.4 -> ~0.3 s, of
