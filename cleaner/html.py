@@ -2,7 +2,8 @@
 
 The page is parsed once (:func:`parse`: trafilatura's loading steps, lxml's C class lookup); trafilatura extracts from
 that tree and finds the metadata (:func:`_extraction`: ``bare_extraction``'s steps for our settings,
-without its copy of the tree or the metadata we do not keep), after :mod:`cleaner.htmlblocks` has cut
+without its copy of the tree or the metadata we do not keep, and trafilatura's cascade as
+:mod:`cleaner.htmlsequence` runs it: fewer copies of a large page at once), after :mod:`cleaner.htmlblocks` has cut
 the same tree into text blocks; its learned model re-selects the article block by block, with what
 trafilatura kept as one of its cues
 (5-fold CV on dev, bench/results/boilerplate-html.md:
@@ -127,7 +128,7 @@ def _load_html(html: str) -> Any:
     parser = _parser()
     beginning = html[:50].lower()
     check_flag = is_dubious_html(beginning)
-    html = repair_faulty_html(html, beginning)
+    html = _repair(html, beginning) if _replicable() else repair_faulty_html(html, beginning)
     tree, tried_bytes = None, False
     try:
         tree = fromstring(html, parser=parser)
@@ -140,6 +141,33 @@ def _load_html(html: str) -> Any:
     if tree is not None and check_flag and len(tree) < 2:
         tree = None
     return tree
+
+
+def _repair(html: str, beginning: str) -> str:
+    """``trafilatura.utils.repair_faulty_html(html, beginning)`` (2.3.1) without its copies of an unchanged page.
+
+    trafilatura cuts the page at its first line break to take a DOCTYPE with a slash off the first line, and glues
+    the parts together again whether or not it took anything off: for every page whose first 50 characters say
+    "doctype" (most), two full-size copies of the page at once, one kept (1.3 M characters of a dev page held as
+    four bytes each: 10 MB).  Here a first line the DOCTYPE pattern leaves as it is leaves the page as it is (the
+    same string; only where the page has no line break does trafilatura's add one at the end).  The same string
+    on every dev page and on the edge cases in tests/test_html.py."""
+    from trafilatura.utils import DOCTYPE_TAG, FAULTY_HTML, INVALID_XML_CHARS
+
+    html = INVALID_XML_CHARS.sub("", html)
+    if "doctype" in beginning:
+        cut = html.find("\n")
+        firstline = html if cut < 0 else html[:cut]
+        repaired = DOCTYPE_TAG.sub("", firstline, count=1)
+        if cut < 0:
+            html = repaired + "\n"
+        elif repaired is not firstline:
+            html = repaired + html[cut:]
+    for line in html[:4096].splitlines()[:4]:
+        if "<html" in line and line.endswith("/>"):
+            html = FAULTY_HTML.sub(r"\1>", html, count=1)
+            break
+    return html
 
 
 def _fromstring_bytes(html: str, parser: Any) -> Any:
@@ -171,6 +199,9 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
     text, data = _trafilatura(tree, cfg, url, own=blocks is not None)
     meta: dict[str, str] = {"extractor": "trafilatura"}
     if model is not None and blocks is not None:
+        tree = None  # trafilatura is done with the page: only the blocks are read from here on
+        if len(html) >= RELEASE_CHARS:
+            _release_in_pool()
         if len(blocks):
             if not cfg.html_comments:  # the model keeps readers' comments; this drops them
                 blocks = htmlblocks.without_flag(blocks, htmlblocks.COMMENT_FLAG)
@@ -185,6 +216,29 @@ def extract(html: str, config: Config | None = None, url: str | None = None) -> 
         if value:
             meta["source" if key == "sitename" else key] = str(value)
     return text, meta
+
+
+RELEASE_CHARS = 200_000
+"""After trafilatura, a page of this many characters or more in a worker of an HTML pool hands the C heap's free
+pages back (glibc ``malloc_trim``, :func:`cleaner.runner._release_memory`) before the block selection and the text
+stages run.
+
+Its trees (the page, trafilatura's copies, readability's) are freed by then, but their pages stay resident in
+the heap, and the block model's arrays and the text stages do not fit in them all: on the dev page of
+1,037,081 characters the worker's peak over its resident memory before the page went 23.6 -> 21.2 MB, on one
+of 476,745 characters 13.9 -> 9.6 MB (bench/html_mem_steps.py; bench/results/html_mem_s8.md).  19 of the
+459 dev pages are this large.  Only in a pool's worker, where memory is what is measured and the runner trims after
+the page anyway: in a process of its own a trim costs the page faults of memory it uses again (the 459 dev pages in
+one process: +0.26 G kernel instructions a pass, +0.2%)."""
+
+
+def _release_in_pool() -> None:
+    """:func:`cleaner.runner._release_memory` where this process is a worker of an HTML pool (else nothing)."""
+    import sys
+
+    runner = sys.modules.get("cleaner.runner")
+    if runner is not None and getattr(runner, "_html_pool", False):
+        runner._release_memory()
 
 
 def _trafilatura(tree: Any, cfg: Config, url: str | None, *, own: bool = False) -> tuple[str, dict[str, Any]]:
@@ -228,14 +282,14 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
     the work whose result nobody reads; :data:`_NOT_REPLICATED` where this trafilatura is another.
 
     bare_extraction's own steps (options, metadata, ``trafilatura_sequence``, its size check, ``xmltotxt``),
-    except that (1) a tree we are done with (``own``, the document's root) is not copied first: trafilatura
-    copies a tree it is given only to leave the caller's alone; (2) the metadata are
+    except that (0) ``trafilatura_sequence`` is :func:`cleaner.htmlsequence.sequence` (the same answer with its
+    backup trees built only when read); (1) a tree we are done with (``own``, the document's root) is not copied
+    first: trafilatura copies a tree it is given only to leave the caller's alone; (2) the metadata are
     ``extract_metadata``'s without categories, tags and licence (no field of ours; each a set of
     XPath searches over the page, read-only); (3) the author comes from :func:`_author`.  Over the 459 dev
     pages (CPU, one process): catstags 0.49 s, licence 0.14 s, the copy ~0.2 s, author 1.4 -> ~0.3 s, of
     trafilatura's ~10.5 s; every dev page's record byte-identical (bench/results/html_speed_s7.md)."""
     try:
-        from trafilatura.core import trafilatura_sequence
         from trafilatura.metadata import (
             META_URL,
             extract_domain,
@@ -251,6 +305,8 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
         from trafilatura.xml import xmltotxt
     except ImportError:  # pragma: no cover - another trafilatura
         return _NOT_REPLICATED
+    from .htmlsequence import sequence
+
     if not with_metadata or deduplicate or not _replicable():
         return _NOT_REPLICATED  # pragma: no cover - settings or a trafilatura this was not written for
     options = Extractor(output_format="python", precision=favor_precision, recall=favor_recall,
@@ -299,8 +355,7 @@ def _extraction(tree: Any, own: bool, *, url: str | None, include_comments: bool
         document.clean_and_trim()
         if document.url in options.url_blacklist:  # pragma: no cover - empty: no blacklist is given
             raise ValueError
-        postbody, temp_text, commentsbody, temp_comments = trafilatura_sequence(
-            tree, options, options.url or document.url)
+        postbody, temp_text, commentsbody, temp_comments = sequence(tree, options, options.url or document.url)
         if len(temp_text) < options.min_output_size and len(temp_comments) < options.min_output_comm_size:
             raise ValueError
     except (TypeError, ValueError):

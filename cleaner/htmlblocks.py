@@ -366,12 +366,17 @@ def block_features(blocks: Blocks, extracted: str) -> np.ndarray:
     o = N_FLAGS + N_TAG_CLASSES
     chars = np.fromiter(map(len, lines), dtype=np.float64, count=n)
     words = np.fromiter((s.count(" ") + 1 for s in lines), dtype=np.float64, count=n)
-    # digits per block: one pass over the code points of the joined blocks, cut at block offsets
+    # digits per block: one pass over the code points of the joined blocks, summed per block (from its start to
+    # the next one's: the "\n" between is no digit).  A per-block sum, not a running count over the page's
+    # characters: 2 bytes per character of temporaries instead of 18 (the 1.5 M-character dev pages: ~8 MB)
     text = "\n".join(lines)
     cp = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    is_digit = np.concatenate([[0], np.cumsum((cp >= 48) & (cp <= 57))])
-    ends = np.cumsum(chars + 1).astype(np.int64) - 1
-    digits = is_digit[ends] - is_digit[ends - chars.astype(np.int64)]
+    is_digit = cp >= 48
+    is_digit &= cp <= 57
+    del cp
+    starts = np.cumsum(chars + 1).astype(np.int64) - chars.astype(np.int64) - 1
+    digits = np.add.reduceat(is_digit.view(np.uint8), starts, dtype=np.int64)
+    del is_digit
     link_chars = np.asarray(blocks.link_chars, dtype=np.float64)
     link = np.minimum(link_chars / chars, 1.0)
     sub = _in_extract(lines, extracted, joined)

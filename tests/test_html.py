@@ -329,3 +329,72 @@ def test_our_extraction_answers_as_bare_extraction_on_dev_pages() -> None:
         for own in (False, True):
             got = _extraction(parse(page), own, **kw)
             assert {k: v for k, v in got.items() if k in _FIELDS} == want
+
+
+_REPAIR_CASES = [
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/x.dtd">\n<html><body>x</body></html>',
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/TR/x.dtd"><html><body>x</body></html>',
+    "<!doctype html><html/>\n<p>x</p>", "<!DOCTYPE html>\n<html/>\n<body>\x01a\ufffe</body>", "<!DOCTYPE a/b>\n<html>",
+    "<!doctype html>", "plain text, no markup", "<html lang='en'/>\n<body>y</body>", "",
+]
+
+
+@_replicated_only
+@pytest.mark.parametrize("page", _REPAIR_CASES)
+def test_repair_answers_as_trafilaturas(page: str) -> None:
+    """cleaner.html._repair is ``trafilatura.utils.repair_faulty_html`` (a DOCTYPE with a slash on the first line,
+    with and without a line break after it; a self-closing <html/>; control characters), and it hands back the page
+    itself where nothing needs repairing (no copy of a large page)."""
+    from trafilatura.utils import repair_faulty_html
+
+    from cleaner.html import _repair
+
+    beginning = page[:50].lower()
+    want = repair_faulty_html(page, beginning)
+    got = _repair(page, beginning)
+    assert got == want
+    if want == page:
+        assert got is page
+
+
+@_replicated_only
+def test_repair_answers_as_trafilaturas_on_dev_pages() -> None:
+    import gzip
+    import json
+
+    from trafilatura.utils import repair_faulty_html
+
+    from cleaner.html import _repair
+
+    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("../shared not available")
+    kept = 0
+    with gzip.open(dev, "rt", encoding="utf-8") as f:
+        for line in f:
+            page = json.loads(line).get("html") or ""
+            got = _repair(page, page[:50].lower())
+            assert got == repair_faulty_html(page, page[:50].lower())
+            kept += got is page
+    assert kept > 200
+
+
+def test_large_pages_trim_the_heap_only_in_an_html_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After trafilatura a page of RELEASE_CHARS or more trims the C heap in a worker of an HTML pool, and only
+    there (a process of its own would fault the pages back in for nothing); the text is the same either way."""
+    from cleaner import html as html_mod
+    from cleaner import runner
+
+    calls: list[int] = []
+    monkeypatch.setattr(runner, "_release_memory", lambda growth=0: calls.append(growth))
+    page = (FIXTURES / "en_article.html").read_text(encoding="utf-8")
+    monkeypatch.setattr(html_mod, "RELEASE_CHARS", 1)
+    monkeypatch.setattr(runner, "_html_pool", False)
+    want = extract(page, Config())
+    assert calls == []
+    monkeypatch.setattr(runner, "_html_pool", True)
+    assert extract(page, Config()) == want
+    assert calls == [0]
+    monkeypatch.setattr(html_mod, "RELEASE_CHARS", len(page) + 1)
+    assert extract(page, Config()) == want
+    assert calls == [0]

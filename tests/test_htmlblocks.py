@@ -336,3 +336,15 @@ def test_keyword_cache_stays_bounded() -> None:
     for i in range(HB.KW_CACHE_MAX * 2 + 5):
         assert HB._keyword_flags(f"post-{i}x widget") == (1 << 21) | (1 << 19)
         assert len(HB._KW_CACHE) <= HB.KW_CACHE_MAX
+
+
+def test_digit_share_counts_each_blocks_digits() -> None:
+    """The digit share column (digits summed per block over the joined blocks' code points) is each block's count
+    of ASCII digits over its length, whatever the characters around it (astral, other scripts' digits)."""
+    lines = ["2021", "a1b2", "no digits", "\U0001f600 9 \U0001f600", "٣ arabic-indic three is not counted", "x", "7"]
+    blocks = HB.Blocks(lines, [0] * len(lines), [0] * len(lines), ["p"] * len(lines), [0] * len(lines),
+                       [0] * len(lines))
+    X = HB.block_features(blocks, "2021 a1b2")
+    col = HB.FEATURE_NAMES.index("digit_share")
+    want = [sum(c in "0123456789" for c in s) / len(s) for s in lines]
+    assert X[:, col].tolist() == want
