@@ -460,3 +460,38 @@ def test_split_sentences_examples() -> None:
         "", "\n", " . \n . ", "a.\n\nB. c.  D",
     ]:  # fmt: skip
         assert split_sentences(text) == _split_sentences_per_line(text), text
+
+
+_GLUED_PIECES = ["a", "b", "c", "A", "Z", "ª", "º", "µ", "ß", "é", "É", "ÿ", "α", "Ω", "ж", "Ж", "𐐨", "𐐀", "𝐀",
+                 "ǅ", "3", "٣", "’", "'", " ", "  ", "\n", "-", "_", "中", "xyz", "Abc", "abcDef", "offerEstablishing",
+                 "\u00a0"]  # fmt: skip
+
+
+def _glued_reference(text: str) -> list[int]:
+    from cleaner.garble.vec import _GLUED
+
+    return [m.start() for m in _GLUED.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_GLUED_PIECES), max_size=16).map("".join))
+def test_glued_starts_in_chunks_are_the_regexs(text: str) -> None:
+    import numpy as np
+
+    from cleaner.garble.vec import _glued_starts
+
+    assert _glued_starts(text, np.array([ord(c) for c in text], dtype=np.uint32)) == _glued_reference(text)
+
+
+def test_glued_starts_with_each_code_point_in_each_place() -> None:
+    # the chunk test's classes hold every lower- and upper-case letter: each code point of the first planes' letters
+    # (and a few others) in each place of a glued word
+    import numpy as np
+
+    from cleaner.garble.vec import _glued_starts
+
+    points = [*range(0x41, 0x2000, 1), *range(0x10400, 0x10450), *range(0x1D400, 0x1D420)]
+    for cp in points:
+        ch = chr(cp)
+        for text in (f" abc{ch}def ", f" ab{ch}Def ", f" abcD{ch}f ", f"{ch}bcDef", f" abcDe{ch} ", f"x abcDef{ch}"):
+            assert _glued_starts(text, np.array([ord(c) for c in text], dtype=np.uint32)) == _glued_reference(text)
