@@ -30,7 +30,7 @@
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
 #define CLEANER_NATIVE_ABI 5
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
-#define CLEANER_GARBLE_ABI 6
+#define CLEANER_GARBLE_ABI 7
 
 /* a * b for sizes, or -1 when either is negative or the product would overflow */
 static Py_ssize_t size_mul(Py_ssize_t a, Py_ssize_t b) {
@@ -4471,6 +4471,86 @@ done:
 }
 /* ---- end garble s8 ---- */
 
+/* ---- garble s8b ---- */
+/* score._BOUNDARY (\n | [.!?]["'”’)\]]*(?=\s) | [。！？]["'”’」』）)]*) scanned without re: re tried its set
+ * at every position (~100 instructions a character on the long dev texts).  A match starts at a newline
+ * (one character), at [.!?] when its greedy closers, up to hi, are followed by white space before hi (re's
+ * \s on str is Py_UNICODE_ISSPACE, as str.isspace), and at each CJK mark with its closers up to hi; closers
+ * are no match starts, so a failed start is followed by the next position as re does. */
+static inline int bnd_close_latin(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')' || c == ']';
+}
+
+static inline int bnd_close_cjk(Py_UCS4 c) {
+    return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == 0x300D || c == 0x300F || c == 0xFF09 ||
+           c == ')';
+}
+
+/* The end of the first match of score._BOUNDARY in text[i:hi] as re.search(text, i, hi) finds it; -1 if none.
+ * 0 <= i, hi <= the text's length. */
+static Py_ssize_t bnd_scan(int kind, const void *d, Py_ssize_t i, Py_ssize_t hi) {
+    for (; i < hi; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, d, i);
+        if (c == '\n') return i + 1;
+        if (c == '.' || c == '!' || c == '?') {
+            Py_ssize_t j = i + 1;
+            while (j < hi && bnd_close_latin(PyUnicode_READ(kind, d, j))) j++;
+            if (j < hi && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, j))) return j;
+        } else if (c == 0x3002 || c == 0xFF01 || c == 0xFF1F) {
+            Py_ssize_t j = i + 1;
+            while (j < hi && bnd_close_cjk(PyUnicode_READ(kind, d, j))) j++;
+            return j;
+        }
+    }
+    return -1;
+}
+
+/* bnd_next(text, pos, endpos) -> int: the end of _BOUNDARY.search(text, pos, endpos), -1 when it finds none
+ * (pos and endpos clamped to [0, len(text)] as re clamps them). */
+static PyObject *bnd_next(PyObject *self, PyObject *args) {
+    PyObject *text;
+    Py_ssize_t lo, hi;
+    if (!PyArg_ParseTuple(args, "Unn", &text, &lo, &hi)) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    if (lo < 0) lo = 0;
+    if (hi > n) hi = n;
+    if (lo > hi) return PyLong_FromSsize_t(-1);
+    return PyLong_FromSsize_t(bnd_scan(PyUnicode_KIND(text), PyUnicode_DATA(text), lo, hi));
+}
+
+/* bnd_pieces(text) -> list[tuple[int, int]]: score._pieces, the spans between consecutive ends of
+ * _BOUNDARY.finditer(text) (from 0, the last to len(text)) that are not empty or all white space
+ * (str.isspace: every character Py_UNICODE_ISSPACE). */
+static PyObject *bnd_pieces(PyObject *self, PyObject *args) {
+    PyObject *text;
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *d = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    PyObject *out = PyList_New(0);
+    if (!out) return NULL;
+    Py_ssize_t a = 0;
+    while (a < n) {
+        Py_ssize_t b = bnd_scan(kind, d, a, n);
+        if (b < 0) b = n;
+        /* b > a: a match ends after its first character, at or after a */
+        Py_ssize_t k = a;
+        while (k < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, d, k))) k++;
+        if (k < b) {
+            PyObject *span = Py_BuildValue("(nn)", a, b);
+            if (!span || PyList_Append(out, span) < 0) {
+                Py_XDECREF(span);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(span);
+        }
+        a = b;
+    }
+    return out;
+}
+/* ---- end garble s8b ---- */
+
 /* ---- boilerplate s8a ---- */
 
 /* label_codes(labels, names, out) -> None
@@ -5176,6 +5256,8 @@ static PyMethodDef methods[] = {
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
+    {"bnd_next", bnd_next, METH_VARARGS, "The end of the garble sampler's next sentence boundary (garble s8b)."},
+    {"bnd_pieces", bnd_pieces, METH_VARARGS, "The non-blank pieces between the garble sampler's boundaries (garble s8b)."},
     {"lin_stack", lin_stack, METH_VARARGS, "The English garble sentence logits from their products (garble s7b)."},
     {"unl_best", unl_best, METH_VARARGS, "The highest-weight word bigram of each driving garble sentence (garble s8)."},
     {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},

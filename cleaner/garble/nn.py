@@ -57,11 +57,12 @@ def _load_native() -> Any:
     return native.load("GARBLE_ABI", GARBLE_ABI, _KERNELS, "the garble CNN and featuriser run in Python/numpy")
 
 
-GARBLE_ABI = 6
+GARBLE_ABI = 7
 """The argument/result layout of the garble kernels of ``cleaner/_native.c`` (its ``GARBLE_ABI``)."""
 _KERNELS = ("cnn_encode", "cnn_embed", "cnn_window", "cnn_pool", "vec_tokenize", "vec_ngrams", "vec_token_ngrams",
             "vec_keys", "vec_lookup", "vec_skeleton", "vec_dense_en", "sig_heads", "sig_needles",
-            "sig_heads_text", "vec_encode", "lin_prep", "cnn_relu_window", "cnn_relu_pool", "lin_stack", "unl_best")
+            "sig_heads_text", "vec_encode", "lin_prep", "cnn_relu_window", "cnn_relu_pool", "lin_stack", "unl_best",
+            "bnd_next", "bnd_pieces")
 """Every garble kernel nn.py, vec.py and signals.py call (and ``sig_heads``, which the tests use as the reference of
 ``sig_heads_text``): a build that lacks one (an in-place build of an older
 checkout with the same ABI number) is refused as stale rather than failing on every featurise."""

@@ -271,6 +271,52 @@ character at C speed, where the alternation was tried at every position (~300 in
 character over a flag candidate's whole text).  Same matches (tests/garble/test_fast_paths.py)."""
 
 
+_CLOSE_LATIN = frozenset("\"'”’)]")
+_CLOSE_CJK = frozenset("\"'”’」』）)")
+
+
+def _boundaries(text: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """``[m.span() for m in _BOUNDARY.finditer(text, lo, hi)]``, by ``str.find`` (s8b).
+
+    A match starts at each newline (one character), at each ``[.!?]`` whose closers (greedy, up to ``hi``) are
+    followed by white space before ``hi`` (``re``'s ``\\s`` on ``str`` is ``str.isspace``), and at each CJK mark
+    (with its closers up to ``hi``); the closers are no marks, so no match covers another's start and ``finditer``
+    finds them all, as ``search`` from any match's end finds the next.  ``str.find`` per character replaces
+    ``re``'s scan of every position (~100 instructions a character).
+    """
+    found: list[int] = []
+    append = found.append
+    find = text.find
+    for ch in "\n.!?" if text.isascii() else "\n.!?。！？":
+        i = find(ch, lo, hi)
+        while i >= 0:
+            append(i)
+            i = find(ch, i + 1, hi)
+    found.sort()
+    out = []
+    for i in found:
+        c = text[i]
+        j = i + 1
+        if c == "\n":
+            out.append((i, j))
+        elif c in ".!?":
+            while j < hi and text[j] in _CLOSE_LATIN:
+                j += 1
+            if j < hi and text[j].isspace():
+                out.append((i, j))
+        else:
+            while j < hi and text[j] in _CLOSE_CJK:
+                j += 1
+            out.append((i, j))
+    return out
+
+
+def _next_end(text: str, pos: int, endpos: int) -> int:
+    """The end of ``_BOUNDARY.search(text, pos, endpos)``, -1 when it finds none (``bnd_next``'s Python path)."""
+    m = _BOUNDARY.search(text, pos, endpos)
+    return -1 if m is None else m.end()
+
+
 def _trim(text: str, a: int, b: int) -> tuple[int, int]:
     piece = text[a:b]
     return a + len(piece) - len(piece.lstrip()), a + len(piece.rstrip())
@@ -293,6 +339,7 @@ def sample_spans(text: str, lang: str) -> list[tuple[int, int]]:
         return _thin(spans, SAMPLE_SENTENCES)
     out: list[tuple[int, int]] = []
     last_end = 0
+    next_end = _native.bnd_next if _native is not None else _next_end  # (s8b: _BOUNDARY.search, compiled)
     step = (len(text) - WINDOW_CHARS) / (SAMPLE_SENTENCES - 1)
     for k in range(SAMPLE_SENTENCES):
         w0 = max(last_end, round(k * step))
@@ -301,25 +348,24 @@ def sample_spans(text: str, lang: str) -> list[tuple[int, int]]:
         # window ends whatever sentence the window cut into
         pos = w0
         if w0 > 0 and text[w0 - 1] != "\n":
-            m = _BOUNDARY.search(text, w0, w1)
-            if m is None:
+            pos = next_end(text, w0, w1)
+            if pos < 0:
                 continue
-            pos = m.end()
         for _ in range(3):
-            m = _BOUNDARY.search(text, pos, w1)
-            if m is None:
+            e = next_end(text, pos, w1)
+            if e < 0:
                 if w1 < len(text):
                     break
                 end = len(text)
             else:
-                end = m.end()
+                end = e
             a, b = _trim(text, pos, end)
             if b - a > 1 and is_prose(text[a:b], lang):
                 out.append((a, b))
                 last_end = end
                 break
             pos = end
-            if m is None:
+            if e < 0:
                 break
     if not out:
         return sample_spans(text[:FULL_SPLIT_CHARS], lang)
@@ -416,7 +462,11 @@ def _pieces(text: str) -> list[tuple[int, int]]:
     A piece trims to nothing exactly when it is empty or all white space (``str.isspace``, what
     ``strip`` removes), so the pieces can be counted and thinned before any is trimmed.
     """
-    ends = [m.end() for m in _BOUNDARY.finditer(text)]
+    if _native is not None:
+        # (s8b) the scan, the pieces and their blank test in one compiled pass
+        pieces: list[tuple[int, int]] = _native.bnd_pieces(text)
+        return pieces
+    ends = [j for _, j in _boundaries(text, 0, len(text))]  # (s8b: was _BOUNDARY.finditer)
     ends.append(len(text))
     return [(a, b) for a, b in itertools.pairwise([0, *ends]) if b > a and not text[a:b].isspace()]
 

@@ -640,7 +640,7 @@ def featurise(sentences: list[str], lang: str, tab: Tables, *, sparse: bool = Tr
         glued_hint = bool(np.any((codes[1:] != low[1:]) & (codes[:-1] == low[:-1]) & (codes[:-1] >= 97)))
     if not is_zh and glued_hint:
         joined_off = offs
-        gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
+        gl = _glued_starts(_joined(sentences), codes)
         if gl:
             owner = np.searchsorted(joined_off, np.asarray(gl), side="right") - 1
             d[:, 11] = np.bincount(owner, minlength=n)
@@ -730,7 +730,7 @@ def _featurise_en_native(sentences: list[str], tab: Tables, en: _EnTables) -> Ba
 
         d[:, len(DENSE_NAMES) :] = lm_features(tab.lm, tok, n, names=LM_DENSE)
     if glued_hint:
-        gl = [m.start() for m in _GLUED.finditer(_joined(sentences))]
+        gl = _glued_starts(_joined(sentences), codes)
         if gl:
             owner = np.searchsorted(offs, np.asarray(gl), side="right") - 1
             d[:, 11] = np.bincount(owner, minlength=n)
@@ -753,6 +753,36 @@ def _sparse_keys(parts: list[np.ndarray], owners: list[np.ndarray]) -> np.ndarra
     key = np.sort(key)
     out_: np.ndarray = key[np.concatenate([[True], key[1:] != key[:-1]])] if len(key) else key
     return out_
+
+
+def _glued_starts(joined: str, codes: np.ndarray) -> list[int]:
+    """``[m.start() for m in GLUED_RE.finditer(joined)]``, ``codes`` the code points of ``joined`` (s8b).
+
+    A match is a whole run of letters and digits (its look-arounds), so it lies between two spaces, and it holds
+    three ``\\p{Ll}``, a ``\\p{Lu}`` and two ``\\p{Ll}`` in a row.  Every ``\\p{Ll}`` is in ``[a-z]`` or >= U+00AA and
+    every ``\\p{Lu}`` in ``[A-Z]`` or >= U+00C0 (in any Unicode version: Latin-1's letters are fixed, ª and º aside), so
+    six such code points in a row, found by numpy, mark the space-delimited chunks that can hold a match; the
+    regex, asked only there (``pos``/``endpos`` at the chunk's spaces, which its look-arounds read as a non-letter,
+    as they read the ends), finds the same matches.  It cost ~880 instructions a character over the whole batch
+    on the ~1 in 9 English batches with a glued-word hint.
+    """
+    n = len(codes)
+    if n < 6:
+        return [m.start() for m in _GLUED.finditer(joined)]
+    lo = ((codes >= 0x61) & (codes <= 0x7A)) | (codes >= 0xAA)
+    up = ((codes >= 0x41) & (codes <= 0x5A)) | (codes >= 0xC0)
+    hits = np.flatnonzero(lo[:-5] & lo[1:-4] & lo[2:-3] & up[3:-2] & lo[4:-1] & lo[5:])
+    out: list[int] = []
+    done = 0
+    for k in hits.tolist():
+        if k < done:
+            continue  # (its chunk was searched)
+        a = joined.rfind(" ", 0, k) + 1
+        done = joined.find(" ", k)
+        if done < 0:
+            done = len(joined)
+        out += [m.start() for m in _GLUED.finditer(joined, a, done)]
+    return out
 
 
 def _joined(sentences: list[str]) -> str:

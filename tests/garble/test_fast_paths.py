@@ -399,3 +399,99 @@ def test_ascii_alpha_words_equal_the_word_regex(text: str) -> None:
     from cleaner.garble.signals import _ascii_alpha_words
 
     assert _ascii_alpha_words(text) == [w.encode() for w in ALPHA_RE.findall(text)]
+
+
+# (s8b) the str.find scans that replaced re's scans of every position
+_FIND_PIECES = [*_BOUNDARY_PIECES, "\u00a0", "\x1c", "\x85", "\u2028", "“", "‘", "(", "[", "Dr", "Mr", "3", "e.g."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FIND_PIECES), max_size=40).map("".join), st.integers(0, 45), st.integers(0, 45))
+def test_boundaries_by_find_are_the_patterns_matches(text: str, lo: int, hi: int) -> None:
+    from cleaner.garble.score import _BOUNDARY, _boundaries
+
+    assert _boundaries(text, 0, len(text)) == [m.span() for m in _BOUNDARY.finditer(text)]
+    hi = min(hi, len(text))
+    assert _boundaries(text, lo, hi) == [m.span() for m in _BOUNDARY.finditer(text, lo, hi)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_FIND_PIECES), max_size=40).map("".join))
+def test_end_candidates_by_find_are_the_patterns_matches(text: str) -> None:
+    from cleaner.garble.features import end_candidates
+
+    assert end_candidates(text) == [m.end() for m in _END_CANDIDATE.finditer(text)]
+    if text.isascii():
+        assert end_candidates(text) == [m.end() for m in _END_CANDIDATE_ASCII.finditer(text)]
+
+
+def _split_sentences_per_line(text: str) -> list[tuple[int, int]]:
+    """split_sentences as it was written before s8b: one candidate scan per line, cut at _SENT_END's matches."""
+    from cleaner.garble.features import _HAS_LETTER, _LINE_RE
+
+    spans = []
+    for line in _LINE_RE.finditer(text):
+        ls, pos, seg = line.start(), 0, line.group()
+        for a, b in [*[m.span() for m in _SENT_END.finditer(seg)], (len(seg), len(seg))]:
+            piece = seg[pos:a]
+            s, e = len(piece) - len(piece.lstrip()), len(piece.rstrip())
+            if e > s and _HAS_LETTER.search(piece):
+                spans.append((ls + pos + s, ls + pos + e))
+            pos = b
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from([*_SENT_ALPHABET, "\n", "\n\n", " \n ", "\x85", "\u2028", "\r\n"]), max_size=40)
+       .map("".join))
+def test_split_sentences_in_one_scan_is_the_per_line_split(text: str) -> None:
+    from cleaner.garble.features import split_sentences
+
+    assert split_sentences(text) == _split_sentences_per_line(text)
+
+
+def test_split_sentences_examples() -> None:
+    from cleaner.garble.features import split_sentences
+
+    for text in [
+        "He met Dr. Smith. Then he left!\nMr. X said \"go.\" And 3 more.\n\n  Last line",
+        "Mr.\nSmith came. Z.\nA new line? Yes.\n",
+        "你好。“好”？他说！」再见。\n第二行。Done.",
+        "", "\n", " . \n . ", "a.\n\nB. c.  D",
+    ]:  # fmt: skip
+        assert split_sentences(text) == _split_sentences_per_line(text), text
+
+
+_GLUED_PIECES = ["a", "b", "c", "A", "Z", "ª", "º", "µ", "ß", "é", "É", "ÿ", "α", "Ω", "ж", "Ж", "𐐨", "𐐀", "𝐀",
+                 "ǅ", "3", "٣", "’", "'", " ", "  ", "\n", "-", "_", "中", "xyz", "Abc", "abcDef", "offerEstablishing",
+                 "\u00a0"]  # fmt: skip
+
+
+def _glued_reference(text: str) -> list[int]:
+    from cleaner.garble.vec import _GLUED
+
+    return [m.start() for m in _GLUED.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_GLUED_PIECES), max_size=16).map("".join))
+def test_glued_starts_in_chunks_are_the_regexs(text: str) -> None:
+    import numpy as np
+
+    from cleaner.garble.vec import _glued_starts
+
+    assert _glued_starts(text, np.array([ord(c) for c in text], dtype=np.uint32)) == _glued_reference(text)
+
+
+def test_glued_starts_with_each_code_point_in_each_place() -> None:
+    # the chunk test's classes hold every lower- and upper-case letter: each code point of the first planes' letters
+    # (and a few others) in each place of a glued word
+    import numpy as np
+
+    from cleaner.garble.vec import _glued_starts
+
+    points = [*range(0x41, 0x2000, 1), *range(0x10400, 0x10450), *range(0x1D400, 0x1D420)]
+    for cp in points:
+        ch = chr(cp)
+        for text in (f" abc{ch}def ", f" ab{ch}Def ", f" abcD{ch}f ", f"{ch}bcDef", f" abcDe{ch} ", f"x abcDef{ch}"):
+            assert _glued_starts(text, np.array([ord(c) for c in text], dtype=np.uint32)) == _glued_reference(text)
