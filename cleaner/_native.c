@@ -28,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 5
+#define CLEANER_NATIVE_ABI 6
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 6
 
@@ -4656,6 +4656,202 @@ static PyObject *vocab_filter(PyObject *self, PyObject *args) {
 
 /* ---- end boilerplate s8a ---- */
 
+/* ---- boilerplate s8c ---- */
+
+/* line_keys2(low, n_lines, chrome, strip_chars, max_len, dup, chrome_line) -> n_lines
+ *
+ * line_keys (boilerplate s6), the same arguments and the same values, with one loop per text kind
+ * (the characters read directly instead of by PyUnicode_READ) and a filter before the UI-label test:
+ * a stripped key is looked up in `chrome` only when some entry of the set has its length and its
+ * first and last characters' low bytes (read off the set's str entries at each call; a set holding
+ * anything but exact str disables the filter).  Two equal str have the same length and characters,
+ * so the filter only drops keys that cannot be in the set: no str is made and hashed for them. */
+typedef struct {
+    uint64_t len_mask;   /* bit L: an entry of length L (L < 64) */
+    int len_big;         /* an entry of length >= 64 */
+    uint64_t first[4], last[4]; /* bit (c & 255): an entry starts / ends with such a character */
+    int off;             /* no filter */
+    uint64_t strip_ascii[2]; /* the strip characters below 128, as a bitmap */
+} KeyFilter;
+
+static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
+    memset(f, 0, sizeof *f);
+    PyObject *it = PyObject_GetIter(chrome), *s;
+    if (!it) return -1;
+    while ((s = PyIter_Next(it)) != NULL) {
+        if (!PyUnicode_CheckExact(s)) {
+            f->off = 1;
+        } else {
+            Py_ssize_t L = PyUnicode_GET_LENGTH(s);
+            if (L < 64) f->len_mask |= (uint64_t)1 << L;
+            else f->len_big = 1;
+            if (L > 0) {
+                Py_UCS4 a = PyUnicode_READ_CHAR(s, 0), b = PyUnicode_READ_CHAR(s, L - 1);
+                f->first[(a & 255) >> 6] |= (uint64_t)1 << (a & 63);
+                f->last[(b & 255) >> 6] |= (uint64_t)1 << (b & 63);
+            }
+        }
+        Py_DECREF(s);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return -1;
+    Py_ssize_t sl = PyUnicode_GET_LENGTH(strip);
+    for (Py_ssize_t t = 0; t < sl; t++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(strip, t);
+        if (c < 128) f->strip_ascii[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
+    return 0;
+}
+
+#define LINE_KEYS_LOOP(NAME, T)                                                                           \
+    static int NAME(PyObject *low, const T *t, Py_ssize_t len, Py_ssize_t n, PyObject *chrome,           \
+                    PyObject *strip, Py_ssize_t max_len, const KeyFilter *kf, KeyRow *rows,               \
+                    Py_ssize_t *row_of, Py_ssize_t *slot, Py_ssize_t cap, double *cl) {                    \
+        Py_ssize_t slen = PyUnicode_GET_LENGTH(strip);                                                   \
+        int skind = PyUnicode_KIND(strip);                                                               \
+        const void *sdata = PyUnicode_DATA(strip);                                                       \
+        Py_ssize_t line = 0, start = 0;                                                                   \
+        for (;;) {                                                                                        \
+            Py_ssize_t i = start;                                                                         \
+            while (i < len && t[i] != '\n') i++;                                                          \
+            if (line >= n) {                                                                              \
+                PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                             \
+                return -1;                                                                                \
+            }                                                                                             \
+            Py_ssize_t a = start, b = i;                                                                  \
+            while (a < b && Py_UNICODE_ISSPACE(t[a])) a++;                                                \
+            while (b > a && Py_UNICODE_ISSPACE(t[b - 1])) b--;                                            \
+            uint64_t h = 1469598103934665603ULL;                                                          \
+            for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)t[j]) * 1099511628211ULL;              \
+            Py_ssize_t k = (Py_ssize_t)(vec_mix(h) & (uint64_t)(cap - 1)), found = -1;                    \
+            while (slot[k] >= 0) {                                                                        \
+                KeyRow *r = &rows[slot[k]];                                                               \
+                if (r->h == (Py_hash_t)h && r->b - r->a == b - a &&                                       \
+                    memcmp(t + r->a, t + a, (size_t)(b - a) * sizeof(T)) == 0) {                          \
+                    found = slot[k];                                                                      \
+                    break;                                                                                \
+                }                                                                                         \
+                k = (k + 1) & (cap - 1);                                                                  \
+            }                                                                                             \
+            if (found < 0) {                                                                              \
+                slot[k] = line;                                                                           \
+                found = line;                                                                             \
+            }                                                                                             \
+            rows[line].a = a;                                                                             \
+            rows[line].b = b;                                                                             \
+            rows[line].h = (Py_hash_t)h;                                                                  \
+            rows[found].count++;                                                                          \
+            row_of[line] = found;                                                                         \
+            Py_ssize_t c = a, d = b;                                                                      \
+            for (; c < d; c++) {                                                                          \
+                Py_UCS4 ch = t[c];                                                                        \
+                if (ch < 128) {                                                                           \
+                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
+                } else {                                                                                  \
+                    Py_ssize_t q = 0;                                                                     \
+                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
+                    if (q == slen) break;                                                                 \
+                }                                                                                         \
+            }                                                                                             \
+            for (; d > c; d--) {                                                                          \
+                Py_UCS4 ch = t[d - 1];                                                                    \
+                if (ch < 128) {                                                                           \
+                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
+                } else {                                                                                  \
+                    Py_ssize_t q = 0;                                                                     \
+                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
+                    if (q == slen) break;                                                                 \
+                }                                                                                         \
+            }                                                                                             \
+            cl[line] = 0.0;                                                                               \
+            Py_ssize_t L = d - c;                                                                         \
+            int maybe = L <= max_len;                                                                     \
+            if (maybe && !kf->off) {                                                                      \
+                maybe = L < 64 ? (int)((kf->len_mask >> L) & 1) : kf->len_big;                            \
+                if (maybe && L > 0) {                                                                     \
+                    Py_UCS4 x = t[c] & 255, y = t[d - 1] & 255;                                           \
+                    maybe = ((kf->first[x >> 6] >> (x & 63)) & 1) && ((kf->last[y >> 6] >> (y & 63)) & 1); \
+                }                                                                                         \
+            }                                                                                             \
+            if (maybe) {                                                                                  \
+                PyObject *sub = PyUnicode_Substring(low, c, d);                                           \
+                if (!sub) return -1;                                                                      \
+                int in = PySet_Contains(chrome, sub);                                                     \
+                Py_DECREF(sub);                                                                           \
+                if (in < 0) return -1;                                                                    \
+                cl[line] = in ? 1.0 : 0.0;                                                                \
+            }                                                                                             \
+            line++;                                                                                       \
+            if (i >= len) break;                                                                          \
+            start = i + 1;                                                                                \
+        }                                                                                                 \
+        if (line != n) {                                                                                  \
+            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");                                \
+            return -1;                                                                                    \
+        }                                                                                                 \
+        return 0;                                                                                         \
+    }
+LINE_KEYS_LOOP(line_keys_1, Py_UCS1)
+LINE_KEYS_LOOP(line_keys_2, Py_UCS2)
+LINE_KEYS_LOOP(line_keys_4, Py_UCS4)
+
+static PyObject *line_keys2(PyObject *self, PyObject *args) {
+    PyObject *low, *chrome, *strip;
+    Py_ssize_t n, max_len;
+    PyObject *o_dup, *o_cl;
+    if (!PyArg_ParseTuple(args, "UnOUnOO", &low, &n, &chrome, &strip, &max_len, &o_dup, &o_cl)) return NULL;
+    if (!PyAnySet_Check(chrome) || n < 0 || n > PY_SSIZE_T_MAX / 4 / (Py_ssize_t)sizeof(KeyRow)) {
+        PyErr_SetString(PyExc_ValueError, "chrome must be a set and 0 <= n_lines (not too large)");
+        return NULL;
+    }
+    KeyFilter kf;
+    if (key_filter_init(&kf, chrome, strip) < 0) return NULL;
+    Py_buffer bd, bc;
+    if (get_buf(o_dup, &bd, 8, n, 1, "dup") < 0) return NULL;
+    if (get_buf(o_cl, &bc, 8, n, 1, "chrome_line") < 0) {
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    double *dup = bd.buf, *cl = bc.buf;
+    PyObject *result = NULL;
+    Py_ssize_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    KeyRow *rows = calloc((size_t)(n ? n : 1), sizeof(KeyRow));
+    Py_ssize_t *row_of = malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    Py_ssize_t *slot = malloc((size_t)cap * sizeof(Py_ssize_t));
+    if (!rows || !row_of || !slot) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < cap; k++) slot[k] = -1;
+    {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(low);
+        const void *data = PyUnicode_DATA(low);
+        int kind = PyUnicode_KIND(low);
+        int rc = kind == PyUnicode_1BYTE_KIND
+                     ? line_keys_1(low, (const Py_UCS1 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl)
+                 : kind == PyUnicode_2BYTE_KIND
+                     ? line_keys_2(low, (const Py_UCS2 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl)
+                     : line_keys_4(low, (const Py_UCS4 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl);
+        if (rc < 0) goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) dup[i] = (double)rows[row_of[i]].count - 1.0;
+    result = PyLong_FromSsize_t(n);
+done:
+    free(rows);
+    free(row_of);
+    free(slot);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bc);
+    return result;
+}
+
+/* ---- end boilerplate s8c ---- */
+
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -4692,6 +4888,7 @@ static PyMethodDef methods[] = {
     {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
     {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
     {"vocab_filter", vocab_filter, METH_VARARGS, "token_columns' bitmap of the vocabulary's words (boilerplate s8a)."},
+    {"line_keys2", line_keys2, METH_VARARGS, "line_keys by text kind, with a filter before the set lookup (boilerplate s8c)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},
