@@ -3557,11 +3557,11 @@ typedef struct {
  * 255 characters and at each line end; otherwise one test per class), the cue counts, the first and
  * last non-space character, the word runs, the masked page and, with a lower-case table, the
  * lower-cased page and masked page.  The same counts, in the same places, as the numpy path. */
-#define CHAR_PASS_LOOP(NAME, T, TMAX)                                                                     \
+#define CHAR_PASS_LOOP(NAME, T, TMAX, PACKED)                                                               \
     static int NAME(CharPassState *st, const T *t, Py_ssize_t len) {                                      \
         const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;    \
         const uint16_t *const table = st->table, *const lower = st->lower, *const sum_bits = st->sum_bits;  \
-        const int packed = st->packed;                                                                    \
+        const int packed = (PACKED); /* (s8c) a constant: one loop with packed counters, one without */ \
         const Py_ssize_t nbc = st->nb, ncol = st->ncol, n_lines = st->n_lines, tok_cap = st->tok_cap;      \
         double *const sums = st->sums;                                                                    \
         int64_t *const starts = st->starts, *const ends = st->ends;                                       \
@@ -3578,12 +3578,11 @@ typedef struct {
         int have = 0, prev_word = 0;                                                                      \
         memset(tot, 0, sizeof tot);                                                                       \
         memset(cnt, 0, sizeof cnt);                                                                       \
-        Py_UCS4 c1 = len > 0 ? (Py_UCS4)t[0] : 0;                                                         \
-        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;                                   \
-        Py_UCS4 c2 = len > 1 ? (Py_UCS4)t[1] : 0;                                                         \
-        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                   \
         for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
-            if (i == len || c1 == '\n') {                                                                 \
+            /* (s8c) the character at i read here, the next two only at a cue's first character (no  \
+             * rolling look-ahead: four fewer live values in the loop) */                                \
+            Py_UCS4 c0 = i < len ? (Py_UCS4)t[i] : (Py_UCS4)'\n';                                         \
+            if (c0 == '\n') {                                                                             \
                 if (line >= n_lines) {                                                                \
                     PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                         \
                     return -1;                                                                            \
@@ -3634,20 +3633,10 @@ typedef struct {
                         ml[i] = ' ';                                                                      \
                     }                                                                                     \
                     line++;                                                                               \
-                    c1 = c2;                                                                              \
-                    b1 = b2;                                                                              \
-                    c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                             \
-                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                            \
                 }                                                                                         \
                 continue;                                                                                 \
             }                                                                                             \
-            uint16_t b0 = b1;                                                                             \
-            Py_UCS4 c0 = c1;                                                                              \
-            c1 = c2;                                                                                      \
-            b1 = b2;                                                                                      \
-            c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                                     \
-            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                    \
-            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */            \
+            uint16_t b0 = table[c0 < 0x10000 ? c0 : 0x10000];                                            \
             if (packed) {                                                                             \
                 acc_lo += cp_spread[b0 & 0xFF];                                                           \
                 acc_hi += cp_spread[b0 >> 8];                                                             \
@@ -3664,6 +3653,11 @@ typedef struct {
             }                                                                                             \
             int w = (b0 & WORD) != 0;                                                                     \
             if ((b0 & (AT | DIGIT | ELL)) || c0 == '.') { /* the cues start only at these characters */  \
+                /* c1/b1 the character at i+1, c2/b2 at i+2 (0 past the end) */                          \
+                Py_UCS4 c1 = i + 1 < len ? (Py_UCS4)t[i + 1] : 0;                                         \
+                uint16_t b1 = i + 1 < len ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;                       \
+                Py_UCS4 c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                         \
+                uint16_t b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                       \
                 int w1 = i + 1 < len && (b1 & WORD) != 0;                                                 \
                 at += (b0 & AT) && w1;                                                                    \
                 if (i + 2 < len) {                                                                        \
@@ -3722,9 +3716,12 @@ typedef struct {
         st->low_ok = low_ok;                                                                              \
         return 0;                                                                                         \
     }
-CHAR_PASS_LOOP(char_pass_1, Py_UCS1, 0xFF)
-CHAR_PASS_LOOP(char_pass_2, Py_UCS2, 0xFFFF)
-CHAR_PASS_LOOP(char_pass_4, Py_UCS4, 0x10FFFF)
+CHAR_PASS_LOOP(char_pass_1, Py_UCS1, 0xFF, 1)
+CHAR_PASS_LOOP(char_pass_2, Py_UCS2, 0xFFFF, 1)
+CHAR_PASS_LOOP(char_pass_4, Py_UCS4, 0x10FFFF, 1)
+CHAR_PASS_LOOP(char_pass_1u, Py_UCS1, 0xFF, 0)
+CHAR_PASS_LOOP(char_pass_2u, Py_UCS2, 0xFFFF, 0)
+CHAR_PASS_LOOP(char_pass_4u, Py_UCS4, 0x10FFFF, 0)
 
 /* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len,
  *           lower) -> (n_tokens, masked, low, masked_low)
@@ -3829,9 +3826,12 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
     }
     {
         const void *data = PyUnicode_DATA(page);
-        int rc = kind == PyUnicode_1BYTE_KIND   ? char_pass_1(&st, (const Py_UCS1 *)data, len)
-                 : kind == PyUnicode_2BYTE_KIND ? char_pass_2(&st, (const Py_UCS2 *)data, len)
-                                                : char_pass_4(&st, (const Py_UCS4 *)data, len);
+        int rc = st.packed ? (kind == PyUnicode_1BYTE_KIND   ? char_pass_1(&st, (const Py_UCS1 *)data, len)
+                              : kind == PyUnicode_2BYTE_KIND ? char_pass_2(&st, (const Py_UCS2 *)data, len)
+                                                             : char_pass_4(&st, (const Py_UCS4 *)data, len))
+                           : (kind == PyUnicode_1BYTE_KIND   ? char_pass_1u(&st, (const Py_UCS1 *)data, len)
+                              : kind == PyUnicode_2BYTE_KIND ? char_pass_2u(&st, (const Py_UCS2 *)data, len)
+                                                             : char_pass_4u(&st, (const Py_UCS4 *)data, len));
         if (rc < 0) goto done;
     }
     masked = PyUnicode_FromKindAndData(kind, st.mbuf, len);

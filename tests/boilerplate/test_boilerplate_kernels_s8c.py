@@ -76,3 +76,37 @@ def test_line_keys2_refuses_a_wrong_line_count_and_short_buffers() -> None:
         NATIVE.line_keys2("a\nb", 2, F._CHROME_LINES, F._STRIP_CHARS, F._CHROME_MAX, np.empty(1), np.empty(2))
     with pytest.raises(ValueError, match="more lines"):
         NATIVE.line_keys2("", 0, F._CHROME_LINES, F._STRIP_CHARS, F._CHROME_MAX, np.empty(0), np.empty(0))
+
+
+def _char_pass(page: str, sum_bits: np.ndarray, lower: bool) -> tuple:
+    n = page.count("\n") + 1
+    outs = [np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros((n, sum_bits.shape[0] + 5)),
+            np.zeros(n, np.uint16), np.zeros(n, np.uint16), np.zeros(n, np.uint32)]
+    cap = len(page) // 2 + 1
+    wline, wlen = np.zeros(cap, np.int64), np.zeros(cap, np.int64)
+    k, masked, low, masked_low = NATIVE.char_pass(page, F._class_table(), sum_bits, n, *outs, wline, wlen,
+                                                  F._lower_table() if lower else None)
+    return [o.tolist() for o in outs], wline[:k].tolist(), wlen[:k].tolist(), masked, low, masked_low
+
+
+_CP_PIECES = ["word", "Word", " ", "\t", "\n", "12", "-", "3", "...", "…", "@", "a@b", ".", "中文", "。", "Σ", "İ",
+              "\U0001f600", "\u00a0", "©", ":", "x" * 300]
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CP_PIECES), max_size=40).map("".join), st.booleans())
+def test_char_pass_packed_and_per_class_loops_agree(page: str, lower: bool) -> None:
+    # one class of two bits makes the kernel take its per-class loop (s8c: a separate instantiation);
+    # the other columns must be those of the packed loop, the added one the count of its characters
+    bits = F._SUM_BITS
+    assert all(int(b) & (int(b) - 1) == 0 for b in bits)  # the shipped classes: the packed loop
+    wide = np.concatenate([bits, [bits[0] | bits[1]]]).astype(np.uint16)
+    packed = _char_pass(page, bits, lower)
+    plain = _char_pass(page, wide, lower)
+    nb = bits.shape[0]
+    assert [row[:nb] + row[nb + 1:] for row in plain[0][2]] == packed[0][2]
+    assert plain[0][:2] == packed[0][:2] and plain[0][3:] == packed[0][3:] and plain[1:] == packed[1:]
+    table = F._class_table()
+    want = [float(sum(1 for c in line if table[min(ord(c), 0x10000)] & wide[-1])) for line in page.split("\n")]
+    assert [row[nb] for row in plain[0][2]] == want
