@@ -277,6 +277,10 @@ __attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, 
 __attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
                                                                 const double *th, Py_ssize_t depth,
                                                                 const double *leaf, Py_ssize_t j0, Py_ssize_t m);
+/* in the "boilerplate s8c" block */
+__attribute__((target("avx512f"))) static void add_tree_avx512_d6(double *restrict acc, const double *const *xs,
+                                                                   const double *th, const double *leaf,
+                                                                   Py_ssize_t j0, Py_ssize_t m);
 #endif
 
 /* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
@@ -355,7 +359,9 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
             for (Py_ssize_t t = 0; t < trees; t++) {
                 for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
 #ifdef CLEANER_AVX2_DISPATCH
-                if (avx512)
+                if (avx512 && depth == 6) /* (s8c) the packaged model's depth, unrolled */
+                    add_tree_avx512_d6(acc, xs, thr + t * depth, leaf + t * leaves, j0, m);
+                else if (avx512)
                     add_tree_avx512(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
                 else if (avx2)
                     add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
@@ -4848,6 +4854,53 @@ done:
     PyBuffer_Release(&bc);
     return result;
 }
+
+#ifdef CLEANER_AVX2_DISPATCH
+/* add_tree_avx512 (s7) for trees of depth 6: the six levels unrolled, their thresholds broadcast
+ * once per call, and each level's comparison mask merged into the leaf index as its own bit
+ * (1 << (5 - level): level 0 the highest, as the shift-and-or of add_tree_avx512 builds it) instead
+ * of a shift per level.  The same comparisons (_CMP_GT_OQ: false on NaN), the same leaves and one
+ * addition per row per tree, in the same order: the same bits. */
+__attribute__((target("avx512f"))) static void add_tree_avx512_d6(double *restrict acc, const double *const *xs,
+                                                                   const double *th, const double *leaf,
+                                                                   Py_ssize_t j0, Py_ssize_t m) {
+    const double *x0 = xs[0] + j0, *x1 = xs[1] + j0, *x2 = xs[2] + j0, *x3 = xs[3] + j0, *x4 = xs[4] + j0,
+                 *x5 = xs[5] + j0;
+    const __m512d t0 = _mm512_set1_pd(th[0]), t1 = _mm512_set1_pd(th[1]), t2 = _mm512_set1_pd(th[2]),
+                  t3 = _mm512_set1_pd(th[3]), t4 = _mm512_set1_pd(th[4]), t5 = _mm512_set1_pd(th[5]);
+    const __m512i k0 = _mm512_set1_epi64(32), k1 = _mm512_set1_epi64(16), k2 = _mm512_set1_epi64(8),
+                  k3 = _mm512_set1_epi64(4), k4 = _mm512_set1_epi64(2), k5 = _mm512_set1_epi64(1);
+    Py_ssize_t j = 0;
+#define D6_LEVEL(V, LIVE, OFF, X, T, K)                                                                       \
+    V = _mm512_mask_or_epi64(V, _mm512_mask_cmp_pd_mask(LIVE, _mm512_maskz_loadu_pd(LIVE, X + j + OFF), T,     \
+                                                        _CMP_GT_OQ), V, K)
+#define D6_INDEX(V, LIVE, OFF)                                                                                 \
+    D6_LEVEL(V, LIVE, OFF, x0, t0, k0);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x1, t1, k1);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x2, t2, k2);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x3, t3, k3);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x4, t4, k4);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x5, t5, k5)
+    for (; j + 16 <= m; j += 16) {
+        __m512i v = _mm512_setzero_si512(), w = _mm512_setzero_si512();
+        D6_INDEX(v, (__mmask8)0xFF, 0);
+        D6_INDEX(w, (__mmask8)0xFF, 8);
+        __m512d a = _mm512_add_pd(_mm512_loadu_pd(acc + j), _mm512_i64gather_pd(v, leaf, 8));
+        __m512d b = _mm512_add_pd(_mm512_loadu_pd(acc + j + 8), _mm512_i64gather_pd(w, leaf, 8));
+        _mm512_storeu_pd(acc + j, a);
+        _mm512_storeu_pd(acc + j + 8, b);
+    }
+    for (; j < m; j += 8) { /* the last 1-15 rows, those past m masked off (no memory touched there) */
+        __mmask8 live = m - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (m - j)) - 1u);
+        __m512i v = _mm512_setzero_si512();
+        D6_INDEX(v, live, 0);
+        __m512d g = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), live, v, leaf, 8);
+        _mm512_mask_storeu_pd(acc + j, live, _mm512_add_pd(_mm512_maskz_loadu_pd(live, acc + j), g));
+    }
+#undef D6_INDEX
+#undef D6_LEVEL
+}
+#endif
 
 /* ---- end boilerplate s8c ---- */
 

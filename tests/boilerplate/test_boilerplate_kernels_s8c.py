@@ -110,3 +110,30 @@ def test_char_pass_packed_and_per_class_loops_agree(page: str, lower: bool) -> N
     table = F._class_table()
     want = [float(sum(1 for c in line if table[min(ord(c), 0x10000)] & wide[-1])) for line in page.split("\n")]
     assert [row[nb] for row in plain[0][2]] == want
+
+
+@needs_native
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 30), st.sampled_from([2, 3, 15, 16, 17, 31, 32, 33, 511, 512, 513, 529, 1100]),
+       st.integers(0, 2**31))
+def test_forest_of_depth_six_same_scores_as_numpy(trees: int, n: int, seed: int) -> None:
+    # depth 6 takes the unrolled AVX-512 loop (s8c) where the CPU has it: row counts around its 16-row
+    # steps and the 512-row chunks, ties at the thresholds, NaN and infinite values
+    from cleaner.boilerplate.model import Forest
+
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, size=(n, 7)).astype(np.float64)
+    x[rng.random(n) < 0.1, 1] = np.nan
+    x[rng.random(n) < 0.05, 2] = np.inf
+    x[rng.random(n) < 0.05, 3] = -np.inf
+    feat = rng.integers(0, 7, size=(trees, 6))
+    thr = rng.integers(0, 4, size=(trees, 6)).astype(np.float64) - 0.5 * rng.integers(0, 2, size=(trees, 6))
+    forest = Forest(feat, thr, rng.normal(size=(trees, 64)), float(rng.normal())).prepare()
+    native = forest.raw(x[:, :4], x[:, 4:])
+    saved = F._native
+    F._native = None
+    try:
+        plain = forest.raw(x[:, :4], x[:, 4:])
+    finally:
+        F._native = saved
+    assert native.tobytes() == plain.tobytes()
