@@ -440,6 +440,9 @@ static int by_desc_then_index(const void *a, const void *b) {
     return (x->i > y->i) - (x->i < y->i);
 }
 
+/* qsort(r, n, sizeof(rank_t), by_desc_then_index) without a call per comparison (boilerplate s8c) */
+static void rank_sort(rank_t *r, Py_ssize_t n);
+
 /* score_context(p, w, sh, efd, out)
  *
  * The columns of features.score_context_features over the k lines that hold tokens, as numpy
@@ -540,7 +543,7 @@ static PyObject *score_context(PyObject *self, PyObject *args) {
             rk[i].v = p[i];
             rk[i].i = i;
         }
-        qsort(rk, (size_t)k, sizeof(rank_t), by_desc_then_index);
+        rank_sort(rk, k);
         double rden = (double)(k - 1 > 1 ? k - 1 : 1);
         for (Py_ssize_t r = 0; r < k; r++) ROW(14)[rk[r].i] = (double)r / rden;
         /* core: argmax(win8 * sqrt(m8[words])), the first maximum */
@@ -4594,7 +4597,7 @@ static PyObject *expected_f(PyObject *self, PyObject *args) {
             r[j].v = p[pool[j]];
             r[j].i = j; /* ties in pool order, as the stable argsort of p[pool] */
         }
-        qsort(r, (size_t)K, sizeof(rank_t), by_desc_then_index);
+        rank_sort(r, K);
         double s1 = 0.0, s2 = 0.0, best = 0.0;
         Py_ssize_t bi = 0;
         int best_nan = 0;
@@ -4901,6 +4904,56 @@ __attribute__((target("avx512f"))) static void add_tree_avx512_d6(double *restri
 #undef D6_LEVEL
 }
 #endif
+
+/* rank_sort(r, n): the order qsort with by_desc_then_index gives: descending value, ties by index.
+ * Without a NaN that comparison is a total order on distinct (value, index) pairs (the indices are
+ * distinct), so any correct sort gives the one order qsort gives; here an inline merge sort
+ * (insertion sort of runs of 16, then merges) instead of a comparator call per comparison.  With a
+ * NaN (no total order) or no scratch memory: qsort itself, as before. */
+#define RANK_BEFORE(x, y) (-(x).v < -(y).v || (-(x).v == -(y).v && (x).i < (y).i))
+static void rank_sort(rank_t *r, Py_ssize_t n) {
+    if (n < 2) return;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (r[i].v != r[i].v) {
+            qsort(r, (size_t)n, sizeof(rank_t), by_desc_then_index);
+            return;
+        }
+    }
+    rank_t *tmp = n > 16 ? PyMem_Malloc((size_t)n * sizeof(rank_t)) : NULL;
+    if (n > 16 && !tmp) {
+        qsort(r, (size_t)n, sizeof(rank_t), by_desc_then_index);
+        return;
+    }
+    enum { RUN = 16 };
+    for (Py_ssize_t a = 0; a < n; a += RUN) {
+        Py_ssize_t b = a + RUN < n ? a + RUN : n;
+        for (Py_ssize_t i = a + 1; i < b; i++) {
+            rank_t x = r[i];
+            Py_ssize_t j = i;
+            while (j > a && RANK_BEFORE(x, r[j - 1])) {
+                r[j] = r[j - 1];
+                j--;
+            }
+            r[j] = x;
+        }
+    }
+    rank_t *src = r, *dst = tmp;
+    for (Py_ssize_t width = RUN; width < n; width *= 2) {
+        for (Py_ssize_t a = 0; a < n; a += 2 * width) {
+            Py_ssize_t m = a + width < n ? a + width : n, b = a + 2 * width < n ? a + 2 * width : n;
+            Py_ssize_t i = a, j = m, o = a;
+            while (i < m && j < b) dst[o++] = RANK_BEFORE(src[j], src[i]) ? src[j++] : src[i++];
+            while (i < m) dst[o++] = src[i++];
+            while (j < b) dst[o++] = src[j++];
+        }
+        rank_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != r) memcpy(r, src, (size_t)n * sizeof(rank_t));
+    PyMem_Free(tmp);
+}
+#undef RANK_BEFORE
 
 /* ---- end boilerplate s8c ---- */
 

@@ -137,3 +137,26 @@ def test_forest_of_depth_six_same_scores_as_numpy(trees: int, n: int, seed: int)
     finally:
         F._native = saved
     assert native.tobytes() == plain.tobytes()
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**31), st.sampled_from(["fine", "coarse", "zeros", "nan"]))
+def test_score_context_rank_is_numpys_stable_order(k: int, seed: int, kind: str) -> None:
+    # the rank row of score_context comes from rank_sort (s8c): numpy's stable argsort of -p, ties
+    # (coarse scores, +0.0 against -0.0) in line order; with a NaN, qsort as before
+    rng = np.random.default_rng(seed)
+    p = rng.random(k)
+    if kind == "coarse":
+        p = np.round(p * 3) / 3
+    elif kind == "zeros":
+        p = np.where(rng.random(k) < 0.5, 0.0, -0.0) * (rng.random(k) < 0.7) + (rng.random(k) < 0.3) * 0.5
+    elif kind == "nan":
+        p[rng.integers(0, k)] = np.nan
+    out = np.empty((28, k))
+    NATIVE.score_context(p, np.maximum(rng.random(k) * 20, 0.5), rng.random(k), np.zeros(k, np.uint8), out)
+    if kind == "nan":
+        return  # (no order to compare with: the run must only not fail)
+    rank = np.empty(k)
+    rank[np.argsort(-p, kind="stable")] = np.arange(k)
+    assert out[14].tolist() == (rank / max(k - 1, 1)).tolist()
