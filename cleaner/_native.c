@@ -2448,17 +2448,29 @@ static PyObject *literal_hits(PyObject *self, PyObject *args) {
     if (rc < 0) goto done;
     result = PyList_New(ls->nh);
     if (!result) goto done;
-    Py_ssize_t out = 0;
-    for (Py_ssize_t k = 0; k < nk; k++)
+    {
+        /* (s8c) grouped by needle with a counting sort (stable: each needle's hits stay in text order)
+         * instead of one pass over the hits per needle: the same list */
+        Py_ssize_t *at = calloc((size_t)nk + 1, sizeof(Py_ssize_t));
+        if (!at) {
+            Py_CLEAR(result);
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t h = 0; h < ls->nh; h++) at[ls->hits[2 * h + 1] + 1]++;
+        for (Py_ssize_t k = 0; k < nk; k++) at[k + 1] += at[k];
         for (Py_ssize_t h = 0; h < ls->nh; h++) {
-            if (ls->hits[2 * h + 1] != k) continue;
+            Py_ssize_t k = (Py_ssize_t)ls->hits[2 * h + 1];
             PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)ls->hits[2 * h], k);
             if (!t) {
-                Py_CLEAR(result);
+                Py_CLEAR(result); /* the slots not yet set are NULL: list_dealloc skips them */
+                free(at);
                 goto done;
             }
-            PyList_SET_ITEM(result, out++, t);
+            PyList_SET_ITEM(result, at[k]++, t);
         }
+        free(at);
+    }
 done:
     if (ls->w)
         for (Py_ssize_t k = 0; k < nk; k++) PyMem_Free(ls->w[k]);

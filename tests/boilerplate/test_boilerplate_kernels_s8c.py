@@ -160,3 +160,23 @@ def test_score_context_rank_is_numpys_stable_order(k: int, seed: int, kind: str)
     rank = np.empty(k)
     rank[np.argsort(-p, kind="stable")] = np.arange(k)
     assert out[14].tolist() == (rank / max(k - 1, 1)).tolist()
+
+
+@needs_native
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "ab", "b", "ba", "aa", "中", "中文", "x_", "by", "é"]), max_size=60).map("".join),
+       st.lists(st.tuples(st.sampled_from(["a", "ab", "aa", "b", "中", "中文", "by", "a", "é", "zz"]), st.booleans()),
+                min_size=1, max_size=40))
+def test_literal_hits_grouped_by_needle_as_the_find_loops(hay: str, needles: list[tuple[str, bool]]) -> None:
+    # many needles, repeated ones and several at one offset: the counting sort (s8c) must give the
+    # find loops' order, needle by needle, each needle's hits in text order
+    lits = tuple(w for w, _ in needles)
+    bounds = bytes(b for _, b in needles)
+    got = NATIVE.literal_hits(hay, lits, bounds)
+    saved = F._native
+    F._native = None
+    try:
+        want = F.literal_hits(hay, lits, bounds)
+    finally:
+        F._native = saved
+    assert got == want
