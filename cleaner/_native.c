@@ -2461,7 +2461,17 @@ static PyObject *literal_hits(PyObject *self, PyObject *args) {
         for (Py_ssize_t k = 0; k < nk; k++) at[k + 1] += at[k];
         for (Py_ssize_t h = 0; h < ls->nh; h++) {
             Py_ssize_t k = (Py_ssize_t)ls->hits[2 * h + 1];
-            PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)ls->hits[2 * h], k);
+            PyObject *t = PyTuple_New(2), *a = PyLong_FromSsize_t((Py_ssize_t)ls->hits[2 * h]),
+                     *b = PyLong_FromSsize_t(k); /* (no format string parsed per hit) */
+            if (t && a && b) {
+                PyTuple_SET_ITEM(t, 0, a);
+                PyTuple_SET_ITEM(t, 1, b);
+            } else {
+                Py_XDECREF(t);
+                Py_XDECREF(a);
+                Py_XDECREF(b);
+                t = NULL;
+            }
             if (!t) {
                 Py_CLEAR(result); /* the slots not yet set are NULL: list_dealloc skips them */
                 free(at);
