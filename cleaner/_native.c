@@ -28,7 +28,7 @@
 #define restrict __restrict
 #endif
 /* Bumped whenever a function's arguments or results change: features.py refuses a stale build. */
-#define CLEANER_NATIVE_ABI 5
+#define CLEANER_NATIVE_ABI 6
 /* The garble kernels' own layout version (cleaner/garble/nn.py checks it), apart from the boilerplate ones. */
 #define CLEANER_GARBLE_ABI 7
 
@@ -277,6 +277,10 @@ __attribute__((target("avx2"))) static void add_tree_avx2(double *restrict acc, 
 __attribute__((target("avx512f"))) static void add_tree_avx512(double *restrict acc, const double *const *xs,
                                                                 const double *th, Py_ssize_t depth,
                                                                 const double *leaf, Py_ssize_t j0, Py_ssize_t m);
+/* in the "boilerplate s8c" block */
+__attribute__((target("avx512f"))) static void add_tree_avx512_d6(double *restrict acc, const double *const *xs,
+                                                                   const double *th, const double *leaf,
+                                                                   Py_ssize_t j0, Py_ssize_t m);
 #endif
 
 /* forest_raw(blocks, feat, thr, leaf, trees, depth, bias, out)
@@ -355,7 +359,9 @@ static PyObject *forest_raw(PyObject *self, PyObject *args) {
             for (Py_ssize_t t = 0; t < trees; t++) {
                 for (Py_ssize_t lev = 0; lev < depth; lev++) xs[lev] = cols[feat[t * depth + lev]];
 #ifdef CLEANER_AVX2_DISPATCH
-                if (avx512)
+                if (avx512 && depth == 6) /* (s8c) the packaged model's depth, unrolled */
+                    add_tree_avx512_d6(acc, xs, thr + t * depth, leaf + t * leaves, j0, m);
+                else if (avx512)
                     add_tree_avx512(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
                 else if (avx2)
                     add_tree_avx2(acc, xs, thr + t * depth, depth, leaf + t * leaves, j0, m);
@@ -433,6 +439,9 @@ static int by_desc_then_index(const void *a, const void *b) {
     if (nx > ny) return 1;
     return (x->i > y->i) - (x->i < y->i);
 }
+
+/* qsort(r, n, sizeof(rank_t), by_desc_then_index) without a call per comparison (boilerplate s8c) */
+static void rank_sort(rank_t *r, Py_ssize_t n);
 
 /* score_context(p, w, sh, efd, out)
  *
@@ -534,7 +543,7 @@ static PyObject *score_context(PyObject *self, PyObject *args) {
             rk[i].v = p[i];
             rk[i].i = i;
         }
-        qsort(rk, (size_t)k, sizeof(rank_t), by_desc_then_index);
+        rank_sort(rk, k);
         double rden = (double)(k - 1 > 1 ? k - 1 : 1);
         for (Py_ssize_t r = 0; r < k; r++) ROW(14)[rk[r].i] = (double)r / rden;
         /* core: argmax(win8 * sqrt(m8[words])), the first maximum */
@@ -2439,17 +2448,39 @@ static PyObject *literal_hits(PyObject *self, PyObject *args) {
     if (rc < 0) goto done;
     result = PyList_New(ls->nh);
     if (!result) goto done;
-    Py_ssize_t out = 0;
-    for (Py_ssize_t k = 0; k < nk; k++)
+    {
+        /* (s8c) grouped by needle with a counting sort (stable: each needle's hits stay in text order)
+         * instead of one pass over the hits per needle: the same list */
+        Py_ssize_t *at = calloc((size_t)nk + 1, sizeof(Py_ssize_t));
+        if (!at) {
+            Py_CLEAR(result);
+            PyErr_NoMemory();
+            goto done;
+        }
+        for (Py_ssize_t h = 0; h < ls->nh; h++) at[ls->hits[2 * h + 1] + 1]++;
+        for (Py_ssize_t k = 0; k < nk; k++) at[k + 1] += at[k];
         for (Py_ssize_t h = 0; h < ls->nh; h++) {
-            if (ls->hits[2 * h + 1] != k) continue;
-            PyObject *t = Py_BuildValue("(nn)", (Py_ssize_t)ls->hits[2 * h], k);
+            Py_ssize_t k = (Py_ssize_t)ls->hits[2 * h + 1];
+            PyObject *t = PyTuple_New(2), *a = PyLong_FromSsize_t((Py_ssize_t)ls->hits[2 * h]),
+                     *b = PyLong_FromSsize_t(k); /* (no format string parsed per hit) */
+            if (t && a && b) {
+                PyTuple_SET_ITEM(t, 0, a);
+                PyTuple_SET_ITEM(t, 1, b);
+            } else {
+                Py_XDECREF(t);
+                Py_XDECREF(a);
+                Py_XDECREF(b);
+                t = NULL;
+            }
             if (!t) {
-                Py_CLEAR(result);
+                Py_CLEAR(result); /* the slots not yet set are NULL: list_dealloc skips them */
+                free(at);
                 goto done;
             }
-            PyList_SET_ITEM(result, out++, t);
+            PyList_SET_ITEM(result, at[k]++, t);
         }
+        free(at);
+    }
 done:
     if (ls->w)
         for (Py_ssize_t k = 0; k < nk; k++) PyMem_Free(ls->w[k]);
@@ -3562,11 +3593,11 @@ typedef struct {
  * 255 characters and at each line end; otherwise one test per class), the cue counts, the first and
  * last non-space character, the word runs, the masked page and, with a lower-case table, the
  * lower-cased page and masked page.  The same counts, in the same places, as the numpy path. */
-#define CHAR_PASS_LOOP(NAME, T, TMAX)                                                                     \
+#define CHAR_PASS_LOOP(NAME, T, TMAX, PACKED)                                                               \
     static int NAME(CharPassState *st, const T *t, Py_ssize_t len) {                                      \
         const uint16_t WORD = 1, UPPER = 4, DIGIT = 16, SPACE = 64, DSEP = 4096, ELL = 8192, AT = 16384;    \
         const uint16_t *const table = st->table, *const lower = st->lower, *const sum_bits = st->sum_bits;  \
-        const int packed = st->packed;                                                                    \
+        const int packed = (PACKED); /* (s8c) a constant: one loop with packed counters, one without */ \
         const Py_ssize_t nbc = st->nb, ncol = st->ncol, n_lines = st->n_lines, tok_cap = st->tok_cap;      \
         double *const sums = st->sums;                                                                    \
         int64_t *const starts = st->starts, *const ends = st->ends;                                       \
@@ -3583,12 +3614,11 @@ typedef struct {
         int have = 0, prev_word = 0;                                                                      \
         memset(tot, 0, sizeof tot);                                                                       \
         memset(cnt, 0, sizeof cnt);                                                                       \
-        Py_UCS4 c1 = len > 0 ? (Py_UCS4)t[0] : 0;                                                         \
-        uint16_t b1 = len > 0 ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;                                   \
-        Py_UCS4 c2 = len > 1 ? (Py_UCS4)t[1] : 0;                                                         \
-        uint16_t b2 = len > 1 ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                   \
         for (Py_ssize_t i = 0; i <= len; i++) {                                                           \
-            if (i == len || c1 == '\n') {                                                                 \
+            /* (s8c) the character at i read here, the next two only at a cue's first character (no  \
+             * rolling look-ahead: four fewer live values in the loop) */                                \
+            Py_UCS4 c0 = i < len ? (Py_UCS4)t[i] : (Py_UCS4)'\n';                                         \
+            if (c0 == '\n') {                                                                             \
                 if (line >= n_lines) {                                                                \
                     PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                         \
                     return -1;                                                                            \
@@ -3639,20 +3669,10 @@ typedef struct {
                         ml[i] = ' ';                                                                      \
                     }                                                                                     \
                     line++;                                                                               \
-                    c1 = c2;                                                                              \
-                    b1 = b2;                                                                              \
-                    c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                             \
-                    b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                            \
                 }                                                                                         \
                 continue;                                                                                 \
             }                                                                                             \
-            uint16_t b0 = b1;                                                                             \
-            Py_UCS4 c0 = c1;                                                                              \
-            c1 = c2;                                                                                      \
-            b1 = b2;                                                                                      \
-            c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                                     \
-            b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                                    \
-            /* now c0/b0 is the character at i, c1/b1 at i+1, c2/b2 at i+2 (0 past the end) */            \
+            uint16_t b0 = table[c0 < 0x10000 ? c0 : 0x10000];                                            \
             if (packed) {                                                                             \
                 acc_lo += cp_spread[b0 & 0xFF];                                                           \
                 acc_hi += cp_spread[b0 >> 8];                                                             \
@@ -3669,6 +3689,11 @@ typedef struct {
             }                                                                                             \
             int w = (b0 & WORD) != 0;                                                                     \
             if ((b0 & (AT | DIGIT | ELL)) || c0 == '.') { /* the cues start only at these characters */  \
+                /* c1/b1 the character at i+1, c2/b2 at i+2 (0 past the end) */                          \
+                Py_UCS4 c1 = i + 1 < len ? (Py_UCS4)t[i + 1] : 0;                                         \
+                uint16_t b1 = i + 1 < len ? table[c1 < 0x10000 ? c1 : 0x10000] : 0;                       \
+                Py_UCS4 c2 = i + 2 < len ? (Py_UCS4)t[i + 2] : 0;                                         \
+                uint16_t b2 = i + 2 < len ? table[c2 < 0x10000 ? c2 : 0x10000] : 0;                       \
                 int w1 = i + 1 < len && (b1 & WORD) != 0;                                                 \
                 at += (b0 & AT) && w1;                                                                    \
                 if (i + 2 < len) {                                                                        \
@@ -3727,9 +3752,12 @@ typedef struct {
         st->low_ok = low_ok;                                                                              \
         return 0;                                                                                         \
     }
-CHAR_PASS_LOOP(char_pass_1, Py_UCS1, 0xFF)
-CHAR_PASS_LOOP(char_pass_2, Py_UCS2, 0xFFFF)
-CHAR_PASS_LOOP(char_pass_4, Py_UCS4, 0x10FFFF)
+CHAR_PASS_LOOP(char_pass_1, Py_UCS1, 0xFF, 1)
+CHAR_PASS_LOOP(char_pass_2, Py_UCS2, 0xFFFF, 1)
+CHAR_PASS_LOOP(char_pass_4, Py_UCS4, 0x10FFFF, 1)
+CHAR_PASS_LOOP(char_pass_1u, Py_UCS1, 0xFF, 0)
+CHAR_PASS_LOOP(char_pass_2u, Py_UCS2, 0xFFFF, 0)
+CHAR_PASS_LOOP(char_pass_4u, Py_UCS4, 0x10FFFF, 0)
 
 /* char_pass(page, table, sum_bits, n_lines, starts, ends, sums, first_bits, last_bits, last_cp, tok_line, tok_len,
  *           lower) -> (n_tokens, masked, low, masked_low)
@@ -3834,9 +3862,12 @@ static PyObject *char_pass(PyObject *self, PyObject *args) {
     }
     {
         const void *data = PyUnicode_DATA(page);
-        int rc = kind == PyUnicode_1BYTE_KIND   ? char_pass_1(&st, (const Py_UCS1 *)data, len)
-                 : kind == PyUnicode_2BYTE_KIND ? char_pass_2(&st, (const Py_UCS2 *)data, len)
-                                                : char_pass_4(&st, (const Py_UCS4 *)data, len);
+        int rc = st.packed ? (kind == PyUnicode_1BYTE_KIND   ? char_pass_1(&st, (const Py_UCS1 *)data, len)
+                              : kind == PyUnicode_2BYTE_KIND ? char_pass_2(&st, (const Py_UCS2 *)data, len)
+                                                             : char_pass_4(&st, (const Py_UCS4 *)data, len))
+                           : (kind == PyUnicode_1BYTE_KIND   ? char_pass_1u(&st, (const Py_UCS1 *)data, len)
+                              : kind == PyUnicode_2BYTE_KIND ? char_pass_2u(&st, (const Py_UCS2 *)data, len)
+                                                             : char_pass_4u(&st, (const Py_UCS4 *)data, len));
         if (rc < 0) goto done;
     }
     masked = PyUnicode_FromKindAndData(kind, st.mbuf, len);
@@ -4740,7 +4771,7 @@ static PyObject *expected_f(PyObject *self, PyObject *args) {
             r[j].v = p[pool[j]];
             r[j].i = j; /* ties in pool order, as the stable argsort of p[pool] */
         }
-        qsort(r, (size_t)K, sizeof(rank_t), by_desc_then_index);
+        rank_sort(r, K);
         double s1 = 0.0, s2 = 0.0, best = 0.0;
         Py_ssize_t bi = 0;
         int best_nan = 0;
@@ -5217,6 +5248,298 @@ fail:
 }
 /* ---- end boilerplate s8b ---- */
 
+/* ---- boilerplate s8c ---- */
+
+/* line_keys2(low, n_lines, chrome, strip_chars, max_len, dup, chrome_line) -> n_lines
+ *
+ * line_keys (boilerplate s6), the same arguments and the same values, with one loop per text kind
+ * (the characters read directly instead of by PyUnicode_READ) and a filter before the UI-label test:
+ * a stripped key is looked up in `chrome` only when some entry of the set has its length and its
+ * first and last characters' low bytes (read off the set's str entries at each call; a set holding
+ * anything but exact str disables the filter).  Two equal str have the same length and characters,
+ * so the filter only drops keys that cannot be in the set: no str is made and hashed for them. */
+typedef struct {
+    uint64_t len_mask;   /* bit L: an entry of length L (L < 64) */
+    int len_big;         /* an entry of length >= 64 */
+    uint64_t first[4], last[4]; /* bit (c & 255): an entry starts / ends with such a character */
+    int off;             /* no filter */
+    uint64_t strip_ascii[2]; /* the strip characters below 128, as a bitmap */
+} KeyFilter;
+
+static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
+    memset(f, 0, sizeof *f);
+    PyObject *it = PyObject_GetIter(chrome), *s;
+    if (!it) return -1;
+    while ((s = PyIter_Next(it)) != NULL) {
+        if (!PyUnicode_CheckExact(s)) {
+            f->off = 1;
+        } else {
+            Py_ssize_t L = PyUnicode_GET_LENGTH(s);
+            if (L < 64) f->len_mask |= (uint64_t)1 << L;
+            else f->len_big = 1;
+            if (L > 0) {
+                Py_UCS4 a = PyUnicode_READ_CHAR(s, 0), b = PyUnicode_READ_CHAR(s, L - 1);
+                f->first[(a & 255) >> 6] |= (uint64_t)1 << (a & 63);
+                f->last[(b & 255) >> 6] |= (uint64_t)1 << (b & 63);
+            }
+        }
+        Py_DECREF(s);
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred()) return -1;
+    Py_ssize_t sl = PyUnicode_GET_LENGTH(strip);
+    for (Py_ssize_t t = 0; t < sl; t++) {
+        Py_UCS4 c = PyUnicode_READ_CHAR(strip, t);
+        if (c < 128) f->strip_ascii[c >> 6] |= (uint64_t)1 << (c & 63);
+    }
+    return 0;
+}
+
+#define LINE_KEYS_LOOP(NAME, T)                                                                           \
+    static int NAME(PyObject *low, const T *t, Py_ssize_t len, Py_ssize_t n, PyObject *chrome,           \
+                    PyObject *strip, Py_ssize_t max_len, const KeyFilter *kf, KeyRow *rows,               \
+                    Py_ssize_t *row_of, Py_ssize_t *slot, Py_ssize_t cap, double *cl) {                    \
+        Py_ssize_t slen = PyUnicode_GET_LENGTH(strip);                                                   \
+        int skind = PyUnicode_KIND(strip);                                                               \
+        const void *sdata = PyUnicode_DATA(strip);                                                       \
+        Py_ssize_t line = 0, start = 0;                                                                   \
+        for (;;) {                                                                                        \
+            Py_ssize_t i = start;                                                                         \
+            while (i < len && t[i] != '\n') i++;                                                          \
+            if (line >= n) {                                                                              \
+                PyErr_SetString(PyExc_ValueError, "more lines than n_lines");                             \
+                return -1;                                                                                \
+            }                                                                                             \
+            Py_ssize_t a = start, b = i;                                                                  \
+            while (a < b && Py_UNICODE_ISSPACE(t[a])) a++;                                                \
+            while (b > a && Py_UNICODE_ISSPACE(t[b - 1])) b--;                                            \
+            uint64_t h = 1469598103934665603ULL;                                                          \
+            for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)t[j]) * 1099511628211ULL;              \
+            Py_ssize_t k = (Py_ssize_t)(vec_mix(h) & (uint64_t)(cap - 1)), found = -1;                    \
+            while (slot[k] >= 0) {                                                                        \
+                KeyRow *r = &rows[slot[k]];                                                               \
+                if (r->h == (Py_hash_t)h && r->b - r->a == b - a &&                                       \
+                    memcmp(t + r->a, t + a, (size_t)(b - a) * sizeof(T)) == 0) {                          \
+                    found = slot[k];                                                                      \
+                    break;                                                                                \
+                }                                                                                         \
+                k = (k + 1) & (cap - 1);                                                                  \
+            }                                                                                             \
+            if (found < 0) {                                                                              \
+                slot[k] = line;                                                                           \
+                found = line;                                                                             \
+            }                                                                                             \
+            rows[line].a = a;                                                                             \
+            rows[line].b = b;                                                                             \
+            rows[line].h = (Py_hash_t)h;                                                                  \
+            rows[found].count++;                                                                          \
+            row_of[line] = found;                                                                         \
+            Py_ssize_t c = a, d = b;                                                                      \
+            for (; c < d; c++) {                                                                          \
+                Py_UCS4 ch = t[c];                                                                        \
+                if (ch < 128) {                                                                           \
+                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
+                } else {                                                                                  \
+                    Py_ssize_t q = 0;                                                                     \
+                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
+                    if (q == slen) break;                                                                 \
+                }                                                                                         \
+            }                                                                                             \
+            for (; d > c; d--) {                                                                          \
+                Py_UCS4 ch = t[d - 1];                                                                    \
+                if (ch < 128) {                                                                           \
+                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
+                } else {                                                                                  \
+                    Py_ssize_t q = 0;                                                                     \
+                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
+                    if (q == slen) break;                                                                 \
+                }                                                                                         \
+            }                                                                                             \
+            cl[line] = 0.0;                                                                               \
+            Py_ssize_t L = d - c;                                                                         \
+            int maybe = L <= max_len;                                                                     \
+            if (maybe && !kf->off) {                                                                      \
+                maybe = L < 64 ? (int)((kf->len_mask >> L) & 1) : kf->len_big;                            \
+                if (maybe && L > 0) {                                                                     \
+                    Py_UCS4 x = t[c] & 255, y = t[d - 1] & 255;                                           \
+                    maybe = ((kf->first[x >> 6] >> (x & 63)) & 1) && ((kf->last[y >> 6] >> (y & 63)) & 1); \
+                }                                                                                         \
+            }                                                                                             \
+            if (maybe) {                                                                                  \
+                PyObject *sub = PyUnicode_Substring(low, c, d);                                           \
+                if (!sub) return -1;                                                                      \
+                int in = PySet_Contains(chrome, sub);                                                     \
+                Py_DECREF(sub);                                                                           \
+                if (in < 0) return -1;                                                                    \
+                cl[line] = in ? 1.0 : 0.0;                                                                \
+            }                                                                                             \
+            line++;                                                                                       \
+            if (i >= len) break;                                                                          \
+            start = i + 1;                                                                                \
+        }                                                                                                 \
+        if (line != n) {                                                                                  \
+            PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");                                \
+            return -1;                                                                                    \
+        }                                                                                                 \
+        return 0;                                                                                         \
+    }
+LINE_KEYS_LOOP(line_keys_1, Py_UCS1)
+LINE_KEYS_LOOP(line_keys_2, Py_UCS2)
+LINE_KEYS_LOOP(line_keys_4, Py_UCS4)
+
+static PyObject *line_keys2(PyObject *self, PyObject *args) {
+    PyObject *low, *chrome, *strip;
+    Py_ssize_t n, max_len;
+    PyObject *o_dup, *o_cl;
+    if (!PyArg_ParseTuple(args, "UnOUnOO", &low, &n, &chrome, &strip, &max_len, &o_dup, &o_cl)) return NULL;
+    if (!PyAnySet_Check(chrome) || n < 0 || n > PY_SSIZE_T_MAX / 4 / (Py_ssize_t)sizeof(KeyRow)) {
+        PyErr_SetString(PyExc_ValueError, "chrome must be a set and 0 <= n_lines (not too large)");
+        return NULL;
+    }
+    KeyFilter kf;
+    if (key_filter_init(&kf, chrome, strip) < 0) return NULL;
+    Py_buffer bd, bc;
+    if (get_buf(o_dup, &bd, 8, n, 1, "dup") < 0) return NULL;
+    if (get_buf(o_cl, &bc, 8, n, 1, "chrome_line") < 0) {
+        PyBuffer_Release(&bd);
+        return NULL;
+    }
+    double *dup = bd.buf, *cl = bc.buf;
+    PyObject *result = NULL;
+    Py_ssize_t cap = 16;
+    while (cap < 2 * n) cap <<= 1;
+    KeyRow *rows = calloc((size_t)(n ? n : 1), sizeof(KeyRow));
+    Py_ssize_t *row_of = malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));
+    Py_ssize_t *slot = malloc((size_t)cap * sizeof(Py_ssize_t));
+    if (!rows || !row_of || !slot) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t k = 0; k < cap; k++) slot[k] = -1;
+    {
+        Py_ssize_t len = PyUnicode_GET_LENGTH(low);
+        const void *data = PyUnicode_DATA(low);
+        int kind = PyUnicode_KIND(low);
+        int rc = kind == PyUnicode_1BYTE_KIND
+                     ? line_keys_1(low, (const Py_UCS1 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl)
+                 : kind == PyUnicode_2BYTE_KIND
+                     ? line_keys_2(low, (const Py_UCS2 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl)
+                     : line_keys_4(low, (const Py_UCS4 *)data, len, n, chrome, strip, max_len, &kf, rows, row_of, slot,
+                                   cap, cl);
+        if (rc < 0) goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) dup[i] = (double)rows[row_of[i]].count - 1.0;
+    result = PyLong_FromSsize_t(n);
+done:
+    free(rows);
+    free(row_of);
+    free(slot);
+    PyBuffer_Release(&bd);
+    PyBuffer_Release(&bc);
+    return result;
+}
+
+#ifdef CLEANER_AVX2_DISPATCH
+/* add_tree_avx512 (s7) for trees of depth 6: the six levels unrolled, their thresholds broadcast
+ * once per call, and each level's comparison mask merged into the leaf index as its own bit
+ * (1 << (5 - level): level 0 the highest, as the shift-and-or of add_tree_avx512 builds it) instead
+ * of a shift per level.  The same comparisons (_CMP_GT_OQ: false on NaN), the same leaves and one
+ * addition per row per tree, in the same order: the same bits. */
+__attribute__((target("avx512f"))) static void add_tree_avx512_d6(double *restrict acc, const double *const *xs,
+                                                                   const double *th, const double *leaf,
+                                                                   Py_ssize_t j0, Py_ssize_t m) {
+    const double *x0 = xs[0] + j0, *x1 = xs[1] + j0, *x2 = xs[2] + j0, *x3 = xs[3] + j0, *x4 = xs[4] + j0,
+                 *x5 = xs[5] + j0;
+    const __m512d t0 = _mm512_set1_pd(th[0]), t1 = _mm512_set1_pd(th[1]), t2 = _mm512_set1_pd(th[2]),
+                  t3 = _mm512_set1_pd(th[3]), t4 = _mm512_set1_pd(th[4]), t5 = _mm512_set1_pd(th[5]);
+    const __m512i k0 = _mm512_set1_epi64(32), k1 = _mm512_set1_epi64(16), k2 = _mm512_set1_epi64(8),
+                  k3 = _mm512_set1_epi64(4), k4 = _mm512_set1_epi64(2), k5 = _mm512_set1_epi64(1);
+    Py_ssize_t j = 0;
+#define D6_LEVEL(V, LIVE, OFF, X, T, K)                                                                       \
+    V = _mm512_mask_or_epi64(V, _mm512_mask_cmp_pd_mask(LIVE, _mm512_maskz_loadu_pd(LIVE, X + j + OFF), T,     \
+                                                        _CMP_GT_OQ), V, K)
+#define D6_INDEX(V, LIVE, OFF)                                                                                 \
+    D6_LEVEL(V, LIVE, OFF, x0, t0, k0);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x1, t1, k1);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x2, t2, k2);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x3, t3, k3);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x4, t4, k4);                                                                        \
+    D6_LEVEL(V, LIVE, OFF, x5, t5, k5)
+    for (; j + 16 <= m; j += 16) {
+        __m512i v = _mm512_setzero_si512(), w = _mm512_setzero_si512();
+        D6_INDEX(v, (__mmask8)0xFF, 0);
+        D6_INDEX(w, (__mmask8)0xFF, 8);
+        __m512d a = _mm512_add_pd(_mm512_loadu_pd(acc + j), _mm512_i64gather_pd(v, leaf, 8));
+        __m512d b = _mm512_add_pd(_mm512_loadu_pd(acc + j + 8), _mm512_i64gather_pd(w, leaf, 8));
+        _mm512_storeu_pd(acc + j, a);
+        _mm512_storeu_pd(acc + j + 8, b);
+    }
+    for (; j < m; j += 8) { /* the last 1-15 rows, those past m masked off (no memory touched there) */
+        __mmask8 live = m - j >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << (m - j)) - 1u);
+        __m512i v = _mm512_setzero_si512();
+        D6_INDEX(v, live, 0);
+        __m512d g = _mm512_mask_i64gather_pd(_mm512_setzero_pd(), live, v, leaf, 8);
+        _mm512_mask_storeu_pd(acc + j, live, _mm512_add_pd(_mm512_maskz_loadu_pd(live, acc + j), g));
+    }
+#undef D6_INDEX
+#undef D6_LEVEL
+}
+#endif
+
+/* rank_sort(r, n): the order qsort with by_desc_then_index gives: descending value, ties by index.
+ * Without a NaN that comparison is a total order on distinct (value, index) pairs (the indices are
+ * distinct), so any correct sort gives the one order qsort gives; here an inline merge sort
+ * (insertion sort of runs of 16, then merges) instead of a comparator call per comparison.  With a
+ * NaN (no total order) or no scratch memory: qsort itself, as before. */
+#define RANK_BEFORE(x, y) (-(x).v < -(y).v || (-(x).v == -(y).v && (x).i < (y).i))
+static void rank_sort(rank_t *r, Py_ssize_t n) {
+    if (n < 2) return;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (r[i].v != r[i].v) {
+            qsort(r, (size_t)n, sizeof(rank_t), by_desc_then_index);
+            return;
+        }
+    }
+    rank_t *tmp = n > 16 ? PyMem_Malloc((size_t)n * sizeof(rank_t)) : NULL;
+    if (n > 16 && !tmp) {
+        qsort(r, (size_t)n, sizeof(rank_t), by_desc_then_index);
+        return;
+    }
+    enum { RUN = 16 };
+    for (Py_ssize_t a = 0; a < n; a += RUN) {
+        Py_ssize_t b = a + RUN < n ? a + RUN : n;
+        for (Py_ssize_t i = a + 1; i < b; i++) {
+            rank_t x = r[i];
+            Py_ssize_t j = i;
+            while (j > a && RANK_BEFORE(x, r[j - 1])) {
+                r[j] = r[j - 1];
+                j--;
+            }
+            r[j] = x;
+        }
+    }
+    rank_t *src = r, *dst = tmp;
+    for (Py_ssize_t width = RUN; width < n; width *= 2) {
+        for (Py_ssize_t a = 0; a < n; a += 2 * width) {
+            Py_ssize_t m = a + width < n ? a + width : n, b = a + 2 * width < n ? a + 2 * width : n;
+            Py_ssize_t i = a, j = m, o = a;
+            while (i < m && j < b) dst[o++] = RANK_BEFORE(src[j], src[i]) ? src[j++] : src[i++];
+            while (i < m) dst[o++] = src[i++];
+            while (j < b) dst[o++] = src[j++];
+        }
+        rank_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != r) memcpy(r, src, (size_t)n * sizeof(rank_t));
+    PyMem_Free(tmp);
+}
+#undef RANK_BEFORE
+
+/* ---- end boilerplate s8c ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -5253,6 +5576,7 @@ static PyMethodDef methods[] = {
     {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
     {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
     {"vocab_filter", vocab_filter, METH_VARARGS, "token_columns' bitmap of the vocabulary's words (boilerplate s8a)."},
+    {"line_keys2", line_keys2, METH_VARARGS, "line_keys by text kind, with a filter before the set lookup (boilerplate s8c)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},

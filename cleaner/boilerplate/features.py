@@ -46,7 +46,7 @@ import regex
 from .. import native
 from . import rules as R
 
-NATIVE_ABI = 5
+NATIVE_ABI = 6
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
 An in-place build survives ``git pull``: a stale one is refused here instead of raising
 TypeError inside the stage."""
@@ -949,10 +949,11 @@ def _base(
     cue[:, 4] = sums[:, nb + 2]
 
     # repetition within the page, and whole-line UI labels
-    if _native is not None and low is not page:  # the kernel: a hash table over the keys' spans
+    if _native is not None and low is not page:  # the kernel: a hash table over the keys' spans; the
+        # label set is looked up only for keys whose length and end characters some entry has (s8c)
         dup = np.empty(n)
         chrome_line = np.empty(n)
-        _native.line_keys(low, n, _CHROME_LINES, _STRIP_CHARS, _CHROME_MAX, dup, chrome_line)
+        _native.line_keys2(low, n, _CHROME_LINES, _STRIP_CHARS, _CHROME_MAX, dup, chrome_line)
     else:
         keys = low.split("\n") if low is not page else [ln.lower() for ln in lines]
         keys = list(map(str.strip, keys))
