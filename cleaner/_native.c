@@ -5268,9 +5268,14 @@ typedef struct {
 
 static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
     memset(f, 0, sizeof *f);
-    PyObject *it = PyObject_GetIter(chrome), *s;
-    if (!it) return -1;
-    while ((s = PyIter_Next(it)) != NULL) {
+    /* the lookup reads the set's own table (PySet_Contains); a subclass could iterate other entries, so the
+     * filter is built only from an exact set or frozenset, and is off for anything else */
+    PyObject *it = (PyFrozenSet_CheckExact(chrome) || PySet_CheckExact(chrome)) ? PyObject_GetIter(chrome) : NULL, *s;
+    if (!it) {
+        if (PyErr_Occurred()) return -1;
+        f->off = 1;
+    }
+    while (it && (s = PyIter_Next(it)) != NULL) {
         if (!PyUnicode_CheckExact(s)) {
             f->off = 1;
         } else {
@@ -5285,7 +5290,7 @@ static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
         }
         Py_DECREF(s);
     }
-    Py_DECREF(it);
+    Py_XDECREF(it);
     if (PyErr_Occurred()) return -1;
     Py_ssize_t sl = PyUnicode_GET_LENGTH(strip);
     for (Py_ssize_t t = 0; t < sl; t++) {

@@ -180,3 +180,16 @@ def test_literal_hits_grouped_by_needle_as_the_find_loops(hay: str, needles: lis
     finally:
         F._native = saved
     assert got == want
+
+
+class _HidingSet(frozenset):
+    """A frozenset whose iteration shows none of its entries (the filter must not trust a subclass's __iter__)."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(())
+
+
+@pytest.mark.skipif(NATIVE is None, reason="compiled kernels not built")
+def test_line_keys2_builds_its_filter_only_from_an_exact_set() -> None:
+    _both("home\nlogin\nfoo\nHome", _HidingSet({"home", "login"}), " ", 40)
+    _both("home\nlogin\nfoo", set({"home", "login"}), " ", 40)  # type: ignore[arg-type]
