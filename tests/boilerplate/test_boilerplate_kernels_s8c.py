@@ -5,6 +5,7 @@ Python columns (a ``Counter`` of stripped lines, ``str.strip(_STRIP_CHARS)`` in 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -185,7 +186,7 @@ def test_literal_hits_grouped_by_needle_as_the_find_loops(hay: str, needles: lis
 class _HidingSet(frozenset):
     """A frozenset whose iteration shows none of its entries (the filter must not trust a subclass's __iter__)."""
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(())
 
 
