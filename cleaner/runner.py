@@ -29,13 +29,14 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .config import Config
 from .io import Line, dumps, parse_json_line
 from .pipeline import Cleaner, _error_record, record_is_html, sniff_html
+
+if TYPE_CHECKING:  # the executor fallback's modules (~8 ms of imports) load only where it runs: not on Linux
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 # A task: ("line", number, bytes) for a raw JSONL line (parsed where it is cleaned), ("record",
 # obj_or_None, error_or_None) for a parsed record or an unreadable line, or ("doc", id, bytes,
@@ -727,8 +728,59 @@ def _unit(slot: _Slot, start: int, stop: int, alone: bool) -> _Unit:
     return _Unit(slot, start, stop, alone, big)
 
 
+class _Inbox:
+    """The frames a worker sends, read into one buffer kept between reads.
+
+    ``os.read(fd, 1 MB)`` allocated a fresh 1 MB bytes object for every read (above glibc's mmap
+    threshold: new zero pages each time), and each frame was copied twice more (appended to a buffer,
+    sliced out of it): 26 k of the parent's 30 k page faults over 3,000 texts with 2 workers
+    (bench/results/scale_s8.md).  Here a read fills the buffer where it left off and each frame is
+    unpickled from a view of it.  The buffer is :data:`_PIPE_BYTES` (what one read of a full pipe
+    returns), grown to hold a larger frame whole and shrunk back once that frame is answered.
+    """
+
+    __slots__ = ("buf", "filled")
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.filled = 0  # bytes read and not yet taken as frames
+
+    def read(self, fd: int) -> int:
+        """Read what ``fd`` holds, up to the free room; the bytes read (0: end of file).  Raises what
+        ``os.readv`` raises (``BlockingIOError`` when a non-blocking ``fd`` holds nothing)."""
+        buf = self.buf
+        if len(buf) < _PIPE_BYTES:
+            buf.extend(bytes(_PIPE_BYTES - len(buf)))
+        with memoryview(buf) as view, view[self.filled:] as room:
+            got = os.readv(fd, [room])
+        self.filled += got
+        return got
+
+    def frames(self) -> Iterator[memoryview]:
+        """The payload of every whole frame read, in order: each a view valid until the next is taken."""
+        buf = self.buf
+        start = 0
+        while self.filled - start >= _HEADER:
+            end = start + _HEADER + int.from_bytes(buf[start:start + _HEADER], "little")
+            if end > self.filled:
+                break
+            with memoryview(buf) as view, view[start + _HEADER:end] as msg:
+                yield msg
+            start = end
+        rest = self.filled - start
+        if start and rest:
+            buf[:rest] = buf[start:self.filled]
+        self.filled = rest
+        if rest >= _HEADER:  # a frame larger than the buffer: room for all of it
+            need = _HEADER + int.from_bytes(buf[:_HEADER], "little")
+            if need > len(buf):
+                buf.extend(bytes(need - len(buf)))
+        elif len(buf) > _PIPE_BYTES:  # back to the usual size after a large frame
+            del buf[_PIPE_BYTES:]
+
+
 class _Worker:
-    __slots__ = ("alive", "answered", "from_fd", "gen", "inbuf", "outbox", "pid", "sent", "started", "to_fd",
+    __slots__ = ("alive", "answered", "from_fd", "gen", "inbox", "outbox", "pid", "sent", "started", "to_fd",
                  "units")
 
     def __init__(self, gen: _Generation, to_fd: int, from_fd: int) -> None:
@@ -740,7 +792,7 @@ class _Worker:
         self.outbox: deque[memoryview] = deque()  # two views per unit: header, payload
         self.sent = 0  # views written whole (so frames: sent // 2)
         self.answered = 0
-        self.inbuf = bytearray()
+        self.inbox = _Inbox()
         self.alive = True
 
     def holds_first(self) -> bool:
@@ -992,7 +1044,7 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
         log.debug("worker %s died holding %d batches", w.pid, len(units) + 1)
         todo.extendleft(reversed(redo))
 
-    def answer(w: _Worker, msg: bytes | bytearray) -> None:
+    def answer(w: _Worker, msg: bytes | bytearray | memoryview) -> None:
         nonlocal failed_starts, retries
         obj = pickle.loads(msg)
         if not w.started:
@@ -1012,22 +1064,15 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
 
     def read(w: _Worker) -> None:
         try:
-            data = os.read(w.from_fd, _PIPE_BYTES)
+            got = w.inbox.read(w.from_fd)
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        if not data:
+            got = 0
+        if not got:
             died(w)
             return
-        buf = w.inbuf
-        buf += data
-        while len(buf) >= _HEADER:
-            n = int.from_bytes(buf[:_HEADER], "little")
-            if len(buf) < _HEADER + n:
-                break
-            msg = buf[_HEADER:_HEADER + n]
-            del buf[:_HEADER + n]
+        for msg in w.inbox.frames():
             answer(w, msg)
 
     def write(w: _Worker) -> None:
@@ -1156,6 +1201,8 @@ def _run_forked(tasks: Iterator[Task], config: Config, options: dict[str, Any], 
 
 
 def _executor(workers: int, config: Config, options: dict[str, Any]) -> ProcessPoolExecutor:
+    from concurrent.futures import ProcessPoolExecutor
+
     return ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(config, options))
 
 
@@ -1165,6 +1212,8 @@ def _run_executor(tasks: Iterator[Task], config: Config, options: dict[str, Any]
     each worker loads its own models, and is not recycled).  A worker crash breaks the pool: the
     batches in flight are redone one document at a time, so only the document that kills its
     worker is lost (as an error record)."""
+    from concurrent.futures.process import BrokenProcessPool
+
     window = workers * WINDOW_PER_WORKER
     pool = _executor(workers, config, options)
     pending: deque[tuple[list[Task], Future[list[Any]]]] = deque()
@@ -1195,6 +1244,8 @@ def _run_executor(tasks: Iterator[Task], config: Config, options: dict[str, Any]
 
 
 def _isolate(batch: list[Task], config: Config, options: dict[str, Any], encoded: bool) -> Iterator[Any]:
+    from concurrent.futures.process import BrokenProcessPool
+
     pool = _executor(1, config, options)
     try:
         for t in batch:

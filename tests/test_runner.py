@@ -299,6 +299,58 @@ def test_workers_that_never_start_raise_instead_of_hanging(monkeypatch) -> None:
 
 
 @LINUX
+def test_inbox_takes_frames_whole_however_the_reads_cut_them(monkeypatch) -> None:
+    # frames written in pieces of every size: several in one read, a frame's head left at the end of
+    # the buffer (moved to its start), a split header, a frame larger than the buffer (grown, then shrunk)
+    import random
+
+    import cleaner.runner as runner
+
+    monkeypatch.setattr(runner, "_PIPE_BYTES", 64)
+    rng = random.Random(5)
+    payloads = [bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 7, 30, 56, 57, 200, 1000])))
+                for _ in range(300)]
+    stream = b"".join(len(p).to_bytes(runner._HEADER, "little") + p for p in payloads)
+    inbox = runner._Inbox()
+    got: list[bytes] = []
+    r, w = os.pipe()
+    try:
+        pos = 0
+        while pos < len(stream):
+            piece = stream[pos:pos + rng.choice([1, 3, 8, 9, 40, 64, 65, 150])]
+            pos += len(piece)
+            os.write(w, piece)
+            while inbox.filled < len(inbox.buf) or not inbox.buf:
+                os.set_blocking(r, False)
+                try:
+                    if not inbox.read(r):
+                        break
+                except BlockingIOError:
+                    break
+                got += [bytes(m) for m in inbox.frames()]
+            assert len(inbox.buf) == 64 or inbox.filled >= runner._HEADER  # larger only while a large frame is read
+    finally:
+        os.close(r)
+        os.close(w)
+    assert got == payloads
+
+
+def test_answers_larger_than_the_read_buffer_and_split_across_reads(monkeypatch) -> None:
+    # the parent reads answers into a buffer of _PIPE_BYTES kept per worker: with 16 kB (and pipes of 16 kB)
+    # several small answer frames arrive in one read, a frame's head is left at the end of the buffer and
+    # moved to its start, and a frame of a large document is larger than the buffer (which grows to it,
+    # then shrinks back); every stage off, so the workers answer faster than the parent reads
+    import cleaner.runner as runner
+
+    monkeypatch.setattr(runner, "_PIPE_BYTES", 16384)
+    cfg = Config(fix_encoding=False, detect_language=False, boilerplate=False, garble=False)
+    tasks = [("record", {"id": i, "text": f"Story {i}. " + TEXT * (400 if i % 97 == 5 else 1 + i % 3)}, None)
+             for i in range(600)]
+    one = list(run_tasks(iter(tasks), cfg, {}, workers=1, encoded=True))
+    two = list(runner._run_forked(iter(tasks), cfg, {}, 2, encoded=True))
+    assert two == one
+
+
 def test_large_documents_are_never_cleaned_two_at_once(monkeypatch, tmp_path) -> None:
     # each large document takes a lock file for the time it is cleaned: a second one finding it
     # taken would mean two workers held large documents at once (the memory peaks SOLO_CHARS avoids)
