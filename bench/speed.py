@@ -18,6 +18,7 @@ it prints.
 
     python bench/speed.py --shared ../shared [--mem-gb 0.5] [--repeat 3] [--write]
     python bench/speed.py --shared ../shared --only-html [--repeat 3]   # trafilatura vs the HTML pipeline
+    python bench/speed.py --shared ../shared --only-scale [--scale-docs 3000] [--scale-rounds 2]  # workers 1 vs 2
 """
 
 from __future__ import annotations
@@ -291,6 +292,38 @@ def html_ratio(pages: list[dict], repeat: int) -> list[str]:
     ]
 
 
+def scale_report(texts: list[str], tmp: Path, docs: int, rounds: int = 2) -> list[str]:
+    """`cleaner clean --workers 1` vs `--workers 2` on a generated JSONL of ``docs`` records, alternating,
+    best of ``rounds`` runs each (the issue's figure: 3,000 documents, 2 rounds)."""
+    src = tmp / "scale.jsonl"
+    _, scale_bytes = generate_jsonl(src, texts, float("inf"), docs=docs)
+    scale_mb = scale_bytes / 1e6
+    times = {1: float("inf"), 2: float("inf")}
+    cpus = {1: float("inf"), 2: float("inf")}
+    loads = [load_average()]
+    # 1 and 2 workers alternate, best of two each: a single pair moved by 10% between runs.
+    for _ in range(rounds):
+        for w in (1, 2):
+            t0, c0 = time.perf_counter(), _children_cpu()
+            p = cli(["clean", str(src), "-o", str(tmp / f"w{w}.jsonl"), "-q", "--workers", str(w)])
+            times[w] = min(times[w], time.perf_counter() - t0)
+            cpus[w] = min(cpus[w], _children_cpu() - c0)
+            assert p.returncode in (0, 1), p.stderr[-500:]
+            loads.append(load_average())
+    same = (tmp / "w1.jsonl").read_bytes() == (tmp / "w2.jsonl").read_bytes()
+    return [
+        f"Workers ({docs} documents, {scale_mb:.1f} MB JSONL, `cleaner clean --workers N`, "
+        f"whole command, best of {rounds} alternating runs): 1 worker {times[1]:.1f} s "
+        f"({scale_mb / times[1]:.2f} MB/s), 2 workers "
+        f"{times[2]:.1f} s ({scale_mb / times[2]:.2f} MB/s): speed-up {times[1] / times[2]:.2f}x on "
+        f"{os.cpu_count()} cores; outputs identical: {same}. CPU of the whole command (user + sys of "
+        f"the process and the workers it reaped, best run): 1 worker {cpus[1]:.1f} s, 2 workers "
+        f"{cpus[2]:.1f} s; load average {load_average()} after the runs (before and after each run: "
+        f"{' '.join(loads)}).",
+        "",
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"))
@@ -299,6 +332,9 @@ def main() -> int:
     ap.add_argument("--mem-gb", type=float, default=0.5,
                     help="size in GB of the generated plain-text streaming input (default 0.5; 0: skip)")
     ap.add_argument("--scale-docs", type=int, default=3000, help="documents for the workers 1 vs 2 run (0: skip)")
+    ap.add_argument("--scale-rounds", type=int, default=2,
+                    help="alternating 1/2-worker rounds of that run, best of them (default 2, the issue's figure)")
+    ap.add_argument("--only-scale", action="store_true", help="run only the workers 1 vs 2 measurement")
     ap.add_argument("--write", action="store_true", help="write bench/results/speed.md and rebuild bench/RESULTS.md")
     ap.add_argument("--only-memory", action="store_true", help="run only the streaming-memory measurement")
     ap.add_argument("--mem-html-gb", type=float, default=0.0,
@@ -314,6 +350,16 @@ def main() -> int:
         print("\n".join(html_ratio(load_pages(shared, args.limit), args.repeat)))
         print(f"Load average {load_start} at the start, {load_average()} at the end. Command: `python bench/speed.py "
               f"--shared ../shared --only-html --repeat {args.repeat}`.")
+        return 0
+    if args.only_scale:
+        pages = load_pages(shared, args.limit)
+        with tempfile.TemporaryDirectory() as tmpdir:
+            lines = scale_report([p["text"] for p in pages] + seeds(shared), Path(tmpdir), args.scale_docs,
+                                 args.scale_rounds)
+        lines.append(f"Load average {load_start} at the start, {load_average()} at the end. Command: `python "
+                     f"bench/speed.py --shared ../shared --only-scale --scale-docs {args.scale_docs} --scale-rounds "
+                     f"{args.scale_rounds}`.")
+        print("\n".join(lines))
         return 0
     if args.only_memory:
         pages = load_pages(shared, args.limit)
@@ -417,29 +463,7 @@ def main() -> int:
                   f"(`cleaner clean seed.txt`) {t_first:.2f} s.", ""]
 
         if args.scale_docs:
-            src = tmp / "scale.jsonl"
-            _, scale_bytes = generate_jsonl(src, texts, float("inf"), docs=args.scale_docs)
-            scale_mb = scale_bytes / 1e6
-            times = {1: float("inf"), 2: float("inf")}
-            cpus = {1: float("inf"), 2: float("inf")}
-            # 1 and 2 workers alternate, best of two each: a single pair moved by 10% between runs.
-            for w in (1, 2, 1, 2):
-                t0, c0 = time.perf_counter(), _children_cpu()
-                p = cli(["clean", str(src), "-o", str(tmp / f"w{w}.jsonl"), "-q", "--workers", str(w)])
-                times[w] = min(times[w], time.perf_counter() - t0)
-                cpus[w] = min(cpus[w], _children_cpu() - c0)
-                assert p.returncode in (0, 1), p.stderr[-500:]
-            same = (tmp / "w1.jsonl").read_bytes() == (tmp / "w2.jsonl").read_bytes()
-            lines += [
-                f"Workers ({args.scale_docs} documents, {scale_mb:.1f} MB JSONL, `cleaner clean --workers N`, "
-                f"whole command, best of 2 alternating runs): 1 worker {times[1]:.1f} s "
-                f"({scale_mb / times[1]:.2f} MB/s), 2 workers "
-                f"{times[2]:.1f} s ({scale_mb / times[2]:.2f} MB/s): speed-up {times[1] / times[2]:.2f}x on "
-                f"{os.cpu_count()} cores; outputs identical: {same}. CPU of the whole command (user + sys of "
-                f"the process and the workers it reaped, best run): 1 worker {cpus[1]:.1f} s, 2 workers "
-                f"{cpus[2]:.1f} s; load average {load_average()} after the runs.",
-                "",
-            ]
+            lines += scale_report(texts, tmp, args.scale_docs, args.scale_rounds)
 
         if args.mem_gb > 0:
             lines += memory_report(texts, args.mem_gb, tmp, extra=extra)
