@@ -124,7 +124,7 @@ def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int
     followed by ``é`` almost never.  So any match contains a listed single or pair, and a search of
     ``BADNESS_RE`` in the window of the longest match's length around each one finds it: exactly
     ``ftfy.badness.is_bad``.  ``None`` when the pattern has a construct this does not read (another
-    ftfy release): then the regex path runs.
+    ftfy release; a look-around, back-reference or end anchor anywhere in it): then the regex path runs.
     """
     try:
         parser: Any = importlib.import_module("re._parser")  # (its names include re._constants')
@@ -133,6 +133,28 @@ def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int
     if BADNESS_RE.flags & (re.IGNORECASE | re.MULTILINE):
         return None
     tree = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    # zero-width constructs that look outside a match (look-arounds, back-references, end anchors) would
+    # need characters past the window, or match at its edge where the real text goes on: not read here
+    anchors_ok = {parser.AT_BEGINNING, parser.AT_BEGINNING_STRING, parser.AT_BOUNDARY, parser.AT_NON_BOUNDARY}
+
+    def readable(sub: Any) -> bool:
+        for op, av in sub.data if hasattr(sub, "data") else sub:
+            if op in (parser.ASSERT, parser.ASSERT_NOT, parser.GROUPREF, parser.GROUPREF_EXISTS):
+                return False
+            if op is parser.AT and av not in anchors_ok:
+                return False
+            if op is parser.BRANCH and not all(readable(b) for b in av[1]):
+                return False
+            if op is parser.SUBPATTERN and not readable(av[-1]):
+                return False
+            if op in (parser.MAX_REPEAT, parser.MIN_REPEAT, parser.POSSESSIVE_REPEAT) and not readable(av[-1]):
+                return False
+            if op is parser.ATOMIC_GROUP and not readable(av):
+                return False
+        return True
+
+    if not readable(tree):
+        return None
     alts = tree.data[0][1][1] if len(tree.data) == 1 and tree.data[0][0] is parser.BRANCH else [tree]
 
     def charset(op: Any, av: Any) -> frozenset[int] | None:

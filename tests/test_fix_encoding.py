@@ -125,6 +125,19 @@ def test_scan_triggers_cover_every_alternative() -> None:
     assert tables[0]("“Déjà vu” — naïve café, “Ελληνικά”, «Русский» © 2024 • ½", *tables[1:3], 64) == []
 
 
+@pytest.mark.parametrize("pattern", ["ab(?=c)|xy", "ab(?!c)", "(a)b\\1", "ab$", "(?:x|y(?=z))q", "a(?>b(?=c))"])
+def test_triggers_refuse_what_looks_outside_a_match(pattern: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A look-around, back-reference or end anchor would need characters past the search window (or match at
+    its edge where the text goes on: ``re.compile("ab(?=c)").search("abc", 0, 2)`` is None), so such a pattern
+    is not read and the regex path runs."""
+    import re
+
+    monkeypatch.setattr(fix_encoding, "BADNESS_RE", re.compile(pattern))
+    assert fix_encoding._mojibake_triggers() is None
+    monkeypatch.setattr(fix_encoding, "BADNESS_RE", re.compile(r"^a[bc]|\bxy\b"))
+    assert fix_encoding._mojibake_triggers() is not None
+
+
 # characters every BADNESS_RE class draws from, plus ASCII and the _SUSPECT set: dense in triggers
 _MOJI_ALPHABET = "".join(sorted(set(fix_encoding._mojibake_chars()) | set("aZ .,!?\n\t0\xa0") | {"\x81", "\u200b"}))
 
