@@ -161,7 +161,12 @@ def _extract_content(cleaned_tree: Any, options: Any, rebuild: Callable[[], Any]
     if len(result_body) == 0 or len(temp_text) < options.min_extracted_size:
         if backup_tree is None:
             backup_tree = rebuild()
-        consumed: set[Any] = {twin for elem, twin in zip(order, backup_tree.iter(), strict=True) if elem.tag == "done"}
+            twins = list(backup_tree.iter())
+            if len(twins) != len(order):  # the rebuild is deterministic; if that ever broke, say so loudly
+                raise RuntimeError(f"htmlsequence: the rebuilt tree has {len(twins)} elements, the page {len(order)}")
+        else:
+            twins = list(backup_tree.iter())
+        consumed: set[Any] = {twin for elem, twin in zip(order, twins, strict=True) if elem.tag == "done"}
         result_body = me.recover_wild_text(backup_tree, result_body, options, potential_tags, consumed)
         temp_text = " ".join(result_body.itertext()).strip()
     del order

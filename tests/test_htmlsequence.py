@@ -140,3 +140,15 @@ def test_sequence_answers_as_trafilaturas_on_dev_pages(monkeypatch: pytest.Monke
         for focus, comments in (("balanced", True), ("precision", False)):
             _same_as_trafilatura(page, focus, comments, counts, ours)
     assert ours["wild"] >= 4 and ours["justext"] >= 4
+
+
+def test_a_rebuilt_backup_of_another_shape_is_an_error_not_an_empty_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The backup is rebuilt from the page's tree, which nothing changes; were that ever untrue, the element
+    pairing would be wrong, and ``_extraction`` turns ValueError into "nothing extracted": so a RuntimeError."""
+    from lxml import html as lh
+
+    monkeypatch.setattr(htmlsequence, "LAZY_ELEMENTS", 0)
+    tree = lh.fromstring("<html><body><div><p>Too short.</p><span>x</span></div></body></html>")
+    other = lh.fromstring("<html><body><p>Too short.</p></body></html>")
+    with pytest.raises(RuntimeError, match="rebuilt tree"):
+        htmlsequence._extract_content(tree, _options("balanced", False), lambda: other)

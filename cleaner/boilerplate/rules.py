@@ -523,8 +523,10 @@ def _contains_needles(alternatives: list[str]) -> tuple[tuple[str, ...], bytes, 
             chars = _class_chars(sub[0][1]) if len(sub) == 1 and str(sub[0][0]) == "IN" else None
             if lo >= 1 and hi == _re_parser.MAXREPEAT and chars is not None:
                 heads, _ = _heads(items[k + 1 :], {""})
-                if all(heads) and not any(h[0] in chars for h in heads):
-                    lead = _Anchored("".join(chr(av) for _, av in items[:k]), frozenset(chars))
+                text = "".join(chr(av) for _, av in items[:k])
+                # (the walk back over the run must stop at the lead: its last character is not in the run's class)
+                if all(heads) and not any(h[0] in chars for h in heads) and text[-1] not in chars:
+                    lead = _Anchored(text, frozenset(chars))
                     for h in heads:
                         starts.setdefault(h, False)
                         behind.setdefault(h, []).append(lead)
@@ -560,7 +562,7 @@ def _contains_candidates(text: str) -> set[int]:
             j = i
             while j > 0 and text[j - 1] in lead.spaces:
                 j -= 1
-            if j < i and text.startswith(lead.lead, j - len(lead.lead)):
+            if j < i and j >= len(lead.lead) and text.startswith(lead.lead, j - len(lead.lead)):
                 out.add(j - len(lead.lead))
     return out
 
