@@ -178,7 +178,9 @@ def _backend(name: str) -> Callable[[str, int], Dist]:
             # fastText loads here (~25 ms, and the first text needs it anyway), so that a corrupt model
             # file means langdetect rather than an error on every document; py3langid only when asked.
             # Where the compiled fastText reads the model (it then makes every prediction), that load is
-            # the check: fasttext-predict's own copy of the model is not loaded just to be dropped.
+            # the check: fasttext-predict's own copy of the model is not loaded just to be dropped.  (So an
+            # installed fasttext-predict that would fail to import no longer means langdetect while the compiled
+            # model reads lid.176: the compiled model makes the predictions then, as it does anyway.)
             fasttext_ok = (backends.installed("fasttext") and backends._native_fasttext() is not None
                            ) or backends.available("fasttext")
             ok = fasttext_ok and backends.installed("py3langid")
