@@ -23,6 +23,15 @@
 #define CLEANER_SSE2 1
 #include <emmintrin.h>
 #endif
+/* a prefetch hint: GCC/Clang's builtin, MSVC's intrinsic on x86/x64, else nothing (a hint only: no result changes) */
+#if defined(__GNUC__) || defined(__clang__)
+#define CL_PREFETCH(p) __builtin_prefetch(p)
+#elif defined(_MSC_VER) && (defined(_M_X64) || defined(_M_IX86))
+#include <xmmintrin.h>
+#define CL_PREFETCH(p) _mm_prefetch((const char *)(p), _MM_HINT_T0)
+#else
+#define CL_PREFETCH(p) ((void)(p))
+#endif
 /* MSVC knows C99's restrict only as __restrict outside /std:c11 */
 #if defined(_MSC_VER) && !defined(__cplusplus)
 #define restrict __restrict
@@ -672,7 +681,7 @@ done:
             }                                                                                             \
             int space;                                                                                    \
             if (c < 128) {                                                                                \
-                space = _Py_ascii_whitespace[c] != 0;                                                     \
+                space = Py_UNICODE_ISSPACE(c);                                                            \
             } else {                                                                                      \
                 if (c >= 0x3040 && c <= 0x9FFF) nc++;                                                     \
                 space = Py_UNICODE_ISSPACE(c);                                                            \
@@ -1819,13 +1828,13 @@ static inline void bucket_prefetch(const uint32_t *table, const int64_t *index, 
                                    int stage) {
     uint32_t b = key >> shift;
     if (stage == 0) {
-        __builtin_prefetch(index + b);
+        CL_PREFETCH(index + b);
         return;
     }
     int64_t lo = index[b], hi = index[b + 1];
     if (lo >= 0 && lo < hi && hi <= len) {
-        __builtin_prefetch(table + lo);
-        __builtin_prefetch(table + hi - 1);
+        CL_PREFETCH(table + lo);
+        CL_PREFETCH(table + hi - 1);
     }
 }
 #define LOOKUP_AHEAD 8
@@ -2077,7 +2086,7 @@ static PyObject *vec_dense_en(PyObject *self, PyObject *args) {
                     uint64_t bj = vec_mix(((h[j - 1] ^ (uint64_t)salt) * (uint64_t)pmul) ^ h[j]);
                     bucket_prefetch(table, index, nt, shift, (uint32_t)(bj >> 32), stage);
                 }
-                if (stage && j < t && found[j] && pos[j] >= 0 && pos[j] < nv) __builtin_prefetch(vlp + pos[j]);
+                if (stage && j < t && found[j] && pos[j] >= 0 && pos[j] < nv) CL_PREFETCH(vlp + pos[j]);
             }
             double *a = acc + seg[i] * K;
             int word = cls[i] == let;
@@ -4238,7 +4247,7 @@ static PyObject *lin_prep(PyObject *self, PyObject *args) {
         for (Py_ssize_t i = 0; i < m; i++) {
             int64_t o = own[i], b = ids[i];
             if (i + 24 < m && (uint64_t)ids[i + 24] < (uint64_t)nw) /* (s8) the gather misses the cache: ask early */
-                __builtin_prefetch(w + ids[i + 24]);
+                CL_PREFETCH(w + ids[i + 24]);
             if (o < 0 || o >= n || b < 0 || b >= nw) {
                 PyErr_SetString(PyExc_IndexError, "an owner or a bucket is out of range");
                 goto done;
@@ -4694,6 +4703,11 @@ static PyObject *join_kept(PyObject *self, PyObject *args) {
     Py_ssize_t n = PyList_GET_SIZE(lines);
     Py_buffer b_codes = {0};
     if (get_buf(o_codes, &b_codes, 1, n, 0, "codes") < 0) return NULL;
+    if (b_codes.len != n) {  /* as _join's zip(strict=True): one code per line */
+        PyBuffer_Release(&b_codes);
+        PyErr_SetString(PyExc_ValueError, "codes: one per line");
+        return NULL;
+    }
     const uint8_t *codes = (const uint8_t *)b_codes.buf;
     PyObject *pieces = PyList_New(0), *nl1 = PyUnicode_FromString("\n"), *nl2 = PyUnicode_FromString("\n\n");
     PyObject *sep = PyUnicode_FromString(""), *result = NULL;
@@ -5202,9 +5216,9 @@ static PyObject *related_tokens(PyObject *self, PyObject *args) {
     }
     Py_buffer bh = {0};
     if (PyObject_GetBuffer(o_han, &bh, PyBUF_SIMPLE) < 0) return NULL;
-    if (bh.len % 8) {
+    if (bh.len % 8 || ((uintptr_t)bh.buf % sizeof(uint32_t)) != 0) {
         PyBuffer_Release(&bh);
-        PyErr_SetString(PyExc_ValueError, "han: uint32 (lo, hi) pairs");
+        PyErr_SetString(PyExc_ValueError, "han: uint32 (lo, hi) pairs, aligned");
         return NULL;
     }
     const uint32_t *han = bh.buf;

@@ -110,6 +110,14 @@ def test_expected_f_keep_same_lines(n: int, seed: int, coarse: bool, beta: float
 
 
 @needs_native
+def test_join_kernel_wants_one_code_per_line() -> None:
+    """As ``_join``'s ``zip(strict=True)``: extra or missing codes are a caller's bug, refused."""
+    for codes in (np.zeros(3, np.uint8), np.zeros(1, np.uint8)):
+        with pytest.raises(ValueError):
+            NATIVE.join_kept(["a", "b"], codes, 0, 0)
+
+
+@needs_native
 def test_expected_f_keep_with_a_nan_score_takes_the_numpy_order() -> None:
     p = np.array([0.2, np.nan, 0.9, 0.4])
     n_tok = np.array([3, 4, 5, 6])

@@ -172,6 +172,8 @@ def test_tokens_kernel_refuses_bad_arguments() -> None:
         NATIVE.related_tokens("abc def", ["the"], rel._HAN_RANGES)
     with pytest.raises(ValueError):
         NATIVE.related_tokens("abc def", rel._STOP, b"\0\0\0")
+    with pytest.raises(ValueError):  # read as uint32 pairs: a misaligned buffer is refused, not read
+        NATIVE.related_tokens("abc def", rel._STOP, memoryview(bytearray(rel._HAN_RANGES + b"\0"))[1:])
     assert NATIVE.related_tokens("", rel._STOP, b"") == set()
     # without Han ranges, Han characters are letters: a run of 3 starting in the CJK block, so bigrams
     assert NATIVE.related_tokens("中国人 中国", rel._STOP, b"") == {"中国", "国人"}
