@@ -75,13 +75,19 @@ def test_positive_set_is_repaired_and_named(case: dict[str, str]) -> None:
     assert fixes
 
 
-def test_fast_is_bad_agrees_with_ftfy() -> None:
+def _reference_texts() -> list[str]:
+    """ftfy's own cases (broken and fixed), our golden cases, and the langid dev texts when ../shared is there."""
     texts = [c["original"] for c in FTFY_CASES] + [c["fixed"] for c in FTFY_CASES]
     texts += [c["text"] for c in NEGATIVE] + [c["original"] for c in POSITIVE]
     path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
     if path.exists():
         with gzip.open(path, "rt", encoding="utf-8") as f:
             texts += [json.loads(line)["text"] for line in f]
+    return texts
+
+
+def test_fast_is_bad_agrees_with_ftfy() -> None:
+    texts = _reference_texts()
     disagree = [t for t in texts if is_bad(t) != ftfy_is_bad(t)]
     assert disagree == []
     assert sum(map(ftfy_is_bad, texts)) > 50  # the comparison includes many positives
@@ -101,12 +107,7 @@ def _scan_or_skip() -> tuple:
 
 def test_scan_needs_ftfy_agrees_with_ftfy() -> None:
     _scan_or_skip()
-    texts = [c["original"] for c in FTFY_CASES] + [c["fixed"] for c in FTFY_CASES]
-    texts += [c["text"] for c in NEGATIVE] + [c["original"] for c in POSITIVE]
-    path = SHARED / "bench" / "langid" / "dev.jsonl.gz"
-    if path.exists():
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            texts += [json.loads(line)["text"] for line in f]
+    texts = _reference_texts()
     texts += [line for t in list(texts) for line in t.split("\n")]
     disagree = [t for t in texts if fix_encoding._needs_ftfy(t) != _needs_ftfy_truth(t)]
     assert disagree == []

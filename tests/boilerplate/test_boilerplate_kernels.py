@@ -4,9 +4,6 @@ generated inputs, and the whole stage's answers with and without the kernels on 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -16,18 +13,7 @@ from cleaner import boilerplate as B
 from cleaner.boilerplate import features as F
 from cleaner.config import Config
 
-NATIVE = F._native
-needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built (numpy path only)")
-
-
-@contextmanager
-def numpy_path() -> Iterator[None]:
-    saved = F._native
-    F._native = None
-    try:
-        yield
-    finally:
-        F._native = saved
+from ._paths import NATIVE, needs_native, numpy_path
 
 
 def fresh(s: str) -> str:

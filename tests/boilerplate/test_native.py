@@ -10,8 +10,6 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +22,10 @@ from cleaner.boilerplate import features as F
 from cleaner.boilerplate import rules
 from cleaner.boilerplate.model import Forest, default_model
 
+from ._paths import NATIVE, needs_native, numpy_path
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT / ".." / "shared"
-NATIVE = F._native
-
-needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built (numpy path only)")
-
-
-@contextmanager
-def numpy_path() -> Iterator[None]:
-    saved = F._native
-    F._native = None
-    try:
-        yield
-    finally:
-        F._native = saved
 
 
 def both(lines: list[str], language: str | None = "en") -> None:
