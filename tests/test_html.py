@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,19 @@ def _extraction_pages() -> list[str]:
             '</body></html>']
 
 
+def _dev_html() -> Iterator[str]:
+    """The HTML of every page of ../shared's boilerplate dev set (skips the test without ../shared)."""
+    import gzip
+    import json
+
+    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("../shared not available")
+    with gzip.open(dev, "rt", encoding="utf-8") as f:
+        for line in f:
+            yield json.loads(line).get("html") or ""
+
+
 _replicated_only = pytest.mark.skipif(
     not __import__("cleaner.html", fromlist=["_replicable"])._replicable(),
     reason="the installed trafilatura is not a release cleaner.html replicates (it then runs bare_extraction)",
@@ -264,24 +278,17 @@ def test_author_search_answers_as_trafilaturas(index: int) -> None:
 @_replicated_only
 def test_author_search_answers_as_trafilaturas_on_the_dev_pages() -> None:
     """The same on every page of ../shared's boilerplate dev set (195 of 459 have an author there)."""
-    import gzip
-    import json
-
     from trafilatura.metadata import extract_author
 
     from cleaner.html import _author, parse
 
-    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
-    if not dev.exists():
-        pytest.skip("../shared not available")
     found = 0
-    with gzip.open(dev, "rt", encoding="utf-8") as f:
-        for line in f:
-            tree = parse(json.loads(line)["html"])
-            if tree is not None:
-                want = extract_author(tree)
-                assert _author(tree) == want
-                found += want is not None
+    for page in _dev_html():
+        tree = parse(page)
+        if tree is not None:
+            want = extract_author(tree)
+            assert _author(tree) == want
+            found += want is not None
     assert found > 100
 
 
@@ -359,23 +366,15 @@ def test_repair_answers_as_trafilaturas(page: str) -> None:
 
 @_replicated_only
 def test_repair_answers_as_trafilaturas_on_dev_pages() -> None:
-    import gzip
-    import json
-
     from trafilatura.utils import repair_faulty_html
 
     from cleaner.html import _repair
 
-    dev = Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
-    if not dev.exists():
-        pytest.skip("../shared not available")
     kept = 0
-    with gzip.open(dev, "rt", encoding="utf-8") as f:
-        for line in f:
-            page = json.loads(line).get("html") or ""
-            got = _repair(page, page[:50].lower())
-            assert got == repair_faulty_html(page, page[:50].lower())
-            kept += got is page
+    for page in _dev_html():
+        got = _repair(page, page[:50].lower())
+        assert got == repair_faulty_html(page, page[:50].lower())
+        kept += got is page
     assert kept > 200
 
 
