@@ -467,6 +467,22 @@ def train_sentences(shared: str | Path, folds: int) -> TrainSentences:
     )
 
 
+def stacked_cv(x: np.ndarray, ts: TrainSentences, done: np.ndarray, folds: int,
+               fit_score: Any) -> tuple[np.ndarray, list[float]]:
+    """Out-of-fold scores of a second stage on item columns ``x`` (standardised over ``done``), and each fold's
+    ALL AUC: ``fit_score(x_train, y, weights, x_test)`` fits on the other folds' items and scores the held-out
+    ones (the loop both second-stage CV scripts run; they differ in the model they fit)."""
+    mu, sd = x[done].mean(0), x[done].std(0) + 1e-9
+    x = (x - mu) / sd
+    st = np.zeros(len(ts.rows))
+    per_fold: list[float] = []
+    for k in range(folds):
+        tr, te = done & (ts.ifold != k), done & (ts.ifold == k)
+        st[te] = fit_score(x[tr], ts.iy[tr], ts.iw[tr], x[te])
+        per_fold.append(cv_aucs([ts.rows[i] for i in np.flatnonzero(te)], st[te]).get("ALL", float("nan")))
+    return st, per_fold
+
+
 def pair_of(r: dict) -> str:
     return str(r["meta"].get("pair") or r["group"].split(":")[1])
 

@@ -67,7 +67,8 @@ def main() -> None:
     from sklearn.linear_model import LogisticRegression
 
     torch.set_num_threads(1)
-    rows, sents, owner, ifold, iw, iy, done = bgm.train_sentences(a.shared, a.folds)
+    ts = bgm.train_sentences(a.shared, a.folds)
+    rows, sents, owner, done = ts.rows, ts.sents, ts.owner, ts.english
     state = torch.load(a.pretrain_cache)
     if "rtd_head.weight" not in state:
         raise SystemExit(f"{a.pretrain_cache} has no rtd_head (pretrained by an older train_garble_nn.py)")
@@ -91,16 +92,10 @@ def main() -> None:
         print(f"{name + ' alone':36s} " + " ".join(f"{k}={r.get(k, float('nan')):.3f}" for k in keys))
     for combo in (("lin", "cnn"), ("lin", "cnn", "rtd_mean"), ("lin", "cnn", "rtd_mean", "rtd_max"),
                   ("lin", "cnn", "rtd_mean", "rtd_max", "rtd_share"), ("lin", "rtd_mean")):
-        x = np.stack([cols[c] for c in combo], 1)
-        mu, sd = x[done].mean(0), x[done].std(0) + 1e-9
-        x = (x - mu) / sd
-        st = np.zeros(len(rows))
-        per_fold = []
-        for k in range(a.folds):
-            tr, te = done & (ifold != k), done & (ifold == k)
-            lr = LogisticRegression(C=100.0).fit(x[tr], iy[tr], sample_weight=iw[tr])
-            st[te] = x[te] @ lr.coef_[0]
-            per_fold.append(bgm.cv_aucs([rows[i] for i in np.flatnonzero(te)], st[te]).get("ALL", float("nan")))
+        def fit_score(xt: np.ndarray, y: np.ndarray, w: np.ndarray, xe: np.ndarray) -> np.ndarray:
+            return xe @ LogisticRegression(C=100.0).fit(xt, y, sample_weight=w).coef_[0]
+
+        st, per_fold = bgm.stacked_cv(np.stack([cols[c] for c in combo], 1), ts, done, a.folds, fit_score)
         r = bgm.cv_aucs(sub, st[done])
         print(f"{'+'.join(combo):36s} " + " ".join(f"{k}={r.get(k, float('nan')):.3f}" for k in keys)
               + f"  fold ALL {np.mean(per_fold):.3f} ± {np.std(per_fold):.3f}")

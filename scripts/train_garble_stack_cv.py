@@ -42,7 +42,8 @@ def main() -> None:
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
 
-    rows, sents, owner, ifold, iw, iy, done = bgm.train_sentences(a.shared, a.folds)
+    ts = bgm.train_sentences(a.shared, a.folds)
+    rows, sents, owner, done = ts.rows, ts.sents, ts.owner, ts.english
     en_rows = np.flatnonzero(done[owner])
     tab = load_model().tables
     dense = np.zeros((len(sents), len(DENSE_NAMES)))
@@ -74,16 +75,11 @@ def main() -> None:
     ref: list[float] = []
 
     def report(name: str, make, x: np.ndarray) -> None:  # type: ignore[no-untyped-def]
-        mu, sd = x[done].mean(0), x[done].std(0) + 1e-9
-        x = (x - mu) / sd
-        st = np.zeros(len(rows))
-        per_fold = []
-        for k in range(a.folds):
-            tr, te = done & (ifold != k), done & (ifold == k)
-            m = make().fit(x[tr], iy[tr], sample_weight=iw[tr])
-            p = m.predict_proba(x[te])[:, 1].clip(1e-6, 1 - 1e-6)
-            st[te] = np.log(p / (1 - p))
-            per_fold.append(bgm.cv_aucs([rows[i] for i in np.flatnonzero(te)], st[te])["ALL"])
+        def fit_score(xt: np.ndarray, y: np.ndarray, w: np.ndarray, xe: np.ndarray) -> np.ndarray:
+            p = make().fit(xt, y, sample_weight=w).predict_proba(xe)[:, 1].clip(1e-6, 1 - 1e-6)
+            return np.log(p / (1 - p))
+
+        st, per_fold = bgm.stacked_cv(x, ts, done, a.folds, fit_score)
         r = bgm.cv_aucs(sub, st[done])
         dif = np.subtract(per_fold, ref) if ref else None
         print(f"{name:40s} " + " ".join(f"{k}={r.get(k, float('nan')):.3f}" for k in keys)
