@@ -173,16 +173,11 @@ _SENT_END = regex.compile(
     r"(?<=[.!?][\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[\p{Lu}\p{N}])"
     r"|(?![\"'”’」』）)])(?=\S)(?<=[。！？][\"'”’」』）)]*)"
 )
-_LINE_RE = regex.compile(r"[^\n]+")
 _HAS_LETTER = regex.compile(r"\p{L}")
 # Where ``_SENT_END`` can match at all: right after a sentence mark and its closing quotes (the
 # greedy run of them, which is where either branch's lookbehind ends).  Marks never occur inside a
 # run of closers, so every such position is the end of one of these C-speed ``re`` matches.
 _END_CANDIDATE = re.compile(r"[.!?][\"'”’)\]]*|[。！？][\"'”’」』）)]*")
-_END_CANDIDATE_ASCII = re.compile(r"[.!?][\"')\]]*")
-"""``_END_CANDIDATE`` on ASCII text, where its other characters cannot occur: a set of ASCII characters only lets
-``re`` test each position against a bitmap (the full pattern's sets of ASCII and CJK marks cost ~4x more per
-character, ~7 ns; tests/garble/test_fast_paths.py compares the two)."""
 
 
 _CLOSE_LATIN = frozenset("\"'”’)]")
@@ -213,27 +208,6 @@ def end_candidates(text: str) -> list[int]:
         while j < n and text[j] in closers:
             j += 1
         out.append(j)
-    return out
-
-
-def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
-    """``[m.span() for m in _SENT_END.finditer(seg)]``, with ``_SENT_END`` tried only at candidate positions.
-
-    ``_SENT_END`` costs ~170 ns per character when scanned over every position (its lookbehinds);
-    asked only where a sentence mark and its closers end (``_SENT_END.match`` at a position still
-    sees the text before it), the splitter runs several times faster.  The matches are the same:
-    at any other position both branches' lookbehinds fail, and a match never covers a later
-    candidate (the first branch consumes whitespace only, the second nothing).
-    """
-    out: list[tuple[int, int]] = []
-    last = 0
-    match = _SENT_END.match
-    for p in end_candidates(seg):  # (s8b: was _END_CANDIDATE(_ASCII).finditer)
-        if p >= last:
-            m = match(seg, p)
-            if m is not None:
-                out.append(m.span())
-                last = m.end()
     return out
 
 

@@ -175,7 +175,7 @@ class GarbleModel:
         zw = z @ self.w_dense
         out = np.empty(n, dtype=np.float64)
         cnn = self.cnn
-        if cnn is not None and cnn.native_width and cnn.fused:
+        if cnn is not None and cnn.fused:  # (fused implies native_width)
             pw = cnn.pooled_out(encode(sentences, cnn.buckets))
             _native.lin_stack(s, zw, self.intercept, pw, cnn.b_out, cnn.stack, out)
             return out

@@ -20,8 +20,8 @@ import regex
 
 from ..config import Config
 from ..document import Evidence, Garble
+from .features import _CLOSE_CJK, _CLOSE_LATIN, HAN_RE, split_sentences
 from .features import FAST_WORDS_RE as _FAST_WORDS
-from .features import HAN_RE, split_sentences
 from .lm import least_likely_bigrams
 from .model import GarbleModel, aggregate, load_model, sigmoid
 from .nn import _native
@@ -269,10 +269,6 @@ r"""``\n|[.!?][\"'”’)\]]*(?=\s)|[。！？][\"'”’」』）)]*`` with the
 alternation: a pattern that starts with one character class lets ``re`` skip to the next candidate
 character at C speed, where the alternation was tried at every position (~300 instructions per
 character over a flag candidate's whole text).  Same matches (tests/garble/test_fast_paths.py)."""
-
-
-_CLOSE_LATIN = frozenset("\"'”’)]")
-_CLOSE_CJK = frozenset("\"'”’」』）)")
 
 
 def _boundaries(text: str, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -8,7 +8,27 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cleaner.garble.features import _END_CANDIDATE, _END_CANDIDATE_ASCII, _SENT_END, _sentence_cuts
+from cleaner.garble.features import _END_CANDIDATE, _SENT_END, end_candidates
+
+# The references below were the module's paths before session 8b (split_sentences now scans the whole text once and
+# end_candidates finds marks with str.find); they stay here to check the new paths against.
+_LINE_RE = regex.compile(r"[^\n]+")
+_END_CANDIDATE_ASCII = re.compile(r"[.!?][\"')\]]*")
+"""``_END_CANDIDATE`` on ASCII text, where its other characters cannot occur."""
+
+
+def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in _SENT_END.finditer(seg)]``, with ``_SENT_END`` tried only at candidate positions."""
+    out: list[tuple[int, int]] = []
+    last = 0
+    match = _SENT_END.match
+    for p in end_candidates(seg):
+        if p >= last:
+            m = match(seg, p)
+            if m is not None:
+                out.append(m.span())
+                last = m.end()
+    return out
 
 # every character the sentence-end pattern looks at, plus letters, digits and other spaces
 _SENT_ALPHABET = [
@@ -427,7 +447,7 @@ def test_end_candidates_by_find_are_the_patterns_matches(text: str) -> None:
 
 def _split_sentences_per_line(text: str) -> list[tuple[int, int]]:
     """split_sentences as it was written before s8b: one candidate scan per line, cut at _SENT_END's matches."""
-    from cleaner.garble.features import _HAS_LETTER, _LINE_RE
+    from cleaner.garble.features import _HAS_LETTER
 
     spans = []
     for line in _LINE_RE.finditer(text):
