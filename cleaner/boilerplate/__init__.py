@@ -25,7 +25,6 @@ blank line separates two kept lines when the input had one between them.
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from ..document import Removed
 from . import features as F
 from . import metadata as meta
 from . import related as rel
+from . import rules
 from .model import MODE_BETA, THRESHOLD_PRIOR, LineModel, decode_expected, default_model
 from .rules import ADDRESS, PUBLISHER_BLURB, _literal_prefix, scan
 
@@ -471,26 +471,15 @@ def strip_boilerplate(
 
 
 _REMOVED_FIELDS = ("kind", "reason", "text", "start", "end")
-_REMOVED_BY_SLOTS = (
-    tuple(f.name for f in dataclasses.fields(Removed)) == _REMOVED_FIELDS
-    and "__slots__" in Removed.__dict__
-    and not hasattr(Removed, "__post_init__")
-)
-"""Whether :class:`~cleaner.document.Removed` is still a slots dataclass of these fields whose
-``__init__`` only sets them (then the kernel can build it, see :func:`_removed_records`)."""
+_REMOVED_BY_SLOTS = rules.slots_dataclass_of(Removed, _REMOVED_FIELDS)
+"""Whether :class:`~cleaner.document.Removed` can be built by the kernel (see :func:`_removed_records`)."""
 
 
 def _removed_records(
     kinds: list[str], reasons: list[str], texts: list[str], starts: list[int], ends: list[int]
 ) -> list[Removed]:
-    """``list(map(Removed, kinds, reasons, texts, starts, ends))``; by the compiled kernel when it
-    is built (``new_frozen``: the same objects, equal field by field, 3x faster -- a frozen
-    dataclass's ``__init__`` sets each field by ``object.__setattr__``, ~1.4 us per record, and a
-    dev page removes ~140 lines)."""
-    if F._native is not None and _REMOVED_BY_SLOTS:
-        cols = (kinds, reasons, texts, starts, ends)
-        return F._native.new_frozen(Removed, _REMOVED_FIELDS, cols)  # type: ignore[no-any-return]
-    return list(map(Removed, kinds, reasons, texts, starts, ends))
+    """``list(map(Removed, kinds, reasons, texts, starts, ends))`` (a dev page removes ~140 lines)."""
+    return rules.frozen_records(Removed, _REMOVED_FIELDS, _REMOVED_BY_SLOTS, (kinds, reasons, texts, starts, ends))
 
 
 def _pick_metadata(

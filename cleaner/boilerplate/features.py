@@ -687,16 +687,9 @@ def expected_f_keep(p: np.ndarray, n_tok: np.ndarray, beta: float = 1.0, pool: n
     return keep
 
 
-def _rule_columns(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None) -> np.ndarray:
-    """Rule-group indicators, any-rule, after-a-related-header and distance from it, per line
-    (``(n, columns)``; a view of :func:`_rule_rows`)."""
-    out = np.empty((len(RULE_NAMES) + 3, n))
-    _rule_rows(page, starts, n, rule_lines, out)
-    return out.T
-
-
 def _rule_rows(page: str, starts: np.ndarray, n: int, rule_lines: RuleLines | None, out: np.ndarray) -> None:
-    """:func:`_rule_columns` written into ``out`` (columns, n): one contiguous row per column, as
+    """Rule-group indicators, any-rule, after-a-related-header and distance from it, per line, written into
+    ``out`` (columns, n): one contiguous row per column, as
     :func:`_base` lays out its features.  The any-rule column is set with the group columns and the
     related headers are collected from the hits (no reduction over the columns, no search of the
     header column): the same values."""
@@ -1114,7 +1107,6 @@ def _similarity(p: np.ndarray, toks: PageTokens, n: int) -> tuple[np.ndarray, np
 
 def _score_context_native(
     p1: np.ndarray, p: np.ndarray, w: np.ndarray, n_tok: np.ndarray, keep: np.ndarray, toks: PageTokens | None,
-    out_t: np.ndarray | None,
 ) -> np.ndarray:
     """:func:`score_context_features` with its per-line arithmetic in the compiled kernel (one call
     instead of ~80 numpy operations on a page of a few hundred lines; the same operations in the
@@ -1136,8 +1128,7 @@ def _score_context_native(
     rows[19] = logs
     if every:
         return rows.T
-    if out_t is None:
-        out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))
+    out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))
     out_t[:, keep] = rows
     return out_t.T
 
@@ -1159,7 +1150,7 @@ def score_context_features(
     p = p1 if k == n else p1[keep]
     w = np.maximum(words if k == n else words[keep], 0.5)
     if _native is not None and p.dtype == np.float64 and w.dtype == np.float64:  # the kernel reads float64
-        return _score_context_native(p1, p, w, n_tok, keep, toks, None)
+        return _score_context_native(p1, p, w, n_tok, keep, toks)
     out_t = np.zeros((len(SCORE_CONTEXT_NAMES), n))  # one contiguous row per column: the forest gathers rows
     mass = p * w
     tot = max(float(mass.sum()), 1e-9)
