@@ -20,9 +20,9 @@ Same answers (tests/test_fix_encoding.py compares them with ftfy on real and ran
 from __future__ import annotations
 
 import functools
-import importlib
 import re
 import unicodedata
+from re import _parser as _re_parser  # type: ignore[attr-defined]
 from typing import Any
 
 import ftfy
@@ -126,10 +126,7 @@ def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int
     ``ftfy.badness.is_bad``.  ``None`` when the pattern has a construct this does not read (another
     ftfy release; a look-around, back-reference or end anchor anywhere in it): then the regex path runs.
     """
-    try:
-        parser: Any = importlib.import_module("re._parser")  # (its names include re._constants')
-    except ImportError:  # pragma: no cover - Python < 3.11
-        return None
+    parser: Any = _re_parser  # (its names include re._constants')
     if BADNESS_RE.flags & (re.IGNORECASE | re.MULTILINE):
         return None
     tree = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
@@ -202,25 +199,25 @@ def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int
             return None
         width = max(width, hi)
         # items as char sets; None where an item is not one character (optional, repeated): a gap
-        items: list[frozenset[int] | bool | None] = []
+        items: list[frozenset[int] | None] = []
         for op, av in alt.data:
             if op is parser.AT:
                 continue  # an anchor consumes nothing: its neighbours stay adjacent
-            items.append(charset(op, av) if op in (parser.LITERAL, parser.IN, parser.ANY) else False)
-        best: tuple[float, frozenset[int] | None, frozenset[int] | None] | None = None
+            items.append(charset(op, av) if op in (parser.LITERAL, parser.IN, parser.ANY) else None)
+        best: tuple[float, frozenset[int], frozenset[int] | None] | None = None
         for k, a in enumerate(items):
-            if isinstance(a, frozenset) and (best is None or freq(a) < best[0]):
+            if a is None:
+                continue
+            if best is None or freq(a) < best[0]:
                 best = (freq(a), a, None)
-            b = items[k + 1] if k + 1 < len(items) else False
-            if isinstance(a, frozenset) and isinstance(b, frozenset):
+            b = items[k + 1] if k + 1 < len(items) else None
+            if b is not None:
                 cost = freq(a) * freq(b)
-                if best is None or cost < best[0]:
+                if cost < best[0]:
                     best = (cost, a, b)
         if best is None:
             return None  # an alternative without one finite item: nothing to require
         _, a, b = best
-        if a is None:
-            return None  # pragma: no cover - a choice is always a finite set
         if b is None:
             singles.append(a)
         else:
@@ -261,8 +258,6 @@ def _scan_tables() -> tuple[Any, bytes, np.ndarray, int] | None:
     keys = sorted(set(first) | set(second))
     classes: dict[tuple[int, int], int] = {(0, 0): 0}
     size = keys[-1] + 1 if keys else 0
-    if size > 0x110000:
-        return None
     cls = bytearray(size)
     for c in keys:
         key = (first.get(c, 0), second.get(c, 0))
