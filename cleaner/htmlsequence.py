@@ -28,7 +28,6 @@ from typing import Any
 
 def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str, Any, str]:
     """``trafilatura.core.trafilatura_sequence(tree, options, url)``: (body, text, comments body, comments text)."""
-    from lxml.etree import Element
     from trafilatura import core
     from trafilatura.core import _elem_text, baseline, html2txt, justext_rescue, prune_unwanted_nodes
 
@@ -36,30 +35,11 @@ def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str,
     tree = prune_unwanted_nodes(tree, core.RAW_TREE_PRUNE_XPATH)
     if not options.comments and (options.focus == "precision" or not is_forum):
         tree = prune_unwanted_nodes(tree, core.REMOVE_COMMENTS_AND_LISTS_XPATH)
-    cleaned_tree = _cleaned(tree, options)
-    backup = _backup(tree, options)  # trafilatura's copy of cleaned_tree before convert_tags, built when read
-    cleaned_tree = core.convert_tags(cleaned_tree, options, url)
-
-    commentsbody, temp_comments = Element("body"), ""
-    forum_posts = None
-    if options.comments:
-        commentsbody, temp_comments, cleaned_tree = core.extract_comments(cleaned_tree, options)
-        if temp_comments and is_forum:
-            forum_posts = commentsbody
-            commentsbody, temp_comments = Element("body"), ""
-            cleaned_tree = core.convert_tags(backup(), options, url)  # trafilatura: a copy of its backup
-    if options.focus == "precision" and not is_forum:
-        cleaned_tree = prune_unwanted_nodes(cleaned_tree, core.REMOVE_COMMENTS_XPATH)
+    backup = _backup(tree, options)  # trafilatura's copy of the cleaned tree before convert_tags, built when read
+    cleaned_tree, commentsbody, temp_comments, forum_posts = _converted(tree, options, url, is_forum, backup)
 
     def rebuild() -> Any:  # cleaned_tree as extract_content receives it, built again from the page's tree
-        rebuilt = core.convert_tags(_cleaned(tree, options), options, url)
-        if options.comments:
-            _, comments_text, rebuilt = core.extract_comments(rebuilt, options)
-            if comments_text and is_forum:
-                rebuilt = core.convert_tags(backup(), options, url)
-        if options.focus == "precision" and not is_forum:
-            rebuilt = prune_unwanted_nodes(rebuilt, core.REMOVE_COMMENTS_XPATH)
-        return rebuilt
+        return _converted(tree, options, url, is_forum, backup)[0]
 
     postbody, temp_text = _extract_and_compare([cleaned_tree], backup, tree, options, rebuild)
     del cleaned_tree  # handed over (and let go) above
@@ -114,6 +94,29 @@ def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str,
             temp_text = " ".join(postbody.itertext()).strip()
 
     return postbody, temp_text, commentsbody, temp_comments
+
+
+def _converted(tree: Any, options: Any, url: str | None, is_forum: bool,
+               backup: Callable[[], Any]) -> tuple[Any, Any, str, Any]:
+    """The page's cleaned and converted tree as trafilatura's cascade hands it to the extractors, with the comments
+    taken out: (tree, comments body, comments text, forum posts or None).  Deterministic: :func:`sequence` builds it
+    once, and again (only its tree) where a large page's backup is read."""
+    from lxml.etree import Element
+    from trafilatura import core
+    from trafilatura.core import prune_unwanted_nodes
+
+    cleaned_tree = core.convert_tags(_cleaned(tree, options), options, url)
+    commentsbody, temp_comments = Element("body"), ""
+    forum_posts = None
+    if options.comments:
+        commentsbody, temp_comments, cleaned_tree = core.extract_comments(cleaned_tree, options)
+        if temp_comments and is_forum:
+            forum_posts = commentsbody
+            commentsbody, temp_comments = Element("body"), ""
+            cleaned_tree = core.convert_tags(backup(), options, url)  # trafilatura: a copy of its backup
+    if options.focus == "precision" and not is_forum:
+        cleaned_tree = prune_unwanted_nodes(cleaned_tree, core.REMOVE_COMMENTS_XPATH)
+    return cleaned_tree, commentsbody, temp_comments, forum_posts
 
 
 def _cleaned(tree: Any, options: Any) -> Any:
