@@ -2578,130 +2578,12 @@ fail:
     return NULL;
 }
 
-/* line_keys(low, n_lines, chrome, strip_chars, max_len, dup, chrome_line) -> n_lines
- *
- * features._base's repetition and UI-label columns for the n_lines lines of low (the lower-cased
- * page, "\n" between lines): per line its key, the line without surrounding white space (str.strip),
- * dup = how many other lines have the same key (float64), and chrome_line = 1.0 when the key
- * stripped of strip_chars at both ends (str.strip(strip_chars)) is in the set chrome, else 0.0; a
- * string is made for that test only when it is at most max_len long (the set's longest entry).
- * Equal keys are found by a hash table over the keys' code points instead of a Counter of strings.
- */
+/* A line key of line_keys2 ("boilerplate s8c"): its span in the page, hash and count. */
 typedef struct {
     Py_ssize_t a, b;  /* the key's span in the page */
     Py_hash_t h;
     int64_t count;
 } KeyRow;
-
-static PyObject *line_keys(PyObject *self, PyObject *args) {
-    PyObject *low, *chrome, *strip;
-    Py_ssize_t n, max_len;
-    PyObject *o_dup, *o_cl;
-    if (!PyArg_ParseTuple(args, "UnOUnOO", &low, &n, &chrome, &strip, &max_len, &o_dup, &o_cl)) return NULL;
-    if (!PyAnySet_Check(chrome) || n < 0) {
-        PyErr_SetString(PyExc_ValueError, "chrome must be a set and n_lines >= 0");
-        return NULL;
-    }
-    Py_buffer bd, bc;
-    if (get_buf(o_dup, &bd, 8, n, 1, "dup") < 0) return NULL;
-    if (get_buf(o_cl, &bc, 8, n, 1, "chrome_line") < 0) {
-        PyBuffer_Release(&bd);
-        return NULL;
-    }
-    double *dup = bd.buf, *cl = bc.buf;
-    PyObject *result = NULL;
-    KeyRow *rows = NULL;
-    Py_ssize_t *slot = NULL, *row_of = NULL;
-    Py_ssize_t len = PyUnicode_GET_LENGTH(low), slen = PyUnicode_GET_LENGTH(strip);
-    int kind = PyUnicode_KIND(low), skind = PyUnicode_KIND(strip);
-    const void *data = PyUnicode_DATA(low), *sdata = PyUnicode_DATA(strip);
-    rows = calloc((size_t)(n ? n : 1), sizeof(KeyRow));
-    row_of = malloc((size_t)(n ? n : 1) * sizeof(Py_ssize_t));  /* each line's first line of the same key */
-    Py_ssize_t cap = 16;
-    while (cap < 2 * n) cap <<= 1;
-    slot = malloc((size_t)cap * sizeof(Py_ssize_t));
-    if (!rows || !row_of || !slot) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    for (Py_ssize_t k = 0; k < cap; k++) slot[k] = -1;
-    Py_ssize_t line = 0, start = 0;
-    for (Py_ssize_t i = 0; i <= len; i++) {
-        if (i < len && PyUnicode_READ(kind, data, i) != '\n') continue;
-        if (line >= n) {
-            PyErr_SetString(PyExc_ValueError, "more lines than n_lines");
-            goto done;
-        }
-        Py_ssize_t a = start, b = i;
-        while (a < b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, a))) a++;
-        while (b > a && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b - 1))) b--;
-        /* the key's hash (FNV-1a over code points) and its slot: the low bits of FNV-1a depend only on the
-         * low bits of each code point (lines of code points 2^17 apart would share a slot, and linear
-         * probing would go quadratic), so the slot comes from the mixed hash */
-        uint64_t h = 1469598103934665603ULL;
-        for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)PyUnicode_READ(kind, data, j)) * 1099511628211ULL;
-        Py_ssize_t k = (Py_ssize_t)(vec_mix(h) & (uint64_t)(cap - 1)), found = -1;
-        while (slot[k] >= 0) {
-            KeyRow *r = &rows[slot[k]];
-            if (r->h == (Py_hash_t)h && r->b - r->a == b - a) {
-                Py_ssize_t j = 0;
-                while (j < b - a && PyUnicode_READ(kind, data, r->a + j) == PyUnicode_READ(kind, data, a + j)) j++;
-                if (j == b - a) {
-                    found = slot[k];
-                    break;
-                }
-            }
-            k = (k + 1) & (cap - 1);
-        }
-        if (found < 0) {
-            slot[k] = line;
-            found = line;
-        }
-        rows[line].a = a;
-        rows[line].b = b;
-        rows[line].h = (Py_hash_t)h;
-        rows[found].count++;
-        row_of[line] = found;
-        /* the UI-label test: the key stripped of strip_chars */
-        Py_ssize_t c = a, d = b;
-        for (; c < d; c++) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, c);
-            Py_ssize_t t = 0;
-            while (t < slen && PyUnicode_READ(skind, sdata, t) != ch) t++;
-            if (t == slen) break;
-        }
-        for (; d > c; d--) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, d - 1);
-            Py_ssize_t t = 0;
-            while (t < slen && PyUnicode_READ(skind, sdata, t) != ch) t++;
-            if (t == slen) break;
-        }
-        cl[line] = 0.0;
-        if (d - c <= max_len) {
-            PyObject *sub = PyUnicode_Substring(low, c, d);
-            if (!sub) goto done;
-            int in = PySet_Contains(chrome, sub);
-            Py_DECREF(sub);
-            if (in < 0) goto done;
-            cl[line] = in ? 1.0 : 0.0;
-        }
-        line++;
-        start = i + 1;
-    }
-    if (line != n) {
-        PyErr_SetString(PyExc_ValueError, "fewer lines than n_lines");
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) dup[i] = (double)rows[row_of[i]].count - 1.0;
-    result = PyLong_FromSsize_t(n);
-done:
-    free(rows);
-    free(row_of);
-    free(slot);
-    PyBuffer_Release(&bd);
-    PyBuffer_Release(&bc);
-    return result;
-}
 
 /* ---- end boilerplate s6 ---- */
 
@@ -5266,8 +5148,14 @@ fail:
 
 /* line_keys2(low, n_lines, chrome, strip_chars, max_len, dup, chrome_line) -> n_lines
  *
- * line_keys (boilerplate s6), the same arguments and the same values, with one loop per text kind
- * (the characters read directly instead of by PyUnicode_READ) and a filter before the UI-label test:
+ * features._base's repetition and UI-label columns for the n_lines lines of low (the lower-cased
+ * page, "\n" between lines): per line its key, the line without surrounding white space (str.strip),
+ * dup = how many other lines have the same key (float64), and chrome_line = 1.0 when the key
+ * stripped of strip_chars at both ends (str.strip(strip_chars)) is in the set chrome, else 0.0; a
+ * string is made for that test only when it is at most max_len long (the set's longest entry).
+ * Equal keys are found by a hash table over the keys' code points instead of a Counter of strings.
+ * (It replaced session 6's line_keys, which read every character by PyUnicode_READ.)  One loop per text kind
+ * and a filter before the UI-label test:
  * a stripped key is looked up in `chrome` only when some entry of the set has its length and its
  * first and last characters' low bytes (read off the set's str entries at each call; a set holding
  * anything but exact str disables the filter).  Two equal str have the same length and characters,
@@ -5584,7 +5472,6 @@ static PyMethodDef methods[] = {
     {"vec_encode", vec_encode, METH_VARARGS, "The joined code points, lower case, owners and offsets of sentences (garble s7)."},
     {"literal_hits", literal_hits, METH_VARARGS, "Every occurrence of each of several literals (boilerplate s6)."},
     {"new_frozen", new_frozen, METH_VARARGS, "Instances of a frozen dataclass from columns (boilerplate s6)."},
-    {"line_keys", line_keys, METH_VARARGS, "Repeated lines and UI-label lines of a page (boilerplate s6)."},
     {"lang_judge", lang_judge, METH_VARARGS, "Function-word decisions for ASCII lines (language s7)."},
     {"lang_lines", lang_lines, METH_VARARGS, "Lines, script counts per line and ASCII-letter flags of a page (language s7)."},
     {"ft_model", ft_model, METH_VARARGS, "A fastText lid.176 model for ft_predict (language s7)."},
@@ -5595,7 +5482,7 @@ static PyMethodDef methods[] = {
     {"join_kept", join_kept, METH_VARARGS, "The kept lines of a page, joined as the stage joins them (boilerplate s8a)."},
     {"expected_f", expected_f, METH_VARARGS, "The expected-F keep of a page's line scores (boilerplate s8a)."},
     {"vocab_filter", vocab_filter, METH_VARARGS, "token_columns' bitmap of the vocabulary's words (boilerplate s8a)."},
-    {"line_keys2", line_keys2, METH_VARARGS, "line_keys by text kind, with a filter before the set lookup (boilerplate s8c)."},
+    {"line_keys2", line_keys2, METH_VARARGS, "Repeated lines and UI-label lines of a page, by text kind (boilerplate s8c)."},
     {"lin_prep", lin_prep, METH_VARARGS, "Sparse sums and standardised dense rows of the garble linear model (garble s7b)."},
     {"cnn_relu_window", cnn_relu_window, METH_VARARGS, "Bias, ReLU and convolution windows of the garble CNN (garble s7b)."},
     {"cnn_relu_pool", cnn_relu_pool, METH_VARARGS, "Bias, ReLU, residual and pooling of the garble CNN (garble s7b)."},

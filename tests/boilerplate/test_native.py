@@ -507,7 +507,7 @@ def test_line_keys_on_lines_whose_code_points_share_low_bits() -> None:
     lines += lines[:100]  # some repeated
     low = "\n".join(lines)
     dup, chrome = np.empty(len(lines)), np.empty(len(lines))
-    NATIVE.line_keys(low, len(lines), F._CHROME_LINES, F._STRIP_CHARS, F._CHROME_MAX, dup, chrome)
+    NATIVE.line_keys2(low, len(lines), F._CHROME_LINES, F._STRIP_CHARS, F._CHROME_MAX, dup, chrome)
     counts = Counter(lines)
     assert dup.tolist() == [counts[k] - 1.0 for k in lines] and not chrome.any()
 
