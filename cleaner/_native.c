@@ -1324,6 +1324,27 @@ done:
     return result;
 }
 
+/* out (float32, (T, 3d)) row t = [x[t-1], x[t], x[t+1]] of x (float32, (T, d), rows in sentence order;
+ * lengths already checked to sum to T), a zero row for a neighbour in another sentence: the window loop of
+ * cnn_window and cnn_relu_window. */
+static void cnn_window_rows(float *out, const float *x, const int64_t *lengths, Py_ssize_t n, Py_ssize_t d) {
+    size_t row = (size_t)d * sizeof(float);
+    Py_ssize_t t = 0;
+    for (Py_ssize_t r = 0; r < n; r++)
+        for (Py_ssize_t c = 0; c < lengths[r]; c++, t++) {
+            float *o = out + t * 3 * d;
+            if (c > 0)
+                memcpy(o, x + (t - 1) * d, row);
+            else
+                memset(o, 0, row);
+            memcpy(o + d, x + t * d, row);
+            if (c + 1 < lengths[r])
+                memcpy(o + 2 * d, x + (t + 1) * d, row);
+            else
+                memset(o + 2 * d, 0, row);
+        }
+}
+
 /* cnn_window(x, d, lengths, out): out (float32, (T, 3d)) row t = [x[t-1], x[t], x[t+1]], a zero row
  * for a neighbour in another sentence: nn._conv3's input, without the zero-separated layout. */
 static PyObject *cnn_window(PyObject *self, PyObject *args) {
@@ -1345,21 +1366,7 @@ static PyObject *cnn_window(PyObject *self, PyObject *args) {
         if (get_buf(o_out, &bo, 4, size_mul(total, size_mul(3, d)), 1, "out") < 0) goto done;
         const float *x = bx.buf;
         float *out = bo.buf;
-        size_t row = (size_t)d * sizeof(float);
-        Py_ssize_t t = 0;
-        for (Py_ssize_t r = 0; r < n; r++)
-            for (Py_ssize_t c = 0; c < lengths[r]; c++, t++) {
-                float *o = out + t * 3 * d;
-                if (c > 0)
-                    memcpy(o, x + (t - 1) * d, row);
-                else
-                    memset(o, 0, row);
-                memcpy(o + d, x + t * d, row);
-                if (c + 1 < lengths[r])
-                    memcpy(o + 2 * d, x + (t + 1) * d, row);
-                else
-                    memset(o + 2 * d, 0, row);
-            }
+        cnn_window_rows(out, x, lengths, n, d);
         result = Py_None;
         Py_INCREF(result);
     }
@@ -4183,21 +4190,7 @@ static PyObject *cnn_relu_window(PyObject *self, PyObject *args) {
         const float *b = bb.buf;
         for (Py_ssize_t t = 0; t < total; t++)
             for (Py_ssize_t j = 0; j < c; j++) h[t * c + j] = relu_np(h[t * c + j] + b[j]);
-        size_t row = (size_t)c * sizeof(float);
-        Py_ssize_t t = 0;
-        for (Py_ssize_t r = 0; r < n; r++)
-            for (Py_ssize_t k = 0; k < lengths[r]; k++, t++) {
-                float *o = out + t * 3 * c;
-                if (k > 0)
-                    memcpy(o, h + (t - 1) * c, row);
-                else
-                    memset(o, 0, row);
-                memcpy(o + c, h + t * c, row);
-                if (k + 1 < lengths[r])
-                    memcpy(o + 2 * c, h + (t + 1) * c, row);
-                else
-                    memset(o + 2 * c, 0, row);
-            }
+        cnn_window_rows(out, h, lengths, n, c);
         result = Py_None;
         Py_INCREF(result);
     }
