@@ -3936,16 +3936,10 @@ static void lex_spread_init(void) {
  * of their own, so the loop over the rest tests neither the newline nor p1 and keeps the non-space
  * count without a branch; with lex_spread, the same sums for 57.6 -> 35.8 M instructions per MB of dev text.) */
 #define LEX_LINES(NAME, T)                                                                                \
-    static int NAME(const LexTables *lt, const T *t, Py_ssize_t len, int64_t **pout, Py_ssize_t *pn) {     \
+    static int NAME(const LexTables *lt, const T *t, Py_ssize_t len, i64vec *out) {                      \
         const uint16_t *flags = lt->flags;                                                                \
         const uint64_t *req = lt->req;                                                                    \
-        Py_ssize_t cap_out = 64, n_out = 0, line = 0, start = 0;                                          \
-        int64_t *out = PyMem_Malloc((size_t)cap_out * sizeof(int64_t));                                  \
-        if (!out) {                                                                                       \
-            PyErr_NoMemory();                                                                             \
-            return -1;                                                                                    \
-        }                                                                                                 \
-        *pout = out;                                                                                      \
+        Py_ssize_t line = 0, start = 0;                                                                   \
         while (start <= len) {                                                                            \
             Py_ssize_t end = start;                                                                       \
             while (end < len && t[end] != '\n') end++;                                                    \
@@ -3987,22 +3981,12 @@ static void lex_spread_init(void) {
             Py_UCS4 a1 = p1 < len ? (Py_UCS4)t[p1] : '\n', b1 = p1 + 1 < len ? (Py_UCS4)t[p1 + 1] : '\n';   \
             if (lex_line_hit(lt, a0 < 0x10000 ? a0 : 0x10000, b0 < 0x10000 ? b0 : 0x10000,                 \
                              a1 < 0x10000 ? a1 : 0x10000, b1 < 0x10000 ? b1 : 0x10000, core, present, counts)) { \
-                if (n_out == cap_out) {                                                                   \
-                    int64_t *nw = PyMem_Realloc(out, (size_t)cap_out * 2 * sizeof(int64_t));              \
-                    if (!nw) {                                                                            \
-                        PyErr_NoMemory();                                                                 \
-                        return -1;                                                                        \
-                    }                                                                                     \
-                    out = nw;                                                                             \
-                    *pout = out;                                                                          \
-                    cap_out *= 2;                                                                         \
-                }                                                                                         \
-                out[n_out++] = line;                                                                      \
+                if (i64vec_reserve(out, 1) < 0) return -1;                                                \
+                out->v[out->len++] = line;                                                                \
             }                                                                                             \
             line++;                                                                                       \
             start = end + 1;                                                                              \
         }                                                                                                 \
-        *pn = n_out;                                                                                      \
         return 0;                                                                                         \
     }
 LEX_LINES(lex_lines_1, Py_UCS1)
@@ -4037,7 +4021,7 @@ static PyObject *lexicon_lines(PyObject *self, PyObject *args) {
         return NULL;
     Py_buffer bf = {0}, b1 = {0}, b2 = {0}, bw = {0}, br = {0}, bc = {0}, bm = {0}, bn = {0};
     PyObject *result = NULL;
-    int64_t *out = NULL;
+    i64vec out = {0};
     if (get_buf(o_colreq, &bc, 8, 1, 0, "col_req") < 0) goto done;
     Py_ssize_t ncol = bc.len / 8, nb = (ncol + 7) / 8;
     if (get_buf(o_colm, &bm, 4, ncol, 0, "col_multi") < 0) goto done;
@@ -4064,15 +4048,14 @@ static PyObject *lexicon_lines(PyObject *self, PyObject *args) {
         const void *data = PyUnicode_DATA(text);
         LexTables lt = {flags, first, second, width, req, col_req, col_multi, mcount, ncol, nb, cap};
         lex_spread_init();
-        Py_ssize_t n_out = 0;
-        int rc = kind == PyUnicode_1BYTE_KIND   ? lex_lines_1(&lt, (const Py_UCS1 *)data, len, &out, &n_out)
-                 : kind == PyUnicode_2BYTE_KIND ? lex_lines_2(&lt, (const Py_UCS2 *)data, len, &out, &n_out)
-                                                : lex_lines_4(&lt, (const Py_UCS4 *)data, len, &out, &n_out);
+        int rc = kind == PyUnicode_1BYTE_KIND   ? lex_lines_1(&lt, (const Py_UCS1 *)data, len, &out)
+                 : kind == PyUnicode_2BYTE_KIND ? lex_lines_2(&lt, (const Py_UCS2 *)data, len, &out)
+                                                : lex_lines_4(&lt, (const Py_UCS4 *)data, len, &out);
         if (rc < 0) goto done;
-        result = PyBytes_FromStringAndSize((const char *)out, (Py_ssize_t)(n_out * (Py_ssize_t)sizeof(int64_t)));
+        result = PyBytes_FromStringAndSize((const char *)out.v, (Py_ssize_t)(out.len * (Py_ssize_t)sizeof(int64_t)));
     }
 done:
-    if (out) PyMem_Free(out);
+    PyMem_Free(out.v);
     PyBuffer_Release(&bn);
     PyBuffer_Release(&bm);
     PyBuffer_Release(&bc);
