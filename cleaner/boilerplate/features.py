@@ -45,6 +45,7 @@ import regex
 
 from .. import native
 from . import rules as R
+from .precompiled import compile as re_compile
 
 NATIVE_ABI = 6
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
@@ -151,7 +152,7 @@ def _packed_line_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
 # Rare cues, counted per line.  Single-character cues are numpy tests on code points; only
 # the multi-character ones are regex passes (literal-led, over the lowercased page).
 _CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome", "comment")
-_CJK_CHROME = re.compile(
+_CJK_CHROME = re_compile(
     r"相关|相關|责任编辑|責任編輯|来源|來源|分享|免责|上一篇|下一篇|点击|關聯|関連|シェア|转载|轉載|版权|版權|著作権"
 )
 _Alternatives = tuple[tuple[str, bool], ...]
@@ -167,13 +168,13 @@ tests/boilerplate/test_features.py); the Han ones only on pages with Han charact
 scan stopped at every character that starts an alternative (every space, for " ago"): 13.5 ms
 per MB of dev text, 5.8 with ``str.find`` per literal.  (The URL and CJK-chrome scans stay
 regexes: their first characters are rarer, and ``str.find`` per literal was slower there.)"""
-_COMMENT = re.compile("|".join(re.escape(lit) + ("\\b" if b else "") for lit, b in _COMMENT_CJK_LITERALS))
+_COMMENT = re_compile("|".join(re.escape(lit) + ("\\b" if b else "") for lit, b in _COMMENT_CJK_LITERALS))
 """Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago" -- the regex the
 literals stand for (the tests' reference for :func:`_literal_starts`)."""
 
 
-_URL_DOT = re.compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
-_URL = re.compile(r"://|www\.|" + _URL_DOT.pattern)
+_URL_DOT = re_compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
+_URL = re_compile(r"://|www\.|" + _URL_DOT.pattern)
 """The URL cue as one regex (the tests' reference for :func:`_url_starts`)."""
 
 
