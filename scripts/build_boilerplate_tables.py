@@ -6,6 +6,8 @@ source, no benchmark data: ``--shared`` is accepted for the scripts' common inte
    (:mod:`cleaner.boilerplate.precompiled`), for this interpreter.
 2. ``boilerplate_line_filter.npz``: the tables of ``rules.lexicon_lines`` (``rules._build_line_filter``),
    keyed by rules.py's source and the interpreter.
+3. ``boilerplate_char_tables.npz``: ``features._class_table`` and ``features._lower_table``, keyed by
+   features.py's source, ``regex``'s version and the interpreter.
 
 Each table is keyed by what it is derived from; at run time a key that does not match falls back to
 building in memory (the same values), and tests/boilerplate/test_precompiled.py compares the shipped
@@ -72,6 +74,10 @@ def main() -> None:
     out = Path(args.out)
     arrays = re_table()
     np.savez_compressed(out / "boilerplate_re.npz", **arrays)
+    from cleaner.boilerplate import features
+
+    np.savez_compressed(out / "boilerplate_char_tables.npz", **features.char_tables_arrays())
+    print(f"boilerplate_char_tables.npz: {(out / 'boilerplate_char_tables.npz').stat().st_size} bytes")
     lf = line_filter_table()
     np.savez_compressed(out / "boilerplate_line_filter.npz", **lf)
     print(f"boilerplate_line_filter.npz: {(out / 'boilerplate_line_filter.npz').stat().st_size} bytes")

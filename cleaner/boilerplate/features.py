@@ -30,6 +30,7 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -46,6 +47,7 @@ import regex
 from .. import native
 from . import rules as R
 from .precompiled import compile as re_compile
+from .precompiled import interpreter_key
 
 NATIVE_ABI = 6
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
@@ -90,9 +92,47 @@ _CLASS_PATTERNS: tuple[tuple[int, str], ...] = (
 )
 
 
+CHAR_TABLES_FILE = DATA_DIR / "boilerplate_char_tables.npz"
+""":func:`_class_table` and :func:`_lower_table`, shipped (built by scripts/build_boilerplate_tables.py):
+loading them takes ~0.5 ms where building them takes ~25 ms (ten ``regex.sub`` over the BMP, its
+``str.lower()``), which a pool's loader paid on one core before forking."""
+
+
+def char_tables_key() -> str:
+    """What the character tables are derived from: this module's source (the class patterns, the
+    characters), ``regex``'s version (its Unicode properties) and the interpreter's Unicode data."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return json.dumps({"features_py_sha256": source, "regex": regex.__version__, **interpreter_key()},
+                      sort_keys=True)
+
+
+def char_tables_arrays() -> dict[str, np.ndarray]:
+    """The arrays :data:`CHAR_TABLES_FILE` stores, built (never loaded)."""
+    # the lower-case table as its difference from the code point (mod 2**16): mostly 0, which compresses
+    lower = _build_lower_table() - np.arange(0x10000, dtype=np.uint16)
+    return {"key": np.array(char_tables_key()), "class": _build_class_table(), "lower_delta": lower}
+
+
+@lru_cache(maxsize=1)
+def _shipped_char_tables() -> dict[str, np.ndarray] | None:
+    """The shipped tables when their key is this module's and interpreter's, else None (then they are built)."""
+    try:
+        with np.load(CHAR_TABLES_FILE, allow_pickle=False) as z:
+            if str(z["key"]) != char_tables_key():
+                return None
+            return {"class": z["class"], "lower": z["lower_delta"] + np.arange(0x10000, dtype=np.uint16)}
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
-    """uint16 class bits for every BMP code point (built once, ~50 ms)."""
+    """uint16 class bits for every BMP code point (shipped, or built once: ~20 ms)."""
+    shipped = _shipped_char_tables()
+    return shipped["class"] if shipped is not None else _build_class_table()
+
+
+def _build_class_table() -> np.ndarray:
     bmp = "".join(map(chr, range(0x10000)))
     table = np.zeros(0x10001, dtype=np.uint16)  # last slot: everything outside the BMP
     for bit, pat in _CLASS_PATTERNS:
@@ -787,7 +827,12 @@ def _char_pass_numpy(page: str, n: int) -> CharPass:
 def _lower_table() -> np.ndarray:
     """uint16 per BMP code point: its lower case where ``str.lower()`` gives one BMP character for it
     whatever surrounds it, else 0xFFFF (U+0130 lower-cases to two characters, capital sigma by its
-    neighbours): what :func:`_char_pass_native_low` lower-cases the page with (built once, ~2 ms)."""
+    neighbours): what :func:`_char_pass_native_low` lower-cases the page with (shipped, or built once: ~7 ms)."""
+    shipped = _shipped_char_tables()
+    return shipped["lower"] if shipped is not None else _build_lower_table()
+
+
+def _build_lower_table() -> np.ndarray:
     special = "\u0130\u03a3"
     bmp = "".join(map(chr, range(0x10000)))
     low = bmp.translate(dict.fromkeys(map(ord, special), "\uffff")).lower()

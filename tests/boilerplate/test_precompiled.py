@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 import cleaner.boilerplate  # noqa: F401 -- compiles the stage's patterns
+from cleaner.boilerplate import features as F
 from cleaner.boilerplate import precompiled, rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,3 +145,33 @@ def test_a_line_filter_of_another_key_is_not_loaded(tmp_path: Path, monkeypatch:
     assert rules._shipped_line_filter() is None
     monkeypatch.setattr(rules, "LINE_FILTER_FILE", tmp_path / "missing.npz")
     assert rules._shipped_line_filter() is None
+
+
+def test_shipped_char_tables_are_a_rebuild() -> None:
+    with np.load(F.CHAR_TABLES_FILE, allow_pickle=False) as z:
+        key = json.loads(str(z["key"]))
+    if {k: v for k, v in key.items() if k not in ("features_py_sha256", "regex")} != precompiled.interpreter_key():
+        pytest.skip("the shipped character tables are for another interpreter (the stage builds them)")
+    assert str(np.array(json.dumps(key, sort_keys=True))) == F.char_tables_key(), (
+        "features.py or regex changed since the character tables were built: rerun scripts/build_boilerplate_tables.py"
+    )
+    shipped = F._shipped_char_tables()
+    assert shipped is not None
+    for got, want in ((shipped["class"], F._build_class_table()), (shipped["lower"], F._build_lower_table())):
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)
+    assert np.array_equal(F._class_table(), F._build_class_table())
+    assert np.array_equal(F._lower_table(), F._build_lower_table())
+
+
+def test_char_tables_of_another_key_are_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with np.load(F.CHAR_TABLES_FILE, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["key"] = np.array(str(arrays["key"]).replace('"regex": "', '"regex": "0.'))
+    stale = tmp_path / "stale.npz"
+    np.savez_compressed(stale, **arrays)
+    monkeypatch.setattr(F, "CHAR_TABLES_FILE", stale)
+    F._shipped_char_tables.cache_clear()
+    try:
+        assert F._shipped_char_tables() is None
+    finally:
+        F._shipped_char_tables.cache_clear()
