@@ -244,9 +244,11 @@ sign, long s), beyond their upper and lower case (tests/boilerplate/test_rules.p
 letter of the rules against all code points)."""
 
 
+@lru_cache(maxsize=None)
 def _fold_class(c: str) -> str:
     """Every character that ``c`` matches under ``re.IGNORECASE``, as a character class (``c``
-    itself when it has no case)."""
+    itself when it has no case).  Memoised: the rules' ~4,500 letters are a few dozen distinct ones
+    (:func:`_flat_alternatives` at import: 4.3 -> 1.8 ms)."""
     low = c.lower()
     chars = dict.fromkeys(x for x in (c, low, c.upper(), *_FOLD_EXTRA.get(low, "")) if len(x) == 1)
     return f"[{''.join(chars)}]" if len(chars) > 1 else c
