@@ -3,7 +3,8 @@
 source, no benchmark data: ``--shared`` is accepted for the scripts' common interface and unused).
 
 1. ``boilerplate_re.npz``: the ``re`` code of every pattern the stage compiles at import
-   (:mod:`cleaner.boilerplate.precompiled`), for this interpreter.
+   (:mod:`cleaner.boilerplate.precompiled`), for this interpreter, and the pickled arguments of its
+   ``regex`` patterns, for this ``regex`` version.
 2. ``boilerplate_line_filter.npz``: the tables of ``rules.lexicon_lines`` (``rules._build_line_filter``),
    keyed by rules.py's source and the interpreter.
 3. ``boilerplate_char_tables.npz``: ``features._class_table`` and ``features._lower_table``, keyed by
@@ -55,6 +56,31 @@ def re_table(patterns: list[tuple[str, int]] | None = None) -> dict[str, Any]:
     }
 
 
+def regex_table(patterns: list[tuple[str, int]] | None = None) -> dict[str, Any]:
+    """The ``regex_*`` arrays of ``boilerplate_re.npz`` for ``patterns`` (default: those the stage compiles at
+    import through ``precompiled.regex_compile``), each compiled afresh by ``regex``."""
+    import regex
+
+    import cleaner.boilerplate  # noqa: F401 -- compiles every pattern through precompiled.regex_compile
+    from cleaner.boilerplate import precompiled
+
+    index: dict[str, list[Any]] = {}
+    code = bytearray()
+    for pattern, flags in dict.fromkeys(precompiled.seen_regex if patterns is None else patterns):
+        key = precompiled.digest(pattern, flags)
+        if key in index:
+            continue
+        regex.purge()  # a fresh compile, never one of the table's patterns from regex's cache
+        compiled = regex.compile(pattern, flags)
+        index[key] = precompiled.regex_row(compiled, len(code))
+        code += compiled._pickled_data[2]
+    return {
+        "regex_key": np.array(json.dumps(precompiled.regex_key(), sort_keys=True)),
+        "regex_index": np.array(json.dumps(index, sort_keys=True)),
+        "regex_code": np.frombuffer(bytes(code), dtype=np.uint8),
+    }
+
+
 def line_filter_table() -> dict[str, Any]:
     """The arrays of ``boilerplate_line_filter.npz``, built from the rules (never loaded from the shipped file)."""
     from cleaner.boilerplate import rules
@@ -72,7 +98,7 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "cleaner" / "data"))
     args = ap.parse_args()
     out = Path(args.out)
-    arrays = re_table()
+    arrays = {**re_table(), **regex_table()}
     np.savez_compressed(out / "boilerplate_re.npz", **arrays)
     from cleaner.boilerplate import features
 

@@ -47,7 +47,7 @@ import regex
 from .. import native
 from . import rules as R
 from .precompiled import compile as re_compile
-from .precompiled import interpreter_key
+from .precompiled import interpreter_key, regex_compile
 
 NATIVE_ABI = 6
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
@@ -70,7 +70,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # The benchmark's tokenizer (../shared/bench/boilerplate/score.py): a Han/kana character is a
 # token, any other run of word characters is a token.  Labels and lengths use the same units.
-TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}]+")
+TOKEN = regex_compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}]+")
 
 # Bits of the code-point class table.
 _WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _TERM, _SEP, _SYM = (1 << i for i in range(10))

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .precompiled import compile as re_compile
+from .precompiled import regex_compile
 from .rules import case_expanded, stdlib_pattern
 
 _MONTHS = {
@@ -159,12 +160,12 @@ _LATIN_NAME = (
 )
 
 # Field patterns searched inside a candidate line.
-_AUTHOR_ZH = regex.compile(
+_AUTHOR_ZH = regex_compile(
     rf"(?:作者|撰文|撰稿|文|记者|采写|口述|整理|通讯员|实习生|特约记者|作\h*者){_NAME_SEP}?[ \t]*"
     rf"(?P<name>{_ZH_NAME}|[\p{{Latin}}][\p{{Latin}} .'-]{{1,40}}?)"
     r"(?=$|[ \t|｜/丨)）】,，]|\h*(?:来源|编辑|日期|时间|发布|责任|摄影|\d))"
 )
-_POSTED_BY = regex.compile(
+_POSTED_BY = regex_compile(
     r"(?:^|[\h|｜:：])(?P<name>[\p{Han}]{2,4}|[\p{Latin}\d_.-]{2,24})\h*(?:发表于|发布于|发表|posted\h+(?:on|at))\h*"
     r"(?=(?:19|20)\d\d)|由\h*(?P<name2>[^\h于]{2,24})\h*于\h*(?=(?:19|20)\d\d)"
     r"|是(?P<name3>[^\h在]{2,24})在\h*(?=(?:19|20)\d\d)"
@@ -172,12 +173,12 @@ _POSTED_BY = regex.compile(
     regex.IGNORECASE,
 )
 """Forum/portal forms: "X 发表于 2005-9-15", "本贴由X于2005年...发表", "[ 黄宇 ] 来源：..."."""
-_SIGNATURE = regex.compile(
+_SIGNATURE = regex_compile(
     r"^\h*(?:[（(]\h*(?P<name>[\p{Han}]{2,4}(?:[\h、]+[\p{Han}]{2,4}){0,3})\h*[)）]"
     r"|□?\h*(?:本报|本刊|本台)?(?:记者|通讯员|实习生)\h*(?P<name2>[\p{Han}]{2,4}(?:[\h、]+[\p{Han}]{2,4}){0,4}))\h*$"
 )
 """A signature at the foot of a Chinese article: "（袁源）", "□ 本报记者 葛灵丹"."""
-NAME_ONLY = regex.compile(
+NAME_ONLY = regex_compile(
     r"^\h*(?P<name>\p{Han}{2,4}|\p{Han}\h\p{Han}{1,2})\h*(?:[:：,，]\h*\p{Han}[^\n]{0,30})?$"
 )
 """A line that is only a (Chinese) name, optionally followed by an affiliation ("赵 培：北京物资学院")."""
@@ -190,22 +191,22 @@ SURNAMES = frozenset(
 )
 """Common Chinese surnames (the ~300 most frequent): a bare 2-4 character line a few lines
 above the body is taken as the author only when it starts with one, so menu words are not."""
-PHOTO_BY = regex.compile(r"(?P<name>\p{Han}{2,4})\h*[/／]\h*摄\h*$")
+PHOTO_BY = regex_compile(r"(?P<name>\p{Han}{2,4})\h*[/／]\h*摄\h*$")
 """A photographer credit at the end of a caption: "... 蔡雪婧/摄"."""
 
-_AUTHOR_EN = regex.compile(
+_AUTHOR_EN = regex_compile(
     rf"(?:^|[|•·]\h*)(?i:by|written\h+by|words\h+by|author|authors)\h*[:：]?\h*(?P<name>{_LATIN_NAME})"
     r"(?=\h*$|\h*[|•·,–—-]|\h+(?i:for|in|on|at|updated|published|posted)\b)"
 )
-_EDITOR = regex.compile(
+_EDITOR = regex_compile(
     rf"(?:责任编辑|责编|编辑|主编|审核|校对|(?i:editor|edited\s+by|editing\s+by)){_NAME_SEP}?[ \t]*"
     rf"(?P<name>{_ZH_NAME}|{_LATIN_NAME})"
 )
-_SOURCE = regex.compile(
+_SOURCE = regex_compile(
     rf"(?:来源|稿源|出处|转自|(?i:source)){_NAME_SEP}[ \t]*[\[【(（]?[ \t]*(?P<src>[^|｜\]】)）\n]{{1,40}}?)"
     r"[ \t]*[\]】)）]?[ \t]*(?=$|[|｜]|\h+(?:作者|编辑|责任|日期|时间|发布|阅读|点击))"
 )
-_LABEL_ONLY = regex.compile(
+_LABEL_ONLY = regex_compile(
     r"^\h*(?:作者|来源|编辑|责任编辑|发布日期|发布时间|日期|author|source|date)\h*[:：]?\h*$",
     regex.IGNORECASE,
 )
@@ -230,7 +231,7 @@ checked before an alternative is entered): 3x the time, 20% of :func:`parse_line
 alternative's Latin class holds letter ranges, which ``case_expanded`` does not fold; a line with a
 domain keeps :data:`_NOISE`.)"""
 _DOMAIN_END = re_compile(r"\.(?:com|cn|net|org)", re.IGNORECASE)
-_INVISIBLE = regex.compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
+_INVISIBLE = regex_compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
 """Private-use glyphs (icon fonts), format characters and wide spaces: read as spaces."""
 _YEAR = re_compile(r"(?:19|20)\d\d")
 """Every :data:`DATE` form has a four-digit year: lines without one skip the (slow) date scan."""

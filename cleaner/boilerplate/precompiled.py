@@ -7,9 +7,15 @@ integers (its "code") and hands that to ``_sre.compile``; :data:`TABLE_FILE` shi
 ``scripts/build_boilerplate_tables.py``, so :func:`compile` makes the very same pattern object
 (``==`` on two patterns compares their code) without parsing.
 
+The same for the stage's ``regex`` patterns (:func:`regex_compile`): ``regex`` pickles a pattern as the
+arguments of its ``_regex.compile`` (``Pattern._pickled_data``: the packed code, the group names, the
+required string), and the table ships those, so parsing and optimising the pattern (~7 ms at import for
+the stage's ~15 author/date/publisher patterns) is skipped.
+
 The code depends on the pattern and flags (each entry is keyed by a digest of both) and on the ``re``
 compiler and Unicode data of the interpreter (:func:`interpreter_key`); when the shipped key is not
-this interpreter's, or a pattern is not in the table, :func:`compile` is ``re.compile``.
+this interpreter's, or a pattern is not in the table, :func:`compile` is ``re.compile``
+(:func:`regex_compile`: ``regex.compile``, its key adding ``regex``'s version and default version).
 tests/boilerplate/test_precompiled.py checks every pattern against ``re.compile`` and the table
 against a rebuild.
 """
@@ -27,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import regex
+from regex import _regex
 
 TABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "boilerplate_re.npz"
 """The shipped code lists (``key``: the interpreter key, ``index``: per pattern digest its flags, code
@@ -35,6 +43,8 @@ slice, group count and names; ``code``: every code list, concatenated)."""
 seen: list[tuple[str, int]] = []
 """Every (pattern, flags) :func:`compile` was asked for in this process, in order (what the build
 script ships and the tests check)."""
+seen_regex: list[tuple[str, int]] = []
+"""The same for :func:`regex_compile`."""
 
 
 def interpreter_key() -> dict[str, Any]:
@@ -50,6 +60,12 @@ def interpreter_key() -> dict[str, Any]:
         "codesize": _sre.CODESIZE,
         "unidata": unicodedata.unidata_version,
     }
+
+
+def regex_key() -> dict[str, Any]:
+    """What a ``regex`` pattern's pickled arguments depend on besides the pattern: ``regex``'s version (its
+    compiler and Unicode tables), its default version (V0/V1 syntax) and the interpreter."""
+    return {"regex": regex.__version__, "default_version": int(regex.DEFAULT_VERSION), **interpreter_key()}
 
 
 def digest(pattern: str, flags: int) -> str:
@@ -68,6 +84,18 @@ def _table() -> tuple[dict[str, list[Any]], np.ndarray] | None:
             if json.loads(str(z["key"])) != interpreter_key():
                 return None
             return json.loads(str(z["index"])), z["code"]
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _regex_table() -> tuple[dict[str, list[Any]], bytes, int] | None:
+    try:
+        with np.load(TABLE_FILE, allow_pickle=False) as z:
+            key = json.loads(str(z["regex_key"]))
+            if key != regex_key():
+                return None
+            return json.loads(str(z["regex_index"])), z["regex_code"].tobytes(), key["default_version"]
     except (OSError, KeyError, ValueError):
         return None
 
@@ -98,6 +126,47 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if entry is None:
         return re.compile(pattern, flags)
     return _sre.compile(pattern, *entry)  # type: ignore[no-any-return]
+
+
+RegexEntry = tuple[Any, ...]
+"""``regex``'s ``Pattern._pickled_data``: the arguments of ``_regex.compile``."""
+
+
+def regex_lookup(pattern: str, flags: int) -> RegexEntry | None:
+    """The shipped ``_regex.compile`` arguments of ``pattern`` with ``flags`` (None: not shipped for this
+    ``regex`` and interpreter, or the default version was changed since)."""
+    table = _regex_table()
+    if table is None or int(regex.DEFAULT_VERSION) != table[2]:
+        return None
+    index, code, _version = table
+    row = index.get(digest(pattern, flags))
+    if row is None:
+        return None
+    final_flags, start, end, group_index, index_group, req_offset, req_chars, req_flags, group_count = row
+    return (pattern, final_flags, code[start:end], group_index, {int(k): v for k, v in index_group},
+            {}, [], req_offset, tuple(req_chars), req_flags, group_count)
+
+
+def regex_compile(pattern: str, flags: int = 0) -> regex.Pattern[str]:
+    """``regex.compile(pattern, flags)``: from the shipped arguments when they are there (what unpickling
+    the pattern does), else by ``regex``."""
+    flags = int(flags)
+    seen_regex.append((pattern, flags))
+    entry = regex_lookup(pattern, flags)
+    if entry is None:
+        return regex.compile(pattern, flags)
+    return _regex.compile(*entry)
+
+
+def regex_row(compiled: regex.Pattern[str], start: int) -> list[Any]:
+    """The table row of a compiled ``regex`` pattern whose code starts at ``start`` of the table's code (what
+    :func:`regex_lookup` reads back); ValueError for a pattern with named lists (not shipped)."""
+    (_p, final_flags, code, group_index, index_group, named_lists, named_list_indexes, req_offset, req_chars,
+     req_flags, group_count) = compiled._pickled_data
+    if named_lists or named_list_indexes:
+        raise ValueError("a pattern with named lists")
+    return [final_flags, start, start + len(code), dict(group_index), sorted(index_group.items()), req_offset,
+            list(req_chars), req_flags, group_count]
 
 
 def capture(pattern: str, flags: int) -> Entry:

@@ -25,7 +25,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import repeat
 from pathlib import Path
 from re import _parser as _re_parser  # type: ignore[attr-defined]
@@ -35,7 +35,7 @@ import numpy as np
 import regex
 
 from .precompiled import compile as re_compile
-from .precompiled import interpreter_key
+from .precompiled import interpreter_key, regex_compile
 
 
 class Rule(NamedTuple):
@@ -214,7 +214,7 @@ CONTAINS: re.Pattern[str] = re_compile(
 ``\\b``: ``re`` then scans by first character); a hit is confirmed, and its rule found, by
 :data:`_CONTAINS_EACH` at the same position."""
 
-_COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
+_COPYRIGHT_CONFIRM = regex_compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
 """An English "all rights reserved" line is a footer only with a © or a year beside it
 (prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
 
@@ -244,7 +244,7 @@ sign, long s), beyond their upper and lower case (tests/boilerplate/test_rules.p
 letter of the rules against all code points)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fold_class(c: str) -> str:
     """Every character that ``c`` matches under ``re.IGNORECASE``, as a character class (``c``
     itself when it has no case).  Memoised: the rules' ~4,500 letters are a few dozen distinct ones
@@ -356,7 +356,7 @@ LEXICON: re.Pattern[str]
 
 # -- shapes used by position-dependent decisions (not chrome on their own) ------------------
 
-PUBLISHER_BLURB = regex.compile(
+PUBLISHER_BLURB = regex_compile(
     r"^.{2,120}?\b(?:is|are)\s+(?:an?|the)\s+(?:[\w-]+,?\s+){0,6}"
     r"(?:organi[sz]ation|institute|think[\s-]tank|foundation|publication|newspaper|magazine|outlet|agency|"
     r"network|company|group|platform|website|site|centre|center|nonprofit|non-profit|charity)\b"
@@ -366,7 +366,7 @@ PUBLISHER_BLURB = regex.compile(
 """Publisher self-description ("X is an independent ... organization dedicated to ..."):
 chrome only near the foot of a page, where sites repeat it on every article."""
 
-ADDRESS = regex.compile(
+ADDRESS = regex_compile(
     r"^\s*(?:\d{1,6}\s+[\w. ]{1,40}\b(?:st|street|ave|avenue|road|rd|blvd|boulevard|lane|ln|drive|dr|way|"
     r"suite|floor|plaza|square)\b.{0,40}|[A-Z][\w .]{1,30},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
     r"|.{0,40}(?:地址|邮编)[:：].{0,60}|p\.?\s?o\.?\s+box\s+\d+.{0,40})\s*$",
@@ -374,7 +374,7 @@ ADDRESS = regex.compile(
 )
 """Postal-address lines (footer shape)."""
 
-DISCLAIMER = regex.compile(
+DISCLAIMER = regex_compile(
     r"^.{0,80}(?:views|opinions)\s+(?:expressed\s+)?(?:here(?:in)?\s+)?(?:do\s+not|don't)\s+necessarily\s+"
     r"reflect.{0,120}$|^.{0,20}(?:本文|文章)(?:仅)?代表作者.{0,40}$",
     regex.IGNORECASE,

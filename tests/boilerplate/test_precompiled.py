@@ -5,6 +5,7 @@ each shipped table is what a rebuild gives, for the interpreter its key names.""
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import importlib.util
 import json
 import re
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cleaner.boilerplate  # noqa: F401 -- compiles the stage's patterns
 from cleaner.boilerplate import features as F
@@ -89,7 +93,7 @@ def test_precompiled_patterns_find_the_same_matches() -> None:
 
 def test_shipped_re_table_is_a_rebuild() -> None:
     with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
-        shipped = {k: z[k] for k in z.files}
+        shipped = {k: z[k] for k in z.files if not k.startswith("regex_")}
     if json.loads(str(shipped["key"])) != precompiled.interpreter_key():
         pytest.skip("the shipped table is for another interpreter (the stage falls back to re.compile)")
     rebuilt = _build_script().re_table(AT_IMPORT)
@@ -175,3 +179,101 @@ def test_char_tables_of_another_key_are_not_loaded(tmp_path: Path, monkeypatch: 
         assert F._shipped_char_tables() is None
     finally:
         F._shipped_char_tables.cache_clear()
+
+
+REGEX_AT_IMPORT = list(precompiled.seen_regex)
+
+
+def test_the_stage_compiles_its_regex_patterns_through_the_table() -> None:
+    assert len(dict.fromkeys(REGEX_AT_IMPORT)) >= 15
+    assert precompiled.regex_key()["default_version"] == int(regex.DEFAULT_VERSION)
+    for pattern, flags in REGEX_AT_IMPORT:
+        assert precompiled.regex_lookup(pattern, flags) is not None or precompiled._regex_table() is None
+
+
+def _same_regex_code(ours: regex.Pattern[str], ref: regex.Pattern[str]) -> None:
+    a, b = ours._pickled_data, ref._pickled_data
+    # regex's own output varies from process to process in the order of a set's members (its first-character
+    # sets are built from Python sets): the same bytes in another order, every other argument the same
+    assert a[:2] == b[:2] and a[3:] == b[3:], a[0][:80]
+    assert len(a[2]) == len(b[2]) and sorted(a[2]) == sorted(b[2]), a[0][:80]
+
+
+_REGEX_TEXT = ("作者：张三 来源：新华社 2024-05-01\nBy Jane Doe and John Smith\nPosted by admin on 2024-01-02\n"
+               "Example News is an independent media organization dedicated to reporting.\n"
+               "123 Main Street, Suite 4\nThe views expressed here do not necessarily reflect ours.\n© 2024 版权所有\n"
+               "责任编辑：李四\n（王五/摄）\nSource: Reuters\n文/赵六\n")
+
+
+def _matches(p: regex.Pattern[str], text: str) -> list[object]:
+    return [(m.span(), m.groupdict()) for line in text.splitlines() for m in p.finditer(line)]
+
+
+def test_every_precompiled_regex_pattern_is_regex_compile_s() -> None:
+    for pattern, flags in dict.fromkeys(REGEX_AT_IMPORT):
+        ours = precompiled.regex_compile(pattern, flags)
+        regex.purge()
+        ref = regex.compile(pattern, flags)
+        _same_regex_code(ours, ref)
+        assert (ours.pattern, ours.flags, ours.groups, ours.groupindex) == (ref.pattern, ref.flags, ref.groups,
+                                                                            ref.groupindex)
+        assert _matches(ours, _REGEX_TEXT) == _matches(ref, _REGEX_TEXT)
+
+
+_PIECES = [*"作者来源编辑责任摄文张三李 \t:：/|（）()©-.,0123456789aBbyYsource\n", "\u3000", "\xa0", "Posted by ",
+           "written by ", "Editor", "2024", "发表于", "is an independent ", "organization ", "dedicated", " Street"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+def test_precompiled_regex_patterns_match_as_regex_s_on_generated_text(text: str) -> None:
+    for pattern, flags in dict.fromkeys(REGEX_AT_IMPORT):
+        ours = precompiled.regex_compile(pattern, flags)
+        ref = regex.compile(pattern, flags)
+        assert _matches(ours, text) == _matches(ref, text)
+
+
+def test_precompiled_regex_patterns_match_as_regex_s_on_dev_pages() -> None:
+    dev = ROOT / ".." / "shared" / "bench" / "boilerplate" / "dev.jsonl.gz"
+    if not dev.exists():
+        pytest.skip("../shared not there")
+    with gzip.open(dev, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for line in fh]
+    # every distinct short line of the pages' text (the stage tries these patterns on short candidate lines)
+    lines = {line.strip() for p in pages for line in (p.get("text") or "").splitlines() if len(line.strip()) <= 160}
+    text = "\n".join(sorted(lines))
+    n = 0
+    for pattern, flags in dict.fromkeys(REGEX_AT_IMPORT):
+        got = _matches(precompiled.regex_compile(pattern, flags), text)
+        assert got == _matches(regex.compile(pattern, flags), text), pattern[:80]
+        n += len(got)
+    assert n > 100
+
+
+def test_a_regex_pattern_not_in_the_table_or_another_default_version_is_compiled_by_regex(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pattern = r"\p{Han}+ not in the table " + str(sys.hexversion)
+    assert precompiled.regex_lookup(pattern, 0) is None
+    assert precompiled.regex_compile(pattern)._pickled_data == regex.compile(pattern)._pickled_data
+    shipped = REGEX_AT_IMPORT[0]
+    if precompiled.regex_lookup(*shipped) is None:
+        pytest.skip("no shipped regex table for this regex and interpreter")
+    other = regex.VERSION1 if int(regex.DEFAULT_VERSION) != int(regex.VERSION1) else regex.VERSION0
+    monkeypatch.setattr(regex, "DEFAULT_VERSION", other)
+    assert precompiled.regex_lookup(*shipped) is None
+
+
+def test_shipped_regex_table_is_a_rebuild() -> None:
+    with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
+        shipped = {k: z[k] for k in z.files if k.startswith("regex_")}
+    if json.loads(str(shipped["regex_key"])) != precompiled.regex_key():
+        pytest.skip("the shipped table is for another regex or interpreter (the stage falls back to regex.compile)")
+    rebuilt = _build_script().regex_table(REGEX_AT_IMPORT)
+    assert set(rebuilt) == set(shipped)
+    assert str(rebuilt["regex_key"]) == str(shipped["regex_key"])
+    # the same patterns, rows and code lengths; each code the same bytes (their order may differ, see above)
+    index, ref_index = json.loads(str(shipped["regex_index"])), json.loads(str(rebuilt["regex_index"]))
+    assert index == ref_index
+    for _final_flags, start, end, *_rest in index.values():
+        assert sorted(shipped["regex_code"][start:end]) == sorted(rebuilt["regex_code"][start:end])
