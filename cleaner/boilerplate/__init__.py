@@ -41,6 +41,7 @@ from . import metadata as meta
 from . import related as rel
 from . import rules
 from .model import MODE_BETA, THRESHOLD_PRIOR, LineModel, decode_expected, default_model
+from .precompiled import compile as re_compile
 from .rules import ADDRESS, PUBLISHER_BLURB, _literal_prefix, scan
 
 
@@ -82,7 +83,7 @@ _PROBE_ALTERNATIVES = (
     r":(?=[^\S\n]*$)", r"：(?=[^\S\n]*$)",  # a line ending in a colon (bare label): length checked after
     r"\([^)）\n]{2,12}[)）]", r"（[^)）\n]{2,12}[)）]",  # a name in brackets: whole line checked after
 )
-_META_PROBE = re.compile("|".join(_PROBE_ALTERNATIVES), re.MULTILINE)
+_META_PROBE = re_compile("|".join(_PROBE_ALTERNATIVES), re.MULTILINE)
 """Cheap prefilter for metadata lines (one pass over the page; at run time :data:`_META_PROBE_CASED`
 plus ``str.find``, this whole scan is the tests' reference): a date shape, a byline/label
 word, a short line ending in a colon (bare labels) or a name in brackets.  Stdlib ``re``, and
@@ -90,7 +91,7 @@ every alternative starts with a literal so the scan jumps between first characte
 0.2 ms per dev page); the anchored shapes (``\\b`` before a word, colon lines, bracket lines)
 are confirmed per hit by :func:`_probe_rows`."""
 _LOWER_BY_WORDS = tuple(w for w in _BY_WORDS if w[0].islower())
-_META_PROBE_CASED = re.compile(
+_META_PROBE_CASED = re_compile(
     "|".join(a for a in _PROBE_ALTERNATIVES if a.removesuffix(r"\b") not in _LOWER_BY_WORDS), re.MULTILINE
 )
 """:data:`_META_PROBE` without the lower-case byline words ("by", "author", ...), which
@@ -107,8 +108,8 @@ _PROBE_NO_BOUNDARY = bytes(len(_PROBE_PREFIXES))
 _PROBE_ALL_LITERALS = _PROBE_PREFIXES + _LOWER_BY_WORDS
 _PROBE_ALL_BOUNDARY = _PROBE_NO_BOUNDARY + _WORD_BOUNDARY
 _BY_SET = frozenset(_BY_WORDS)
-_BRACKET_LINE = re.compile(r"[（(][^)）\n]{2,12}[)）]")
-_WORDISH = re.compile(r"\w")
+_BRACKET_LINE = re_compile(r"[（(][^)）\n]{2,12}[)）]")
+_WORDISH = re_compile(r"\w")
 _REMOVED_KINDS = frozenset({"chrome", "related", "metadata"})
 _ANCHOR_LABELS = frozenset({"title", "metadata"})
 _PROTECTED_INSIDE = frozenset({"date-line", "url"})

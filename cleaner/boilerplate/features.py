@@ -30,6 +30,7 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections import Counter
@@ -45,6 +46,8 @@ import regex
 
 from .. import native
 from . import rules as R
+from .precompiled import compile as re_compile
+from .precompiled import interpreter_key, regex_compile
 
 NATIVE_ABI = 6
 """The argument/result layout of ``cleaner/_native.c`` this module calls (its ``ABI`` constant).
@@ -67,7 +70,7 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # The benchmark's tokenizer (../shared/bench/boilerplate/score.py): a Han/kana character is a
 # token, any other run of word characters is a token.  Labels and lengths use the same units.
-TOKEN = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}]+")
+TOKEN = regex_compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]|[^\W\p{Han}\p{Hiragana}\p{Katakana}]+")
 
 # Bits of the code-point class table.
 _WORD, _CJK, _UPPER, _LOWER, _DIGIT, _PUNCT, _SPACE, _TERM, _SEP, _SYM = (1 << i for i in range(10))
@@ -89,9 +92,47 @@ _CLASS_PATTERNS: tuple[tuple[int, str], ...] = (
 )
 
 
+CHAR_TABLES_FILE = DATA_DIR / "boilerplate_char_tables.npz"
+""":func:`_class_table` and :func:`_lower_table`, shipped (built by scripts/build_boilerplate_tables.py):
+loading them takes ~0.5 ms where building them takes ~25 ms (ten ``regex.sub`` over the BMP, its
+``str.lower()``), which a pool's loader paid on one core before forking."""
+
+
+def char_tables_key() -> str:
+    """What the character tables are derived from: this module's source (the class patterns, the
+    characters), ``regex``'s version (its Unicode properties) and the interpreter's Unicode data."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return json.dumps({"features_py_sha256": source, "regex": regex.__version__, **interpreter_key()},
+                      sort_keys=True)
+
+
+def char_tables_arrays() -> dict[str, np.ndarray]:
+    """The arrays :data:`CHAR_TABLES_FILE` stores, built (never loaded)."""
+    # the lower-case table as its difference from the code point (mod 2**16): mostly 0, which compresses
+    lower = _build_lower_table() - np.arange(0x10000, dtype=np.uint16)
+    return {"key": np.array(char_tables_key()), "class": _build_class_table(), "lower_delta": lower}
+
+
+@lru_cache(maxsize=1)
+def _shipped_char_tables() -> dict[str, np.ndarray] | None:
+    """The shipped tables when their key is this module's and interpreter's, else None (then they are built)."""
+    try:
+        with np.load(CHAR_TABLES_FILE, allow_pickle=False) as z:
+            if str(z["key"]) != char_tables_key():
+                return None
+            return {"class": z["class"], "lower": z["lower_delta"] + np.arange(0x10000, dtype=np.uint16)}
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
-    """uint16 class bits for every BMP code point (built once, ~50 ms)."""
+    """uint16 class bits for every BMP code point (shipped, or built once: ~20 ms)."""
+    shipped = _shipped_char_tables()
+    return shipped["class"] if shipped is not None else _build_class_table()
+
+
+def _build_class_table() -> np.ndarray:
     bmp = "".join(map(chr, range(0x10000)))
     table = np.zeros(0x10001, dtype=np.uint16)  # last slot: everything outside the BMP
     for bit, pat in _CLASS_PATTERNS:
@@ -151,7 +192,7 @@ def _packed_line_sums(values: np.ndarray, starts: np.ndarray, ends: np.ndarray, 
 # Rare cues, counted per line.  Single-character cues are numpy tests on code points; only
 # the multi-character ones are regex passes (literal-led, over the lowercased page).
 _CUE_NAMES: tuple[str, ...] = ("url", "email", "copyright", "date", "ellipsis", "cjk_chrome", "comment")
-_CJK_CHROME = re.compile(
+_CJK_CHROME = re_compile(
     r"相关|相關|责任编辑|責任編輯|来源|來源|分享|免责|上一篇|下一篇|点击|關聯|関連|シェア|转载|轉載|版权|版權|著作権"
 )
 _Alternatives = tuple[tuple[str, bool], ...]
@@ -167,13 +208,13 @@ tests/boilerplate/test_features.py); the Han ones only on pages with Han charact
 scan stopped at every character that starts an alternative (every space, for " ago"): 13.5 ms
 per MB of dev text, 5.8 with ``str.find`` per literal.  (The URL and CJK-chrome scans stay
 regexes: their first characters are rarer, and ``str.find`` per literal was slower there.)"""
-_COMMENT = re.compile("|".join(re.escape(lit) + ("\\b" if b else "") for lit, b in _COMMENT_CJK_LITERALS))
+_COMMENT = re_compile("|".join(re.escape(lit) + ("\\b" if b else "") for lit, b in _COMMENT_CJK_LITERALS))
 """Shapes of readers' comments (lower-cased page): "X says:", "Reply", "3 hours ago" -- the regex the
 literals stand for (the tests' reference for :func:`_literal_starts`)."""
 
 
-_URL_DOT = re.compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
-_URL = re.compile(r"://|www\.|" + _URL_DOT.pattern)
+_URL_DOT = re_compile(r"\.(?:com|org|net|html?|php|aspx?)\b")
+_URL = re_compile(r"://|www\.|" + _URL_DOT.pattern)
 """The URL cue as one regex (the tests' reference for :func:`_url_starts`)."""
 
 
@@ -786,7 +827,12 @@ def _char_pass_numpy(page: str, n: int) -> CharPass:
 def _lower_table() -> np.ndarray:
     """uint16 per BMP code point: its lower case where ``str.lower()`` gives one BMP character for it
     whatever surrounds it, else 0xFFFF (U+0130 lower-cases to two characters, capital sigma by its
-    neighbours): what :func:`_char_pass_native_low` lower-cases the page with (built once, ~2 ms)."""
+    neighbours): what :func:`_char_pass_native_low` lower-cases the page with (shipped, or built once: ~7 ms)."""
+    shipped = _shipped_char_tables()
+    return shipped["lower"] if shipped is not None else _build_lower_table()
+
+
+def _build_lower_table() -> np.ndarray:
     special = "\u0130\u03a3"
     bmp = "".join(map(chr, range(0x10000)))
     low = bmp.translate(dict.fromkeys(map(ord, special), "\uffff")).lower()

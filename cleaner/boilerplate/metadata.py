@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import regex
 
+from .precompiled import compile as re_compile
+from .precompiled import regex_compile
 from .rules import case_expanded, stdlib_pattern
 
 _MONTHS = {
@@ -49,13 +51,13 @@ _DATE_NAMED = (
     r"(?P<y3>(?:19|20)\d\d)(?!\d)"
 )
 _DATE_SLASH = r"(?<![\d/])(?P<a4>[0-3]?\d)/(?P<b4>[0-3]?\d)/(?P<y4>(?:19|20)\d\d)(?![\d/])"
-DATE = re.compile(_DATE_YMD + "|" + _DATE_NAMED + "|" + _DATE_SLASH, re.IGNORECASE)
+DATE = re_compile(_DATE_YMD + "|" + _DATE_NAMED + "|" + _DATE_SLASH, re.IGNORECASE)
 """Dates: 2024-10-29, 2024/5/5, 2024年5月5日, May 5, 2024, 5 May 2024 (+ optional time)."""
-_DATE_CASED = re.compile(case_expanded(DATE.pattern))
+_DATE_CASED = re_compile(case_expanded(DATE.pattern))
 """:data:`DATE` without ``re.IGNORECASE``, its letters spelled as the classes they match under it
 (:func:`.rules.case_expanded`): the same matches, but ``re`` checks an alternative's first
 character before trying it, which it does not for a case-folded letter (-30% on the scan)."""
-_DATE_NUMERIC = re.compile(case_expanded(_DATE_YMD + "|" + _DATE_SLASH))
+_DATE_NUMERIC = re_compile(case_expanded(_DATE_YMD + "|" + _DATE_SLASH))
 """:data:`_DATE_CASED` without its two month-name alternatives: the same matches (and the same
 :func:`iso_date`) on a line that holds none of :data:`_MONTH_PREFIXES`, for half the scan."""
 _MONTH_PREFIXES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -81,7 +83,7 @@ def _date_scan_start(s: str, y0: int) -> int:
     return max(0, y0 - _DATE_LEAD - (len(head) - len("".join(head.split()))))
 
 
-_ASCII_DIGIT = re.compile("[0-9]")
+_ASCII_DIGIT = re_compile("[0-9]")
 
 
 def _day_before_year(s: str, y0: int) -> bool:
@@ -158,12 +160,12 @@ _LATIN_NAME = (
 )
 
 # Field patterns searched inside a candidate line.
-_AUTHOR_ZH = regex.compile(
+_AUTHOR_ZH = regex_compile(
     rf"(?:作者|撰文|撰稿|文|记者|采写|口述|整理|通讯员|实习生|特约记者|作\h*者){_NAME_SEP}?[ \t]*"
     rf"(?P<name>{_ZH_NAME}|[\p{{Latin}}][\p{{Latin}} .'-]{{1,40}}?)"
     r"(?=$|[ \t|｜/丨)）】,，]|\h*(?:来源|编辑|日期|时间|发布|责任|摄影|\d))"
 )
-_POSTED_BY = regex.compile(
+_POSTED_BY = regex_compile(
     r"(?:^|[\h|｜:：])(?P<name>[\p{Han}]{2,4}|[\p{Latin}\d_.-]{2,24})\h*(?:发表于|发布于|发表|posted\h+(?:on|at))\h*"
     r"(?=(?:19|20)\d\d)|由\h*(?P<name2>[^\h于]{2,24})\h*于\h*(?=(?:19|20)\d\d)"
     r"|是(?P<name3>[^\h在]{2,24})在\h*(?=(?:19|20)\d\d)"
@@ -171,12 +173,12 @@ _POSTED_BY = regex.compile(
     regex.IGNORECASE,
 )
 """Forum/portal forms: "X 发表于 2005-9-15", "本贴由X于2005年...发表", "[ 黄宇 ] 来源：..."."""
-_SIGNATURE = regex.compile(
+_SIGNATURE = regex_compile(
     r"^\h*(?:[（(]\h*(?P<name>[\p{Han}]{2,4}(?:[\h、]+[\p{Han}]{2,4}){0,3})\h*[)）]"
     r"|□?\h*(?:本报|本刊|本台)?(?:记者|通讯员|实习生)\h*(?P<name2>[\p{Han}]{2,4}(?:[\h、]+[\p{Han}]{2,4}){0,4}))\h*$"
 )
 """A signature at the foot of a Chinese article: "（袁源）", "□ 本报记者 葛灵丹"."""
-NAME_ONLY = regex.compile(
+NAME_ONLY = regex_compile(
     r"^\h*(?P<name>\p{Han}{2,4}|\p{Han}\h\p{Han}{1,2})\h*(?:[:：,，]\h*\p{Han}[^\n]{0,30})?$"
 )
 """A line that is only a (Chinese) name, optionally followed by an affiliation ("赵 培：北京物资学院")."""
@@ -189,22 +191,22 @@ SURNAMES = frozenset(
 )
 """Common Chinese surnames (the ~300 most frequent): a bare 2-4 character line a few lines
 above the body is taken as the author only when it starts with one, so menu words are not."""
-PHOTO_BY = regex.compile(r"(?P<name>\p{Han}{2,4})\h*[/／]\h*摄\h*$")
+PHOTO_BY = regex_compile(r"(?P<name>\p{Han}{2,4})\h*[/／]\h*摄\h*$")
 """A photographer credit at the end of a caption: "... 蔡雪婧/摄"."""
 
-_AUTHOR_EN = regex.compile(
+_AUTHOR_EN = regex_compile(
     rf"(?:^|[|•·]\h*)(?i:by|written\h+by|words\h+by|author|authors)\h*[:：]?\h*(?P<name>{_LATIN_NAME})"
     r"(?=\h*$|\h*[|•·,–—-]|\h+(?i:for|in|on|at|updated|published|posted)\b)"
 )
-_EDITOR = regex.compile(
+_EDITOR = regex_compile(
     rf"(?:责任编辑|责编|编辑|主编|审核|校对|(?i:editor|edited\s+by|editing\s+by)){_NAME_SEP}?[ \t]*"
     rf"(?P<name>{_ZH_NAME}|{_LATIN_NAME})"
 )
-_SOURCE = regex.compile(
+_SOURCE = regex_compile(
     rf"(?:来源|稿源|出处|转自|(?i:source)){_NAME_SEP}[ \t]*[\[【(（]?[ \t]*(?P<src>[^|｜\]】)）\n]{{1,40}}?)"
     r"[ \t]*[\]】)）]?[ \t]*(?=$|[|｜]|\h+(?:作者|编辑|责任|日期|时间|发布|阅读|点击))"
 )
-_LABEL_ONLY = regex.compile(
+_LABEL_ONLY = regex_compile(
     r"^\h*(?:作者|来源|编辑|责任编辑|发布日期|发布时间|日期|author|source|date)\h*[:：]?\h*$",
     regex.IGNORECASE,
 )
@@ -217,10 +219,10 @@ _NOISE_WORDS = (
     r"|(?:gmt|utc|edt|est|pst|cst|bst|cet)(?:[+-]\d+)?|北京时间"
 )
 _NOISE_DOMAIN = r"|[\p{Latin}.]{3,40}\.(?:com|cn|net|org)"
-_NOISE = re.compile(stdlib_pattern(_NOISE_WORDS + _NOISE_DOMAIN), re.IGNORECASE)
+_NOISE = re_compile(stdlib_pattern(_NOISE_WORDS + _NOISE_DOMAIN), re.IGNORECASE)
 """Harmless leftovers of a metadata line: view counts, font-size switches, brackets and separators,
 date labels, weekdays, time zones, a site's domain."""
-_NOISE_NO_DOMAIN = re.compile(case_expanded(stdlib_pattern(_NOISE_WORDS)))
+_NOISE_NO_DOMAIN = re_compile(case_expanded(stdlib_pattern(_NOISE_WORDS)))
 """:data:`_NOISE` without its last alternative (a domain), and without ``re.IGNORECASE`` (letters
 spelled as classes, :func:`.rules.case_expanded`): the same substitutions on a string where
 :data:`_DOMAIN_END` finds nothing, since every domain match ends in such a suffix.  With the flag,
@@ -228,10 +230,10 @@ spelled as classes, :func:`.rules.case_expanded`): the same substitutions on a s
 checked before an alternative is entered): 3x the time, 20% of :func:`parse_line`.  (The domain
 alternative's Latin class holds letter ranges, which ``case_expanded`` does not fold; a line with a
 domain keeps :data:`_NOISE`.)"""
-_DOMAIN_END = re.compile(r"\.(?:com|cn|net|org)", re.IGNORECASE)
-_INVISIBLE = regex.compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
+_DOMAIN_END = re_compile(r"\.(?:com|cn|net|org)", re.IGNORECASE)
+_INVISIBLE = regex_compile(r"[\p{Co}\p{Cf}\u00a0\u3000]")
 """Private-use glyphs (icon fonts), format characters and wide spaces: read as spaces."""
-_YEAR = re.compile(r"(?:19|20)\d\d")
+_YEAR = re_compile(r"(?:19|20)\d\d")
 """Every :data:`DATE` form has a four-digit year: lines without one skip the (slow) date scan."""
 _POSTED_CUES = ("发表", "发布", "posted", "由", "是", "[", "【")
 _SIGNATURE_CUES = ("(", "（", "记者", "通讯员", "实习生")
@@ -240,7 +242,7 @@ _EDITOR_CUES = ("编", "审核", "校对", "edit")
 _SOURCE_CUES = ("来源", "稿源", "出处", "转自", "source")
 """Literals without which the field patterns above cannot match (checked on the lower-cased
 line before running them)."""
-_ANY_CUE = re.compile("|".join(map(re.escape, sorted({
+_ANY_CUE = re_compile("|".join(map(re.escape, sorted({
     "by", "author", *_POSTED_CUES, *_SIGNATURE_CUES, *_AUTHOR_ZH_CUES, *_EDITOR_CUES, *_SOURCE_CUES
 }))))
 """Any of the literals the field patterns are gated on: a line without one and without a year

@@ -19,24 +19,24 @@ sits between the two.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections.abc import Sequence
 from typing import Any
 
 from .. import native
+from .precompiled import compile as re_compile
 from .rules import HAN
 
-_LETTERS = re.compile(rf"[^\W\d_{HAN}]{{3,}}")
-_ASCII_LETTERS = re.compile(r"[a-z]{3,}")
+_LETTERS = re_compile(rf"[^\W\d_{HAN}]{{3,}}")
+_ASCII_LETTERS = re_compile(r"[a-z]{3,}")
 """:data:`_LETTERS` on lower-cased ASCII text: there its class is exactly ``[a-z]`` (no upper case is
 left, no ASCII character is Han), and a bitmap class is tested faster than the negated category
 class (the body of a page is tokenised for every related header; tested equal on every dev page)."""
-_HAN_RUN = re.compile(rf"[{HAN}]+")
+_HAN_RUN = re_compile(rf"[{HAN}]+")
 """Topical tokens: words of 3+ letters, and Han runs (cut into bigrams).  Stdlib ``re`` with the
 Han script spelled out as a class (``regex``'s ``\\p{Han}`` is 3x slower here), one pass each,
 so the sets are built in C (a page's whole body is tokenised when a related block is judged)."""
-_CJK_START = re.compile("[\u2e80-\u9fff\uf900-\ufaff]")
+_CJK_START = re_compile("[\u2e80-\u9fff\uf900-\ufaff]")
 """A character that makes a token CJK (bigrams) in :func:`tokens` when it starts it."""
 _STOP = frozenset(
     "the and for are but not you all any can had her was one our out has him his how its may new now "
@@ -54,8 +54,8 @@ UNRELATED = 0.38
 MIN_TEASERS = 3
 """A header-less trailing run must have at least this many unrelated teaser lines to be cut."""
 
-_GAP = re.compile(r"[ \t\u3000]{2,}")
-_TEASER_MARKS = re.compile(
+_GAP = re_compile(r"[ \t\u3000]{2,}")
+_TEASER_MARKS = re_compile(
     rf"【[{HAN}]{{2,8}}(?:网|社|报)?(?:报道|讯|电)[】\]]"  # 【环球网报道】
     rf"|\[[{HAN}]{{2,8}}(?:网|社|报)?(?:报道|讯|电)[】\]]"
     rf"|[{HAN}]{{1,6}}(?:网|社)[{HAN}]{{0,6}}\d{{1,2}}月\d{{1,2}}日电"  # 中新网北京5月5日电
@@ -64,7 +64,7 @@ _TEASER_MARKS = re.compile(
 _TEASER_MARK_LITERALS = ("【", "[", "日电", "...", "…")
 """One of these is in every :data:`_TEASER_MARKS` match: a line without any skips the regex search
 (which tries its Han-run alternative at every character of a long paragraph)."""
-_TIME_PREFIX = re.compile(r"\d{1,2}[:/.-]\d{1,2}\s")
+_TIME_PREFIX = re_compile(r"\d{1,2}[:/.-]\d{1,2}\s")
 """A time/date prefix, matched after ``lstrip()`` (a leading ``\\s*`` would make a full scan of
 a run of spaces quadratic)."""
 

@@ -21,15 +21,21 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import hashlib
+import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import repeat
+from pathlib import Path
 from re import _parser as _re_parser  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 import numpy as np
 import regex
+
+from .precompiled import compile as re_compile
+from .precompiled import interpreter_key, regex_compile
 
 
 class Rule(NamedTuple):
@@ -198,9 +204,9 @@ def _top_alternatives(pattern: str) -> list[str]:
 
 
 _CONTAINS_EACH: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(stdlib_pattern(r.pattern), re.MULTILINE) for r, _ in CONTAINS_RULES
+    re_compile(stdlib_pattern(r.pattern), re.MULTILINE) for r, _ in CONTAINS_RULES
 )
-CONTAINS: re.Pattern[str] = re.compile(
+CONTAINS: re.Pattern[str] = re_compile(
     "|".join(stdlib_pattern(a.removeprefix("\\b")) for r, _ in CONTAINS_RULES for a in _top_alternatives(r.pattern)),
     re.MULTILINE,
 )
@@ -208,7 +214,7 @@ CONTAINS: re.Pattern[str] = re.compile(
 ``\\b``: ``re`` then scans by first character); a hit is confirmed, and its rule found, by
 :data:`_CONTAINS_EACH` at the same position."""
 
-_COPYRIGHT_CONFIRM = regex.compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
+_COPYRIGHT_CONFIRM = regex_compile(r"©|\([cC]\)|(?:19|20)\d\d|\p{Han}")
 """An English "all rights reserved" line is a footer only with a © or a year beside it
 (prose about copyright notices has neither); Chinese 版权所有 lines need no such cue."""
 
@@ -238,9 +244,11 @@ sign, long s), beyond their upper and lower case (tests/boilerplate/test_rules.p
 letter of the rules against all code points)."""
 
 
+@cache
 def _fold_class(c: str) -> str:
     """Every character that ``c`` matches under ``re.IGNORECASE``, as a character class (``c``
-    itself when it has no case)."""
+    itself when it has no case).  Memoised: the rules' ~4,500 letters are a few dozen distinct ones
+    (:func:`_flat_alternatives` at import: 4.3 -> 1.8 ms)."""
     low = c.lower()
     chars = dict.fromkeys(x for x in (c, low, c.upper(), *_FOLD_EXTRA.get(low, "")) if len(x) == 1)
     return f"[{''.join(chars)}]" if len(chars) > 1 else c
@@ -311,7 +319,7 @@ def _flat_alternatives(rules: tuple[Rule, ...]) -> tuple[str, list[int]]:
         whole = p.startswith("(?:") and p.endswith(")") and _top_alternatives(p) == [p]
         if whole:
             try:
-                re.compile(p[3:-1])
+                re_compile(p[3:-1])
             except re.error:  # "(?:a)(?:b)": the outer parentheses are two groups
                 whole = False
         for a in _top_alternatives(p[3:-1]) if whole else [p]:
@@ -321,7 +329,7 @@ def _flat_alternatives(rules: tuple[Rule, ...]) -> tuple[str, list[int]]:
 
 
 _FLAT_BODY, _ALT_RULE = _flat_alternatives(RULES)
-_LEXICON_FAST: re.Pattern[str] = re.compile(
+_LEXICON_FAST: re.Pattern[str] = re_compile(
     "\n" + case_expanded(_PRE) + f"(?:{_FLAT_BODY})" + case_expanded(_POST) + r"\r?$", re.MULTILINE
 )
 if _LEXICON_FAST.groups != len(_ALT_RULE):  # a rule with a group of its own would shift the numbers
@@ -348,7 +356,7 @@ LEXICON: re.Pattern[str]
 
 # -- shapes used by position-dependent decisions (not chrome on their own) ------------------
 
-PUBLISHER_BLURB = regex.compile(
+PUBLISHER_BLURB = regex_compile(
     r"^.{2,120}?\b(?:is|are)\s+(?:an?|the)\s+(?:[\w-]+,?\s+){0,6}"
     r"(?:organi[sz]ation|institute|think[\s-]tank|foundation|publication|newspaper|magazine|outlet|agency|"
     r"network|company|group|platform|website|site|centre|center|nonprofit|non-profit|charity)\b"
@@ -358,7 +366,7 @@ PUBLISHER_BLURB = regex.compile(
 """Publisher self-description ("X is an independent ... organization dedicated to ..."):
 chrome only near the foot of a page, where sites repeat it on every article."""
 
-ADDRESS = regex.compile(
+ADDRESS = regex_compile(
     r"^\s*(?:\d{1,6}\s+[\w. ]{1,40}\b(?:st|street|ave|avenue|road|rd|blvd|boulevard|lane|ln|drive|dr|way|"
     r"suite|floor|plaza|square)\b.{0,40}|[A-Z][\w .]{1,30},\s*[A-Z]{2}\s+\d{5}(?:-\d{4})?"
     r"|.{0,40}(?:地址|邮编)[:：].{0,60}|p\.?\s?o\.?\s+box\s+\d+.{0,40})\s*$",
@@ -366,7 +374,7 @@ ADDRESS = regex.compile(
 )
 """Postal-address lines (footer shape)."""
 
-DISCLAIMER = regex.compile(
+DISCLAIMER = regex_compile(
     r"^.{0,80}(?:views|opinions)\s+(?:expressed\s+)?(?:here(?:in)?\s+)?(?:do\s+not|don't)\s+necessarily\s+"
     r"reflect.{0,120}$|^.{0,20}(?:本文|文章)(?:仅)?代表作者.{0,40}$",
     regex.IGNORECASE,
@@ -383,7 +391,7 @@ _LOWER_PREFIXES = tuple(dict.fromkeys(re.match(r"\w+", a).group() for a in _LOWE
 """Literal prefixes of the :data:`CONTAINS` alternatives that start with a lower-case letter ("all",
 "registration", "licen", "iStock"): :func:`_contains_starts` finds them with ``str.find``."""
 _NO_BOUNDARY = bytes(len(_LOWER_PREFIXES))
-_CONTAINS_CASED = re.compile(
+_CONTAINS_CASED = re_compile(
     "|".join(
         a for r, _ in CONTAINS_RULES for a in map(stdlib_pattern, map(str.removeprefix, _top_alternatives(r.pattern),
                                                                        repeat("\\b")))
@@ -924,11 +932,58 @@ def _line_filter() -> _LineFilter:
     when a process has scanned :data:`LINE_FILTER_AFTER_PAGES` pages, or by :func:`build_line_filter` before a
     pool forks).  The per-item tables memoised
     while building (~380 x 64 kB) are dropped after: only the 3.7 MB of packed tables stay."""
+    shipped = _shipped_line_filter()
+    if shipped is not None:
+        return shipped
     try:
         return _build_line_filter()
     finally:
         _FIRST_MEMO.clear()
         _category_table.cache_clear()
+
+
+LINE_FILTER_FILE = Path(__file__).resolve().parent.parent / "data" / "boilerplate_line_filter.npz"
+""":func:`_build_line_filter`'s tables, shipped (built by scripts/build_boilerplate_tables.py): loading them
+takes ~1 ms where building them takes ~80 ms, which a pool's loader paid on one core before forking.  A
+table over the code points is stored as its distinct rows and each code point's row number (~100 rows)."""
+
+
+def line_filter_key() -> str:
+    """What the line filter's tables are derived from: this module's source (the rules and the code that
+    reads them), ``re``'s parser and the Unicode data (the categories) of the interpreter."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return json.dumps({"rules_py_sha256": source, **interpreter_key()}, sort_keys=True)
+
+
+def line_filter_arrays(lf: _LineFilter) -> dict[str, np.ndarray]:
+    """The arrays :data:`LINE_FILTER_FILE` stores for ``lf`` (see :func:`_shipped_line_filter`)."""
+    out: dict[str, np.ndarray] = {"key": np.array(line_filter_key())}
+    for f in dataclasses.fields(_LineFilter):
+        a = getattr(lf, f.name)
+        if a.shape[0] == _BMP + 1:
+            rows, index = np.unique(a, axis=0, return_inverse=True)
+            out[f"{f.name}__rows"] = rows
+            out[f"{f.name}__index"] = index.reshape(-1).astype(np.uint16 if rows.shape[0] > 255 else np.uint8)
+        else:
+            out[f.name] = a
+    return out
+
+
+def _shipped_line_filter() -> _LineFilter | None:
+    """The shipped tables when their key is this module's and interpreter's, else None (then they are built)."""
+    try:
+        with np.load(LINE_FILTER_FILE, allow_pickle=False) as z:
+            if str(z["key"]) != line_filter_key():
+                return None
+            cols = {}
+            for f in dataclasses.fields(_LineFilter):
+                if f"{f.name}__rows" in z.files:
+                    cols[f.name] = z[f"{f.name}__rows"][z[f"{f.name}__index"]]
+                else:
+                    cols[f.name] = z[f.name]
+    except (OSError, KeyError, ValueError):
+        return None
+    return _LineFilter(**cols)
 
 
 def _build_line_filter() -> _LineFilter:
