@@ -28,14 +28,13 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from .features import Lexicon
 from .lm import LM
-from .nn import NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet
+from .nn import DATA_DIR, NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet
 from .vec import HASH_SIZE, ZH_NAMES, Batch, Tables, featurise, zh_features
 
 MODEL_FILE = "garble_model.npz"
@@ -201,7 +200,7 @@ class GarbleModel:
 
 
 def _data_path(name: str) -> Any:
-    return resources.files("cleaner").joinpath("data", name)
+    return DATA_DIR / name
 
 
 def load_lexicon_payload() -> dict[str, Any]:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import json
 import re
-import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -146,6 +145,8 @@ def char_table_arrays() -> dict[str, np.ndarray]:
 
 def _shipped_char_tables() -> tuple[np.ndarray, np.ndarray] | None:
     """The shipped tables, or None when the file is missing, unreadable or built under another key."""
+    import zipfile  # (np.load imports it anyway)
+
     path = Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE
     try:
         with np.load(path, allow_pickle=False) as z:
