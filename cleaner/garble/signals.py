@@ -118,8 +118,11 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
     hit = _HEADS3.get(id(phrases))
     if hit is None or hit[0] is not phrases:
         str_heads = frozenset([tuple(p.split(" ", 3)[:3]) for p in phrases if " " in p])
+        joined = [(h, " ".join(h)) for h in str_heads]
         # (an all-ASCII head joined, encoded and split again: its words as bytes, "" words kept)
-        heads_b = frozenset([tuple(j.encode().split(b" ")) for j in map(" ".join, str_heads) if j.isascii()])
+        heads_b = frozenset([tuple(j.encode().split(b" ")) for _, j in joined if j.isascii()])
+        # (_may_hold_head's non-ASCII heads, found in the same pass)
+        _NON_ASCII_HEADS[id(str_heads)] = (str_heads, tuple([h for h, j in joined if not j.isascii()]))
         hit = (phrases, str_heads, frozenset([h[:2] for h in str_heads if len(h) == 3]),
                heads_b, frozenset([h[:2] for h in heads_b if len(h) == 3]))
         _HEADS3[id(phrases)] = hit
