@@ -2,9 +2,10 @@
 """Build ``cleaner/data/garble_chartables.npz``: :func:`cleaner.garble.vec.build_char_tables` pre-built (s9).
 
 The garble featuriser's lower-case map and token class of every BMP code point take ~25-30 ms to build with
-``regex`` (a match object per code point) in the loader's start-up; the shipped file is read in ~1 ms.  It is
+``regex`` (a match object per code point) in the loader's start-up, the sentence CNN's BMP token classes
+(:func:`cleaner.garble.nn.build_classes`) ~6 ms more; the shipped file is read in ~1 ms.  It is
 keyed by :func:`cleaner.garble.vec.char_tables_key` (the ``regex`` version, ``unicodedata.unidata_version``,
-the patterns): under any other key the runtime builds the tables in memory, as before.  Rebuild after
+both modules' patterns): under any other key the runtime builds the tables in memory, as before.  Rebuild after
 upgrading ``regex`` or Python (tests/garble/test_chartables.py fails until then).  No input data: ``--shared``
 is accepted for the scripts' common interface and not read.
 

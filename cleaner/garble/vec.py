@@ -130,21 +130,41 @@ def char_tables_key() -> str:
     classes), Python's Unicode database (``str.lower``), the patterns and :data:`CHAR_TABLES_VERSION`."""
     import unicodedata
 
+    from .nn import CLASS_PATTERNS
+
     return json.dumps({"version": CHAR_TABLES_VERSION, "regex": regex.__version__,
                        "unidata": unicodedata.unidata_version, "lower": _LOWER_PATTERN,
-                       "classes": [[p, c] for p, c in _CLASS_PATTERNS]}, sort_keys=True)
+                       "classes": [[p, c] for p, c in _CLASS_PATTERNS],
+                       "nn_classes": [[p, c] for p, c in CLASS_PATTERNS]}, sort_keys=True)
 
 
 def char_table_arrays() -> dict[str, np.ndarray]:
     """The arrays of ``garble_chartables.npz`` (``scripts/build_garble_chartables.py``): the key, the lower-case
-    map as its difference from the identity (int32, nearly all zeros: ~2 kB deflated) and the classes."""
+    map as its difference from the identity (int32, nearly all zeros: ~2 kB deflated), the classes and the
+    sentence CNN's BMP token classes (``nn.build_classes(False)``, ~2 ms more of the loader's start-up)."""
+    from .nn import build_classes
+
     low, cls = build_char_tables()
     delta = low.astype(np.int64) - np.arange(0x10000, dtype=np.int64)
-    return {"key": np.array(char_tables_key()), "low_delta": delta.astype(np.int32), "cls": cls}
+    nn_cls = np.frombuffer(build_classes(False), dtype=np.uint8)
+    return {"key": np.array(char_tables_key()), "low_delta": delta.astype(np.int32), "cls": cls, "nn_cls": nn_cls}
 
 
 def _shipped_char_tables() -> tuple[np.ndarray, np.ndarray] | None:
     """The shipped tables, or None when the file is missing, unreadable or built under another key."""
+    z = _shipped_arrays()
+    return None if z is None else (z["low"], z["cls"])
+
+
+def shipped_nn_classes() -> bytes | None:
+    """``nn.build_classes(False)`` from the shipped file, or None (as :func:`_shipped_char_tables`)."""
+    z = _shipped_arrays()
+    return None if z is None else z["nn_cls"].tobytes()
+
+
+@lru_cache(maxsize=1)
+def _shipped_arrays() -> dict[str, np.ndarray] | None:
+    """The shipped file's arrays (read once: the CNN's classes and the featuriser's tables come from it)."""
     import zipfile  # (np.load imports it anyway)
 
     path = Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE
@@ -152,15 +172,16 @@ def _shipped_char_tables() -> tuple[np.ndarray, np.ndarray] | None:
         with np.load(path, allow_pickle=False) as z:
             if str(z["key"]) != char_tables_key():
                 return None
-            delta, cls = np.asarray(z["low_delta"]), np.ascontiguousarray(z["cls"])
+            delta, cls, nn_cls = np.asarray(z["low_delta"]), np.ascontiguousarray(z["cls"]), np.asarray(z["nn_cls"])
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
         return None
-    if delta.shape != (0x10000,) or delta.dtype != np.int32 or cls.shape != (0x10000,) or cls.dtype != np.uint8:
-        return None
+    for a, dt in ((delta, np.int32), (cls, np.uint8), (nn_cls, np.uint8)):
+        if a.shape != (0x10000,) or a.dtype != dt:
+            return None
     low = np.arange(0x10000, dtype=np.int64) + delta
-    if int(low.min()) < 0 or int(low.max()) > 0x10FFFF or int(cls.max()) > APO:
+    if int(low.min()) < 0 or int(low.max()) > 0x10FFFF or int(cls.max()) > APO or int(nn_cls.max()) > 3:
         return None
-    return low.astype(np.uint32), cls
+    return {"low": low.astype(np.uint32), "cls": cls, "nn_cls": nn_cls}
 
 
 def build_char_tables() -> tuple[np.ndarray, np.ndarray]:
