@@ -83,6 +83,7 @@ from cleaner.garble.model import (  # noqa: E402
     lexicon_arrays,
     lexicon_from_payload,
     payload_from_arrays,
+    save_lexicon,
     save_npz,
     tables_from_arrays,
 )
@@ -622,10 +623,9 @@ def repack(out: Path) -> None:
     else:
         with np.load(out / LEXICON_FILE, allow_pickle=False) as z:
             payload = payload_from_arrays(z)
-    arrays = lexicon_arrays(payload)
-    if payload_from_arrays(arrays) != payload:
+    if payload_from_arrays(lexicon_arrays(payload)) != payload:
         raise SystemExit("lexicon round trip differs")
-    save_npz(out / LEXICON_FILE, arrays)
+    save_lexicon(out / LEXICON_FILE, payload)
     old.unlink(missing_ok=True)
     print(f"wrote {out / LEXICON_FILE} ({(out / LEXICON_FILE).stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
 
@@ -837,7 +837,7 @@ def main() -> None:
         save_npz(out / "garble_lm.npz", lm_en.arrays("en_"))
     else:  # a model without LM inputs: no stale LM file next to it
         (out / "garble_lm.npz").unlink(missing_ok=True)
-    save_npz(out / LEXICON_FILE, lexicon_arrays(payload))  # (fixed member dates: same inputs, same bytes)
+    save_lexicon(out / LEXICON_FILE, payload)  # (fixed member dates: same inputs, same bytes)
     (out / "garble_lexicon.json.gz").unlink(missing_ok=True)  # (the format before session 9)
     print(json.dumps(meta["cv_auc"][str(best_c)], indent=1))
     print(f"done in {time.time() - t0:.0f}s", file=sys.stderr)

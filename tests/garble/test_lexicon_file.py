@@ -42,7 +42,7 @@ def test_lexicon_arrays_refuse_what_would_not_come_back(bad: dict) -> None:
 def test_shipped_lexicon_survives_a_rewrite(tmp_path: Path) -> None:
     payload = model.load_lexicon_payload()
     assert len(payload["unigram"]) > 10_000 and len(payload["tortured"]) > 1_000
-    model.save_npz(tmp_path / "lex.npz", model.lexicon_arrays(payload))
+    model.save_lexicon(tmp_path / "lex.npz", payload)
     with np.load(tmp_path / "lex.npz", allow_pickle=False) as z:
         assert model.payload_from_arrays(z) == payload
     assert (tmp_path / "lex.npz").read_bytes() == (DATA / model.LEXICON_FILE).read_bytes()  # same bytes: deterministic
@@ -60,6 +60,9 @@ def test_save_npz_stores_only_what_deflate_cannot_shrink(tmp_path: Path) -> None
             assert z[k].dtype == v.dtype and np.array_equal(z[k], v)
     model.save_npz(tmp_path / "b.npz", arrays)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    model.save_npz(tmp_path / "c.npz", arrays, store=("zeros",))
+    kinds = {i.filename: i.compress_type for i in zipfile.ZipFile(tmp_path / "c.npz").infolist()}
+    assert kinds["zeros.npy"] == zipfile.ZIP_STORED and kinds["s.npy"] == zipfile.ZIP_DEFLATED
 
 
 @pytest.mark.parametrize("name", ["garble_model.npz", "garble_nn.npz", model.LEXICON_FILE])
@@ -68,5 +71,5 @@ def test_shipped_files_are_in_save_npz_layout(name: str, tmp_path: Path) -> None
     an inflate at start-up) and the file is what ``build_garble_model.py --repack`` writes."""
     with np.load(DATA / name, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    model.save_npz(tmp_path / name, arrays)
+    model.save_npz(tmp_path / name, arrays, store=model.LEXICON_STORED if name == model.LEXICON_FILE else ())
     assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes()
