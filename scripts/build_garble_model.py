@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build ``cleaner/data/garble_model.npz`` and ``garble_lexicon.json.gz`` (``--lm``: also ``garble_lm.npz``).
+"""Build ``cleaner/data/garble_model.npz`` and ``garble_lexicon.npz`` (``--lm``: also ``garble_lm.npz``).
 
 Inputs (``--shared``, default ../shared): ``bench/mtgarble/train.jsonl.gz`` (the only
 labelled data used), ``clean_en_zh.txt.gz`` (clean human sentences) and
@@ -10,7 +10,8 @@ Steps:
    post-edits, the WMT references, some fluent MT) are dropped first: statistics that
    included them made every train post-edit look perfectly in-vocabulary, a leak that
    inflated the old grouped CV by ~0.1 AUC (no dev item is in ``clean_en_zh``);
-1. lexicon (JSON: English vocabulary for the ``non-word`` evidence, tortured phrases,
+1. lexicon (``garble_lexicon.npz``, :func:`cleaner.garble.model.lexicon_arrays`: English vocabulary
+   for the ``non-word`` evidence, tortured phrases,
    acronym expansions) and clean-text tables (npz: sorted 32-bit fingerprints of
    the tokens, word bigrams seen >= 2 times with log P(w2|w1), skeleton trigrams seen
    >= 2 times, Han characters and Han bigrams) from the remaining clean text, and the
@@ -41,8 +42,14 @@ Steps:
      python scripts/train_garble_nn.py --shared ../shared --linear-oof /tmp/oof_lin.npz
    (PyTorch CPU wheel, build time only: how to install it is in that script's docstring).
 
+Every npz is written by :func:`cleaner.garble.model.save_npz` (incompressible members stored: no inflate at
+start-up).  ``--repack`` rewrites the shipped ``garble_model.npz``, ``garble_nn.npz`` and the lexicon (from
+``garble_lexicon.json.gz``, its format before session 9, when that is there) in that layout, arrays unchanged,
+without rebuilding anything.
+
 scikit-learn/scipy are build-time only.  Usage:
   python scripts/build_garble_model.py [--shared ../shared] [--out cleaner/data] [--cs 3] [--pair-weight 3]
+  python scripts/build_garble_model.py --repack [--out cleaner/data]
 Timing (CPU only, 2-core VM shared with other jobs): ~40 s for tables + features, then 6
 L-BFGS fits per C value (5 CV folds + final): 10-18 minutes in all.
 """
@@ -70,7 +77,16 @@ sys.path.insert(0, str(ROOT))
 from cleaner.garble import lm as lmod  # noqa: E402
 from cleaner.garble import vec  # noqa: E402
 from cleaner.garble.features import ALPHA_RE, HAN_RE, nonwords, split_sentences  # noqa: E402
-from cleaner.garble.model import aggregate, lexicon_from_payload, tables_from_arrays  # noqa: E402
+from cleaner.garble.model import (  # noqa: E402
+    LEXICON_FILE,
+    aggregate,
+    lexicon_arrays,
+    lexicon_from_payload,
+    payload_from_arrays,
+    save_lexicon,
+    save_npz,
+    tables_from_arrays,
+)
 from cleaner.garble.signals import glued_words, tortured_phrases  # noqa: E402
 
 # Acronyms with several common expansions (general knowledge, the top senses an
@@ -585,7 +601,33 @@ def zh_only(shared: Path, out: Path) -> None:
     meta.update(info)
     arrays.update(zh_arrays)
     arrays["meta"] = np.array(json.dumps(meta))
-    np.savez_compressed(path, **arrays)
+    save_npz(path, arrays)
+
+
+def repack(out: Path) -> None:
+    """Rewrite ``out``'s garble model files with :func:`save_npz` (same arrays, same order), and the lexicon as
+    ``garble_lexicon.npz`` (from the old ``garble_lexicon.json.gz`` when it is there; then that file is removed)."""
+    from cleaner.garble.nn import NN_FILE
+
+    for name in ("garble_model.npz", NN_FILE, "garble_lm.npz"):
+        path = out / name
+        if path.is_file():
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            save_npz(path, arrays)
+            print(f"repacked {path} ({path.stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
+    old = out / "garble_lexicon.json.gz"
+    if old.is_file():
+        with gzip.open(old, "rt", encoding="utf-8") as f:
+            payload = json.load(f)
+    else:
+        with np.load(out / LEXICON_FILE, allow_pickle=False) as z:
+            payload = payload_from_arrays(z)
+    if payload_from_arrays(lexicon_arrays(payload)) != payload:
+        raise SystemExit("lexicon round trip differs")
+    save_lexicon(out / LEXICON_FILE, payload)
+    old.unlink(missing_ok=True)
+    print(f"wrote {out / LEXICON_FILE} ({(out / LEXICON_FILE).stat().st_size / 1e6:.2f} MB)", file=sys.stderr)
 
 
 def main() -> None:
@@ -612,7 +654,11 @@ def main() -> None:
     ap.add_argument("--cv-only", action="store_true", help="stop after the CV (experiments)")
     ap.add_argument("--dump-oof", default="", help="save OOF sentence logits, owners and labels here (.npz)")
     ap.add_argument("--zh-only", action="store_true", help="rebuild only the Chinese model in OUT/garble_model.npz")
+    ap.add_argument("--repack", action="store_true", help="rewrite OUT's garble files in save_npz's layout (no build)")
     a = ap.parse_args()
+    if a.repack:
+        repack(Path(a.out))
+        return
     if a.zh_only:
         zh_only(Path(a.shared), Path(a.out))
         return
@@ -631,7 +677,7 @@ def main() -> None:
     clean = [t for t in clean if t not in seen]
     print(f"clean sentences: {n_all}, {n_all - len(clean)} dropped as train text", file=sys.stderr)
     pps = json.loads((mt / "tortured_phrases_pps.json").read_text(encoding="utf-8"))["phrases"]
-    payload = json.loads(json.dumps(build_lexicon(clean, pps)))  # exactly what the runtime loads
+    payload = payload_from_arrays(lexicon_arrays(json.loads(json.dumps(build_lexicon(clean, pps)))))  # as loaded
     lex = lexicon_from_payload(payload)
     # fluent training rows: a sample of the clean lines (never in a test fold)
     pool = clean[:]
@@ -775,8 +821,7 @@ def main() -> None:
     }
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(
-        out / "garble_model.npz",
+    save_npz(out / "garble_model.npz", dict(
         w_sparse=ws.astype(np.float16),
         w_dense=wd.astype(np.float32),
         dense_mean=mu.astype(np.float32),
@@ -787,16 +832,13 @@ def main() -> None:
         meta=np.array(json.dumps(meta)),
         **zh_arrays,
         **{k: (v.astype(np.float16) if v.dtype == np.float32 and v.ndim else v) for k, v in arrays.items()},
-    )
+    ))
     if lm_en is not None:
-        np.savez_compressed(out / "garble_lm.npz", **lm_en.arrays("en_"))
+        save_npz(out / "garble_lm.npz", lm_en.arrays("en_"))
     else:  # a model without LM inputs: no stale LM file next to it
         (out / "garble_lm.npz").unlink(missing_ok=True)
-    # mtime=0: rebuilding from the same inputs gives a byte-identical file
-    blob = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    with open(out / "garble_lexicon.json.gz", "wb") as fb:
-        with gzip.GzipFile(fileobj=fb, mode="wb", compresslevel=9, mtime=0) as gz:
-            gz.write(blob)
+    save_lexicon(out / LEXICON_FILE, payload)  # (fixed member dates: same inputs, same bytes)
+    (out / "garble_lexicon.json.gz").unlink(missing_ok=True)  # (the format before session 9)
     print(json.dumps(meta["cv_auc"][str(best_c)], indent=1))
     print(f"done in {time.time() - t0:.0f}s", file=sys.stderr)
 

@@ -522,13 +522,14 @@ def main() -> None:
         "oof_goodmt_flag_rate": rate,
     }
     out = Path(a.out) / gnn.NN_FILE
-    np.savez_compressed(
-        out,
+    from cleaner.garble.model import save_npz
+
+    save_npz(out, dict(
         **arrays,
         stack=np.r_[stack[:2], 0.0].astype(np.float64),
         calib=np.array([1.0, stack[2]], dtype=np.float64),
         meta=np.array(json.dumps(meta)),
-    )
+    ))
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB, {time.time() - t0:.0f}s)", file=sys.stderr)
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from importlib import resources
 from itertools import chain, islice
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,8 @@ import regex
 from .. import native
 
 NN_FILE = "garble_nn.npz"
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+"""``cleaner/data`` (a plain path: ``importlib.resources`` cost ~1.5 ms of imports at start-up, s9)."""
 MAX_TOKENS = 64
 """Tokens scored per sentence (longer sentences are cut): MT sentences in train have a median of ~20."""
 
@@ -100,16 +102,32 @@ def _token_code(tok: str, buckets: int) -> tuple[int, int, tuple[int, ...]]:
 token_code = lru_cache(maxsize=TOKEN_CACHE)(_token_code)
 
 
+CLASS_PATTERNS = ((r"\s+", 3), (r"\p{N}+", 2), (r"\p{L}+", 1))
+""":func:`build_classes`' patterns, later ones overriding earlier ones."""
+
+
 @lru_cache(maxsize=2)
 def _classes(full: bool) -> bytes:
-    """Class of each code point in :data:`TOKEN_RE` (1 ``\\p{L}``, 2 ``\\p{N}``, 3 ``\\s``, 0 other), from
-    ``regex`` itself (its Unicode tables, not Python's): the BMP (~15 ms, once), or every code point
-    (~160 ms, built only when a sentence holds an astral character)."""
+    """Class of each code point in :data:`TOKEN_RE` (1 ``\\p{L}``, 2 ``\\p{N}``, 3 ``\\s``, 0 other): the BMP's
+    from ``garble_chartables.npz`` when its key matches (:func:`cleaner.garble.vec.shipped_nn_classes`, s9), else
+    :func:`build_classes`."""
+    if not full:
+        from .vec import shipped_nn_classes  # (vec imports this module)
+
+        shipped = shipped_nn_classes()
+        if shipped is not None:
+            return shipped
+    return build_classes(full)
+
+
+def build_classes(full: bool) -> bytes:
+    """:func:`_classes` from ``regex`` itself (its Unicode tables, not Python's): the BMP (~2-15 ms), or every
+    code point (~160 ms, built only when a sentence holds an astral character)."""
     top = 0x110000 if full else 0x10000
     # (decoded from one buffer: "".join(map(chr, ...)) made a million one-character strings, ~90 MB at peak)
     allc = np.arange(top, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     cls = np.zeros(top, dtype=np.uint8)
-    for pat, c in ((r"\s+", 3), (r"\p{N}+", 2), (r"\p{L}+", 1)):
+    for pat, c in CLASS_PATTERNS:
         for m in regex.finditer(pat, allc):
             cls[m.start() : m.end()] = c
     return cls.tobytes()
@@ -389,7 +407,7 @@ def convnet_from_arrays(z: Any) -> ConvNet:
 
 def load_convnet() -> ConvNet | None:
     """The shipped CNN (``cleaner/data/garble_nn.npz``), or None when the file is absent."""
-    path = resources.files("cleaner").joinpath("data", NN_FILE)
+    path = DATA_DIR / NN_FILE
     if not path.is_file():
         return None
     with path.open("rb") as f:

@@ -28,9 +28,11 @@ over it:
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -99,23 +101,99 @@ def _mix(h: np.ndarray) -> np.ndarray:
     return out
 
 
+_LOWER_PATTERN = r"\p{Lu}|\p{Lt}"
+"""Code points that :func:`build_char_tables` lower-cases (where ``str.lower`` gives one code point)."""
+_CLASS_PATTERNS = (
+    (r"[\p{L}\p{M}]", LET),
+    (r"\p{N}", DIG),
+    (r"\p{Han}", HAN),
+    (r"[\s\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Co}\p{Z}]", SPACE),
+    (r"['’]", APO),
+)
+"""Token classes of :func:`build_char_tables`, later patterns overriding earlier ones (every other code point: PUN)."""
+CHAR_TABLES_FILE = "garble_chartables.npz"
+CHAR_TABLES_VERSION = 1
+"""Bump when :func:`build_char_tables` changes in a way its patterns do not show (the key holds the patterns)."""
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """Lower-case map and class of every BMP code point (built once, ~30 ms)."""
+    """Lower-case map and class of every BMP code point: :func:`build_char_tables`' arrays, read from
+    ``cleaner/data/garble_chartables.npz`` when that file's key is :func:`char_tables_key` (~1 ms), else built
+    here (~25-30 ms of the loader's start-up: a regex match object per code point, five patterns)."""
+    shipped = _shipped_char_tables()
+    return shipped if shipped is not None else build_char_tables()
+
+
+def char_tables_key() -> str:
+    """What :func:`build_char_tables`' answer depends on: the ``regex`` module (its own Unicode tables decide the
+    classes), Python's Unicode database (``str.lower``), the patterns and :data:`CHAR_TABLES_VERSION`."""
+    import unicodedata
+
+    from .nn import CLASS_PATTERNS
+
+    return json.dumps({"version": CHAR_TABLES_VERSION, "regex": regex.__version__,
+                       "unidata": unicodedata.unidata_version, "lower": _LOWER_PATTERN,
+                       "classes": [[p, c] for p, c in _CLASS_PATTERNS],
+                       "nn_classes": [[p, c] for p, c in CLASS_PATTERNS]}, sort_keys=True)
+
+
+def char_table_arrays() -> dict[str, np.ndarray]:
+    """The arrays of ``garble_chartables.npz`` (``scripts/build_garble_chartables.py``): the key, the lower-case
+    map as its difference from the identity (int32, nearly all zeros: ~2 kB deflated), the classes and the
+    sentence CNN's BMP token classes (``nn.build_classes(False)``, ~2 ms more of the loader's start-up)."""
+    from .nn import build_classes
+
+    low, cls = build_char_tables()
+    delta = low.astype(np.int64) - np.arange(0x10000, dtype=np.int64)
+    nn_cls = np.frombuffer(build_classes(False), dtype=np.uint8)
+    return {"key": np.array(char_tables_key()), "low_delta": delta.astype(np.int32), "cls": cls, "nn_cls": nn_cls}
+
+
+def _shipped_char_tables() -> tuple[np.ndarray, np.ndarray] | None:
+    """The shipped tables, or None when the file is missing, unreadable or built under another key."""
+    z = _shipped_arrays()
+    return None if z is None else (z["low"], z["cls"])
+
+
+def shipped_nn_classes() -> bytes | None:
+    """``nn.build_classes(False)`` from the shipped file, or None (as :func:`_shipped_char_tables`)."""
+    z = _shipped_arrays()
+    return None if z is None else z["nn_cls"].tobytes()
+
+
+@lru_cache(maxsize=1)
+def _shipped_arrays() -> dict[str, np.ndarray] | None:
+    """The shipped file's arrays (read once: the CNN's classes and the featuriser's tables come from it)."""
+    import zipfile  # (np.load imports it anyway)
+
+    path = Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["key"]) != char_tables_key():
+                return None
+            delta, cls, nn_cls = np.asarray(z["low_delta"]), np.ascontiguousarray(z["cls"]), np.asarray(z["nn_cls"])
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    for a, dt in ((delta, np.int32), (cls, np.uint8), (nn_cls, np.uint8)):
+        if a.shape != (0x10000,) or a.dtype != dt:
+            return None
+    low = np.arange(0x10000, dtype=np.int64) + delta
+    if int(low.min()) < 0 or int(low.max()) > 0x10FFFF or int(cls.max()) > APO or int(nn_cls.max()) > 3:
+        return None
+    return {"low": low.astype(np.uint32), "cls": cls, "nn_cls": nn_cls}
+
+
+def build_char_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Lower-case map and class of every BMP code point, from ``regex``'s Unicode properties (~30 ms)."""
     allc = np.arange(0x10000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")  # (no 65,536 str objects)
     low = np.arange(0x10000, dtype=np.uint32)
-    for m in regex.finditer(r"\p{Lu}|\p{Lt}", allc):
+    for m in regex.finditer(_LOWER_PATTERN, allc):
         lc = m.group().lower()
         if len(lc) == 1:
             low[m.start()] = ord(lc)
     cls = np.full(0x10000, PUN, dtype=np.uint8)
-    for pat, c in (
-        (r"[\p{L}\p{M}]", LET),
-        (r"\p{N}", DIG),
-        (r"\p{Han}", HAN),
-        (r"[\s\p{Cc}\p{Cf}\p{Cs}\p{Cn}\p{Co}\p{Z}]", SPACE),
-        (r"['’]", APO),
-    ):
+    for pat, c in _CLASS_PATTERNS:
         idx = [m.start() for m in regex.finditer(pat, allc)]
         cls[idx] = c
     return low, cls

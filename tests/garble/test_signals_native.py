@@ -211,3 +211,16 @@ def test_expansion_matches_are_the_full_alternations_matches(text: str) -> None:
     full = signals._alternation(order, regex.IGNORECASE)
     got = signals._expansion_matches(order, text)
     assert [(m.span(), m.group()) for m in got] == [(m.span(), m.group()) for m in full.finditer(text)]
+
+
+def test_head_hashes_vectorised_equal_the_python_loop() -> None:
+    """_head_hashes (numpy, s9) gives the arrays of the per-word Python loop it replaced, on the shipped heads
+    and on small odd ones (an empty word, a lone pair, a lone triple, no head at all)."""
+    shipped = load_model().tortured
+    signals.has_tortured_head("warm the cache", shipped)
+    cases = [signals._HEADS3[id(shipped)][3], frozenset({(b"a", b"", b"b")}), frozenset({(b"red", b"fox")}),
+             frozenset({(b"big", b"red", b"dog")}), frozenset(), frozenset({(b"x" * 70, b"y", b"")})]
+    for heads in cases:
+        got, want = signals._head_hashes_np(heads), signals._head_hashes_py(heads)
+        for g, w in zip(got, want, strict=True):
+            assert g.dtype == w.dtype == np.uint64 and g.shape == w.shape and np.array_equal(g, w)
