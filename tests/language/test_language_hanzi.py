@@ -26,3 +26,23 @@ def test_majority_vote_and_confidence() -> None:
 def test_counts_ignore_non_han() -> None:
     assert hans_hant_counts("hello 123 ×") == (0, 0)
     assert hans_hant_counts("这這") == (1, 1)
+
+
+def test_bulk_tables_are_the_per_character_definition() -> None:
+    """The bulk encode (:func:`~cleaner.language.hanzi._encodable_mask`) gives exactly the sets one
+    ``encode`` per character gives, and is what :func:`tables` used here (no fall-back)."""
+    from cleaner.language import hanzi
+
+    chars = hanzi._cjk_chars()
+    assert len(chars) == sum(hi - lo for lo, hi in hanzi._CJK_RANGES)
+    assert hanzi._encodable_mask(chars, "gb2312") is not None and hanzi._encodable_mask(chars, "big5") is not None
+    assert tables() == hanzi._tables_per_character(chars)
+
+
+def test_bulk_mask_refuses_what_it_cannot_prove() -> None:
+    from cleaner.language import hanzi
+
+    assert hanzi._encodable_mask("中?", "gb2312") is None  # a literal "?" would read as unencodable
+    assert hanzi._encodable_mask("中", "no-such-codec") is None
+    mask = hanzi._encodable_mask("中這这", "gb2312")
+    assert mask is not None and mask.tolist() == [True, False, True]
