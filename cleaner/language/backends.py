@@ -247,8 +247,9 @@ FLAT_MODEL = Path(__file__).resolve().parent.parent / "data" / "py3langid_flat.n
 py3langid ships its model LZMA-compressed with a 39 MB transition table this package never keeps:
 reading it and deriving the flat automaton took ~0.6 s, half the first document of a fresh
 process.  This file holds only what is kept, zlib-compressed (LZMA decodes at ~150 MB/s, zlib
-several times faster), and loads in ~0.1 s.  It is used only when the installed model is the very
-file it was built from (size and SHA-256 recorded in it): the answers are py3langid's, bit for bit."""
+several times faster), and loads in ~0.07 s of CPU, ~0.04 s on two cores (:func:`read_flat_model`).
+It is used only when the installed model is the very file it was built from (size and SHA-256
+recorded in it): the answers are py3langid's, bit for bit."""
 
 
 def _load_py3langid() -> Any:
@@ -287,20 +288,33 @@ def flat_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "keys": automaton._keys, "nodes": automaton._nodes, "out": automaton.out}
 
 
+_PTC_CHUNKS = 8
+"""Row blocks ``ptc`` is stored in: independent deflate streams, so :func:`read_flat_model` inflates
+them two at a time (zlib lets go of the GIL while it inflates)."""
+
+
 def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) -> None:
     """Write :func:`flat_arrays`' output to ``path`` (see :data:`FLAT_MODEL`), tied to ``source``.
 
-    ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): it is
-    stored class-major with each value's bits XOR-ed with its class's floor, so those entries are
-    zero bits and deflate packs the 28 MB into ~4 MB.  The automaton's sorted keys are stored as
-    differences.  Everything round-trips bit for bit (tests/language/test_language_backends.py).
+    ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): each
+    value's bits are XOR-ed with its class's floor, so those entries are zero bits and deflate packs
+    the 28 MB into ~5 MB.  It is stored as it is kept (feature-major, no transpose at load: that took
+    ~35 ms of ~100), in ``_PTC_CHUNKS`` row blocks (``ptc_bounds`` their first rows).  The
+    automaton's sorted keys are stored as differences.  Everything round-trips bit for bit
+    (tests/language/test_language_backends.py).
     """
     import zipfile
 
     ptc = np.asarray(arrays["ptc"], dtype=np.float16)
-    floor = ptc.min(axis=0)
+    floor = ptc.min(axis=0) if len(ptc) else np.zeros(ptc.shape[1], dtype=np.float16)
+    bits = ptc.view(np.uint16) ^ floor.view(np.uint16)
+    # blocks of about equal inflating work (non-floor entries; the first features, short n-grams, have most)
+    work = np.concatenate([[0], np.cumsum((bits != 0).sum(axis=1) + 8)])
+    bounds = np.searchsorted(work, np.linspace(0, work[-1], _PTC_CHUNKS + 1)).astype(np.int64)
+    bounds[0], bounds[-1] = 0, len(ptc)
     stored = {
-        "ptc_xor": np.ascontiguousarray((ptc.view(np.uint16) ^ floor.view(np.uint16)).T),
+        **{f"ptc_xor_{k}": np.ascontiguousarray(bits[bounds[k]:bounds[k + 1]]) for k in range(_PTC_CHUNKS)},
+        "ptc_bounds": bounds,
         "ptc_floor": floor,
         "pc": np.asarray(arrays["pc"]),
         "classes": np.asarray(arrays["classes"]),
@@ -318,21 +332,95 @@ def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) ->
 
 def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
     """:func:`flat_arrays`' output read back from ``path``; ``None`` when it is missing or was built
-    from another file than ``source`` (py3langid's installed model)."""
+    from another file than ``source`` (py3langid's installed model).
+
+    The work (inflating ``ptc``'s row blocks straight into the kept array, the automaton's arrays,
+    the SHA-256 of ``source``) is shared by this thread and one helper, joined before this returns:
+    each task spends its time in zlib, hashlib or numpy, which let go of the GIL, so the two run on
+    two cores (~95 ms -> ~40 ms on the 2-core machine of bench/results/startup_s9_lang.md)."""
+    import zipfile
+
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as z:
-        if int(z["source_size"][0]) != source.stat().st_size or str(z["source_sha256"][0]) != _sha256(source):
+        if int(z["source_size"][0]) != source.stat().st_size:
             return None
-        bits = z["ptc_xor"]
-        bits ^= z["ptc_floor"].view(np.uint16)[:, None]  # in place: one 28 MB buffer less at load
-        ptc = np.ascontiguousarray(bits.T).view(np.float16)
-        out = z["out"]
-        if not (ptc.ndim == 2 and ptc.shape[1] == len(z["pc"]) == len(z["classes"])
-                and len(out) and int(out.min()) >= -1 and int(out.max()) < ptc.shape[0]):
-            raise ValueError(f"{path.name}: arrays malformed")  # caught by the loader: py3langid's own file
-        return {"ptc": ptc, "pc": z["pc"], "classes": z["classes"], "keys": np.cumsum(z["key_steps"]),
-                "nodes": z["nodes"], "out": out}
+        want_sha = str(z["source_sha256"][0])
+        floor = z["ptc_floor"].view(np.uint16)
+        pc, classes, bounds = z["pc"], z["classes"], z["ptc_bounds"]
+    if not (bounds.ndim == 1 and len(bounds) >= 2 and bounds[0] == 0 and (np.diff(bounds) >= 0).all()
+            and floor.ndim == 1):
+        raise ValueError(f"{path.name}: arrays malformed")
+    width = len(floor)
+    bits = np.empty((int(bounds[-1]), width), dtype=np.uint16)
+    got: dict[str, Any] = {}
+
+    def member(name: str) -> np.ndarray:
+        with zipfile.ZipFile(path) as own, own.open(name + ".npy") as f:  # (a handle per thread)
+            return np.asarray(np.lib.format.read_array(f, allow_pickle=False))
+
+    def block(k: int) -> None:
+        """Inflate row block ``k`` and XOR it with the floors straight into ``bits`` (~1 MB at a time)."""
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        with zipfile.ZipFile(path) as own, own.open(f"ptc_xor_{k}.npy") as f:
+            version = np.lib.format.read_magic(f)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(f)
+            if shape != (hi - lo, width) or fortran or dtype != np.dtype(np.uint16):
+                raise ValueError(f"{path.name}: ptc block {k} malformed")
+            step = max(1, (1 << 20) // (2 * max(1, width)))
+            for r in range(lo, hi, step):
+                n = min(step, hi - r)
+                data = f.read(2 * n * width)
+                if len(data) != 2 * n * width:
+                    raise ValueError(f"{path.name}: ptc block {k} truncated")
+                np.bitwise_xor(np.frombuffer(data, dtype=np.uint16).reshape(n, width), floor, out=bits[r:r + n])
+
+    def automaton() -> None:
+        got["keys"] = np.cumsum(member("key_steps"))
+        got["nodes"] = member("nodes")
+        got["out"] = member("out")
+
+    tasks: list[Callable[[], None]] = [lambda: got.__setitem__("sha", _sha256(source)), automaton]
+    tasks += [functools.partial(block, k) for k in range(len(bounds) - 1)]
+    _run_two_at_a_time(tasks)
+    if got["sha"] != want_sha:
+        return None
+    ptc = bits.view(np.float16)
+    out = got["out"]
+    if not (ptc.shape[1] == len(pc) == len(classes) and len(out) and int(out.min()) >= -1
+            and int(out.max()) < ptc.shape[0]):
+        raise ValueError(f"{path.name}: arrays malformed")  # caught by the loader: py3langid's own file
+    return {"ptc": ptc, "pc": pc, "classes": classes, "keys": got["keys"], "nodes": got["nodes"], "out": out}
+
+
+def _run_two_at_a_time(tasks: list[Callable[[], None]]) -> None:
+    """Run ``tasks`` on this thread and one helper thread, each taking the next task not yet taken;
+    the helper is joined before this returns (the pool's loader forks right after its warm-up), and
+    the first exception of either is raised here."""
+    queue = iter(tasks)
+    take = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while not errors:
+            with take:
+                task = next(queue, None)
+            if task is None:
+                return
+            try:
+                task()
+            except BaseException as e:  # re-raised by the caller's thread
+                errors.append(e)
+
+    helper = threading.Thread(target=work, name="cleaner-py3langid-load", daemon=True)
+    helper.start()
+    try:
+        work()
+    finally:
+        helper.join()
+    if errors:
+        raise errors[0]
 
 
 def read_py3langid_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -293,3 +293,47 @@ def test_compiled_states_are_the_numpy_states(flat) -> None:
         backends._native_lid()(auto._keys, auto._nodes, 7, b"abc")
     with pytest.raises(ValueError):
         backends._native_lid()(auto._keys, auto._nodes[:5], 6, b"abc")
+
+
+def test_two_at_a_time_runs_every_task_joins_and_raises() -> None:
+    """read_flat_model's helper thread: every task runs once, the helper is gone when it returns (the
+    pool's loader forks right after), and a task's exception reaches the caller."""
+    import threading
+
+    done: list[int] = []
+    backends._run_two_at_a_time([lambda i=i: done.append(i) for i in range(9)])
+    assert sorted(done) == list(range(9))
+    assert not [t for t in threading.enumerate() if t.name == "cleaner-py3langid-load"]
+
+    def boom() -> None:
+        raise OSError("disk")
+
+    with pytest.raises(OSError, match="disk"):
+        backends._run_two_at_a_time([boom, lambda: None, lambda: None])
+    assert not [t for t in threading.enumerate() if t.name == "cleaner-py3langid-load"]
+
+
+def test_flat_model_blocks_of_the_wrong_shape_are_refused(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    rng = np.random.default_rng(5)
+    arrays = {"ptc": rng.random((30, 4)).astype(np.float16), "pc": rng.random(4).astype(np.float32),
+              "classes": np.array(list("abcd")),
+              "keys": np.arange(1, 4, dtype=np.uint64) | np.uint64(1) << np.uint64(48),
+              "nodes": np.arange(1, 4, dtype=np.int32), "out": np.zeros(4, dtype=np.int32)}
+    source = tmp_path / "model.xz"
+    source.write_bytes(b"model")
+    good, bad = tmp_path / "good.npz", tmp_path / "bad.npz"
+    backends.write_flat_model(good, arrays, source)
+    assert backends.read_flat_model(good, source)["ptc"].tobytes() == arrays["ptc"].tobytes()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "ptc_xor_0.npy":
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.zeros((1, 4), dtype=np.uint16))
+                data = buf.getvalue()
+            dst.writestr(info, data)
+    with pytest.raises(ValueError, match="malformed"):
+        backends.read_flat_model(bad, source)
