@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
-"""Build ``cleaner/data/script_table.zlib``: the language stage's script id per code point, pre-built.
+"""Build ``cleaner/data/script_table.zlib`` and ``hanzi_classes.zlib``: the language stage's tables, pre-built.
 
 ``cleaner.language.scripts.build_script_table`` derives the table from the ``regex`` module's Unicode
 script properties (27 scans of a 196,608-character string: ~15 ms on every fresh process, on the
 pool loader's critical path).  This script builds it once and stores it under its key (the ``regex``
 release and a digest of the script definitions); the loader reads it in ~0.3 ms when the key matches
-and builds it in memory otherwise.  Nothing here is fitted to data: ``--shared`` is accepted for the
+and builds it in memory otherwise.  Likewise the simplified/traditional class of each CJK code point
+(``cleaner.language.hanzi``: from Python's GB2312 and Big5 codecs, ~4 ms; keyed by the Python release).
+Nothing here is fitted to data: ``--shared`` is accepted for the
 common interface of the build scripts and not read.
 
-    python scripts/build_language_tables.py [--shared ../shared] [--out PATH]
+    python scripts/build_language_tables.py [--shared ../shared] [--out PATH] [--hanzi-out PATH]
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from cleaner.language import scripts  # noqa: E402
+from cleaner.language import hanzi, scripts  # noqa: E402
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shared", default=str(REPO / ".." / "shared"), help="shared data (not read: see above)")
     ap.add_argument("--out", default=str(scripts.TABLE_FILE))
+    ap.add_argument("--hanzi-out", default=str(hanzi.CLASS_FILE))
     a = ap.parse_args()
     out = Path(a.out)
     table = scripts.build_script_table()
@@ -35,6 +38,13 @@ def main() -> int:
     if back is None or back.tobytes() != table.tobytes():
         raise SystemExit(f"{out}: not read back bit for bit")
     print(f"wrote {out} ({out.stat().st_size:,} bytes; key {scripts.table_key().decode()})")
+    out = Path(a.hanzi_out)
+    classes = hanzi.build_class_table(*hanzi.build_tables())
+    hanzi.write_class_table(out, classes)
+    got = hanzi.read_class_table(out)
+    if got is None or got.tobytes() != classes.tobytes():
+        raise SystemExit(f"{out}: not read back bit for bit")
+    print(f"wrote {out} ({out.stat().st_size:,} bytes; key {hanzi.class_key().decode()})")
     return 0
 
 

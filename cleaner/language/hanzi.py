@@ -12,6 +12,9 @@ to any benchmark; the langid dev set is only used to *measure* the result
 from __future__ import annotations
 
 import functools
+import sys
+import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -60,15 +63,28 @@ def _encodable_mask(chars: str, codec: str) -> np.ndarray | None:
 
 @functools.lru_cache(maxsize=1)
 def tables() -> tuple[frozenset[str], frozenset[str]]:
-    """(simplified-leaning, traditional-leaning) characters."""
+    """(simplified-leaning, traditional-leaning) characters: read from the shipped :data:`CLASS_FILE`
+    when its key is this process's (~0.5 ms), else :func:`build_tables`."""
+    shipped = read_class_table(CLASS_FILE)
+    if shipped is None:
+        return build_tables()
+    return _chars_of(np.flatnonzero(shipped == 1)), _chars_of(np.flatnonzero(shipped == 2))
+
+
+def _chars_of(cps: np.ndarray) -> frozenset[str]:
+    return frozenset(cps.astype(np.uint32).tobytes().decode("utf-32-le"))
+
+
+def build_tables() -> tuple[frozenset[str], frozenset[str]]:
+    """:func:`tables` from Python's codecs (~4 ms): one checked bulk encode per codec, else (never seen)
+    one encode per character."""
     chars = _cjk_chars()
     gb = _encodable_mask(chars, "gb2312")
     big5 = _encodable_mask(chars, "big5")
     if gb is None or big5 is None:  # (not seen with CPython's codecs: tests/language/test_language_hanzi.py)
         return _tables_per_character(chars)
     cps = np.frombuffer(chars.encode("utf-32-le"), dtype=np.uint32)
-    return (frozenset(cps[gb & ~big5].tobytes().decode("utf-32-le")),
-            frozenset(cps[big5 & ~gb].tobytes().decode("utf-32-le")))
+    return _chars_of(cps[gb & ~big5]), _chars_of(cps[big5 & ~gb])
 
 
 def _tables_per_character(chars: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -85,14 +101,46 @@ def _tables_per_character(chars: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(hans), frozenset(hant)
 
 
+CLASS_FILE = Path(__file__).resolve().parent.parent / "data" / "hanzi_classes.zlib"
+""":func:`build_class_table` of :func:`build_tables`, pre-built by ``scripts/build_language_tables.py``: a header line
+(:func:`class_key`) and the zlib-compressed table; used only under this process's key."""
+
+
+def class_key() -> bytes:
+    """What the classes are derived from: the Python release (its GB2312 and Big5 codecs) and the ranges."""
+    v = sys.version_info
+    return f"{sys.implementation.name} {v.major}.{v.minor}.{v.micro} gb2312/big5 {_CJK_RANGES} v1".encode()
+
+
 @functools.lru_cache(maxsize=1)
 def _class_table() -> np.ndarray:
     """uint8 per code point below U+FB00: 1 simplified-leaning, 2 traditional-leaning, else 0."""
-    hans, hant = tables()
+    return build_class_table(*tables())
+
+
+def build_class_table(hans: frozenset[str], hant: frozenset[str]) -> np.ndarray:
+    """:func:`_class_table` of the sets :func:`tables` gives."""
     table = np.zeros(0xFB00, dtype=np.uint8)
-    table[[ord(c) for c in hans]] = 1
-    table[[ord(c) for c in hant]] = 2
+    table[np.frombuffer("".join(hans).encode("utf-32-le"), dtype=np.uint32)] = 1
+    table[np.frombuffer("".join(hant).encode("utf-32-le"), dtype=np.uint32)] = 2
     return table
+
+
+def read_class_table(path: Path) -> np.ndarray | None:
+    """The table stored at ``path`` (:func:`write_class_table`), or None: missing, another key, malformed."""
+    try:
+        key, _, body = path.read_bytes().partition(b"\n")
+        table = np.frombuffer(zlib.decompress(body), dtype=np.uint8) if key == class_key() else None
+    except (OSError, zlib.error):
+        return None
+    if table is None or len(table) != 0xFB00 or int(table.max()) > 2:
+        return None
+    return table
+
+
+def write_class_table(path: Path, table: np.ndarray) -> None:
+    """Store ``table`` at ``path`` under this process's :func:`class_key` (``scripts/build_language_tables.py``)."""
+    path.write_bytes(class_key() + b"\n" + zlib.compress(np.asarray(table, dtype=np.uint8).tobytes(), 9))
 
 
 def hanzi_classes_of(cps: np.ndarray) -> np.ndarray:
