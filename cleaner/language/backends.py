@@ -134,11 +134,11 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
     return labels, probs
 
 
-LANGUAGE_ABI = 2
+LANGUAGE_ABI = 3
 """The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText and
 py3langid's walk here, the line pass, line judge and document sample in ``cleaner.language``, and the character scans
 of ``cleaner.fix_encoding`` and ``cleaner.pipeline`` (2: session 8's ``cp_scan``, ``cp_count``, ``lid_states``,
-``lang_sample``)."""
+``lang_sample``; 3: session 9's ``lid_unpack``)."""
 
 
 def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
@@ -286,7 +286,8 @@ FLAT_MODEL = Path(__file__).resolve().parent.parent / "data" / "py3langid_flat.n
 py3langid ships its model LZMA-compressed with a 39 MB transition table this package never keeps:
 reading it and deriving the flat automaton took ~0.6 s, half the first document of a fresh
 process.  This file holds only what is kept, zlib-compressed (LZMA decodes at ~150 MB/s, zlib
-several times faster), and loads in ~0.07 s of CPU, ~0.04 s on two cores (:func:`read_flat_model`).
+several times faster), and loads in ~0.035 s of CPU (~0.06 s without the compiled ``lid_unpack``),
+shared by two threads (:func:`read_flat_model`).
 It is used only when the installed model is the very file it was built from (size and SHA-256
 recorded in it): the answers are py3langid's, bit for bit."""
 
@@ -329,16 +330,18 @@ def flat_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 _PTC_CHUNKS = 8
 """Row blocks ``ptc`` is stored in: independent deflate streams, so :func:`read_flat_model` inflates
-them two at a time (zlib lets go of the GIL while it inflates)."""
+and unpacks them two at a time (zlib and ``lid_unpack`` let go of the GIL)."""
 
 
 def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) -> None:
     """Write :func:`flat_arrays`' output to ``path`` (see :data:`FLAT_MODEL`), tied to ``source``.
 
-    ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): each
-    value's bits are XOR-ed with its class's floor, so those entries are zero bits and deflate packs
-    the 28 MB into ~5 MB.  It is stored as it is kept (feature-major, no transpose at load: that took
-    ~35 ms of ~100), in ``_PTC_CHUNKS`` row blocks (``ptc_bounds`` their first rows).  The
+    ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): it is
+    stored sparse, as it is kept (feature-major: no transpose at load), in ``_PTC_CHUNKS`` row
+    blocks (``ptc_bounds`` their first rows), each a bit per entry (set: not its column's floor;
+    ``packbits(bitorder="little")``) and the values of the set entries in order, their high bytes
+    (11 distinct) deflated and their low bytes stored: ~4.7 MB for the 28 MB, and loading inflates
+    ~2.6 MB instead of 28 (:func:`_unpack_block`).  The
     automaton's sorted keys are stored as differences.  Everything round-trips bit for bit
     (tests/language/test_language_backends.py).
     """
@@ -346,13 +349,20 @@ def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) ->
 
     ptc = np.asarray(arrays["ptc"], dtype=np.float16)
     floor = ptc.min(axis=0) if len(ptc) else np.zeros(ptc.shape[1], dtype=np.float16)
-    bits = ptc.view(np.uint16) ^ floor.view(np.uint16)
-    # blocks of about equal inflating work (non-floor entries; the first features, short n-grams, have most)
-    work = np.concatenate([[0], np.cumsum((bits != 0).sum(axis=1) + 8)])
+    bits = ptc.view(np.uint16)
+    mask = bits != floor.view(np.uint16)
+    # blocks of about equal work (set entries; the first features, short n-grams, have most)
+    work = np.concatenate([[0], np.cumsum(mask.sum(axis=1) + 8)])
     bounds = np.searchsorted(work, np.linspace(0, work[-1], _PTC_CHUNKS + 1)).astype(np.int64)
     bounds[0], bounds[-1] = 0, len(ptc)
-    stored = {
-        **{f"ptc_xor_{k}": np.ascontiguousarray(bits[bounds[k]:bounds[k + 1]]) for k in range(_PTC_CHUNKS)},
+    stored: dict[str, np.ndarray] = {}
+    for k in range(_PTC_CHUNKS):
+        block = slice(bounds[k], bounds[k + 1])
+        vals = bits[block][mask[block]]
+        stored[f"ptc_mask_{k}"] = np.packbits(mask[block].ravel(), bitorder="little")
+        stored[f"ptc_hi_{k}"] = (vals >> 8).astype(np.uint8)
+        stored[f"ptc_lo_{k}"] = (vals & 0xFF).astype(np.uint8)
+    stored.update({
         "ptc_bounds": bounds,
         "ptc_floor": floor,
         "pc": np.asarray(arrays["pc"]),
@@ -362,21 +372,53 @@ def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) ->
         "out": np.asarray(arrays["out"], dtype=np.int32),
         "source_size": np.array([source.stat().st_size], dtype=np.int64),
         "source_sha256": np.array([_sha256(source)]),
-    }
+    })
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name, arr in stored.items():
-            with zf.open(name + ".npy", "w") as f:
+            info = zipfile.ZipInfo(name + ".npy")  # (a fixed date: the same arrays give the same file)
+            # the values' low bytes (float16 mantissas) do not deflate (2.57 of 2.63 MB): stored as they
+            # are, read at memcpy speed instead of inflated at ~200 MB/s
+            info.compress_type = zipfile.ZIP_STORED if name.startswith("ptc_lo_") else zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as f:
                 np.lib.format.write_array(f, arr, allow_pickle=False)
+
+
+def _unpack_block(mask: np.ndarray, hi: np.ndarray, lo: np.ndarray, floor: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (uint16, rows x len(floor)) from one stored block: the values ``hi << 8 | lo`` in order
+    where ``mask``'s bit is set, the column's floor elsewhere.  The compiled ``lid_unpack`` when it is
+    built (visits only the set bits, GIL released), else numpy's boolean assignment; same entries, and
+    both refuse a mask whose set bits are not exactly ``len(hi) == len(lo)`` (ValueError)."""
+    nat = _native_unpack()
+    if nat is not None:
+        nat(mask, hi, lo, floor, out)
+        return
+    n = out.size
+    if len(mask) != (n + 7) // 8 or len(hi) != len(lo):
+        raise ValueError("py3langid_flat: ptc block of the wrong lengths")
+    every = np.unpackbits(mask, bitorder="little").view(bool)
+    if every[n:].any() or int(np.count_nonzero(every)) != len(hi):
+        raise ValueError("py3langid_flat: ptc mask and values disagree")
+    out[...] = floor
+    out.reshape(-1)[every[:n]] = hi.astype(np.uint16) << 8 | lo
+
+
+@functools.lru_cache(maxsize=1)
+def _native_unpack() -> Any:
+    """The compiled ``lid_unpack`` (:func:`_unpack_block`), or None (:func:`cleaner.native.load`)."""
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lid_unpack",), "py3langid's table is unpacked by numpy")
+    return None if mod is None else mod.lid_unpack
 
 
 def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
     """:func:`flat_arrays`' output read back from ``path``; ``None`` when it is missing or was built
     from another file than ``source`` (py3langid's installed model).
 
-    The work (inflating ``ptc``'s row blocks straight into the kept array, the automaton's arrays,
-    the SHA-256 of ``source``) is shared by this thread and one helper, joined before this returns:
-    each task spends its time in zlib, hashlib or numpy, which let go of the GIL, so the two run on
-    two cores (~95 ms -> ~40 ms on the 2-core machine of bench/results/startup_s9_lang.md)."""
+    The work (inflating ``ptc``'s row blocks and unpacking them into the kept array, the automaton's
+    arrays, the SHA-256 of ``source``) is shared by this thread and one helper, joined before this
+    returns: each task spends its time in zlib, hashlib, numpy or ``lid_unpack``, which let go of the
+    GIL, so the two run on two cores (bench/results/startup_s9_lang.md)."""
     import zipfile
 
     if not path.is_file():
@@ -399,21 +441,12 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
             return np.asarray(np.lib.format.read_array(f, allow_pickle=False))
 
     def block(k: int) -> None:
-        """Inflate row block ``k`` and XOR it with the floors straight into ``bits`` (~1 MB at a time)."""
-        lo, hi = int(bounds[k]), int(bounds[k + 1])
-        with zipfile.ZipFile(path) as own, own.open(f"ptc_xor_{k}.npy") as f:
-            version = np.lib.format.read_magic(f)
-            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = header(f)
-            if shape != (hi - lo, width) or fortran or dtype != np.dtype(np.uint16):
-                raise ValueError(f"{path.name}: ptc block {k} malformed")
-            step = max(1, (1 << 20) // (2 * max(1, width)))
-            for r in range(lo, hi, step):
-                n = min(step, hi - r)
-                data = f.read(2 * n * width)
-                if len(data) != 2 * n * width:
-                    raise ValueError(f"{path.name}: ptc block {k} truncated")
-                np.bitwise_xor(np.frombuffer(data, dtype=np.uint16).reshape(n, width), floor, out=bits[r:r + n])
+        """Inflate row block ``k`` (its mask and values) and unpack it straight into ``bits``."""
+        first, end = int(bounds[k]), int(bounds[k + 1])
+        mask, high, low = (member(f"ptc_{part}_{k}") for part in ("mask", "hi", "lo"))
+        if any(a.dtype != np.uint8 or a.ndim != 1 for a in (mask, high, low)):
+            raise ValueError(f"{path.name}: ptc block {k} malformed")
+        _unpack_block(mask, high, low, floor, bits[first:end])
 
     def automaton() -> None:
         got["keys"] = np.cumsum(member("key_steps"))

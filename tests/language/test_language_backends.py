@@ -330,9 +330,9 @@ def test_flat_model_blocks_of_the_wrong_shape_are_refused(tmp_path: Path) -> Non
     with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
         for info in src.infolist():
             data = src.read(info)
-            if info.filename == "ptc_xor_0.npy":
+            if info.filename == "ptc_hi_0.npy":  # a high byte array of another dtype
                 buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.zeros((1, 4), dtype=np.uint16))
+                np.lib.format.write_array(buf, np.zeros(3, dtype=np.uint16))
                 data = buf.getvalue()
             dst.writestr(info, data)
     with pytest.raises(ValueError, match="malformed"):
@@ -377,3 +377,50 @@ def test_models_load_behind_their_own_locks(monkeypatch: pytest.MonkeyPatch) -> 
     release.set()
     thread.join()
     assert backends._load("a", lambda: "again") == "slow"  # made once
+
+
+def _random_block(rng: np.random.Generator, rows: int, width: int) -> tuple[np.ndarray, ...]:
+    floor = rng.integers(0, 1 << 16, width).astype(np.uint16)
+    table = np.where(rng.random((rows, width)) < 0.2, rng.integers(0, 1 << 16, (rows, width)), floor).astype(np.uint16)
+    mask = table != floor
+    vals = table[mask]
+    return (np.packbits(mask.ravel(), bitorder="little"), (vals >> 8).astype(np.uint8),
+            (vals & 0xFF).astype(np.uint8), floor, table)
+
+
+@pytest.mark.parametrize("rows,width", [(0, 3), (1, 1), (7, 3), (50, 142), (333, 9)])
+def test_unpack_block_native_and_numpy_agree(monkeypatch: pytest.MonkeyPatch, rows: int, width: int) -> None:
+    """lid_unpack and the numpy path rebuild the same table from a block (any width, n not a multiple of 8)."""
+    mask, hi, lo, floor, table = _random_block(np.random.default_rng(rows * 7 + width), rows, width)
+    got = np.full((rows, width), 7, dtype=np.uint16)
+    backends._unpack_block(mask, hi, lo, floor, got)
+    assert got.tobytes() == table.tobytes()
+    monkeypatch.setattr(backends, "_native_unpack", lambda: None)
+    got2 = np.full((rows, width), 9, dtype=np.uint16)
+    backends._unpack_block(mask, hi, lo, floor, got2)
+    assert got2.tobytes() == table.tobytes()
+
+
+@pytest.mark.parametrize("use_native", [True, False])
+def test_unpack_block_refuses_disagreeing_parts(monkeypatch: pytest.MonkeyPatch, use_native: bool) -> None:
+    if use_native and backends._native_unpack() is None:
+        pytest.skip("compiled lid_unpack not built (or switched off)")
+    if not use_native:
+        monkeypatch.setattr(backends, "_native_unpack", lambda: None)
+    mask, hi, lo, floor, table = _random_block(np.random.default_rng(1), 13, 5)
+    out = np.empty_like(table)
+    bad_cases = [
+        (mask, hi[:-1], lo[:-1], floor, out),  # fewer values than set bits
+        (mask, np.append(hi, 1).astype(np.uint8), np.append(lo, 1).astype(np.uint8), floor, out),  # more
+        (mask, hi, lo[:-1], floor, out),  # hi and lo of different lengths
+        (mask[:-1], hi, lo, floor, out),  # mask too short
+        (np.append(mask, 0).astype(np.uint8), hi, lo, floor, out),  # mask too long
+    ]
+    tail = mask.copy()
+    tail[-1] |= 0x80  # a bit past the 65 entries
+    bad_cases.append((tail, np.append(hi, 1).astype(np.uint8), np.append(lo, 1).astype(np.uint8), floor, out))
+    for case in bad_cases:
+        with pytest.raises(ValueError):
+            backends._unpack_block(*case)
+    with pytest.raises(ValueError):  # not whole rows (the compiled kernel checks; numpy fails to broadcast)
+        backends._unpack_block(mask, hi, lo, floor, np.empty(64, dtype=np.uint16))
