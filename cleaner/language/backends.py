@@ -436,8 +436,13 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
     bits = np.empty((int(bounds[-1]), width), dtype=np.uint16)
     got: dict[str, Any] = {}
 
+    handles: dict[int, zipfile.ZipFile] = {}  # one per thread (opening one per member parsed the directory 28 times)
+
     def member(name: str) -> np.ndarray:
-        with zipfile.ZipFile(path) as own, own.open(name + ".npy") as f:  # (a handle per thread)
+        own = handles.get(threading.get_ident())
+        if own is None:
+            own = handles[threading.get_ident()] = zipfile.ZipFile(path)
+        with own.open(name + ".npy") as f:
             return np.asarray(np.lib.format.read_array(f, allow_pickle=False))
 
     def block(k: int) -> None:
@@ -455,7 +460,11 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
 
     tasks: list[Callable[[], None]] = [lambda: got.__setitem__("sha", _sha256(source)), automaton]
     tasks += [functools.partial(block, k) for k in range(len(bounds) - 1)]
-    _run_two_at_a_time(tasks)
+    try:
+        _run_two_at_a_time(tasks)
+    finally:
+        for own in handles.values():
+            own.close()
     if got["sha"] != want_sha:
         return None
     ptc = bits.view(np.float16)
