@@ -3,10 +3,10 @@
 A character that GB2312 (the mainland simplified standard) can encode but Big5
 (the Taiwan/Hong Kong traditional standard) cannot is simplified-leaning (这,
 们, 国), and the reverse is traditional-leaning (這, 們, 國).  Characters both
-encode (人, 大, 中) carry no evidence.  The two tables are derived at first use
-from Python's own codecs (one bulk encode per codec, checked), so they are reproducible offline and were not fitted
-to any benchmark; the langid dev set is only used to *measure* the result
-(bench/results/langid.md).
+encode (人, 大, 中) carry no evidence.  The two tables are derived from Python's own
+codecs (shipped pre-built for this Python release, else one checked bulk encode per codec at first
+use), so they are reproducible offline and were not fitted to any benchmark; the langid dev set
+is only used to *measure* the result (bench/results/langid.md).
 """
 
 from __future__ import annotations
