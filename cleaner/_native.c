@@ -2596,7 +2596,7 @@ typedef struct {
 
 /* ---- language s7 ---- */
 /* The language kernels' own layout version (cleaner/language/__init__.py checks it). */
-#define CLEANER_LANGUAGE_ABI 2
+#define CLEANER_LANGUAGE_ABI 3 /* 3: session 9's lid_unpack */
 
 #define LJ_SLOTS 2048 /* open addressing, power of two; more than 4x the function words of all languages */
 #define LJ_MAXW 32    /* longer tokens match no function word (and are still counted as tokens) */
@@ -5423,6 +5423,85 @@ static void rank_sort(rank_t *r, Py_ssize_t n) {
 
 /* ---- end boilerplate s8c ---- */
 
+/* ---- language s9 ---- */
+/* lid_unpack(mask, hi, lo, floor, out) -> None
+ *
+ * One row block of py3langid_flat.npz's naive Bayes table (cleaner.language.backends.read_flat_model):
+ * out (uint16, rows x width in C order, width = len(floor)) gets, at each entry i whose bit i of mask is
+ * set (bit i % 8 of byte i / 8: numpy's packbits(bitorder="little")), the next value hi[j] << 8 | lo[j],
+ * and its column's floor elsewhere.  mask must be exactly ceil(n / 8) bytes for the n entries of out,
+ * with no bit set past n, and hold exactly len(hi) == len(lo) set bits: anything else is a ValueError
+ * (out is then partly written; the caller discards it).  Rows are filled with memcpy, then only the set
+ * bits are visited (~5 ms for the 14.2M entries, 2.6M set; numpy's boolean assignment took ~28 ms).
+ * The GIL is released for the loop (the loader unpacks two blocks at once). */
+static PyObject *lid_unpack(PyObject *self, PyObject *args) {
+    PyObject *omask, *ohi, *olo, *ofloor, *oout;
+    Py_buffer bm, bh, bl, bf, bo;
+    if (!PyArg_ParseTuple(args, "OOOOO", &omask, &ohi, &olo, &ofloor, &oout)) return NULL;
+    if (get_buf(omask, &bm, 1, 0, 0, "lid_unpack mask") < 0) return NULL;
+    if (get_buf(ohi, &bh, 1, 0, 0, "lid_unpack hi") < 0) {
+        PyBuffer_Release(&bm);
+        return NULL;
+    }
+    if (get_buf(olo, &bl, 1, 0, 0, "lid_unpack lo") < 0) {
+        PyBuffer_Release(&bm);
+        PyBuffer_Release(&bh);
+        return NULL;
+    }
+    if (get_buf(ofloor, &bf, 2, 1, 0, "lid_unpack floor") < 0) {
+        PyBuffer_Release(&bm);
+        PyBuffer_Release(&bh);
+        PyBuffer_Release(&bl);
+        return NULL;
+    }
+    if (get_buf(oout, &bo, 2, 0, 1, "lid_unpack out") < 0) {
+        PyBuffer_Release(&bm);
+        PyBuffer_Release(&bh);
+        PyBuffer_Release(&bl);
+        PyBuffer_Release(&bf);
+        return NULL;
+    }
+    const unsigned char *mask = bm.buf, *hi = bh.buf, *lo = bl.buf;
+    const uint16_t *floor = bf.buf;
+    uint16_t *out = bo.buf;
+    Py_ssize_t width = bf.len / 2, n = bo.len / 2, nv = bh.len;
+    const char *err = NULL;
+    if (bl.len != nv) err = "lid_unpack: hi and lo of different lengths";
+    else if (n % width != 0) err = "lid_unpack: out is not whole rows of len(floor)";
+    else if (bm.len != n / 8 + (n % 8 != 0)) err = "lid_unpack: mask is not ceil(n / 8) bytes";
+    if (!err) {
+        Py_ssize_t j = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t r = 0; r < n; r += width) memcpy(out + r, floor, (size_t)width * 2);
+        for (Py_ssize_t q = 0; q < bm.len && !err; q++) {
+            unsigned int b = mask[q];
+            while (b) {
+                Py_ssize_t i = q * 8 + __builtin_ctz(b);
+                if (i >= n || j >= nv) {
+                    err = i >= n ? "lid_unpack: a mask bit past the entries" : "lid_unpack: more mask bits than values";
+                    break;
+                }
+                out[i] = (uint16_t)((unsigned int)hi[j] << 8 | lo[j]);
+                j++;
+                b &= b - 1;
+            }
+        }
+        if (!err && j != nv) err = "lid_unpack: fewer mask bits than values";
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&bm);
+    PyBuffer_Release(&bh);
+    PyBuffer_Release(&bl);
+    PyBuffer_Release(&bf);
+    PyBuffer_Release(&bo);
+    if (err) {
+        PyErr_SetString(PyExc_ValueError, err);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+/* ---- end language s9 ---- */
+
 static PyMethodDef methods[] = {
     {"char_pass", char_pass, METH_VARARGS,
      "Per-line class counts, first/last characters and word runs of a page, and the page lower-cased (s7)."},
@@ -5469,6 +5548,7 @@ static PyMethodDef methods[] = {
     {"cp_scan", cp_scan, METH_VARARGS, "Positions of mojibake triggers (characters and pairs) in a str (language s8)."},
     {"cp_count", cp_count, METH_VARARGS, "Characters of a str span per flag bit of a code-point table (language s8)."},
     {"lid_states", lid_states, METH_VARARGS, "py3langid automaton states of a byte string, by longest suffix (language s8)."},
+    {"lid_unpack", lid_unpack, METH_VARARGS, "A sparse row block of py3langid_flat.npz into its table (language s9)."},
     {"lang_sample", lang_sample, METH_VARARGS, "The document sample's lines (longest first, within a limit) as spans (language s8)."},
     {"related_tokens", related_tokens, METH_VARARGS, "The topical tokens of a lower-cased text (boilerplate s8b)."},
     {NULL, NULL, 0, NULL},

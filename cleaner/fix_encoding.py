@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+import zlib
+from pathlib import Path
 from re import _parser as _re_parser  # type: ignore[attr-defined]
 from typing import Any
 
@@ -228,16 +230,64 @@ def _mojibake_triggers() -> tuple[list[frozenset[int]], list[tuple[frozenset[int
 @functools.lru_cache(maxsize=1)
 def _scan_tables() -> tuple[Any, bytes, np.ndarray, int] | None:
     """(``cp_scan``, its class table, its masks, the window) for :func:`_needs_ftfy`, or None: kernel
-    not built or switched off, or ftfy's pattern not read (:func:`_mojibake_triggers`).
-
-    Bit 0: a character of ``_SUSPECT`` (ftfy's other fixers act on it: the answer is yes); bit 1:
-    a single trigger; bits 2..63: one per distinct pair."""
+    not built or switched off, or ftfy's pattern not read (:func:`_mojibake_triggers`).  The tables
+    are the shipped :data:`SCAN_FILE` when its key is this process's, else :func:`build_scan_tables`."""
     from . import native
     from .language import backends
 
     mod = native.load("LANGUAGE_ABI", backends.LANGUAGE_ABI, ("cp_scan",), "fix_encoding scans with regexes")
+    if mod is None:
+        return None
+    got = read_scan_tables(SCAN_FILE) or build_scan_tables()
+    return None if got is None else (mod.cp_scan, *got)
+
+
+SCAN_FILE = Path(__file__).resolve().parent / "data" / "fix_encoding_scan.zlib"
+""":func:`build_scan_tables`' output, pre-built by ``scripts/build_language_tables.py``: a header line
+(:func:`scan_key`) and the zlib-compressed window, masks and class table.  Reading ftfy's pattern
+and deriving the tables took ~4 ms of every fresh process; this reads in ~0.1 ms."""
+
+
+def scan_key() -> bytes:
+    """What the scan tables are derived from: ftfy's release, its detector's pattern and flags and its
+    control characters (tests/test_fix_encoding.py rebuilds the shipped tables and compares)."""
+    import hashlib
+
+    spec = repr((BADNESS_RE.pattern, int(BADNESS_RE.flags), sorted(CONTROL_CHARS), _SCAN_LIMIT, "cp_scan v1"))
+    return f"ftfy {ftfy.__version__} {hashlib.sha256(spec.encode()).hexdigest()[:16]}".encode()
+
+
+def read_scan_tables(path: Path) -> tuple[bytes, np.ndarray, int] | None:
+    """The tables stored at ``path`` (:func:`write_scan_tables`), or None: missing, another key, malformed."""
+    try:
+        key, _, body = path.read_bytes().partition(b"\n")
+        data = zlib.decompress(body) if key == scan_key() else b""
+    except (OSError, zlib.error):
+        return None
+    if len(data) < 8 + 512 * 8:
+        return None
+    width = int.from_bytes(data[:8], "little")
+    masks = np.frombuffer(data[8:8 + 512 * 8], dtype="<u8").astype(np.uint64)
+    cls = data[8 + 512 * 8:]
+    if not 0 < width < 64 or (cls and max(cls) * 2 + 1 >= len(masks)):
+        return None
+    return cls, masks, width
+
+
+def write_scan_tables(path: Path, tables: tuple[bytes, np.ndarray, int]) -> None:
+    """Store :func:`build_scan_tables`' ``tables`` at ``path`` under this process's :func:`scan_key`."""
+    cls, masks, width = tables
+    body = width.to_bytes(8, "little") + np.asarray(masks, dtype="<u8").tobytes() + bytes(cls)
+    path.write_bytes(scan_key() + b"\n" + zlib.compress(body, 9))
+
+
+def build_scan_tables() -> tuple[bytes, np.ndarray, int] | None:
+    """(class table, masks, window) of ``cp_scan`` from ftfy's pattern, or None when it is not read.
+
+    Bit 0: a character of ``_SUSPECT`` (ftfy's other fixers act on it: the answer is yes); bit 1:
+    a single trigger; bits 2..63: one per distinct pair."""
     got = _mojibake_triggers()
-    if mod is None or got is None:
+    if got is None:
         return None
     singles, pairs, width = got
     distinct = list(dict.fromkeys(pairs))
@@ -268,7 +318,7 @@ def _scan_tables() -> tuple[Any, bytes, np.ndarray, int] | None:
     masks = np.zeros(512, dtype=np.uint64)
     for (f, s), k in classes.items():
         masks[2 * k], masks[2 * k + 1] = f, s
-    return mod.cp_scan, bytes(cls), masks, width
+    return bytes(cls), masks, width
 
 
 def _suspect_chars() -> list[int]:

@@ -273,3 +273,35 @@ def test_seed_documents_byte_identical() -> None:
         out, fixes = fix_text(text)
         assert out.encode("utf-8") == p.read_bytes(), p.name
         assert fixes == []
+
+
+def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path) -> None:
+    """cleaner/data/fix_encoding_scan.zlib holds, bit for bit, what ftfy's installed pattern gives, under
+    this process's key (fails after an ftfy upgrade: rebuild with scripts/build_language_tables.py), and
+    _scan_tables() uses it; a file under another key or malformed is not used."""
+    shipped = fix_encoding.read_scan_tables(fix_encoding.SCAN_FILE)
+    assert shipped is not None, "fix_encoding_scan.zlib was built for another ftfy: rebuild it"
+    built = fix_encoding.build_scan_tables()
+    assert built is not None
+    assert shipped[0] == built[0] and shipped[1].dtype == built[1].dtype and shipped[1].tobytes() == built[1].tobytes()
+    assert shipped[2] == built[2]
+    tables = fix_encoding._scan_tables()
+    if tables is not None:
+        assert tables[1] == built[0] and tables[2].tobytes() == built[1].tobytes() and tables[3] == built[2]
+    path = tmp_path / "s.zlib"
+    fix_encoding.write_scan_tables(path, built)
+    body = path.read_bytes().partition(b"\n")[2]
+    path.write_bytes(b"ftfy 0.0 0000\n" + body)
+    assert fix_encoding.read_scan_tables(path) is None
+    path.write_bytes(fix_encoding.scan_key() + b"\nnot zlib")
+    assert fix_encoding.read_scan_tables(path) is None
+    assert fix_encoding.read_scan_tables(tmp_path / "missing.zlib") is None
+
+
+def test_scan_key_follows_ftfys_pattern(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
+
+    key = fix_encoding.scan_key()
+    monkeypatch.setattr(fix_encoding, "BADNESS_RE", re.compile(r"^a[bc]|\bxy\b"))
+    assert fix_encoding.scan_key() != key
+    assert fix_encoding.read_scan_tables(fix_encoding.SCAN_FILE) is None  # another pattern: built in memory

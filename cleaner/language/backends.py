@@ -27,17 +27,56 @@ Dist = dict[str, float]
 _NORM = {"no": "nb", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "zh-cn": "zh", "zh-tw": "zh"}
 
 _lock = threading.Lock()
+_locks: dict[str, threading.Lock] = {}
 _models: dict[str, Any] = {}
 
 
 def _load(name: str, factory: Callable[[], Any]) -> Any:
+    """``_models[name]``, made by ``factory`` on first use, once, behind a lock per model (so fastText
+    loads while py3langid's model is being read on another thread, :func:`prefetch_py3langid`)."""
     model = _models.get(name)
     if model is None:
         with _lock:
+            lock = _locks.setdefault(name, threading.Lock())
+        with lock:
             model = _models.get(name)
             if model is None:
                 model = _models[name] = factory()
     return model
+
+
+_prefetch: threading.Thread | None = None
+
+
+def prefetch_py3langid() -> None:
+    """Start reading py3langid's model on a helper thread, for a loader that will need it and has other
+    work to do meanwhile (:func:`cleaner.runner.preload`: the stage imports and the first warm-up text
+    hold the GIL for ~0.3 s; the model read spends its ~70 ms of CPU in zlib, hashlib and numpy, which
+    let go of it, so on a second core it costs the loader almost nothing).  The first use waits for it
+    (the model's lock); :func:`join_prefetch` must be called before the process forks.  Does nothing
+    when the model is loaded, being loaded, or py3langid is not installed."""
+    global _prefetch
+    with _lock:
+        if _prefetch is not None or "py3langid" in _models or not installed("py3langid"):
+            return
+        _prefetch = threading.Thread(target=_prefetch_py3langid, name="cleaner-py3langid-prefetch", daemon=True)
+        _prefetch.start()
+
+
+def _prefetch_py3langid() -> None:
+    try:
+        _load("py3langid", _load_py3langid)
+    except Exception as e:  # the first use loads it again and meets the same error there
+        log.debug("py3langid prefetch failed: %s", e)
+
+
+def join_prefetch() -> None:
+    """Wait for :func:`prefetch_py3langid`'s thread, if any (a process must not fork while it runs)."""
+    global _prefetch
+    thread = _prefetch
+    if thread is not None:
+        thread.join()
+        _prefetch = None
 
 
 @functools.lru_cache(maxsize=1024)
@@ -95,11 +134,11 @@ def _fasttext_predict(text: str, k: int) -> tuple[Any, Any]:
     return labels, probs
 
 
-LANGUAGE_ABI = 2
+LANGUAGE_ABI = 3
 """The argument/result layout of the language kernels of ``cleaner/_native.c`` (its ``LANGUAGE_ABI``): fastText and
 py3langid's walk here, the line pass, line judge and document sample in ``cleaner.language``, and the character scans
 of ``cleaner.fix_encoding`` and ``cleaner.pipeline`` (2: session 8's ``cp_scan``, ``cp_count``, ``lid_states``,
-``lang_sample``)."""
+``lang_sample``; 3: session 9's ``lid_unpack``)."""
 
 
 def _native_fasttext() -> tuple[Any, Any, tuple[str, ...]] | None:
@@ -247,8 +286,10 @@ FLAT_MODEL = Path(__file__).resolve().parent.parent / "data" / "py3langid_flat.n
 py3langid ships its model LZMA-compressed with a 39 MB transition table this package never keeps:
 reading it and deriving the flat automaton took ~0.6 s, half the first document of a fresh
 process.  This file holds only what is kept, zlib-compressed (LZMA decodes at ~150 MB/s, zlib
-several times faster), and loads in ~0.1 s.  It is used only when the installed model is the very
-file it was built from (size and SHA-256 recorded in it): the answers are py3langid's, bit for bit."""
+several times faster), and loads in ~0.035 s of CPU (~0.06 s without the compiled ``lid_unpack``),
+shared by two threads (:func:`read_flat_model`).
+It is used only when the installed model is the very file it was built from (size and SHA-256
+recorded in it): the answers are py3langid's, bit for bit."""
 
 
 def _load_py3langid() -> Any:
@@ -287,20 +328,42 @@ def flat_arrays(arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "keys": automaton._keys, "nodes": automaton._nodes, "out": automaton.out}
 
 
+_PTC_CHUNKS = 8
+"""Row blocks ``ptc`` is stored in: independent deflate streams, so :func:`read_flat_model` inflates
+and unpacks them two at a time (zlib and ``lid_unpack`` let go of the GIL)."""
+
+
 def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) -> None:
     """Write :func:`flat_arrays`' output to ``path`` (see :data:`FLAT_MODEL`), tied to ``source``.
 
     ``ptc`` (features x classes, float16) is 81% its column's minimum (the smoothing floor): it is
-    stored class-major with each value's bits XOR-ed with its class's floor, so those entries are
-    zero bits and deflate packs the 28 MB into ~4 MB.  The automaton's sorted keys are stored as
-    differences.  Everything round-trips bit for bit (tests/language/test_language_backends.py).
+    stored sparse, as it is kept (feature-major: no transpose at load), in ``_PTC_CHUNKS`` row
+    blocks (``ptc_bounds`` their first rows), each a bit per entry (set: not its column's floor;
+    ``packbits(bitorder="little")``) and the values of the set entries in order, their high bytes
+    (11 distinct) deflated and their low bytes stored: ~4.7 MB for the 28 MB, and loading inflates
+    ~2.6 MB instead of 28 (:func:`_unpack_block`).  The
+    automaton's sorted keys are stored as differences.  Everything round-trips bit for bit
+    (tests/language/test_language_backends.py).
     """
     import zipfile
 
     ptc = np.asarray(arrays["ptc"], dtype=np.float16)
-    floor = ptc.min(axis=0)
-    stored = {
-        "ptc_xor": np.ascontiguousarray((ptc.view(np.uint16) ^ floor.view(np.uint16)).T),
+    floor = ptc.min(axis=0) if len(ptc) else np.zeros(ptc.shape[1], dtype=np.float16)
+    bits = ptc.view(np.uint16)
+    mask = bits != floor.view(np.uint16)
+    # blocks of about equal work (set entries; the first features, short n-grams, have most)
+    work = np.concatenate([[0], np.cumsum(mask.sum(axis=1) + 8)])
+    bounds = np.searchsorted(work, np.linspace(0, work[-1], _PTC_CHUNKS + 1)).astype(np.int64)
+    bounds[0], bounds[-1] = 0, len(ptc)
+    stored: dict[str, np.ndarray] = {}
+    for k in range(_PTC_CHUNKS):
+        block = slice(bounds[k], bounds[k + 1])
+        vals = bits[block][mask[block]]
+        stored[f"ptc_mask_{k}"] = np.packbits(mask[block].ravel(), bitorder="little")
+        stored[f"ptc_hi_{k}"] = (vals >> 8).astype(np.uint8)
+        stored[f"ptc_lo_{k}"] = (vals & 0xFF).astype(np.uint8)
+    stored.update({
+        "ptc_bounds": bounds,
         "ptc_floor": floor,
         "pc": np.asarray(arrays["pc"]),
         "classes": np.asarray(arrays["classes"]),
@@ -309,30 +372,136 @@ def write_flat_model(path: Path, arrays: dict[str, np.ndarray], source: Path) ->
         "out": np.asarray(arrays["out"], dtype=np.int32),
         "source_size": np.array([source.stat().st_size], dtype=np.int64),
         "source_sha256": np.array([_sha256(source)]),
-    }
+    })
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for name, arr in stored.items():
-            with zf.open(name + ".npy", "w") as f:
+            info = zipfile.ZipInfo(name + ".npy")  # (a fixed date: the same arrays give the same file)
+            # the values' low bytes (float16 mantissas) do not deflate (2.57 of 2.63 MB): stored as they
+            # are, read at memcpy speed instead of inflated at ~200 MB/s
+            info.compress_type = zipfile.ZIP_STORED if name.startswith("ptc_lo_") else zipfile.ZIP_DEFLATED
+            with zf.open(info, "w") as f:
                 np.lib.format.write_array(f, arr, allow_pickle=False)
+
+
+def _unpack_block(mask: np.ndarray, hi: np.ndarray, lo: np.ndarray, floor: np.ndarray, out: np.ndarray) -> None:
+    """``out`` (uint16, rows x len(floor)) from one stored block: the values ``hi << 8 | lo`` in order
+    where ``mask``'s bit is set, the column's floor elsewhere.  The compiled ``lid_unpack`` when it is
+    built (visits only the set bits, GIL released), else numpy's boolean assignment; same entries, and
+    both refuse a mask whose set bits are not exactly ``len(hi) == len(lo)`` (ValueError)."""
+    nat = _native_unpack()
+    if nat is not None:
+        nat(mask, hi, lo, floor, out)
+        return
+    n = out.size
+    if len(mask) != (n + 7) // 8 or len(hi) != len(lo):
+        raise ValueError("py3langid_flat: ptc block of the wrong lengths")
+    every = np.unpackbits(mask, bitorder="little").view(bool)
+    if every[n:].any() or int(np.count_nonzero(every)) != len(hi):
+        raise ValueError("py3langid_flat: ptc mask and values disagree")
+    out[...] = floor
+    out.reshape(-1)[every[:n]] = hi.astype(np.uint16) << 8 | lo
+
+
+@functools.lru_cache(maxsize=1)
+def _native_unpack() -> Any:
+    """The compiled ``lid_unpack`` (:func:`_unpack_block`), or None (:func:`cleaner.native.load`)."""
+    from .. import native
+
+    mod = native.load("LANGUAGE_ABI", LANGUAGE_ABI, ("lid_unpack",), "py3langid's table is unpacked by numpy")
+    return None if mod is None else mod.lid_unpack
 
 
 def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
     """:func:`flat_arrays`' output read back from ``path``; ``None`` when it is missing or was built
-    from another file than ``source`` (py3langid's installed model)."""
+    from another file than ``source`` (py3langid's installed model).
+
+    The work (inflating ``ptc``'s row blocks and unpacking them into the kept array, the automaton's
+    arrays, the SHA-256 of ``source``) is shared by this thread and one helper, joined before this
+    returns: each task spends its time in zlib, hashlib, numpy or ``lid_unpack``, which let go of the
+    GIL, so the two run on two cores (bench/results/startup_s9_lang.md)."""
+    import zipfile
+
     if not path.is_file():
         return None
     with np.load(path, allow_pickle=False) as z:
-        if int(z["source_size"][0]) != source.stat().st_size or str(z["source_sha256"][0]) != _sha256(source):
+        if int(z["source_size"][0]) != source.stat().st_size:
             return None
-        bits = z["ptc_xor"]
-        bits ^= z["ptc_floor"].view(np.uint16)[:, None]  # in place: one 28 MB buffer less at load
-        ptc = np.ascontiguousarray(bits.T).view(np.float16)
-        out = z["out"]
-        if not (ptc.ndim == 2 and ptc.shape[1] == len(z["pc"]) == len(z["classes"])
-                and len(out) and int(out.min()) >= -1 and int(out.max()) < ptc.shape[0]):
-            raise ValueError(f"{path.name}: arrays malformed")  # caught by the loader: py3langid's own file
-        return {"ptc": ptc, "pc": z["pc"], "classes": z["classes"], "keys": np.cumsum(z["key_steps"]),
-                "nodes": z["nodes"], "out": out}
+        want_sha = str(z["source_sha256"][0])
+        floor = z["ptc_floor"].view(np.uint16)
+        pc, classes, bounds = z["pc"], z["classes"], z["ptc_bounds"]
+    if not (bounds.ndim == 1 and len(bounds) >= 2 and bounds[0] == 0 and (np.diff(bounds) >= 0).all()
+            and floor.ndim == 1):
+        raise ValueError(f"{path.name}: arrays malformed")
+    width = len(floor)
+    bits = np.empty((int(bounds[-1]), width), dtype=np.uint16)
+    got: dict[str, Any] = {}
+
+    handles: dict[int, zipfile.ZipFile] = {}  # one per thread (opening one per member parsed the directory 28 times)
+
+    def member(name: str) -> np.ndarray:
+        own = handles.get(threading.get_ident())
+        if own is None:
+            own = handles[threading.get_ident()] = zipfile.ZipFile(path)
+        with own.open(name + ".npy") as f:
+            return np.asarray(np.lib.format.read_array(f, allow_pickle=False))
+
+    def block(k: int) -> None:
+        """Inflate row block ``k`` (its mask and values) and unpack it straight into ``bits``."""
+        first, end = int(bounds[k]), int(bounds[k + 1])
+        mask, high, low = (member(f"ptc_{part}_{k}") for part in ("mask", "hi", "lo"))
+        if any(a.dtype != np.uint8 or a.ndim != 1 for a in (mask, high, low)):
+            raise ValueError(f"{path.name}: ptc block {k} malformed")
+        _unpack_block(mask, high, low, floor, bits[first:end])
+
+    def automaton() -> None:
+        got["keys"] = np.cumsum(member("key_steps"))
+        got["nodes"] = member("nodes")
+        got["out"] = member("out")
+
+    tasks: list[Callable[[], None]] = [lambda: got.__setitem__("sha", _sha256(source)), automaton]
+    tasks += [functools.partial(block, k) for k in range(len(bounds) - 1)]
+    try:
+        _run_two_at_a_time(tasks)
+    finally:
+        for own in handles.values():
+            own.close()
+    if got["sha"] != want_sha:
+        return None
+    ptc = bits.view(np.float16)
+    out = got["out"]
+    if not (ptc.shape[1] == len(pc) == len(classes) and len(out) and int(out.min()) >= -1
+            and int(out.max()) < ptc.shape[0]):
+        raise ValueError(f"{path.name}: arrays malformed")  # caught by the loader: py3langid's own file
+    return {"ptc": ptc, "pc": pc, "classes": classes, "keys": got["keys"], "nodes": got["nodes"], "out": out}
+
+
+def _run_two_at_a_time(tasks: list[Callable[[], None]]) -> None:
+    """Run ``tasks`` on this thread and one helper thread, each taking the next task not yet taken;
+    the helper is joined before this returns (the pool's loader forks right after its warm-up), and
+    the first exception of either is raised here."""
+    queue = iter(tasks)
+    take = threading.Lock()
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        while not errors:
+            with take:
+                task = next(queue, None)
+            if task is None:
+                return
+            try:
+                task()
+            except BaseException as e:  # re-raised by the caller's thread
+                errors.append(e)
+
+    helper = threading.Thread(target=work, name="cleaner-py3langid-load", daemon=True)
+    helper.start()
+    try:
+        work()
+    finally:
+        helper.join()
+    if errors:
+        raise errors[0]
 
 
 def read_py3langid_arrays(path: Path) -> dict[str, np.ndarray]:

@@ -293,3 +293,134 @@ def test_compiled_states_are_the_numpy_states(flat) -> None:
         backends._native_lid()(auto._keys, auto._nodes, 7, b"abc")
     with pytest.raises(ValueError):
         backends._native_lid()(auto._keys, auto._nodes[:5], 6, b"abc")
+
+
+def test_two_at_a_time_runs_every_task_joins_and_raises() -> None:
+    """read_flat_model's helper thread: every task runs once, the helper is gone when it returns (the
+    pool's loader forks right after), and a task's exception reaches the caller."""
+    import threading
+
+    done: list[int] = []
+    backends._run_two_at_a_time([lambda i=i: done.append(i) for i in range(9)])
+    assert sorted(done) == list(range(9))
+    assert not [t for t in threading.enumerate() if t.name == "cleaner-py3langid-load"]
+
+    def boom() -> None:
+        raise OSError("disk")
+
+    with pytest.raises(OSError, match="disk"):
+        backends._run_two_at_a_time([boom, lambda: None, lambda: None])
+    assert not [t for t in threading.enumerate() if t.name == "cleaner-py3langid-load"]
+
+
+def test_flat_model_blocks_of_the_wrong_shape_are_refused(tmp_path: Path) -> None:
+    import io
+    import zipfile
+
+    rng = np.random.default_rng(5)
+    arrays = {"ptc": rng.random((30, 4)).astype(np.float16), "pc": rng.random(4).astype(np.float32),
+              "classes": np.array(list("abcd")),
+              "keys": np.arange(1, 4, dtype=np.uint64) | np.uint64(1) << np.uint64(48),
+              "nodes": np.arange(1, 4, dtype=np.int32), "out": np.zeros(4, dtype=np.int32)}
+    source = tmp_path / "model.xz"
+    source.write_bytes(b"model")
+    good, bad = tmp_path / "good.npz", tmp_path / "bad.npz"
+    backends.write_flat_model(good, arrays, source)
+    assert backends.read_flat_model(good, source)["ptc"].tobytes() == arrays["ptc"].tobytes()
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "ptc_hi_0.npy":  # a high byte array of another dtype
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.zeros(3, dtype=np.uint16))
+                data = buf.getvalue()
+            dst.writestr(info, data)
+    with pytest.raises(ValueError, match="malformed"):
+        backends.read_flat_model(bad, source)
+
+
+def test_prefetch_loads_py3langid_on_a_thread_joined_before_fork(monkeypatch: pytest.MonkeyPatch, flat) -> None:
+    """prefetch_py3langid reads the model on a helper thread; join_prefetch leaves no thread behind and
+    the model in place, with the same answers; a second prefetch of a loaded model does nothing."""
+    import threading
+
+    monkeypatch.setattr(backends, "_models", {})
+    monkeypatch.setattr(backends, "_prefetch", None)
+    backends.prefetch_py3langid()
+    backends.join_prefetch()
+    assert not [t for t in threading.enumerate() if t.name.startswith("cleaner-py3langid")]
+    ident = backends._models["py3langid"]
+    for text in ["Guten Tag", "Politique de confidentialité", "Это тестовое предложение."]:
+        assert ident._decide(text).tobytes() == flat._decide(text).tobytes()
+    backends.prefetch_py3langid()
+    assert backends._prefetch is None  # loaded already: no thread
+    backends.join_prefetch()  # (nothing to join)
+
+
+def test_models_load_behind_their_own_locks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow model load (py3langid's, prefetched) does not hold up another model's first use."""
+    import threading
+
+    monkeypatch.setattr(backends, "_models", {})
+    monkeypatch.setattr(backends, "_locks", {})
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        assert release.wait(10)
+        return "slow"
+
+    thread = threading.Thread(target=backends._load, args=("a", slow))
+    thread.start()
+    assert started.wait(10)
+    assert backends._load("b", lambda: "quick") == "quick"  # while "a" is still loading
+    release.set()
+    thread.join()
+    assert backends._load("a", lambda: "again") == "slow"  # made once
+
+
+def _random_block(rng: np.random.Generator, rows: int, width: int) -> tuple[np.ndarray, ...]:
+    floor = rng.integers(0, 1 << 16, width).astype(np.uint16)
+    table = np.where(rng.random((rows, width)) < 0.2, rng.integers(0, 1 << 16, (rows, width)), floor).astype(np.uint16)
+    mask = table != floor
+    vals = table[mask]
+    return (np.packbits(mask.ravel(), bitorder="little"), (vals >> 8).astype(np.uint8),
+            (vals & 0xFF).astype(np.uint8), floor, table)
+
+
+@pytest.mark.parametrize("rows,width", [(0, 3), (1, 1), (7, 3), (50, 142), (333, 9)])
+def test_unpack_block_native_and_numpy_agree(monkeypatch: pytest.MonkeyPatch, rows: int, width: int) -> None:
+    """lid_unpack and the numpy path rebuild the same table from a block (any width, n not a multiple of 8)."""
+    mask, hi, lo, floor, table = _random_block(np.random.default_rng(rows * 7 + width), rows, width)
+    got = np.full((rows, width), 7, dtype=np.uint16)
+    backends._unpack_block(mask, hi, lo, floor, got)
+    assert got.tobytes() == table.tobytes()
+    monkeypatch.setattr(backends, "_native_unpack", lambda: None)
+    got2 = np.full((rows, width), 9, dtype=np.uint16)
+    backends._unpack_block(mask, hi, lo, floor, got2)
+    assert got2.tobytes() == table.tobytes()
+
+
+@pytest.mark.parametrize("use_native", [True, False])
+def test_unpack_block_refuses_disagreeing_parts(monkeypatch: pytest.MonkeyPatch, use_native: bool) -> None:
+    if use_native and backends._native_unpack() is None:
+        pytest.skip("compiled lid_unpack not built (or switched off)")
+    if not use_native:
+        monkeypatch.setattr(backends, "_native_unpack", lambda: None)
+    mask, hi, lo, floor, table = _random_block(np.random.default_rng(1), 13, 5)
+    out = np.empty_like(table)
+    bad_cases = [
+        (mask, hi[:-1], lo[:-1], floor, out),  # fewer values than set bits
+        (mask, np.append(hi, 1).astype(np.uint8), np.append(lo, 1).astype(np.uint8), floor, out),  # more
+        (mask, hi, lo[:-1], floor, out),  # hi and lo of different lengths
+        (mask[:-1], hi, lo, floor, out),  # mask too short
+        (np.append(mask, 0).astype(np.uint8), hi, lo, floor, out),  # mask too long
+    ]
+    tail = mask.copy()
+    tail[-1] |= 0x80  # a bit past the 65 entries
+    bad_cases.append((tail, np.append(hi, 1).astype(np.uint8), np.append(lo, 1).astype(np.uint8), floor, out))
+    for case in bad_cases:
+        with pytest.raises(ValueError):
+            backends._unpack_block(*case)
+    with pytest.raises(ValueError):  # not whole rows (the compiled kernel checks; numpy fails to broadcast)
+        backends._unpack_block(mask, hi, lo, floor, np.empty(64, dtype=np.uint16))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from cleaner.language.hanzi import chinese_script, hans_hant_counts, script_and_confidence, tables
 
 
@@ -26,3 +28,44 @@ def test_majority_vote_and_confidence() -> None:
 def test_counts_ignore_non_han() -> None:
     assert hans_hant_counts("hello 123 ×") == (0, 0)
     assert hans_hant_counts("这這") == (1, 1)
+
+
+def test_bulk_tables_are_the_per_character_definition() -> None:
+    """The bulk encode (:func:`~cleaner.language.hanzi._encodable_mask`) gives exactly the sets one
+    ``encode`` per character gives, and is what :func:`build_tables` used here (no fall-back)."""
+    from cleaner.language import hanzi
+
+    chars = hanzi._cjk_chars()
+    assert len(chars) == sum(hi - lo for lo, hi in hanzi._CJK_RANGES)
+    assert hanzi._encodable_mask(chars, "gb2312") is not None and hanzi._encodable_mask(chars, "big5") is not None
+    assert hanzi.build_tables() == hanzi._tables_per_character(chars)
+
+
+def test_bulk_mask_refuses_what_it_cannot_prove() -> None:
+    from cleaner.language import hanzi
+
+    assert hanzi._encodable_mask("中?", "gb2312") is None  # a literal "?" would read as unencodable
+    assert hanzi._encodable_mask("中", "no-such-codec") is None
+    mask = hanzi._encodable_mask("中這这", "gb2312")
+    assert mask is not None and mask.tolist() == [True, False, True]
+
+
+def test_shipped_class_table_is_the_built_one(tmp_path: Path) -> None:
+    """cleaner/data/hanzi_classes.zlib holds, bit for bit, what the codecs give here, under this
+    process's key (fails on another Python release: rebuild with scripts/build_language_tables.py);
+    a file under another key or malformed is not used."""
+    from cleaner.language import hanzi
+
+    shipped = hanzi.read_class_table(hanzi.CLASS_FILE)
+    assert shipped is not None, "hanzi_classes.zlib was built under another Python release: rebuild it"
+    built = hanzi.build_class_table(*hanzi.build_tables())
+    assert shipped.tobytes() == built.tobytes() and hanzi._class_table().tobytes() == built.tobytes()
+    assert tables() == hanzi.build_tables()
+    path = tmp_path / "c.zlib"
+    hanzi.write_class_table(path, built)
+    body = path.read_bytes().partition(b"\n")[2]
+    path.write_bytes(b"cpython 0.0.0\n" + body)
+    assert hanzi.read_class_table(path) is None
+    path.write_bytes(hanzi.class_key() + b"\nnot zlib")
+    assert hanzi.read_class_table(path) is None
+    assert hanzi.read_class_table(tmp_path / "missing.zlib") is None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from cleaner.language.scripts import script_counts, script_ids
 
 
@@ -31,3 +35,37 @@ def test_script_table_letters_are_the_regex_letters() -> None:
     for m in regex.finditer(r"[\p{L}\p{M}]", chars):
         want[m.start()] = True
     assert ((script_table() != 0) == want).all()
+
+
+def test_shipped_script_table_is_the_built_one() -> None:
+    """cleaner/data/script_table.zlib holds, bit for bit, what ``build_script_table`` gives here, under
+    this process's key (fails after a ``regex`` upgrade or a change of the script definitions:
+    rebuild with scripts/build_language_tables.py); and script_table() is the shipped one."""
+    from cleaner.language import scripts
+
+    shipped = scripts.read_table(scripts.TABLE_FILE)
+    assert shipped is not None, "script_table.zlib was built for another regex release or definitions: rebuild it"
+    built = scripts.build_script_table()
+    assert shipped.dtype == built.dtype and shipped.tobytes() == built.tobytes()
+    assert scripts.script_table().tobytes() == built.tobytes()
+
+
+def test_script_table_file_with_another_key_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cleaner.language import scripts
+
+    path = tmp_path / "t.zlib"
+    table = scripts.build_script_table()
+    scripts.write_table(path, table)
+    assert scripts.read_table(path).tobytes() == table.tobytes()
+    body = path.read_bytes().partition(b"\n")[2]
+    path.write_bytes(b"regex 0.0 0000\n" + body)
+    assert scripts.read_table(path) is None  # another key
+    path.write_bytes(scripts.table_key() + b"\nnot zlib")
+    assert scripts.read_table(path) is None
+    assert scripts.read_table(tmp_path / "missing.zlib") is None
+    monkeypatch.setattr(scripts, "TABLE_FILE", tmp_path / "missing.zlib")
+    scripts.script_table.cache_clear()
+    try:
+        assert scripts.script_table().tobytes() == table.tobytes()  # built in memory
+    finally:
+        scripts.script_table.cache_clear()
