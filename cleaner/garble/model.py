@@ -20,17 +20,16 @@ reliability table.
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
-import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 
+from .._shipped import STORE_RATIO, save_npz, zlib_size  # noqa: F401 (s9: moved to cleaner._shipped; re-exported)
 from .features import Lexicon
 from .lm import LM
 from .nn import DATA_DIR, NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet
@@ -262,37 +261,6 @@ the start-up, storing them +0.63 MB (the log-probabilities, 10x smaller deflated
 def save_lexicon(path: Any, payload: Mapping[str, Any]) -> None:
     """Write the lexicon file (:func:`lexicon_arrays`, :data:`LEXICON_STORED`)."""
     save_npz(path, lexicon_arrays(payload), store=LEXICON_STORED)
-
-
-STORE_RATIO = 0.75
-""":func:`save_npz` stores a member when deflate leaves more than this share of its bytes (random weights and
-fingerprint tables: 88-99%), and deflates it otherwise."""
-
-
-def save_npz(path: Any, arrays: Mapping[str, Any], store: Collection[str] = ()) -> None:
-    """``np.savez_compressed(path, **arrays)``, except that members deflate does not shrink by a quarter
-    (:data:`STORE_RATIO`), and those named in ``store``, are stored: ``np.load`` reads those without inflating
-    (~21 ms less start-up for the two garble model files, +0.5 MB on disk).  Fixed member dates: the same
-    arrays give the same bytes."""
-    import zipfile  # (build time; at run time np.load imports it)
-
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, value in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=False)
-            raw = buf.getvalue()
-            packed = zlib_size(raw)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            deflate = name not in store and packed <= STORE_RATIO * len(raw)
-            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, raw)
-
-
-def zlib_size(raw: bytes) -> int:
-    """Bytes of ``raw`` deflated at zipfile's default level."""
-    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return len(c.compress(raw)) + len(c.flush())
 
 
 def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
