@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import warnings
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
@@ -305,7 +306,22 @@ def _matching_convnet(signature: str) -> ConvNet | None:
 
 @lru_cache(maxsize=1)
 def load_model() -> GarbleModel:
-    """Load (once per process) the model and lexicon shipped in ``cleaner/data``."""
+    """Load (once per process) the model and lexicon shipped in ``cleaner/data``.  These are the stage's real
+    models, not rebuildable tables (:mod:`cleaner._shipped`): a missing, truncated or corrupt file raises an
+    OSError naming it (``np.load``'s own ``BadZipFile``/``EOFError`` did not say which file)."""
+    try:
+        return _load_model()
+    except Exception as e:
+        import zipfile  # (imported by np.load already)
+
+        if isinstance(e, (OSError, EOFError, zlib.error, zipfile.BadZipFile)):
+            raise OSError(f"garble model files {LEXICON_FILE}, {MODEL_FILE} in {DATA_DIR} unreadable "
+                          f"({type(e).__name__}: {e}): reinstall cleaner, or rebuild them "
+                          "(scripts/build_garble_model.py)") from e
+        raise
+
+
+def _load_model() -> GarbleModel:
     p = load_lexicon_payload()
     with _data_path(MODEL_FILE).open("rb") as f:
         z = np.load(f, allow_pickle=False)
