@@ -118,3 +118,20 @@ def zlib_size(raw: bytes) -> int:
     """Bytes of ``raw`` deflated at zipfile's default level."""
     c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
     return len(c.compress(raw)) + len(c.flush())
+
+
+def staleness(what: str, shipped: Mapping[str, Any], current: Mapping[str, Any], env: Collection[str],
+              rebuild: str) -> tuple[str, str]:
+    """How a shipped table's key (``shipped``, split in named parts) stands against this process's (``current``):
+    ``("", "")`` the same; ``("skip", why)`` a part of the environment (``env``: a library's or the interpreter's
+    version, the Unicode data) differs, which pyproject allows and the runtime handles by building in memory;
+    ``("fail", why)`` only parts the repository controls differ (a source digest, the patterns, a version
+    constant): the code was changed without rebuilding the table.  The staleness tests act on it."""
+    differ = [n for n in sorted(set(shipped) | set(current)) if shipped.get(n) != current.get(n)]
+    if not differ:
+        return "", ""
+    parts = ", ".join(f"{n}: shipped {shipped.get(n)!r}, here {current.get(n)!r}" for n in differ)
+    if any(n in env for n in differ):
+        return "skip", (f"{what} was built in another environment ({parts}): the runtime builds it in memory; "
+                        f"to ship it for this one, run {rebuild}")
+    return "fail", f"{what} is stale ({parts}): the code changed since it was built; run {rebuild}"

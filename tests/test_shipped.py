@@ -236,3 +236,15 @@ def test_every_keyed_file_is_listed() -> None:
     models = {"boilerplate_model.npz", "boilerplate_stopwords.json", "enc_charmodel.json.gz", "garble_lexicon.npz",
               "garble_model.npz", "garble_nn.npz", "html_block_model.npz", "py3langid_flat.npz"}
     assert {p.name for p in DATA.iterdir() if p.is_file()} == set(KEYED_FILES) | models
+
+
+def test_staleness_skips_for_the_environment_and_fails_for_the_repository() -> None:
+    env = {"regex"}
+    key = {"regex": "2026.1.1", "source": "abc"}
+    assert _shipped.staleness("t", key, dict(key), env, "make tables") == ("", "")
+    verdict, why = _shipped.staleness("t", key, {**key, "regex": "2027.1.1"}, env, "make tables")
+    assert verdict == "skip" and "regex" in why and "make tables" in why
+    verdict, why = _shipped.staleness("t", key, {**key, "source": "abd"}, env, "make tables")
+    assert verdict == "fail" and "source" in why and "make tables" in why
+    assert _shipped.staleness("t", key, {"regex": "2027.1.1", "source": "abd"}, env, "x")[0] == "skip"
+    assert _shipped.staleness("t", key, {**key, "new": 1}, env, "x")[0] == "fail"
