@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-import zlib
 from pathlib import Path
 from re import _parser as _re_parser  # type: ignore[attr-defined]
 from typing import Any
@@ -32,6 +31,7 @@ import numpy as np
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from ftfy.chardata import CONTROL_CHARS
 
+from ._shipped import read_zlib, write_zlib
 from .config import Config
 
 # Why each switch is off: datatrove's FTFYFormatter makes the same choices --
@@ -259,12 +259,8 @@ def scan_key() -> bytes:
 
 def read_scan_tables(path: Path) -> tuple[bytes, np.ndarray, int] | None:
     """The tables stored at ``path`` (:func:`write_scan_tables`), or None: missing, another key, malformed."""
-    try:
-        key, _, body = path.read_bytes().partition(b"\n")
-        data = zlib.decompress(body) if key == scan_key() else b""
-    except (OSError, zlib.error):
-        return None
-    if len(data) < 8 + 512 * 8:
+    data = read_zlib(path, scan_key())
+    if data is None or len(data) < 8 + 512 * 8:
         return None
     width = int.from_bytes(data[:8], "little")
     masks = np.frombuffer(data[8:8 + 512 * 8], dtype="<u8").astype(np.uint64)
@@ -278,7 +274,7 @@ def write_scan_tables(path: Path, tables: tuple[bytes, np.ndarray, int]) -> None
     """Store :func:`build_scan_tables`' ``tables`` at ``path`` under this process's :func:`scan_key`."""
     cls, masks, width = tables
     body = width.to_bytes(8, "little") + np.asarray(masks, dtype="<u8").tobytes() + bytes(cls)
-    path.write_bytes(scan_key() + b"\n" + zlib.compress(body, 9))
+    write_zlib(path, scan_key(), body)
 
 
 def build_scan_tables() -> tuple[bytes, np.ndarray, int] | None:

@@ -6,7 +6,7 @@ The garble featuriser's lower-case map and token class of every BMP code point t
 (:func:`cleaner.garble.nn.build_classes`) ~6 ms more; the shipped file is read in ~1 ms.  It is
 keyed by :func:`cleaner.garble.vec.char_tables_key` (the ``regex`` version, ``unicodedata.unidata_version``,
 both modules' patterns): under any other key the runtime builds the tables in memory, as before.  Rebuild after
-upgrading ``regex`` or Python (tests/garble/test_chartables.py fails until then).  No input data: ``--shared``
+upgrading ``regex`` or Python (tests/garble/test_chartables.py skips until then).  No input data: ``--shared``
 is accepted for the scripts' common interface and not read.
 
   python scripts/build_garble_chartables.py [--out cleaner/data]
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cleaner.garble.model import save_npz  # noqa: E402
+from cleaner._shipped import save_npz  # noqa: E402
 from cleaner.garble.vec import CHAR_TABLES_FILE, char_table_arrays  # noqa: E402
 
 

@@ -38,8 +38,8 @@ from ..config import Config
 from ..document import Removed
 from . import features as F
 from . import metadata as meta
+from . import precompiled, rules
 from . import related as rel
-from . import rules
 from .model import MODE_BETA, THRESHOLD_PRIOR, LineModel, decode_expected, default_model
 from .precompiled import compile as re_compile
 from .rules import ADDRESS, PUBLISHER_BLURB, _literal_prefix, scan
@@ -838,3 +838,6 @@ def _join(lines: list[str], label: list[str], codes: np.ndarray | None = None) -
     return "".join(out)
 
 
+
+
+precompiled.stop_recording()  # every pattern the stage compiles at import is recorded by now (precompiled.seen)

@@ -45,6 +45,7 @@ import numpy as np
 import regex
 
 from .. import native
+from .._shipped import read_npz
 from . import rules as R
 from .precompiled import compile as re_compile
 from .precompiled import interpreter_key, regex_compile
@@ -116,13 +117,10 @@ def char_tables_arrays() -> dict[str, np.ndarray]:
 @lru_cache(maxsize=1)
 def _shipped_char_tables() -> dict[str, np.ndarray] | None:
     """The shipped tables when their key is this module's and interpreter's, else None (then they are built)."""
-    try:
-        with np.load(CHAR_TABLES_FILE, allow_pickle=False) as z:
-            if str(z["key"]) != char_tables_key():
-                return None
-            return {"class": z["class"], "lower": z["lower_delta"] + np.arange(0x10000, dtype=np.uint16)}
-    except (OSError, KeyError, ValueError):
+    z = read_npz(CHAR_TABLES_FILE, char_tables_key(), {"class": ("u2", (0x10001,)), "lower_delta": ("u2", (0x10000,))})
+    if z is None:
         return None
+    return {"class": z["class"], "lower": z["lower_delta"] + np.arange(0x10000, dtype=np.uint16)}
 
 
 @lru_cache(maxsize=1)

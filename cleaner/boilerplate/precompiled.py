@@ -1,7 +1,7 @@
 """The boilerplate stage's stdlib ``re`` patterns, compiled ahead of time.
 
-Why: compiling the stage's ~80 patterns costs ~60 ms at every start (``re``'s parser and its
-``_optimize_charset`` of the large classes: the Han/Latin ranges, the case-expanded lexicon), and a
+Why: compiling the stage's patterns (43 ``re.compile`` calls at import) costs ~60 ms at every start (``re``'s
+parser and its ``_optimize_charset`` of the large classes: the Han/Latin ranges, the case-expanded lexicon), and a
 pool's loader pays it on one core before the workers fork.  ``re`` turns a pattern into a list of
 integers (its "code") and hands that to ``_sre.compile``; :data:`TABLE_FILE` ships those lists, built by
 ``scripts/build_boilerplate_tables.py``, so :func:`compile` makes the very same pattern object
@@ -10,14 +10,16 @@ integers (its "code") and hands that to ``_sre.compile``; :data:`TABLE_FILE` shi
 The same for the stage's ``regex`` patterns (:func:`regex_compile`): ``regex`` pickles a pattern as the
 arguments of its ``_regex.compile`` (``Pattern._pickled_data``: the packed code, the group names, the
 required string), and the table ships those, so parsing and optimising the pattern (~7 ms at import for
-the stage's ~15 author/date/publisher patterns) is skipped.
+the stage's 15 ``regex.compile`` calls: author/date/publisher and a few other patterns) is skipped.
 
 The code depends on the pattern and flags (each entry is keyed by a digest of both) and on the ``re``
 compiler and Unicode data of the interpreter (:func:`interpreter_key`); when the shipped key is not
 this interpreter's, or a pattern is not in the table, :func:`compile` is ``re.compile``
 (:func:`regex_compile`: ``regex.compile``, its key adding ``regex``'s version and default version).
-tests/boilerplate/test_precompiled.py checks every pattern against ``re.compile`` and the table
-against a rebuild.
+A missing, truncated or corrupt file is the same as another key (:mod:`cleaner._shipped`).  The group names
+are stored in the compiler's order, so ``Pattern.groupindex`` and ``Match.groupdict()`` list them as
+``re.compile``'s do.  tests/boilerplate/test_precompiled.py checks every pattern against ``re.compile`` and the
+table against a rebuild.
 """
 
 from __future__ import annotations
@@ -36,15 +38,26 @@ import numpy as np
 import regex
 from regex import _regex
 
+from .._shipped import read_npz
+
 TABLE_FILE = Path(__file__).resolve().parent.parent / "data" / "boilerplate_re.npz"
 """The shipped code lists (``key``: the interpreter key, ``index``: per pattern digest its flags, code
 slice, group count and names; ``code``: every code list, concatenated)."""
 
 seen: list[tuple[str, int]] = []
-"""Every (pattern, flags) :func:`compile` was asked for in this process, in order (what the build
-script ships and the tests check)."""
+"""Every (pattern, flags) :func:`compile` was asked for while recording (what the build script ships and the
+tests check): from this module's import until the stage package's import ends (:func:`stop_recording`), so
+the list holds the stage's import-time patterns and does not grow with later calls."""
 seen_regex: list[tuple[str, int]] = []
 """The same for :func:`regex_compile`."""
+_recording = True
+
+
+def stop_recording() -> None:
+    """Stop adding to :data:`seen` and :data:`seen_regex` (``cleaner/boilerplate/__init__.py``, at the end of its
+    import: every pattern the stage compiles at import is recorded by then)."""
+    global _recording
+    _recording = False
 
 
 def interpreter_key() -> dict[str, Any]:
@@ -78,25 +91,38 @@ Entry = tuple[int, list[int], int, dict[str, int], tuple[str | None, ...]]
 
 
 @lru_cache(maxsize=1)
+def _arrays() -> dict[str, np.ndarray] | None:
+    """The shipped file's arrays, read once (None: missing or broken: every pattern is compiled)."""
+    return read_npz(TABLE_FILE, expect={"key": ("U", ()), "index": ("U", ()), "code": ("u4", None),
+                                        "regex_key": ("U", ()), "regex_index": ("U", ()), "regex_code": ("u1", None)})
+
+
+def _json(a: np.ndarray) -> Any:
+    return json.loads(str(a))
+
+
+@lru_cache(maxsize=1)
 def _table() -> tuple[dict[str, list[Any]], np.ndarray] | None:
+    z = _arrays()
     try:
-        with np.load(TABLE_FILE, allow_pickle=False) as z:
-            if json.loads(str(z["key"])) != interpreter_key():
-                return None
-            return json.loads(str(z["index"])), z["code"]
-    except (OSError, KeyError, ValueError):
+        if z is None or _json(z["key"]) != interpreter_key():
+            return None
+        return _json(z["index"]), z["code"]
+    except ValueError:  # (not JSON)
         return None
 
 
 @lru_cache(maxsize=1)
 def _regex_table() -> tuple[dict[str, list[Any]], bytes, int] | None:
+    z = _arrays()
     try:
-        with np.load(TABLE_FILE, allow_pickle=False) as z:
-            key = json.loads(str(z["regex_key"]))
-            if key != regex_key():
-                return None
-            return json.loads(str(z["regex_index"])), z["regex_code"].tobytes(), key["default_version"]
-    except (OSError, KeyError, ValueError):
+        if z is None:
+            return None
+        key = _json(z["regex_key"])
+        if key != regex_key():
+            return None
+        return _json(z["regex_index"]), z["regex_code"].tobytes(), key["default_version"]
+    except ValueError:
         return None
 
 
@@ -110,9 +136,10 @@ def lookup(pattern: str, flags: int) -> Entry | None:
     row = index.get(digest(pattern, flags))
     if row is None:
         return None
-    final_flags, start, end, groups, groupindex = row
+    final_flags, start, end, groups, group_pairs = row
+    groupindex = dict(group_pairs)  # (stored as pairs in re's order: a JSON object's keys would be sorted)
     indexgroup: list[str | None] = [None] * (groups + 1)
-    for name, i in groupindex.items():
+    for name, i in group_pairs:
         indexgroup[i] = name
     return final_flags, code[start:end].tolist(), groups, groupindex, tuple(indexgroup)
 
@@ -121,7 +148,8 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """``re.compile(pattern, flags)``: from the shipped code when it is there (the same object, ~50x
     faster), else by ``re``."""
     flags = int(flags)
-    seen.append((pattern, flags))
+    if _recording:
+        seen.append((pattern, flags))
     entry = lookup(pattern, flags)
     if entry is None:
         return re.compile(pattern, flags)
@@ -143,7 +171,7 @@ def regex_lookup(pattern: str, flags: int) -> RegexEntry | None:
     if row is None:
         return None
     final_flags, start, end, group_index, index_group, req_offset, req_chars, req_flags, group_count = row
-    return (pattern, final_flags, code[start:end], group_index, {int(k): v for k, v in index_group},
+    return (pattern, final_flags, code[start:end], dict(group_index), {int(k): v for k, v in index_group},
             {}, [], req_offset, tuple(req_chars), req_flags, group_count)
 
 
@@ -151,7 +179,8 @@ def regex_compile(pattern: str, flags: int = 0) -> regex.Pattern[str]:
     """``regex.compile(pattern, flags)``: from the shipped arguments when they are there (what unpickling
     the pattern does), else by ``regex``."""
     flags = int(flags)
-    seen_regex.append((pattern, flags))
+    if _recording:
+        seen_regex.append((pattern, flags))
     entry = regex_lookup(pattern, flags)
     if entry is None:
         return regex.compile(pattern, flags)
@@ -165,7 +194,9 @@ def regex_row(compiled: regex.Pattern[str], start: int) -> list[Any]:
      req_flags, group_count) = compiled._pickled_data
     if named_lists or named_list_indexes:
         raise ValueError("a pattern with named lists")
-    return [final_flags, start, start + len(code), dict(group_index), sorted(index_group.items()), req_offset,
+    # (the group names as pairs in regex's order: a JSON object's keys would be sorted, and the pattern's
+    # groupindex and a match's groupdict() would list the names in another order than regex.compile's)
+    return [final_flags, start, start + len(code), list(group_index.items()), sorted(index_group.items()), req_offset,
             list(req_chars), req_flags, group_count]
 
 

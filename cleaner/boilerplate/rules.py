@@ -23,6 +23,7 @@ import bisect
 import dataclasses
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -34,8 +35,11 @@ from typing import Any, NamedTuple
 import numpy as np
 import regex
 
+from .._shipped import read_npz
 from .precompiled import compile as re_compile
 from .precompiled import interpreter_key, regex_compile
+
+log = logging.getLogger(__name__)
 
 
 class Rule(NamedTuple):
@@ -971,19 +975,41 @@ def line_filter_arrays(lf: _LineFilter) -> dict[str, np.ndarray]:
 
 def _shipped_line_filter() -> _LineFilter | None:
     """The shipped tables when their key is this module's and interpreter's, else None (then they are built)."""
-    try:
-        with np.load(LINE_FILTER_FILE, allow_pickle=False) as z:
-            if str(z["key"]) != line_filter_key():
-                return None
-            cols = {}
-            for f in dataclasses.fields(_LineFilter):
-                if f"{f.name}__rows" in z.files:
-                    cols[f.name] = z[f"{f.name}__rows"][z[f"{f.name}__index"]]
-                else:
-                    cols[f.name] = z[f.name]
-    except (OSError, KeyError, ValueError):
+    z = read_npz(LINE_FILTER_FILE, line_filter_key())
+    if z is None:
         return None
-    return _LineFilter(**cols)
+    try:
+        cols = {}
+        for f in dataclasses.fields(_LineFilter):
+            if f"{f.name}__rows" in z:
+                rows, index = z[f"{f.name}__rows"], z[f"{f.name}__index"]
+                if index.shape != (_BMP + 1,) or index.dtype.kind != "u":
+                    raise ValueError(f"{f.name}__index: shape {index.shape}, dtype {index.dtype}")
+                cols[f.name] = rows[index]
+            else:
+                cols[f.name] = z[f.name]
+        lf = _LineFilter(**cols)
+        _check_line_filter(lf)
+    except Exception as e:  # a member missing, an index out of range, another layout: build it (s9 mend)
+        log.debug("%s not used (%s: %s): built in memory", LINE_FILTER_FILE.name, type(e).__name__, e)
+        return None
+    return lf
+
+
+def _check_line_filter(lf: _LineFilter) -> None:
+    """ValueError unless ``lf``'s tables have the dtypes and consistent shapes :func:`lexicon_lines` reads."""
+    cols = lf.col_req.shape[0]
+    nbytes = lf.first.shape[1] if lf.first.ndim == 2 else -1
+    want = {"flags": (np.uint16, (_BMP + 1,)), "first": (np.uint8, (_BMP + 1, nbytes)),
+            "second": (np.uint8, (_BMP + 1, nbytes)), "width": (np.uint8, (lf.width.shape[0], nbytes)),
+            "req_bits": (np.uint64, (_BMP + 1,)), "col_req": (np.uint64, (cols,)),
+            "col_multi": (np.int32, (cols,)), "multi_count": (np.int32, (cols,))}
+    for name, (dtype, shape) in want.items():
+        a = getattr(lf, name)
+        if a.dtype != dtype or a.shape != shape:
+            raise ValueError(f"{name}: {a.dtype} {a.shape}, expected {np.dtype(dtype)} {shape}")
+    if nbytes * 8 < cols:
+        raise ValueError(f"{cols} columns in rows of {nbytes} bytes")
 
 
 def _build_line_filter() -> _LineFilter:

@@ -20,17 +20,17 @@ reliability table.
 
 from __future__ import annotations
 
-import io
 import json
 import warnings
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
 
+from .._shipped import STORE_RATIO, save_npz, zlib_size  # noqa: F401 (s9: moved to cleaner._shipped; re-exported)
 from .features import Lexicon
 from .lm import LM
 from .nn import DATA_DIR, NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet
@@ -264,37 +264,6 @@ def save_lexicon(path: Any, payload: Mapping[str, Any]) -> None:
     save_npz(path, lexicon_arrays(payload), store=LEXICON_STORED)
 
 
-STORE_RATIO = 0.75
-""":func:`save_npz` stores a member when deflate leaves more than this share of its bytes (random weights and
-fingerprint tables: 88-99%), and deflates it otherwise."""
-
-
-def save_npz(path: Any, arrays: Mapping[str, Any], store: Collection[str] = ()) -> None:
-    """``np.savez_compressed(path, **arrays)``, except that members deflate does not shrink by a quarter
-    (:data:`STORE_RATIO`), and those named in ``store``, are stored: ``np.load`` reads those without inflating
-    (~21 ms less start-up for the two garble model files, +0.5 MB on disk).  Fixed member dates: the same
-    arrays give the same bytes."""
-    import zipfile  # (build time; at run time np.load imports it)
-
-    with zipfile.ZipFile(path, "w") as zf:
-        for name, value in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asanyarray(value), allow_pickle=False)
-            raw = buf.getvalue()
-            packed = zlib_size(raw)
-            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            deflate = name not in store and packed <= STORE_RATIO * len(raw)
-            info.compress_type = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, raw)
-
-
-def zlib_size(raw: bytes) -> int:
-    """Bytes of ``raw`` deflated at zipfile's default level."""
-    c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return len(c.compress(raw)) + len(c.flush())
-
-
 def lexicon_from_payload(p: dict[str, Any]) -> Lexicon:
     return Lexicon(unigram=p["unigram"])
 
@@ -337,7 +306,22 @@ def _matching_convnet(signature: str) -> ConvNet | None:
 
 @lru_cache(maxsize=1)
 def load_model() -> GarbleModel:
-    """Load (once per process) the model and lexicon shipped in ``cleaner/data``."""
+    """Load (once per process) the model and lexicon shipped in ``cleaner/data``.  These are the stage's real
+    models, not rebuildable tables (:mod:`cleaner._shipped`): a missing, truncated or corrupt file raises an
+    OSError naming it (``np.load``'s own ``BadZipFile``/``EOFError`` did not say which file)."""
+    try:
+        return _load_model()
+    except Exception as e:
+        import zipfile  # (imported by np.load already)
+
+        if isinstance(e, (OSError, EOFError, zlib.error, zipfile.BadZipFile)):
+            raise OSError(f"garble model files {LEXICON_FILE}, {MODEL_FILE} in {DATA_DIR} unreadable "
+                          f"({type(e).__name__}: {e}): reinstall cleaner, or rebuild them "
+                          "(scripts/build_garble_model.py)") from e
+        raise
+
+
+def _load_model() -> GarbleModel:
     p = load_lexicon_payload()
     with _data_path(MODEL_FILE).open("rb") as f:
         z = np.load(f, allow_pickle=False)

@@ -165,19 +165,14 @@ def shipped_nn_classes() -> bytes | None:
 @lru_cache(maxsize=1)
 def _shipped_arrays() -> dict[str, np.ndarray] | None:
     """The shipped file's arrays (read once: the CNN's classes and the featuriser's tables come from it)."""
-    import zipfile  # (np.load imports it anyway)
+    from .._shipped import read_npz
 
-    path = Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if str(z["key"]) != char_tables_key():
-                return None
-            delta, cls, nn_cls = np.asarray(z["low_delta"]), np.ascontiguousarray(z["cls"]), np.asarray(z["nn_cls"])
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+    shape = (0x10000,)
+    z = read_npz(Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE, char_tables_key(),
+                 {"low_delta": ("i4", shape), "cls": ("u1", shape), "nn_cls": ("u1", shape)})
+    if z is None:
         return None
-    for a, dt in ((delta, np.int32), (cls, np.uint8), (nn_cls, np.uint8)):
-        if a.shape != (0x10000,) or a.dtype != dt:
-            return None
+    delta, cls, nn_cls = z["low_delta"], np.ascontiguousarray(z["cls"]), z["nn_cls"]
     low = np.arange(0x10000, dtype=np.int64) + delta
     if int(low.min()) < 0 or int(low.max()) > 0x10FFFF or int(cls.max()) > APO or int(nn_cls.max()) > 3:
         return None

@@ -32,8 +32,9 @@ _models: dict[str, Any] = {}
 
 
 def _load(name: str, factory: Callable[[], Any]) -> Any:
-    """``_models[name]``, made by ``factory`` on first use, once, behind a lock per model (so fastText
-    loads while py3langid's model is being read on another thread, :func:`prefetch_py3langid`)."""
+    """``_models[name]``, made by ``factory`` on first use, once, behind a lock per model (two threads asking
+    for different models do not wait for each other's load, and a factory that needs another model cannot
+    deadlock on one shared lock)."""
     model = _models.get(name)
     if model is None:
         with _lock:
@@ -43,40 +44,6 @@ def _load(name: str, factory: Callable[[], Any]) -> Any:
             if model is None:
                 model = _models[name] = factory()
     return model
-
-
-_prefetch: threading.Thread | None = None
-
-
-def prefetch_py3langid() -> None:
-    """Start reading py3langid's model on a helper thread, for a loader that will need it and has other
-    work to do meanwhile (:func:`cleaner.runner.preload`: the stage imports and the first warm-up text
-    hold the GIL for ~0.3 s; the model read spends its ~70 ms of CPU in zlib, hashlib and numpy, which
-    let go of it, so on a second core it costs the loader almost nothing).  The first use waits for it
-    (the model's lock); :func:`join_prefetch` must be called before the process forks.  Does nothing
-    when the model is loaded, being loaded, or py3langid is not installed."""
-    global _prefetch
-    with _lock:
-        if _prefetch is not None or "py3langid" in _models or not installed("py3langid"):
-            return
-        _prefetch = threading.Thread(target=_prefetch_py3langid, name="cleaner-py3langid-prefetch", daemon=True)
-        _prefetch.start()
-
-
-def _prefetch_py3langid() -> None:
-    try:
-        _load("py3langid", _load_py3langid)
-    except Exception as e:  # the first use loads it again and meets the same error there
-        log.debug("py3langid prefetch failed: %s", e)
-
-
-def join_prefetch() -> None:
-    """Wait for :func:`prefetch_py3langid`'s thread, if any (a process must not fork while it runs)."""
-    global _prefetch
-    thread = _prefetch
-    if thread is not None:
-        thread.join()
-        _prefetch = None
 
 
 @functools.lru_cache(maxsize=1024)

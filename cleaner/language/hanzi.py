@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import functools
 import sys
-import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .._shipped import read_zlib, write_zlib
 
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
@@ -128,19 +129,16 @@ def build_class_table(hans: frozenset[str], hant: frozenset[str]) -> np.ndarray:
 
 def read_class_table(path: Path) -> np.ndarray | None:
     """The table stored at ``path`` (:func:`write_class_table`), or None: missing, another key, malformed."""
-    try:
-        key, _, body = path.read_bytes().partition(b"\n")
-        table = np.frombuffer(zlib.decompress(body), dtype=np.uint8) if key == class_key() else None
-    except (OSError, zlib.error):
+    data = read_zlib(path, class_key(), 0xFB00)
+    if data is None:
         return None
-    if table is None or len(table) != 0xFB00 or int(table.max()) > 2:
-        return None
-    return table
+    table = np.frombuffer(data, dtype=np.uint8)
+    return table if int(table.max()) <= 2 else None
 
 
 def write_class_table(path: Path, table: np.ndarray) -> None:
     """Store ``table`` at ``path`` under this process's :func:`class_key` (``scripts/build_language_tables.py``)."""
-    path.write_bytes(class_key() + b"\n" + zlib.compress(np.asarray(table, dtype=np.uint8).tobytes(), 9))
+    write_zlib(path, class_key(), np.asarray(table, dtype=np.uint8).tobytes())
 
 
 def hanzi_classes_of(cps: np.ndarray) -> np.ndarray:

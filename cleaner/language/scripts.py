@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import zlib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import regex
+
+from .._shipped import read_zlib, write_zlib
 
 # Script ids.  Letters and combining marks count (Indic vowel signs are marks);
 # digits, punctuation and symbols count as NONE.
@@ -88,25 +89,18 @@ def script_table() -> np.ndarray:
 
 def read_table(path: Path) -> np.ndarray | None:
     """The table stored at ``path`` (:func:`write_table`), or None: missing, another key, malformed."""
-    try:
-        data = path.read_bytes()
-    except OSError:
+    data = read_zlib(path, table_key(), _TABLE_SIZE)
+    if data is None:
         return None
-    key, _, body = data.partition(b"\n")
-    if key != table_key():
-        return None
-    try:
-        table = np.frombuffer(zlib.decompress(body), dtype=np.uint8)
-    except zlib.error:
-        return None
-    if len(table) != _TABLE_SIZE or int(table.max()) >= len(SCRIPTS):
+    table = np.frombuffer(data, dtype=np.uint8)
+    if int(table.max()) >= len(SCRIPTS):
         return None
     return table
 
 
 def write_table(path: Path, table: np.ndarray) -> None:
     """Store ``table`` at ``path`` under this process's :func:`table_key` (``scripts/build_language_tables.py``)."""
-    path.write_bytes(table_key() + b"\n" + zlib.compress(np.asarray(table, dtype=np.uint8).tobytes(), 9))
+    write_zlib(path, table_key(), np.asarray(table, dtype=np.uint8).tobytes())
 
 
 def build_script_table() -> np.ndarray:

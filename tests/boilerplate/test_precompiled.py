@@ -8,7 +8,9 @@ import dataclasses
 import gzip
 import importlib.util
 import json
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -19,8 +21,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner.boilerplate  # noqa: F401 -- compiles the stage's patterns
+from cleaner import _shipped
 from cleaner.boilerplate import features as F
-from cleaner.boilerplate import precompiled, rules
+from cleaner.boilerplate import metadata, precompiled, rules
 
 ROOT = Path(__file__).resolve().parents[2]
 AT_IMPORT = list(precompiled.seen)
@@ -34,6 +37,25 @@ def _build_script():  # type: ignore[no-untyped-def]
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+INTERPRETER = frozenset(precompiled.interpreter_key())
+"""The parts of the keys that are the environment's (``re``'s compiler, the Unicode data): another value skips
+the staleness tests; a part the repository controls (a source digest, the patterns) fails them."""
+REBUILD = "python scripts/build_boilerplate_tables.py"
+
+
+def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: frozenset[str]) -> None:
+    verdict, why = _shipped.staleness(what, shipped, current, env, REBUILD)
+    if verdict == "skip":
+        pytest.skip(why)
+    if verdict == "fail":
+        pytest.fail(why)
+
+
+def _shipped_key(path: Path, member: str = "key") -> dict[str, object]:
+    with np.load(path, allow_pickle=False) as z:
+        return json.loads(str(z[member]))  # type: ignore[no-any-return]
 
 
 def _compilable() -> list[tuple[str, int]]:
@@ -57,7 +79,30 @@ def test_every_precompiled_pattern_is_re_compile_s() -> None:
         ref = re.compile(pattern, flags)
         # Pattern.__eq__ compares the pattern, the flags and the compiled code word for word
         assert ours == ref, pattern[:80]
-        assert (ours.flags, ours.groups, dict(ours.groupindex)) == (ref.flags, ref.groups, dict(ref.groupindex))
+        # the group names in re's order (groupindex and a match's groupdict() list them so), not only the same set
+        assert (ours.flags, ours.groups, list(ours.groupindex.items())) == (ref.flags, ref.groups,
+                                                                            list(ref.groupindex.items()))
+
+
+def test_group_names_keep_their_definition_order() -> None:
+    """The date pattern's names come back in their groups' order (a JSON object with sorted keys made them
+    alphabetical), in the pattern and in a match."""
+    ref = re.compile(metadata.DATE.pattern, metadata.DATE.flags)
+    assert list(metadata.DATE.groupindex.items()) == list(ref.groupindex.items())
+    assert sorted(ref.groupindex) != list(ref.groupindex)  # (else this test could not tell)
+    text = "Published 2021-03-12 10:30 and March 3, 2020"
+    assert [list(m.groupdict().items()) for m in metadata.DATE.finditer(text)] == [
+        list(m.groupdict().items()) for m in ref.finditer(text)]
+    assert [list(m.groupdict()) for m in metadata.DATE.finditer(text)]
+
+
+def test_seen_holds_the_import_time_patterns_only() -> None:
+    """precompiled records what the stage compiles at import (what the build script ships), not every later call."""
+    before = (list(precompiled.seen), list(precompiled.seen_regex))
+    precompiled.compile(r"later \d+")
+    precompiled.regex_compile(r"later \p{Han}+")
+    assert (precompiled.seen, precompiled.seen_regex) == before
+    assert len(dict.fromkeys(AT_IMPORT)) == 43 and len(dict.fromkeys(precompiled.seen_regex)) == 15
 
 
 def test_the_table_serves_this_interpreter_or_falls_back() -> None:
@@ -94,8 +139,8 @@ def test_precompiled_patterns_find_the_same_matches() -> None:
 def test_shipped_re_table_is_a_rebuild() -> None:
     with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
         shipped = {k: z[k] for k in z.files if not k.startswith("regex_")}
-    if json.loads(str(shipped["key"])) != precompiled.interpreter_key():
-        pytest.skip("the shipped table is for another interpreter (the stage falls back to re.compile)")
+    _key_is_current("boilerplate_re.npz (re code)", json.loads(str(shipped["key"])), precompiled.interpreter_key(),
+                    INTERPRETER)
     rebuilt = _build_script().re_table(AT_IMPORT)
     assert set(rebuilt) == set(shipped)
     for k, v in rebuilt.items():
@@ -103,13 +148,8 @@ def test_shipped_re_table_is_a_rebuild() -> None:
 
 
 def test_shipped_line_filter_is_a_rebuild() -> None:
-    with np.load(rules.LINE_FILTER_FILE, allow_pickle=False) as z:
-        key = json.loads(str(z["key"]))
-    if {k: v for k, v in key.items() if k != "rules_py_sha256"} != precompiled.interpreter_key():
-        pytest.skip("the shipped line filter is for another interpreter (the stage builds it)")
-    assert str(np.array(json.dumps(key, sort_keys=True))) == rules.line_filter_key(), (
-        "rules.py changed since the line filter was built: rerun scripts/build_boilerplate_tables.py"
-    )
+    _key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
+                    json.loads(rules.line_filter_key()), INTERPRETER)
     shipped = rules._shipped_line_filter()
     assert shipped is not None
     rebuilt = _build_script().line_filter_table()
@@ -152,13 +192,8 @@ def test_a_line_filter_of_another_key_is_not_loaded(tmp_path: Path, monkeypatch:
 
 
 def test_shipped_char_tables_are_a_rebuild() -> None:
-    with np.load(F.CHAR_TABLES_FILE, allow_pickle=False) as z:
-        key = json.loads(str(z["key"]))
-    if {k: v for k, v in key.items() if k not in ("features_py_sha256", "regex")} != precompiled.interpreter_key():
-        pytest.skip("the shipped character tables are for another interpreter (the stage builds them)")
-    assert str(np.array(json.dumps(key, sort_keys=True))) == F.char_tables_key(), (
-        "features.py or regex changed since the character tables were built: rerun scripts/build_boilerplate_tables.py"
-    )
+    _key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
+                    INTERPRETER | {"regex"})
     shipped = F._shipped_char_tables()
     assert shipped is not None
     for got, want in ((shipped["class"], F._build_class_table()), (shipped["lower"], F._build_lower_table())):
@@ -206,7 +241,7 @@ _REGEX_TEXT = ("作者：张三 来源：新华社 2024-05-01\nBy Jane Doe and J
 
 
 def _matches(p: regex.Pattern[str], text: str) -> list[object]:
-    return [(m.span(), m.groupdict()) for line in text.splitlines() for m in p.finditer(line)]
+    return [(m.span(), list(m.groupdict().items())) for line in text.splitlines() for m in p.finditer(line)]
 
 
 def test_every_precompiled_regex_pattern_is_regex_compile_s() -> None:
@@ -215,8 +250,8 @@ def test_every_precompiled_regex_pattern_is_regex_compile_s() -> None:
         regex.purge()
         ref = regex.compile(pattern, flags)
         _same_regex_code(ours, ref)
-        assert (ours.pattern, ours.flags, ours.groups, ours.groupindex) == (ref.pattern, ref.flags, ref.groups,
-                                                                            ref.groupindex)
+        assert (ours.pattern, ours.flags, ours.groups, list(ours.groupindex.items())) == (
+            ref.pattern, ref.flags, ref.groups, list(ref.groupindex.items()))  # (ordered: the names in regex's order)
         assert _matches(ours, _REGEX_TEXT) == _matches(ref, _REGEX_TEXT)
 
 
@@ -265,15 +300,36 @@ def test_a_regex_pattern_not_in_the_table_or_another_default_version_is_compiled
 
 
 def test_shipped_regex_table_is_a_rebuild() -> None:
+    """The same patterns, rows and code lengths as a rebuild in this process (each code the same bytes in an order
+    that may differ: see _same_regex_code; the exact bytes: the next test)."""
     with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
         shipped = {k: z[k] for k in z.files if k.startswith("regex_")}
-    if json.loads(str(shipped["regex_key"])) != precompiled.regex_key():
-        pytest.skip("the shipped table is for another regex or interpreter (the stage falls back to regex.compile)")
+    _key_is_current("boilerplate_re.npz (regex arguments)", json.loads(str(shipped["regex_key"])),
+                    precompiled.regex_key(), frozenset(precompiled.regex_key()))
     rebuilt = _build_script().regex_table(REGEX_AT_IMPORT)
     assert set(rebuilt) == set(shipped)
     assert str(rebuilt["regex_key"]) == str(shipped["regex_key"])
-    # the same patterns, rows and code lengths; each code the same bytes (their order may differ, see above)
     index, ref_index = json.loads(str(shipped["regex_index"])), json.loads(str(rebuilt["regex_index"]))
     assert index == ref_index
     for _final_flags, start, end, *_rest in index.values():
         assert sorted(shipped["regex_code"][start:end]) == sorted(rebuilt["regex_code"][start:end])
+
+
+def test_the_build_script_rebuilds_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
+    """scripts/build_boilerplate_tables.py in a fresh process (PYTHONHASHSEED=0, stable regex node hashes, fixed
+    zip dates) writes exactly the shipped bytes, when the keys are this environment's."""
+    _key_is_current("boilerplate_re.npz (re code)", _shipped_key(precompiled.TABLE_FILE), precompiled.interpreter_key(),
+                    INTERPRETER)
+    _key_is_current("boilerplate_re.npz (regex arguments)", _shipped_key(precompiled.TABLE_FILE, "regex_key"),
+                    precompiled.regex_key(), frozenset(precompiled.regex_key()))
+    _key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
+                    json.loads(rules.line_filter_key()), INTERPRETER)
+    _key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
+                    INTERPRETER | {"regex"})
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
+    script = ROOT / "scripts" / "build_boilerplate_tables.py"
+    out = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    for name in ("boilerplate_re.npz", "boilerplate_line_filter.npz", "boilerplate_char_tables.npz"):
+        assert (tmp_path / name).read_bytes() == (precompiled.TABLE_FILE.parent / name).read_bytes(), name

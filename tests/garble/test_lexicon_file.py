@@ -73,3 +73,21 @@ def test_shipped_files_are_in_save_npz_layout(name: str, tmp_path: Path) -> None
         arrays = {k: z[k] for k in z.files}
     model.save_npz(tmp_path / name, arrays, store=model.LEXICON_STORED if name == model.LEXICON_FILE else ())
     assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes()
+
+
+@pytest.mark.parametrize("spoil", [model.LEXICON_FILE, model.MODEL_FILE])
+@pytest.mark.parametrize("how", ["half", "empty"])
+def test_a_broken_model_file_raises_a_clear_error(spoil: str, how: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The garble model and lexicon are real models, not rebuildable tables: a broken one is an error (an
+    OSError naming the files), never a silent fall-back."""
+    for name in (model.LEXICON_FILE, model.MODEL_FILE):
+        data = (model.DATA_DIR / name).read_bytes()
+        (tmp_path / name).write_bytes((data[: len(data) // 2] if how == "half" else b"") if name == spoil else data)
+    monkeypatch.setattr(model, "DATA_DIR", tmp_path)
+    model.load_model.cache_clear()
+    try:
+        with pytest.raises(OSError, match=r"garble model files .*unreadable"):
+            model.load_model()
+    finally:
+        model.load_model.cache_clear()

@@ -339,26 +339,8 @@ def test_flat_model_blocks_of_the_wrong_shape_are_refused(tmp_path: Path) -> Non
         backends.read_flat_model(bad, source)
 
 
-def test_prefetch_loads_py3langid_on_a_thread_joined_before_fork(monkeypatch: pytest.MonkeyPatch, flat) -> None:
-    """prefetch_py3langid reads the model on a helper thread; join_prefetch leaves no thread behind and
-    the model in place, with the same answers; a second prefetch of a loaded model does nothing."""
-    import threading
-
-    monkeypatch.setattr(backends, "_models", {})
-    monkeypatch.setattr(backends, "_prefetch", None)
-    backends.prefetch_py3langid()
-    backends.join_prefetch()
-    assert not [t for t in threading.enumerate() if t.name.startswith("cleaner-py3langid")]
-    ident = backends._models["py3langid"]
-    for text in ["Guten Tag", "Politique de confidentialité", "Это тестовое предложение."]:
-        assert ident._decide(text).tobytes() == flat._decide(text).tobytes()
-    backends.prefetch_py3langid()
-    assert backends._prefetch is None  # loaded already: no thread
-    backends.join_prefetch()  # (nothing to join)
-
-
 def test_models_load_behind_their_own_locks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A slow model load (py3langid's, prefetched) does not hold up another model's first use."""
+    """A slow model load does not hold up another model's first use."""
     import threading
 
     monkeypatch.setattr(backends, "_models", {})
