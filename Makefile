@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 DEVSTAMP := $(VENV)/.installed-dev-stamp
 SHARED ?= ../shared
 
-.PHONY: install demo test lint fuzz bench-hostile bench bench-langid bench-encoding bench-garble bench-boilerplate bench-speed models clean-venv
+.PHONY: install demo test lint fuzz bench-hostile bench bench-langid bench-encoding bench-garble bench-boilerplate bench-speed bench-startup models tables clean-venv
 
 $(STAMP): pyproject.toml setup.py cleaner/_native.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -64,6 +64,9 @@ bench-boilerplate: $(DEVSTAMP)
 bench-speed: $(DEVSTAMP)
 	$(BIN)/python bench/speed.py --shared $(SHARED) --mem-html-gb 0.3 --write
 
+bench-startup: $(DEVSTAMP)
+	$(BIN)/python bench/startup.py
+
 ## models: rebuild every shipped model in cleaner/data/ from ../shared (about 40 min on 2 cores)
 models: $(DEVSTAMP)
 	$(BIN)/python scripts/build_encoding_model.py --shared $(SHARED)
@@ -74,6 +77,14 @@ models: $(DEVSTAMP)
 	  "$(BIN)/pip install --no-deps torch==2.13.0 && $(BIN)/pip install sympy networkx" \
 	  "(without it the rebuilt linear model runs alone, with a warning)"; exit 1; }
 	$(BIN)/python scripts/train_garble_nn.py --shared $(SHARED) --linear-oof $(VENV)/garble_oof.npz
+	$(MAKE) tables
+
+## tables: rebuild the start-up tables in cleaner/data/ (seconds; derived from the package's own source and the
+## installed Python, regex and ftfy; rerun after editing the patterns they come from or upgrading those)
+tables: $(DEVSTAMP)
+	$(BIN)/python scripts/build_boilerplate_tables.py --out cleaner/data
+	$(BIN)/python scripts/build_garble_chartables.py --out cleaner/data
+	$(BIN)/python scripts/build_language_tables.py
 
 clean-venv:
 	rm -rf $(VENV)
