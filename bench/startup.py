@@ -44,7 +44,6 @@ def one() -> dict[str, float]:
     import cleaner.runner as runner
 
     lap("cleaner.cli + cleaner.runner")
-    gc.disable()  # as the loader does
     import numpy  # noqa: F401
 
     lap("numpy")
@@ -91,7 +90,6 @@ def real() -> dict[str, float]:
     from cleaner.config import Config
 
     t1 = time.perf_counter()
-    gc.disable()
     runner.preload(Config())
     gc.collect()
     gc.freeze()

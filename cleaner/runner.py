@@ -894,10 +894,8 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
                 _fix_mmap_threshold()  # the workers inherit it
             # each worker closes the other workers' ends and the pid pipe when it is forked
             _POOL_FDS.update([p[0] for p in pipes] + [p[3] for p in pipes] + [pid_w])
-            # Loading makes ~10^6 long-lived objects and no garbage cycles to speak of: the ~130 automatic
-            # collections it set off (one a full one) were ~2% of the loader's instructions on the
-            # critical path.  One collection before the freeze below does the same job.
-            gc.disable()
+            # (The collector stays on while loading: off, it saved ~6 ms, but the HTML pool's warm-ups leave
+            # garbage whose heap the workers then copied: +60 MB of PSS in bench/speed.py's HTML stream.)
             try:
                 preload(config, html=html)
             except Exception as e:  # an optimisation: the workers load lazily what is missing
@@ -906,7 +904,6 @@ def _start_generation(n: int, config: Config, options: dict[str, Any], *, html: 
             # do not write to, and so copy, every shared page they visit.
             gc.collect()
             gc.freeze()
-            gc.enable()
             _release_memory()  # loading leaves freed buffers in the heap: the workers would inherit them
             for to_r, _, _, from_w in pipes:
                 _POOL_FDS.difference_update((to_r, from_w))
