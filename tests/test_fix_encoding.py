@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import ftfy
@@ -275,20 +276,8 @@ def test_seed_documents_byte_identical() -> None:
         assert fixes == []
 
 
-def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: set[str],
-                    rebuild: str) -> None:
-    """Skip when the environment's part of the key differs (another release pyproject allows: the runtime builds
-    the table in memory), fail when only a part the repository controls does (code changed, table not rebuilt)."""
-    from cleaner import _shipped
 
-    verdict, why = _shipped.staleness(what, shipped, current, env, rebuild)
-    if verdict == "skip":
-        pytest.skip(why)
-    if verdict == "fail":
-        pytest.fail(why)
-
-
-def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path) -> None:
+def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path, key_is_current: Callable[..., None]) -> None:
     """cleaner/data/fix_encoding_scan.zlib holds, bit for bit, what ftfy's installed pattern gives, under
     this process's key (skips after an ftfy upgrade, fails when the code changed without a rebuild:
     scripts/build_language_tables.py), and
@@ -298,7 +287,7 @@ def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path) -> None:
         name, version, digest = key.split(" ")
         return {name: version, "pattern digest": digest}
 
-    _key_is_current("fix_encoding_scan.zlib", parts(fix_encoding.SCAN_FILE.read_bytes().partition(b"\n")[0].decode()),
+    key_is_current("fix_encoding_scan.zlib", parts(fix_encoding.SCAN_FILE.read_bytes().partition(b"\n")[0].decode()),
                     parts(fix_encoding.scan_key().decode()), {"ftfy"}, "python scripts/build_language_tables.py")
     shipped = fix_encoding.read_scan_tables(fix_encoding.SCAN_FILE)
     assert shipped is not None, "fix_encoding_scan.zlib was built for another ftfy: rebuild it"

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cleaner.boilerplate  # noqa: F401 -- compiles the stage's patterns
-from cleaner import _shipped
 from cleaner.boilerplate import features as F
 from cleaner.boilerplate import metadata, precompiled, rules
 
@@ -42,15 +42,7 @@ def _build_script():  # type: ignore[no-untyped-def]
 INTERPRETER = frozenset(precompiled.interpreter_key())
 """The parts of the keys that are the environment's (``re``'s compiler, the Unicode data): another value skips
 the staleness tests; a part the repository controls (a source digest, the patterns) fails them."""
-REBUILD = "python scripts/build_boilerplate_tables.py"
 
-
-def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: frozenset[str]) -> None:
-    verdict, why = _shipped.staleness(what, shipped, current, env, REBUILD)
-    if verdict == "skip":
-        pytest.skip(why)
-    if verdict == "fail":
-        pytest.fail(why)
 
 
 def _shipped_key(path: Path, member: str = "key") -> dict[str, object]:
@@ -136,10 +128,10 @@ def test_precompiled_patterns_find_the_same_matches() -> None:
         assert [m.span() for m in ours.finditer(text)] == [m.span() for m in ref.finditer(text)]
 
 
-def test_shipped_re_table_is_a_rebuild() -> None:
+def test_shipped_re_table_is_a_rebuild(key_is_current: Callable[..., None]) -> None:
     with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
         shipped = {k: z[k] for k in z.files if not k.startswith("regex_")}
-    _key_is_current("boilerplate_re.npz (re code)", json.loads(str(shipped["key"])), precompiled.interpreter_key(),
+    key_is_current("boilerplate_re.npz (re code)", json.loads(str(shipped["key"])), precompiled.interpreter_key(),
                     INTERPRETER)
     rebuilt = _build_script().re_table(AT_IMPORT)
     assert set(rebuilt) == set(shipped)
@@ -147,8 +139,8 @@ def test_shipped_re_table_is_a_rebuild() -> None:
         assert np.array_equal(v, shipped[k]), k
 
 
-def test_shipped_line_filter_is_a_rebuild() -> None:
-    _key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
+def test_shipped_line_filter_is_a_rebuild(key_is_current: Callable[..., None]) -> None:
+    key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
                     json.loads(rules.line_filter_key()), INTERPRETER)
     shipped = rules._shipped_line_filter()
     assert shipped is not None
@@ -191,8 +183,8 @@ def test_a_line_filter_of_another_key_is_not_loaded(tmp_path: Path, monkeypatch:
     assert rules._shipped_line_filter() is None
 
 
-def test_shipped_char_tables_are_a_rebuild() -> None:
-    _key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
+def test_shipped_char_tables_are_a_rebuild(key_is_current: Callable[..., None]) -> None:
+    key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
                     INTERPRETER | {"regex"})
     shipped = F._shipped_char_tables()
     assert shipped is not None
@@ -299,12 +291,12 @@ def test_a_regex_pattern_not_in_the_table_or_another_default_version_is_compiled
     assert precompiled.regex_lookup(*shipped) is None
 
 
-def test_shipped_regex_table_is_a_rebuild() -> None:
+def test_shipped_regex_table_is_a_rebuild(key_is_current: Callable[..., None]) -> None:
     """The same patterns, rows and code lengths as a rebuild in this process (each code the same bytes in an order
     that may differ: see _same_regex_code; the exact bytes: the next test)."""
     with np.load(precompiled.TABLE_FILE, allow_pickle=False) as z:
         shipped = {k: z[k] for k in z.files if k.startswith("regex_")}
-    _key_is_current("boilerplate_re.npz (regex arguments)", json.loads(str(shipped["regex_key"])),
+    key_is_current("boilerplate_re.npz (regex arguments)", json.loads(str(shipped["regex_key"])),
                     precompiled.regex_key(), frozenset(precompiled.regex_key()))
     rebuilt = _build_script().regex_table(REGEX_AT_IMPORT)
     assert set(rebuilt) == set(shipped)
@@ -315,16 +307,18 @@ def test_shipped_regex_table_is_a_rebuild() -> None:
         assert sorted(shipped["regex_code"][start:end]) == sorted(rebuilt["regex_code"][start:end])
 
 
-def test_the_build_script_rebuilds_the_shipped_files_byte_for_byte(tmp_path: Path) -> None:
+def test_the_build_script_rebuilds_the_shipped_files_byte_for_byte(
+    tmp_path: Path, key_is_current: Callable[..., None]
+) -> None:
     """scripts/build_boilerplate_tables.py in a fresh process (PYTHONHASHSEED=0, stable regex node hashes, fixed
     zip dates) writes exactly the shipped bytes, when the keys are this environment's."""
-    _key_is_current("boilerplate_re.npz (re code)", _shipped_key(precompiled.TABLE_FILE), precompiled.interpreter_key(),
+    key_is_current("boilerplate_re.npz (re code)", _shipped_key(precompiled.TABLE_FILE), precompiled.interpreter_key(),
                     INTERPRETER)
-    _key_is_current("boilerplate_re.npz (regex arguments)", _shipped_key(precompiled.TABLE_FILE, "regex_key"),
+    key_is_current("boilerplate_re.npz (regex arguments)", _shipped_key(precompiled.TABLE_FILE, "regex_key"),
                     precompiled.regex_key(), frozenset(precompiled.regex_key()))
-    _key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
+    key_is_current("boilerplate_line_filter.npz", _shipped_key(rules.LINE_FILTER_FILE),
                     json.loads(rules.line_filter_key()), INTERPRETER)
-    _key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
+    key_is_current("boilerplate_char_tables.npz", _shipped_key(F.CHAR_TABLES_FILE), json.loads(F.char_tables_key()),
                     INTERPRETER | {"regex"})
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
     script = ROOT / "scripts" / "build_boilerplate_tables.py"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -14,20 +15,8 @@ def _same(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) ->
     return all(x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: set[str],
-                    rebuild: str) -> None:
-    """Skip when the environment's part of the key differs (another release pyproject allows: the runtime builds
-    the table in memory), fail when only a part the repository controls does (code changed, table not rebuilt)."""
-    from cleaner import _shipped
 
-    verdict, why = _shipped.staleness(what, shipped, current, env, rebuild)
-    if verdict == "skip":
-        pytest.skip(why)
-    if verdict == "fail":
-        pytest.fail(why)
-
-
-def test_shipped_tables_are_current_and_equal_a_rebuild() -> None:
+def test_shipped_tables_are_current_and_equal_a_rebuild(key_is_current: Callable[..., None]) -> None:
     """Skips after a ``regex`` or Python upgrade (the environment's part of the key) until
     scripts/build_garble_chartables.py reruns (the runtime builds the tables itself meanwhile: same answers, ~25 ms
     more start-up); fails when the patterns or the version constant changed without a rebuild."""
@@ -35,7 +24,7 @@ def test_shipped_tables_are_current_and_equal_a_rebuild() -> None:
 
     with np.load(Path(vec.__file__).resolve().parents[1] / "data" / vec.CHAR_TABLES_FILE) as z:
         shipped_key = json.loads(str(z["key"]))
-    _key_is_current("garble_chartables.npz", shipped_key, json.loads(vec.char_tables_key()), {"regex", "unidata"},
+    key_is_current("garble_chartables.npz", shipped_key, json.loads(vec.char_tables_key()), {"regex", "unidata"},
                     "python scripts/build_garble_chartables.py")
     shipped = vec._shipped_char_tables()
     assert shipped is not None, "garble_chartables.npz is stale or missing: run scripts/build_garble_chartables.py"

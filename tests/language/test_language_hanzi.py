@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from cleaner.language.hanzi import chinese_script, hans_hant_counts, script_and_confidence, tables
 
@@ -52,20 +51,8 @@ def test_bulk_mask_refuses_what_it_cannot_prove() -> None:
     assert mask is not None and mask.tolist() == [True, False, True]
 
 
-def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: set[str],
-                    rebuild: str) -> None:
-    """Skip when the environment's part of the key differs (another release pyproject allows: the runtime builds
-    the table in memory), fail when only a part the repository controls does (code changed, table not rebuilt)."""
-    from cleaner import _shipped
 
-    verdict, why = _shipped.staleness(what, shipped, current, env, rebuild)
-    if verdict == "skip":
-        pytest.skip(why)
-    if verdict == "fail":
-        pytest.fail(why)
-
-
-def test_shipped_class_table_is_the_built_one(tmp_path: Path) -> None:
+def test_shipped_class_table_is_the_built_one(tmp_path: Path, key_is_current: Callable[..., None]) -> None:
     """cleaner/data/hanzi_classes.zlib holds, bit for bit, what the codecs give here, under this
     process's key (fails on another Python release: rebuild with scripts/build_language_tables.py);
     a file under another key or malformed is not used."""
@@ -75,7 +62,7 @@ def test_shipped_class_table_is_the_built_one(tmp_path: Path) -> None:
         implementation, release, rest = key.split(" ", 2)
         return {"python": f"{implementation} {release}", "ranges and version": rest}
 
-    _key_is_current("hanzi_classes.zlib", parts(hanzi.CLASS_FILE.read_bytes().partition(b"\n")[0].decode()),
+    key_is_current("hanzi_classes.zlib", parts(hanzi.CLASS_FILE.read_bytes().partition(b"\n")[0].decode()),
                     parts(hanzi.class_key().decode()), {"python"}, "python scripts/build_language_tables.py")
     shipped = hanzi.read_class_table(hanzi.CLASS_FILE)
     assert shipped is not None, "hanzi_classes.zlib was built under another Python release: rebuild it"

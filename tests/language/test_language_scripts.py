@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -37,20 +38,8 @@ def test_script_table_letters_are_the_regex_letters() -> None:
     assert ((script_table() != 0) == want).all()
 
 
-def _key_is_current(what: str, shipped: dict[str, object], current: dict[str, object], env: set[str],
-                    rebuild: str) -> None:
-    """Skip when the environment's part of the key differs (another release pyproject allows: the runtime builds
-    the table in memory), fail when only a part the repository controls does (code changed, table not rebuilt)."""
-    from cleaner import _shipped
 
-    verdict, why = _shipped.staleness(what, shipped, current, env, rebuild)
-    if verdict == "skip":
-        pytest.skip(why)
-    if verdict == "fail":
-        pytest.fail(why)
-
-
-def test_shipped_script_table_is_the_built_one() -> None:
+def test_shipped_script_table_is_the_built_one(key_is_current: Callable[..., None]) -> None:
     """cleaner/data/script_table.zlib holds, bit for bit, what ``build_script_table`` gives here, under
     this process's key (fails after a ``regex`` upgrade or a change of the script definitions:
     rebuild with scripts/build_language_tables.py); and script_table() is the shipped one."""
@@ -60,7 +49,7 @@ def test_shipped_script_table_is_the_built_one() -> None:
         name, version, digest = key.split(" ")
         return {name: version, "definitions digest": digest}
 
-    _key_is_current("script_table.zlib", parts(scripts.TABLE_FILE.read_bytes().partition(b"\n")[0].decode()),
+    key_is_current("script_table.zlib", parts(scripts.TABLE_FILE.read_bytes().partition(b"\n")[0].decode()),
                     parts(scripts.table_key().decode()), {"regex"}, "python scripts/build_language_tables.py")
     shipped = scripts.read_table(scripts.TABLE_FILE)
     assert shipped is not None, "script_table.zlib was built for another regex release or definitions: rebuild it"
