@@ -5472,7 +5472,7 @@ static PyObject *lid_unpack(PyObject *self, PyObject *args) {
     if (!err) {
         Py_ssize_t j = 0;
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t r = 0; r < n; r += width) memcpy(out + r, floor, (size_t)width * 2);
+        for (Py_ssize_t r = 0; r < n; r += width) memmove(out + r, floor, (size_t)width * 2); /* defined if floor overlaps out */
         for (Py_ssize_t q = 0; q < bm.len && !err; q++) {
             unsigned int b = mask[q];
             while (b) {

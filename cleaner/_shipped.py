@@ -5,9 +5,9 @@ character class tables, the script and hanzi tables, fix_encoding's scan tables)
 what it is derived from.  Such a file is an optimisation only: when it is missing, truncated, empty, corrupt
 (``np.load`` raises ``zipfile.BadZipFile`` for a half file or a bad CRC, ``EOFError`` for an empty one,
 ``zlib.error`` for a damaged stream), of another key, or holds members of another name, dtype or shape, the
-readers here return None (logged at debug) and the caller builds the table as before.  Files that are the
-package's real models (garble_model.npz, the garble lexicon, ...) are NOT read through here: a broken model
-must raise, not degrade silently.
+readers here return None (a missing file or another key logged at debug, a damaged file as a warning) and the
+caller builds the table as before.  Files that are the package's real models (garble_model.npz, the garble
+lexicon, ...) are NOT read through here: a broken model must raise, not degrade silently.
 
 The writers make the same bytes from the same arrays (fixed member dates), so a rebuild can be compared
 byte for byte.
@@ -15,6 +15,7 @@ byte for byte.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import zlib
@@ -44,6 +45,19 @@ def _check(arrays: Mapping[str, np.ndarray], expect: Expect) -> str:
     return ""
 
 
+def source_digest(*paths: str | Path) -> str:
+    """sha256 (16 hex digits) of the source files that build a table: a part of its key, so that an edit of the
+    code that builds it (not only of its inputs) makes the shipped file stale, the stage builds the table in
+    memory and the staleness test says to rebuild it; ``"-"`` when a source is not there (never a shipped key)."""
+    h = hashlib.sha256()
+    try:
+        for path in paths:
+            h.update(Path(path).read_bytes())
+    except OSError:
+        return "-"
+    return h.hexdigest()[:16]
+
+
 def read_npz(path: Path, key: str | None = None, expect: Expect | None = None,
              key_member: str = "key") -> dict[str, np.ndarray] | None:
     """Every member of the ``.npz`` at ``path``, read into memory, or None: the file is missing or broken in
@@ -56,13 +70,25 @@ def read_npz(path: Path, key: str | None = None, expect: Expect | None = None,
                 return None
             arrays = {name: z[name] for name in z.files}
     except Exception as e:  # BadZipFile, EOFError, zlib.error, OSError, KeyError, ValueError...
-        log.debug("%s not read (%s: %s): built in memory", path.name, type(e).__name__, e)
+        _damaged(path, e)
         return None
     problem = _check(arrays, expect or {})
     if problem:
-        log.debug("%s not used (%s): built in memory", path.name, problem)
+        log.warning(_DAMAGED, path.name, problem)
         return None
     return arrays
+
+
+_DAMAGED = "%s is damaged (%s): the table is built in memory at every start instead (reinstall the package)"
+
+
+def _damaged(path: Path, e: Exception) -> None:
+    """Log a file that could not be read: a missing one quietly (a trimmed install), a damaged one as a warning
+    (it costs every start-up the in-memory build, up to ~0.25 s in all)."""
+    if isinstance(e, FileNotFoundError):
+        log.debug("%s missing: built in memory", path.name)
+    else:
+        log.warning(_DAMAGED, path.name, f"{type(e).__name__}: {e}")
 
 
 def read_zlib(path: Path, key: bytes, size: int | None = None) -> bytes | None:
@@ -75,10 +101,10 @@ def read_zlib(path: Path, key: bytes, size: int | None = None) -> bytes | None:
             return None
         data = zlib.decompress(body)
     except Exception as e:  # OSError, zlib.error...
-        log.debug("%s not read (%s: %s): built in memory", path.name, type(e).__name__, e)
+        _damaged(path, e)
         return None
     if size is not None and len(data) != size:
-        log.debug("%s not used (%d bytes, expected %d): built in memory", path.name, len(data), size)
+        log.warning(_DAMAGED, path.name, f"{len(data)} bytes, expected {size}")
         return None
     return data
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from pathlib import Path
 from re import _parser as _re_parser  # type: ignore[attr-defined]
@@ -31,7 +32,7 @@ import numpy as np
 from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
 from ftfy.chardata import CONTROL_CHARS
 
-from ._shipped import read_zlib, write_zlib
+from ._shipped import read_zlib, source_digest, write_zlib
 from .config import Config
 
 # Why each switch is off: datatrove's FTFYFormatter makes the same choices --
@@ -250,10 +251,12 @@ and deriving the tables took ~4 ms of every fresh process; this reads in ~0.1 ms
 
 def scan_key() -> bytes:
     """What the scan tables are derived from: ftfy's release, its detector's pattern and flags and its
-    control characters (tests/test_fix_encoding.py rebuilds the shipped tables and compares)."""
+    control characters, the Python release (``re``'s parser reads the pattern) and this module's source (the
+    build code; tests/test_fix_encoding.py rebuilds the shipped tables and compares)."""
     import hashlib
 
-    spec = repr((BADNESS_RE.pattern, int(BADNESS_RE.flags), sorted(CONTROL_CHARS), _SCAN_LIMIT, "cp_scan v1"))
+    spec = repr((BADNESS_RE.pattern, int(BADNESS_RE.flags), sorted(CONTROL_CHARS), _SCAN_LIMIT, "cp_scan v1",
+                 sys.version_info[:2], source_digest(__file__)))
     return f"ftfy {ftfy.__version__} {hashlib.sha256(spec.encode()).hexdigest()[:16]}".encode()
 
 

@@ -127,12 +127,16 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
 
 def char_tables_key() -> str:
     """What :func:`build_char_tables`' answer depends on: the ``regex`` module (its own Unicode tables decide the
-    classes), Python's Unicode database (``str.lower``), the patterns and :data:`CHAR_TABLES_VERSION`."""
+    classes), Python's Unicode database (``str.lower``), the patterns, :data:`CHAR_TABLES_VERSION` and the source
+    of this module and of ``nn`` (the build code)."""
     import unicodedata
 
+    from .._shipped import source_digest
+    from . import nn
     from .nn import CLASS_PATTERNS
 
     return json.dumps({"version": CHAR_TABLES_VERSION, "regex": regex.__version__,
+                       "source": source_digest(__file__, nn.__file__),
                        "unidata": unicodedata.unidata_version, "lower": _LOWER_PATTERN,
                        "classes": [[p, c] for p, c in _CLASS_PATTERNS],
                        "nn_classes": [[p, c] for p, c in CLASS_PATTERNS]}, sort_keys=True)

@@ -378,6 +378,10 @@ def _native_unpack() -> Any:
     return None if mod is None else mod.lid_unpack
 
 
+_OTHER_MODEL = ("%s was built from another py3langid model than the one installed: its arrays are derived at "
+                "start-up instead (~0.6 s more; `python scripts/build_py3langid_flat.py` rebuilds the file)")
+
+
 def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
     """:func:`flat_arrays`' output read back from ``path``; ``None`` when it is missing or was built
     from another file than ``source`` (py3langid's installed model).
@@ -392,6 +396,7 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
         return None
     with np.load(path, allow_pickle=False) as z:
         if int(z["source_size"][0]) != source.stat().st_size:
+            log.info(_OTHER_MODEL, path.name)
             return None
         want_sha = str(z["source_sha256"][0])
         floor = z["ptc_floor"].view(np.uint16)
@@ -433,6 +438,7 @@ def read_flat_model(path: Path, source: Path) -> dict[str, np.ndarray] | None:
         for own in handles.values():
             own.close()
     if got["sha"] != want_sha:
+        log.info(_OTHER_MODEL, path.name)
         return None
     ptc = bits.view(np.float16)
     out = got["out"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._shipped import read_zlib, write_zlib
+from .._shipped import read_zlib, source_digest, write_zlib
 
 _CJK_RANGES = ((0x3400, 0x4DC0), (0x4E00, 0xA000), (0xF900, 0xFB00))
 
@@ -108,9 +108,11 @@ CLASS_FILE = Path(__file__).resolve().parent.parent / "data" / "hanzi_classes.zl
 
 
 def class_key() -> bytes:
-    """What the classes are derived from: the Python release (its GB2312 and Big5 codecs) and the ranges."""
+    """What the classes are derived from: the Python release (its GB2312 and Big5 codecs), the ranges and this
+    module's source (the build code)."""
     v = sys.version_info
-    return f"{sys.implementation.name} {v.major}.{v.minor}.{v.micro} gb2312/big5 {_CJK_RANGES} v1".encode()
+    return (f"{sys.implementation.name} {v.major}.{v.minor}.{v.micro} gb2312/big5 {_CJK_RANGES} v1 "
+            f"src {source_digest(__file__)}").encode()
 
 
 @functools.lru_cache(maxsize=1)

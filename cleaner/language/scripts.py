@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from .._shipped import read_zlib, write_zlib
+from .._shipped import read_zlib, source_digest, write_zlib
 
 # Script ids.  Letters and combining marks count (Indic vowel signs are marks);
 # digits, punctuation and symbols count as NONE.
@@ -73,9 +73,10 @@ fresh process; used only when its key is this process's, else the table is built
 
 
 def table_key() -> bytes:
-    """What the table is derived from: the ``regex`` release (its Unicode data) and this module's script
-    definitions (tests/language/test_language_scripts.py rebuilds the shipped table and compares)."""
-    spec = repr((SCRIPTS, sorted(_PROPS.items()), _TABLE_SIZE, "letters: [\\p{L}\\p{M}], v1"))
+    """What the table is derived from: the ``regex`` release (its Unicode data), this module's script
+    definitions and its source (the build code: tests/language/test_language_scripts.py rebuilds the shipped
+    table and compares)."""
+    spec = repr((SCRIPTS, sorted(_PROPS.items()), _TABLE_SIZE, "letters: [\\p{L}\\p{M}], v1", source_digest(__file__)))
     return f"regex {regex.__version__} {hashlib.sha256(spec.encode()).hexdigest()[:16]}".encode()
 
 
@@ -84,7 +85,9 @@ def script_table() -> np.ndarray:
     """uint8 script id for every code point below ``_TABLE_SIZE``: the shipped :data:`TABLE_FILE` when
     its key (:func:`table_key`) matches, else :func:`build_script_table`."""
     shipped = read_table(TABLE_FILE)
-    return shipped if shipped is not None else build_script_table()
+    table = shipped if shipped is not None else build_script_table()
+    table.setflags(write=False)  # read-only on both paths (the shipped one is a view of bytes)
+    return table
 
 
 def read_table(path: Path) -> np.ndarray | None:
