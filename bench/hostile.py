@@ -4,7 +4,7 @@
 
 Each case is a fresh ``python -m cleaner clean ...`` process on generated input (nothing
 large is stored), so its peak RSS (``wait4`` rusage) and wall time are its own, start-up
-included (~0.5-1 s of imports).  The outcome is read from the output record(s) and compared with
+included (its imports and models).  The outcome is read from the output record(s) and compared with
 the expected one.  Then the kill -9 / --resume check (tests/test_resume_kill.py's procedure,
 at 4 kill points, for .jsonl, .jsonl.gz and --workers 2) and, if ``fuzz/findings/summary.json``
 exists or ``--fuzz-seconds`` > 0, the fuzzing table.  Writes markdown to ``--out`` and stdout.
@@ -313,7 +313,7 @@ def main() -> int:
         "# Hostile input, crash safety, fuzzing",
         "",
         f"Machine: {machine()}; shared with other jobs, so times are indicative.  Each case is a fresh",
-        "`python -m cleaner clean` process (start-up of ~0.5-1 s included in the time); peak RSS is that",
+        "`python -m cleaner clean` process (its start-up included in the time); peak RSS is that",
         "process's own (`wait4`).",
         "",
         "Reproduce: `python bench/hostile.py` (fuzzing: `python fuzz/run.py --seconds 120`).",
