@@ -74,12 +74,12 @@ def read_npz(path: Path, key: str | None = None, expect: Expect | None = None,
         return None
     problem = _check(arrays, expect or {})
     if problem:
-        log.warning(_DAMAGED, path.name, problem)
+        log.warning(DAMAGED, path.name, problem)
         return None
     return arrays
 
 
-_DAMAGED = "%s is damaged (%s): the table is built in memory at every start instead (reinstall the package)"
+DAMAGED = "%s is damaged (%s): the table is built in memory at every start instead (reinstall the package)"
 
 
 def _damaged(path: Path, e: Exception) -> None:
@@ -88,7 +88,7 @@ def _damaged(path: Path, e: Exception) -> None:
     if isinstance(e, FileNotFoundError):
         log.debug("%s missing: built in memory", path.name)
     else:
-        log.warning(_DAMAGED, path.name, f"{type(e).__name__}: {e}")
+        log.warning(DAMAGED, path.name, f"{type(e).__name__}: {e}")
 
 
 def read_zlib(path: Path, key: bytes, size: int | None = None) -> bytes | None:
@@ -104,7 +104,7 @@ def read_zlib(path: Path, key: bytes, size: int | None = None) -> bytes | None:
         _damaged(path, e)
         return None
     if size is not None and len(data) != size:
-        log.warning(_DAMAGED, path.name, f"{len(data)} bytes, expected {size}")
+        log.warning(DAMAGED, path.name, f"{len(data)} bytes, expected {size}")
         return None
     return data
 

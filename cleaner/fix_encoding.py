@@ -256,8 +256,9 @@ def scan_key() -> bytes:
     import hashlib
 
     spec = repr((BADNESS_RE.pattern, int(BADNESS_RE.flags), sorted(CONTROL_CHARS), _SCAN_LIMIT, "cp_scan v1",
-                 sys.version_info[:2], source_digest(__file__)))
-    return f"ftfy {ftfy.__version__} {hashlib.sha256(spec.encode()).hexdigest()[:16]}".encode()
+                 source_digest(__file__)))
+    python = "py{}.{}".format(*sys.version_info[:2])
+    return f"ftfy {ftfy.__version__} {python} {hashlib.sha256(spec.encode()).hexdigest()[:16]}".encode()
 
 
 def read_scan_tables(path: Path) -> tuple[bytes, np.ndarray, int] | None:

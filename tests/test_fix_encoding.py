@@ -279,16 +279,15 @@ def test_seed_documents_byte_identical() -> None:
 
 def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path, key_is_current: Callable[..., None]) -> None:
     """cleaner/data/fix_encoding_scan.zlib holds, bit for bit, what ftfy's installed pattern gives, under
-    this process's key (skips after an ftfy upgrade, fails when the code changed without a rebuild:
-    scripts/build_language_tables.py), and
-    _scan_tables() uses it; a file under another key or malformed is not used."""
+    this process's key (skips after an ftfy or Python upgrade, fails when the code changed without a rebuild:
+    make tables), and _scan_tables() uses it; a file under another key or malformed is not used."""
 
-    def parts(key: str) -> dict[str, object]:  # "ftfy <version> <digest of its pattern, control characters, limit>"
-        name, version, digest = key.split(" ")
-        return {name: version, "pattern digest": digest}
+    def parts(key: str) -> dict[str, object]:  # "ftfy <version> py<release> <digest of the pattern, ..., source>"
+        name, version, python, digest = key.split(" ")
+        return {name: version, "python": python, "pattern and source digest": digest}
 
     key_is_current("fix_encoding_scan.zlib", parts(fix_encoding.SCAN_FILE.read_bytes().partition(b"\n")[0].decode()),
-                    parts(fix_encoding.scan_key().decode()), {"ftfy"}, "python scripts/build_language_tables.py")
+                    parts(fix_encoding.scan_key().decode()), {"ftfy", "python"})
     shipped = fix_encoding.read_scan_tables(fix_encoding.SCAN_FILE)
     assert shipped is not None, "fix_encoding_scan.zlib was built for another ftfy: rebuild it"
     built = fix_encoding.build_scan_tables()

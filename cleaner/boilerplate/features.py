@@ -30,7 +30,6 @@ first-pass scores (:func:`score_context_features`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections import Counter
@@ -45,7 +44,7 @@ import numpy as np
 import regex
 
 from .. import native
-from .._shipped import read_npz
+from .._shipped import read_npz, source_digest
 from . import rules as R
 from .precompiled import compile as re_compile
 from .precompiled import interpreter_key, regex_compile
@@ -102,8 +101,7 @@ loading them takes ~0.5 ms where building them takes ~25 ms (ten ``regex.sub`` o
 def char_tables_key() -> str:
     """What the character tables are derived from: this module's source (the class patterns, the
     characters), ``regex``'s version (its Unicode properties) and the interpreter's Unicode data."""
-    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return json.dumps({"features_py_sha256": source, "regex": regex.__version__, **interpreter_key()},
+    return json.dumps({"features_py_sha256": source_digest(__file__), "regex": regex.__version__, **interpreter_key()},
                       sort_keys=True)
 
 

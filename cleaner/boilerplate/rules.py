@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import hashlib
 import json
 import logging
 import re
@@ -35,7 +34,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import regex
 
-from .._shipped import read_npz
+from .._shipped import DAMAGED, read_npz, source_digest
 from .precompiled import compile as re_compile
 from .precompiled import interpreter_key, regex_compile
 
@@ -955,8 +954,7 @@ table over the code points is stored as its distinct rows and each code point's 
 def line_filter_key() -> str:
     """What the line filter's tables are derived from: this module's source (the rules and the code that
     reads them), ``re``'s parser and the Unicode data (the categories) of the interpreter."""
-    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    return json.dumps({"rules_py_sha256": source, **interpreter_key()}, sort_keys=True)
+    return json.dumps({"rules_py_sha256": source_digest(__file__), **interpreter_key()}, sort_keys=True)
 
 
 def line_filter_arrays(lf: _LineFilter) -> dict[str, np.ndarray]:
@@ -990,8 +988,8 @@ def _shipped_line_filter() -> _LineFilter | None:
                 cols[f.name] = z[f.name]
         lf = _LineFilter(**cols)
         _check_line_filter(lf)
-    except Exception as e:  # a member missing, an index out of range, another layout: build it (s9 mend)
-        log.debug("%s not used (%s: %s): built in memory", LINE_FILTER_FILE.name, type(e).__name__, e)
+    except Exception as e:  # a member missing, an index out of range, another layout: build it
+        log.warning(DAMAGED, LINE_FILTER_FILE.name, f"{type(e).__name__}: {e}")
         return None
     return lf
 
