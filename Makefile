@@ -79,12 +79,13 @@ models: $(DEVSTAMP)
 	$(BIN)/python scripts/train_garble_nn.py --shared $(SHARED) --linear-oof $(VENV)/garble_oof.npz
 	$(MAKE) tables
 
-## tables: rebuild the start-up tables in cleaner/data/ (seconds; each keyed by the source that builds it and the
-## installed Python, regex, ftfy or py3langid model it reads; rerun after editing that source or upgrading those)
+## tables: rebuild the start-up tables in cleaner/data/ (seconds; each keyed by what it reads from the installed
+## Python, regex, ftfy or py3langid model and, but for py3langid's, by the source that builds it; rerun after
+## editing that source or upgrading those)
 tables: $(DEVSTAMP)
 	$(BIN)/python scripts/build_boilerplate_tables.py --out cleaner/data
 	$(BIN)/python scripts/build_garble_chartables.py --out cleaner/data
-	$(BIN)/python scripts/build_language_tables.py
+	$(BIN)/python scripts/build_language_tables.py --out cleaner/data
 	$(BIN)/python scripts/build_py3langid_flat.py
 
 clean-venv:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Start-up cost of the garble stage in the loader (issue #5, session 9): wall laps and instructions per step.
 
-Each step runs in a fresh process after the imports the loader does first (``/work/wt/steps.py``'s order:
+Each step runs in a fresh process after the imports the loader does first (``bench/startup.py``'s order:
 cli, runner, numpy, ftfy, fix_encoding, language, boilerplate), then, in order: ``import cleaner.garble``,
 ``model.load_model()``, the first ``signals.has_tortured_head`` (its head sets, hashes and bitmap) and
 ``vec._tables()`` (the featuriser's code-point tables).  ``laps``: best of N wall laps per step.  ``upto K``:

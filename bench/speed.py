@@ -293,7 +293,7 @@ def html_ratio(pages: list[dict], repeat: int) -> list[str]:
     ]
 
 
-def scale_report(texts: list[str], tmp: Path, docs: int, rounds: int = 2) -> list[str]:
+def scale_report(texts: list[str], tmp: Path, docs: int, rounds: int = 3) -> list[str]:
     """`cleaner clean --workers 1` vs `--workers 2` on a generated JSONL of ``docs`` records, alternating,
     best of ``rounds`` runs each (the headline: 3,000 documents, 3 rounds)."""
     src = tmp / "scale.jsonl"

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Rebuild the boilerplate stage's start-up tables in ``cleaner/data`` (derived from the package's own
-source, no benchmark data: ``--shared`` is accepted for the scripts' common interface and unused).
+source and the interpreter, no benchmark data; ``make tables`` runs it).
 
 1. ``boilerplate_re.npz``: the ``re`` code of every pattern the stage compiles at import
    (:mod:`cleaner.boilerplate.precompiled`), for this interpreter, and the pickled arguments of its
@@ -27,8 +27,8 @@ import json
 import os
 import re
 import sys
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -131,7 +131,6 @@ def main() -> None:
     from cleaner._shipped import save_npz
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shared", default=str(ROOT / ".." / "shared"), help="unused (no benchmark data needed)")
     ap.add_argument("--out", default=str(ROOT / "cleaner" / "data"))
     args = ap.parse_args()
     out = Path(args.out)

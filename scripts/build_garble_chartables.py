@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Build ``cleaner/data/garble_chartables.npz``: :func:`cleaner.garble.vec.build_char_tables` pre-built (s9).
+"""Build ``cleaner/data/garble_chartables.npz``: :func:`cleaner.garble.vec.build_char_tables` pre-built.
 
 The garble featuriser's lower-case map and token class of every BMP code point take ~25-30 ms to build with
 ``regex`` (a match object per code point) in the loader's start-up, the sentence CNN's BMP token classes
 (:func:`cleaner.garble.nn.build_classes`) ~6 ms more; the shipped file is read in ~1 ms.  It is
 keyed by :func:`cleaner.garble.vec.char_tables_key` (the ``regex`` version, ``unicodedata.unidata_version``,
-both modules' patterns): under any other key the runtime builds the tables in memory, as before.  Rebuild after
-upgrading ``regex`` or Python (tests/garble/test_chartables.py skips until then).  No input data: ``--shared``
-is accepted for the scripts' common interface and not read.
+both modules' patterns and a digest of their source): under any other key the runtime builds the tables in
+memory, as before.  Rebuild (``make tables``) after editing ``vec.py`` or ``nn.py`` (tests/garble/test_chartables.py
+fails until then) or upgrading ``regex`` or Python (it skips until then).  No input data.
 
   python scripts/build_garble_chartables.py [--out cleaner/data]
 """
@@ -27,7 +27,6 @@ from cleaner.garble.vec import CHAR_TABLES_FILE, char_table_arrays  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--shared", default=str(ROOT / ".." / "shared"), help="(not read: the tables need no data)")
     ap.add_argument("--out", default=str(ROOT / "cleaner" / "data"))
     a = ap.parse_args()
     out = Path(a.out) / CHAR_TABLES_FILE

@@ -155,20 +155,6 @@ def test_shipped_line_filter_is_a_rebuild(key_is_current: Callable[..., None]) -
         assert got.flags.c_contiguous
 
 
-def test_shipped_line_filter_equals_the_built_one() -> None:
-    shipped = rules._shipped_line_filter()
-    if shipped is None:
-        pytest.skip("no shipped line filter for this interpreter")
-    try:
-        built = rules._build_line_filter()
-    finally:
-        rules._FIRST_MEMO.clear()
-        rules._category_table.cache_clear()
-    for f in dataclasses.fields(built):
-        a, b = getattr(shipped, f.name), getattr(built, f.name)
-        assert a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b), f.name
-
-
 def test_a_line_filter_of_another_key_is_not_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if rules._shipped_line_filter() is None:
         pytest.skip("no shipped line filter for this interpreter")
