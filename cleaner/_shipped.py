@@ -58,14 +58,13 @@ def source_digest(*paths: str | Path) -> str:
     return h.hexdigest()[:16]
 
 
-def read_npz(path: Path, key: str | None = None, expect: Expect | None = None,
-             key_member: str = "key") -> dict[str, np.ndarray] | None:
+def read_npz(path: Path, key: str | None = None, expect: Expect | None = None) -> dict[str, np.ndarray] | None:
     """Every member of the ``.npz`` at ``path``, read into memory, or None: the file is missing or broken in
-    any way, its ``key_member`` is not ``key`` (when given), or a member of ``expect`` is missing or of
+    any way, its ``key`` member is not ``key`` (when given), or a member of ``expect`` is missing or of
     another dtype/shape.  Only for optional, rebuildable tables (any failure means "build it")."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            if key is not None and str(z[key_member]) != key:
+            if key is not None and str(z["key"]) != key:
                 log.debug("%s: another key, built in memory", path.name)
                 return None
             arrays = {name: z[name] for name in z.files}

@@ -42,7 +42,7 @@ Steps:
      python scripts/train_garble_nn.py --shared ../shared --linear-oof /tmp/oof_lin.npz
    (PyTorch CPU wheel, build time only: how to install it is in that script's docstring).
 
-Every npz is written by :func:`cleaner.garble.model.save_npz` (incompressible members stored: no inflate at
+Every npz is written by :func:`cleaner._shipped.save_npz` (incompressible members stored: no inflate at
 start-up).  ``--repack`` rewrites the shipped ``garble_model.npz``, ``garble_nn.npz`` and the lexicon (from
 ``garble_lexicon.json.gz``, its format before session 9, when that is there) in that layout, arrays unchanged,
 without rebuilding anything.
@@ -74,6 +74,7 @@ import regex
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from cleaner._shipped import save_npz  # noqa: E402
 from cleaner.garble import lm as lmod  # noqa: E402
 from cleaner.garble import vec  # noqa: E402
 from cleaner.garble.features import ALPHA_RE, HAN_RE, nonwords, split_sentences  # noqa: E402
@@ -84,7 +85,6 @@ from cleaner.garble.model import (  # noqa: E402
     lexicon_from_payload,
     payload_from_arrays,
     save_lexicon,
-    save_npz,
     tables_from_arrays,
 )
 from cleaner.garble.signals import glued_words, tortured_phrases  # noqa: E402

@@ -522,7 +522,7 @@ def main() -> None:
         "oof_goodmt_flag_rate": rate,
     }
     out = Path(a.out) / gnn.NN_FILE
-    from cleaner.garble.model import save_npz
+    from cleaner._shipped import save_npz
 
     save_npz(out, dict(
         **arrays,

@@ -4,8 +4,8 @@ Files: ``garble_model.npz`` (weights, calibrators, clean-text tables), ``garble_
 sentence CNN stacked on the English linear logit, :mod:`cleaner.garble.nn`), ``garble_lm.npz``
 (the English trigram LM whose features the weights were trained with; required when the
 model's meta says ``"lm": true``) and ``garble_lexicon.npz`` (the lexicon: :func:`lexicon_arrays`).
-The npz files are written by :func:`save_npz`: members that deflate by less than a quarter are stored, so
-loading them is a copy instead of an inflate (s9: the loader's start-up).
+The npz files are written by :func:`cleaner._shipped.save_npz`: members that deflate by less than a quarter
+are stored, so loading them is a copy instead of an inflate (the pool loader's start-up).
 
 A sentence's logit is a logistic regression over hashed n-gram features and
 standardised dense features (``vec.py``), scored for a whole batch of sentences
@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .._shipped import STORE_RATIO, save_npz, zlib_size  # noqa: F401 (s9: moved to cleaner._shipped; re-exported)
+from .._shipped import save_npz
 from .features import Lexicon
 from .lm import LM
 from .nn import DATA_DIR, NN_FILE, ConvNet, _native, encode, linear_signature, load_convnet

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cleaner._shipped import save_npz
 from cleaner.garble import model
 
 DATA = Path(model.__file__).resolve().parents[1] / "data"
@@ -51,16 +52,16 @@ def test_shipped_lexicon_survives_a_rewrite(tmp_path: Path) -> None:
 def test_save_npz_stores_only_what_deflate_cannot_shrink(tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
     arrays = {"noise": rng.integers(0, 2**32, 4096, dtype=np.uint32), "zeros": np.zeros(4096), "s": np.array("x")}
-    model.save_npz(tmp_path / "a.npz", arrays)
+    save_npz(tmp_path / "a.npz", arrays)
     kinds = {i.filename: i.compress_type for i in zipfile.ZipFile(tmp_path / "a.npz").infolist()}
     assert kinds == {"noise.npy": zipfile.ZIP_STORED, "zeros.npy": zipfile.ZIP_DEFLATED, "s.npy": zipfile.ZIP_DEFLATED}
     with np.load(tmp_path / "a.npz", allow_pickle=False) as z:
         assert z.files == list(arrays)
         for k, v in arrays.items():
             assert z[k].dtype == v.dtype and np.array_equal(z[k], v)
-    model.save_npz(tmp_path / "b.npz", arrays)
+    save_npz(tmp_path / "b.npz", arrays)
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
-    model.save_npz(tmp_path / "c.npz", arrays, store=("zeros",))
+    save_npz(tmp_path / "c.npz", arrays, store=("zeros",))
     kinds = {i.filename: i.compress_type for i in zipfile.ZipFile(tmp_path / "c.npz").infolist()}
     assert kinds["zeros.npy"] == zipfile.ZIP_STORED and kinds["s.npy"] == zipfile.ZIP_DEFLATED
 
@@ -71,7 +72,7 @@ def test_shipped_files_are_in_save_npz_layout(name: str, tmp_path: Path) -> None
     an inflate at start-up) and the file is what ``build_garble_model.py --repack`` writes."""
     with np.load(DATA / name, allow_pickle=False) as z:
         arrays = {k: z[k] for k in z.files}
-    model.save_npz(tmp_path / name, arrays, store=model.LEXICON_STORED if name == model.LEXICON_FILE else ())
+    save_npz(tmp_path / name, arrays, store=model.LEXICON_STORED if name == model.LEXICON_FILE else ())
     assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes()
 
 
