@@ -73,6 +73,10 @@ typedef struct {
     uint64_t hash;
 } slot_t;
 
+/* FNV-1a over code points: token_columns' token hash (vocab_filter must give the same) and line_keys2's key hash */
+#define FNV1A_INIT 1469598103934665603ULL
+static inline uint64_t fnv1a(uint64_t h, Py_UCS4 c) { return (h ^ (uint64_t)c) * 1099511628211ULL; }
+
 /* token_columns(text, vocab, wline, wlen, n, stop, chrome, month, byline, ids, counts, content, filter) -> n_tokens
  *
  * The whitespace-separated tokens of `text` (as str.split() cuts them), each given the index of its
@@ -135,11 +139,11 @@ static PyObject *token_columns(PyObject *self, PyObject *args) {
             while (i < len && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, i))) i++;
             if (i >= len) break;
             Py_ssize_t s0 = i;
-            uint64_t h = 1469598103934665603ULL;
+            uint64_t h = FNV1A_INIT;
             while (i < len) {
                 Py_UCS4 c = PyUnicode_READ(kind, data, i);
                 if (Py_UNICODE_ISSPACE(c)) break;
-                h = (h ^ (uint64_t)c) * 1099511628211ULL;
+                h = fnv1a(h, c);
                 i++;
             }
             Py_ssize_t tl = i - s0;
@@ -679,14 +683,8 @@ done:
                 inword = has_last = 0;                                                                    \
                 continue;                                                                                 \
             }                                                                                             \
-            int space;                                                                                    \
-            if (c < 128) {                                                                                \
-                space = Py_UNICODE_ISSPACE(c);                                                            \
-            } else {                                                                                      \
-                if (c >= 0x3040 && c <= 0x9FFF) nc++;                                                     \
-                space = Py_UNICODE_ISSPACE(c);                                                            \
-            }                                                                                             \
-            if (space) {                                                                                  \
+            nc += c >= 0x3040 && c <= 0x9FFF;                                                             \
+            if (Py_UNICODE_ISSPACE(c)) {                                                                  \
                 inword = 0;                                                                               \
             } else {                                                                                      \
                 words += !inword;                                                                         \
@@ -2203,7 +2201,8 @@ static inline uint64_t sig_word_hash(const unsigned char *w, Py_ssize_t n) {
     return vec_mix(h);
 }
 
-static int sorted_has(const uint64_t *t, Py_ssize_t n, uint64_t key) {
+/* the first position of the sorted t[0..n) whose entry is >= key, else n */
+static Py_ssize_t u64_lower_bound(const uint64_t *t, Py_ssize_t n, uint64_t key) {
     Py_ssize_t lo = 0, hi = n;
     while (lo < hi) {
         Py_ssize_t mid = lo + (hi - lo) / 2;
@@ -2212,6 +2211,11 @@ static int sorted_has(const uint64_t *t, Py_ssize_t n, uint64_t key) {
         else
             hi = mid;
     }
+    return lo;
+}
+
+static int sorted_has(const uint64_t *t, Py_ssize_t n, uint64_t key) {
+    Py_ssize_t lo = u64_lower_bound(t, n, key);
     return lo < n && t[lo] == key;
 }
 
@@ -4699,9 +4703,9 @@ static PyObject *vocab_filter(PyObject *self, PyObject *args) {
         }
         int kind = PyUnicode_KIND(w);
         const void *data = PyUnicode_DATA(w);
-        uint64_t h = 1469598103934665603ULL;
+        uint64_t h = FNV1A_INIT;
         for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(w); i++)
-            h = (h ^ (uint64_t)PyUnicode_READ(kind, data, i)) * 1099511628211ULL;
+            h = fnv1a(h, PyUnicode_READ(kind, data, i));
         uint64_t b = (h >> 20) & mask;
         bits[b >> 6] |= (uint64_t)1 << (b & 63);
     }
@@ -4899,12 +4903,7 @@ static PyObject *lid_states(PyObject *self, PyObject *args) {
             for (int k = top; k >= 1; k--) {
                 uint64_t key = (uint64_t)k << 48;
                 for (int q = k - 1; q >= 0; q--) key |= (uint64_t)b[i - q] << (8 * q);
-                Py_ssize_t lo = 0, hi = nk; /* lower bound */
-                while (lo < hi) {
-                    Py_ssize_t mid = lo + (hi - lo) / 2;
-                    if (keys[mid] < key) lo = mid + 1;
-                    else hi = mid;
-                }
+                Py_ssize_t lo = u64_lower_bound(keys, nk, key);
                 if (lo < nk && keys[lo] == key) {
                     state = nodes[lo];
                     prev = k;
@@ -5178,6 +5177,14 @@ static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
     return 0;
 }
 
+/* whether str.strip(strip_chars) removes ch: the ASCII ones by the filter's bitmap, the others by a scan */
+static inline int key_strips(const KeyFilter *kf, int skind, const void *sdata, Py_ssize_t slen, Py_UCS4 ch) {
+    if (ch < 128) return (int)((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1);
+    for (Py_ssize_t q = 0; q < slen; q++)
+        if (PyUnicode_READ(skind, sdata, q) == ch) return 1;
+    return 0;
+}
+
 #define LINE_KEYS_LOOP(NAME, T)                                                                           \
     static int NAME(PyObject *low, const T *t, Py_ssize_t len, Py_ssize_t n, PyObject *chrome,           \
                     PyObject *strip, Py_ssize_t max_len, const KeyFilter *kf, KeyRow *rows,               \
@@ -5196,8 +5203,8 @@ static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
             Py_ssize_t a = start, b = i;                                                                  \
             while (a < b && Py_UNICODE_ISSPACE(t[a])) a++;                                                \
             while (b > a && Py_UNICODE_ISSPACE(t[b - 1])) b--;                                            \
-            uint64_t h = 1469598103934665603ULL;                                                          \
-            for (Py_ssize_t j = a; j < b; j++) h = (h ^ (uint64_t)t[j]) * 1099511628211ULL;              \
+            uint64_t h = FNV1A_INIT;                                                                          \
+            for (Py_ssize_t j = a; j < b; j++) h = fnv1a(h, t[j]);                                        \
             Py_ssize_t k = (Py_ssize_t)(vec_mix(h) & (uint64_t)(cap - 1)), found = -1;                    \
             while (slot[k] >= 0) {                                                                        \
                 KeyRow *r = &rows[slot[k]];                                                               \
@@ -5218,26 +5225,8 @@ static int key_filter_init(KeyFilter *f, PyObject *chrome, PyObject *strip) {
             rows[found].count++;                                                                          \
             row_of[line] = found;                                                                         \
             Py_ssize_t c = a, d = b;                                                                      \
-            for (; c < d; c++) {                                                                          \
-                Py_UCS4 ch = t[c];                                                                        \
-                if (ch < 128) {                                                                           \
-                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
-                } else {                                                                                  \
-                    Py_ssize_t q = 0;                                                                     \
-                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
-                    if (q == slen) break;                                                                 \
-                }                                                                                         \
-            }                                                                                             \
-            for (; d > c; d--) {                                                                          \
-                Py_UCS4 ch = t[d - 1];                                                                    \
-                if (ch < 128) {                                                                           \
-                    if (!((kf->strip_ascii[ch >> 6] >> (ch & 63)) & 1)) break;                            \
-                } else {                                                                                  \
-                    Py_ssize_t q = 0;                                                                     \
-                    while (q < slen && PyUnicode_READ(skind, sdata, q) != ch) q++;                        \
-                    if (q == slen) break;                                                                 \
-                }                                                                                         \
-            }                                                                                             \
+            while (c < d && key_strips(kf, skind, sdata, slen, t[c])) c++;                               \
+            while (d > c && key_strips(kf, skind, sdata, slen, t[d - 1])) d--;                           \
             cl[line] = 0.0;                                                                               \
             Py_ssize_t L = d - c;                                                                         \
             int maybe = L <= max_len;                                                                     \
@@ -5476,7 +5465,7 @@ static PyObject *lid_unpack(PyObject *self, PyObject *args) {
         for (Py_ssize_t q = 0; q < bm.len && !err; q++) {
             unsigned int b = mask[q];
             while (b) {
-                Py_ssize_t i = q * 8 + __builtin_ctz(b);
+                Py_ssize_t i = q * 8 + lex_ctz64(b);
                 if (i >= n || j >= nv) {
                     err = i >= n ? "lid_unpack: a mask bit past the entries" : "lid_unpack: more mask bits than values";
                     break;
