@@ -20,6 +20,8 @@ from ..document import Evidence
 from .features import ALPHA_RE, GLUED_RE, HALFWIDTH_RE, Lexicon, known_word, nonwords
 from .features import FAST_WORDS_RE as _FAST_WORDS
 from .nn import _native
+from .vec import _P as _FNV_P
+from .vec import _mix
 
 # Anchored at token starts, so each token is scanned once (an unanchored ``\S*`` prefix
 # retried from every position of a 100,000-character token is quadratic).
@@ -106,7 +108,7 @@ def _first_words(phrases: dict[str, str]) -> frozenset[str]:
 
 
 _HEADS3: dict[int, tuple[dict[str, str], frozenset[tuple[str, ...]], frozenset[tuple[str, ...]],
-                          frozenset[tuple[bytes, ...]], frozenset[tuple[bytes, ...]]]] = {}
+                          frozenset[tuple[bytes, ...]], frozenset[tuple[bytes, ...]], tuple[tuple[str, ...], ...]]] = {}
 
 
 def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
@@ -121,10 +123,9 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
         joined = [(h, " ".join(h)) for h in str_heads]
         # (an all-ASCII head joined, encoded and split again: its words as bytes, "" words kept)
         heads_b = frozenset([tuple(j.encode().split(b" ")) for _, j in joined if j.isascii()])
-        # (_may_hold_head's non-ASCII heads, found in the same pass)
-        _NON_ASCII_HEADS[id(str_heads)] = (str_heads, tuple([h for h, j in joined if not j.isascii()]))
         hit = (phrases, str_heads, frozenset([h[:2] for h in str_heads if len(h) == 3]),
-               heads_b, frozenset([h[:2] for h in heads_b if len(h) == 3]))
+               heads_b, frozenset([h[:2] for h in heads_b if len(h) == 3]),
+               tuple([h for h, j in joined if not j.isascii()]))  # (_may_hold_head's non-ASCII heads)
         _HEADS3[id(phrases)] = hit
     # (ASCII text: bytes words against the heads as bytes; a non-ASCII head cannot occur in it)
     words: list[str] | list[bytes]
@@ -137,7 +138,7 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
         words, heads, head_pairs = ascii_word_bytes(text, _LOWER_WORD_BYTES).split(), hit[3], hit[4]
     else:
         low = text.lower()
-        if _native is not None and not _may_hold_head(text, low, hit[3], hit[1]):
+        if _native is not None and not _may_hold_head(text, low, hit[3], hit[5]):
             return False
         words, heads, head_pairs = _FAST_WORDS.findall(low), hit[1], hit[2]
     pairs = list(itertools.pairwise(words))
@@ -149,11 +150,10 @@ def has_tortured_head(text: str, phrases: dict[str, str]) -> bool:
 _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 """The only non-ASCII characters whose ``str.lower()`` holds an ASCII character (İ -> "i̇", the Kelvin sign -> "k";
 tests/garble/test_signals.py checks every code point)."""
-_NON_ASCII_HEADS: dict[int, tuple[frozenset[tuple[str, ...]], tuple[tuple[str, ...], ...]]] = {}
 
 
 def _may_hold_head(text: str, low: str, heads_b: frozenset[tuple[bytes, ...]],
-                   str_heads: frozenset[tuple[str, ...]]) -> bool:
+                   non_ascii_heads: tuple[tuple[str, ...], ...]) -> bool:
     """Prefilter of :func:`has_tortured_head` for a non-ASCII ``text`` (``low`` its ``lower()``): False only when
     no head can occur, so the answer stays exact (True: the word test runs).
 
@@ -170,31 +170,12 @@ def _may_hold_head(text: str, low: str, heads_b: frozenset[tuple[bytes, ...]],
     """
     if any(c in text for c in _LOWERS_TO_ASCII):
         return True
-    hit = _NON_ASCII_HEADS.get(id(str_heads))
-    if hit is None or hit[0] is not str_heads:
-        hit = _NON_ASCII_HEADS[id(str_heads)] = (str_heads, tuple(h for h in str_heads if not all(map(str.isascii, h))))
-    if any(all(w in low for w in h) for h in hit[1]):
+    if any(all(w in low for w in h) for h in non_ascii_heads):
         return True
     return bool(_native.sig_heads_text(text, *_head_tables(heads_b)))
 
 
-_M64 = (1 << 64) - 1
-_FNV_P = 0x100000001B3
 _HEAD_HASHES: dict[int, tuple[frozenset[tuple[bytes, ...]], np.ndarray, np.ndarray]] = {}
-
-
-def _word_hash(w: bytes) -> int:
-    h = 0xCBF29CE484222325
-    for b in w:
-        h = ((h ^ b) * _FNV_P) & _M64
-    return _mix64(h)
-
-
-def _mix64(h: int) -> int:
-    """``vec._mix`` of one Python int (modulo 2**64)."""
-    h ^= h >> 29
-    h = (h * 0x9E3779B97F4A7C15) & _M64
-    return h ^ (h >> 32)
 
 
 def _head_hashes(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.ndarray]:
@@ -223,34 +204,13 @@ def _head_hashes_np(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np
     wh = np.full(len(flat), 0xCBF29CE484222325, dtype=np.uint64)
     for j in range(width):
         wh = np.where(lens > j, (wh ^ mat[:, j]) * p, wh)
-    wh = _mix_np(wh)
+    wh = _mix(wh)
     size = np.fromiter(map(len, hs), dtype=np.int64, count=len(hs))
     first = np.cumsum(size) - size  # each head's first word in ``flat``
-    pair = _mix_np(wh[first] * p + wh[np.minimum(first + 1, len(flat) - 1)]) if len(hs) else wh
+    pair = _mix(wh[first] * p + wh[np.minimum(first + 1, len(flat) - 1)]) if len(hs) else wh
     three = size == 3
     t = first[three]
-    return np.sort(pair[size == 2]), np.sort(_mix_np(pair[three] * p + wh[t + 2]))
-
-
-def _mix_np(h: np.ndarray) -> np.ndarray:
-    """:func:`_mix64` of every element of a uint64 array (wrapping arithmetic: modulo 2**64)."""
-    h = h ^ (h >> np.uint64(29))
-    h = h * np.uint64(0x9E3779B97F4A7C15)
-    out: np.ndarray = h ^ (h >> np.uint64(32))
-    return out
-
-
-def _head_hashes_py(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.ndarray]:
-    """The reference of :func:`_head_hashes`: one Python loop per word (what it was before s9; the tests compare)."""
-    two, three = [], []
-    for head in heads:
-        hs = [_word_hash(w) for w in head]
-        pair = _mix64((hs[0] * _FNV_P + hs[1]) & _M64)
-        if len(hs) == 2:
-            two.append(pair)
-        else:
-            three.append(_mix64((pair * _FNV_P + hs[2]) & _M64))
-    return np.array(sorted(two), dtype=np.uint64), np.array(sorted(three), dtype=np.uint64)
+    return np.sort(pair[size == 2]), np.sort(_mix(pair[three] * p + wh[t + 2]))
 
 
 _HEAD_TABLES: dict[int, tuple[frozenset[tuple[bytes, ...]], tuple[np.ndarray, np.ndarray, bytes]]] = {}

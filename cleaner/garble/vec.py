@@ -32,14 +32,13 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 import regex
 
 from .features import GLUED_RE as _GLUED
-from .nn import _native
+from .nn import DATA_DIR, _native
 
 if TYPE_CHECKING:
     from .lm import LM
@@ -112,6 +111,7 @@ _CLASS_PATTERNS = (
 )
 """Token classes of :func:`build_char_tables`, later patterns overriding earlier ones (every other code point: PUN)."""
 CHAR_TABLES_FILE = "garble_chartables.npz"
+CHAR_TABLES_PATH = DATA_DIR / CHAR_TABLES_FILE
 CHAR_TABLES_VERSION = 1
 """Bump when :func:`build_char_tables` changes in a way its patterns do not show (the key holds the patterns)."""
 
@@ -172,7 +172,7 @@ def _shipped_arrays() -> dict[str, np.ndarray] | None:
     from .._shipped import read_npz
 
     shape = (0x10000,)
-    z = read_npz(Path(__file__).resolve().parents[1] / "data" / CHAR_TABLES_FILE, char_tables_key(),
+    z = read_npz(CHAR_TABLES_PATH, char_tables_key(),
                  {"low_delta": ("i4", shape), "cls": ("u1", shape), "nn_cls": ("u1", shape)})
     if z is None:
         return None

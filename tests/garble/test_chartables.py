@@ -22,7 +22,7 @@ def test_shipped_tables_are_current_and_equal_a_rebuild(key_is_current: Callable
     more start-up); fails when the patterns or the version constant changed without a rebuild."""
     import json
 
-    with np.load(Path(vec.__file__).resolve().parents[1] / "data" / vec.CHAR_TABLES_FILE) as z:
+    with np.load(vec.CHAR_TABLES_PATH) as z:
         shipped_key = json.loads(str(z["key"]))
     key_is_current("garble_chartables.npz", shipped_key, json.loads(vec.char_tables_key()), {"regex", "unidata"},
                     "python scripts/build_garble_chartables.py")
@@ -31,7 +31,7 @@ def test_shipped_tables_are_current_and_equal_a_rebuild(key_is_current: Callable
     assert _same(shipped, vec.build_char_tables())
     assert _same(vec._tables(), shipped)
     assert vec.shipped_nn_classes() == nn.build_classes(False) == nn._classes(False)
-    with np.load(Path(vec.__file__).resolve().parents[1] / "data" / vec.CHAR_TABLES_FILE) as z:
+    with np.load(vec.CHAR_TABLES_PATH) as z:
         arrays = vec.char_table_arrays()
         assert z.files == list(arrays) and all(np.array_equal(z[k], v) for k, v in arrays.items())
 
@@ -52,8 +52,7 @@ def test_a_stale_or_broken_file_falls_back_to_building(spoil: str, tmp_path: Pat
         target.write_bytes(b"not a zip file")
     elif spoil != "missing":
         np.savez(target, **arrays)
-    fake = data.parent / "garble" / "vec.py"  # (_shipped_char_tables looks in ../data from the module's file)
-    monkeypatch.setattr(vec, "__file__", str(fake))
+    monkeypatch.setattr(vec, "CHAR_TABLES_PATH", target)
     vec._shipped_arrays.cache_clear()
     try:
         assert vec._shipped_char_tables() is None
