@@ -118,11 +118,7 @@ def line_filter_table() -> dict[str, Any]:
     """The arrays of ``boilerplate_line_filter.npz``, built from the rules (never loaded from the shipped file)."""
     from cleaner.boilerplate import rules
 
-    try:
-        return rules.line_filter_arrays(rules._build_line_filter())
-    finally:
-        rules._FIRST_MEMO.clear()
-        rules._category_table.cache_clear()
+    return rules.line_filter_arrays(rules.built_line_filter())
 
 
 def main() -> None:

@@ -104,14 +104,11 @@ _PROBE_PREFIXES = tuple(dict.fromkeys(
 """:data:`_META_PROBE_CASED`'s alternatives' literal prefixes ("19", "Jan", "作者", ":", "(", ...)."""
 if not all(_PROBE_PREFIXES):
     raise AssertionError("every probe alternative must start with a literal")
-_PROBE_NO_BOUNDARY = bytes(len(_PROBE_PREFIXES))
 _PROBE_ALL_LITERALS = _PROBE_PREFIXES + _LOWER_BY_WORDS
-_PROBE_ALL_BOUNDARY = _PROBE_NO_BOUNDARY + _WORD_BOUNDARY
+_PROBE_ALL_BOUNDARY = bytes(len(_PROBE_PREFIXES)) + _WORD_BOUNDARY
 _BY_SET = frozenset(_BY_WORDS)
 _BRACKET_LINE = re_compile(r"[（(][^)）\n]{2,12}[)）]")
 _WORDISH = re_compile(r"\w")
-_REMOVED_KINDS = frozenset({"chrome", "related", "metadata"})
-_ANCHOR_LABELS = frozenset({"title", "metadata"})
 _PROTECTED_INSIDE = frozenset({"date-line", "url"})
 """Reasons that do not remove a line lying inside the article span (see ``_HEAD_SLACK``)."""
 _HEAD_SLACK = 3
@@ -254,15 +251,9 @@ def _probe_hits(text: str) -> list[tuple[int, str]]:
 
 
 def _probe_cased(text: str) -> list[tuple[int, int, str]]:
-    """Start, end and text of every :data:`_META_PROBE_CASED` match in ``text``, as its ``finditer``
-    finds them.  Compiled path: every alternative starts with a literal (:data:`_PROBE_PREFIXES`),
-    so the candidates are those literals' occurrences (one ``literal_hits`` pass) and the walk takes,
-    at each candidate past the last match's end, the pattern's own match there -- instead of a scan
-    that stops at every digit "1"/"2" and every capital letter."""
-    if F._native is None:
-        return [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
-    return [(m.start(), m.end(), m.group()) for m in F.literal_walk(_META_PROBE_CASED, text, _PROBE_PREFIXES,
-                                                                      _PROBE_NO_BOUNDARY)]
+    """Start, end and text of every :data:`_META_PROBE_CASED` match in ``text`` (:func:`_probe_hits`' path
+    without the kernel; the compiled path walks the prefixes' hits there)."""
+    return [(m.start(), m.end(), m.group()) for m in _META_PROBE_CASED.finditer(text)]
 
 
 def _paragraph_like(stripped: Sequence[str], cjk: np.ndarray) -> np.ndarray:
@@ -407,8 +398,7 @@ def strip_boilerplate(
                                           page=None if "\r" in text else text)  # lines: text split on "\n"
     elif model is not None:
         probs = np.asarray(model.score(lines, language), dtype=float)
-    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs,
-                       codes=_label_codes(label))
+    cut = _related_cut(stripped, label, para, related_headers, cjk, not extracted and model is None, probs)
     if cut is not None:
         for i in range(*cut):
             if label[i] != "empty" and label[i] != "metadata":
@@ -459,7 +449,7 @@ def strip_boilerplate(
 
     # one Removed per removed line, built by map() over the selected rows (no per-line bytecode)
     codes = _label_codes(label)
-    sel = np.flatnonzero((codes >= _METADATA) & (codes <= _RELATED))  # the _REMOVED_KINDS
+    sel = np.flatnonzero((codes >= _METADATA) & (codes <= _RELATED))  # chrome, related, metadata
     rows, s_list, e_list = sel.tolist(), starts[sel].tolist(), ends[sel].tolist()
     removed = _removed_records(
         list(map(label.__getitem__, rows)), list(map(reason.__getitem__, rows)),
@@ -596,8 +586,6 @@ def _related_cut(
     stripped: list[str], label: list[str], para: np.ndarray, headers: list[int], cjk: np.ndarray,
     to_end: bool,
     probs: np.ndarray | None = None,
-    *,
-    codes: np.ndarray | None = None,
 ) -> tuple[int, int] | None:
     """Line range ``[start, end)`` of an unrelated related block (None when there is none).
 
@@ -612,17 +600,13 @@ def _related_cut(
     than before it (paragraphs with P >= ``RELATED_STOP_P``, by characters) is a box in the
     middle or at the head of the article, not the start of the page's tail: it is skipped
     (a "Related" box near the top otherwise took the whole article with it).
-
-    ``codes``: ``_label_codes(label)`` when the caller has them.
     """
     n = len(stripped)
     mass = None
     if probs is not None and headers:
         likely = para & (probs >= RELATED_STOP_P)
         mass = np.cumsum(np.where(likely, np.fromiter(map(len, stripped), dtype=np.int64, count=n), 0))
-    if codes is None:
-        codes = _label_codes(label)
-    body_para = np.flatnonzero((codes == _BODY) & para)
+    body_para = np.flatnonzero((_label_codes(label) == _BODY) & para)
     body: set[str] = set()
     done = 0  # body_para[:done] are in ``body`` (headers come in page order; tokens are per line)
     for h in headers:
@@ -735,7 +719,7 @@ def _apply_model(
         if RESTORE_IN_SPAN and nonempty.shape[0]:
             # the article's own title/metadata lines count as kept neighbours; a line is restored
             # when its nearest non-empty neighbours on both sides are such anchors
-            anchor = keep | (codes == _TITLE) | (codes == _METADATA)  # the _ANCHOR_LABELS
+            anchor = keep | (codes == _TITLE) | (codes == _METADATA)  # the article's own title/metadata
             rest = body if RESTORE_ANY_SHAPE else body & para
             cand = np.flatnonzero(rest[first : last + 1] & ~keep[first : last + 1]) + first
             if cand.shape[0]:

@@ -303,17 +303,11 @@ def literal_hits(hay: str, lits: tuple[str, ...], boundary: bytes) -> list[tuple
             i = hay.find(lit, i + 1)
     return out
 
-def literal_walk(pattern: re.Pattern[str], hay: str, lits: tuple[str, ...], boundary: bytes) -> list[re.Match[str]]:
-    """``list(pattern.finditer(hay))`` when every alternative of ``pattern`` starts with one of ``lits``
-    (``boundary`` as in :func:`literal_hits`): the candidates are those literals' occurrences, and the
-    walk takes, at each candidate in order past the last match's end, the pattern's own match there
-    (finditer's leftmost-first, non-overlapping walk, without a scan that stops at every character
-    an alternative could start with)."""
-    return walk_candidates(pattern, hay, {i for i, _ in literal_hits(hay, lits, boundary)})
-
 
 def walk_candidates(pattern: re.Pattern[str], hay: str, candidates: set[int]) -> list[re.Match[str]]:
-    """:func:`literal_walk` over the candidate offsets given (every place a match can start)."""
+    """``list(pattern.finditer(hay))`` given every offset where a match can start (``candidates``): at each
+    candidate in order past the last match's end, the pattern's own match there (finditer's leftmost-first,
+    non-overlapping walk, without a scan that stops at every character an alternative could start with)."""
     out: list[re.Match[str]] = []
     end = -1
     for p in sorted(candidates):

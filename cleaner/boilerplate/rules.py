@@ -936,8 +936,11 @@ def _line_filter() -> _LineFilter:
     pool forks).  The per-item tables memoised
     while building (~380 x 64 kB) are dropped after: only the 3.7 MB of packed tables stay."""
     shipped = _shipped_line_filter()
-    if shipped is not None:
-        return shipped
+    return shipped if shipped is not None else built_line_filter()
+
+
+def built_line_filter() -> _LineFilter:
+    """:func:`_build_line_filter`, dropping the per-item tables memoised while building (the build script's too)."""
     try:
         return _build_line_filter()
     finally:

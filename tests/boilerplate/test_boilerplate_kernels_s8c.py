@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from cleaner.boilerplate import features as F
 
-NATIVE = F._native
-needs_native = pytest.mark.skipif(NATIVE is None, reason="cleaner._native not built (numpy path only)")
+from ._paths import NATIVE, needs_native, numpy_path
 
 # label entries in every text kind, decorated, in other cases, one character changed (same length,
 # same first and last character: the filter lets them through, the set must say no)
@@ -128,12 +127,8 @@ def test_forest_of_depth_six_same_scores_as_numpy(trees: int, n: int, seed: int)
     thr = rng.integers(0, 4, size=(trees, 6)).astype(np.float64) - 0.5 * rng.integers(0, 2, size=(trees, 6))
     forest = Forest(feat, thr, rng.normal(size=(trees, 64)), float(rng.normal())).prepare()
     native = forest.raw(x[:, :4], x[:, 4:])
-    saved = F._native
-    F._native = None
-    try:
+    with numpy_path():
         plain = forest.raw(x[:, :4], x[:, 4:])
-    finally:
-        F._native = saved
     assert native.tobytes() == plain.tobytes()
 
 
@@ -171,12 +166,8 @@ def test_literal_hits_grouped_by_needle_as_the_find_loops(hay: str, needles: lis
     lits = tuple(w for w, _ in needles)
     bounds = bytes(b for _, b in needles)
     got = NATIVE.literal_hits(hay, lits, bounds)
-    saved = F._native
-    F._native = None
-    try:
+    with numpy_path():
         want = F.literal_hits(hay, lits, bounds)
-    finally:
-        F._native = saved
     assert got == want
 
 
