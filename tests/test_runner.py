@@ -342,6 +342,7 @@ def test_inbox_takes_frames_whole_however_the_reads_cut_them(monkeypatch) -> Non
     assert got == payloads
 
 
+@LINUX
 def test_answers_larger_than_the_read_buffer_and_split_across_reads(monkeypatch) -> None:
     # the parent reads answers into a buffer of _PIPE_BYTES kept per worker: with 16 kB (and pipes of 16 kB)
     # several small answer frames arrive in one read, a frame's head is left at the end of the buffer and
@@ -358,6 +359,7 @@ def test_answers_larger_than_the_read_buffer_and_split_across_reads(monkeypatch)
     assert two == one
 
 
+@LINUX
 def test_large_documents_are_never_cleaned_two_at_once(monkeypatch, tmp_path) -> None:
     # each large document takes a lock file for the time it is cleaned: a second one finding it
     # taken would mean two workers held large documents at once (the memory peaks SOLO_CHARS avoids)
