@@ -7,8 +7,8 @@ cli, runner, numpy, ftfy, fix_encoding, language, boilerplate), then, in order: 
 ``vec._tables()`` (the featuriser's code-point tables).  ``laps``: best of N wall laps per step.  ``upto K``:
 run the steps up to K and exit (under ``perf stat -e instructions`` the difference between K and K-1 is the
 step's instruction count, which other jobs on the machine do not move; ``table`` runs those with
-``PYTHONHASHSEED=0`` and takes the best of N per K).  Run it with the package's ``.pyc`` files written
-(``python -m compileall cleaner``): otherwise every changed module is compiled again in each process.
+``PYTHONHASHSEED=0`` and takes the best of N per K).  The package's ``.pyc`` files are written first (as
+bench/speed.py does): otherwise every changed module is compiled again in each process.
 
     PYTHONPATH=$PWD python bench/garble_startup.py laps 5
     PYTHONPATH=$PWD python bench/garble_startup.py table 3      # perf stat per step (best of 3) + laps
@@ -21,6 +21,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 STEPS = ("import cleaner.garble", "load_model", "has_tortured_head (1st)", "vec._tables")
 
@@ -30,7 +31,7 @@ def run(upto: int) -> list[float]:
 
     for name in ("cleaner.cli", "cleaner.runner", "numpy", "ftfy", "cleaner.fix_encoding", "cleaner.language",
                  "cleaner.boilerplate"):
-        importlib.import_module(name)  # (steps.py's order)
+        importlib.import_module(name)  # (bench/startup.py's order)
 
     laps = []
     t = time.perf_counter()
@@ -80,13 +81,17 @@ def main() -> None:
     if cmd == "child-laps":
         print(" ".join(f"{x:.2f}" for x in run(len(STEPS))))
         return
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from speed import compile_package, load_average
+
+    compile_package()
     laps = [[float(x) for x in _child(["child-laps"]).split()] for _ in range(n)]
     best = [min(col) for col in zip(*laps, strict=True)]
     ins = []
     if cmd == "table":
         counts = [min(_instructions(k) for _ in range(n)) for k in range(len(STEPS) + 1)]
         ins = [b - a for a, b in itertools.pairwise(counts)]
-    print(f"load average: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}")
+    print(f"load average: {load_average()}")
     print(f"| step | ms (best of {n}) |" + (f" M instructions (best of {n}) |" if ins else ""))
     print("|---|---:|" + ("---:|" if ins else ""))
     for i, name in enumerate(STEPS):

@@ -37,7 +37,7 @@ def _cjk_chars() -> str:
 
 def _encodable_mask(chars: str, codec: str) -> np.ndarray | None:
     """``_encodable(ch, codec)`` for every character of ``chars`` from one bulk encode, or None when the
-    bulk answer cannot be proved the per-character one (then :func:`tables` asks character by character).
+    bulk answer cannot be proved the per-character one (then :func:`build_tables` asks character by character).
 
     One ``encode(codec, "replace")`` and ``decode`` turn each unencodable character into ``?`` (56,192
     calls that each raised took ~50 ms of every fresh process; this takes ~2 ms).  Then it is proved,
