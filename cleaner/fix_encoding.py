@@ -58,7 +58,6 @@ _SUSPECT = re.compile(
 _ASCII_SUSPECT = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-
 def _mojibake_chars() -> str:
     """Every non-ASCII character that ftfy's BADNESS_RE can match (ranges in its categories expanded)."""
     chars = {c for c in BADNESS_RE.pattern if ord(c) > 127}

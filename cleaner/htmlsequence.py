@@ -65,6 +65,7 @@ def sequence(tree: Any, options: Any, url: str | None = None) -> tuple[Any, str,
                 copy(tree), core.REMOVE_COMMENTS_AND_LISTS_XPATH if temp_comments else core.REMOVE_COMMENTS_XPATH)
         )
         r_text = ""
+
         def rebuild_retry() -> Any:
             return core.convert_tags(_cleaned(esc_tree, r_options), r_options, url)
 

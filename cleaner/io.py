@@ -155,8 +155,6 @@ def parse_json_line(line: Line) -> tuple[Any, str | None]:
         return None, f"line {line.number} is JSON that cannot be read: {str(e)[:200]}"
 
 
-
-
 def dumps(record: dict[str, Any]) -> str:
     """One JSONL line of strict JSON.
 

@@ -276,7 +276,6 @@ def test_seed_documents_byte_identical() -> None:
         assert fixes == []
 
 
-
 def test_shipped_scan_tables_are_the_built_ones(tmp_path: Path, key_is_current: Callable[..., None]) -> None:
     """cleaner/data/fix_encoding_scan.zlib holds, bit for bit, what ftfy's installed pattern gives, under
     this process's key (skips after an ftfy or Python upgrade, fails when the code changed without a rebuild:

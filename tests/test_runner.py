@@ -17,7 +17,6 @@ from cleaner.runner import process_task, run_tasks
 TEXT = "The harbour authority said on Monday that ferry services would resume after the storm.\n"
 
 
-
 def _python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
     """``code`` run by a fresh interpreter that imports this checkout; fails the test on a non-zero exit."""
     repo = str(Path(__file__).resolve().parents[1])
@@ -25,6 +24,7 @@ def _python(code: str, timeout: float) -> subprocess.CompletedProcess[str]:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
     assert p.returncode == 0, p.stderr[-2000:]
     return p
+
 
 def _tasks(n: int):
     for i in range(n):

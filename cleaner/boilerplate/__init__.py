@@ -822,6 +822,4 @@ def _join(lines: list[str], label: list[str], codes: np.ndarray | None = None) -
     return "".join(out)
 
 
-
-
 precompiled.stop_recording()  # every pattern the stage compiles at import is recorded by now (precompiled.seen)

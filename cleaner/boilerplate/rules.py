@@ -345,6 +345,7 @@ last group closed is the matching alternative's (tested against :data:`_LEXICON_
 page): 30% fewer instructions for the scan (2.2 -> 1.55 G over the dev texts), for ~15 ms more
 to compile at import."""
 
+
 def __getattr__(name: str) -> re.Pattern[str]:
     # LEXICON and _LEXICON_NL are compiled on first use only (the stage scans with _LEXICON_FAST)
     if name in ("LEXICON", "_LEXICON_NL"):
@@ -431,8 +432,6 @@ def _literal_prefix(alternative: str) -> str:
         if nxt == "+":
             break
     return "".join(out)
-
-
 
 
 _HEAD_LONGEST = 6
@@ -1230,6 +1229,7 @@ def _lexicon_matches(
 _RULE_KIND = tuple(RULES[r].kind for r in _ALT_RULE)
 _RULE_REASON = tuple(RULES[r].reason for r in _ALT_RULE)
 """The kind and reason of each lexicon alternative's rule (by alternative number)."""
+
 
 def _hit_records(starts: list[int], ends: list[int], kinds: list[str], reasons: list[str]) -> list[RuleHit]:
     """``list(map(RuleHit, starts, ends, kinds, reasons))`` (a dev page has ~9 hits)."""

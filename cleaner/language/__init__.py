@@ -660,6 +660,7 @@ another language, 3 of them menus or a shell command called French or Croatian),
 sentences (s1, s3) of 20 Latin-script languages, each inserted as a line into an English dev page,
 are found as often as before (bench/results/language_speed_s6.md)."""
 
+
 class _Judge:
     """Decides the language of lines written in the document's script, cheaply.
 

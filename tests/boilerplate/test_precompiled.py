@@ -44,7 +44,6 @@ INTERPRETER = frozenset(precompiled.interpreter_key())
 the staleness tests; a part the repository controls (a source digest, the patterns) fails them."""
 
 
-
 def _shipped_key(path: Path, member: str = "key") -> dict[str, object]:
     with np.load(path, allow_pickle=False) as z:
         return json.loads(str(z[member]))  # type: ignore[no-any-return]

@@ -15,7 +15,6 @@ def _same(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) ->
     return all(x.dtype == y.dtype and x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-
 def test_shipped_tables_are_current_and_equal_a_rebuild(key_is_current: Callable[..., None]) -> None:
     """Skips after a ``regex`` or Python upgrade (the environment's part of the key) until
     scripts/build_garble_chartables.py reruns (the runtime builds the tables itself meanwhile: same answers, ~25 ms

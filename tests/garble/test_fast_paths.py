@@ -30,6 +30,7 @@ def _sentence_cuts(seg: str) -> list[tuple[int, int]]:
                 last = m.end()
     return out
 
+
 # every character the sentence-end pattern looks at, plus letters, digits and other spaces
 _SENT_ALPHABET = [
     "a", "B", "Dr", "Mr", "No", "Z", "3", " ", "  ", "\t", "\u00a0", "\u3000", "\x1c", "\r",

@@ -244,7 +244,6 @@ def _mix64(h: int) -> int:
     return h ^ (h >> 32)
 
 
-
 def _head_hashes_py(heads: frozenset[tuple[bytes, ...]]) -> tuple[np.ndarray, np.ndarray]:
     """The reference of :func:`_head_hashes`: one Python loop per word (what it was before s9; the tests compare)."""
     two, three = [], []

@@ -51,7 +51,6 @@ def test_bulk_mask_refuses_what_it_cannot_prove() -> None:
     assert mask is not None and mask.tolist() == [True, False, True]
 
 
-
 def test_shipped_class_table_is_the_built_one(tmp_path: Path, key_is_current: Callable[..., None]) -> None:
     """cleaner/data/hanzi_classes.zlib holds, bit for bit, what the codecs give here, under this
     process's key (skips on another Python release, fails when hanzi.py changed without `make tables`);

@@ -38,7 +38,6 @@ def test_script_table_letters_are_the_regex_letters() -> None:
     assert ((script_table() != 0) == want).all()
 
 
-
 def test_shipped_script_table_is_the_built_one(key_is_current: Callable[..., None]) -> None:
     """cleaner/data/script_table.zlib holds, bit for bit, what ``build_script_table`` gives here, under
     this process's key (skips after a ``regex`` upgrade, fails when scripts.py changed without
